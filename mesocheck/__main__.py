@@ -1,0 +1,5 @@
+import sys
+
+from mesocheck.cli import main
+
+sys.exit(main())
