@@ -1,0 +1,181 @@
+"""The form as plain, immutable data: what the patient is asked and shown, and the rules.
+
+Nothing here knows how a form is stored on disk (see ``loader``) or drawn (see ``mesocheck.ui``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal, Mapping, Union
+
+QuestionType = Literal[
+    "boolean", "choice", "multi_choice", "date", "datetime", "text", "last_taken"
+]
+QUESTION_TYPES: tuple[str, ...] = (
+    "boolean", "choice", "multi_choice", "date", "datetime", "text", "last_taken"
+)
+Severity = Literal["info", "review", "stop"]
+SEVERITIES: tuple[str, ...] = ("info", "review", "stop")
+OPERATORS: tuple[str, ...] = ("=", "!=", "exists", "<", ">", "within")
+FACTS: tuple[str, ...] = ("age", "area")
+
+# Answer values of a "last taken" question that are not a date.
+NEVER = "never"
+NOT_RECENT = "not_recent"
+
+
+@dataclass(frozen=True)
+class Text:
+    """One text in every language the form carries."""
+
+    values: Mapping[str, str]
+
+    def get(self, language: str) -> str:
+        if language in self.values:
+            return self.values[language]
+        return next(iter(self.values.values()))
+
+    def __bool__(self) -> bool:
+        return any(self.values.values())
+
+
+EMPTY_TEXT = Text({})
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: Text
+    exclusive: bool = False  # "None of these": cannot be combined with other options
+
+
+@dataclass(frozen=True)
+class Compare:
+    """One test on an answer (``question``) or on a fact of the intake (``fact``)."""
+
+    op: str
+    question: str | None = None
+    fact: str | None = None
+    value: object = None
+    days: int | None = None
+    hours: int | None = None
+
+    @property
+    def source(self) -> str:
+        return self.question if self.question is not None else f"@{self.fact}"
+
+
+@dataclass(frozen=True)
+class Group:
+    mode: Literal["all", "any"]
+    items: tuple["Condition", ...]
+
+
+Condition = Union[Compare, Group]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    text: Text
+    help: Text = EMPTY_TEXT
+    required: bool = False
+    options: tuple[Option, ...] = ()
+    max_length: int | None = None
+    min: object = None
+    max: object = None
+    past_only: bool = False
+    precision: Literal["date", "datetime"] = "date"
+    recent_days: int | None = None
+    recent_hours: int | None = None
+    enable_when: Condition | None = None
+
+    def option(self, value: str) -> Option | None:
+        return next((o for o in self.options if o.value == value), None)
+
+    @property
+    def recent_window_hours(self) -> float | None:
+        """The window that the answer "not recently" stands for, in hours."""
+        if self.recent_hours is not None:
+            return float(self.recent_hours)
+        if self.recent_days is not None:
+            return self.recent_days * 24.0
+        return None
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: Text
+    intro: Text = EMPTY_TEXT
+    questions: tuple[Question, ...] = ()
+    enable_when: Condition | None = None
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    id: str
+    kind: str  # "risk", "evidence", "cost", ...
+    title: Text
+    body: Text
+    enable_when: Condition | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    when: Condition
+    practitioner: Text
+    patient: Text = EMPTY_TEXT
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled list of plain statements: the consent statement, the aftercare sheet."""
+
+    title: Text
+    items: tuple[Text, ...]
+    intro: Text = EMPTY_TEXT
+
+
+@dataclass(frozen=True)
+class Form:
+    id: str
+    version: str
+    title: Text
+    languages: tuple[str, ...]
+    areas: tuple[Option, ...]
+    steps: tuple[Step, ...]
+    disclosures: tuple[Disclosure, ...]
+    rules: tuple[Rule, ...]
+    consent: Section
+    aftercare: Section
+    signature_meaning: Text
+    content_hash: str
+    source: Mapping = field(default_factory=dict, repr=False, compare=False)
+
+    def question(self, question_id: str) -> Question:
+        return self._questions[question_id]
+
+    @cached_property
+    def questions(self) -> tuple[Question, ...]:
+        return tuple(q for step in self.steps for q in step.questions)
+
+    @cached_property
+    def _questions(self) -> dict[str, Question]:
+        return {q.id: q for q in self.questions}
+
+    def step_of(self, question_id: str) -> Step:
+        return next(s for s in self.steps if any(q.id == question_id for q in s.questions))
+
+    def disclosure(self, disclosure_id: str) -> Disclosure:
+        return next(d for d in self.disclosures if d.id == disclosure_id)
+
+    def rule(self, rule_id: str) -> Rule:
+        return next(r for r in self.rules if r.id == rule_id)
+
+    def area(self, value: str) -> Option | None:
+        return next((a for a in self.areas if a.value == value), None)
