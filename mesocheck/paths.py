@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "mesocheck"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -38,6 +36,8 @@ def data_dir() -> Path:
     override = os.environ.get("MESOCHECK_HOME")
     if override:
         return Path(override)
+    import platformdirs  # only where a per-user folder is really needed
+
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
@@ -49,4 +49,6 @@ def log_dir() -> Path:
     override = os.environ.get("MESOCHECK_HOME")
     if override:
         return Path(override) / "logs"
+    import platformdirs
+
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))

@@ -1,0 +1,250 @@
+"""``mesocheck``: with no command, the tablet app; with one, an admin task.
+
+Every failure a person can cause or fix ends as one plain line on stderr and a non-zero exit;
+a bug ends as a one-line apology naming the log file that holds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from mesocheck import __version__
+from mesocheck.errors import MesocheckError
+from mesocheck.paths import default_db_path
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 70
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db", type=Path, default=argparse.SUPPRESS,
+        help="database file (default: mesocheck.sqlite3 in the user data folder)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="mesocheck",
+        description="Mesotherapy preparation checklist and consent. "
+                    "Without a command, opens the tablet app.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"mesocheck {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = commands.add_parser("check-form", parents=[common], help="validate a form file")
+    p.add_argument("file", type=Path)
+
+    p = commands.add_parser("demo", parents=[common], help="create synthetic intakes")
+    p.add_argument("--count", type=_positive_int, default=20)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--no-pdf", action="store_true", help="skip building consent PDFs")
+
+    p = commands.add_parser("export", parents=[common], help="export intakes as JSON or CSV")
+    p.add_argument("--format", choices=("json", "csv"), default="json")
+    p.add_argument("--flagged", action="store_true", help="only intakes with flags")
+    p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+
+    p = commands.add_parser("pdf", parents=[common], help="write an intake's consent PDF")
+    p.add_argument("intake_id")
+    p.add_argument("-o", "--output", type=Path, required=True)
+
+    commands.add_parser("verify", parents=[common],
+                        help="check integrity, the audit chain and every document")
+
+    p = commands.add_parser("backup", parents=[common], help="online, verified backup")
+    p.add_argument("dest", type=Path)
+
+    p = commands.add_parser("staff", parents=[common], help="manage staff")
+    staff = p.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
+    add = staff.add_parser("add", parents=[common], help="add a staff member (asks for a PIN)")
+    add.add_argument("name")
+    add.add_argument("--role", choices=("practitioner", "front-desk"), required=True)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = HANDLERS.get(args.command, _run_app)
+    try:
+        return handler(args)
+    except MesocheckError as exc:
+        _say(f"mesocheck: {exc.message}")
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        _say("mesocheck: interrupted")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug: the traceback goes to the log, not to the screen
+        from mesocheck.logs import log_bug
+
+        log = log_bug(exc, f"command {args.command or 'app'}")
+        where = f" Details were written to {log}." if log else ""
+        _say(f"mesocheck: sorry, something went wrong that should not have.{where}")
+        return EXIT_BUG
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def _db(args: argparse.Namespace) -> Path:
+    """The database path, looked up only by commands that use one."""
+    return getattr(args, "db", None) or default_db_path()
+
+
+def _open_store(args: argparse.Namespace, create: bool = True):
+    from mesocheck.store import Store
+
+    return Store.open(_db(args), create=create)
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    from mesocheck.logs import setup_logging
+
+    setup_logging()
+    try:
+        from mesocheck.ui.app import run
+    except ImportError as exc:
+        raise MesocheckError(
+            f"the tablet app cannot start: a part of Qt is missing ({exc.name}); "
+            "reinstall mesocheck"
+        ) from None
+    return run(_db(args))
+
+
+def _check_form(args: argparse.Namespace) -> int:
+    from mesocheck.forms import check_form
+
+    problems = check_form(args.file)
+    if not problems:
+        print(f"{args.file}: ok")
+        return EXIT_OK
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    _say(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
+    return EXIT_PROBLEMS
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from mesocheck.demo import create_demo_intakes
+
+    store = _open_store(args)
+    try:
+        made = create_demo_intakes(store, args.count, seed=args.seed, with_pdf=not args.no_pdf,
+                                   progress=_progress)
+    finally:
+        store.close()
+    print(f"created {made} demo intakes in {_db(args)}")
+    return EXIT_OK
+
+
+def _progress(done: int, total: int) -> None:
+    if sys.stderr.isatty():
+        print(f"\r{done}/{total}", end="" if done < total else "\n", file=sys.stderr)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from mesocheck.export import write_export
+
+    store = _open_store(args, create=False)
+    try:
+        count = write_export(store, args.format, args.output, flagged_only=args.flagged)
+    finally:
+        store.close()
+    if args.output:
+        _say(f"exported {count} intakes to {args.output}")
+    return EXIT_OK
+
+
+def _pdf(args: argparse.Namespace) -> int:
+    from mesocheck.store.records import CONSENT_KINDS
+
+    store = _open_store(args, create=False)
+    try:
+        document = store.latest_document(args.intake_id, kinds=CONSENT_KINDS)
+        if document is None:
+            raise MesocheckError(f"intake {args.intake_id} has no consent PDF yet")
+        data = store.document_bytes(document.id)
+    finally:
+        store.close()
+    from mesocheck.documents.atomic import write_atomic
+
+    write_atomic(args.output, data)
+    _say(f"wrote {args.output}")
+    return EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    store = _open_store(args, create=False)
+    try:
+        problems = store.verify()
+    finally:
+        store.close()
+    if not problems:
+        print(f"{_db(args)}: ok (integrity, audit chain and documents all hold)")
+        return EXIT_OK
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    _say(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
+    return EXIT_PROBLEMS
+
+
+def _backup(args: argparse.Namespace) -> int:
+    store = _open_store(args, create=False)
+    try:
+        store.backup(args.dest)
+    finally:
+        store.close()
+    print(f"backed up to {args.dest} (verified)")
+    return EXIT_OK
+
+
+def _staff(args: argparse.Namespace) -> int:
+    pin = _ask_pin()
+    store = _open_store(args)
+    try:
+        staff_id = store.add_staff(args.name, args.role, pin, actor="system")
+    finally:
+        store.close()
+    print(f"added staff member #{staff_id} ({args.role})")
+    return EXIT_OK
+
+
+def _ask_pin() -> str:
+    if not sys.stdin.isatty():
+        # Scripts and tests pipe the PIN twice, one per line.
+        lines = sys.stdin.read().splitlines()
+        first, second = (lines + ["", ""])[:2]
+    else:
+        first = getpass.getpass("PIN (4 to 12 digits): ")
+        second = getpass.getpass("PIN again: ")
+    if first != second:
+        raise MesocheckError("the two PINs differ; nothing was saved")
+    return first
+
+
+HANDLERS: dict[str | None, Callable[[argparse.Namespace], int]] = {
+    None: _run_app,
+    "check-form": _check_form,
+    "demo": _demo,
+    "export": _export,
+    "pdf": _pdf,
+    "verify": _verify,
+    "backup": _backup,
+    "staff": _staff,
+}
+
