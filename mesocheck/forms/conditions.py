@@ -9,7 +9,7 @@ before" asks of the patient.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Mapping
 
 from mesocheck.forms.model import NEVER, NOT_RECENT, Compare, Condition, Form, Group, Question
@@ -101,7 +101,8 @@ def _within(question: Question, value: Any, c: Compare, appointment: datetime) -
     if isinstance(taken, datetime):
         if taken.tzinfo is None:
             taken = taken.replace(tzinfo=appointment.tzinfo)
-        return appointment - taken < window
+        # Elapsed time, not wall-clock difference: a clock change must not stretch the window.
+        return appointment.astimezone(timezone.utc) - taken.astimezone(timezone.utc) < window
     if isinstance(taken, date):
         return (appointment.date() - taken) < window
     return False

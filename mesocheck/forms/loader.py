@@ -321,7 +321,7 @@ class _Builder:
         self.keys(
             raw,
             path,
-            {"id", "type", "text", "help", "required", "options", "max_length", "min", "max",
+            {"id", "type", "text", "help", "required", "options", "max_length",
              "past_only", "precision", "recent_days", "recent_hours", "enable_when"},
             {"id", "type", "text"},
         )
@@ -338,9 +338,15 @@ class _Builder:
         elif "options" in raw:
             self.problem(_join(path, "options"), f"only choice questions have options, not {qtype}")
         precision = raw.get("precision", "datetime" if qtype == "datetime" else "date")
+        if "precision" in raw and qtype != "last_taken":
+            self.problem(_join(path, "precision"), "only last_taken questions take a precision")
         if precision not in ("date", "datetime"):
             self.problem(_join(path, "precision"), 'must be "date" or "datetime"')
             precision = "date"
+        if "max_length" in raw and qtype != "text":
+            self.problem(_join(path, "max_length"), "only text questions take max_length")
+        if "past_only" in raw and qtype not in ("date", "datetime", "last_taken"):
+            self.problem(_join(path, "past_only"), "only dates and times can be past_only")
         max_length = self.positive_int(raw, "max_length", path)
         if qtype == "text" and max_length is None:
             max_length = DEFAULT_TEXT_LIMIT
@@ -360,8 +366,6 @@ class _Builder:
             required=self.flag(raw, "required", path),
             options=tuple(options),
             max_length=max_length,
-            min=raw.get("min"),
-            max=raw.get("max"),
             past_only=self.flag(raw, "past_only", path),
             precision=precision,
             recent_days=recent_days,
@@ -482,7 +486,11 @@ class _Builder:
             if c.value is not None and not isinstance(c.value, bool):
                 self.problem(_join(path, "value"), "exists takes true or false")
             return
+        if c.op != "within" and (c.days is not None or c.hours is not None):
+            self.problem(path, "days and hours only go with op = \"within\"")
         if c.op == "within":
+            if c.value is not None:
+                self.problem(_join(path, "value"), "within takes days or hours, not a value")
             if q.type not in ("date", "datetime", "last_taken"):
                 bad("within only applies to dates and times")
                 return
@@ -493,7 +501,7 @@ class _Builder:
             if isinstance(window, bool) or not isinstance(window, int) or window <= 0:
                 self.problem(path, "the window must be a whole number above 0")
                 return
-            if c.hours is not None and q.precision == "date":
+            if c.hours is not None and q.type != "datetime" and q.precision == "date":
                 bad("a window in hours needs a question with precision = \"datetime\"")
             hours = c.days * 24 if c.days is not None else c.hours
             recent = q.recent_window_hours

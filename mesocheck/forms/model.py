@@ -84,8 +84,6 @@ class Question:
     required: bool = False
     options: tuple[Option, ...] = ()
     max_length: int | None = None
-    min: object = None
-    max: object = None
     past_only: bool = False
     precision: Literal["date", "datetime"] = "date"
     recent_days: int | None = None

@@ -87,7 +87,6 @@ def test_clean_answers_are_complete_valid_and_raise_nothing(form):
 
 
 def test_every_rule_has_a_practitioner_message(form):
-    assert len(form.rules) == 18
     for rule in form.rules:
         assert rule.practitioner.get("en"), rule.id
 
@@ -125,6 +124,8 @@ ONE_CHANGE = [
     ("skin_type_dark", "info", {"skin_type": "type_5"}, [("skin_type", "type_5")]),
     ("skin_type_dark", "info", {"skin_type": "type_6"}, [("skin_type", "type_6")]),
     ("no_transport", "review", {"transport_arranged": False}, [("transport_arranged", False)]),
+    ("other_conditions", "info", {"conditions_other": "Migraine"},
+     [("conditions_other", "Migraine")]),
     ("other_instructions", "info", {"other_instructions": "No retinol creams for 3 days"},
      [("other_instructions", "No retinol creams for 3 days")]),
 ]
@@ -284,11 +285,6 @@ def test_the_hour_window_counts_real_hours_across_a_clock_change(form):
         == ["alcohol_recent"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="conditions._within subtracts aware datetimes that share a tzinfo object, which "
-           "Python does in wall-clock time: across a DST change 23 real hours count as 24",
-)
 def test_an_aware_answer_in_the_appointments_zone_counts_real_hours(form):
     appointment = datetime(2026, 3, 29, 10, 0, tzinfo=LONDON)
     drink = datetime(2026, 3, 28, 10, 0, tzinfo=LONDON)  # 23 real hours before
@@ -343,6 +339,7 @@ def test_every_rule_at_once_comes_stop_then_review_then_info_in_form_order(form)
         consultation=False,
         conditions=["bleeding_disorder", "diabetes", "weak_immunity", "skin_infection",
                     "keloid", "pregnant_breastfeeding"],
+        conditions_other="Migraine",
         allergy_planned_ingredient=True,
         allergies_any=True, allergies_details="Latex",
         medicines_any=True, medicine_kinds=["steroids"], medicines_list="Prednisolone 5 mg",
@@ -359,7 +356,7 @@ def test_every_rule_at_once_comes_stop_then_review_then_info_in_form_order(form)
         "allergy_planned_ingredient", "anticoagulant", "under_18",
         "no_consultation", "keloid_history", "blood_thinner_recent", "sun_recent",
         "alcohol_recent", "caffeine_recent", "no_transport",
-        "diabetes_or_low_immunity", "other_allergies", "medicines_listed", "skin_type_dark",
+        "diabetes_or_low_immunity", "other_conditions", "other_allergies", "medicines_listed", "skin_type_dark",
         "other_instructions",
     ]
     severities = [f.severity for f in flags]

@@ -60,6 +60,13 @@ def test_every_problem_is_reported_at_once_with_its_path(small_text):
         (('fact = "age"', 'fact = "height"'), "unknown fact 'height'"),
         (('max_length = 20', 'max_length = -5'), "must be a whole number above 0"),
         (('required = true', 'requird = true'), "steps[0].questions[0].requird: unknown key"),
+        (('type = "boolean"', 'type = "boolean"\n  precision = "datetime"'),
+         "only last_taken questions take a precision"),
+        (('when = { question = "per_day", op = "=", value = "many" }',
+          'when = { question = "per_day", op = "=", value = "many", days = 3 }'),
+         'days and hours only go with op = "within"'),
+        (('op = "within", hours = 24', 'op = "within", hours = 24, value = 1'),
+         "within takes days or hours, not a value"),
     ],
 )
 def test_specific_mistakes_are_named(change, expected, small_text):
