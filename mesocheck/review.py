@@ -1,0 +1,507 @@
+"""The practitioner's review: which flags need a decision, what the decisions mean for the
+intake, who may record them, the countersigned consent, amendments, and the print batch.
+
+These are clinical rules, so they live here and not in a widget: the review screens only ask
+this module what is allowed and show its answers. Saying "no" (postpone, decline) is safe and
+any signed-in staff member may record it; saying "yes" (proceed) is a clinical judgement and
+needs a practitioner; proceeding over a stop flag is an override and also needs a written
+reason. Nothing is ever overwritten: a changed decision is a new row that supersedes the last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Callable, Iterable, Sequence
+
+from mesocheck.errors import MesocheckError
+from mesocheck.forms.conditions import Facts
+from mesocheck.forms.model import Form
+from mesocheck.forms.registry import find_form
+from mesocheck.forms.rules import evaluate_rules
+from mesocheck.forms.validation import check_answer
+from mesocheck.timeutil import to_iso
+
+NEEDS_DECISION = ("review", "stop")
+DECISIONS = ("proceed", "postpone", "decline")
+PRACTITIONER = "practitioner"
+CONSENT_KIND = "consent"
+REVIEWED_KIND = "reviewed_consent"
+CONSENT_KINDS = (CONSENT_KIND, REVIEWED_KIND)
+REVIEWABLE = ("submitted", "cleared", "postponed", "declined")
+
+# What the practitioner's signature means, by the outcome it confirms.
+MEANINGS = {
+    "cleared": "Reviewed and approved for treatment",
+    "postponed": "Reviewed: treatment postponed",
+    "declined": "Reviewed: treatment declined",
+}
+DECISION_WORDS = {"proceed": "Proceed", "postpone": "Postpone", "decline": "Decline"}
+SEVERITY_WORDS = {"stop": "Stop", "review": "Review", "info": "Info"}
+STATUS_WORDS = {
+    "in_progress": "In progress",
+    "submitted": "Awaiting review",
+    "cleared": "Cleared",
+    "postponed": "Postponed",
+    "declined": "Declined",
+    "voided": "Voided",
+    "awaiting_resign": "Awaiting patient re-signature",
+}
+
+
+class ReviewRefused(MesocheckError):
+    """A rule of the review forbids the action; the message says which and what to do."""
+
+
+def actor(staff: Any) -> str:
+    """The audit actor for a staff member (anything with an ``id``)."""
+    return f"staff:{int(staff.id)}"
+
+
+def is_practitioner(staff: Any) -> bool:
+    return getattr(staff, "role", None) == PRACTITIONER
+
+
+# -- flags and the outcome they lead to ----------------------------------------------------
+
+
+def needs_decision(flag: Any) -> bool:
+    return flag.severity in NEEDS_DECISION
+
+
+def decision_of(flag: Any) -> Any:
+    """The flag's current decision (its latest), or None."""
+    decisions = getattr(flag, "decisions", ())
+    return decisions[-1] if decisions else None
+
+
+def undecided(flags: Iterable[Any]) -> list[Any]:
+    """Flags that still need a decision before the intake can be cleared."""
+    return [f for f in flags if needs_decision(f) and decision_of(f) is None]
+
+
+def outcome(flags: Iterable[Any]) -> str | None:
+    """The status the decisions lead to, or None while a decision is missing.
+
+    Any decline: declined. Else any postpone: postponed. Else, when every review and stop
+    flag has been decided "proceed" (or there are none): cleared. A postponement or decline
+    settles the intake even while other flags are undecided: one "no" is enough.
+    """
+    current = [decision_of(f) for f in flags if needs_decision(f)]
+    chosen = [d.decision for d in current if d is not None]
+    if "decline" in chosen:
+        return "declined"
+    if "postpone" in chosen:
+        return "postponed"
+    if all(d is not None for d in current):
+        return "cleared"
+    return None
+
+
+def status_after_decisions(record: Any) -> str:
+    """The intake status that follows from its flags' decisions (submitted while undecided)."""
+    return outcome(record.flags) or "submitted"
+
+
+def check_decision(
+    flag: Any, decision: str, reason: str, staff: Any, new_date: date | datetime | None = None
+) -> str:
+    """The reason, cleaned, when this staff member may record this decision; else refuse."""
+    if decision not in DECISIONS:
+        raise ReviewRefused(f"“{decision}” is not a decision; choose proceed, postpone or decline.")
+    if not needs_decision(flag):
+        raise ReviewRefused("Information flags need no decision; they are shown for awareness.")
+    reason = (reason or "").strip()
+    if decision == "proceed":
+        if not is_practitioner(staff):
+            raise ReviewRefused(
+                "Only a practitioner can decide to proceed. Ask a practitioner to sign in."
+            )
+        if flag.severity == "stop" and not reason:
+            raise ReviewRefused(
+                "Overriding a stop flag needs a written reason: say why it is safe to treat."
+            )
+        if not reason:
+            raise ReviewRefused("Write a note saying why it is safe to proceed.")
+    elif decision == "postpone":
+        if not reason:
+            raise ReviewRefused("Write the reason for postponing.")
+        if new_date is not None:
+            day = new_date.date() if isinstance(new_date, datetime) else new_date
+            if day < date.today():
+                raise ReviewRefused("The new date is in the past; choose a later date.")
+    elif decision == "decline" and not reason:
+        raise ReviewRefused("Write the reason for declining the treatment.")
+    return reason
+
+
+def decide(
+    store: Any, intake_id: str, flag_id: int, decision: str, reason: str, staff: Any,
+    new_date: date | datetime | None = None,
+) -> str:
+    """Record one decision and move the intake's status along; returns the new status."""
+    record = store.intake(intake_id)
+    flag = _flag(record, flag_id)
+    _check_reviewable(record)
+    reason = check_decision(flag, decision, reason, staff, new_date)
+    store.decide(flag_id, decision, reason, staff.id, new_date=new_date)
+    return sync_status(store, intake_id, staff)
+
+
+def sync_status(store: Any, intake_id: str, staff: Any) -> str:
+    """Set the status that the current decisions lead to, if it differs."""
+    record = store.intake(intake_id)
+    if record.status not in REVIEWABLE:
+        return record.status
+    wanted = status_after_decisions(record)
+    if wanted != record.status:
+        store.set_status(intake_id, wanted, actor(staff))
+    return wanted
+
+
+def _flag(record: Any, flag_id: int) -> Any:
+    for flag in record.flags:
+        if flag.id == flag_id:
+            return flag
+    raise ReviewRefused(
+        "This flag was replaced after an amendment; reopen the intake to see the current flags."
+    )
+
+
+def _check_reviewable(record: Any) -> None:
+    if record.status not in REVIEWABLE:
+        word = STATUS_WORDS.get(record.status, record.status).lower()
+        raise ReviewRefused(f"This intake is {word}, so it cannot be reviewed now.")
+    if not patient_signed_current(record):
+        raise ReviewRefused(
+            "The answers were amended after the patient signed: the patient must sign again "
+            "before the review can go on."
+        )
+
+
+# -- signatures: the patient's (again, after an amendment) and the practitioner's ----------
+
+
+def amendments(record: Any) -> list[Any]:
+    """Answer rows written by staff after signing, oldest first."""
+    return [a for a in record.answer_history if a.reason is not None or a.amends is not None]
+
+
+def _latest(signatures: Iterable[Any], role: str) -> Any:
+    chosen = [s for s in signatures if s.role == role]
+    return max(chosen, key=lambda s: (s.signed_at, s.id)) if chosen else None
+
+
+def patient_signature(record: Any) -> Any:
+    return _latest(record.signatures, "patient")
+
+
+def practitioner_signature(record: Any) -> Any:
+    return _latest(record.signatures, "practitioner")
+
+
+def patient_signed_current(record: Any) -> bool:
+    """False when an answer was amended after the patient's latest signature."""
+    signed = patient_signature(record)
+    if signed is None:
+        return False
+    changed = amendments(record)
+    return not changed or max(a.answered_at for a in changed) <= signed.signed_at
+
+
+def review_content_hash(record: Any) -> str:
+    """What a countersignature is bound to: the answers, flags, current decisions and the
+    patient's signature. Any later decision or amendment changes it, so a countersignature
+    made before that is no longer current."""
+    patient = patient_signature(record)
+    content = {
+        "intake": record.id,
+        "form": record.form_hash,
+        "answers": dict(sorted(record.answers.items())),
+        "flags": [
+            [f.rule_id, f.severity, decision_of(f).id if decision_of(f) else None]
+            for f in sorted(record.flags, key=lambda f: f.id)
+        ],
+        "patient_signature": patient.id if patient else None,
+    }
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def countersigned(record: Any) -> bool:
+    """True when the latest practitioner signature covers the review as it stands now."""
+    signed = practitioner_signature(record)
+    return signed is not None and signed.content_hash == review_content_hash(record)
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """Everything the review screen needs to know about what may happen next."""
+
+    status: str  # the stored status, or "awaiting_resign"
+    pending: tuple[Any, ...]  # review/stop flags still without a decision
+    outcome: str | None  # what the decisions lead to, None while some are missing
+    countersigned: bool
+    can_countersign: bool
+    countersign_blocker: str | None  # why not, in a sentence for the practitioner
+    meaning: str | None  # what the countersignature would say
+
+    @property
+    def status_word(self) -> str:
+        return STATUS_WORDS.get(self.status, self.status)
+
+
+def review_state(record: Any) -> ReviewState:
+    resign = record.status in REVIEWABLE and not patient_signed_current(record)
+    status = "awaiting_resign" if resign else record.status
+    pending = tuple(undecided(record.flags))
+    result = outcome(record.flags)
+    is_countersigned = countersigned(record)
+    blocker = None
+    if record.status not in REVIEWABLE:
+        blocker = f"This intake is {STATUS_WORDS.get(record.status, record.status).lower()}."
+    elif resign:
+        blocker = "The patient must sign again after the amendment."
+    elif result is None:
+        n = len(pending)
+        blocker = f"{n} flag{'s' if n != 1 else ''} still need{'s' if n == 1 else ''} a decision."
+    elif is_countersigned:
+        blocker = "Already countersigned; a changed decision needs a new countersignature."
+    return ReviewState(
+        status=status, pending=pending, outcome=result, countersigned=is_countersigned,
+        can_countersign=blocker is None, countersign_blocker=blocker,
+        meaning=MEANINGS.get(result) if result else None,
+    )
+
+
+def practitioner_signature_dict(
+    record: Any, staff: Any, *, strokes: Sequence, pad_width: float, pad_height: float,
+    printed_name: str | None = None, tz: str, signed_at: datetime | None = None,
+) -> dict:
+    """The store's signature mapping for a countersignature of the review as it stands."""
+    state = review_state(record)
+    if not is_practitioner(staff):
+        raise ReviewRefused("Only a practitioner can countersign. Ask a practitioner to sign in.")
+    if not state.can_countersign:
+        raise ReviewRefused(state.countersign_blocker or "The review cannot be signed now.")
+    if not strokes:
+        raise ReviewRefused("Please sign in the box before saving.")
+    name = " ".join((printed_name or staff.name or "").split())
+    if not name:
+        raise ReviewRefused("Type your name as it should be printed under the signature.")
+    signature = {
+        "role": "practitioner",
+        "printed_name": name,
+        "meaning": state.meaning,
+        "strokes": [list(map(list, stroke)) for stroke in strokes],
+        "pad_width": pad_width,
+        "pad_height": pad_height,
+        "tz": tz,
+        "content_hash": review_content_hash(record),
+        "staff_id": int(staff.id),
+    }
+    if signed_at is not None:
+        signature["signed_at"] = to_iso(signed_at)
+    return signature
+
+
+def countersign(store: Any, intake_id: str, staff: Any, **signature: Any) -> int:
+    """Store the practitioner's countersignature; returns its id. The reviewed PDF is built
+    afterwards (:func:`build_reviewed_consent`), off the UI thread."""
+    record = store.intake(intake_id)
+    values = practitioner_signature_dict(record, staff, **signature)
+    return store.add_signature(intake_id, values, actor=actor(staff))
+
+
+def form_of(record: Any) -> Form:
+    archived = getattr(record, "form_content", None)
+    return find_form(record.form_id, record.form_hash, archived)
+
+
+def latest_consent(record: Any) -> Any:
+    """The newest consent document (reviewed or patient-signed), or None."""
+    docs = [d for d in record.documents if d.kind in CONSENT_KINDS]
+    return max(docs, key=lambda d: (d.created_at, d.id)) if docs else None
+
+
+def build_reviewed_consent(store: Any, intake_id: str, *, staff: Any = None) -> int:
+    """Rebuild the consent PDF with the review section and keep it as a ``reviewed_consent``
+    that supersedes the newest consent document; the earlier one stays stored."""
+    from mesocheck.documents.consent import build_consent_pdf
+
+    record = store.intake(intake_id)
+    if not countersigned(record):
+        raise ReviewRefused(
+            "The review is not countersigned as it stands now; countersign before printing."
+        )
+    previous = latest_consent(record)
+    pdf = build_consent_pdf(record, form_of(record), store.settings(), review=True)
+    return store.add_document(
+        intake_id, REVIEWED_KIND, pdf, supersedes=previous.id if previous else None,
+        actor=actor(staff) if staff is not None else "system",
+    )
+
+
+def printable_document(record: Any) -> Any:
+    """The document to print for this intake: the newest consent document."""
+    return latest_consent(record)
+
+
+# -- amendments ------------------------------------------------------------------------------
+
+
+def facts_of(record: Any) -> Facts:
+    return Facts(appointment=record.appointment_at, birth_date=record.patient.birth_date,
+                 area=record.area)
+
+
+def amend(
+    store: Any, intake_id: str, question_id: str, raw_value: Any, reason: str, staff: Any,
+    *, now: datetime | None = None,
+) -> list[Any]:
+    """Record a corrected answer told at review, recompute the flags, and send the intake
+    back for the patient's re-signature. Returns the new flags (forms.Flag)."""
+    record = store.intake(intake_id)
+    if not is_practitioner(staff):
+        raise ReviewRefused("Only a practitioner can record an amendment.")
+    if record.status not in REVIEWABLE:
+        word = STATUS_WORDS.get(record.status, record.status).lower()
+        raise ReviewRefused(f"This intake is {word}; it cannot be amended.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReviewRefused("Write why the answer is being corrected.")
+    form = form_of(record)
+    question = form.question(question_id)
+    moment = now or store.clock()
+    checked = check_answer(question, raw_value, now=moment, language=record.language)
+    if not checked.ok:
+        raise ReviewRefused(checked.error or "This answer cannot be kept.")
+    if checked.value == record.answers.get(question_id):
+        raise ReviewRefused("The new answer is the same as the current one.")
+    store.amend_answer(intake_id, question_id, checked.value, reason, staff.id)
+    amended = store.intake(intake_id)
+    flags = evaluate_rules(form, amended.answers, facts_of(amended), amended.language)
+    store.replace_flags(intake_id, [f.as_dict() for f in flags], actor(staff))
+    if amended.status != "submitted":
+        store.set_status(intake_id, "submitted", actor(staff))
+    return flags
+
+
+def patient_resign_dict(
+    record: Any, *, strokes: Sequence, pad_width: float, pad_height: float,
+    printed_name: str, meaning: str, tz: str, content_hash: str,
+) -> dict:
+    if not strokes:
+        raise ReviewRefused("Please sign in the box before saving.")
+    return {
+        "role": "patient", "printed_name": printed_name, "meaning": meaning,
+        "strokes": [list(map(list, s)) for s in strokes], "pad_width": pad_width,
+        "pad_height": pad_height, "tz": tz, "content_hash": content_hash,
+    }
+
+
+# -- the day's print batch -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    intake_id: str
+    patient_name: str
+    document_id: int | None
+    problem: str | None  # why it is left out, or None
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """Local midnight to the next local midnight, as aware datetimes."""
+    start = datetime.combine(day, time()).astimezone()
+    end = datetime.combine(day + timedelta(days=1), time()).astimezone()
+    return start, end
+
+
+def print_batch(store: Any, day: date, *, page: int = 500) -> list[BatchItem]:
+    """Every intake cleared for treatment on ``day``, with the document to print.
+
+    An intake whose countersignature is missing or out of date is listed with its problem,
+    so the batch tells the practitioner what it left out rather than printing a stale copy.
+    """
+    start, end = day_bounds(day)
+    items = []
+    offset = 0
+    while True:
+        rows = store.queue(date_from=start, date_to=end, statuses=("cleared",),
+                           limit=page, offset=offset)
+        for row in rows:
+            record = store.intake(row.intake_id)
+            doc = latest_consent(record)
+            problem = None
+            if not countersigned(record):
+                problem = "not countersigned since the last decision"
+            elif doc is None or doc.kind != REVIEWED_KIND:
+                problem = "the reviewed consent PDF has not been built yet"
+            items.append(BatchItem(row.intake_id, row.patient_name,
+                                   doc.id if doc is not None else None, problem))
+        if len(rows) < page:
+            return items
+        offset += page
+
+
+def describe_value(form: Form, question_id: str, value: Any, language: str = "en") -> str:
+    """An answer as the practitioner reads it: option labels, Yes/No, dates as written."""
+    from mesocheck.forms.conditions import is_answered
+    from mesocheck.forms.model import NEVER, NOT_RECENT
+
+    if question_id.startswith("@"):
+        fact = question_id[1:]
+        if fact == "area" and isinstance(value, str):
+            option = form.area(value)
+            return option.label.get(language) if option else value
+        if fact == "age":
+            return f"{value} years" if value is not None else "unknown"
+        return str(value)
+    if not is_answered(value):
+        return "No answer"
+    try:
+        question = form.question(question_id)
+    except KeyError:
+        return str(value)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if value == NEVER:
+        return "Never"
+    if value == NOT_RECENT:
+        hours = question.recent_window_hours
+        if hours is None:
+            return "Not recently"
+        span = f"{int(hours // 24)} days" if hours >= 48 else f"{int(hours)} hours"
+        return f"Not in the last {span}"
+    if isinstance(value, list):
+        return "; ".join(_label(question, v, language) for v in value)
+    if isinstance(value, str) and question.options:
+        return _label(question, value, language)
+    if isinstance(value, str) and "T" in value and question.type in ("datetime", "last_taken"):
+        try:
+            from mesocheck.timeutil import show
+
+            return show(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
+
+
+def _label(question: Any, value: str, language: str) -> str:
+    option = question.option(value)
+    return option.label.get(language) if option else value
+
+
+def question_text(form: Form, question_id: str, language: str = "en") -> str:
+    if question_id == "@age":
+        return "Age at the appointment"
+    if question_id == "@area":
+        return "Treatment area"
+    try:
+        return form.question(question_id).text.get(language)
+    except KeyError:
+        return question_id
