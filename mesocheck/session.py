@@ -1,0 +1,457 @@
+"""One patient's intake while it is being filled in: the wizard's model, with no Qt.
+
+The session keeps the answers as they stand, checks each one as it is given
+(:func:`~mesocheck.forms.check_answer`), clears answers that skip logic has hidden, and hands
+every change to a *sink*: any object with the store's write methods (``save_answers``,
+``acknowledge``, ``withdraw_acknowledgement``, ``set_current_step``, ``submit``). In tests
+and scripts the sink is the :class:`~mesocheck.store.store.Store` itself; in the tablet app it
+is a front door to the one background writer, so no write ever blocks the window.
+
+Which pages exist, what is complete and where to resume are decided by
+:class:`~mesocheck.forms.Flow`; the session only applies them to this intake's answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone, tzinfo
+from pathlib import Path
+from typing import Any, Callable, Mapping, Protocol
+
+from mesocheck.errors import MesocheckError
+from mesocheck.forms import (
+    Checked,
+    Facts,
+    Flag,
+    Flow,
+    Form,
+    Page,
+    check_answer,
+    check_birth_date,
+    check_name,
+    disclosure_text_hash,
+    effective_answers,
+    evaluate_rules,
+)
+from mesocheck.forms.conditions import is_answered
+from mesocheck.forms.messages import message
+from mesocheck.forms.model import Question, Step
+from mesocheck.signature import from_stored, trivial_reason
+from mesocheck.timeutil import to_iso, utc_now
+
+Clock = Callable[[], datetime]
+
+
+class Sink(Protocol):
+    """Where the session's changes go: the Store, or something that forwards to one."""
+
+    def save_answers(self, intake_id: str, answers: Mapping[str, Any]) -> Any: ...
+    def acknowledge(self, intake_id: str, disclosure_id: str, text_hash: str) -> Any: ...
+    def withdraw_acknowledgement(self, intake_id: str, disclosure_id: str) -> Any: ...
+    def set_current_step(self, intake_id: str, step: str | None) -> Any: ...
+    def submit(self, intake_id: str, *, signature: Mapping[str, Any], flags: list) -> Any: ...
+
+
+class SessionError(MesocheckError):
+    """Something the person at the tablet can fix, said in words for them."""
+
+
+class FormChanged(SessionError):
+    pass
+
+
+class SigningRefused(SessionError):
+    """The signature cannot be accepted yet; ``field`` says which part to fix."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field  # "name" | "signature" | "pages"
+
+
+# -- the clinic's time zone -------------------------------------------------------------
+
+
+def clinic_zone(setting: str | None = None) -> tzinfo:
+    """The clinic's zone: the setting when given, else this machine's zone (with its DST
+    rules when they can be found, so a future appointment gets the right offset)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    candidates = [setting, os.environ.get("TZ", "").lstrip(":") or None, _system_zone_name()]
+    for name in candidates:
+        if not name:
+            continue
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    return datetime.now().astimezone().tzinfo or timezone.utc
+
+
+def _system_zone_name() -> str | None:
+    try:
+        target = os.path.realpath("/etc/localtime")
+    except OSError:
+        return None
+    marker = "zoneinfo" + os.sep
+    if marker in target:
+        return target.split(marker, 1)[1]
+    try:
+        return Path("/etc/timezone").read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def zone_name(zone: tzinfo) -> str:
+    key = getattr(zone, "key", None)
+    return key or datetime.now(zone).tzname() or "UTC"
+
+
+# -- the patient's details at the start ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    name: str
+    birth_date: date
+    area: str
+    appointment_at: datetime  # aware
+    contact: str | None = None
+
+
+def check_details(
+    form: Form,
+    *,
+    name: Any,
+    birth_date: Any,
+    area: Any,
+    appointment_at: datetime | None,
+    today: date,
+    language: str = "en",
+) -> tuple[PatientDetails | None, dict[str, str]]:
+    """The details to start an intake with, or a message per field ("name", "birth_date",
+    "area", "appointment_at") saying what to fix."""
+    errors: dict[str, str] = {}
+    checked_name = check_name(name, language)
+    if not checked_name.ok:
+        errors["name"] = checked_name.error or ""
+    checked_birth = check_birth_date(birth_date, today=today, language=language)
+    if birth_date in (None, ""):
+        errors["birth_date"] = message("date_format", language)
+    elif not checked_birth.ok:
+        errors["birth_date"] = checked_birth.error or ""
+    if not isinstance(area, str) or form.area(area) is None:
+        errors["area"] = message("area_required", language)
+    if appointment_at is None or appointment_at.tzinfo is None:
+        errors["appointment_at"] = message("appointment_required", language)
+    if errors:
+        return None, errors
+    assert appointment_at is not None
+    return PatientDetails(checked_name.value, checked_birth.value, area, appointment_at), {}
+
+
+# -- the session ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What signing hands to the store, kept so a failed write can be tried again."""
+
+    signature: dict
+    flags: tuple[Flag, ...]
+
+    def flag_dicts(self) -> list[dict]:
+        return [f.as_dict() for f in self.flags]
+
+
+@dataclass
+class IntakeSession:
+    form: Form
+    intake_id: str
+    facts: Facts
+    patient_name: str
+    sink: Any
+    language: str = "en"
+    zone: tzinfo = timezone.utc
+    clock: Clock = utc_now
+    answers: dict[str, Any] = field(default_factory=dict)
+    acknowledged: dict[str, str] = field(default_factory=dict)  # disclosure id -> text hash
+    errors: dict[str, str] = field(default_factory=dict)  # question id -> latest refusal
+    current_step: str | None = None
+    submission: Submission | None = None
+    _dirty: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.flow = Flow(self.form, self.facts, self.language)
+
+    # -- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def start(
+        cls,
+        store: Any,
+        form: Form,
+        details: PatientDetails,
+        *,
+        actor: str = "patient",
+        device: str | None = None,
+        zone: tzinfo | None = None,
+        clock: Clock = utc_now,
+        language: str | None = None,
+        sink: Any = None,
+    ) -> "IntakeSession":
+        """Create the intake in the store and a session on it; ``sink`` defaults to ``store``."""
+        language = language or form.languages[0]
+        zone = zone or clinic_zone()
+        intake_id = store.start_intake(
+            name=details.name, birth_date=details.birth_date, contact=details.contact,
+            form_id=form.id, form_version=form.version, form_hash=form.content_hash,
+            language=language, area=details.area, appointment_at=details.appointment_at,
+            device=device, actor=actor,
+        )
+        facts = Facts(details.appointment_at.astimezone(zone), details.birth_date, details.area)
+        return cls(form=form, intake_id=intake_id, facts=facts, patient_name=details.name,
+                   sink=sink if sink is not None else store, language=language, zone=zone,
+                   clock=clock)
+
+    @classmethod
+    def resume(
+        cls,
+        store: Any,
+        intake_id: str,
+        *,
+        form: Form | None = None,
+        zone: tzinfo | None = None,
+        clock: Clock = utc_now,
+        sink: Any = None,
+    ) -> "IntakeSession":
+        """Reopen an unfinished intake with what the store holds."""
+        record = store.intake(intake_id)
+        if record.status != "in_progress" or record.locked:
+            raise SessionError(
+                "This intake was already signed or voided, so it cannot be continued."
+            )
+        form = form if form is not None and form.content_hash == record.form_hash else None
+        if form is None:
+            form = _form_for(record)
+        zone = zone or clinic_zone()
+        facts = Facts(record.appointment_at.astimezone(zone), record.patient.birth_date,
+                      record.area)
+        session = cls(form=form, intake_id=record.id, facts=facts,
+                      patient_name=record.patient.name,
+                      sink=sink if sink is not None else store, language=record.language,
+                      zone=zone, clock=clock, current_step=record.current_step)
+        known = {q.id for q in form.questions}
+        session.answers = {
+            qid: value for qid, value in record.answers.items()
+            if qid in known and is_answered(value)
+        }
+        shown = {d.id: d for d in form.disclosures}
+        for ack in record.acknowledgements:
+            disclosure = shown.get(ack.disclosure_id)
+            if disclosure is not None and (
+                ack.text_hash == disclosure_text_hash(disclosure, session.language)
+            ):
+                session.acknowledged[ack.disclosure_id] = ack.text_hash
+        return session
+
+    # -- the route -----------------------------------------------------------------------
+
+    def pages(self) -> list[Page]:
+        return self.flow.pages(self.answers)
+
+    def resume_index(self) -> int:
+        return self.flow.resume_index(self.answers, set(self.acknowledged), self.current_step)
+
+    def step(self, step_id: str) -> Step:
+        return self.flow.form_step(step_id)
+
+    def shown_questions(self, step: Step) -> list[Question]:
+        return self.flow.shown_questions(step, self.answers)
+
+    def problems(self, step: Step) -> dict[str, str]:
+        """What stops the patient leaving this step, by question: refused input first, then
+        unanswered required questions. Empty when the step is complete."""
+        shown = {q.id for q in self.shown_questions(step)}
+        out = {qid: msg for qid, msg in self.errors.items() if qid in shown}
+        for qid, msg in self.flow.missing(step, self.answers).items():
+            out.setdefault(qid, msg)
+        return {q.id: out[q.id] for q in step.questions if q.id in out}
+
+    def page_complete(self, page: Page) -> bool:
+        if page.kind == "step":
+            return not self.problems(self.step(page.key))
+        if page.kind == "disclosure":
+            return page.key in self.acknowledged
+        return page.kind == "summary"
+
+    def first_incomplete(self) -> int | None:
+        """Index of the first page before the consent that still needs something."""
+        for index, page in enumerate(self.pages()):
+            if page.kind in ("summary", "consent"):
+                return None
+            if not self.page_complete(page):
+                return index
+        return None
+
+    def effective_answers(self) -> dict[str, Any]:
+        return effective_answers(self.form, self.answers, self.facts)
+
+    @property
+    def locked(self) -> bool:
+        """True from the moment the patient signs: answers can no longer change here."""
+        return self.submission is not None
+
+    # -- answering -----------------------------------------------------------------------
+
+    def answer(self, question_id: str, raw: Any) -> Checked:
+        """Check and keep one answer; hidden answers are cleared. Nothing is written until
+        :meth:`flush` (the UI flushes a moment after typing stops, and on every move)."""
+        self._refuse_if_locked()
+        question = self.form.question(question_id)
+        checked = check_answer(question, raw, now=self.clock().astimezone(self.zone),
+                               language=self.language)
+        if not checked.ok:
+            self.errors[question_id] = checked.error or ""
+            return checked
+        self.errors.pop(question_id, None)
+        if checked.value is None:
+            if question_id in self.answers:
+                del self.answers[question_id]
+                self._dirty[question_id] = None
+        elif self.answers.get(question_id) != checked.value:
+            self.answers[question_id] = checked.value
+            self._dirty[question_id] = checked.value
+        for hidden in self.flow.hidden_answered(self.answers):
+            del self.answers[hidden]
+            self.errors.pop(hidden, None)
+            self._dirty[hidden] = None
+        return checked
+
+    def hidden_since(self, before: Mapping[str, Any]) -> list[str]:
+        """Questions answered in ``before`` that are no longer answered (cleared by skip
+        logic or by the patient)."""
+        return [qid for qid in before if qid not in self.answers]
+
+    @property
+    def has_pending(self) -> bool:
+        return bool(self._dirty)
+
+    def flush(self) -> Any:
+        """Hand unsaved answers to the sink in one batch; returns what the sink returns."""
+        if not self._dirty:
+            return None
+        batch, self._dirty = self._dirty, {}
+        try:
+            return self.sink.save_answers(self.intake_id, batch)
+        except Exception:
+            # Keep them to try again; anything typed since wins.
+            self._dirty = {**batch, **self._dirty}
+            raise
+
+    def acknowledge(self, disclosure_id: str) -> Any:
+        self._refuse_if_locked()
+        disclosure = self.form.disclosure(disclosure_id)
+        text_hash = disclosure_text_hash(disclosure, self.language)
+        if self.acknowledged.get(disclosure_id) == text_hash:
+            return None
+        self.acknowledged[disclosure_id] = text_hash
+        return self.sink.acknowledge(self.intake_id, disclosure_id, text_hash)
+
+    def withdraw(self, disclosure_id: str) -> Any:
+        self._refuse_if_locked()
+        if self.acknowledged.pop(disclosure_id, None) is None:
+            return None
+        return self.sink.withdraw_acknowledgement(self.intake_id, disclosure_id)
+
+    def arrive(self, page: Page) -> Any:
+        """Record the page the patient is on, for resuming; pending answers go first."""
+        self.current_step = page.token
+        if self.locked:
+            return None
+        self.flush()
+        return self.sink.set_current_step(self.intake_id, page.token)
+
+    def _refuse_if_locked(self) -> None:
+        if self.locked:
+            raise SessionError(
+                "This form is already signed. Please ask the staff if something needs changing."
+            )
+
+    # -- signing -------------------------------------------------------------------------
+
+    def flags(self) -> list[Flag]:
+        return evaluate_rules(self.form, self.answers, self.facts, self.language)
+
+    def prepare_signature(
+        self, printed_name: Any, strokes: list, pad_width: float, pad_height: float
+    ) -> Submission:
+        """Check everything signing needs and build what the store keeps; raises
+        :class:`SigningRefused` with words for the patient when something is missing."""
+        incomplete = self.first_incomplete()
+        if incomplete is not None:
+            raise SigningRefused(
+                "Some questions or information cards still need your answer. "
+                "Please go back and complete them first.", "pages")
+        name = check_name(printed_name, self.language)
+        if not name.ok:
+            raise SigningRefused("Please type your full name.", "name")
+        reason = trivial_reason(from_stored(strokes))
+        if reason is not None:
+            raise SigningRefused(reason, "signature")
+        signed_at = self.clock()
+        signature = {
+            "role": "patient",
+            "printed_name": name.value,
+            "meaning": self.form.signature_meaning.get(self.language),
+            "strokes": strokes,
+            "pad_width": pad_width,
+            "pad_height": pad_height,
+            "signed_at": to_iso(signed_at),
+            "tz": zone_name(self.zone),
+            "content_hash": self.signed_content_hash(name.value),
+            "staff_id": None,
+        }
+        return Submission(signature=signature, flags=tuple(self.flags()))
+
+    def signed_content_hash(self, printed_name: str) -> str:
+        """SHA-256 of what the signature vouches for: the exact form, the answers that
+        count, each acknowledged text and the printed name."""
+        content = {
+            "form": self.form.content_hash,
+            "intake": self.intake_id,
+            "language": self.language,
+            "answers": self.effective_answers(),
+            "acknowledged": dict(sorted(self.acknowledged.items())),
+            "printed_name": printed_name,
+        }
+        text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                          default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def submit(self, submission: Submission | None = None) -> Any:
+        """The commit point: lock the session, write pending answers, then sign, store the
+        flags and submit in one store transaction. Call again with no argument to retry
+        after a failed write."""
+        submission = submission or self.submission
+        if submission is None:
+            raise SessionError("Nothing to submit: the form has not been signed.")
+        self.submission = submission
+        self.flush()
+        return self.sink.submit(self.intake_id, signature=submission.signature,
+                                flags=submission.flag_dicts())
+
+
+def _form_for(record: Any) -> Form:
+    from mesocheck.forms import registry
+
+    try:
+        return registry.find_form(record.form_id, record.form_hash,
+                                  getattr(record, "form_content", None))
+    except registry.FormNotFound:
+        raise FormChanged(
+            "The form this intake was started with has changed since, so it cannot be "
+            "continued. Void it and start a new intake."
+        ) from None
