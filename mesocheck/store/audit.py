@@ -1,0 +1,192 @@
+"""The audit log: one hash-chained row per write transaction, naming every row it wrote.
+
+``audit.hash = sha256(prev_hash + canonical_json({id, at, actor, action, intake_id, rows}))``
+where ``rows`` lists ``[table, row_id, row_hash]`` (``row_hash`` null for a deletion). A row
+hash is the sha256 of the canonical JSON of the whole stored row, its id included, BLOBs
+replaced by their sha256. NULL columns are left out, so adding a nullable column in a later
+migration does not invalidate the hashes of older rows. The first ``prev_hash`` is 64 zeros.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+from datetime import date, datetime
+from json.encoder import encode_basestring
+from typing import Any, Sequence
+
+from mesocheck.timeutil import to_iso
+
+GENESIS = "0" * 64
+AUDITED_TABLES = (
+    "settings", "forms", "staff", "patients", "intakes", "answers", "acknowledgements",
+    "flags", "decisions", "signatures", "documents",
+)
+UNHASHED_COLUMNS = {"intakes": frozenset({"current_step"})}  # navigation, not a state change
+_ACTOR = re.compile(r"^(patient|system|staff:[1-9][0-9]*)$")
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return to_iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} cannot be stored as JSON")
+
+
+_VALUE_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain
+)
+
+
+def canonical_json(obj: Any) -> str:
+    """Sorted keys, no spaces, UTF-8 kept: one text per value, so hashes are reproducible."""
+    return _ENCODER.encode(obj)
+
+
+def to_json(value: Any) -> str:
+    """Canonical JSON for stored values; dates and datetimes become ISO text."""
+    return _VALUE_ENCODER.encode(value)
+
+
+_KEYS = {"settings": "key", "forms": "hash"}
+
+
+def primary_key(table: str) -> str:
+    return _KEYS.get(table, "id")
+
+
+def check_actor(actor: str) -> str:
+    if not isinstance(actor, str) or not _ACTOR.match(actor):
+        raise ValueError("actor must be 'patient', 'system' or 'staff:<id>'")
+    return actor
+
+
+def row_digest(columns: Sequence[str], values: Sequence[Any]) -> bytes:
+    """sha256 of ``canonical_json({column: value})``; ``columns`` must be sorted.
+
+    Hand-assembled because it runs for millions of rows in bulk inserts and ``verify``;
+    ``tests/store/test_audit.py`` checks it against :func:`canonical_json`.
+    """
+    parts = []
+    for name, value in zip(columns, values):
+        if value is None:
+            continue
+        kind = value.__class__
+        if kind is str:
+            text = encode_basestring(value)
+        elif kind is int:
+            text = int.__repr__(value)
+        elif kind is bytes:
+            text = '"' + hashlib.sha256(value).hexdigest() + '"'
+        else:
+            text = _ENCODER.encode(value)
+        parts.append('"' + name + '":' + text)
+    return hashlib.sha256(("{" + ",".join(parts) + "}").encode()).digest()
+
+
+def row_hash(columns: Sequence[str], values: Sequence[Any]) -> str:
+    return row_digest(columns, values).hex()
+
+
+def audit_hash(
+    prev_hash: str, audit_id: int, at: str, actor: str, action: str,
+    intake_id: str | None, rows_json: str,
+) -> str:
+    """The chain link; ``rows_json`` is spliced in as stored, so it must be canonical."""
+    body = (
+        '{"action":' + encode_basestring(action)
+        + ',"actor":' + encode_basestring(actor)
+        + ',"at":' + encode_basestring(at)
+        + ',"id":' + str(audit_id)
+        + ',"intake_id":' + ("null" if intake_id is None else encode_basestring(intake_id))
+        + ',"rows":' + rows_json + "}"
+    )
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+def chain_head(conn: sqlite3.Connection) -> tuple[int, str]:
+    """(last audit id, its hash); call inside the write transaction that appends."""
+    last = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+    return (last[0], last[1]) if last else (0, GENESIS)
+
+
+def append(
+    conn: sqlite3.Connection, *, at: str, actor: str, action: str,
+    intake_id: str | None, rows: list,
+) -> int:
+    last_id, prev = chain_head(conn)
+    audit_id = last_id + 1
+    rows_json = canonical_json(rows)
+    digest = audit_hash(prev, audit_id, at, actor, action, intake_id, rows_json)
+    conn.execute(
+        "INSERT INTO audit (id, at, actor, action, intake_id, rows, prev_hash, hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (audit_id, at, actor, action, intake_id, rows_json, prev, digest),
+    )
+    return audit_id
+
+
+class Columns:
+    """Each audited table's hashed columns, sorted, read from the live schema."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def __getitem__(self, table: str) -> tuple[str, ...]:
+        if table not in self._cache:
+            skip = UNHASHED_COLUMNS.get(table, frozenset())
+            names = [r[1] for r in self._conn.execute(f"PRAGMA table_info({table})")]
+            self._cache[table] = tuple(sorted(n for n in names if n not in skip))
+        return self._cache[table]
+
+
+class Transaction:
+    """The rows one write transaction touched, hashed as SQLite stored them."""
+
+    def __init__(self, conn: sqlite3.Connection, columns: Columns, at: str, action: str):
+        self.conn = conn
+        self.at = at
+        self.action = action  # may be refined before commit, e.g. a failed sign-in
+        self.audit_always = False
+        self.rows: list[list] = []
+        self._columns = columns
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def insert(self, table: str, values: dict[str, Any]) -> Any:
+        names = ", ".join(values)
+        marks = ", ".join("?" * len(values))
+        cursor = self.conn.execute(
+            f"INSERT INTO {table} ({names}) VALUES ({marks})", list(values.values())
+        )
+        key = values.get(primary_key(table), cursor.lastrowid)
+        self.record(table, key)
+        return key
+
+    def update(self, table: str, key: Any, changes: dict[str, Any]) -> None:
+        assignments = ", ".join(f"{name} = ?" for name in changes)
+        self.conn.execute(
+            f"UPDATE {table} SET {assignments} WHERE {primary_key(table)} = ?",
+            [*changes.values(), key],
+        )
+        self.record(table, key)
+
+    def delete(self, table: str, key: Any) -> None:
+        self.conn.execute(f"DELETE FROM {table} WHERE {primary_key(table)} = ?", (key,))
+        self.rows.append([table, key, None])
+
+    def record(self, table: str, key: Any) -> None:
+        """Add the row's current hash to this transaction's audit entry."""
+        columns = self._columns[table]
+        values = self.conn.execute(
+            f"SELECT {', '.join(columns)} FROM {table} WHERE {primary_key(table)} = ?", (key,)
+        ).fetchone()
+        self.rows.append([table, key, row_hash(columns, values)])

@@ -1,0 +1,243 @@
+"""Opening the SQLite file with safe settings, and the errors a person can meet while using it.
+
+SQLite failures are sorted qutebrowser-style: the environment's fault (a locked, damaged,
+full or read-only database) becomes a :class:`StoreError` with one sentence saying what to do;
+anything else is our bug and propagates unchanged. No message carries patient data.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from mesocheck.errors import MesocheckError
+
+BUSY_TIMEOUT_MS = 5000
+APPLICATION_ID = 0x4D455343  # "MESC" in the file header: tells our files from other SQLite files
+_HEADER = b"SQLite format 3\x00"
+_RESTORE = "restore the latest copy made with `mesocheck backup`"
+
+
+class StoreError(MesocheckError):
+    """A database problem the user can act on."""
+
+    default_message = "The database could not be used."
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or self.default_message)
+
+
+class DatabaseLocked(StoreError):
+    default_message = (
+        "The database is busy: another mesocheck window or command is writing to it. "
+        "Wait a moment and try again; if this persists, close the other mesocheck programs."
+    )
+
+
+class DatabaseCorrupt(StoreError):
+    default_message = (
+        f"The database file is damaged and cannot be read. Stop using it and {_RESTORE}."
+    )
+
+
+class DiskFull(StoreError):
+    default_message = (
+        "The disk is full, so the last change was not saved (everything saved before is "
+        "intact). Free some disk space and try again."
+    )
+
+
+class DiskError(StoreError):
+    default_message = (
+        "The disk reported an error while reading or writing the database. Check the drive, "
+        f"then run `mesocheck verify`; if it reports problems, {_RESTORE}."
+    )
+
+
+class ReadOnlyDatabase(StoreError):
+    default_message = (
+        "The database file or its folder is read-only, so nothing can be saved. "
+        "Give this user account write access to both, or choose another --db path."
+    )
+
+
+class DatabaseMissing(StoreError):
+    default_message = (
+        f"The database file does not exist. Check the --db path, or {_RESTORE}."
+    )
+
+
+class NotAMesocheckDatabase(StoreError):
+    default_message = (
+        "This file is an SQLite database of another program, not a mesocheck database. "
+        "Check the --db path."
+    )
+
+
+class SchemaTooNew(StoreError):
+    default_message = (
+        "This database was written by a newer version of mesocheck; "
+        "update the app or restore from a backup."
+    )
+
+
+class UnsafeDatabase(StoreError):
+    default_message = (
+        "The database refused the settings that protect saved data from power cuts "
+        "(WAL journal, full sync, foreign keys). Keep the database on a local disk, "
+        "not a network share."
+    )
+
+
+class NotFound(StoreError):
+    default_message = "The record asked for does not exist; refresh the list and try again."
+
+
+class IntakeLocked(StoreError):
+    default_message = (
+        "This intake was signed and is locked: its answers can only be changed by staff "
+        "as an amendment, with a reason."
+    )
+
+
+class InvalidState(StoreError):
+    default_message = "This action is not possible in the intake's current state."
+
+
+class BackupFailed(StoreError):
+    default_message = "The backup could not be written."
+
+
+_CODES = {
+    5: DatabaseLocked,  # SQLITE_BUSY
+    6: DatabaseLocked,  # SQLITE_LOCKED
+    8: ReadOnlyDatabase,  # SQLITE_READONLY
+    10: DiskError,  # SQLITE_IOERR
+    11: DatabaseCorrupt,  # SQLITE_CORRUPT
+    13: DiskFull,  # SQLITE_FULL
+    14: DatabaseMissing,  # SQLITE_CANTOPEN
+    26: DatabaseCorrupt,  # SQLITE_NOTADB
+}
+_PHRASES = (
+    ("database is locked", DatabaseLocked),
+    ("database table is locked", DatabaseLocked),
+    ("readonly database", ReadOnlyDatabase),
+    ("disk i/o error", DiskError),
+    ("malformed", DatabaseCorrupt),
+    ("not a database", DatabaseCorrupt),
+    ("database or disk is full", DiskFull),
+    ("unable to open database", DatabaseMissing),
+)
+_CANT_OPEN = (
+    "The database file cannot be opened. Check that the --db path names a file in a folder "
+    f"this user account can write to, or {_RESTORE}."
+)
+
+
+def classify(error: sqlite3.Error) -> StoreError | None:
+    """The user-facing error for an SQLite failure, or None when it is our bug."""
+    code = getattr(error, "sqlite_errorcode", None)
+    kind = _CODES.get(code & 0xFF) if code is not None else None
+    if kind is None:
+        text = str(error).lower()
+        kind = next((k for phrase, k in _PHRASES if phrase in text), None)
+    if kind is None:
+        return None
+    if kind is DatabaseMissing:
+        return DatabaseMissing(_CANT_OPEN)
+    return kind()
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Re-raise environmental SQLite failures as StoreError; let bugs through."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        mapped = classify(error)
+        if mapped is None:
+            raise
+        raise mapped from error
+
+
+def check_header(path: Path) -> None:
+    """Refuse a file that is not SQLite before SQLite gets a chance to misreport it."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(100)
+    except IsADirectoryError:
+        raise DatabaseMissing(_CANT_OPEN) from None
+    except PermissionError:
+        raise ReadOnlyDatabase(
+            "The database file cannot be read by this user account. Fix its permissions, "
+            "or choose another --db path."
+        ) from None
+    if not head:
+        return
+    if len(head) < 100 or not head.startswith(_HEADER):
+        raise DatabaseCorrupt()
+    app_id = int.from_bytes(head[68:72], "big")
+    if app_id not in (0, APPLICATION_ID):
+        raise NotAMesocheckDatabase()
+
+
+def connect(
+    path: Path, *, create: bool = True, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+) -> sqlite3.Connection:
+    """A connection in autocommit mode (we issue BEGIN ourselves) with checked pragmas."""
+    path = Path(path)
+    if path.exists():
+        check_header(path)
+    elif not create:
+        raise DatabaseMissing()
+    else:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            raise ReadOnlyDatabase(
+                "The folder for the database cannot be created. Choose a --db path in a "
+                "folder this user account can write to."
+            ) from None
+    with translated():
+        conn = sqlite3.connect(
+            str(path), isolation_level=None, timeout=busy_timeout_ms / 1000
+        )
+        try:
+            configure(conn, busy_timeout_ms)
+        except BaseException:
+            conn.close()
+            raise
+    return conn
+
+
+def configure(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
+    """Set the durability pragmas, then read each back: a silent refusal is an error."""
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    conn.execute("PRAGMA journal_mode = wal")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    wanted = {
+        "journal_mode": "wal",
+        "synchronous": 2,
+        "foreign_keys": 1,
+        "busy_timeout": int(busy_timeout_ms),
+    }
+    for name, value in wanted.items():
+        actual = conn.execute(f"PRAGMA {name}").fetchone()[0]
+        if actual != value:
+            raise UnsafeDatabase()
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app_id not in (0, APPLICATION_ID):
+        raise NotAMesocheckDatabase()
+
+
+def pragmas(conn: sqlite3.Connection) -> dict[str, object]:
+    """The settings as SQLite reports them, for start-up checks and diagnostics."""
+    names = ("journal_mode", "synchronous", "foreign_keys", "busy_timeout", "user_version")
+    return {name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in names}
+
+
+class InvalidPin(StoreError):
+    default_message = "A PIN is 4 to 12 digits, nothing else."

@@ -1,0 +1,407 @@
+"""The intake lifecycle: every state change one audited transaction.
+
+in_progress -> submitted -> cleared | postponed | declined, or voided from in_progress or
+submitted. Signing locks answers and acknowledgements; later changes are amendments (new
+rows), never overwrites.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import date, datetime
+from typing import Any, Iterable, Mapping
+
+from mesocheck.store import rows
+from mesocheck.store.audit import Transaction, to_json
+from mesocheck.store.db import IntakeLocked, InvalidState, NotFound
+from mesocheck.store.records import DECISIONS, OUTCOMES
+
+REVIEW_STATUSES = ("submitted", *OUTCOMES)
+
+_NO_INTAKE = "No intake has this id; refresh the list and try again."
+
+
+class IntakeLifecycle:
+    """Write side of intakes; mixed into Store (needs ``transaction``)."""
+
+    def start_intake(
+        self, *, name: str, birth_date: date | str, contact: str | None = None,
+        form_id: str, form_version: str, form_hash: str, language: str, area: str,
+        appointment_at: datetime | str, device: str | None, actor: str,
+        form_content: str | None = None,
+    ) -> str:
+        """A new patient row and an in-progress intake; returns the intake id (uuid4).
+
+        ``form_content`` (the canonical form text) is archived once per ``form_hash``, so the
+        exact wording a patient signed stays readable after the form file changes.
+        """
+        name = " ".join((name or "").split())
+        if not name:
+            raise ValueError("the patient's name is empty")
+        intake_id = str(uuid.uuid4())
+        with self.transaction(actor, "start_intake", intake_id) as tx:
+            if form_content is not None:
+                archive_form(tx, form_hash, form_id, form_version, form_content)
+            patient_id = tx.insert("patients", {
+                "name": name,
+                "search_key": rows.search_key(name),
+                "birth_date": rows.iso_date(birth_date),
+                "contact": (contact or "").strip() or None,
+                "created_at": tx.at,
+            })
+            tx.insert("intakes", {
+                "id": intake_id,
+                "patient_id": patient_id,
+                "form_id": form_id,
+                "form_version": str(form_version),
+                "form_hash": form_hash,
+                "language": language,
+                "area": area,
+                "appointment_at": rows.iso_time(appointment_at),
+                "status": "in_progress",
+                "device": device,
+                "created_at": tx.at,
+                "updated_at": tx.at,
+            })
+        return intake_id
+
+    def save_answer(
+        self, intake_id: str, question_id: str, value: Any, *, actor: str = "patient"
+    ) -> None:
+        """Save one answer at once; JSON ``null`` means no answer (e.g. hidden by skip logic)."""
+        self.save_answers(intake_id, {question_id: value}, actor=actor)
+
+    def save_answers(
+        self, intake_id: str, answers: Mapping[str, Any], *, actor: str = "patient"
+    ) -> None:
+        """Several answers in one transaction; unchanged values write nothing."""
+        with self.transaction(actor, "save_answers", intake_id) as tx:
+            _open_intake(tx, intake_id)
+            current = {
+                qid: (row_id, value)
+                for qid, row_id, value in tx.execute(
+                    "SELECT question_id, id, value FROM answers WHERE intake_id = ?",
+                    (intake_id,),
+                )
+            }
+            for question_id, value in answers.items():
+                text = to_json(value)
+                if question_id in current:
+                    row_id, old = current[question_id]
+                    if old != text:
+                        tx.update("answers", row_id,
+                                  {"value": text, "answered_at": tx.at, "actor": actor})
+                else:
+                    tx.insert("answers", {
+                        "intake_id": intake_id, "question_id": question_id, "value": text,
+                        "answered_at": tx.at, "actor": actor,
+                    })
+            _touch(tx, intake_id)
+
+    def acknowledge(
+        self, intake_id: str, disclosure_id: str, text_hash: str, *, actor: str = "patient"
+    ) -> None:
+        with self.transaction(actor, "acknowledge", intake_id) as tx:
+            _open_intake(tx, intake_id)
+            row = tx.execute(
+                "SELECT id, text_hash FROM acknowledgements "
+                "WHERE intake_id = ? AND disclosure_id = ?",
+                (intake_id, disclosure_id),
+            ).fetchone()
+            if row is None:
+                tx.insert("acknowledgements", {
+                    "intake_id": intake_id, "disclosure_id": disclosure_id,
+                    "text_hash": text_hash, "acknowledged_at": tx.at,
+                })
+            elif row[1] != text_hash:
+                tx.update("acknowledgements", row[0],
+                          {"text_hash": text_hash, "acknowledged_at": tx.at})
+            _touch(tx, intake_id)
+
+    def withdraw_acknowledgement(
+        self, intake_id: str, disclosure_id: str, *, actor: str = "patient"
+    ) -> None:
+        """Un-acknowledge before signing: the row is deleted, and the deletion audited."""
+        with self.transaction(actor, "withdraw_acknowledgement", intake_id) as tx:
+            _open_intake(tx, intake_id)
+            for (row_id,) in tx.execute(
+                "SELECT id FROM acknowledgements WHERE intake_id = ? AND disclosure_id = ?",
+                (intake_id, disclosure_id),
+            ).fetchall():
+                tx.delete("acknowledgements", row_id)
+            _touch(tx, intake_id)
+
+    def set_current_step(self, intake_id: str, step: str | None) -> None:
+        """Where to resume. Navigation, not a state change: not audited, not hashed."""
+        with self.transaction("system", "navigate", intake_id) as tx:
+            if not tx.execute(
+                "UPDATE intakes SET current_step = ? WHERE id = ?", (step, intake_id)
+            ).rowcount:
+                raise NotFound(_NO_INTAKE)
+
+    def submit(
+        self, intake_id: str, *, signature: Mapping[str, Any], flags: Iterable[Any],
+        actor: str = "patient",
+    ) -> int:
+        """Sign and lock: signature, flags and status in one transaction; returns the
+        signature id. Shapes: see :func:`rows.signature_values`, :func:`rows.flag_values`."""
+        with self.transaction(actor, "submit", intake_id) as tx:
+            status, locked_at = _intake_state(tx, intake_id)
+            if status != "in_progress":
+                raise InvalidState(
+                    "This intake was already submitted or voided; it cannot be signed again."
+                )
+            signature_id = tx.insert("signatures",
+                                     rows.signature_values(signature, intake_id, tx.at))
+            for flag in flags:
+                tx.insert("flags", rows.flag_values(flag, intake_id, tx.at))
+            _update_intake(tx, intake_id, status="submitted", submitted_at=tx.at,
+                           locked_at=tx.at)
+        return signature_id
+
+    def add_signature(
+        self, intake_id: str, signature: Mapping[str, Any], *, actor: str | None = None
+    ) -> int:
+        """A practitioner's countersignature, a witness, or a patient re-signing after an
+        amendment. A practitioner signature needs the ``staff_id`` of a practitioner."""
+        staff_id = signature.get("staff_id")
+        actor = actor or (f"staff:{staff_id}" if staff_id is not None else "patient")
+        with self.transaction(actor, "add_signature", intake_id) as tx:
+            status, locked_at = _intake_state(tx, intake_id)
+            if locked_at is None or status == "voided":
+                raise InvalidState(
+                    "Only a signed, not voided intake takes further signatures; "
+                    "the patient signs first by submitting."
+                )
+            values = rows.signature_values(signature, intake_id, tx.at)
+            if values["role"] == "practitioner":
+                if staff_id is None or _staff_role(tx, staff_id) != "practitioner":
+                    raise InvalidState("A practitioner's signature needs a practitioner account.")
+            elif staff_id is not None:
+                _staff_role(tx, staff_id)
+            signature_id = tx.insert("signatures", values)
+            _touch(tx, intake_id)
+        return signature_id
+
+    def add_document(
+        self, intake_id: str, kind: str, pdf_bytes: bytes, *,
+        created_at: datetime | str | None = None, supersedes: int | None = None,
+        actor: str = "system",
+    ) -> int:
+        """Keep a PDF with its SHA-256; a new version names the one it ``supersedes``."""
+        if not isinstance(pdf_bytes, (bytes, bytearray)) or not pdf_bytes:
+            raise ValueError("a document needs non-empty bytes")
+        pdf = bytes(pdf_bytes)
+        with self.transaction(actor, "add_document", intake_id) as tx:
+            _intake_state(tx, intake_id)
+            if supersedes is not None:
+                row = tx.execute("SELECT intake_id FROM documents WHERE id = ?",
+                                 (supersedes,)).fetchone()
+                if row is None or row[0] != intake_id:
+                    raise InvalidState(
+                        "A document can only supersede an earlier document of the same intake."
+                    )
+            document_id = tx.insert("documents", {
+                "intake_id": intake_id,
+                "kind": kind,
+                "pdf": pdf,
+                "sha256": hashlib.sha256(pdf).hexdigest(),
+                "created_at": rows.iso_time(created_at) if created_at else tx.at,
+                "supersedes": supersedes,
+            })
+        return document_id
+
+    def amend_answer(
+        self, intake_id: str, question_id: str, new_value: Any, reason: str, staff_id: int
+    ) -> int:
+        """Change a signed answer: a new row that ``amends`` the current one, with a reason."""
+        reason = (reason or "").strip()
+        with self.transaction(f"staff:{int(staff_id)}", "amend_answer", intake_id) as tx:
+            status, locked_at = _intake_state(tx, intake_id)
+            if status == "voided":
+                raise InvalidState("A voided intake cannot be amended.")
+            if locked_at is None:
+                raise InvalidState(
+                    "This intake is not signed yet: change the answer directly, not by amendment."
+                )
+            if not reason:
+                raise InvalidState("An amendment needs a written reason.")
+            _staff_role(tx, staff_id)
+            previous = tx.execute(
+                "SELECT id FROM answers WHERE intake_id = ? AND question_id = ? "
+                "ORDER BY id DESC LIMIT 1",
+                (intake_id, question_id),
+            ).fetchone()
+            answer_id = tx.insert("answers", {
+                "intake_id": intake_id, "question_id": question_id,
+                "value": to_json(new_value), "answered_at": tx.at, "actor": tx_actor(staff_id),
+                "amends": previous[0] if previous else None, "reason": reason,
+            })
+            _touch(tx, intake_id)
+        return answer_id
+
+    def replace_flags(self, intake_id: str, flags: Iterable[Any], actor: str) -> list[int]:
+        """After an amendment: the current flags are superseded, the recomputed ones stored."""
+        with self.transaction(actor, "replace_flags", intake_id) as tx:
+            status, locked_at = _intake_state(tx, intake_id)
+            if locked_at is None or status == "voided":
+                raise InvalidState("Flags are replaced only on a signed, not voided intake.")
+            for (flag_id,) in tx.execute(
+                "SELECT id FROM flags WHERE intake_id = ? AND superseded_at IS NULL",
+                (intake_id,),
+            ).fetchall():
+                tx.update("flags", flag_id, {"superseded_at": tx.at})
+            new_ids = [tx.insert("flags", rows.flag_values(flag, intake_id, tx.at))
+                       for flag in flags]
+            _update_intake(tx, intake_id)
+        return new_ids
+
+    def decide(
+        self, flag_id: int, decision: str, reason: str, staff_id: int,
+        new_date: date | datetime | str | None = None,
+    ) -> int:
+        """A decision on a current flag; earlier ones stay as history (``supersedes``).
+
+        Proceeding despite a stop flag takes a practitioner and a written reason;
+        postponing takes a reason.
+        """
+        if decision not in DECISIONS:
+            raise ValueError(f"unknown decision {decision!r}")
+        reason = (reason or "").strip()
+        row = self._conn.execute("SELECT intake_id FROM flags WHERE id = ?",
+                                 (flag_id,)).fetchone()
+        if row is None:
+            raise NotFound("No flag has this id; refresh the review screen.")
+        intake_id = row[0]
+        with self.transaction(tx_actor(staff_id), "decide", intake_id) as tx:
+            status, locked_at = _intake_state(tx, intake_id)
+            if locked_at is None or status == "voided":
+                raise InvalidState("Flags are decided only on a signed, not voided intake.")
+            severity, superseded_at = tx.execute(
+                "SELECT severity, superseded_at FROM flags WHERE id = ?", (flag_id,)
+            ).fetchone()
+            if superseded_at is not None:
+                raise InvalidState(
+                    "This flag was replaced after an amendment; decide on the current flags."
+                )
+            role = _staff_role(tx, staff_id)
+            if severity == "stop" and decision == "proceed":
+                if role != "practitioner":
+                    raise InvalidState("Only a practitioner can proceed despite a stop flag.")
+                if not reason:
+                    raise InvalidState(
+                        "Proceeding despite a stop flag needs a written reason."
+                    )
+            if decision == "postpone" and not reason:
+                raise InvalidState("Postponing needs a reason.")
+            previous = tx.execute(
+                "SELECT id FROM decisions WHERE flag_id = ? ORDER BY id DESC LIMIT 1",
+                (flag_id,),
+            ).fetchone()
+            decision_id = tx.insert("decisions", {
+                "flag_id": flag_id, "decision": decision, "reason": reason,
+                "new_date": rows.iso_day_or_time(new_date) if new_date else None,
+                "staff_id": int(staff_id), "decided_at": tx.at,
+                "supersedes": previous[0] if previous else None,
+            })
+        return decision_id
+
+    def set_status(self, intake_id: str, status: str, actor: str) -> None:
+        """The review outcome, set by staff on a signed intake: ``submitted`` (back to
+        review, e.g. after an amendment), ``cleared``, ``postponed`` or ``declined``.
+
+        Clearing needs a current ``proceed`` decision on every stop and review flag.
+        """
+        if status not in REVIEW_STATUSES:
+            raise ValueError(f"set_status sets a review status, not {status!r}")
+        if not actor.startswith("staff:"):
+            raise InvalidState("Only staff record a review outcome.")
+        with self.transaction(actor, f"set_status:{status}", intake_id) as tx:
+            current, locked_at = _intake_state(tx, intake_id)
+            if current not in REVIEW_STATUSES:
+                raise InvalidState(
+                    "Only a submitted intake can be reviewed; this one is in progress or voided."
+                )
+            if current == status:
+                return
+            _staff_role(tx, int(actor.split(":", 1)[1]))
+            if status == "cleared":
+                undecided = tx.execute(
+                    """SELECT count(*) FROM flags f
+                       WHERE f.intake_id = ? AND f.superseded_at IS NULL
+                         AND f.severity IN ('stop', 'review')
+                         AND coalesce((SELECT d.decision FROM decisions d WHERE d.flag_id = f.id
+                                       ORDER BY d.id DESC LIMIT 1), '') != 'proceed'""",
+                    (intake_id,),
+                ).fetchone()[0]
+                if undecided:
+                    raise InvalidState(
+                        "Every stop and review flag needs a 'proceed' decision before clearing."
+                    )
+            _update_intake(tx, intake_id, status=status,
+                           reviewed_at=None if status == "submitted" else tx.at)
+
+    def void(self, intake_id: str, reason: str, actor: str) -> None:
+        """Abandon an intake (in progress or submitted); everything is kept, marked void."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidState("Voiding an intake needs a reason.")
+        with self.transaction(actor, "void", intake_id) as tx:
+            status, locked_at = _intake_state(tx, intake_id)
+            if status not in ("in_progress", "submitted"):
+                raise InvalidState("Only an intake in progress or awaiting review can be voided.")
+            _update_intake(tx, intake_id, status="voided", void_reason=reason)
+
+
+def tx_actor(staff_id: int) -> str:
+    return f"staff:{int(staff_id)}"
+
+
+def archive_form(tx: Transaction, form_hash: str, form_id: str, form_version: Any,
+                 content: str) -> None:
+    if tx.execute("SELECT 1 FROM forms WHERE hash = ?", (form_hash,)).fetchone() is None:
+        tx.insert("forms", {"hash": form_hash, "form_id": form_id,
+                            "form_version": str(form_version), "content": content,
+                            "stored_at": tx.at})
+
+
+def _intake_state(tx: Transaction, intake_id: str) -> tuple[str, str | None]:
+    row = tx.execute("SELECT status, locked_at FROM intakes WHERE id = ?",
+                     (intake_id,)).fetchone()
+    if row is None:
+        raise NotFound(_NO_INTAKE)
+    return row[0], row[1]
+
+
+def _open_intake(tx: Transaction, intake_id: str) -> None:
+    """Refuse patient-side changes once signed (IntakeLocked) or voided."""
+    status, locked_at = _intake_state(tx, intake_id)
+    if locked_at is not None:
+        raise IntakeLocked()
+    if status != "in_progress":
+        raise InvalidState("This intake was voided; start a new one.")
+
+
+def _staff_role(tx: Transaction, staff_id: int) -> str:
+    row = tx.execute("SELECT role, active FROM staff WHERE id = ?", (staff_id,)).fetchone()
+    if row is None:
+        raise NotFound("No staff account has this id.")
+    if not row[1]:
+        raise InvalidState("This staff account is deactivated.")
+    return row[0]
+
+
+def _touch(tx: Transaction, intake_id: str) -> None:
+    if tx.rows:
+        _update_intake(tx, intake_id)
+
+
+def _update_intake(tx: Transaction, intake_id: str, **changes: Any) -> None:
+    """Update the intake row with fresh flag counters and ``updated_at``."""
+    severities = [s for (s,) in tx.execute(
+        "SELECT severity FROM flags WHERE intake_id = ? AND superseded_at IS NULL",
+        (intake_id,),
+    )]
+    tx.update("intakes", intake_id,
+              {**changes, **rows.flag_counts(severities), "updated_at": tx.at})

@@ -1,0 +1,274 @@
+"""The schema, as an ordered list of migrations; ``PRAGMA user_version`` counts those applied.
+
+A shipped migration is never edited: a change is a new function appended to MIGRATIONS.
+Each runs in its own write transaction together with its audit row and the version bump.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Callable
+
+from sqlite_utils import Database
+
+from mesocheck.store import audit
+from mesocheck.store.db import APPLICATION_ID, NotAMesocheckDatabase, SchemaTooNew
+
+APPEND_ONLY = ("audit", "signatures", "decisions", "documents")
+
+
+def _append_only(db: Database, table: str) -> None:
+    """Refuse UPDATE and DELETE in SQLite itself; ``verify`` notices if the guard is dropped."""
+    for event in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} rows are append-only'); END"
+        )
+
+
+def m001_initial(db: Database) -> None:
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    db["settings"].create({"key": str, "value": str}, pk="key", not_null={"value"}, strict=True)
+    db["forms"].create(
+        {"hash": str, "form_id": str, "form_version": str, "content": str, "stored_at": str},
+        pk="hash",
+        not_null={"form_id", "form_version", "content", "stored_at"},
+        strict=True,
+    )
+    db["staff"].create(
+        {
+            "id": int,
+            "name": str,
+            "role": str,
+            "pin_hash": str,
+            "failed_attempts": int,
+            "locked_until": str,
+            "created_at": str,
+            "active": int,
+        },
+        pk="id",
+        not_null={"name", "role", "pin_hash", "failed_attempts", "created_at", "active"},
+        defaults={"failed_attempts": 0, "active": 1},
+        strict=True,
+    )
+    db["patients"].create(
+        {
+            "id": int,
+            "name": str,
+            "search_key": str,
+            "birth_date": str,
+            "contact": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"name", "search_key", "birth_date", "created_at"},
+        strict=True,
+    )
+    db["patients"].create_index(["search_key"])
+    db["intakes"].create(
+        {
+            "id": str,
+            "patient_id": int,
+            "form_id": str,
+            "form_version": str,
+            "form_hash": str,
+            "language": str,
+            "area": str,
+            "appointment_at": str,
+            "status": str,
+            "current_step": str,
+            "device": str,
+            "created_at": str,
+            "updated_at": str,
+            "submitted_at": str,
+            "locked_at": str,
+            "reviewed_at": str,
+            "void_reason": str,
+            "n_stop": int,
+            "n_review": int,
+            "n_info": int,
+            "flag_rank": int,
+        },
+        pk="id",
+        foreign_keys=[("patient_id", "patients", "id")],
+        not_null={
+            "patient_id", "form_id", "form_version", "form_hash", "language", "area",
+            "appointment_at", "status", "created_at", "updated_at",
+            "n_stop", "n_review", "n_info", "flag_rank",
+        },
+        defaults={"n_stop": 0, "n_review": 0, "n_info": 0, "flag_rank": 3},
+        strict=True,
+    )
+    intakes = db["intakes"]
+    intakes.create_index(["patient_id"])
+    intakes.create_index(["appointment_at"])
+    intakes.create_index(["status", "appointment_at"])
+    intakes.create_index(["flag_rank", "appointment_at"])
+    intakes.create_index(["status", "flag_rank", "appointment_at"])
+    db["answers"].create(
+        {
+            "id": int,
+            "intake_id": str,
+            "question_id": str,
+            "value": str,
+            "answered_at": str,
+            "actor": str,
+            "amends": int,
+            "reason": str,
+        },
+        pk="id",
+        foreign_keys=[("intake_id", "intakes", "id"), ("amends", "answers", "id")],
+        not_null={"intake_id", "question_id", "value", "answered_at", "actor"},
+        strict=True,
+    )
+    db["answers"].create_index(["intake_id", "question_id"])
+    db["acknowledgements"].create(
+        {
+            "id": int,
+            "intake_id": str,
+            "disclosure_id": str,
+            "text_hash": str,
+            "acknowledged_at": str,
+        },
+        pk="id",
+        foreign_keys=[("intake_id", "intakes", "id")],
+        not_null={"intake_id", "disclosure_id", "text_hash", "acknowledged_at"},
+        strict=True,
+    )
+    db["acknowledgements"].create_index(["intake_id", "disclosure_id"])
+    db["flags"].create(
+        {
+            "id": int,
+            "intake_id": str,
+            "rule_id": str,
+            "severity": str,
+            "practitioner_message": str,
+            "patient_message": str,
+            "triggers": str,
+            "raised_at": str,
+            "superseded_at": str,
+        },
+        pk="id",
+        foreign_keys=[("intake_id", "intakes", "id")],
+        not_null={"intake_id", "rule_id", "severity", "practitioner_message", "triggers",
+                  "raised_at"},
+        strict=True,
+    )
+    db["flags"].create_index(["intake_id"])
+    db["decisions"].create(
+        {
+            "id": int,
+            "flag_id": int,
+            "decision": str,
+            "reason": str,
+            "new_date": str,
+            "staff_id": int,
+            "decided_at": str,
+            "supersedes": int,
+        },
+        pk="id",
+        foreign_keys=[
+            ("flag_id", "flags", "id"),
+            ("staff_id", "staff", "id"),
+            ("supersedes", "decisions", "id"),
+        ],
+        not_null={"flag_id", "decision", "reason", "staff_id", "decided_at"},
+        strict=True,
+    )
+    db["decisions"].create_index(["flag_id"])
+    db["signatures"].create(
+        {
+            "id": int,
+            "intake_id": str,
+            "role": str,
+            "printed_name": str,
+            "meaning": str,
+            "strokes": str,
+            "pad_width": int,
+            "pad_height": int,
+            "signed_at": str,
+            "tz": str,
+            "content_hash": str,
+            "staff_id": int,
+        },
+        pk="id",
+        foreign_keys=[("intake_id", "intakes", "id"), ("staff_id", "staff", "id")],
+        not_null={"intake_id", "role", "printed_name", "meaning", "strokes", "pad_width",
+                  "pad_height", "signed_at", "tz", "content_hash"},
+        strict=True,
+    )
+    db["signatures"].create_index(["intake_id"])
+    db["documents"].create(
+        {
+            "id": int,
+            "intake_id": str,
+            "kind": str,
+            "pdf": bytes,
+            "sha256": str,
+            "created_at": str,
+            "supersedes": int,
+        },
+        pk="id",
+        foreign_keys=[("intake_id", "intakes", "id"), ("supersedes", "documents", "id")],
+        not_null={"intake_id", "kind", "pdf", "sha256", "created_at"},
+        strict=True,
+    )
+    db["documents"].create_index(["intake_id", "kind"])
+    db["audit"].create(
+        {
+            "id": int,
+            "at": str,
+            "actor": str,
+            "action": str,
+            "intake_id": str,
+            "rows": str,
+            "prev_hash": str,
+            "hash": str,
+        },
+        pk="id",
+        not_null={"at", "actor", "action", "rows", "prev_hash", "hash"},
+        strict=True,
+    )
+    db["audit"].create_index(["intake_id"])
+    for table in APPEND_ONLY:
+        _append_only(db, table)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [m001_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: Database, at: str) -> int:
+    """Apply the pending migrations; return the schema version reached."""
+    conn = db.conn
+    version = user_version(conn)
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew()
+    if version == 0 and conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+    ).fetchone()[0]:
+        raise NotAMesocheckDatabase()
+    for number, step in enumerate(MIGRATIONS, start=1):
+        if number <= version:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = user_version(conn)
+            if version > SCHEMA_VERSION:
+                raise SchemaTooNew()
+            if number > version:
+                step(db)
+                audit.append(conn, at=at, actor="system", action=f"migrate:{step.__name__}",
+                             intake_id=None, rows=[])
+                conn.execute(f"PRAGMA user_version = {number}")
+                version = number
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    return version

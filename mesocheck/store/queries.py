@@ -1,0 +1,280 @@
+"""Read side: one intake in full, the review queue, documents, and rows for export."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from types import MappingProxyType
+from typing import Any, Iterable, Iterator
+
+from mesocheck.store import rows
+from mesocheck.store.db import NotFound, translated
+from mesocheck.store.records import (
+    SEVERITIES, STATUSES, Acknowledgement, Answer, Decision, DocumentInfo, Flag,
+    IntakeRecord, Patient, QueueRow, Signature, UnfinishedIntake,
+)
+from mesocheck.timeutil import from_iso, to_iso
+
+_INTAKE_COLUMNS = (
+    "id, patient_id, form_id, form_version, form_hash, language, area, appointment_at, "
+    "status, current_step, device, created_at, updated_at, submitted_at, locked_at, "
+    "reviewed_at, void_reason"
+)
+
+
+def _time(text: str | None) -> datetime | None:
+    return from_iso(text) if text else None
+
+
+class IntakeQueries:
+    """Read side of intakes; mixed into Store (needs ``_conn``)."""
+
+    def intake(self, intake_id: str) -> IntakeRecord:
+        with translated():
+            return self._intake(intake_id)
+
+    def _intake(self, intake_id: str) -> IntakeRecord:
+        conn = self._conn
+        row = conn.execute(f"SELECT {_INTAKE_COLUMNS} FROM intakes WHERE id = ?",
+                           (intake_id,)).fetchone()
+        if row is None:
+            raise NotFound("No intake has this id; refresh the list and try again.")
+        (iid, patient_id, form_id, form_version, form_hash, language, area, appointment_at,
+         status, current_step, device, created_at, updated_at, submitted_at, locked_at,
+         reviewed_at, void_reason) = row
+        p = conn.execute(
+            "SELECT id, name, birth_date, contact, created_at FROM patients WHERE id = ?",
+            (patient_id,),
+        ).fetchone()
+        patient = Patient(p[0], p[1], date.fromisoformat(p[2]), p[3], from_iso(p[4]))
+        history = tuple(
+            Answer(a[0], a[1], json.loads(a[2]), from_iso(a[3]), a[4], a[5], a[6])
+            for a in conn.execute(
+                "SELECT id, question_id, value, answered_at, actor, amends, reason "
+                "FROM answers WHERE intake_id = ? ORDER BY id", (intake_id,))
+        )
+        current = {answer.question_id: answer.value for answer in history}
+        acks = tuple(
+            Acknowledgement(a[0], a[1], a[2], from_iso(a[3]))
+            for a in conn.execute(
+                "SELECT id, disclosure_id, text_hash, acknowledged_at FROM acknowledgements "
+                "WHERE intake_id = ? ORDER BY id", (intake_id,))
+        )
+        content = conn.execute("SELECT content FROM forms WHERE hash = ?",
+                               (form_hash,)).fetchone()
+        return IntakeRecord(
+            id=iid, patient=patient, form_id=form_id, form_version=form_version,
+            form_hash=form_hash, form_content=content[0] if content else None,
+            language=language, area=area,
+            appointment_at=from_iso(appointment_at), status=status,
+            current_step=current_step, device=device, created_at=from_iso(created_at),
+            updated_at=from_iso(updated_at), submitted_at=_time(submitted_at),
+            locked_at=_time(locked_at), reviewed_at=_time(reviewed_at),
+            void_reason=void_reason, answers=MappingProxyType(current),
+            answer_history=history, acknowledgements=acks,
+            flags=self._flags(intake_id), signatures=self._signatures(intake_id),
+            documents=self._documents(intake_id),
+        )
+
+    def _flags(self, intake_id: str, *, include_superseded: bool = False) -> tuple[Flag, ...]:
+        conn = self._conn
+        decisions: dict[int, list[Decision]] = {}
+        for d in conn.execute(
+            "SELECT d.id, d.flag_id, d.decision, d.reason, d.new_date, d.staff_id, "
+            "d.decided_at, d.supersedes FROM decisions d JOIN flags f ON f.id = d.flag_id "
+            "WHERE f.intake_id = ? ORDER BY d.id", (intake_id,)
+        ):
+            decisions.setdefault(d[1], []).append(
+                Decision(d[0], d[1], d[2], d[3], d[4], d[5], from_iso(d[6]), d[7]))
+        where = "" if include_superseded else " AND superseded_at IS NULL"
+        flags = [
+            Flag(f[0], f[1], f[2], f[3], f[4], json.loads(f[5]), from_iso(f[6]),
+                 _time(f[7]), tuple(decisions.get(f[0], ())))
+            for f in conn.execute(
+                "SELECT id, rule_id, severity, practitioner_message, patient_message, "
+                "triggers, raised_at, superseded_at FROM flags "
+                f"WHERE intake_id = ?{where} ORDER BY id", (intake_id,))
+        ]
+        flags.sort(key=lambda f: -SEVERITIES.index(f.severity))
+        return tuple(flags)
+
+    def flag_history(self, intake_id: str) -> tuple[Flag, ...]:
+        """Every flag ever raised on the intake, superseded ones included."""
+        with translated():
+            return self._flags(intake_id, include_superseded=True)
+
+    def _signatures(self, intake_id: str) -> tuple[Signature, ...]:
+        return tuple(
+            Signature(s[0], s[1], s[2], s[3], json.loads(s[4]), s[5], s[6], from_iso(s[7]),
+                      s[8], s[9], s[10])
+            for s in self._conn.execute(
+                "SELECT id, role, printed_name, meaning, strokes, pad_width, pad_height, "
+                "signed_at, tz, content_hash, staff_id FROM signatures "
+                "WHERE intake_id = ? ORDER BY id", (intake_id,))
+        )
+
+    def _documents(self, intake_id: str, kinds: Iterable[str] | None = None
+                   ) -> tuple[DocumentInfo, ...]:
+        sql = ("SELECT id, intake_id, kind, sha256, length(pdf), created_at, supersedes "
+               "FROM documents WHERE intake_id = ?")
+        params: list[Any] = [intake_id]
+        if kinds is not None:
+            kinds = list(kinds)
+            sql += f" AND kind IN ({', '.join('?' * len(kinds))})"
+            params += kinds
+        return tuple(
+            DocumentInfo(d[0], d[1], d[2], d[3], d[4], from_iso(d[5]), d[6])
+            for d in self._conn.execute(sql + " ORDER BY id", params)
+        )
+
+    def document_bytes(self, document_id: int) -> bytes:
+        with translated():
+            row = self._conn.execute("SELECT pdf FROM documents WHERE id = ?",
+                                     (document_id,)).fetchone()
+        if row is None:
+            raise NotFound("No document has this id.")
+        return row[0]
+
+    def latest_document(
+        self, intake_id: str, kinds: Iterable[str] = ("reviewed_consent", "consent")
+    ) -> DocumentInfo | None:
+        """The newest document of one of ``kinds`` (what to print), or None."""
+        with translated():
+            documents = self._documents(intake_id, kinds)
+        return documents[-1] if documents else None
+
+    def unfinished_intakes(self) -> list[UnfinishedIntake]:
+        """Intakes still in progress, most recently touched first: what a tablet resumes."""
+        with translated():
+            return [
+                UnfinishedIntake(r[0], r[1], from_iso(r[2]), r[3], r[4], from_iso(r[5]))
+                for r in self._conn.execute(
+                    "SELECT i.id, p.name, i.appointment_at, i.current_step, i.device, "
+                    "i.updated_at FROM intakes i JOIN patients p ON p.id = i.patient_id "
+                    "WHERE i.status = 'in_progress' ORDER BY i.updated_at DESC")
+            ]
+
+    def queue(
+        self, *, date_from: date | datetime | None = None, date_to: date | datetime | None = None,
+        statuses: Iterable[str] | None = None, flagged_only: bool = False,
+        severity: str | None = None, name: str | None = None, limit: int = 50, offset: int = 0,
+    ) -> list[QueueRow]:
+        """The review list: intakes with a stop flag first, then review, info, clean; then by
+        appointment time. ``date_to`` is exclusive; a date means local midnight. One indexed
+        query on the per-intake flag counters, so a page stays fast on 100,000 intakes."""
+        where, params = _queue_filter(date_from, date_to, statuses, flagged_only, severity, name)
+        sql = (
+            "SELECT i.id, p.name, p.birth_date, i.appointment_at, i.status, "
+            "i.n_stop, i.n_review, i.n_info FROM intakes i "
+            f"JOIN patients p ON p.id = i.patient_id {where} "
+            "ORDER BY i.flag_rank, i.appointment_at, i.rowid LIMIT ? OFFSET ?"
+        )
+        with translated():
+            return [
+                QueueRow(r[0], r[1], date.fromisoformat(r[2]), from_iso(r[3]), r[4],
+                         r[5], r[6], r[7])
+                for r in self._conn.execute(sql, [*params, int(limit), int(offset)])
+            ]
+
+    def queue_count(
+        self, *, date_from: date | datetime | None = None, date_to: date | datetime | None = None,
+        statuses: Iterable[str] | None = None, flagged_only: bool = False,
+        severity: str | None = None, name: str | None = None,
+    ) -> int:
+        where, params = _queue_filter(date_from, date_to, statuses, flagged_only, severity, name)
+        join = "JOIN patients p ON p.id = i.patient_id " if name else ""
+        with translated():
+            return self._conn.execute(
+                f"SELECT count(*) FROM intakes i {join}{where}", params
+            ).fetchone()[0]
+
+    def iter_export(self, flagged_only: bool = False) -> Iterator[dict[str, Any]]:
+        """One plain dict per intake, by appointment time, for the JSON/CSV export.
+
+        Signatures come without their strokes; flags with their current decision.
+        """
+        where = "WHERE i.flag_rank < 3" if flagged_only else ""
+        ids = [r[0] for r in self._conn.execute(
+            f"SELECT i.id FROM intakes i {where} ORDER BY i.appointment_at, i.rowid")]
+        for intake_id in ids:
+            with translated():
+                row = self._export_row(intake_id)
+            yield row
+
+    def _export_row(self, intake_id: str) -> dict[str, Any]:
+        conn = self._conn
+        i = conn.execute(f"SELECT {_INTAKE_COLUMNS} FROM intakes WHERE id = ?",
+                         (intake_id,)).fetchone()
+        patient = conn.execute(
+            "SELECT name, birth_date, contact FROM patients WHERE id = ?", (i[1],)
+        ).fetchone()
+        answers: dict[str, Any] = {}
+        for question_id, value in conn.execute(
+            "SELECT question_id, value FROM answers WHERE intake_id = ? ORDER BY id",
+            (intake_id,),
+        ):
+            answers[question_id] = json.loads(value)
+        flags = []
+        for f in self._flags(intake_id):
+            d = f.decision
+            flags.append({
+                "rule_id": f.rule_id, "severity": f.severity,
+                "message": f.practitioner_message, "raised_at": to_iso(f.raised_at),
+                "decision": d.decision if d else None, "decision_reason": d.reason if d else None,
+                "decided_by": d.staff_id if d else None,
+                "decided_at": to_iso(d.decided_at) if d else None,
+                "new_date": d.new_date if d else None,
+            })
+        signatures = [
+            {"role": s[0], "printed_name": s[1], "meaning": s[2], "signed_at": s[3],
+             "tz": s[4], "content_hash": s[5], "staff_id": s[6]}
+            for s in conn.execute(
+                "SELECT role, printed_name, meaning, signed_at, tz, content_hash, staff_id "
+                "FROM signatures WHERE intake_id = ? ORDER BY id", (intake_id,))
+        ]
+        return {
+            "intake_id": i[0],
+            "patient": {"name": patient[0], "birth_date": patient[1], "contact": patient[2]},
+            "form_id": i[2], "form_version": i[3], "form_hash": i[4], "language": i[5],
+            "area": i[6], "appointment_at": i[7], "status": i[8], "device": i[10],
+            "created_at": i[11], "submitted_at": i[13], "reviewed_at": i[15],
+            "void_reason": i[16],
+            "answers": answers,
+            "acknowledgements": [
+                {"disclosure_id": a[0], "text_hash": a[1], "acknowledged_at": a[2]}
+                for a in conn.execute(
+                    "SELECT disclosure_id, text_hash, acknowledged_at FROM acknowledgements "
+                    "WHERE intake_id = ? ORDER BY id", (intake_id,))
+            ],
+            "flags": flags,
+            "signatures": signatures,
+        }
+
+
+def _queue_filter(date_from, date_to, statuses, flagged_only, severity, name
+                  ) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if date_from is not None:
+        clauses.append("i.appointment_at >= ?")
+        params.append(rows.day_start(date_from))
+    if date_to is not None:
+        clauses.append("i.appointment_at < ?")
+        params.append(rows.day_start(date_to))
+    if statuses is not None:
+        statuses = list(statuses)
+        unknown = set(statuses) - set(STATUSES)
+        if unknown:
+            raise ValueError(f"unknown statuses: {sorted(unknown)}")
+        clauses.append(f"i.status IN ({', '.join('?' * len(statuses))})")
+        params += statuses
+    if flagged_only:
+        clauses.append("i.flag_rank < 3")
+    if severity is not None:
+        if severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {severity!r}")
+        clauses.append(f"i.n_{severity} > 0")
+    if name:
+        clauses.append("instr(p.search_key, ?) > 0")
+        params.append(rows.search_key(name))
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params

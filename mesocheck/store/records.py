@@ -1,0 +1,196 @@
+"""What the store hands out: plain frozen dataclasses, detached from the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Mapping
+
+SEVERITIES = ("info", "review", "stop")
+SEVERITY_RANK = {"stop": 0, "review": 1, "info": 2}
+CLEAN_RANK = 3
+STATUSES = ("in_progress", "submitted", "cleared", "postponed", "declined", "voided")
+OUTCOMES = ("cleared", "postponed", "declined")
+DECISIONS = ("proceed", "postpone", "decline")
+ROLES = ("practitioner", "front-desk")
+SIGNER_ROLES = ("patient", "practitioner", "witness")
+CONSENT_KINDS = ("consent", "reviewed_consent")
+
+
+@dataclass(frozen=True)
+class Patient:
+    id: int
+    name: str
+    birth_date: date
+    contact: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Answer:
+    id: int
+    question_id: str
+    value: Any
+    answered_at: datetime
+    actor: str
+    amends: int | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    id: int
+    disclosure_id: str
+    text_hash: str
+    acknowledged_at: datetime
+
+
+@dataclass(frozen=True)
+class Decision:
+    id: int
+    flag_id: int
+    decision: str
+    reason: str
+    new_date: str | None
+    staff_id: int
+    decided_at: datetime
+    supersedes: int | None
+
+
+@dataclass(frozen=True)
+class Flag:
+    id: int
+    rule_id: str
+    severity: str
+    practitioner_message: str
+    patient_message: str | None
+    triggers: Any
+    raised_at: datetime
+    superseded_at: datetime | None
+    decisions: tuple[Decision, ...]  # oldest first
+
+    @property
+    def decision(self) -> Decision | None:
+        """The current decision: the latest one."""
+        return self.decisions[-1] if self.decisions else None
+
+
+@dataclass(frozen=True)
+class Signature:
+    id: int
+    role: str
+    printed_name: str
+    meaning: str
+    strokes: Any
+    pad_width: int
+    pad_height: int
+    signed_at: datetime
+    tz: str
+    content_hash: str
+    staff_id: int | None
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    id: int
+    intake_id: str
+    kind: str
+    sha256: str
+    size: int
+    created_at: datetime
+    supersedes: int | None
+
+
+@dataclass(frozen=True)
+class IntakeRecord:
+    id: str
+    patient: Patient
+    form_id: str
+    form_version: str
+    form_hash: str
+    form_content: str | None  # the form exactly as shown, archived by its hash
+    language: str
+    area: str
+    appointment_at: datetime
+    status: str
+    current_step: str | None
+    device: str | None
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+    locked_at: datetime | None
+    reviewed_at: datetime | None
+    void_reason: str | None
+    answers: Mapping[str, Any]  # question id -> current value (the latest row)
+    answer_history: tuple[Answer, ...]  # every row, amendments included, oldest first
+    acknowledgements: tuple[Acknowledgement, ...]
+    flags: tuple[Flag, ...]  # current (not superseded), most severe first
+    signatures: tuple[Signature, ...]
+    documents: tuple[DocumentInfo, ...]
+
+    @property
+    def locked(self) -> bool:
+        return self.locked_at is not None
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    intake_id: str
+    patient_name: str
+    birth_date: date
+    appointment_at: datetime
+    status: str
+    n_stop: int
+    n_review: int
+    n_info: int
+
+    @property
+    def worst_severity(self) -> str | None:
+        for severity, count in (("stop", self.n_stop), ("review", self.n_review),
+                                ("info", self.n_info)):
+            if count:
+                return severity
+        return None
+
+
+@dataclass(frozen=True)
+class UnfinishedIntake:
+    intake_id: str
+    patient_name: str
+    appointment_at: datetime
+    current_step: str | None
+    device: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    id: int
+    name: str
+    role: str
+    active: bool
+    created_at: datetime
+    locked_until: datetime | None
+
+
+@dataclass(frozen=True)
+class PinCheck:
+    ok: bool
+    locked_until: datetime | None
+    attempts_left: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of ``verify``; ``detail`` never quotes patient data."""
+
+    kind: str  # integrity | foreign_key | schema | audit_chain | changed | unaudited | missing | document_hash
+    table: str | None
+    row_id: Any
+    intake_id: str | None
+    detail: str
+
+    def __str__(self) -> str:
+        where = f"{self.table} row {self.row_id}" if self.table else "database"
+        intake = f" (intake {self.intake_id})" if self.intake_id else ""
+        return f"{self.kind}: {where}{intake}: {self.detail}"

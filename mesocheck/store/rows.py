@@ -1,0 +1,125 @@
+"""Caller data turned into stored column values, shared by the audited and the bulk paths.
+
+Values are normalised here (ISO times, canonical JSON, ints) so that what is hashed is
+exactly what SQLite hands back later.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime, time
+from typing import Any, Mapping
+
+from mesocheck.store.audit import to_json
+from mesocheck.store.records import SEVERITIES, SEVERITY_RANK, SIGNER_ROLES, CLEAN_RANK
+from mesocheck.timeutil import from_iso, to_iso
+
+
+def iso_time(value: datetime | str) -> str:
+    """A moment as stored: UTC ISO 8601; text is parsed and normalised, so it needs a zone."""
+    if isinstance(value, datetime):
+        return to_iso(value)
+    if isinstance(value, str):
+        return to_iso(from_iso(value))
+    raise TypeError("expected an aware datetime or ISO 8601 text")
+
+
+def iso_date(value: date | str) -> str:
+    if isinstance(value, datetime):
+        raise TypeError("expected a date, not a datetime")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return date.fromisoformat(value).isoformat()
+    raise TypeError("expected a date or ISO 8601 date text")
+
+
+def iso_day_or_time(value: date | datetime | str) -> str:
+    """A postponement date: a day, or a moment."""
+    if isinstance(value, datetime):
+        return to_iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return iso_date(value) if len(value) == 10 else iso_time(value)
+    raise TypeError("expected a date, a datetime or ISO 8601 text")
+
+
+def day_start(value: date | datetime) -> str:
+    """A queue bound: a datetime as is, a date as midnight in this machine's zone."""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time()).astimezone()
+    return to_iso(value)
+
+
+def search_key(name: str) -> str:
+    """Name folded for search: accents stripped, case folded, spaces collapsed."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())
+
+
+def required_text(mapping: Mapping[str, Any], key: str, what: str) -> str:
+    value = mapping.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{what}: '{key}' must be non-empty text")
+    return value.strip()
+
+
+def signature_values(sig: Mapping[str, Any], intake_id: str, at: str) -> dict[str, Any]:
+    """Columns of a signature row. ``sig`` keys: printed_name, meaning, strokes (list of
+    strokes, each a list of [x, y, t_ms, pressure]; opaque here), pad_width, pad_height,
+    tz, content_hash; optional role (default patient), signed_at, staff_id."""
+    role = sig.get("role", "patient")
+    if role not in SIGNER_ROLES:
+        raise ValueError(f"signature: unknown role {role!r}")
+    strokes = sig.get("strokes")
+    if strokes is None:
+        raise ValueError("signature: 'strokes' is required")
+    staff_id = sig.get("staff_id")
+    return {
+        "intake_id": intake_id,
+        "role": role,
+        "printed_name": required_text(sig, "printed_name", "signature"),
+        "meaning": required_text(sig, "meaning", "signature"),
+        "strokes": strokes if isinstance(strokes, str) else to_json(strokes),
+        "pad_width": int(round(sig["pad_width"])),
+        "pad_height": int(round(sig["pad_height"])),
+        "signed_at": iso_time(sig["signed_at"]) if sig.get("signed_at") else at,
+        "tz": required_text(sig, "tz", "signature"),
+        "content_hash": required_text(sig, "content_hash", "signature"),
+        "staff_id": None if staff_id is None else int(staff_id),
+    }
+
+
+def flag_values(flag: Any, intake_id: str, at: str) -> dict[str, Any]:
+    """Columns of a flag row, from a mapping or anything with ``as_dict()`` (forms.Flag):
+    rule_id, severity (info|review|stop), practitioner_message, optional patient_message,
+    triggers (JSON-able) and raised_at."""
+    if hasattr(flag, "as_dict"):
+        flag = flag.as_dict()
+    severity = flag.get("severity")
+    if severity not in SEVERITIES:
+        raise ValueError(f"flag: unknown severity {severity!r}")
+    raised = flag.get("raised_at")
+    return {
+        "intake_id": intake_id,
+        "rule_id": required_text(flag, "rule_id", "flag"),
+        "severity": severity,
+        "practitioner_message": required_text(flag, "practitioner_message", "flag"),
+        "patient_message": flag.get("patient_message") or None,
+        "triggers": to_json(flag.get("triggers") or []),
+        "raised_at": iso_time(raised) if raised else at,
+    }
+
+
+def flag_counts(severities: list[str]) -> dict[str, int]:
+    """The per-intake counters the review queue sorts and filters on."""
+    counts = {s: severities.count(s) for s in SEVERITIES}
+    rank = min((SEVERITY_RANK[s] for s in severities), default=CLEAN_RANK)
+    return {
+        "n_stop": counts["stop"],
+        "n_review": counts["review"],
+        "n_info": counts["info"],
+        "flag_rank": rank,
+    }

@@ -1,0 +1,166 @@
+"""Staff accounts: scrypt PIN hashes, and a lock-out that survives restarts.
+
+A PIN has few digits, so the KDF's cost is the real protection of a stolen database:
+scrypt at the OWASP-recommended N=2**17, r=8, p=1 (about 0.3 s and 128 MiB per check).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from datetime import datetime, timedelta
+
+from mesocheck.store.db import InvalidPin, NotFound, translated
+from mesocheck.store.records import ROLES, PinCheck, StaffMember
+from mesocheck.timeutil import from_iso, to_iso
+
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
+MAX_ATTEMPTS = 5
+LOCKOUT = timedelta(minutes=15)
+_PIN = re.compile(r"^[0-9]{4,12}$")
+
+
+def _scrypt(pin: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    if n > 2**20 or r > 32 or p > 16:
+        raise ValueError("scrypt parameters out of range")
+    return hashlib.scrypt(pin.encode(), salt=salt, n=n, r=r, p=p, dklen=32,
+                          maxmem=128 * r * (n + p + 2) + 2**20)
+
+
+def check_pin_format(pin: str) -> str:
+    if not isinstance(pin, str) or not _PIN.match(pin):
+        raise InvalidPin()
+    return pin
+
+
+def hash_pin(pin: str) -> str:
+    """``scrypt$N$r$p$salt_b64$hash_b64``: self-describing, so the cost can rise later."""
+    check_pin_format(pin)
+    salt = os.urandom(16)
+    digest = _scrypt(pin, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    return "$".join(["scrypt", str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P),
+                     base64.b64encode(salt).decode(), base64.b64encode(digest).decode()])
+
+
+def pin_matches(pin: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        actual = _scrypt(pin, base64.b64decode(salt), int(n), int(r), int(p))
+    except ValueError:
+        return False
+    return hmac.compare_digest(actual, base64.b64decode(digest))
+
+
+def _outdated(stored: str) -> bool:
+    return stored.split("$")[1:4] != [str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P)]
+
+
+def _member(row: tuple) -> StaffMember:
+    return StaffMember(row[0], row[1], row[2], bool(row[3]), from_iso(row[4]),
+                       from_iso(row[5]) if row[5] else None)
+
+
+class StaffAccounts:
+    """Mixed into Store (needs ``transaction``, ``clock``, ``_conn``)."""
+
+    def add_staff(self, name: str, role: str, pin: str, actor: str) -> int:
+        name = " ".join((name or "").split())
+        if not name:
+            raise ValueError("a staff member needs a name")
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}")
+        pin_hash = hash_pin(pin)
+        with self.transaction(actor, "add_staff") as tx:
+            return tx.insert("staff", {"name": name, "role": role, "pin_hash": pin_hash,
+                                       "failed_attempts": 0, "created_at": tx.at, "active": 1})
+
+    def change_pin(self, staff_id: int, pin: str, actor: str) -> None:
+        """A new PIN; also lifts a lock-out."""
+        pin_hash = hash_pin(pin)
+        with self.transaction(actor, "change_pin") as tx:
+            _existing(tx, staff_id)
+            tx.update("staff", staff_id,
+                      {"pin_hash": pin_hash, "failed_attempts": 0, "locked_until": None})
+
+    def set_staff_active(self, staff_id: int, active: bool, actor: str) -> None:
+        with self.transaction(actor, "activate_staff" if active else "deactivate_staff") as tx:
+            _existing(tx, staff_id)
+            tx.update("staff", staff_id, {"active": int(bool(active))})
+
+    def staff_members(self, *, include_inactive: bool = False) -> list[StaffMember]:
+        where = "" if include_inactive else "WHERE active = 1"
+        with translated():
+            return [_member(r) for r in self._conn.execute(
+                "SELECT id, name, role, active, created_at, locked_until FROM staff "
+                f"{where} ORDER BY name, id")]
+
+    def has_practitioner(self) -> bool:
+        """False on first run: the app then asks for a practitioner account."""
+        with translated():
+            return self._conn.execute(
+                "SELECT 1 FROM staff WHERE role = 'practitioner' AND active = 1 LIMIT 1"
+            ).fetchone() is not None
+
+    def check_pin(self, staff_id: int, pin: str) -> PinCheck:
+        """Sign-in. Five wrong PINs in a row lock the account for 15 minutes, even against
+        the right PIN; the right PIN otherwise resets the count. Every attempt is audited."""
+        with translated():
+            row = self._conn.execute("SELECT pin_hash, locked_until FROM staff WHERE id = ?",
+                                     (staff_id,)).fetchone()
+        if row is None:
+            raise NotFound("No staff account has this id.")
+        now = self.clock()
+        locked = _lock_end(row[1], now)
+        # The slow KDF runs outside the write transaction so it never holds the lock.
+        ok = locked is None and isinstance(pin, str) and pin_matches(pin, row[0])
+        with self.transaction("system", "sign_in_failed") as tx:
+            tx.audit_always = True
+            pin_hash, attempts, locked_text, active = tx.execute(
+                "SELECT pin_hash, failed_attempts, locked_until, active FROM staff "
+                "WHERE id = ?", (staff_id,)
+            ).fetchone()
+            locked = _lock_end(locked_text, now)
+            if pin_hash != row[0]:
+                ok = False
+            if not active or locked is not None:
+                tx.action = "sign_in_refused"
+                tx.record("staff", staff_id)
+                return PinCheck(False, locked, 0)
+            if ok:
+                tx.action = "sign_in"
+                changes: dict = {"failed_attempts": 0, "locked_until": None}
+                if _outdated(pin_hash):
+                    changes["pin_hash"] = hash_pin(pin)
+                if attempts or _outdated(pin_hash):
+                    tx.update("staff", staff_id, changes)
+                else:
+                    tx.record("staff", staff_id)
+                return PinCheck(True, None, MAX_ATTEMPTS)
+            attempts += 1
+            if attempts >= MAX_ATTEMPTS:
+                until = now + LOCKOUT
+                tx.action = "sign_in_locked_out"
+                tx.update("staff", staff_id,
+                          {"failed_attempts": 0, "locked_until": to_iso(until)})
+                return PinCheck(False, until, 0)
+            tx.update("staff", staff_id, {"failed_attempts": attempts})
+            return PinCheck(False, None, MAX_ATTEMPTS - attempts)
+
+
+
+def _lock_end(text: str | None, now: datetime) -> datetime | None:
+    """When a lock-out in force ends; None when there is none (or it has expired)."""
+    if not text:
+        return None
+    until = from_iso(text)
+    return until if until > now else None
+
+
+def _existing(tx, staff_id: int) -> None:
+    if tx.execute("SELECT 1 FROM staff WHERE id = ?", (staff_id,)).fetchone() is None:
+        raise NotFound("No staff account has this id.")

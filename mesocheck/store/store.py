@@ -1,0 +1,166 @@
+"""The Store: one SQLite file, opened safely, written only through audited transactions."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from sqlite_utils import Database
+
+from mesocheck.store import audit, db as dbmod
+from mesocheck.store.audit import Columns, Transaction
+from mesocheck.store.intakes import IntakeLifecycle
+from mesocheck.store.migrations import SCHEMA_VERSION, migrate
+from mesocheck.store.queries import IntakeQueries
+from mesocheck.store.records import Problem
+from mesocheck.store.staff import StaffAccounts
+from mesocheck.timeutil import to_iso, utc_now
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "clinic_name": "",
+    "clinic_address": "",
+    "logo_path": None,
+    "idle_timeout_s": 120,
+    "time_zone": None,
+}
+
+
+class Store(IntakeLifecycle, IntakeQueries, StaffAccounts):
+    """Persistence for mesocheck. Use one Store per thread (sqlite3's default rule)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, clock: Callable[[], datetime]):
+        self._conn = conn
+        self.path = path
+        self.clock = clock
+        self.db = Database(conn)
+        self._columns = Columns(conn)
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        create: bool = True,
+        busy_timeout_ms: int = dbmod.BUSY_TIMEOUT_MS,
+    ) -> "Store":
+        """Open (or create) the database, check its settings and bring its schema up to date."""
+        path = Path(path)
+        conn = dbmod.connect(path, create=create, busy_timeout_ms=busy_timeout_ms)
+        try:
+            store = cls(conn, path, clock)
+            with dbmod.translated():
+                migrate(store.db, store.now())
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        try:
+            self._conn.execute("PRAGMA optimize")
+        except sqlite3.Error:
+            pass
+        self._conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        return self._conn
+
+    @property
+    def schema_version(self) -> int:
+        return self._conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def pragmas(self) -> dict[str, object]:
+        return dbmod.pragmas(self._conn)
+
+    def now(self) -> str:
+        return to_iso(self.clock())
+
+    @contextmanager
+    def transaction(
+        self, actor: str, action: str, intake_id: str | None = None
+    ) -> Iterator[Transaction]:
+        """One BEGIN IMMEDIATE transaction ending with exactly one audit row.
+
+        IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading
+        a read to a write. A transaction that wrote nothing leaves no audit row unless
+        ``tx.audit_always`` is set (sign-in attempts). Any error rolls everything back.
+        """
+        audit.check_actor(actor)
+        if self._conn.in_transaction:
+            raise RuntimeError("store transactions do not nest")
+        with dbmod.translated():
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                tx = Transaction(self._conn, self._columns, self.now(), action)
+                yield tx
+                if tx.rows or tx.audit_always:
+                    audit.append(
+                        self._conn, at=tx.at, actor=actor, action=tx.action,
+                        intake_id=intake_id, rows=tx.rows,
+                    )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+
+    def settings(self) -> dict[str, Any]:
+        """Clinic settings: stored values over the defaults."""
+        values = dict(DEFAULT_SETTINGS)
+        with dbmod.translated():
+            for key, value in self._conn.execute("SELECT key, value FROM settings"):
+                values[key] = json.loads(value)
+        return values
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        return self.settings().get(key, default)
+
+    def set_settings(self, values: Mapping[str, Any], actor: str) -> None:
+        with self.transaction(actor, "settings") as tx:
+            for key, value in values.items():
+                text = audit.to_json(value)
+                row = tx.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+                if row is None:
+                    tx.insert("settings", {"key": key, "value": text})
+                elif row[0] != text:
+                    tx.update("settings", key, {"value": text})
+
+    def set_setting(self, key: str, value: Any, actor: str) -> None:
+        self.set_settings({key: value}, actor)
+
+    def verify(self) -> list[Problem]:
+        """Integrity check, foreign keys, the audit chain and every audited row; see verify.py."""
+        from mesocheck.store.verify import verify
+
+        with dbmod.translated():
+            return verify(self._conn)
+
+    def backup(self, dest: str | Path) -> Path:
+        """A verified copy at ``dest``, written through a temporary file and renamed."""
+        from mesocheck.store.backup import backup
+
+        return backup(self._conn, self.path, Path(dest))
+
+    def bulk_insert_intakes(
+        self, intakes: Iterable[Mapping[str, Any]], *, actor: str = "system",
+        batch_size: int = 1000,
+    ) -> list[str]:
+        """Write many complete intakes fast; see :func:`mesocheck.store.bulk.bulk_insert`."""
+        from mesocheck.store.bulk import bulk_insert
+
+        return bulk_insert(self, intakes, actor=actor, batch_size=batch_size)
+
+
+__all__ = ["Store", "DEFAULT_SETTINGS", "SCHEMA_VERSION"]
