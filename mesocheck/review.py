@@ -327,22 +327,18 @@ def latest_consent(record: Any) -> Any:
     return max(docs, key=lambda d: (d.created_at, d.id)) if docs else None
 
 
-def build_reviewed_consent(store: Any, intake_id: str, *, staff: Any = None) -> int:
+def build_reviewed_consent(store: Any, intake_id: str) -> int:
     """Rebuild the consent PDF with the review section and keep it as a ``reviewed_consent``
-    that supersedes the newest consent document; the earlier one stays stored."""
-    from mesocheck.documents.consent import build_consent_pdf
+    that supersedes the newest consent document; the earlier one stays stored. Safe in a
+    worker thread with its own Store."""
+    from mesocheck.documents.consent import store_consent_pdf
 
     record = store.intake(intake_id)
     if not countersigned(record):
         raise ReviewRefused(
             "The review is not countersigned as it stands now; countersign before printing."
         )
-    previous = latest_consent(record)
-    pdf = build_consent_pdf(record, form_of(record), store.settings(), review=True)
-    return store.add_document(
-        intake_id, REVIEWED_KIND, pdf, supersedes=previous.id if previous else None,
-        actor=actor(staff) if staff is not None else "system",
-    )
+    return store_consent_pdf(store, intake_id)
 
 
 def printable_document(record: Any) -> Any:
@@ -390,17 +386,85 @@ def amend(
     return flags
 
 
-def patient_resign_dict(
-    record: Any, *, strokes: Sequence, pad_width: float, pad_height: float,
-    printed_name: str, meaning: str, tz: str, content_hash: str,
-) -> dict:
+def changes_since_patient_signed(record: Any) -> list[tuple[Any, Any]]:
+    """(old value, amendment row) for each answer amended after the patient's last signature."""
+    signed = patient_signature(record)
+    since = signed.signed_at if signed is not None else None
+    by_id = {a.id: a for a in record.answer_history}
+    out = []
+    for row in amendments(record):
+        if since is not None and row.answered_at <= since:
+            continue
+        before = by_id.get(row.amends) if row.amends is not None else None
+        out.append((before.value if before is not None else None, row))
+    return out
+
+
+def patient_content_hash(record: Any, form: Form, printed_name: str) -> str:
+    """What the patient's signature vouches for, computed as the wizard does at signing:
+    the exact form, the answers that count, each acknowledged text and the printed name."""
+    from mesocheck.forms.conditions import effective_answers
+
+    content = {
+        "form": form.content_hash,
+        "intake": record.id,
+        "language": record.language,
+        "answers": effective_answers(form, dict(record.answers), facts_of(record)),
+        "acknowledged": dict(sorted((a.disclosure_id, a.text_hash)
+                                    for a in record.acknowledgements)),
+        "printed_name": printed_name,
+    }
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def resign(
+    store: Any, intake_id: str, *, strokes: Sequence, pad_width: float, pad_height: float,
+    printed_name: str, meaning: str, tz: str,
+) -> int:
+    """The patient's new signature over the amended answers; returns its id. The patient's
+    consent PDF is rebuilt afterwards (:func:`build_patient_consent`), off the UI thread."""
+    from mesocheck.forms.validation import check_name
+    from mesocheck.signature import from_stored, trivial_reason
+
+    record = store.intake(intake_id)
+    if patient_signed_current(record):
+        raise ReviewRefused("Nothing was amended since the patient signed.")
+    name = check_name(printed_name, record.language)
+    if not name.ok:
+        raise ReviewRefused(name.error or "Please type your full name.")
     if not strokes:
         raise ReviewRefused("Please sign in the box before saving.")
-    return {
-        "role": "patient", "printed_name": printed_name, "meaning": meaning,
-        "strokes": [list(map(list, s)) for s in strokes], "pad_width": pad_width,
-        "pad_height": pad_height, "tz": tz, "content_hash": content_hash,
+    trivial = trivial_reason(from_stored(strokes))
+    if trivial is not None:
+        raise ReviewRefused(trivial)
+    signature = {
+        "role": "patient", "printed_name": name.value, "meaning": meaning,
+        "strokes": [list(s) for s in strokes], "pad_width": pad_width,
+        "pad_height": pad_height, "tz": tz,
+        "content_hash": patient_content_hash(record, form_of(record), name.value),
     }
+    return store.add_signature(intake_id, signature, actor="patient")
+
+
+def build_patient_consent(store: Any, intake_id: str) -> int:
+    """The patient-signed consent PDF again, after a re-signature; it supersedes the newest
+    consent document. A countersignature made before the amendment no longer covers the
+    answers, so it is left out of this copy (it stays stored with the earlier documents)."""
+    from dataclasses import replace
+
+    from mesocheck.documents.consent import Review, build_consent_pdf
+
+    record = store.intake(intake_id)
+    patient_only = replace(record, signatures=tuple(
+        s for s in record.signatures if s.role == "patient"))
+    staff = {m.id: m.name for m in store.staff_members(include_inactive=True)}
+    pdf = build_consent_pdf(patient_only, form_of(record), store.settings(),
+                            review=Review(staff_names=staff))
+    previous = latest_consent(record)
+    return store.add_document(intake_id, CONSENT_KIND, pdf,
+                              supersedes=previous.id if previous else None)
 
 
 # -- the day's print batch -------------------------------------------------------------------

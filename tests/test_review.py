@@ -1,0 +1,411 @@
+"""The review rules against a real store: decisions, overrides, statuses, countersigning,
+the rebuilt PDF, amendments and the print batch. No Qt.
+
+The ``make_*`` helpers build realistic intakes and are shared with the review UI tests and
+the screenshot script.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from datetime import date, datetime, time, timedelta, timezone
+from types import SimpleNamespace
+
+import pytest
+
+from mesocheck import review
+from mesocheck.forms import Facts, check_answer, evaluate_rules
+from mesocheck.forms.flow import Flow, disclosure_text_hash
+from mesocheck.forms.registry import canonical_content, default_form
+from mesocheck.store.store import Store
+from mesocheck.store import staff as staff_module
+from mesocheck.timeutil import to_iso
+
+PIN = "2468"
+
+
+# -- building intakes ----------------------------------------------------------------------
+
+
+def scribble(width: float = 600, height: float = 200, turns: int = 3) -> list[list]:
+    """A plausible handwritten signature: two strokes, a loop and a flourish."""
+    strokes, t = [], 0
+    first = []
+    for i in range(80):
+        x = 40 + i * (width - 120) / 80
+        y = height * 0.55 + math.sin(i / 80 * turns * 2 * math.pi) * height * 0.25
+        first.append([round(x, 1), round(y, 1), t, None])
+        t += 12
+    strokes.append(first)
+    second = []
+    for i in range(30):
+        x = width * 0.3 + i * 8
+        y = height * 0.8 - i * 2
+        second.append([round(x, 1), round(y, 1), t, None])
+        t += 10
+    strokes.append(second)
+    return strokes
+
+
+def fast_pins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cheap scrypt cost for tests; the stored hash names its own cost, so checks agree."""
+    monkeypatch.setattr(staff_module, "SCRYPT_N", 2**10)
+
+
+def today_at(hour: int, minute: int = 0, day: date | None = None) -> datetime:
+    return datetime.combine(day or date.today(), time(hour, minute)).astimezone()
+
+
+def flagged_answers(appointment: datetime) -> dict:
+    """Answers raising stop, review and info flags, several of each."""
+    return {
+        "consultation": False,  # review
+        "conditions": ["bleeding_disorder", "diabetes", "keloid"],  # stop, info, review
+        "conditions_other": "Mild asthma, uses an inhaler",  # info
+        "allergy_planned_ingredient": True,  # stop
+        "allergies_any": True,
+        "allergies_details": "Penicillin: rash and hives",  # info
+        "medicines_any": True,
+        "medicine_kinds": ["blood_pressure"],
+        "medicines_list": "Ramipril 5 mg daily",  # info
+        "last_aspirin": (appointment - timedelta(days=3)).date().isoformat(),  # review
+        "last_nsaid": "never",
+        "last_fish_oil": "not_recent",
+        "last_vitamin_e": "never",
+        "anticoagulant": False,
+        "sun_recent": False,
+        "skin_type": "type_3",
+        "last_alcohol": "not_recent",
+        "last_caffeine": "not_recent",
+        "transport_arranged": True,
+    }
+
+
+CLEAN_ANSWERS = {
+    "consultation": True, "conditions": ["none"], "allergy_planned_ingredient": False,
+    "allergies_any": False, "medicines_any": False, "last_aspirin": "never",
+    "last_nsaid": "never", "last_fish_oil": "never", "last_vitamin_e": "never",
+    "anticoagulant": False, "sun_recent": False, "skin_type": "type_2",
+    "last_alcohol": "not_recent", "last_caffeine": "not_recent", "transport_arranged": True,
+}
+
+
+def make_intake(store: Store, *, name: str = "Amelia Smith", answers: dict | None = None,
+                appointment: datetime | None = None, birth_date: date = date(1985, 4, 12),
+                area: str = "face", with_pdf: bool = True) -> str:
+    """A signed, submitted intake made as the wizard makes one, with its consent PDF."""
+    form = default_form()
+    appointment = appointment or today_at(15)
+    raw = flagged_answers(appointment) if answers is None else answers
+    now = datetime.now(timezone.utc)
+    values = {}
+    for qid, value in raw.items():
+        checked = check_answer(form.question(qid), value, now=max(now, appointment))
+        assert checked.ok, (qid, checked.error)
+        values[qid] = checked.value
+    intake_id = store.start_intake(
+        name=name, birth_date=birth_date, form_id=form.id, form_version=form.version,
+        form_hash=form.content_hash, language="en", area=area, appointment_at=appointment,
+        device="test-tablet", actor="patient", form_content=canonical_content(form),
+    )
+    store.save_answers(intake_id, values)
+    facts = Facts(appointment=appointment, birth_date=birth_date, area=area)
+    for disclosure in Flow(form, facts).shown_disclosures(values):
+        store.acknowledge(intake_id, disclosure.id, disclosure_text_hash(disclosure, "en"))
+    flags = evaluate_rules(form, values, facts)
+    record = store.intake(intake_id)
+    signature = {
+        "role": "patient", "printed_name": name,
+        "meaning": form.signature_meaning.get("en"), "strokes": scribble(),
+        "pad_width": 600, "pad_height": 200, "tz": "Europe/London",
+        "content_hash": review.patient_content_hash(record, form, name),
+    }
+    store.submit(intake_id, signature=signature, flags=[f.as_dict() for f in flags])
+    if with_pdf:
+        from mesocheck.documents.consent import store_consent_pdf
+
+        store_consent_pdf(store, intake_id)
+    return intake_id
+
+
+def make_staff(store: Store) -> tuple:
+    """A practitioner and a front-desk member, as the store returns them."""
+    doctor = store.add_staff("Dr Ines Okafor", "practitioner", PIN, actor="system")
+    desk = store.add_staff("Sam Front", "front-desk", PIN, actor="system")
+    members = {m.id: m for m in store.staff_members()}
+    return members[doctor], members[desk]
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    fast_pins(monkeypatch)
+    with Store.open(tmp_path / "review.sqlite3") as opened:
+        yield opened
+
+
+@pytest.fixture
+def staff(store):
+    return make_staff(store)
+
+
+def countersign_now(store: Store, intake_id: str, doctor) -> int:
+    return review.countersign(store, intake_id, doctor, strokes=scribble(), pad_width=600,
+                              pad_height=200, tz="Europe/London")
+
+
+def decide_all(store: Store, intake_id: str, doctor, decision: str = "proceed") -> str:
+    status = ""
+    for flag in review.undecided(store.intake(intake_id).flags):
+        status = review.decide(store, intake_id, flag.id, decision,
+                               f"Checked with the patient ({flag.rule_id})", doctor)
+    return status
+
+
+def audit_rows(store: Store, intake_id: str) -> list[tuple[str, str]]:
+    return store.connection.execute(
+        "SELECT actor, action FROM audit WHERE intake_id = ? ORDER BY id", (intake_id,)
+    ).fetchall()
+
+
+def pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+# -- the outcome of decisions (pure) -------------------------------------------------------
+
+
+def _flag(severity: str, *decisions: str):
+    made = tuple(SimpleNamespace(id=i, decision=d) for i, d in enumerate(decisions))
+    return SimpleNamespace(severity=severity, decisions=made)
+
+
+@pytest.mark.parametrize("flags, expected", [
+    ([], "cleared"),
+    ([_flag("info")], "cleared"),
+    ([_flag("review", "proceed"), _flag("stop", "proceed")], "cleared"),
+    ([_flag("review"), _flag("stop", "proceed")], None),
+    ([_flag("review"), _flag("stop", "postpone")], "postponed"),
+    ([_flag("review", "postpone"), _flag("stop", "decline")], "declined"),
+    ([_flag("review", "decline", "proceed"), _flag("stop", "proceed")], "cleared"),
+    ([_flag("review", "proceed", "postpone")], "postponed"),
+])
+def test_outcome_follows_the_latest_decisions(flags, expected):
+    assert review.outcome(flags) == expected
+
+
+# -- decisions against the store -----------------------------------------------------------
+
+
+def test_flags_of_every_severity_are_raised(store, staff):
+    record = store.intake(make_intake(store, with_pdf=False))
+    severities = [f.severity for f in record.flags]
+    assert severities.count("stop") >= 2 and severities.count("review") >= 2
+    assert severities.count("info") >= 2
+    assert review.review_state(record).status == "submitted"
+
+
+def test_front_desk_cannot_proceed_but_can_postpone(store, staff):
+    doctor, desk = staff
+    intake_id = make_intake(store, with_pdf=False)
+    flag = next(f for f in store.intake(intake_id).flags if f.severity == "review")
+    with pytest.raises(review.ReviewRefused, match="Only a practitioner"):
+        review.decide(store, intake_id, flag.id, "proceed", "looks fine", desk)
+    status = review.decide(store, intake_id, flag.id, "postpone", "Patient asked to wait",
+                           desk, new_date=date.today() + timedelta(days=14))
+    assert status == "postponed"
+    record = store.intake(intake_id)
+    assert record.status == "postponed"
+    decision = next(f for f in record.flags if f.id == flag.id).decision
+    assert decision.new_date == (date.today() + timedelta(days=14)).isoformat()
+    assert ("staff:%d" % desk.id, "decide") in audit_rows(store, intake_id)
+
+
+def test_stop_override_needs_a_practitioner_and_a_written_reason(store, staff):
+    doctor, desk = staff
+    intake_id = make_intake(store, with_pdf=False)
+    stop = next(f for f in store.intake(intake_id).flags if f.severity == "stop")
+    with pytest.raises(review.ReviewRefused, match="written reason"):
+        review.decide(store, intake_id, stop.id, "proceed", "   ", doctor)
+    with pytest.raises(review.ReviewRefused, match="Only a practitioner"):
+        review.decide(store, intake_id, stop.id, "proceed", "fine", desk)
+    assert store.intake(intake_id).flags[0].decisions == ()
+    review.decide(store, intake_id, stop.id, "proceed",
+                  "Haematologist letter: clotting normal", doctor)
+    flag = next(f for f in store.intake(intake_id).flags if f.id == stop.id)
+    assert flag.decision.decision == "proceed"
+    assert flag.decision.reason == "Haematologist letter: clotting normal"
+    assert flag.decision.staff_id == doctor.id
+
+
+def test_info_flags_need_no_decision_and_refuse_one(store, staff):
+    doctor, _ = staff
+    intake_id = make_intake(store, with_pdf=False)
+    info = next(f for f in store.intake(intake_id).flags if f.severity == "info")
+    with pytest.raises(review.ReviewRefused, match="no decision"):
+        review.decide(store, intake_id, info.id, "proceed", "noted", doctor)
+
+
+def test_status_follows_decisions_and_changes_keep_history(store, staff):
+    doctor, _ = staff
+    intake_id = make_intake(store, with_pdf=False)
+    assert decide_all(store, intake_id, doctor) == "cleared"
+    assert store.intake(intake_id).status == "cleared"
+    flag = next(f for f in store.intake(intake_id).flags if f.severity == "review")
+    assert review.decide(store, intake_id, flag.id, "decline", "Keloid risk too high",
+                         doctor) == "declined"
+    assert review.decide(store, intake_id, flag.id, "proceed", "Second opinion: go ahead",
+                         doctor) == "cleared"
+    changed = next(f for f in store.intake(intake_id).flags if f.id == flag.id)
+    assert [d.decision for d in changed.decisions] == ["proceed", "decline", "proceed"]
+    assert changed.decisions[2].supersedes == changed.decisions[1].id
+    actions = [a for _, a in audit_rows(store, intake_id)]
+    assert actions.count("set_status:cleared") == 2
+    assert "set_status:declined" in actions
+
+
+# -- countersigning and the rebuilt PDF ----------------------------------------------------
+
+
+def test_countersign_rebuilds_the_pdf_as_a_new_document(store, staff):
+    doctor, desk = staff
+    intake_id = make_intake(store)
+    patient_doc = store.intake(intake_id).documents[-1]
+    assert patient_doc.kind == review.CONSENT_KIND
+    with pytest.raises(review.ReviewRefused, match="still need"):
+        countersign_now(store, intake_id, doctor)
+    decide_all(store, intake_id, doctor)
+    with pytest.raises(review.ReviewRefused, match="Only a practitioner"):
+        countersign_now(store, intake_id, desk)
+    countersign_now(store, intake_id, doctor)
+    record = store.intake(intake_id)
+    state = review.review_state(record)
+    assert state.countersigned and not state.can_countersign
+    signature = review.practitioner_signature(record)
+    assert signature.meaning == "Reviewed and approved for treatment"
+    assert signature.printed_name == "Dr Ines Okafor" and signature.staff_id == doctor.id
+
+    document_id = review.build_reviewed_consent(store, intake_id)
+    record = store.intake(intake_id)
+    reviewed = next(d for d in record.documents if d.id == document_id)
+    assert reviewed.kind == review.REVIEWED_KIND
+    assert reviewed.supersedes == patient_doc.id
+    assert review.printable_document(record).id == document_id
+    # The patient-signed document stays stored and verifiable.
+    import hashlib
+
+    kept = store.document_bytes(patient_doc.id)
+    assert hashlib.sha256(kept).hexdigest() == patient_doc.sha256
+    assert [p for p in store.verify() if p.kind == "document_hash"] == []
+    text = pdf_text(store.document_bytes(document_id))
+    assert "Dr Ines Okafor" in text
+    assert "Checked with the patient (bleeding_disorder)" in " ".join(text.split())
+    assert ("staff:%d" % doctor.id, "add_signature") in audit_rows(store, intake_id)
+
+
+def test_a_changed_decision_makes_the_countersignature_stale(store, staff):
+    doctor, _ = staff
+    intake_id = make_intake(store, with_pdf=False)
+    decide_all(store, intake_id, doctor)
+    countersign_now(store, intake_id, doctor)
+    flag = store.intake(intake_id).flags[0]
+    review.decide(store, intake_id, flag.id, "postpone", "Wait for the GP's letter", doctor)
+    state = review.review_state(store.intake(intake_id))
+    assert not state.countersigned and state.can_countersign
+    assert state.meaning == "Reviewed: treatment postponed"
+    with pytest.raises(review.ReviewRefused, match="not countersigned"):
+        review.build_reviewed_consent(store, intake_id)
+
+
+# -- amendments ----------------------------------------------------------------------------
+
+
+def test_amendment_recomputes_flags_and_waits_for_the_patient(store, staff):
+    doctor, desk = staff
+    intake_id = make_intake(store)
+    before = store.intake(intake_id)
+    assert "blood_thinner_recent" in {f.rule_id for f in before.flags}
+    decide_all(store, intake_id, doctor)
+    with pytest.raises(review.ReviewRefused, match="Only a practitioner"):
+        review.amend(store, intake_id, "last_aspirin", "never", "told at review", desk)
+    with pytest.raises(review.ReviewRefused, match="Write why"):
+        review.amend(store, intake_id, "last_aspirin", "never", " ", doctor)
+
+    review.amend(store, intake_id, "last_aspirin", "never",
+                 "Patient confused aspirin with paracetamol", doctor)
+    record = store.intake(intake_id)
+    assert record.answers["last_aspirin"] == "never"
+    assert "blood_thinner_recent" not in {f.rule_id for f in record.flags}
+    assert record.status == "submitted"  # the earlier clearance no longer holds
+    assert all(f.decisions == () for f in record.flags)  # new flags, new decisions
+    history = store.flag_history(intake_id)
+    assert any(f.rule_id == "blood_thinner_recent" and f.superseded_at for f in history)
+    state = review.review_state(record)
+    assert state.status == "awaiting_resign" and not state.can_countersign
+    first = next(f for f in record.flags if f.severity == "stop")
+    with pytest.raises(review.ReviewRefused, match="sign again"):
+        review.decide(store, intake_id, first.id, "proceed", "ok", doctor)
+    changes = review.changes_since_patient_signed(record)
+    assert [(old, new.value) for old, new in changes] == [
+        (before.answers["last_aspirin"], "never")]
+
+    review.resign(store, intake_id, strokes=scribble(), pad_width=600, pad_height=200,
+                  printed_name="Amelia Smith", meaning="Consent to treatment",
+                  tz="Europe/London")
+    review.build_patient_consent(store, intake_id)
+    record = store.intake(intake_id)
+    assert review.patient_signed_current(record)
+    assert review.review_state(record).status == "submitted"
+    assert [d.kind for d in record.documents] == ["consent", "consent"]
+    assert record.documents[1].supersedes == record.documents[0].id
+    actions = audit_rows(store, intake_id)
+    doctor_actor = "staff:%d" % doctor.id
+    for action in ("amend_answer", "replace_flags", "set_status:submitted"):
+        assert (doctor_actor, action) in actions
+    assert ("patient", "add_signature") in actions
+    assert store.verify() == []
+
+
+def test_amendment_rejects_an_invalid_or_unchanged_answer(store, staff):
+    doctor, _ = staff
+    intake_id = make_intake(store, with_pdf=False)
+    with pytest.raises(review.ReviewRefused, match="same"):
+        review.amend(store, intake_id, "consultation", False, "again", doctor)
+    with pytest.raises(review.ReviewRefused):
+        review.amend(store, intake_id, "consultation", "perhaps", "typo", doctor)
+
+
+# -- the day's print batch ------------------------------------------------------------------
+
+
+def test_print_batch_lists_todays_cleared_consents_and_what_it_left_out(store, staff):
+    doctor, _ = staff
+    ready = make_intake(store, name="Ready Patient", answers=CLEAN_ANSWERS)
+    review.sync_status(store, ready, doctor)
+    countersign_now(store, ready, doctor)
+    review.build_reviewed_consent(store, ready)
+    unsigned = make_intake(store, name="Unsigned Patient", answers=CLEAN_ANSWERS)
+    review.sync_status(store, unsigned, doctor)
+    make_intake(store, name="Pending Patient")  # awaiting review: not in the batch
+    tomorrow = make_intake(store, name="Tomorrow Patient", answers=CLEAN_ANSWERS,
+                           appointment=today_at(10, day=date.today() + timedelta(days=1)))
+    review.sync_status(store, tomorrow, doctor)
+
+    items = {i.patient_name: i for i in review.print_batch(store, date.today())}
+    assert set(items) == {"Ready Patient", "Unsigned Patient"}
+    assert items["Ready Patient"].problem is None
+    assert items["Ready Patient"].document_id == review.printable_document(
+        store.intake(ready)).id
+    assert "not countersigned" in items["Unsigned Patient"].problem
+
+
+def test_answers_are_described_as_people_read_them():
+    form = default_form()
+    assert review.describe_value(form, "consultation", False) == "No"
+    assert review.describe_value(form, "last_nsaid", "not_recent") == "Not in the last 7 days"
+    assert review.describe_value(form, "conditions", ["diabetes", "keloid"]).startswith(
+        "Diabetes; Raised or keloid")
+    assert review.describe_value(form, "@age", 17) == "17 years"
+    assert review.question_text(form, "@age") == "Age at the appointment"
