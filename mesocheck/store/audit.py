@@ -34,8 +34,6 @@ def _plain(value: Any) -> Any:
         return to_iso(value)
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
     raise TypeError(f"{type(value).__name__} cannot be stored as JSON")
 
 

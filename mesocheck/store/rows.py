@@ -16,22 +16,29 @@ from mesocheck.timeutil import from_iso, to_iso
 
 
 def iso_time(value: datetime | str) -> str:
-    """A moment as stored: UTC ISO 8601; text is parsed and normalised, so it needs a zone."""
-    if isinstance(value, datetime):
-        return to_iso(value)
-    if isinstance(value, str):
-        return to_iso(from_iso(value))
-    raise TypeError("expected an aware datetime or ISO 8601 text")
+    """A moment as stored: UTC ISO 8601; text is parsed and normalised, so it needs a zone.
+
+    Parse errors are re-raised without the value: it may be a patient's data.
+    """
+    try:
+        if isinstance(value, datetime):
+            return to_iso(value)
+        if isinstance(value, str):
+            return to_iso(from_iso(value))
+    except ValueError:
+        pass
+    raise ValueError("expected an aware datetime or ISO 8601 text with a zone") from None
 
 
 def iso_date(value: date | str) -> str:
-    if isinstance(value, datetime):
-        raise TypeError("expected a date, not a datetime")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return date.fromisoformat(value).isoformat()
-    raise TypeError("expected a date or ISO 8601 date text")
+    try:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, str):
+            return date.fromisoformat(value).isoformat()
+    except ValueError:
+        pass
+    raise ValueError("expected a date or ISO 8601 date text (YYYY-MM-DD)") from None
 
 
 def iso_day_or_time(value: date | datetime | str) -> str:

@@ -1,0 +1,53 @@
+import os
+import sqlite3
+
+import pytest
+
+from mesocheck.store import BackupFailed, Store
+
+from .helpers import submitted, tamper
+
+
+def test_backup_round_trip_verifies(staffed, tmp_path, clock):
+    intake_id = submitted(staffed)
+    staffed.add_document(intake_id, "consent", b"%PDF-1.7 signed copy")
+    dest = tmp_path / "backups" / "mesocheck-2026-03-02.sqlite3"
+    dest.parent.mkdir()
+    assert staffed.backup(dest) == dest
+    assert sorted(os.listdir(dest.parent)) == [dest.name]  # no temporary or journal files left
+    conn = sqlite3.connect(dest)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    conn.close()
+    with Store.open(dest, clock=clock, create=False) as copy:
+        assert copy.verify() == []
+        assert copy.intake(intake_id).answers == staffed.intake(intake_id).answers
+        assert copy.document_bytes(copy.latest_document(intake_id).id) == b"%PDF-1.7 signed copy"
+
+
+def test_backup_overwrites_an_older_backup(store, tmp_path):
+    dest = tmp_path / "backup.sqlite3"
+    dest.write_bytes(b"old")
+    store.backup(dest)
+    assert dest.read_bytes().startswith(b"SQLite format 3\x00")
+
+
+def test_missing_destination_folder(store, tmp_path):
+    with pytest.raises(BackupFailed, match="does not exist"):
+        store.backup(tmp_path / "no-such-folder" / "backup.sqlite3")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_destination_folder(store, tmp_path):
+    folder = tmp_path / "locked"
+    folder.mkdir(mode=0o500)
+    with pytest.raises(BackupFailed, match="not writable"):
+        store.backup(folder / "backup.sqlite3")
+
+
+def test_a_tampered_database_is_not_backed_up(staffed, db_path, tmp_path):
+    submitted(staffed)
+    tamper(db_path, "UPDATE answers SET value = 'null'")
+    dest = tmp_path / "backup.sqlite3"
+    with pytest.raises(BackupFailed, match="mesocheck verify"):
+        staffed.backup(dest)
+    assert not dest.exists() and os.listdir(tmp_path) == ["data"]

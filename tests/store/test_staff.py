@@ -1,0 +1,57 @@
+import pytest
+
+from mesocheck.store import InvalidPin, Store
+from mesocheck.store.staff import hash_pin, pin_matches
+
+from .helpers import FRONT_DESK, FRONT_DESK_PIN, PRACTITIONER, PRACTITIONER_PIN
+
+
+def test_pin_hash_is_self_describing_scrypt():
+    stored = hash_pin("4821")
+    scheme, n, r, p, salt, digest = stored.split("$")
+    assert (scheme, n, r, p) == ("scrypt", str(2**17), "8", "1")
+    assert pin_matches("4821", stored) and not pin_matches("4822", stored)
+    assert hash_pin("4821") != stored  # salted
+
+
+@pytest.mark.parametrize("pin", ["123", "1234567890123", "12a4", "", " 1234", "١٢٣٤"])
+def test_pin_format_is_checked(pin):
+    with pytest.raises(InvalidPin, match="4 to 12 digits"):
+        hash_pin(pin)
+
+
+def test_first_run_needs_a_practitioner(staffed, tmp_path, clock):
+    with Store.open(tmp_path / "fresh.sqlite3", clock=clock) as fresh:
+        assert not fresh.has_practitioner()
+    assert staffed.has_practitioner()
+    assert [(m.id, m.role) for m in staffed.staff_members()] == [
+        (FRONT_DESK, "front-desk"), (PRACTITIONER, "practitioner")]
+
+
+def test_right_pin_signs_in_and_resets_the_count(staffed):
+    wrong = staffed.check_pin(FRONT_DESK, "0000")
+    assert (wrong.ok, wrong.attempts_left) == (False, 4)
+    right = staffed.check_pin(FRONT_DESK, FRONT_DESK_PIN)
+    assert right.ok and right.attempts_left == 5
+    assert staffed.connection.execute(
+        "SELECT failed_attempts FROM staff WHERE id = ?", (FRONT_DESK,)).fetchone()[0] == 0
+
+
+def test_five_wrong_pins_lock_the_account_across_restarts(staffed, db_path, clock):
+    results = [staffed.check_pin(PRACTITIONER, "9999") for _ in range(5)]
+    assert [r.attempts_left for r in results] == [4, 3, 2, 1, 0]
+    assert results[-1].locked_until is not None
+    staffed.close()
+
+    with Store.open(db_path, clock=clock) as reopened:
+        refused = reopened.check_pin(PRACTITIONER, PRACTITIONER_PIN)
+        assert not refused.ok and refused.locked_until == results[-1].locked_until
+        clock.advance(minutes=15)
+        assert reopened.check_pin(PRACTITIONER, PRACTITIONER_PIN).ok
+        actions = [a for (a,) in reopened.connection.execute(
+            "SELECT action FROM audit WHERE action LIKE 'sign_in%' ORDER BY id")]
+        assert actions == ["sign_in_failed"] * 4 + ["sign_in_locked_out", "sign_in_refused",
+                                                    "sign_in"]
+        logged = "".join(r for (r,) in reopened.connection.execute("SELECT rows FROM audit"))
+        assert PRACTITIONER_PIN not in logged and "9999" not in logged
+        assert reopened.verify() == []
