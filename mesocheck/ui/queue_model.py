@@ -1,0 +1,184 @@
+"""The day's review queue as a lazily filled table model.
+
+Rows come from ``store.queue(limit, offset)`` one page at a time: the view asks for more
+(``canFetchMore``/``fetchMore``) only as it scrolls, so opening the queue costs one indexed
+query for the first page and one count, however many intakes the database holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QIcon
+
+from mesocheck.paths import resource
+from mesocheck.review import SEVERITY_WORDS, STATUS_WORDS
+from mesocheck.timeutil import local
+
+PAGE_SIZE = 50
+COLUMNS = ("Priority", "Patient", "Appointment", "Status", "Flags")
+IntakeIdRole = Qt.ItemDataRole.UserRole + 1
+_Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the filter bar asks for; maps one to one onto ``store.queue`` keywords."""
+
+    date_from: date | None = field(default_factory=date.today)
+    date_to: date | None = field(default_factory=date.today)  # inclusive here
+    statuses: tuple[str, ...] | None = None
+    flagged_only: bool = False
+    severity: str | None = None
+    name: str = ""
+
+    def query(self) -> dict[str, Any]:
+        return {
+            "date_from": self.date_from,
+            "date_to": self.date_to + timedelta(days=1) if self.date_to else None,
+            "statuses": self.statuses,
+            "flagged_only": self.flagged_only,
+            "severity": self.severity,
+            "name": self.name.strip() or None,
+        }
+
+    def with_(self, **changes: Any) -> "QueueFilter":
+        return replace(self, **changes)
+
+
+@lru_cache(maxsize=None)
+def severity_icon(severity: str | None) -> QIcon:
+    """A distinct shape per severity (octagon, triangle, circle, tick), always with a word."""
+    return QIcon(str(resource("icons", f"severity-{severity or 'clean'}.svg")))
+
+
+def severity_word(severity: str | None) -> str:
+    return SEVERITY_WORDS.get(severity, "No flags") if severity else "No flags"
+
+
+def flag_summary(row: Any) -> str:
+    parts = [f"{count} {word.lower()}" for count, word in (
+        (row.n_stop, "Stop"), (row.n_review, "Review"), (row.n_info, "Info")) if count]
+    return " · ".join(parts) if parts else "None"
+
+
+def appointment_text(row: Any) -> str:
+    when = local(row.appointment_at)
+    if when.date() == date.today():
+        return when.strftime("Today %H:%M")
+    return when.strftime("%a %d %b %Y, %H:%M")
+
+
+class QueueModel(QAbstractTableModel):
+    """Rows of ``QueueRow``; filters replace the rows, scrolling appends pages."""
+
+    counted = Signal(int)  # total rows matching the filter
+
+    def __init__(self, store: Any, parent=None, *, page_size: int = PAGE_SIZE):
+        super().__init__(parent)
+        self._store = store
+        self._page = page_size
+        self._filter = QueueFilter()
+        self._rows: list[Any] = []
+        self._total = 0
+
+    # -- loading ------------------------------------------------------------------------
+
+    @property
+    def filter(self) -> QueueFilter:
+        return self._filter
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    def set_filter(self, queue_filter: QueueFilter) -> None:
+        self._filter = queue_filter
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Start again from the first page (after a filter change or a decision)."""
+        query = self._filter.query()
+        self.beginResetModel()
+        self._total = self._store.queue_count(**query)
+        self._rows = self._store.queue(**query, limit=self._page, offset=0)
+        self.endResetModel()
+        self.counted.emit(self._total)
+
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:
+        return not parent.isValid() and len(self._rows) < self._total
+
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:
+        if parent.isValid():
+            return
+        more = self._store.queue(**self._filter.query(), limit=self._page,
+                                 offset=len(self._rows))
+        if not more:
+            self._total = len(self._rows)
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
+        self._rows.extend(more)
+        self.endInsertRows()
+
+    def row_at(self, row: int) -> Any:
+        return self._rows[row]
+
+    def intake_ids(self) -> list[str]:
+        return [r.intake_id for r in self._rows]
+
+    # -- the table ----------------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role == IntakeIdRole:
+            return row.intake_id
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self._text(row, column, role == Qt.ItemDataRole.AccessibleTextRole)
+        if role == Qt.ItemDataRole.DecorationRole and column == 0:
+            return severity_icon(row.worst_severity)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == 4:
+                return self._flag_detail(row)
+            if column == 1:
+                return row.patient_name
+        return None
+
+    def _text(self, row: Any, column: int, spoken: bool) -> str:
+        if column == 0:
+            return severity_word(row.worst_severity)
+        if column == 1:
+            born = row.birth_date.strftime("%d %b %Y")
+            return f"{row.patient_name}, born {born}" if spoken else (
+                f"{row.patient_name}\nborn {born}")
+        if column == 2:
+            return appointment_text(row)
+        if column == 3:
+            return STATUS_WORDS.get(row.status, row.status)
+        return self._flag_detail(row) if spoken else flag_summary(row)
+
+    @staticmethod
+    def _flag_detail(row: Any) -> str:
+        if not (row.n_stop or row.n_review or row.n_info):
+            return "No flags"
+        return (f"{row.n_stop} stop, {row.n_review} review, {row.n_info} information "
+                "flag(s)")

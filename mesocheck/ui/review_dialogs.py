@@ -1,0 +1,466 @@
+"""Dialogs of the review: a decision on a flag, the countersignature, an amendment and the
+patient's re-signature. Each is shown (never ``exec()``-ed), deletes itself on close, and
+reports through a signal; every rule it applies is asked of :mod:`mesocheck.review`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDateTimeEdit,
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mesocheck import review
+from mesocheck.errors import MesocheckError
+from mesocheck.forms.model import NEVER, NOT_RECENT, Form, Question
+from mesocheck.ui.signature_pad import SignaturePad
+
+
+def local_zone_name() -> str:
+    """This machine's time zone, for the signature record (``Europe/Paris`` where known)."""
+    try:
+        from pathlib import Path
+
+        link = Path("/etc/localtime").resolve()
+        if "zoneinfo" in link.parts:
+            return "/".join(link.parts[link.parts.index("zoneinfo") + 1:])
+    except OSError:
+        pass
+    return datetime.now().astimezone().tzname() or "UTC"
+
+
+class _ReviewDialog(QDialog):
+    """Common frame: a title, a body, an error line, Cancel and a primary button."""
+
+    def __init__(self, title: str, primary: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setObjectName("reviewDialog")
+        self.setWindowTitle(title)
+        self.setModal(True)
+        self.heading = QLabel(title)
+        self.heading.setObjectName("dialogTitle")
+        self.heading.setWordWrap(True)
+        self.body = QVBoxLayout()
+        self.error = QLabel()
+        self.error.setObjectName("formError")
+        self.error.setWordWrap(True)
+        self.error.setAccessibleName("Problem")
+        self.error.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.save_button = QPushButton(primary)
+        self.save_button.setObjectName("primaryButton")
+        self.save_button.setDefault(True)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 24, 28, 24)
+        layout.setSpacing(12)
+        layout.addWidget(self.heading)
+        layout.addLayout(self.body, 1)
+        layout.addWidget(self.error)
+        layout.addLayout(buttons)
+        self.cancel_button.clicked.connect(self.reject)
+        self.save_button.clicked.connect(self._save)
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()
+
+    def _save(self) -> None:
+        try:
+            self.save()
+        except MesocheckError as exc:
+            self.show_error(exc.message)
+
+    def save(self) -> None:  # pragma: no cover - each dialog has its own
+        raise NotImplementedError
+
+
+def _note_box(name: str, placeholder: str) -> QPlainTextEdit:
+    box = QPlainTextEdit()
+    box.setObjectName("noteBox")
+    box.setAccessibleName(name)
+    box.setPlaceholderText(placeholder)
+    box.setTabChangesFocus(True)
+    box.setMinimumHeight(120)
+    return box
+
+
+class DecisionDialog(_ReviewDialog):
+    """Record proceed / postpone / decline on one flag."""
+
+    saved = Signal(str)  # the intake's status afterwards
+
+    def __init__(self, store: Any, intake_id: str, flag: Any, staff: Any, decision: str,
+                 parent: QWidget | None = None):
+        override = decision == "proceed" and flag.severity == "stop"
+        titles = {
+            "proceed": "Override the stop flag and proceed" if override else "Proceed",
+            "postpone": "Postpone the treatment",
+            "decline": "Decline the treatment",
+        }
+        primaries = {"proceed": "Override and proceed" if override else "Save: proceed",
+                     "postpone": "Save: postpone", "decline": "Save: decline"}
+        super().__init__(titles[decision], primaries[decision], parent)
+        self.store, self.intake_id, self.flag, self.staff = store, intake_id, flag, staff
+        self.decision = decision
+
+        about = QLabel(f"{review.SEVERITY_WORDS[flag.severity]} flag: "
+                       f"{flag.practitioner_message}")
+        about.setObjectName("dialogFlag")
+        about.setProperty("severity", flag.severity)
+        about.setWordWrap(True)
+        self.body.addWidget(about)
+        if override:
+            warning = QLabel(
+                "This answer is a contraindication. Proceeding overrides it: write why it is "
+                "safe to treat this patient today. The reason is kept with your name.")
+            warning.setObjectName("overrideWarning")
+            warning.setWordWrap(True)
+            self.body.addWidget(warning)
+        labels = {
+            "proceed": ("Reason for the override" if override else "Note",
+                        "Why it is safe to treat" if override
+                        else "What you checked, and why it is safe to proceed"),
+            "postpone": ("Reason for postponing", "For example: wait until the skin has healed"),
+            "decline": ("Reason for declining", "Why this treatment is not suitable"),
+        }
+        name, placeholder = labels[decision]
+        caption = QLabel(name)
+        self.note = _note_box(name, placeholder)
+        caption.setBuddy(self.note)
+        self.body.addWidget(caption)
+        self.body.addWidget(self.note, 1)
+
+        self.set_date = QCheckBox("Set a new appointment date")
+        self.new_date = QDateEdit(QDate.currentDate().addDays(14))
+        self.new_date.setCalendarPopup(True)
+        self.new_date.setDisplayFormat("dd MMM yyyy")
+        self.new_date.setMinimumDate(QDate.currentDate())
+        self.new_date.setAccessibleName("New appointment date")
+        self.new_date.setEnabled(False)
+        if decision == "postpone":
+            row = QHBoxLayout()
+            row.addWidget(self.set_date)
+            row.addWidget(self.new_date)
+            row.addStretch(1)
+            self.body.addLayout(row)
+            self.set_date.toggled.connect(self.new_date.setEnabled)
+        else:
+            self.set_date.hide()
+            self.new_date.hide()
+        self.note.setFocus()
+
+    def save(self) -> None:
+        new_date = None
+        if self.decision == "postpone" and self.set_date.isChecked():
+            new_date = self.new_date.date().toPython()
+        status = review.decide(self.store, self.intake_id, self.flag.id, self.decision,
+                               self.note.toPlainText(), self.staff, new_date)
+        self.saved.emit(status)
+        self.accept()
+
+
+class CountersignDialog(_ReviewDialog):
+    """The practitioner's signature on the review, with printed name, role and meaning."""
+
+    signed = Signal(int)  # signature id
+
+    def __init__(self, store: Any, intake_id: str, staff: Any, parent: QWidget | None = None):
+        super().__init__("Countersign the review", "Sign and save", parent)
+        self.store, self.intake_id, self.staff = store, intake_id, staff
+        record = store.intake(intake_id)
+        state = review.review_state(record)
+        self.meaning = QLabel(f"Meaning of this signature: “{state.meaning}”"
+                              if state.meaning else "")
+        self.meaning.setObjectName("signatureMeaning")
+        self.meaning.setWordWrap(True)
+        self.body.addWidget(self.meaning)
+
+        decided = [f for f in record.flags if review.needs_decision(f)]
+        if decided:
+            lines = []
+            for flag in decided:
+                d = review.decision_of(flag)
+                word = review.DECISION_WORDS[d.decision] if d else "Undecided"
+                lines.append(f"{review.SEVERITY_WORDS[flag.severity]}: "
+                             f"{flag.practitioner_message} — {word}")
+            summary = QLabel("\n".join(lines))
+        else:
+            summary = QLabel("No flag needed a decision.")
+        summary.setObjectName("countersignSummary")
+        summary.setWordWrap(True)
+        self.body.addWidget(summary)
+
+        form = QFormLayout()
+        self.printed_name = QLineEdit(staff.name)
+        self.printed_name.setAccessibleName("Printed name")
+        role = QLabel("Practitioner")
+        role.setAccessibleName("Role")
+        form.addRow("Printed name", self.printed_name)
+        form.addRow("Role", role)
+        self.body.addLayout(form)
+
+        self.pad = SignaturePad()
+        self.pad.setAccessibleName("Practitioner's signature pad")
+        self.pad.setMinimumHeight(200)
+        self.clear_button = QPushButton("Clear signature")
+        self.body.addWidget(self.pad, 1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.clear_button)
+        self.body.addLayout(row)
+        self.clear_button.clicked.connect(self.pad.clear)
+        if not state.can_countersign:
+            self.show_error(state.countersign_blocker or "")
+            self.save_button.setEnabled(False)
+
+    def save(self) -> None:
+        if self.pad.is_empty():
+            raise review.ReviewRefused("Please sign in the box before saving.")
+        trivial = self.pad.is_trivial()
+        if trivial:
+            raise review.ReviewRefused(trivial)
+        width, height = self.pad.pad_size()
+        signature_id = review.countersign(
+            self.store, self.intake_id, self.staff, strokes=self.pad.strokes(),
+            pad_width=width, pad_height=height, printed_name=self.printed_name.text(),
+            tz=local_zone_name(),
+        )
+        self.signed.emit(signature_id)
+        self.accept()
+
+
+class AnswerEditor(QWidget):
+    """An input for one question's new value, shaped by its type."""
+
+    def __init__(self, question: Question, language: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.question = question
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        kind = question.type
+        self._checks: list[QCheckBox] = []
+        self._combo: QComboBox | None = None
+        self._text: QPlainTextEdit | None = None
+        self._date: QDateEdit | QDateTimeEdit | None = None
+        name = "New answer"
+        if kind == "boolean":
+            self._combo = self._make_combo([("Yes", True), ("No", False)], name)
+        elif kind == "choice":
+            self._combo = self._make_combo(
+                [(o.label.get(language), o.value) for o in question.options], name)
+        elif kind == "multi_choice":
+            for option in question.options:
+                box = QCheckBox(option.label.get(language))
+                box.setProperty("value", option.value)
+                self._checks.append(box)
+                self._layout.addWidget(box)
+        elif kind == "text":
+            self._text = _note_box(name, "The corrected answer")
+            self._layout.addWidget(self._text)
+        else:
+            if kind == "last_taken":
+                self._combo = self._make_combo(
+                    [("Never", NEVER), ("Not recently", NOT_RECENT), ("On this date", None)],
+                    "When last taken")
+            timed = kind == "datetime" or (kind == "last_taken" and
+                                           question.precision == "datetime")
+            if timed:
+                edit = QDateTimeEdit(QDateTime.currentDateTime())
+                edit.setDisplayFormat("dd MMM yyyy HH:mm")
+            else:
+                edit = QDateEdit(QDate.currentDate())
+                edit.setDisplayFormat("dd MMM yyyy")
+            edit.setCalendarPopup(True)
+            edit.setAccessibleName("Date")
+            self._date = edit
+            self._layout.addWidget(edit)
+            if self._combo is not None:
+                self._combo.currentIndexChanged.connect(self._sync)
+                self._sync()
+
+    def _make_combo(self, items: list[tuple[str, Any]], name: str) -> QComboBox:
+        combo = QComboBox()
+        combo.setAccessibleName(name)
+        for label, value in items:
+            combo.addItem(label, value)
+        self._layout.addWidget(combo)
+        return combo
+
+    def _sync(self) -> None:
+        if self._date is not None and self._combo is not None:
+            self._date.setEnabled(self._combo.currentData() is None)
+
+    def set_value(self, value: Any) -> None:
+        """Start from the current answer, so a small correction stays small."""
+        if self._combo is not None and self.question.type in ("boolean", "choice"):
+            index = self._combo.findData(value)
+            if index >= 0:
+                self._combo.setCurrentIndex(index)
+        elif self._checks:
+            chosen = set(value or [])
+            for box in self._checks:
+                box.setChecked(box.property("value") in chosen)
+        elif self._text is not None:
+            self._text.setPlainText(value or "")
+        elif self._combo is not None and value in (NEVER, NOT_RECENT):
+            self._combo.setCurrentIndex(self._combo.findData(value))
+
+    def value(self) -> Any:
+        kind = self.question.type
+        if kind in ("boolean", "choice"):
+            assert self._combo is not None
+            return self._combo.currentData()
+        if kind == "multi_choice":
+            return [box.property("value") for box in self._checks if box.isChecked()]
+        if kind == "text":
+            assert self._text is not None
+            return self._text.toPlainText()
+        if self._combo is not None and self._combo.currentData() is not None:
+            return self._combo.currentData()
+        assert self._date is not None
+        if isinstance(self._date, QDateTimeEdit) and not isinstance(self._date, QDateEdit):
+            moment = self._date.dateTime().toPython().astimezone()
+            return moment.isoformat()
+        return self._date.date().toPython().isoformat()
+
+
+class AmendmentDialog(_ReviewDialog):
+    """A correction the patient told at review: old value, new value and reason."""
+
+    amended = Signal(str)  # question id
+
+    def __init__(self, store: Any, intake_id: str, staff: Any, form: Form,
+                 parent: QWidget | None = None):
+        super().__init__("Record an amendment", "Save amendment", parent)
+        self.store, self.intake_id, self.staff, self.form = store, intake_id, staff, form
+        self.record = store.intake(intake_id)
+        self.language = self.record.language
+        intro = QLabel("Use this when the patient corrects an answer after signing. The old "
+                       "answer is kept; the flags are worked out again and the patient signs "
+                       "again.")
+        intro.setWordWrap(True)
+        self.body.addWidget(intro)
+        self.question = QComboBox()
+        self.question.setAccessibleName("Question to correct")
+        for step in form.steps:
+            for q in step.questions:
+                self.question.addItem(f"{step.title.get(self.language)}: "
+                                      f"{q.text.get(self.language)}", q.id)
+        self.current = QLabel()
+        self.current.setObjectName("currentAnswer")
+        self.current.setWordWrap(True)
+        self.editor_host = QVBoxLayout()
+        self.editor: AnswerEditor | None = None
+        self.reason = _note_box("Reason for the amendment",
+                                "For example: patient remembered taking aspirin on Monday")
+        layout = QFormLayout()
+        layout.addRow("Question", self.question)
+        layout.addRow("Current answer", self.current)
+        layout.addRow("New answer", self.editor_host)
+        layout.addRow("Reason", self.reason)
+        self.body.addLayout(layout)
+        self.question.currentIndexChanged.connect(self._show_question)
+        self._show_question()
+
+    def select_question(self, question_id: str) -> None:
+        self.question.setCurrentIndex(self.question.findData(question_id))
+
+    def _show_question(self) -> None:
+        qid = self.question.currentData()
+        question = self.form.question(qid)
+        self.current.setText(review.describe_value(self.form, qid, self.record.answers.get(qid),
+                                                   self.language))
+        if self.editor is not None:
+            self.editor.deleteLater()
+        self.editor = AnswerEditor(question, self.language)
+        self.editor.set_value(self.record.answers.get(qid))
+        self.editor_host.addWidget(self.editor)
+
+    def save(self) -> None:
+        assert self.editor is not None
+        qid = self.question.currentData()
+        review.amend(self.store, self.intake_id, qid, self.editor.value(),
+                     self.reason.toPlainText(), self.staff)
+        self.amended.emit(qid)
+        self.accept()
+
+
+class ResignDialog(_ReviewDialog):
+    """The patient signs again after an amendment, seeing what was corrected."""
+
+    signed = Signal(int)
+
+    def __init__(self, store: Any, intake_id: str, form: Form, parent: QWidget | None = None):
+        super().__init__("Please check the corrected answers and sign again", "Sign", parent)
+        self.store, self.intake_id, self.form = store, intake_id, form
+        record = store.intake(intake_id)
+        language = record.language
+        changed = review.changes_since_patient_signed(record)
+        lines = []
+        for old, new in changed:
+            text = review.question_text(form, new.question_id, language)
+            lines.append(f"{text}\n    was: {review.describe_value(form, new.question_id, old, language)}"
+                         f"\n    now: {review.describe_value(form, new.question_id, new.value, language)}")
+        listing = QLabel("\n\n".join(lines) or "No answer was changed.")
+        listing.setObjectName("resignChanges")
+        listing.setWordWrap(True)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(listing)
+        self.body.addWidget(scroll, 1)
+        statement = QLabel(form.signature_meaning.get(language) + ": by signing you confirm "
+                           "that your answers, as corrected, are true and complete.")
+        statement.setWordWrap(True)
+        self.body.addWidget(statement)
+        self.printed_name = QLineEdit(record.patient.name)
+        self.printed_name.setAccessibleName("Your full name")
+        row = QFormLayout()
+        row.addRow("Your full name", self.printed_name)
+        self.body.addLayout(row)
+        self.pad = SignaturePad()
+        self.pad.setMinimumHeight(200)
+        self.body.addWidget(self.pad, 1)
+        clear = QPushButton("Clear signature")
+        clear.clicked.connect(self.pad.clear)
+        self.body.addWidget(clear, 0, Qt.AlignmentFlag.AlignRight)
+        self._meaning = form.signature_meaning.get(language)
+
+    def save(self) -> None:
+        if self.pad.is_empty():
+            raise review.ReviewRefused("Please sign in the box before saving.")
+        trivial = self.pad.is_trivial()
+        if trivial:
+            raise review.ReviewRefused(trivial)
+        width, height = self.pad.pad_size()
+        signature_id = review.resign(
+            self.store, self.intake_id, strokes=self.pad.strokes(), pad_width=width,
+            pad_height=height, printed_name=self.printed_name.text(), meaning=self._meaning,
+            tz=local_zone_name(),
+        )
+        self.signed.emit(signature_id)
+        self.accept()
