@@ -1,0 +1,83 @@
+"""Writing a document file whole or not at all.
+
+A consent PDF written to a USB stick or a shared folder must never be left half-written
+(power cut, full disk): the bytes go to a temporary file in the same folder, are synced to
+the disk, and only then replace the target in one rename.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+from mesocheck.errors import MesocheckError
+
+
+class CannotWrite(MesocheckError):
+    pass
+
+
+_REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EACCES: "permission was refused",
+    errno.EPERM: "permission was refused",
+    errno.EROFS: "the disk is read-only",
+    errno.EISDIR: "a folder has that name",
+}
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically; returns the path written.
+
+    Raises :class:`CannotWrite` (with a sentence for the user) when the folder is missing
+    or the file cannot be written; an existing file is then left as it was. The file is
+    readable by its owner only, as befits a patient's record.
+    """
+    target = Path(path)
+    folder = target.parent
+    if not folder.is_dir():
+        raise CannotWrite(f"The folder {folder} does not exist; create it or choose another.")
+    if target.is_dir():
+        raise CannotWrite(f"Cannot write {target}: a folder has that name.")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise CannotWrite(_sentence(folder, exc)) from None
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, target)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise CannotWrite(_sentence(target, exc)) from None
+        raise
+    _sync_folder(folder)
+    return target
+
+
+def _sentence(where: Path, exc: OSError) -> str:
+    reason = _REASONS.get(exc.errno or 0, exc.strerror or "the system refused")
+    return f"Cannot write {where}: {reason}."
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (where the platform allows opening a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,237 @@
+"""The page: frame, running header, footer with "Page X of Y", and reproducible output.
+
+Content is laid out once; the canvas holds every finished page back until the end, when the
+page count is known, then stamps each page's header and footer. So a document costs one
+layout pass, not two.
+
+Reproducible bytes: ``invariant=1`` stops reportlab from putting the wall clock and random
+ids into the file; the creation date is then set from the intake, and the file identifier
+(the trailer ``/ID``) is derived from the document's own id.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import partial
+from io import BytesIO
+from typing import Callable, Sequence
+
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
+
+from mesocheck.documents import styles as st
+from mesocheck.documents.fonts import BOLD, REGULAR
+from mesocheck.documents.text import display_line, visible
+
+ELLIPSIS = "\u2026"
+
+
+@dataclass(frozen=True)
+class PageFrame:
+    """What every page carries besides its content."""
+
+    footer_name: str  # the patient's name, bold, first on the first footer line
+    footer_line1: str  # after the name: date of birth
+    footer_line2: str  # form id and version, intake id
+    header: str  # running header on pages after the first
+    page_of: Callable[[int, int], str]
+    created: datetime  # aware
+    document_id: str
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str
+    author: str
+    subject: str
+    keywords: str
+    creator: str
+    language: str
+
+
+class _FixedTimeStamp:
+    """Stands in for reportlab's TimeStamp: the document's time, not the build's."""
+
+    def __init__(self, moment: datetime):
+        utc = moment.astimezone(timezone.utc)
+        self.t = utc.timestamp()
+        self.lt = time.gmtime(self.t)
+        self.YMDhms = tuple(self.lt)[:6]
+        self.dhh = self.dmm = 0
+        self.tzname = "UTC"
+
+
+class PagedCanvas(Canvas):
+    """Holds pages back until ``save`` so that each footer can say "Page X of Y"."""
+
+    def __init__(self, *args, frame: PageFrame, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._frame = frame
+        self._held: list[dict] = []
+        self._doc._timeStamp = _FixedTimeStamp(frame.created)
+        self._doc.updateSignature(frame.document_id)
+
+    def showPage(self):
+        self._held.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._held)
+        for number, state in enumerate(self._held, start=1):
+            self.__dict__.update(state)
+            self._decorate(number, total)
+            super().showPage()
+        super().save()
+
+    def _decorate(self, number: int, total: int) -> None:
+        frame = self._frame
+        left = st.MARGIN_LEFT
+        right = st.PAGE_SIZE[0] - st.MARGIN_RIGHT
+        width = right - left
+        size = st.FOOTER_SIZE
+        self.saveState()
+        self.setStrokeColor(st.HAIRLINE)
+        self.setLineWidth(0.5)
+
+        if number > 1 and frame.header:
+            y = st.PAGE_SIZE[1] - st.MARGIN_TOP + 7
+            self.line(left, y - 3, right, y - 3)
+            self.setFillColor(st.MUTED)
+            self.setFont(REGULAR, size)
+            self.drawString(left, y, fit_line(frame.header, REGULAR, size, width))
+
+        top = st.MARGIN_BOTTOM - 8
+        self.line(left, top, right, top)
+        page_of = frame.page_of(number, total)
+        self.setFont(BOLD, size)
+        self.setFillColor(st.INK)
+        page_width = stringWidth(page_of, BOLD, size)
+        self.drawRightString(right, top - 10, page_of)
+        room = width - page_width - 12
+        rest = visible(frame.footer_line1, REGULAR)
+        rest_width = stringWidth(rest, REGULAR, size)
+        name = fit_line(frame.footer_name, BOLD, size, max(room - rest_width, room * 0.5))
+        self.drawString(left, top - 10, name)
+        x = left + stringWidth(name, BOLD, size)
+        self.setFont(REGULAR, size)
+        self.drawString(x, top - 10, fit_line(rest, REGULAR, size, left + room - x))
+        self.setFillColor(st.MUTED)
+        self.drawString(left, top - 20, fit_line(frame.footer_line2, REGULAR, size, width))
+        self.restoreState()
+
+
+class Block(Flowable):
+    """A few flowables that stay on one page, optionally on a tinted panel with a coloured
+    bar on the left. Lighter than a one-cell table inside a ``KeepTogether``: each part is
+    measured once per width.
+
+    A block taller than a whole page gives its parts up to flow on their own (without the
+    panel) rather than failing the document.
+    """
+
+    def __init__(self, content: Sequence[Flowable], *, background=None, bar=None,
+                 bar_width: float = 3.0, padding: tuple[float, float, float, float] = (0, 0, 0, 0),
+                 space_after: float = 0.0):
+        super().__init__()
+        self.content = list(content)
+        self.background = background
+        self.bar = bar
+        self.bar_width = bar_width
+        self.padding = padding  # top, right, bottom, left
+        self.space_after = space_after
+        self._sizes: list[tuple[float, float, float]] = []  # height, space before, after
+        self._for_width: float | None = None
+
+    def wrap(self, avail_width, avail_height):
+        if self._for_width != avail_width:
+            top, right, bottom, left = self.padding
+            inner = avail_width - left - right
+            self._sizes = []
+            total = top + bottom
+            for i, part in enumerate(self.content):
+                _w, h = part.wrapOn(self.canv, inner, 1e6)
+                before = part.getSpaceBefore() if i else 0.0
+                after = part.getSpaceAfter() if i < len(self.content) - 1 else 0.0
+                self._sizes.append((h, before, after))
+                total += h + before + after
+            self.width, self.height = avail_width, total
+            self._for_width = avail_width
+        return self.width, self.height
+
+    def split(self, avail_width, avail_height):
+        self.wrap(avail_width, avail_height)
+        if self.height > st.FRAME_HEIGHT:
+            return list(self.content)
+        return []
+
+    def getSpaceAfter(self):
+        return self.space_after
+
+    def draw(self):
+        canv = self.canv
+        if self.background is not None or self.bar is not None:
+            canv.saveState()
+            if self.background is not None:
+                canv.setFillColor(self.background)
+                canv.rect(0, 0, self.width, self.height, stroke=0, fill=1)
+            if self.bar is not None:
+                canv.setFillColor(self.bar)
+                canv.rect(0, 0, self.bar_width, self.height, stroke=0, fill=1)
+            canv.restoreState()
+        top, _right, _bottom, left = self.padding
+        y = self.height - top
+        for part, (h, before, after) in zip(self.content, self._sizes):
+            y -= before + h
+            part.drawOn(canv, left, y)
+            y -= after
+
+
+def fit_line(text: str, font: str, size: float, width: float) -> str:
+    """One drawable line in visual order, cut with an ellipsis where it would not fit."""
+    shown = display_line(text, font, base="L")
+    if stringWidth(shown, font, size) <= width:
+        return shown
+    logical = visible(text, font).replace("\n", " ")
+    low, high = 0, len(logical)
+    while low < high:  # the longest prefix that fits with its ellipsis
+        mid = (low + high + 1) // 2
+        candidate = display_line(logical[:mid].rstrip() + ELLIPSIS, font, base="L")
+        if stringWidth(candidate, font, size) <= width:
+            low = mid
+        else:
+            high = mid - 1
+    return display_line(logical[:low].rstrip() + ELLIPSIS, font, base="L")
+
+
+def render(story: Sequence[Flowable], frame: PageFrame, meta: Metadata) -> bytes:
+    """Lay out ``story`` on A4 pages and return the PDF's bytes."""
+    out = BytesIO()
+    doc = BaseDocTemplate(
+        out,
+        pagesize=st.PAGE_SIZE,
+        leftMargin=st.MARGIN_LEFT,
+        rightMargin=st.MARGIN_RIGHT,
+        topMargin=st.MARGIN_TOP,
+        bottomMargin=st.MARGIN_BOTTOM,
+        title=meta.title,
+        author=meta.author,
+        subject=meta.subject,
+        keywords=meta.keywords,
+        creator=meta.creator,
+        producer=meta.creator,
+        invariant=1,
+        pageCompression=1,
+        lang=meta.language,
+        initialFontName=REGULAR,
+    )
+    body = Frame(
+        st.MARGIN_LEFT, st.MARGIN_BOTTOM, st.TEXT_WIDTH,
+        st.PAGE_SIZE[1] - st.MARGIN_TOP - st.MARGIN_BOTTOM,
+        leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body",
+    )
+    doc.addPageTemplates([PageTemplate(id="page", frames=[body])])
+    doc.build(list(story), canvasmaker=partial(PagedCanvas, frame=frame))
+    return out.getvalue()

@@ -1,0 +1,307 @@
+"""Any text on its way into a PDF: escaped, drawable, and in reading order.
+
+Three things reportlab does not do for us:
+
+* escaping: a ``Paragraph`` parses markup, so ``<``, ``>`` and ``&`` typed by a patient (or
+  written by a clinic in its form) must be escaped or they change the document;
+* missing glyphs: a character the embedded font lacks would silently become an empty box
+  or nothing; here it becomes a visible U+FFFD (�) so a reader knows something was there;
+* right-to-left scripts: Arabic letters must be shaped into their joined forms
+  (arabic-reshaper) and Hebrew and Arabic runs put in visual order (python-bidi). Reordering
+  is per *line*, so right-to-left paragraphs are broken into lines here, in logical order,
+  before each line is reordered: reordering a whole paragraph and letting reportlab wrap it
+  would put its last words on its first line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from xml.sax.saxutils import escape as _xml_escape
+
+from arabic_reshaper import ArabicReshaper
+from arabic_reshaper.ligatures import LIGATURES
+from bidi import get_base_level, get_display
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Flowable, Paragraph
+
+from mesocheck.documents.fonts import BOLD, REGULAR, cmap
+
+MISSING = "\ufffd"
+
+# Strong right-to-left characters: Hebrew, Arabic (with Syriac, Thaana, NKo...), and the
+# presentation forms of both.
+_RTL = re.compile(
+    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
+# Controls are never drawn; a tab is a space on paper.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Parts of a character sequence that have no glyph of their own when the base is missing:
+# joiners, variation selectors, emoji skin tones and tags.
+_CLUSTER_TAIL = re.compile(
+    "[\u200d\ufe00-\ufe0f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f\U000e0100-\U000e01ef]"
+)
+
+
+def has_rtl(text: str) -> bool:
+    return _RTL.search(text) is not None
+
+
+def visible(text: str, font: str = REGULAR) -> str:
+    """The text with every character ``font`` cannot draw replaced by U+FFFD.
+
+    A run of missing characters that forms one symbol (an emoji with a skin tone or a
+    family joined with zero-width joiners) becomes one marker; an invisible formatting
+    character the font lacks is dropped, as it would not show anyway.
+    """
+    text = _CONTROL.sub("", text.replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n"))
+    if text.isascii():
+        return text  # DejaVu has every printable ASCII character
+    glyphs = cmap(font)
+    out: list[str] = []
+    after_marker = False
+    for ch in text:
+        code = ord(ch)
+        if code in glyphs or ch == "\n":
+            if after_marker and _CLUSTER_TAIL.match(ch):
+                continue
+            out.append(ch)
+            after_marker = False
+        elif after_marker and (_CLUSTER_TAIL.match(ch) or unicodedata.category(ch) == "Mn"):
+            continue
+        elif unicodedata.category(ch) == "Cf" or _CLUSTER_TAIL.match(ch):
+            continue
+        else:
+            out.append(MISSING)
+            after_marker = True
+    return "".join(out)
+
+
+def escape(text: str, font: str = REGULAR) -> str:
+    """Left-to-right text as safe ``Paragraph`` markup; line breaks kept."""
+    return _xml_escape(visible(text, font)).replace("\n", "<br/>")
+
+
+_reshaper: ArabicReshaper | None = None
+
+
+def _arabic_reshaper() -> ArabicReshaper:
+    """A reshaper that only makes ligatures both fonts can draw, and keeps vowel marks."""
+    global _reshaper
+    if _reshaper is None:
+        regular, bold = cmap(REGULAR), cmap(BOLD)
+        config: dict[str, object] = {
+            "delete_harakat": False,
+            "shift_harakat_position": True,
+            "support_ligatures": True,
+        }
+        for name, (_match, forms) in LIGATURES:
+            config[name] = all(ord(f) in regular and ord(f) in bold for f in forms if f)
+        _reshaper = ArabicReshaper(configuration=config)
+    return _reshaper
+
+
+def shape(text: str, font: str = REGULAR) -> str:
+    """Arabic letters in their joined forms, still in logical order; any form the font
+    lacks is marked like any other missing character."""
+    if not has_rtl(text):
+        return text
+    return visible(_arabic_reshaper().reshape(text), font)
+
+
+def display_line(text: str, font: str = REGULAR, base: str | None = None) -> str:
+    """One line of text as it is drawn: drawable, shaped and in visual order.
+
+    For strings drawn straight onto the canvas (footers, headers): no markup, no wrapping.
+    """
+    text = visible(text, font).replace("\n", " ")
+    if not has_rtl(text):
+        return text
+    shaped = shape(text, font)
+    return get_display(shaped, base_dir=base) if base else get_display(shaped)
+
+
+def base_direction(text: str) -> str:
+    """'R' when the text's first strong character is right-to-left, else 'L'."""
+    return "R" if has_rtl(text) and get_base_level(text) == 1 else "L"
+
+
+class Para(Paragraph):
+    """A ``Paragraph`` that breaks its lines once per width.
+
+    Tables, ``KeepTogether`` and frames all ask a paragraph for its size, often several
+    times at the same width; reportlab redoes the line breaking every time, which is most
+    of a document's build time.
+    """
+
+    _wrapped_for: tuple[float, float, float] | None = None
+
+    def wrap(self, availWidth, availHeight):
+        cached = self._wrapped_for
+        # reportlab drops blPara when a split fails; then the lines must be broken again.
+        if cached is not None and cached[0] == availWidth and "blPara" in self.__dict__:
+            self.width = availWidth
+            return cached[1], cached[2]
+        width, height = super().wrap(availWidth, availHeight)
+        self._wrapped_for = (availWidth, width, height)
+        return width, height
+
+
+def para(text: str, style: ParagraphStyle, *, prefix: str = "", base: str | None = None,
+         align_rtl: bool = True, bullet: str | None = None) -> Flowable:
+    """A paragraph of plain (user or form) text, with an optional markup ``prefix``.
+
+    ``prefix`` is trusted markup made here (a bold label); ``text`` is never parsed as
+    markup at all: it goes into the paragraph as text fragments, so nothing a patient types
+    can change the document, and no time is spent parsing it.
+    Right-to-left text gets a :class:`BidiParagraph`, right-aligned when its own base
+    direction is right-to-left and ``align_rtl`` is set.
+    """
+    text = visible(text, style.fontName)
+    if has_rtl(text):
+        return BidiParagraph(text, style, prefix=prefix, base=base, align_rtl=align_rtl,
+                             bullet=bullet)
+    return _text_para(text, style, prefix, bullet)
+
+
+def _text_para(text: str, style: ParagraphStyle, prefix: str = "",
+               bullet: str | None = None) -> Para:
+    if prefix.endswith(" "):
+        text = " " + text  # parsing the prefix alone drops its trailing space
+    frags = (_markup_frags(prefix, style) if prefix else []) + _text_frags(text, style)
+    return Para(None, style, bulletText=bullet, frags=frags or _text_frags(" ", style))
+
+
+_parsed: dict[tuple[str, int], tuple[ParagraphStyle, list]] = {}
+
+
+def _markup_frags(markup: str, style: ParagraphStyle) -> list:
+    """Fresh copies of the fragments of (trusted) ``markup``, parsed once per style."""
+    key = (markup, id(style))
+    hit = _parsed.get(key)
+    if hit is None:
+        if len(_parsed) > 2048:
+            _parsed.clear()
+        hit = _parsed[key] = (style, Paragraph(markup, style).frags)  # style kept: id stays
+    return [frag.clone() for frag in hit[1]]
+
+
+def _text_frags(text: str, style: ParagraphStyle) -> list:
+    """Plain text as paragraph fragments: a line break where the text has one."""
+    key = ("x<br/>x", id(style))
+    hit = _parsed.get(key)
+    if hit is None:
+        hit = _parsed[key] = (style, Paragraph("x<br/>x", style).frags)
+    plain, line_break = hit[1][0], hit[1][1]
+    out = []
+    for i, line in enumerate(text.split("\n")):
+        if i:
+            out.append(line_break.clone())
+        if line:
+            out.append(plain.clone(text=line))
+    return out
+
+
+class BidiParagraph(Flowable):
+    """A paragraph holding right-to-left text: lines broken in logical order, each shown in
+    visual order; drawn and split by an inner ``Paragraph`` built for the width offered."""
+
+    def __init__(self, text: str, style: ParagraphStyle, *, prefix: str = "",
+                 base: str | None = None, align_rtl: bool = True, bullet: str | None = None):
+        super().__init__()
+        self.bullet = bullet
+        self.text = shape(text, style.fontName)
+        self.style = style
+        self.prefix = prefix
+        self.base = base or base_direction(text)
+        self.align_rtl = align_rtl
+        self._para: Paragraph | None = None
+        self._for_width: float | None = None
+
+    def _inner(self, avail_width: float) -> Paragraph:
+        if self._para is None or self._for_width != avail_width:
+            style = self.style
+            width = avail_width - style.leftIndent - style.rightIndent
+            prefix_width = _markup_width(self.prefix, style) if self.prefix else 0.0
+            lines = break_lines(self.text, style.fontName, style.fontSize, width, prefix_width)
+            shown = [get_display(line, base_dir=self.base) for line in lines]
+            if self.base == "R" and self.align_rtl and style.alignment != TA_RIGHT:
+                style = ParagraphStyle(style.name + "-rtl", parent=style, alignment=TA_RIGHT)
+            elif self.base == "L" and style.alignment not in (TA_LEFT, TA_RIGHT):
+                style = ParagraphStyle(style.name + "-ltr", parent=style, alignment=TA_LEFT)
+            self._para = _text_para("\n".join(shown), style, self.prefix, self.bullet)
+            self._for_width = avail_width
+        return self._para
+
+    def wrap(self, avail_width, avail_height):
+        inner = self._inner(avail_width)
+        self.width, self.height = inner.wrap(avail_width, avail_height)
+        return self.width, self.height
+
+    def split(self, avail_width, avail_height):
+        return self._inner(avail_width).split(avail_width, avail_height)
+
+    def getSpaceBefore(self):
+        return self.style.spaceBefore
+
+    def getSpaceAfter(self):
+        return self.style.spaceAfter
+
+    def draw(self):
+        assert self._para is not None
+        self._para.drawOn(self.canv, 0, 0)
+
+    def plain_text(self) -> str:
+        return self.text
+
+
+def break_lines(text: str, font: str, size: float, width: float,
+                first_indent: float = 0.0) -> list[str]:
+    """Greedy line breaking in logical order; words longer than a line are cut."""
+    space = stringWidth(" ", font, size)
+    lines: list[str] = []
+    for hard_line in text.split("\n"):
+        current: list[str] = []
+        used = first_indent if not lines else 0.0
+        limit = width
+        for word in hard_line.split(" "):
+            if not word:
+                continue
+            w = stringWidth(word, font, size)
+            needed = w + (space if current else 0.0)
+            if used + needed <= limit:
+                current.append(word)
+                used += needed
+                continue
+            if current:
+                lines.append(" ".join(current))
+                current, used = [], 0.0
+            while w > limit:
+                cut = _fit(word, font, size, limit - used)
+                lines.append(word[:cut])
+                word = word[cut:]
+                w = stringWidth(word, font, size)
+                used = 0.0
+            if word:
+                current, used = [word], w
+        lines.append(" ".join(current))
+    return lines
+
+
+def _fit(word: str, font: str, size: float, width: float) -> int:
+    """How many leading characters of ``word`` fit in ``width`` (at least one)."""
+    total = 0.0
+    for i, ch in enumerate(word):
+        total += stringWidth(ch, font, size)
+        if total > width:
+            return max(i, 1)
+    return len(word)
+
+
+def _markup_width(markup: str, style: ParagraphStyle) -> float:
+    plain = re.sub(r"<[^>]+>", "", markup)
+    plain = plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    font = BOLD if "<b>" in markup else style.fontName
+    return stringWidth(plain, font, style.fontSize)

@@ -1,0 +1,116 @@
+"""The documents' own words (headings, labels, answer words) in every language carried.
+
+The form's content comes from the form file in the intake's language; these are the words
+around it. A language missing here falls back to English, key by key.
+"""
+
+from __future__ import annotations
+
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "subtitle": "Preparation checklist, risk disclosures and signed consent",
+        "patient": "Patient",
+        "birth_date": "Date of birth",
+        "age": "age {age}",
+        "intake": "Intake ID",
+        "appointment": "Appointment",
+        "area": "Treatment area",
+        "language": "Language",
+        "form": "Form",
+        "form_value": "{id}, version {version}",
+        "submitted": "Submitted",
+        "status": "Status",
+        "flags_summary": "For the practitioner",
+        "flags_none": "No answer needs the practitioner's attention.",
+        "answers": "Your answers",
+        "answers_intro": "Every question you were shown, with your answer, in the words you saw.",
+        "not_answered": "Not answered",
+        "yes": "Yes",
+        "no": "No",
+        "never": "Never",
+        "not_recent_days": "Not in the last {n} days",
+        "not_recent_day": "Not in the last day",
+        "not_recent_hours": "Not in the last {n} hours",
+        "not_recent": "Not recently",
+        "last_taken_on": "Last: {when}",
+        "amended": "Corrected after signing by staff: {reason}",
+        "flag_ref": "flag {n}",
+        "disclosures": "Risks and information you read",
+        "disclosures_intro": "Each was shown on its own screen and acknowledged separately.",
+        "acknowledged": "Acknowledged {when}",
+        "not_acknowledged": "NOT ACKNOWLEDGED",
+        "ack_text_changed": "The text acknowledged differs from the text printed here.",
+        "consent": "Consent",
+        "patient_signature": "Patient's signature",
+        "signed_by": "Signed by",
+        "meaning": "Meaning of this signature",
+        "signed_at": "Date and time",
+        "not_signed": "Not signed",
+        "no_strokes": "No signature was drawn.",
+        "signed_content": "Signed content (SHA-256)",
+        "review": "Practitioner review",
+        "review_intro_pending": "To be completed by the practitioner before the procedure.",
+        "flag_heading": "{n}. {word}",
+        "raised_by": "Answer",
+        "decision": "Decision",
+        "decided": "{decision} by {staff}, {when}",
+        "reason": "Reason",
+        "new_date": "New date",
+        "decision_proceed": "Proceed",
+        "decision_postpone": "Postpone",
+        "decision_decline": "Decline",
+        "decision_blank": "\u2610\u00a0Proceed\u00a0\u00a0\u00a0\u00a0 \u2610\u00a0Postpone"
+                          "\u00a0\u00a0\u00a0\u00a0 \u2610\u00a0Decline",
+        "info_no_decision": "For the practitioner's awareness; no decision needed.",
+        "outcome": "Outcome",
+        "outcome_cleared": "Cleared for treatment",
+        "outcome_postponed": "Postponed",
+        "outcome_declined": "Declined",
+        "outcome_blank": "\u2610\u00a0Cleared for treatment\u00a0\u00a0\u00a0\u00a0 \u2610\u00a0Postponed"
+                         "\u00a0\u00a0\u00a0\u00a0 \u2610\u00a0Declined",
+        "notes": "Notes",
+        "practitioner_signature": "Practitioner's signature",
+        "practitioner_meaning": "Reviewed the answers and flags above",
+        "name_blank": "Name",
+        "signature_blank": "Signature",
+        "date_blank": "Date and time",
+        "staff_unknown": "staff member #{id}",
+        "aftercare": "Aftercare",
+        "aftercare_for": "For {name}, treated on {date}",
+        "contact": "Clinic",
+        "record": "Document record",
+        "record_document": "Document ID",
+        "record_form_hash": "Form content (SHA-256)",
+        "record_created": "Created",
+        "record_note": "Made by mesocheck from the stored intake. The SHA-256 of this file is "
+                       "stored with the intake, and \u201cmesocheck verify\u201d checks that "
+                       "the file is unchanged.",
+        "footer_born": "born {date}",
+        "footer_form": "Form {id} v{version}",
+        "footer_intake": "Intake {id}",
+        "page_of": "Page {page} of {pages}",
+        "metadata_title": "{title} \u2013 {name}",
+        "metadata_subject": "Signed consent record, intake {id}",
+        "metadata_subject_reviewed": "Signed consent record with practitioner review, intake {id}",
+        "age_fact": "Age at the appointment",
+        "area_fact": "Treatment area",
+    },
+}
+
+LANGUAGE_NAMES = {
+    "en": "English", "fr": "Français", "de": "Deutsch", "es": "Español", "it": "Italiano",
+    "nl": "Nederlands", "pt": "Português", "el": "Ελληνικά", "ru": "Русский",
+    "uk": "Українська", "ar": "العربية", "he": "עברית", "tr": "Türkçe", "pl": "Polski",
+}
+
+
+def words(language: str):
+    """A lookup ``w(key, **values)`` in ``language``, English where it has no entry."""
+    table = WORDS.get(language, {})
+    fallback = WORDS["en"]
+
+    def w(key: str, **values: object) -> str:
+        template = table.get(key) or fallback[key]
+        return template.format(**values) if values else template
+
+    return w
