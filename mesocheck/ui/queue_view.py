@@ -95,7 +95,7 @@ class FlagCountsDelegate(QStyledItemDelegate):
 
 
 class QueueTable(QTableView):
-    """Enter or Space opens the selected intake, as a double tap does."""
+    """Enter or Space opens the selected intake, as a tap does."""
 
     activated_intake = Signal(str)
 
@@ -211,7 +211,7 @@ class QueueView(QWidget):
         self._search_timer.timeout.connect(self._apply)
         self.today_button.clicked.connect(self.show_today)
         self.refresh_button.clicked.connect(self.refresh)
-        self.table.doubleClicked.connect(self._open_index)
+        self.table.clicked.connect(self._open_index)  # one tap opens: this is a tablet
         self.table.activated_intake.connect(self.open_intake)
         self.print_today.clicked.connect(lambda: self.print_batch_requested.emit(date.today()))
         self._apply()

@@ -192,7 +192,6 @@ class ReviewDetail(QWidget):
 
         self.back_button = QPushButton("‹ Back to queue")
         self.back_button.setObjectName("backButton")
-        self.back_button.setShortcut("Esc")
         self.title = _label("", "reviewTitle")
         self.title.setAccessibleName("Patient")
         # Beside the Back button whatever the script of the name (Arabic, Hebrew, ...).
@@ -272,9 +271,12 @@ class ReviewDetail(QWidget):
         record, form, state = self.record, self.form, self.state
         assert record is not None and form is not None and state is not None
         # A fresh page each time: nothing of the previous intake can linger on screen.
+        # The old page goes back under a Qt parent at once: a page owned by Python alone
+        # could be collected (and so destroyed) by a garbage collection in a worker thread.
         previous = self.scroll.takeWidget()
         if previous is not None:
             previous.hide()
+            previous.setParent(self)
             previous.deleteLater()
         self.content = QWidget()
         self.content.setObjectName("reviewContent")
@@ -499,6 +501,12 @@ class ReviewDetail(QWidget):
             self.sections.addWidget(_label(text, "documentLine", selectable=True))
 
     # -- actions --------------------------------------------------------------------------
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.back_requested.emit()
+            return
+        super().keyPressEvent(event)
 
     def _print(self) -> None:
         document = review.printable_document(self.record)

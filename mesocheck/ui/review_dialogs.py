@@ -89,6 +89,7 @@ class _ReviewDialog(QDialog):
         self.error.show()
 
     def _save(self) -> None:
+        self.error.hide()
         try:
             self.save()
         except MesocheckError as exc:

@@ -27,7 +27,7 @@ class BackgroundJob(QObject):
 
     def __init__(self, db_path: Path, work: Work, what: str, parent: QObject | None = None):
         super().__init__(parent)
-        self._thread = QThread()
+        self._thread = QThread(self)
         self._worker = _Worker(Path(db_path), work, what)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)

@@ -1,0 +1,364 @@
+"""The practitioner's review driven through the real widgets: filter the queue, open a flagged
+intake, decide each flag (an override with and without a reason), countersign, and check
+what the store kept: decisions, statuses, audit rows and the rebuilt PDF."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from test_review import (  # noqa: E402  (shared builders of realistic intakes)
+    CLEAN_ANSWERS,
+    audit_rows,
+    countersign_now,
+    fast_pins,
+    make_intake,
+    make_staff,
+    pdf_text,
+    today_at,
+)
+
+from mesocheck import review  # noqa: E402
+from mesocheck.store.store import Store  # noqa: E402
+from mesocheck.ui.queue_model import IntakeIdRole  # noqa: E402
+from mesocheck.ui.review_dialogs import (  # noqa: E402
+    AmendmentDialog,
+    CountersignDialog,
+    DecisionDialog,
+    ResignDialog,
+)
+from mesocheck.ui.review_panel import ReviewPanel  # noqa: E402
+
+# The offscreen platform says this of every top-level window it shows; it is not our warning.
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    fast_pins(monkeypatch)
+    with Store.open(tmp_path / "review-ui.sqlite3") as opened:
+        yield opened
+
+
+@pytest.fixture
+def people(store):
+    doctor, desk = make_staff(store)
+    flagged = make_intake(store, name="Amelia Smith", appointment=today_at(10))
+    clean = make_intake(store, name="Zoë Kowalski", answers=CLEAN_ANSWERS,
+                        appointment=today_at(9))
+    review.sync_status(store, clean, doctor)
+    rtl = make_intake(store, name="مريم الحسن", appointment=today_at(11), with_pdf=False)
+    later = make_intake(store, name="Hiroshi Tanaka", answers=CLEAN_ANSWERS,
+                        appointment=today_at(10, day=date.today() + timedelta(days=2)),
+                        with_pdf=False)
+    return {"doctor": doctor, "desk": desk, "flagged": flagged, "clean": clean, "rtl": rtl,
+            "later": later}
+
+
+def make_panel(qtbot, store, staff, **kwargs) -> ReviewPanel:
+    panel = ReviewPanel(store, staff, **kwargs)
+    qtbot.addWidget(panel)
+    panel.resize(1280, 800)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def names_in_queue(panel: ReviewPanel) -> list[str]:
+    model = panel.queue.model
+    return [model.row_at(i).patient_name for i in range(model.rowCount())]
+
+
+def sign_on(qtbot, pad) -> None:
+    """Draw a signature through the pad's pen entry points (what mouse, touch and stylus
+    events all call), with timed points as a real hand makes them."""
+    from PySide6.QtCore import QPointF
+
+    width, height = pad.width(), pad.height()
+    t = 0.0
+    for stroke in range(2):
+        pad.press(QPointF(width * 0.1, height * (0.5 + 0.1 * stroke)), t_ms=t)
+        for i in range(1, 40):
+            t += 12
+            x = width * (0.1 + 0.8 * i / 40)
+            y = height * (0.5 + 0.2 * ((-1) ** (i // 5)) + 0.1 * stroke)
+            pad.move(QPointF(x, y), t_ms=t)
+        pad.release(t_ms=t + 12)
+        t += 200
+    assert pad.is_trivial() is None
+
+
+def current_dialog(panel: ReviewPanel, kind: type):
+    dialog = panel.dialog
+    assert isinstance(dialog, kind) and dialog.isVisible()
+    return dialog
+
+
+# -- the queue -------------------------------------------------------------------------------
+
+
+def test_queue_shows_today_sorted_by_severity_with_icons_and_words(qtbot, store, people):
+    panel = make_panel(qtbot, store, people["doctor"])
+    assert names_in_queue(panel) == ["Amelia Smith", "مريم الحسن", "Zoë Kowalski"]
+    model = panel.queue.model
+    first = model.index(0, 0)
+    assert first.data() == "Stop"
+    assert not first.data(Qt.ItemDataRole.DecorationRole).isNull()
+    assert model.index(0, 4).data(Qt.ItemDataRole.AccessibleTextRole) == (
+        "2 stop, 3 review, 4 information flag(s)")
+    assert model.index(2, 0).data() == "No flags"
+    assert model.index(2, 3).data() == "Cleared"
+    assert panel.queue.count_label.text() == "3 intakes"
+
+
+def test_queue_filters(qtbot, store, people):
+    panel = make_panel(qtbot, store, people["doctor"])
+    queue = panel.queue
+    queue.flagged_only.setChecked(True)
+    assert names_in_queue(panel) == ["Amelia Smith", "مريم الحسن"]
+    queue.flagged_only.setChecked(False)
+
+    queue.status.setCurrentIndex(queue.status.findText("Cleared"))
+    assert names_in_queue(panel) == ["Zoë Kowalski"]
+    queue.status.setCurrentIndex(0)
+
+    queue.severity.setCurrentIndex(queue.severity.findData("stop"))
+    assert names_in_queue(panel) == ["Amelia Smith", "مريم الحسن"]
+    queue.severity.setCurrentIndex(0)
+
+    qtbot.keyClicks(queue.search, "amelia")
+    qtbot.waitUntil(lambda: names_in_queue(panel) == ["Amelia Smith"])
+    queue.search.clear()
+    qtbot.waitUntil(lambda: len(names_in_queue(panel)) == 3)
+
+    queue.set_range(date.today(), date.today() + timedelta(days=3))
+    assert names_in_queue(panel)[-1] == "Hiroshi Tanaka"
+    queue.set_range(date.today() + timedelta(days=5), date.today() + timedelta(days=6))
+    assert names_in_queue(panel) == []
+    assert queue.empty.isVisible() and "No intakes match" in queue.empty.text()
+    qtbot.mouseClick(queue.today_button, Qt.MouseButton.LeftButton)
+    assert len(names_in_queue(panel)) == 3
+
+
+def test_keyboard_opens_an_intake_from_the_queue(qtbot, store, people):
+    panel = make_panel(qtbot, store, people["doctor"])
+    table = panel.queue.table
+    table.setFocus()
+    table.selectRow(1)
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert panel.stack.currentWidget() is panel.detail
+    assert panel.detail.record.id == people["rtl"]
+    qtbot.keyClick(panel.detail, Qt.Key.Key_Escape)
+    assert panel.stack.currentWidget() is panel.queue
+
+
+# -- one intake, start to finish -----------------------------------------------------------
+
+
+def open_row(qtbot, panel: ReviewPanel, name: str) -> None:
+    row = names_in_queue(panel).index(name)
+    table = panel.queue.table
+    index = panel.queue.model.index(row, 1)
+    rect = table.visualRect(index)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert panel.stack.currentWidget() is panel.detail
+
+
+def decide_through_dialog(qtbot, panel, card, decision: str, note: str) -> DecisionDialog:
+    qtbot.mouseClick(card.buttons[decision], Qt.MouseButton.LeftButton)
+    dialog = current_dialog(panel, DecisionDialog)
+    dialog.note.setPlainText(note)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    return dialog
+
+
+def test_review_decide_override_countersign_and_rebuilt_pdf(qtbot, store, people):
+    doctor = people["doctor"]
+    panel = make_panel(qtbot, store, doctor)
+    open_row(qtbot, panel, "Amelia Smith")
+    detail = panel.detail
+    severities = [card.flag.severity for card in detail.flag_cards]
+    assert severities == sorted(severities, key=lambda s: ("stop", "review", "info").index(s))
+    assert severities.count("stop") == 2 and severities.count("info") == 4
+    assert "5 flags still need a decision" in detail.banner.text()
+    assert not detail.countersign_button.isEnabled()
+    info_card = next(c for c in detail.flag_cards if c.flag.severity == "info")
+    assert info_card.buttons == {}
+
+    # An override without a reason is refused, and nothing is stored.
+    stop_card = detail.flag_cards[0]
+    assert stop_card.buttons["proceed"].text() == "Override and proceed…"
+    qtbot.mouseClick(stop_card.buttons["proceed"], Qt.MouseButton.LeftButton)
+    dialog = current_dialog(panel, DecisionDialog)
+    assert dialog.findChild(type(dialog.heading), "overrideWarning").isVisible()
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and dialog.error.isVisible()
+    assert "written reason" in dialog.error.text()
+    assert all(f.decisions == () for f in store.intake(people["flagged"]).flags)
+    # With a reason it goes through.
+    dialog.note.setPlainText("Haematologist's letter: clotting normal")
+    with qtbot.waitSignal(dialog.finished):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+
+    # Decide every other review and stop flag through its card.
+    while True:
+        pending = [c for c in detail.flag_cards
+                   if review.needs_decision(c.flag) and c.flag.decision is None]
+        if not pending:
+            break
+        decide_through_dialog(qtbot, panel, pending[0], "proceed",
+                              f"Discussed with the patient: {pending[0].flag.rule_id}")
+    record = store.intake(people["flagged"])
+    assert record.status == "cleared"
+    assert "countersign to finish" in detail.banner.text()
+    stop = next(f for f in record.flags if f.rule_id == "bleeding_disorder")
+    assert stop.decision.reason == "Haematologist's letter: clotting normal"
+    assert stop.decision.staff_id == doctor.id
+
+    # A changed decision is a new row; the history shows on the card.
+    card = next(c for c in detail.flag_cards if c.flag.rule_id == "keloid_history")
+    decide_through_dialog(qtbot, panel, card, "postpone", "Wait for the scar to settle")
+    assert store.intake(people["flagged"]).status == "postponed"
+    card = next(c for c in detail.flag_cards if c.flag.rule_id == "keloid_history")
+    decide_through_dialog(qtbot, panel, card, "proceed", "Scar checked: flat and settled")
+    card = next(c for c in detail.flag_cards if c.flag.rule_id == "keloid_history")
+    earlier = card.findChildren(type(detail.banner), "decisionEarlier")
+    assert len(earlier) == 2 and "superseded" in earlier[0].text()
+    assert store.intake(people["flagged"]).status == "cleared"
+
+    # Countersign with the pad; the reviewed PDF is built in the background.
+    assert detail.countersign_button.isEnabled()
+    qtbot.mouseClick(detail.countersign_button, Qt.MouseButton.LeftButton)
+    dialog = current_dialog(panel, CountersignDialog)
+    assert "Reviewed and approved for treatment" in dialog.meaning.text()
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert "sign in the box" in dialog.error.text()
+    sign_on(qtbot, dialog.pad)
+    with qtbot.waitSignal(panel.job_finished, timeout=30000,
+                          check_params_cb=lambda key: key == "countersign_pdf"):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        assert not dialog.error.isVisible(), dialog.error.text()
+    record = store.intake(people["flagged"])
+    assert review.countersigned(record)
+    documents = {d.kind: d for d in record.documents}
+    assert documents["reviewed_consent"].supersedes == documents["consent"].id
+    assert review.printable_document(record).kind == "reviewed_consent"
+    assert detail.print_button.text() == "Print reviewed consent…"
+    assert "countersigned by Dr Ines Okafor" in detail.banner.text()
+    text = " ".join(pdf_text(store.document_bytes(documents["reviewed_consent"].id)).split())
+    assert "Haematologist's letter: clotting normal" in text
+    assert "Scar checked: flat and settled" in text
+    assert "Dr Ines Okafor" in text
+
+    actor = f"staff:{doctor.id}"
+    actions = [a for who, a in audit_rows(store, people["flagged"]) if who == actor]
+    assert actions.count("decide") == 7
+    assert {"set_status:cleared", "set_status:postponed", "add_signature"} <= set(actions)
+    assert store.verify() == []
+
+
+def test_front_desk_cannot_override_a_stop(qtbot, store, people):
+    panel = make_panel(qtbot, store, people["desk"])
+    panel.open_intake(people["flagged"])
+    card = panel.detail.flag_cards[0]
+    assert not panel.detail.countersign_button.isEnabled()
+    decide_through_dialog(qtbot, panel, card, "proceed", "Patient says it is fine")
+    dialog = current_dialog(panel, DecisionDialog)
+    assert "Only a practitioner" in dialog.error.text()
+    dialog.close()
+    decide_through_dialog(qtbot, panel, card, "postpone", "Practitioner away today")
+    assert store.intake(people["flagged"]).status == "postponed"
+    assert (f"staff:{people['desk'].id}", "decide") in audit_rows(store, people["flagged"])
+
+
+def test_amendment_then_the_patient_signs_again(qtbot, store, people):
+    doctor = people["doctor"]
+    panel = make_panel(qtbot, store, doctor)
+    panel.open_intake(people["flagged"])
+    detail = panel.detail
+    assert "blood_thinner_recent" in {c.flag.rule_id for c in detail.flag_cards}
+    qtbot.mouseClick(detail.amend_button, Qt.MouseButton.LeftButton)
+    dialog = current_dialog(panel, AmendmentDialog)
+    dialog.select_question("last_aspirin")
+    assert dialog.current.text() == (date.today() - timedelta(days=3)).isoformat()
+    dialog.editor._combo.setCurrentIndex(dialog.editor._combo.findData("never"))
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert "Write why" in dialog.error.text()
+    dialog.reason.setPlainText("Patient confused aspirin with paracetamol")
+    with qtbot.waitSignal(dialog.finished):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+
+    assert "blood_thinner_recent" not in {c.flag.rule_id for c in detail.flag_cards}
+    assert "Awaiting the patient's new signature" in detail.banner.text()
+    assert all(not b.isEnabled() for c in detail.flag_cards for b in c.buttons.values())
+    assert detail.resign_button.isVisible()
+    amendment = detail.content.findChild(type(detail.banner), "amendment")
+    assert "Patient confused aspirin with paracetamol" in amendment.text()
+
+    with qtbot.waitSignal(panel.lock_requested):
+        qtbot.mouseClick(detail.resign_button, Qt.MouseButton.LeftButton)
+    dialog = current_dialog(panel, ResignDialog)
+    assert "was:" in dialog.findChild(type(detail.banner), "resignChanges").text()
+    sign_on(qtbot, dialog.pad)
+    with qtbot.waitSignal(panel.job_finished, timeout=30000,
+                          check_params_cb=lambda key: key == "resign_pdf"):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    record = store.intake(people["flagged"])
+    assert review.patient_signed_current(record)
+    assert [d.kind for d in record.documents] == ["consent", "consent"]
+    assert "still need" in detail.banner.text()
+    actions = audit_rows(store, people["flagged"])
+    for action in ("amend_answer", "replace_flags"):
+        assert (f"staff:{doctor.id}", action) in actions
+    assert ("patient", "add_signature") in actions
+
+
+def test_print_today_batch_with_progress(qtbot, store, people):
+    doctor = people["doctor"]
+    countersign_now(store, people["clean"], doctor)
+    review.build_reviewed_consent(store, people["clean"])
+    printed: list[bytes] = []
+    panel = make_panel(qtbot, store, doctor, printer=lambda datas: printed.extend(datas))
+    with qtbot.waitSignal(panel.job_finished, timeout=30000):
+        qtbot.mouseClick(panel.queue.print_today, Qt.MouseButton.LeftButton)
+    bar = panel.batch_bar
+    assert bar.isVisible() and bar.bar.value() == bar.bar.maximum() == 1
+    assert bar.text.text() == "Printed 1 cleared consent."
+    expected = review.printable_document(store.intake(people["clean"]))
+    assert printed == [store.document_bytes(expected.id)]
+
+
+def test_print_from_the_detail_view(qtbot, store, people):
+    printed: list[bytes] = []
+    panel = make_panel(qtbot, store, people["doctor"],
+                       printer=lambda datas: printed.extend(datas))
+    panel.open_intake(people["flagged"])
+    assert panel.detail.print_button.text() == "Print patient-signed consent…"
+    qtbot.mouseClick(panel.detail.print_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.detail.print_button, Qt.MouseButton.LeftButton)  # a reprint
+    document = review.printable_document(store.intake(people["flagged"]))
+    assert printed == [store.document_bytes(document.id)] * 2
+
+
+def test_detail_lists_answers_disclosures_and_signature(qtbot, store, people):
+    panel = make_panel(qtbot, store, people["doctor"])
+    panel.open_intake(people["rtl"])
+    detail = panel.detail
+    assert detail.title.text() == "مريم الحسن"
+    from PySide6.QtWidgets import QLabel
+
+    texts = [label.text() for label in detail.content.findChildren(QLabel)]
+    assert "Answers" in texts and "Risks and statements acknowledged" in texts
+    assert any(t.startswith("Acknowledged ") for t in texts)
+    assert any(t.endswith("[Stop flag]") for t in texts)
+    views = detail.content.findChildren(type(detail.content), "signatureView")
+    assert len(views) == 1
+    assert views[0].accessibleName() == "Signature of مريم الحسن"
+    intake_id = panel.queue.model.index(0, 0).data(IntakeIdRole)
+    assert intake_id in (people["flagged"], people["rtl"])
