@@ -95,6 +95,7 @@ class SignaturePad(QWidget):
 
     def clear(self) -> None:
         self._end_stroke(commit=False)
+        self._source = None
         self._strokes = []
         self._t0 = None
         self._invalidate()
@@ -168,7 +169,7 @@ class SignaturePad(QWidget):
             self._paint_incremental(segment=segment)
 
     def _end_stroke(self, commit: bool) -> None:
-        builder, self._builder, self._source = self._builder, None, None
+        builder, self._builder = self._builder, None
         if builder is None or not builder.points:
             return
         if commit:
@@ -186,8 +187,8 @@ class SignaturePad(QWidget):
         if event.button() != Qt.MouseButton.LeftButton or self._source not in (None, "mouse"):
             event.ignore()
             return
-        self._source = "mouse"
         self.press(event.position())
+        self._source = "mouse"
         event.accept()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
@@ -198,18 +199,20 @@ class SignaturePad(QWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._source == "mouse" and event.button() == Qt.MouseButton.LeftButton:
             self.release(event.position())
+            self._source = None
         event.accept()
 
     def tabletEvent(self, event: QTabletEvent) -> None:
         kind = event.type()
         pressure = event.pressure() if _has_pressure(event.device()) else None
         if kind == QEvent.Type.TabletPress and self._source in (None, "tablet"):
-            self._source = "tablet"
             self.press(event.position(), pressure=pressure)
+            self._source = "tablet"
         elif kind == QEvent.Type.TabletMove and self._source == "tablet":
             self.move(event.position(), pressure=pressure)
         elif kind == QEvent.Type.TabletRelease and self._source == "tablet":
             self.release(event.position(), pressure=pressure)
+            self._source = None
         event.accept()  # no mouse event is synthesised from an accepted tablet event
 
     def event(self, event: QEvent) -> bool:
@@ -224,6 +227,7 @@ class SignaturePad(QWidget):
         if event.type() == QEvent.Type.TouchCancel:
             if self._source == "touch":
                 self._end_stroke(commit=True)
+                self._source = None
             event.accept()
             return
         if not points:
@@ -231,12 +235,13 @@ class SignaturePad(QWidget):
         point = points[0]
         pressure = point.pressure() if _has_pressure(event.device()) else None
         if event.type() == QEvent.Type.TouchBegin and self._source in (None, "touch"):
-            self._source = "touch"
             self.press(point.position(), pressure=pressure)
+            self._source = "touch"
         elif event.type() == QEvent.Type.TouchUpdate and self._source == "touch":
             self.move(point.position(), pressure=pressure)
         elif event.type() == QEvent.Type.TouchEnd and self._source == "touch":
             self.release(point.position(), pressure=pressure)
+            self._source = None
         event.accept()
 
     # -- painting -------------------------------------------------------------------------

@@ -1,0 +1,126 @@
+"""Starting the tablet app: Qt, the look, the database, the bug handler, the window.
+
+``mesocheck`` with no command calls :func:`run`. Problems a person can fix (a database that
+cannot be opened, a broken form file) end in a plain message and exit code 1; a bug is
+logged with its traceback (no patient data) and the person sees a short apology with the
+log's path, while the app carries on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
+
+from mesocheck.errors import MesocheckError
+from mesocheck.logs import log_bug, setup_logging
+from mesocheck.session import clinic_zone
+from mesocheck.ui import style
+from mesocheck.ui.dbworker import DbWorker
+from mesocheck.ui.dialogs import Dialog
+
+log = logging.getLogger(__name__)
+
+DEMO_INTAKE = "MESOCHECK_DEMO_INTAKE"
+_reporting = False
+
+
+def report_bug(error: BaseException, parent: QWidget | None = None,
+               tb: TracebackType | None = None) -> None:
+    """Log an unexpected error and apologise, once at a time."""
+    global _reporting
+    if tb is not None and error.__traceback__ is None:
+        error = error.with_traceback(tb)
+    path = log_bug(error, "the tablet app")
+    if _reporting or QApplication.instance() is None:
+        return
+    _reporting = True
+    where = f"\n\nThe details were written to:\n{path}" if path else ""
+
+    def done(*_: Any) -> None:
+        global _reporting
+        _reporting = False
+
+    parent = parent or QApplication.activeWindow()
+    dialog = Dialog(parent, "Sorry, something went wrong",
+                    "Something went wrong in the app that should not have. What was already "
+                    f"saved is safe. If this happens again, please tell the clinic's IT "
+                    f"contact.{where}", on_finished=done)
+    dialog.show()
+
+
+def _excepthook(kind: type[BaseException], error: BaseException,
+                tb: TracebackType | None) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        QApplication.quit()
+        return
+    try:
+        report_bug(error, tb=tb)
+    except Exception:  # the handler itself must never raise
+        traceback.print_exception(kind, error, tb)
+
+
+def _fatal(app: QApplication, title: str, text: str) -> int:
+    """A message for a problem that stops the app before its window opens; exit code 1."""
+    dialog = Dialog(None, title, text, accept_text="Close")
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+    dialog.finished.connect(lambda _r: app.quit())
+    dialog.show()
+    app.exec()
+    return 1
+
+
+def run(db_path: Path, *, demo_intake: bool | None = None) -> int:
+    """Run the tablet app on the database at ``db_path``; returns the exit code.
+
+    ``demo_intake`` (or ``MESOCHECK_DEMO_INTAKE=1``) opens straight at the first step of a
+    walk-in intake for a made-up patient; with ``MESOCHECK_EXIT_AFTER_FIRST_PAINT=1`` the app
+    quits as soon as that step (or else the first screen) has been painted.
+    """
+    from mesocheck.forms.registry import default_form
+    from mesocheck.ui.main_window import MainWindow
+
+    setup_logging()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("mesocheck")
+    app.setApplicationDisplayName("mesocheck")
+    style.apply(app)
+
+    try:
+        db = DbWorker.open(Path(db_path))
+    except MesocheckError as exc:
+        return _fatal(app, "The database cannot be opened", exc.message)
+    try:
+        settings, has_practitioner = db.call(
+            lambda store: (store.settings(), store.has_practitioner()))
+        form = default_form()
+    except MesocheckError as exc:
+        db.close()
+        return _fatal(app, "mesocheck cannot start", exc.message)
+
+    if demo_intake is None:
+        demo_intake = os.environ.get(DEMO_INTAKE) == "1"
+    previous_hook = sys.excepthook
+    sys.excepthook = _excepthook
+    try:
+        window = MainWindow(db, form, settings=settings,
+                            zone=clinic_zone(settings.get("time_zone")),
+                            has_practitioner=has_practitioner, demo_intake=demo_intake)
+        window.resize(1280, 800)
+        window.show()
+        code = app.exec()
+        window.close()
+    finally:
+        sys.excepthook = previous_hook
+        if not db.close():
+            log.error("some answers could not be written before closing")
+    return code

@@ -1,0 +1,376 @@
+"""The main window: which screen is shown, and the wall between patient and staff views.
+
+Every screen change goes through :meth:`MainWindow.show_screen`; a staff screen asked for
+while no staff member is signed in shows the sign-in screen instead. The patient's screens
+hold no way into the staff area other than that sign-in.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+from datetime import date, datetime, tzinfo
+from typing import Any, Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
+
+from mesocheck.forms import Form
+from mesocheck.session import FormChanged, IntakeSession, PatientDetails, SessionError
+from mesocheck.store import StaffMember, StoreError
+from mesocheck.timeutil import utc_now
+from mesocheck.ui.dbworker import AsyncSink, DbWorker
+from mesocheck.ui.dialogs import message
+from mesocheck.ui.idle import IdleWatcher, StillTherePrompt
+from mesocheck.ui.patient_screens import ReadyScreen, ThankYouScreen, WelcomeScreen
+from mesocheck.ui.pdf_job import ConsentPdfJob, start_consent_pdf
+from mesocheck.ui.questions import InputContext
+from mesocheck.ui.signin import FirstRunScreen, SignInScreen
+from mesocheck.ui.staff_home import StaffContext, StaffHome
+from mesocheck.ui.start_intake import StartIntakeScreen
+from mesocheck.ui.wizard import WizardScreen
+
+log = logging.getLogger(__name__)
+
+EXIT_AFTER_FIRST_PAINT = "MESOCHECK_EXIT_AFTER_FIRST_PAINT"
+DEFAULT_IDLE_S = 120
+PROMPT_S = 30
+
+
+class _QuitOnPaint(QObject):
+    """Benchmark hook: quit as soon as the watched widget has painted once."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Paint:
+            obj.removeEventFilter(self)
+            QTimer.singleShot(0, QApplication.quit)
+        return False
+
+
+class MainWindow(QMainWindow):
+    screen_changed = Signal(str)  # the name of the screen now shown
+
+    PATIENT_SCREENS = frozenset({"welcome", "walk_in", "ready", "wizard", "thanks"})
+    GATE_SCREENS = frozenset({"sign_in", "first_run"})
+    STAFF_SCREENS = frozenset({"staff"})
+
+    def __init__(
+        self,
+        db: DbWorker,
+        form: Form,
+        *,
+        settings: dict[str, Any] | None = None,
+        zone: tzinfo,
+        has_practitioner: bool,
+        clock: Callable[[], datetime] = utc_now,
+        prompt_s: int = PROMPT_S,
+        device: str | None = None,
+        demo_intake: bool = False,
+    ):
+        super().__init__()
+        settings = settings or {}
+        self.db = db
+        self.form = form
+        self.zone = zone
+        self.clock = clock
+        self.language = form.languages[0]
+        self.device = device or platform.node() or None
+        self.has_practitioner = has_practitioner
+        self.clinic_name = str(settings.get("clinic_name") or "")
+        self.context = InputContext(self.language, zone, clock)
+        self.staff: StaffMember | None = None
+        self.session: IntakeSession | None = None
+        self.sink = AsyncSink(db)
+        self.pdf_jobs: dict[str, ConsentPdfJob] = {}
+        self.setWindowTitle(self.clinic_name or "mesocheck")
+        # A fixed minimum: screens coming and going never change the window's size hints.
+        self.setMinimumSize(640, 600)
+        self.resize(1280, 800)
+
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.screens: dict[str, QWidget] = {}
+
+        self.welcome = WelcomeScreen(self.clinic_name, form)
+        self.welcome.start_requested.connect(self.start_walk_in)
+        self.welcome.staff_requested.connect(self.request_staff)
+        self._add("welcome", self.welcome)
+
+        self.walk_in = StartIntakeScreen(form, self.context, staff=False)
+        self.walk_in.submitted.connect(lambda details: self.start_intake(details, "patient"))
+        self.walk_in.cancelled.connect(self.show_welcome)
+        self._add("walk_in", self.walk_in)
+
+        self.sign_in = SignInScreen(db, zone)
+        self.sign_in.signed_in.connect(self.staff_signed_in)
+        self.sign_in.cancelled.connect(self.show_welcome)
+        self._add("sign_in", self.sign_in)
+
+        self.first_run = FirstRunScreen(db)
+        self.first_run.created.connect(self._first_practitioner)
+        self._add("first_run", self.first_run)
+
+        self.thanks = ThankYouScreen(form)
+        self.thanks.staff_requested.connect(self.request_staff)
+        self._add("thanks", self.thanks)
+
+        self.staff_home: StaffHome | None = None
+        self.wizard: WizardScreen | None = None
+        self.ready: ReadyScreen | None = None
+
+        idle_s = settings.get("idle_timeout_s") or DEFAULT_IDLE_S
+        self.idle = IdleWatcher(float(idle_s), self)
+        self.idle.idle.connect(self.on_idle)
+        self.idle.activity.connect(self._activity)
+        self.prompt = StillTherePrompt(self.stack, prompt_s)
+        self.prompt.expired.connect(self.reset_to_welcome)
+        self.prompt.still_here.connect(self.idle.poke)
+
+        db.bug.connect(self._bug)
+        if os.environ.get(EXIT_AFTER_FIRST_PAINT) == "1":
+            self._quit_on_paint: _QuitOnPaint | None = _QuitOnPaint(self)
+        else:
+            self._quit_on_paint = None
+        self._demo = demo_intake
+        self.show_welcome()
+        if demo_intake:
+            self.start_demo_intake()
+
+    # -- screens -------------------------------------------------------------------------
+
+    def _add(self, name: str, widget: QWidget) -> None:
+        widget.setProperty("screenName", name)
+        self.screens[name] = widget
+        self.stack.addWidget(widget)
+
+    def _remove(self, name: str) -> None:
+        widget = self.screens.pop(name, None)
+        if widget is not None:
+            self.stack.removeWidget(widget)
+            widget.deleteLater()
+
+    @property
+    def current_screen(self) -> str:
+        widget = self.stack.currentWidget()
+        return str(widget.property("screenName")) if widget is not None else ""
+
+    def show_screen(self, name: str) -> str:
+        """Show a screen; staff screens only to signed-in staff. Returns what is shown."""
+        if name in self.STAFF_SCREENS and self.staff is None:
+            name = "sign_in" if self.has_practitioner else "first_run"
+        widget = self.screens[name]
+        if name == "sign_in":
+            self.sign_in.refresh()
+        self.stack.setCurrentWidget(widget)
+        self.prompt.dismiss()
+        self.idle.poke()
+        focus = getattr(widget, "focus_first", None)
+        if callable(focus):
+            QTimer.singleShot(0, focus)
+        self.screen_changed.emit(name)
+        return name
+
+    def show_welcome(self) -> None:
+        self.walk_in.clear()
+        self.sign_in.clear()
+        self.show_screen("welcome")
+        self.refresh_waiting()
+
+    def refresh_waiting(self) -> None:
+        self.db.run(lambda store: len(store.unfinished_intakes()),
+                    self.welcome.set_unfinished, lambda _e: None, label="unfinished_count")
+
+    def start_walk_in(self) -> None:
+        self.walk_in.clear()
+        self.show_screen("walk_in")
+
+    # -- staff -------------------------------------------------------------------------
+
+    def request_staff(self) -> None:
+        self.show_screen("staff")
+
+    def staff_signed_in(self, member: StaffMember) -> None:
+        self.staff = member
+        self._remove("staff")
+        context = StaffContext(self.db, member, self.form, self.zone, self.context,
+                               self.resume_intake)
+        self.staff_home = StaffHome(context)
+        self.staff_home.hand_to_patient.connect(self.hand_to_patient)
+        self.staff_home.lock_requested.connect(self.lock)
+        self.staff_home.intake_requested.connect(
+            lambda details: self.start_intake(details, context.actor))
+        self._add("staff", self.staff_home)
+        self.show_screen("staff")
+
+    def _first_practitioner(self, member: StaffMember) -> None:
+        self.has_practitioner = True
+        name = self.first_run.clinic_name()
+        if name:
+            self.clinic_name = name
+            self.welcome.set_clinic_name(name)
+            self.setWindowTitle(name)
+        self.staff_signed_in(member)
+
+    def lock(self) -> None:
+        """Leave the staff area: nothing of it stays in memory."""
+        self.staff = None
+        self.staff_home = None
+        self._remove("staff")
+        self.show_welcome()
+
+    def hand_to_patient(self) -> None:
+        self.lock()
+
+    # -- intakes -----------------------------------------------------------------------
+
+    def start_intake(self, details: PatientDetails, actor: str) -> None:
+        form, zone, clock, sink, device = self.form, self.zone, self.clock, self.sink, \
+            self.device
+        staff_started = actor != "patient"
+
+        def op(store: Any) -> IntakeSession:
+            return IntakeSession.start(store, form, details, actor=actor, device=device,
+                                       zone=zone, clock=clock, sink=sink)
+
+        self.db.run(op, lambda session: self._opened(session, staff_started, False),
+                    self._open_failed, retry=True, label="start_intake")
+
+    def resume_intake(self, intake_id: str) -> None:
+        form, zone, clock, sink = self.form, self.zone, self.clock, self.sink
+
+        def op(store: Any) -> IntakeSession:
+            return IntakeSession.resume(store, intake_id, form=form, zone=zone, clock=clock,
+                                        sink=sink)
+
+        self.db.run(op, lambda session: self._opened(session, True, True), self._open_failed,
+                    label="resume_intake")
+
+    def _open_failed(self, error: BaseException) -> None:
+        if isinstance(error, (StoreError, SessionError, FormChanged)):
+            message(self, "This form cannot be opened", error.message)
+        else:
+            self._bug(error)
+
+    def _opened(self, session: IntakeSession, staff_started: bool, resuming: bool) -> None:
+        self.session = session
+        if staff_started:
+            if self.staff_home is not None:
+                self.staff_home.start_screen.clear()
+            self.lock()
+            self._remove("ready")
+            self.ready = ReadyScreen(session.patient_name, resuming)
+            self.ready.begin.connect(self.open_wizard)
+            self.ready.not_me.connect(self.reset_to_welcome)
+            self._add("ready", self.ready)
+            self.show_screen("ready")
+        else:
+            self.walk_in.clear()
+            self.open_wizard()
+
+    def open_wizard(self, start_index: int | None = None) -> WizardScreen:
+        assert self.session is not None
+        self._remove("wizard")
+        self._remove("ready")
+        self.ready = None
+        self.wizard = WizardScreen(self.session, self.db, self.context, start_index=start_index)
+        self.wizard.submitted.connect(self._submitted)
+        self.wizard.stop_requested.connect(self.reset_to_welcome)
+        self._add("wizard", self.wizard)
+        if self._quit_on_paint is not None:
+            self.wizard.current.installEventFilter(self._quit_on_paint)
+        self.show_screen("wizard")
+        return self.wizard
+
+    def _submitted(self, intake_id: str) -> None:
+        self._close_intake()
+        self.show_screen("thanks")
+        self._start_pdf(intake_id)
+
+    def _start_pdf(self, intake_id: str) -> None:
+        if self.db.path is None:
+            return
+        job = start_consent_pdf(self.db.path, intake_id)
+        if job is None:
+            self.thanks.document_busy(False, "")
+            return
+        self.pdf_jobs[intake_id] = job
+        self.thanks.document_busy(True)
+        job.signals.finished.connect(self._pdf_done)
+
+    def _pdf_done(self, intake_id: str, ok: bool, text: str) -> None:
+        self.pdf_jobs.pop(intake_id, None)
+        if not self.pdf_jobs:
+            self.thanks.document_busy(False, "")
+        if not ok:  # staff see the missing document when reviewing; the patient needn't
+            log.warning("consent PDF for intake %s was not made", intake_id)
+
+    def _close_intake(self) -> None:
+        """Forget the intake on screen (it stays saved): no patient data left in widgets."""
+        if self.wizard is not None:
+            self.wizard.save_now()
+        self.session = None
+        self.wizard = None
+        self.ready = None
+        self._remove("wizard")
+        self._remove("ready")
+
+    # -- idle ------------------------------------------------------------------------------
+
+    def on_idle(self) -> None:
+        screen = self.current_screen
+        if screen in self.STAFF_SCREENS:
+            self.lock()
+        elif screen == "thanks":
+            self.show_welcome()
+        elif screen == "welcome":
+            self.refresh_waiting()
+        elif not self.prompt.active:
+            self.prompt.start()
+
+    def _activity(self) -> None:
+        if self.prompt.active:
+            self.prompt.dismiss()
+            self.idle.poke()
+
+    def reset_to_welcome(self) -> None:
+        """Back to the start with no patient data visible; the intake stays saved."""
+        self.prompt.dismiss()
+        self._close_intake()
+        self.staff = None
+        self.staff_home = None
+        self._remove("staff")
+        self.show_welcome()
+
+    # -- errors and closing --------------------------------------------------------------
+
+    def _bug(self, error: BaseException) -> None:
+        from mesocheck.ui.app import report_bug
+
+        report_bug(error, self)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.prompt.isVisible():
+            self.prompt.setGeometry(self.stack.rect())
+
+    def closeEvent(self, event) -> None:
+        if self.wizard is not None:
+            self.wizard.save_now()
+        self.idle.stop()
+        super().closeEvent(event)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._quit_on_paint is not None and not self._demo:
+            self.stack.currentWidget().installEventFilter(self._quit_on_paint)
+
+    # -- for benchmarks and screenshots --------------------------------------------------
+
+    def start_demo_intake(self) -> None:
+        """A walk-in intake for a made-up patient, opened at its first step."""
+        today = self.context.today()
+        details = PatientDetails("Demo Patient", date(today.year - 35, 1, 1),
+                                 self.form.areas[0].value,
+                                 self.context.now().replace(second=0, microsecond=0))
+        self.start_intake(details, "patient")

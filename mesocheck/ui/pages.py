@@ -1,0 +1,508 @@
+"""The wizard's pages: a step of questions, a disclosure card, the summary, consent.
+
+Each page shows what the session holds and reports changes; whether the patient may go on
+(and why not) comes from the session, i.e. from the core's flow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QScroller,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mesocheck.forms.model import NEVER, NOT_RECENT, Disclosure, Question, Step
+from mesocheck.session import IntakeSession, SigningRefused, Submission
+from mesocheck.ui.questions import (
+    ErrorLine,
+    InputContext,
+    OptionCheck,
+    QuestionView,
+    recent_label,
+)
+from mesocheck.ui.signature_pad import SignaturePad
+from mesocheck.ui.style import set_role, set_state
+from mesocheck.ui.text import format_date, format_moment, paragraphs
+
+CONTENT_WIDTH = 920  # readable line length on a landscape screen
+
+KIND_LABELS = {"risk": "Risk", "evidence": "About the evidence", "cost": "Cost"}
+
+
+def label(text: str, role: str, *, rich: bool = False) -> QLabel:
+    widget = set_role(QLabel(text), role)
+    widget.setWordWrap(True)
+    widget.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+    return widget
+
+
+def touch_scrolling(area: QScrollArea) -> None:
+    """Kinetic scrolling with a finger (not the mouse, which selects and clicks)."""
+    QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+
+
+class WizardPage(QWidget):
+    """A page of the wizard; the content goes in ``self.content`` (scrolls if needed)."""
+
+    changed = Signal()  # something that may change whether the patient can go on
+
+    title = ""
+
+    def __init__(self, session: IntakeSession, *, scrolls: bool = True):
+        super().__init__()
+        self.setObjectName("page")
+        self.session = session
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.content = QWidget()
+        self.content.setObjectName("scrollBody")
+        self.content.setMaximumWidth(CONTENT_WIDTH)
+        self.layout_ = QVBoxLayout(self.content)
+        self.layout_.setContentsMargins(32, 28, 32, 32)
+        self.layout_.setSpacing(20)
+        holder = QWidget()
+        holder.setObjectName("scrollBody")
+        row = QHBoxLayout(holder)
+        row.setContentsMargins(0, 0, 0, 0)
+        # Centred, as wide as the screen allows up to the readable maximum.
+        row.addStretch(1)
+        row.addWidget(self.content, 1000)
+        row.addStretch(1)
+        if scrolls:
+            self.scroll = QScrollArea()
+            self.scroll.setWidgetResizable(True)
+            self.scroll.setWidget(holder)
+            self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+            self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            touch_scrolling(self.scroll)
+            outer.addWidget(self.scroll)
+        else:
+            self.scroll = None
+            outer.addWidget(holder)
+
+    def arrive(self) -> None:
+        """Called each time the page is shown."""
+
+    def blocking_reason(self) -> str | None:
+        """Why Next is disabled, in words for the patient; None when it is not."""
+        return None
+
+    def reveal_problems(self) -> None:
+        """Show every message about this page and put the focus on the first."""
+
+    def focus_first(self) -> None:
+        self.focusNextPrevChild(True)
+
+    def ensure_visible(self, widget: QWidget) -> None:
+        if self.scroll is not None:
+            self.scroll.ensureWidgetVisible(widget, 0, 80)
+
+
+# -- a step of questions -------------------------------------------------------------------
+
+
+class StepPage(WizardPage):
+    answered = Signal(str)  # question id: the session's answers changed
+
+    def __init__(self, session: IntakeSession, step: Step, context: InputContext):
+        super().__init__(session)
+        self.step = step
+        self.title = step.title.get(session.language)
+        self.layout_.addWidget(label(self.title, "heading"))
+        for text in paragraphs(step.intro.get(session.language) if step.intro else ""):
+            self.layout_.addWidget(label(text, "lead"))
+        self.views: dict[str, QuestionView] = {}
+        for question in step.questions:
+            view = QuestionView(question, context)
+            view.edited.connect(self._edited)
+            self.views[question.id] = view
+            self.layout_.addWidget(view)
+        self.layout_.addStretch(1)
+        self.load()
+
+    def load(self) -> None:
+        """Show the session's answers (after a resume, or a change made elsewhere)."""
+        for qid, view in self.views.items():
+            view.set_value(self.session.answers.get(qid))
+        self.sync()
+
+    def arrive(self) -> None:
+        self.load()
+
+    def _edited(self, question_id: str) -> None:
+        before = dict(self.session.answers)
+        self.session.answer(question_id, self.views[question_id].raw())
+        for cleared in self.session.hidden_since(before):
+            if cleared in self.views and cleared != question_id:
+                self.views[cleared].set_value(None)
+        self.sync()
+        self.answered.emit(question_id)
+        self.changed.emit()
+
+    def sync(self, reveal: bool = False) -> None:
+        shown = {q.id for q in self.session.shown_questions(self.step)}
+        problems = self.session.problems(self.step)
+        for qid, view in self.views.items():
+            view.setVisible(qid in shown)
+            view.show_problem(problems.get(qid), reveal=reveal)
+
+    def blocking_reason(self) -> str | None:
+        problems = self.session.problems(self.step)
+        if not problems:
+            return None
+        refused = [qid for qid in problems if qid in self.session.errors]
+        if refused:
+            return ("Please correct the answer marked in red." if len(refused) == 1
+                    else f"Please correct the {len(refused)} answers marked in red.")
+        n = len(problems)
+        return ("1 question still needs an answer." if n == 1
+                else f"{n} questions still need an answer.")
+
+    def reveal_problems(self) -> None:
+        self.sync(reveal=True)
+        problems = self.session.problems(self.step)
+        if problems:
+            first = self.views[next(iter(problems))]
+            self.ensure_visible(first)
+            first.focus_input()
+
+    def focus_first(self) -> None:
+        for question in self.session.shown_questions(self.step):
+            self.views[question.id].focus_input()
+            return
+
+
+# -- one disclosure on its own card --------------------------------------------------------
+
+
+class DisclosurePage(WizardPage):
+    def __init__(self, session: IntakeSession, disclosure: Disclosure):
+        super().__init__(session, scrolls=False)
+        self.disclosure = disclosure
+        lang = session.language
+        self.title = disclosure.title.get(lang)
+        kind = set_role(QLabel(KIND_LABELS.get(disclosure.kind, disclosure.kind.title())),
+                        "kind", kind=disclosure.kind)
+        kind.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.layout_.addWidget(kind)
+        self.layout_.addWidget(label(self.title, "heading"))
+
+        card = set_role(QFrame(), "card")
+        card_layout = QVBoxLayout(card)
+        card_layout.setContentsMargins(4, 4, 4, 4)
+        self.body_scroll = QScrollArea()
+        self.body_scroll.setWidgetResizable(True)
+        self.body_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.body_scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # PageDown scrolls it
+        self.body_scroll.setAccessibleName(f"{self.title}: explanation")
+        touch_scrolling(self.body_scroll)
+        body = QWidget()
+        body.setObjectName("scrollBody")
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(24, 20, 24, 20)
+        body_layout.setSpacing(14)
+        self.body_labels = []
+        for text in paragraphs(disclosure.body.get(lang)):
+            paragraph = label(text, "lead")
+            self.body_labels.append(paragraph)
+            body_layout.addWidget(paragraph)
+        body_layout.addStretch(1)
+        self.body_scroll.setWidget(body)
+        card_layout.addWidget(self.body_scroll)
+        self.layout_.addWidget(card, 1)
+
+        self.read_hint = label("Please scroll to the end of the card to read all of it.",
+                               "reason")
+        self.layout_.addWidget(self.read_hint)
+        self.understood = OptionCheck("I understand")
+        self.understood.setAccessibleName(f"I understand: {self.title}")
+        self.layout_.addWidget(self.understood)
+        self.read_to_end = False
+        bar = self.body_scroll.verticalScrollBar()
+        bar.valueChanged.connect(self._check_read)
+        bar.rangeChanged.connect(lambda *_: self._check_read())
+        self.understood.toggled.connect(self._toggled)
+        self._sync()
+
+    def _check_read(self) -> None:
+        bar = self.body_scroll.verticalScrollBar()
+        if not self.read_to_end and bar.value() >= bar.maximum() and self.isVisible():
+            self.read_to_end = True
+            self._sync()
+            self.changed.emit()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self._check_read)
+
+    def _toggled(self, on: bool) -> None:
+        if on:
+            self.session.acknowledge(self.disclosure.id)
+        else:
+            self.session.withdraw(self.disclosure.id)
+        self._sync()
+        self.changed.emit()
+
+    def _sync(self) -> None:
+        done = self.disclosure.id in self.session.acknowledged
+        self.understood.blockSignals(True)
+        self.understood.setChecked(done)
+        self.understood.blockSignals(False)
+        self.understood.setEnabled(self.read_to_end or done)
+        self.read_hint.setVisible(not (self.read_to_end or done))
+
+    def arrive(self) -> None:
+        self._sync()
+
+    def blocking_reason(self) -> str | None:
+        if self.disclosure.id in self.session.acknowledged:
+            return None
+        if not self.read_to_end:
+            return "Please read the card to the end."
+        return "Please tick “I understand” to go on."
+
+    def reveal_problems(self) -> None:
+        (self.understood if self.read_to_end else self.body_scroll).setFocus()
+
+    def focus_first(self) -> None:
+        (self.understood if self.read_to_end else self.body_scroll).setFocus()
+
+
+# -- the summary -----------------------------------------------------------------------
+
+
+def describe(question: Question, value: Any, context: InputContext) -> str:
+    """An answer as the patient would say it."""
+    lang = context.language
+    if value is None or value == [] or value == "":
+        return "No answer"
+    if question.type == "boolean":
+        return "Yes" if value else "No"
+    if question.type == "choice":
+        option = question.option(value)
+        return option.label.get(lang) if option else str(value)
+    if question.type == "multi_choice":
+        labels = [o.label.get(lang) for o in question.options if o.value in value]
+        return "\n".join(labels)
+    if question.type == "last_taken":
+        if value == NEVER:
+            return "Never"
+        if value == NOT_RECENT:
+            return recent_label(question)
+        return ("At " if question.precision == "datetime" else "On ") + \
+            format_moment(value, context.zone)
+    if question.type in ("date", "datetime"):
+        return format_moment(value, context.zone)
+    return str(value)
+
+
+class SummaryPage(WizardPage):
+    change_requested = Signal(str)  # step id
+
+    def __init__(self, session: IntakeSession, context: InputContext):
+        super().__init__(session)
+        self.context = context
+        self.title = "Check your answers"
+        self.change_buttons: dict[str, QPushButton] = {}
+
+    def arrive(self) -> None:
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        while self.layout_.count():
+            item = self.layout_.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        session, lang = self.session, self.session.language
+        self.change_buttons: dict[str, QPushButton] = {}
+        self.layout_.addWidget(label(self.title, "heading"))
+        self.layout_.addWidget(label(
+            "Please check that every answer is right. To change one, choose “Change” "
+            "next to it.", "lead"))
+
+        facts = session.facts
+        area = session.form.area(facts.area or "")
+        about = [
+            ("Name", session.patient_name),
+            ("Date of birth", format_date(facts.birth_date) if facts.birth_date else ""),
+            ("Treatment area", area.label.get(lang) if area else (facts.area or "")),
+            ("Appointment", format_moment(facts.appointment.isoformat(), self.context.zone)),
+        ]
+        self.layout_.addWidget(self._card("About you", about, None))
+        for step in session.flow.shown_steps(session.answers):
+            rows = [
+                (q.text.get(lang), describe(q, session.answers.get(q.id), self.context))
+                for q in session.shown_questions(step)
+            ]
+            self.layout_.addWidget(self._card(step.title.get(lang), rows, step.id))
+        shown = session.flow.shown_disclosures(session.answers)
+        read = sum(1 for d in shown if d.id in session.acknowledged)
+        self.layout_.addWidget(self._card(
+            "Risks and information", [("Cards read and understood", f"{read} of {len(shown)}")],
+            None))
+        self.layout_.addStretch(1)
+
+    def _card(self, title: str, rows: list[tuple[str, str]], step_id: str | None) -> QFrame:
+        card = set_role(QFrame(), "card")
+        layout = QVBoxLayout(card)
+        layout.setContentsMargins(24, 16, 24, 20)
+        layout.setSpacing(8)
+        head = QHBoxLayout()
+        head.addWidget(label(title, "subheading"), 1)
+        if step_id is not None:
+            change = set_role(QPushButton("Change"), "link")
+            change.setAccessibleName(f"Change: {title}")
+            change.clicked.connect(lambda _=False, s=step_id: self.change_requested.emit(s))
+            self.change_buttons[step_id] = change
+            head.addWidget(change, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(head)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(24)
+        grid.setVerticalSpacing(10)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        for row, (question, answer) in enumerate(rows):
+            grid.addWidget(label(question, "summaryQuestion"), row, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(label(answer, "answer"), row, 1, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(grid)
+        return card
+
+    def focus_first(self) -> None:
+        if self.change_buttons:
+            next(iter(self.change_buttons.values())).setFocus()
+
+
+# -- consent and signature ------------------------------------------------------------
+
+
+class ConsentPage(WizardPage):
+    def __init__(self, session: IntakeSession):
+        super().__init__(session)
+        lang = session.language
+        consent = session.form.consent
+        self.title = consent.title.get(lang)
+        self.layout_.addWidget(label(self.title, "heading"))
+        if consent.intro:
+            for text in paragraphs(consent.intro.get(lang)):
+                self.layout_.addWidget(label(text, "lead"))
+        statements = set_role(QFrame(), "card")
+        statements_layout = QVBoxLayout(statements)
+        statements_layout.setContentsMargins(24, 18, 24, 18)
+        statements_layout.setSpacing(10)
+        for item in consent.items:
+            row = QHBoxLayout()
+            row.setSpacing(12)
+            row.addWidget(label("✓", "subheading"), 0, Qt.AlignmentFlag.AlignTop)
+            row.addWidget(label(item.get(lang), "body"), 1)
+            statements_layout.addLayout(row)
+        self.layout_.addWidget(statements)
+
+        name_label = label("Type your full name", "subheading")
+        self.layout_.addWidget(name_label)
+        self.name = QLineEdit()
+        self.name.setAccessibleName("Your full name")
+        self.name.setMaxLength(200)
+        self.name.textEdited.connect(lambda _: self._name_edited())
+        name_label.setBuddy(self.name)
+        self.layout_.addWidget(self.name)
+        self.name_error = ErrorLine()
+        self.layout_.addWidget(self.name_error)
+
+        self.layout_.addWidget(label("Sign in the box with your finger, the stylus or the "
+                                     "mouse.", "subheading"))
+        self.pad = SignaturePad()
+        self.pad.setMinimumHeight(220)
+        self.pad.setMaximumHeight(300)
+        self.pad.changed.connect(self._pad_changed)
+        self.layout_.addWidget(self.pad)
+        tools = QHBoxLayout()
+        tools.setSpacing(16)
+        self.undo_button = QPushButton("Undo last stroke")
+        self.undo_button.clicked.connect(self.pad.undo)
+        self.clear_button = QPushButton("Clear signature")
+        self.clear_button.clicked.connect(self.pad.clear)
+        tools.addWidget(self.undo_button)
+        tools.addWidget(self.clear_button)
+        tools.addStretch(1)
+        self.layout_.addLayout(tools)
+        self.signature_error = ErrorLine()
+        self.layout_.addWidget(self.signature_error)
+        self._pad_changed()
+
+    def _name_edited(self) -> None:
+        self.name_error.show_message(None)
+        set_state(self.name, None)
+        self.changed.emit()
+
+    def _pad_changed(self) -> None:
+        empty = self.pad.is_empty()
+        self.undo_button.setEnabled(not empty and not self.session.locked)
+        self.clear_button.setEnabled(not empty and not self.session.locked)
+        if self.signature_error.isVisible():
+            self.signature_error.show_message(None)
+            set_state(self.pad, None)
+        self.changed.emit()
+
+    def blocking_reason(self) -> str | None:
+        missing = []
+        if not self.name.text().strip():
+            missing.append("type your name")
+        if self.pad.is_empty():
+            missing.append("sign in the box")
+        if not missing:
+            return None
+        return "To finish, please " + " and ".join(missing) + "."
+
+    def reveal_problems(self) -> None:
+        if not self.name.text().strip():
+            self.name.setFocus()
+            self.ensure_visible(self.name)
+        elif self.pad.is_empty():
+            self.signature_error.show_message(self.pad.is_trivial())
+            self.ensure_visible(self.pad)
+
+    def focus_first(self) -> None:
+        self.name.setFocus()
+
+    def prepare(self) -> Submission | None:
+        """The submission, or None after showing what must be fixed."""
+        width, height = self.pad.pad_size()
+        try:
+            return self.session.prepare_signature(self.name.text(), self.pad.strokes(),
+                                                  width, height)
+        except SigningRefused as refused:
+            self.show_refusal(refused)
+            return None
+
+    def show_refusal(self, refused: SigningRefused) -> None:
+        if refused.field == "name":
+            self.name_error.show_message(refused.message)
+            set_state(self.name, "error")
+            self.name.setFocus()
+            self.ensure_visible(self.name)
+        elif refused.field == "signature":
+            self.signature_error.show_message(refused.message)
+            set_state(self.pad, "error")
+            self.ensure_visible(self.signature_error)
+        else:
+            self.signature_error.show_message(refused.message)
+
+    def lock(self) -> None:
+        """Signed: nothing on this page can change any more."""
+        self.name.setReadOnly(True)
+        self.pad.setEnabled(False)
+        self.undo_button.setEnabled(False)
+        self.clear_button.setEnabled(False)

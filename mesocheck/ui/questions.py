@@ -1,0 +1,556 @@
+"""One widget per question type, built from the form's data; none knows a clinical rule.
+
+A :class:`QuestionView` shows the question, its help, its input and, next to it, the
+message the core gave about the answer. Inputs report what the patient entered as a *raw*
+value; :func:`mesocheck.forms.check_answer` (through the session) decides whether it stands.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any, Callable
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mesocheck.forms.model import NEVER, NOT_RECENT, Question
+from mesocheck.paths import resource
+from mesocheck.ui.datefields import DateField, TimeField
+from mesocheck.ui.style import set_role, set_state
+
+LINE_LIMIT = 200  # longer answers get a box of several lines
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def recent_label(question: Question) -> str:
+    """The words for "not recently", from the window the question's rules use."""
+    if question.recent_hours is not None:
+        return f"Not in the last {_plural(question.recent_hours, 'hour')}"
+    if question.recent_days is not None:
+        return f"Not in the last {_plural(question.recent_days, 'day')}"
+    return "Not recently"
+
+
+class _WrappedLabel:
+    """For radio buttons and check boxes whose long labels must wrap, not be cut off."""
+
+    _INDENT = 14 + 28 + 14  # padding + indicator + spacing, as in the style sheet
+
+    def _setup(self, text: str) -> None:
+        self._label = QLabel(text, self)  # type: ignore[arg-type]
+        self._label.setWordWrap(True)
+        self._label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setAccessibleName(text)  # type: ignore[attr-defined]
+        self.setSizePolicy(QSizePolicy.Policy.Expanding,  # type: ignore[attr-defined]
+                           QSizePolicy.Policy.Preferred)
+
+    def label_text(self) -> str:
+        return self._label.text()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt names)
+        natural = self._label.sizeHint()
+        return QSize(natural.width() + self._INDENT + 16, max(56, natural.height() + 20))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self._INDENT + 120, 56)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def hitButton(self, pos) -> bool:  # noqa: N802 - the whole card is the target
+        return self.rect().contains(pos)  # type: ignore[attr-defined]
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        return max(56, self._label.heightForWidth(max(60, width - self._INDENT - 16)) + 20)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)  # type: ignore[misc]
+        width = max(60, self.width() - self._INDENT - 16)  # type: ignore[attr-defined]
+        height = self._label.heightForWidth(width)
+        top = (self.height() - height) // 2  # type: ignore[attr-defined]
+        self._label.setGeometry(self._INDENT, top, width, height)
+
+
+class OptionButton(_WrappedLabel, QRadioButton):
+    def __init__(self, text: str, parent: QWidget | None = None):
+        QRadioButton.__init__(self, parent)
+        self._setup(text)
+
+
+class OptionCheck(_WrappedLabel, QCheckBox):
+    def __init__(self, text: str, parent: QWidget | None = None):
+        QCheckBox.__init__(self, parent)
+        self._setup(text)
+
+
+# -- inputs ------------------------------------------------------------------------------
+
+
+class Input(QWidget):
+    changed = Signal()
+
+    def __init__(self, question: Question, context: "InputContext"):
+        super().__init__()
+        self.question = question
+        self.context = context
+
+    def raw(self) -> Any:
+        raise NotImplementedError
+
+    def set_value(self, value: Any) -> None:
+        """Show a stored value (None: nothing) without emitting ``changed``."""
+        raise NotImplementedError
+
+    def focus_target(self) -> QWidget:
+        return self
+
+    def mark_error(self, error: bool) -> None:
+        pass
+
+
+class InputContext:
+    """What inputs need from outside: the language, the clinic's zone and the clock."""
+
+    def __init__(self, language: str, zone: tzinfo, now: Callable[[], datetime]):
+        self.language = language
+        self.zone = zone
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now().astimezone(self.zone)
+
+    def today(self) -> date:
+        return self.now().date()
+
+
+class ChoiceInput(Input):
+    """Radio buttons: boolean (Yes / No side by side) and single choice (a list)."""
+
+    def __init__(self, question: Question, context: InputContext):
+        super().__init__(question, context)
+        lang = context.language
+        if question.type == "boolean":
+            self.values: list[Any] = [True, False]
+            labels = ["Yes", "No"]
+            layout: QHBoxLayout | QVBoxLayout = QHBoxLayout(self)
+        else:
+            self.values = [o.value for o in question.options]
+            labels = [o.label.get(lang) for o in question.options]
+            layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        self.group = QButtonGroup(self)
+        self.buttons: list[QRadioButton] = []
+        for index, label in enumerate(labels):
+            button = OptionButton(label)
+            button.setAccessibleDescription(question.text.get(lang))
+            if question.type == "boolean":
+                button.setMinimumWidth(180)
+                button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+            self.group.addButton(button, index)
+            self.buttons.append(button)
+            layout.addWidget(button)
+        if question.type == "boolean":
+            layout.addStretch(1)
+        self.group.idClicked.connect(lambda _id: self.changed.emit())
+
+    def raw(self) -> Any:
+        index = self.group.checkedId()
+        return self.values[index] if index >= 0 else None
+
+    def set_value(self, value: Any) -> None:
+        self.group.setExclusive(False)
+        for button, candidate in zip(self.buttons, self.values):
+            button.setChecked(value is not None and candidate == value
+                              and type(candidate) is type(value))
+        self.group.setExclusive(True)
+
+    def focus_target(self) -> QWidget:
+        checked = self.group.checkedButton()
+        return checked or self.buttons[0]
+
+
+class MultiChoiceInput(Input):
+    def __init__(self, question: Question, context: InputContext):
+        super().__init__(question, context)
+        lang = context.language
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        self.boxes: list[tuple[str, bool, QCheckBox]] = []
+        for option in question.options:
+            box = OptionCheck(option.label.get(lang))
+            box.setAccessibleDescription(question.text.get(lang))
+            box.toggled.connect(lambda on, v=option.value: self._toggled(v, on))
+            layout.addWidget(box)
+            self.boxes.append((option.value, option.exclusive, box))
+
+    def _toggled(self, value: str, on: bool) -> None:
+        if on:
+            exclusive = next(ex for v, ex, _ in self.boxes if v == value)
+            for other, other_exclusive, box in self.boxes:
+                # "None of these" and a real answer cannot both be ticked: the newest wins.
+                if other != value and (exclusive or other_exclusive) and box.isChecked():
+                    box.blockSignals(True)
+                    box.setChecked(False)
+                    box.blockSignals(False)
+        self.changed.emit()
+
+    def raw(self) -> Any:
+        return [v for v, _, box in self.boxes if box.isChecked()]
+
+    def set_value(self, value: Any) -> None:
+        chosen = set(value or [])
+        for v, _, box in self.boxes:
+            box.blockSignals(True)
+            box.setChecked(v in chosen)
+            box.blockSignals(False)
+
+    def focus_target(self) -> QWidget:
+        return self.boxes[0][2]
+
+
+class TextInput(Input):
+    def __init__(self, question: Question, context: InputContext):
+        super().__init__(question, context)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        limit = question.max_length
+        self.multiline = limit is None or limit > LINE_LIMIT
+        if self.multiline:
+            self.edit: QLineEdit | QPlainTextEdit = QPlainTextEdit()
+            self.edit.setTabChangesFocus(True)
+            self.edit.setMinimumHeight(130)
+            self.edit.setMaximumHeight(220)
+            self.edit.textChanged.connect(self._changed)
+        else:
+            self.edit = QLineEdit()
+            self.edit.textEdited.connect(self._changed)
+        self.edit.setAccessibleName(question.text.get(context.language))
+        layout.addWidget(self.edit)
+        self.counter = set_role(QLabel(), "tag")
+        self.counter.hide()
+        layout.addWidget(self.counter)
+        self._quiet = False
+
+    def _changed(self, *_: Any) -> None:
+        self._update_counter()
+        if not self._quiet:
+            self.changed.emit()
+
+    def _text(self) -> str:
+        if isinstance(self.edit, QPlainTextEdit):
+            return self.edit.toPlainText()
+        return self.edit.text()
+
+    def _update_counter(self) -> None:
+        limit = self.question.max_length
+        length = len(self._text())
+        if limit and length >= limit * 0.8:
+            self.counter.setText(f"{length} of {limit} characters")
+            self.counter.show()
+        else:
+            self.counter.hide()
+
+    def raw(self) -> Any:
+        return self._text()
+
+    def set_value(self, value: Any) -> None:
+        self._quiet = True
+        try:
+            text = value if isinstance(value, str) else ""
+            if isinstance(self.edit, QPlainTextEdit):
+                self.edit.setPlainText(text)
+            else:
+                self.edit.setText(text)
+            self._update_counter()
+        finally:
+            self._quiet = False
+
+    def focus_target(self) -> QWidget:
+        return self.edit
+
+    def mark_error(self, error: bool) -> None:
+        set_state(self.edit, "error" if error else None)
+
+
+class MomentInput(Input):
+    """A date, or a date and a time, in the clinic's zone; with Today / Yesterday."""
+
+    def __init__(self, question: Question, context: InputContext, *, timed: bool,
+                 years_back: int, quick: bool):
+        super().__init__(question, context)
+        self.timed = timed
+        this_year = context.today().year
+        last = this_year if question.past_only else this_year + 5
+        self.date = DateField(this_year - years_back, last)
+        self.date.set_accessible_prefix(question.text.get(context.language))
+        self.time = TimeField() if timed else None
+        # Date on one line, time and shortcuts on the next: fits a portrait screen.
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        layout.addWidget(self.date)
+        second = QHBoxLayout()
+        second.setSpacing(16)
+        if self.time is not None:
+            self.time.set_accessible_prefix(question.text.get(context.language))
+            second.addWidget(set_role(QLabel("at"), "lead"))
+            second.addWidget(self.time)
+            self.time.changed.connect(self.changed)
+        self.quick_buttons: list[QPushButton] = []
+        if quick:
+            for label, days in (("Today", 0), ("Yesterday", 1)):
+                button = set_role(QPushButton(label), "link")
+                button.setAccessibleName(f"{label}: {question.text.get(context.language)}")
+                button.clicked.connect(lambda _=False, d=days: self._quick(d))
+                self.quick_buttons.append(button)
+                second.addWidget(button)
+        second.addStretch(1)
+        if second.count() > 1:
+            layout.addLayout(second)
+        self.date.changed.connect(self.changed)
+        self.setFocusProxy(self.date)
+
+    def _quick(self, days_back: int) -> None:
+        self.date.set_value(self.context.today() - timedelta(days=days_back))
+        self.changed.emit()
+
+    def raw(self) -> Any:
+        state, day = self.date.state()
+        if state == "empty" and (self.time is None or self.time.state()[0] == "empty"):
+            return None
+        if state == "invalid":
+            assert day is None
+            parts = (self.date.year.currentText(), self.date.month.currentIndex() + 1,
+                     self.date.day.currentIndex() + 1)
+            return f"{parts[0]}-{parts[1]:02d}-{parts[2]:02d}"  # refused as "not a real date"
+        if state != "ok" or day is None:
+            return None  # still being entered
+        if self.time is None:
+            return day.isoformat()
+        time_state, moment = self.time.state()
+        if time_state != "ok" or moment is None:
+            return None
+        return datetime.combine(day, moment, tzinfo=self.context.zone).isoformat()
+
+    def set_value(self, value: Any) -> None:
+        day: date | None = None
+        moment: time | None = None
+        if isinstance(value, str) and value not in (NEVER, NOT_RECENT):
+            try:
+                if "T" in value:
+                    parsed = datetime.fromisoformat(value)
+                    if parsed.tzinfo is not None:
+                        parsed = parsed.astimezone(self.context.zone)
+                    day, moment = parsed.date(), parsed.time().replace(second=0, microsecond=0)
+                else:
+                    day = date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.date.set_value(day)
+        if self.time is not None:
+            self.time.set_value(moment)
+
+    def focus_target(self) -> QWidget:
+        return self.date.day
+
+
+class LastTakenInput(Input):
+    """"Never", "Not in the last N days/hours", or "On this date" with a date picker."""
+
+    def __init__(self, question: Question, context: InputContext):
+        super().__init__(question, context)
+        timed = question.precision == "datetime"
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        self.group = QButtonGroup(self)
+        labels = [("never", "Never")]
+        if question.recent_window_hours is not None:
+            labels.append(("not_recent", recent_label(question)))
+        labels.append(("on", "At this date and time:" if timed else "On this date:"))
+        self.buttons: dict[str, QRadioButton] = {}
+        for index, (key, label) in enumerate(labels):
+            button = OptionButton(label)
+            button.setAccessibleDescription(question.text.get(context.language))
+            self.group.addButton(button, index)
+            self.buttons[key] = button
+            layout.addWidget(button)
+        self.keys = [key for key, _ in labels]
+        self.moment = MomentInput(question, context, timed=timed, years_back=2, quick=True)
+        self.moment.setContentsMargins(56, 0, 0, 0)
+        layout.addWidget(self.moment)
+        self.moment.setEnabled(False)
+        self.group.idClicked.connect(self._picked)
+        self.moment.changed.connect(self._moment_changed)
+
+    def _picked(self, index: int) -> None:
+        on_date = self.keys[index] == "on"
+        self.moment.setEnabled(on_date)
+        if on_date:
+            self.moment.focus_target().setFocus()
+        self.changed.emit()
+
+    def _moment_changed(self) -> None:
+        if not self.buttons["on"].isChecked():
+            self.buttons["on"].setChecked(True)
+            self.moment.setEnabled(True)
+        self.changed.emit()
+
+    def raw(self) -> Any:
+        index = self.group.checkedId()
+        if index < 0:
+            return None
+        key = self.keys[index]
+        if key == "never":
+            return NEVER
+        if key == "not_recent":
+            return NOT_RECENT
+        return self.moment.raw()
+
+    def set_value(self, value: Any) -> None:
+        self.group.setExclusive(False)
+        for button in self.buttons.values():
+            button.setChecked(False)
+        self.group.setExclusive(True)
+        if value == NEVER:
+            self.buttons["never"].setChecked(True)
+        elif value == NOT_RECENT and "not_recent" in self.buttons:
+            self.buttons["not_recent"].setChecked(True)
+        elif value:
+            self.buttons["on"].setChecked(True)
+        self.moment.setEnabled(self.buttons["on"].isChecked())
+        self.moment.set_value(value if value not in (NEVER, NOT_RECENT) else None)
+
+    def focus_target(self) -> QWidget:
+        checked = self.group.checkedButton()
+        return checked or next(iter(self.buttons.values()))
+
+
+def make_input(question: Question, context: InputContext) -> Input:
+    if question.type in ("boolean", "choice"):
+        return ChoiceInput(question, context)
+    if question.type == "multi_choice":
+        return MultiChoiceInput(question, context)
+    if question.type == "text":
+        return TextInput(question, context)
+    if question.type == "date":
+        return MomentInput(question, context, timed=False,
+                           years_back=130 if question.past_only else 5, quick=False)
+    if question.type == "datetime":
+        return MomentInput(question, context, timed=True, years_back=5,
+                           quick=question.past_only)
+    if question.type == "last_taken":
+        return LastTakenInput(question, context)
+    raise ValueError(f"no input for question type {question.type!r}")
+
+
+# -- the question with its words and its message ----------------------------------------
+
+
+class ErrorLine(QWidget):
+    """A warning sign and a message: never colour alone."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        self.icon = QLabel()
+        self.icon.setPixmap(QIcon(str(resource("icons", "warning.svg"))).pixmap(24, 24))
+        self.icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.icon.setAccessibleName("Problem")
+        self.text = set_role(QLabel(), "error")
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.icon)
+        layout.addWidget(self.text, 1)
+        self.hide()
+
+    def show_message(self, message: str | None) -> None:
+        if message:
+            self.text.setText(message)
+            self.show()
+        else:
+            self.text.clear()
+            self.hide()
+
+
+class QuestionView(QFrame):
+    """One question: its words, an input, and the message about the answer beside it."""
+
+    edited = Signal(str)  # question id
+
+    def __init__(self, question: Question, context: InputContext):
+        super().__init__()
+        set_role(self, "question")
+        self.question = question
+        lang = context.language
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setSpacing(10)
+        self.text_label = set_role(QLabel(question.text.get(lang)), "question")
+        self.text_label.setWordWrap(True)
+        self.text_label.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.text_label)
+        if not question.required:
+            layout.addWidget(set_role(QLabel("Optional"), "tag"))
+        self.help_label: QLabel | None = None
+        if question.help:
+            self.help_label = set_role(QLabel(question.help.get(lang)), "help")
+            self.help_label.setWordWrap(True)
+            self.help_label.setTextFormat(Qt.TextFormat.PlainText)
+            layout.addWidget(self.help_label)
+        self.input = make_input(question, context)
+        layout.addWidget(self.input)
+        self.error = ErrorLine()
+        layout.addWidget(self.error)
+        self.text_label.setBuddy(self.input.focus_target())
+        self.input.changed.connect(lambda: self.edited.emit(question.id))
+        self._message: str | None = None
+        self._revealed = False
+
+    def raw(self) -> Any:
+        return self.input.raw()
+
+    def set_value(self, value: Any) -> None:
+        self.input.set_value(value)
+
+    def show_problem(self, message: str | None, *, reveal: bool = False) -> None:
+        """Show ``message`` beside the input. Messages about unanswered questions wait for
+        ``reveal`` (the patient asked what is missing), so a fresh page is not all red."""
+        if reveal:
+            self._revealed = True
+        self._message = message
+        visible = message if (self._revealed or message and not self._is_missing(message)) \
+            else None
+        self.error.show_message(visible)
+        set_state(self, "error" if visible else None)
+        self.input.mark_error(bool(visible))
+
+    def _is_missing(self, message: str) -> bool:
+        from mesocheck.forms.messages import message as core_message
+
+        return message == core_message("required", self.input.context.language)
+
+    def focus_input(self) -> None:
+        self.input.focus_target().setFocus(Qt.FocusReason.OtherFocusReason)

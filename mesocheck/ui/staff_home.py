@@ -1,0 +1,239 @@
+"""The staff area: start an intake, continue or void unfinished ones, and other screens.
+
+Another screen joins the staff area with one line: add ``(button text, factory)`` to
+:data:`EXTRA_SCREENS`, where ``factory(context: StaffContext) -> QWidget``. A screen with a
+``refresh()`` method gets it called each time it is opened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QHBoxLayout,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mesocheck.forms import Form
+from mesocheck.store import StaffMember, StoreError, UnfinishedIntake
+from mesocheck.ui.dbworker import DbWorker
+from mesocheck.ui.dialogs import ask_text, message
+from mesocheck.ui.pages import label
+from mesocheck.ui.patient_screens import Screen
+from mesocheck.ui.questions import InputContext
+from mesocheck.ui.signin import ROLE_NAMES
+from mesocheck.ui.start_intake import StartIntakeScreen
+from mesocheck.ui.style import set_role
+from mesocheck.ui.text import format_date
+
+
+@dataclass
+class StaffContext:
+    """What a staff screen may use: the database front door and who is signed in."""
+
+    db: DbWorker
+    staff: StaffMember
+    form: Form
+    zone: tzinfo
+    input_context: InputContext
+    open_intake: Callable[[str], None]  # resume an unfinished intake on the tablet
+
+    @property
+    def actor(self) -> str:
+        return f"staff:{self.staff.id}"
+
+
+# (button text, factory) pairs: one line here adds a screen to the staff area, e.g.
+#     ("Review queue", lambda context: QueueScreen(context)),
+EXTRA_SCREENS: list[tuple[str, Callable[[StaffContext], QWidget]]] = []
+
+
+def page_title(form: Form, token: str | None, language: str) -> str:
+    """Where an unfinished intake stopped, in words."""
+    if not token:
+        return "Not started"
+    kind, _, key = token.partition(":")
+    try:
+        if kind == "step":
+            return next(s for s in form.steps if s.id == key).title.get(language)
+        if kind == "disclosure":
+            return "Risk card: " + form.disclosure(key).title.get(language)
+    except StopIteration:
+        return key
+    return {"summary": "Checking the answers", "consent": "Signing"}.get(kind, token)
+
+
+def when(moment: datetime, zone: tzinfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{format_date(local.date())}, {local.strftime('%H:%M')}"
+
+
+class UnfinishedScreen(Screen):
+    """Intakes still in progress: continue one on the tablet, or void it with a reason."""
+
+    def __init__(self, context: StaffContext):
+        super().__init__()
+        self.context = context
+        self.layout_.addWidget(label("Unfinished intakes", "heading"))
+        self.layout_.addWidget(label(
+            "Forms that were started but not signed. Continue one on the tablet, or void it "
+            "(it is kept, marked void, with your reason).", "lead"))
+        self.list = QWidget()
+        self.list.setObjectName("scrollBody")
+        self.list_layout = QVBoxLayout(self.list)
+        self.list_layout.setContentsMargins(0, 0, 0, 0)
+        self.list_layout.setSpacing(14)
+        self.layout_.addWidget(self.list)
+        self.empty = label("There are no unfinished intakes.", "muted")
+        self.layout_.addWidget(self.empty)
+        self.layout_.addStretch(1)
+        self.rows: dict[str, QFrame] = {}
+        self.items: list[UnfinishedIntake] = []
+
+    def refresh(self) -> None:
+        self.context.db.run(lambda store: store.unfinished_intakes(), self._show, self._failed,
+                            label="unfinished_intakes")
+
+    def _failed(self, error: BaseException) -> None:
+        text = error.message if isinstance(error, StoreError) else "The list could not be read."
+        message(self, "Cannot show the list", text)
+
+    def _show(self, items: list[UnfinishedIntake]) -> None:
+        self.items = items
+        for row in self.rows.values():
+            row.deleteLater()
+        self.rows = {}
+        zone = self.context.zone
+        lang = self.context.form.languages[0]
+        for item in items:
+            card = set_role(QFrame(), "card")
+            layout = QHBoxLayout(card)
+            layout.setContentsMargins(20, 14, 20, 14)
+            layout.setSpacing(16)
+            text = QVBoxLayout()
+            text.setSpacing(4)
+            text.addWidget(label(item.patient_name, "subheading"))
+            text.addWidget(label(f"Appointment: {when(item.appointment_at, zone)}", "body"))
+            text.addWidget(label(
+                f"Stopped at: {page_title(self.context.form, item.current_step, lang)}  ·  "
+                f"last change {when(item.updated_at, zone)}", "muted"))
+            layout.addLayout(text, 1)
+            resume = set_role(QPushButton("Continue"), "primary")
+            resume.setAccessibleName(f"Continue the form of {item.patient_name}")
+            resume.clicked.connect(lambda _=False, i=item.intake_id: self.context.open_intake(i))
+            void = set_role(QPushButton("Void…"), "danger")
+            void.setAccessibleName(f"Void the form of {item.patient_name}")
+            void.clicked.connect(lambda _=False, i=item: self.ask_void(i))
+            layout.addWidget(void, 0, Qt.AlignmentFlag.AlignVCenter)
+            layout.addWidget(resume, 0, Qt.AlignmentFlag.AlignVCenter)
+            self.list_layout.addWidget(card)
+            self.rows[item.intake_id] = card
+        self.empty.setVisible(not items)
+
+    def ask_void(self, item: UnfinishedIntake) -> Any:
+        return ask_text(
+            self, "Void this intake?",
+            f"The form of {item.patient_name} will be marked void. Nothing is deleted.",
+            input_label="Reason", accept_text="Void intake", danger=True,
+            required_message="Please give a reason for voiding.",
+            on_finished=lambda ok, reason: ok and self._void(item.intake_id, reason))
+
+    def _void(self, intake_id: str, reason: str) -> None:
+        actor = self.context.actor
+        self.context.db.run(lambda store: store.void(intake_id, reason, actor),
+                            lambda _r: self.refresh(), self._failed, label="void")
+
+
+class StaffHome(QWidget):
+    """Signed-in staff: a menu of screens on the left, the chosen one on the right."""
+
+    hand_to_patient = Signal()
+    lock_requested = Signal()
+    intake_requested = Signal(object)  # PatientDetails
+
+    def __init__(self, context: StaffContext):
+        super().__init__()
+        self.setObjectName("screen")
+        self.context = context
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+
+        bar = set_role(QFrame(), "bar")
+        bar_layout = QHBoxLayout(bar)
+        bar_layout.setContentsMargins(24, 12, 24, 12)
+        bar_layout.setSpacing(16)
+        staff = context.staff
+        self.who = label(f"Signed in: {staff.name} · {ROLE_NAMES.get(staff.role, staff.role)}",
+                         "progress")
+        bar_layout.addWidget(self.who, 1)
+        self.hand_button = set_role(QPushButton("Hand to patient"), "primary")
+        self.hand_button.clicked.connect(self.hand_to_patient)
+        self.lock_button = QPushButton("Lock")
+        self.lock_button.setAccessibleName("Lock the staff area")
+        self.lock_button.clicked.connect(self.lock_requested)
+        bar_layout.addWidget(self.lock_button)
+        bar_layout.addWidget(self.hand_button)
+        layout.addWidget(bar)
+
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        nav = set_role(QFrame(), "bar")
+        self.nav_layout = QVBoxLayout(nav)
+        self.nav_layout.setContentsMargins(12, 16, 12, 16)
+        self.nav_layout.setSpacing(6)
+        self.nav_layout.addStretch(1)
+        nav.setMinimumWidth(230)
+        nav.setMaximumWidth(280)
+        body.addWidget(nav)
+        self.stack = QStackedWidget()
+        body.addWidget(self.stack, 1)
+        layout.addLayout(body, 1)
+        self.nav_group = QButtonGroup(self)
+        self.nav_group.setExclusive(True)
+        self.screens: dict[str, QWidget] = {}
+
+        self.start_screen = StartIntakeScreen(context.form, context.input_context, staff=True)
+        self.start_screen.submitted.connect(self.intake_requested)
+        self.add_screen("Start an intake", self.start_screen)
+        self.unfinished = UnfinishedScreen(context)
+        self.add_screen("Unfinished intakes", self.unfinished)
+        for title, factory in EXTRA_SCREENS:
+            self.add_screen(title, factory(context))
+        self.open_screen("Start an intake")
+
+    def add_screen(self, title: str, widget: QWidget) -> QPushButton:
+        """Add a screen with a menu button; returns the button."""
+        button = set_role(QPushButton(title), "nav")
+        button.setCheckable(True)
+        button.clicked.connect(lambda _=False, t=title: self.open_screen(t))
+        self.nav_group.addButton(button)
+        self.nav_layout.insertWidget(self.nav_layout.count() - 1, button)
+        self.stack.addWidget(widget)
+        self.screens[title] = widget
+        return button
+
+    def open_screen(self, title: str) -> QWidget:
+        widget = self.screens[title]
+        for button in self.nav_group.buttons():
+            button.setChecked(button.text() == title)
+        self.stack.setCurrentWidget(widget)
+        refresh = getattr(widget, "refresh", None)
+        if callable(refresh):
+            refresh()
+        return widget
+
+    def focus_first(self) -> None:
+        current = self.stack.currentWidget()
+        focus = getattr(current, "focus_first", None)
+        if callable(focus):
+            focus()

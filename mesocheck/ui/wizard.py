@@ -1,0 +1,329 @@
+"""The patient's wizard: one page at a time, with progress, Back, Next and the reason Next
+is not yet possible. Built from the form; the route and completeness come from the session.
+
+Answers are handed to the session as they are given and written a moment after the patient
+stops typing, and at once on every move, so a crash loses at most the keystroke in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mesocheck.forms import Page
+from mesocheck.session import IntakeSession, Submission
+from mesocheck.ui.dbworker import DbWorker
+from mesocheck.ui.dialogs import confirm, message
+from mesocheck.ui.pages import (
+    ConsentPage,
+    DisclosurePage,
+    StepPage,
+    SummaryPage,
+    WizardPage,
+    label,
+)
+from mesocheck.ui.questions import InputContext
+from mesocheck.ui.style import set_role
+
+log = logging.getLogger(__name__)
+
+SAVE_DELAY_MS = 400
+
+
+class WizardScreen(QWidget):
+    submitted = Signal(str)  # intake id, once the store holds the signed intake
+    stop_requested = Signal()  # the patient wants to stop and hand the tablet back
+
+    def __init__(self, session: IntakeSession, db: DbWorker, context: InputContext,
+                 *, start_index: int | None = None):
+        super().__init__()
+        self.setObjectName("screen")
+        self.session = session
+        self.db = db
+        self.context = context
+        self._pages: dict[str, WizardPage] = {}
+        self._token: str | None = None
+        self._back_to_summary = False
+        self._submitting = False
+
+        self.save_timer = QTimer(self)
+        self.save_timer.setSingleShot(True)
+        self.save_timer.setInterval(SAVE_DELAY_MS)
+        self.save_timer.timeout.connect(self.save_now)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self._header())
+        self.status = label("", "statusError")
+        self.status.hide()
+        status_row = QHBoxLayout()
+        status_row.setContentsMargins(24, 12, 24, 0)
+        status_row.addWidget(self.status)
+        layout.addLayout(status_row)
+        self.stack = QStackedWidget()
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self._footer())
+
+        db.trouble.connect(self._save_trouble)
+        db.recovered.connect(self._save_recovered)
+        index = session.resume_index() if start_index is None else start_index
+        self.go_to(index)
+
+    # -- chrome ------------------------------------------------------------------------
+
+    def _header(self) -> QFrame:
+        bar = set_role(QFrame(), "bar")
+        layout = QVBoxLayout(bar)
+        layout.setContentsMargins(24, 14, 24, 14)
+        layout.setSpacing(10)
+        row = QHBoxLayout()
+        self.form_title = label(self.session.form.title.get(self.session.language), "progress")
+        row.addWidget(self.form_title, 1)
+        self.progress_label = set_role(QLabel(), "progress")
+        self.progress_label.setAlignment(Qt.AlignmentFlag.AlignRight |
+                                         Qt.AlignmentFlag.AlignVCenter)
+        row.addWidget(self.progress_label)
+        self.stop_button = set_role(QPushButton("Stop"), "link")
+        self.stop_button.setAccessibleName("Stop and hand the tablet back")
+        self.stop_button.clicked.connect(self._ask_stop)
+        row.addWidget(self.stop_button)
+        layout.addLayout(row)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)
+        self.progress.setAccessibleName("Progress")
+        layout.addWidget(self.progress)
+        return bar
+
+    def _footer(self) -> QFrame:
+        bar = set_role(QFrame(), "footer")
+        layout = QHBoxLayout(bar)
+        layout.setContentsMargins(24, 14, 24, 14)
+        layout.setSpacing(16)
+        self.back_button = set_role(QPushButton("‹  Back"), "big")
+        self.back_button.setAccessibleName("Back")
+        self.back_button.clicked.connect(self.back)
+        layout.addWidget(self.back_button)
+        layout.addStretch(1)
+        self.reason = set_role(QLabel(), "reason")
+        self.reason.setWordWrap(True)
+        self.reason.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.reason, 3)
+        self.show_me = set_role(QPushButton("Show me"), "link")
+        self.show_me.setAccessibleName("Show what is missing")
+        self.show_me.clicked.connect(self._reveal)
+        layout.addWidget(self.show_me)
+        self.next_button = set_role(QPushButton("Next  ›"), "primary")
+        self.next_button.setProperty("role", "primary")
+        self.next_button.setAccessibleName("Next")
+        self.next_button.setMinimumHeight(72)
+        self.next_button.clicked.connect(self.next)
+        layout.addWidget(self.next_button)
+        return bar
+
+    # -- the route ---------------------------------------------------------------------
+
+    def pages(self) -> list[Page]:
+        return self.session.pages()
+
+    @property
+    def index(self) -> int:
+        tokens = [p.token for p in self.pages()]
+        return tokens.index(self._token) if self._token in tokens else 0
+
+    @property
+    def current(self) -> WizardPage:
+        return self.stack.currentWidget()  # type: ignore[return-value]
+
+    def page_widget(self, page: Page) -> WizardPage:
+        widget = self._pages.get(page.token)
+        if widget is None:
+            widget = self._make(page)
+            widget.changed.connect(self._update)
+            if isinstance(widget, StepPage):
+                widget.answered.connect(lambda _qid: self._schedule_save())
+            if isinstance(widget, SummaryPage):
+                widget.change_requested.connect(self.change_step)
+            self._pages[page.token] = widget
+            self.stack.addWidget(widget)
+        return widget
+
+    def _make(self, page: Page) -> WizardPage:
+        session = self.session
+        if page.kind == "step":
+            return StepPage(session, session.step(page.key), self.context)
+        if page.kind == "disclosure":
+            return DisclosurePage(session, session.form.disclosure(page.key))
+        if page.kind == "summary":
+            return SummaryPage(session, self.context)
+        return ConsentPage(session)
+
+    def go_to(self, index: int) -> None:
+        pages = self.pages()
+        index = max(0, min(index, len(pages) - 1))
+        page = pages[index]
+        self.save_now()
+        widget = self.page_widget(page)
+        widget.arrive()
+        self._token = page.token
+        self.stack.setCurrentWidget(widget)
+        self.session.arrive(page)
+        self._update()
+        if widget.scroll is not None:
+            widget.scroll.verticalScrollBar().setValue(0)
+        QTimer.singleShot(0, widget.focus_first)
+
+    def next(self) -> None:
+        if self._submitting:
+            return
+        if self.current.blocking_reason() is not None:
+            self._reveal()
+            return
+        page = self.pages()[self.index]
+        if page.kind == "consent":
+            self.sign()
+            return
+        if self._back_to_summary:
+            # After "Change": straight back to the summary unless the change opened a page
+            # that still needs something.
+            incomplete = self.session.first_incomplete()
+            pages = self.pages()
+            summary = next(i for i, p in enumerate(pages) if p.kind == "summary")
+            target = incomplete if incomplete is not None and incomplete > self.index else summary
+            if target == summary:
+                self._back_to_summary = False
+            self.go_to(target)
+            return
+        self.go_to(self.index + 1)
+
+    def back(self) -> None:
+        if self._submitting or self.session.locked:
+            return
+        self._back_to_summary = False
+        self.go_to(self.index - 1)
+
+    def change_step(self, step_id: str) -> None:
+        tokens = [p.token for p in self.pages()]
+        self._back_to_summary = True
+        self.go_to(tokens.index(f"step:{step_id}"))
+
+    def _update(self) -> None:
+        pages = self.pages()
+        index = self.index
+        page = pages[index]
+        self.progress_label.setText(f"Step {index + 1} of {len(pages)}")
+        self.progress.setRange(0, len(pages))
+        self.progress.setValue(index + 1)
+        self.progress.setAccessibleDescription(f"Step {index + 1} of {len(pages)}")
+        self.back_button.setVisible(index > 0 and not self.session.locked)
+        reason = self.current.blocking_reason()
+        self.next_button.setEnabled(reason is None and not self._submitting)
+        self.reason.setText(reason or "")
+        self.show_me.setVisible(reason is not None)
+        if page.kind == "consent":
+            self.next_button.setText("Sign and send  ✓")
+            self.next_button.setAccessibleName("Sign and send")
+        elif self._back_to_summary:
+            self.next_button.setText("Back to summary  ›")
+            self.next_button.setAccessibleName("Back to summary")
+        else:
+            self.next_button.setText("Next  ›")
+            self.next_button.setAccessibleName("Next")
+        self.next_button.setAccessibleDescription(reason or "")
+
+    def _reveal(self) -> None:
+        self.current.reveal_problems()
+
+    # -- saving ------------------------------------------------------------------------
+
+    def _schedule_save(self) -> None:
+        self.save_timer.start()
+
+    def save_now(self) -> None:
+        """Hand pending answers to the writer now (Next, Back, leaving, idle)."""
+        self.save_timer.stop()
+        if self.session.has_pending and not self.session.locked:
+            self.session.flush()
+
+    def _save_trouble(self, text: str) -> None:
+        self.status.setText(
+            f"Your answers are kept on screen but could not be saved yet. {text} "
+            "Trying again…")
+        self.status.show()
+
+    def _save_recovered(self) -> None:
+        self.status.hide()
+
+    # -- stopping and signing ----------------------------------------------------------
+
+    def _ask_stop(self) -> None:
+        confirm(self, "Stop for now?",
+                "Your answers so far are saved. The staff can help you carry on later.",
+                accept_text="Stop and hand back", reject_text="Keep going",
+                on_finished=lambda ok, _text: ok and self._stop())
+
+    def _stop(self) -> None:
+        self.save_now()
+        self.stop_requested.emit()
+
+    def sign(self) -> None:
+        page = self.current
+        if not isinstance(page, ConsentPage):
+            return
+        submission = page.prepare()
+        if submission is None:
+            return
+        self._submit(submission)
+
+    def _submit(self, submission: Submission | None) -> None:
+        """The commit point: from here on Back cannot change answers."""
+        page = self.current
+        assert isinstance(page, ConsentPage)
+        self.save_timer.stop()
+        self._submitting = True
+        page.lock()
+        self.stop_button.hide()
+        self.next_button.setText("Sending…")
+        self._update()
+        self.reason.setText("Saving your signed form. This takes a moment.")
+        job = self.session.submit(submission)
+        job.then(self._submitted, self._submit_failed)
+
+    def _submitted(self, _signature_id: Any) -> None:
+        self._submitting = False
+        self.submitted.emit(self.session.intake_id)
+
+    def _submit_failed(self, error: BaseException) -> None:
+        log.warning("submit failed: %s", type(error).__name__)
+        self._submitting = False
+        text = getattr(error, "message", None) or (
+            "Something went wrong while saving your signed form.")
+        message(self, "Your form was not sent",
+                f"{text}\n\nPlease hand the tablet to the staff. Nothing you entered is lost.",
+                on_finished=lambda *_: None)
+        self.reason.setText("Not sent yet. Please ask the staff for help.")
+        self.next_button.setText("Try again")
+        self.next_button.setEnabled(True)
+        self.next_button.clicked.disconnect()
+        self.next_button.clicked.connect(lambda: self._retry())
+
+    def _retry(self) -> None:
+        self._submitting = True
+        self.next_button.setEnabled(False)
+        self.session.submit().then(self._submitted, self._submit_failed)
+
+    def closeEvent(self, event) -> None:
+        self.save_now()
+        super().closeEvent(event)

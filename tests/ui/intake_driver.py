@@ -1,0 +1,160 @@
+"""Driving the tablet app like a person: clicks, typing, strokes on the signature pad."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication, QComboBox, QWidget
+
+from mesocheck.ui.pages import ConsentPage, DisclosurePage, StepPage, SummaryPage
+from mesocheck.ui.questions import (
+    ChoiceInput,
+    LastTakenInput,
+    MomentInput,
+    MultiChoiceInput,
+    QuestionView,
+    TextInput,
+)
+
+
+def settle(qtbot, window) -> None:
+    """Wait until every queued database job has come back."""
+    qtbot.waitUntil(lambda: window.db.pending == 0, timeout=10_000)
+
+
+def click(qtbot, widget: QWidget) -> None:
+    assert widget.isVisible(), f"{widget!r} is not visible"
+    assert widget.isEnabled(), f"{widget!r} is disabled"
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def type_text(qtbot, widget: QWidget, text: str) -> None:
+    widget.setFocus()
+    qtbot.keyClicks(widget, text)
+
+
+def pick(combo: QComboBox, text: str) -> None:
+    index = combo.findText(text)
+    assert index >= 0, f"{text!r} not in {combo.accessibleName()}"
+    combo.setCurrentIndex(index)
+
+
+def set_date(field, day: date) -> None:
+    from mesocheck.ui.datefields import MONTHS
+
+    pick(field.day, str(day.day))
+    pick(field.month, MONTHS[day.month - 1])
+    pick(field.year, str(day.year))
+
+
+def answer(qtbot, view: QuestionView, value) -> None:
+    """Give an answer through the question's own widgets."""
+    widget = view.input
+    if isinstance(widget, ChoiceInput):
+        click(qtbot, widget.buttons[widget.values.index(value)])
+    elif isinstance(widget, MultiChoiceInput):
+        for option_value, _exclusive, box in widget.boxes:
+            if (option_value in value) != box.isChecked():
+                click(qtbot, box)
+    elif isinstance(widget, TextInput):
+        widget.edit.setFocus()
+        qtbot.keyClicks(widget.edit, value)
+    elif isinstance(widget, LastTakenInput):
+        if value in ("never", "not_recent"):
+            click(qtbot, widget.buttons[value])
+        else:
+            click(qtbot, widget.buttons["on"])
+            set_date(widget.moment.date, value if isinstance(value, date) else value[0])
+            if widget.moment.time is not None:
+                hour, minute = value[1]
+                pick(widget.moment.time.hour, f"{hour:02d}")
+                pick(widget.moment.time.minute, f"{minute:02d}")
+    elif isinstance(widget, MomentInput):
+        set_date(widget.date, value)
+    else:
+        raise AssertionError(f"no driver for {type(widget).__name__}")
+
+
+def plain(question):
+    """An answer that raises no flag (None: leave an optional question empty)."""
+    if question.type == "boolean":
+        return question.id in ("consultation", "transport_arranged")
+    if question.type == "choice":
+        return question.options[0].value
+    if question.type == "multi_choice":
+        exclusive = [o.value for o in question.options if o.exclusive]
+        return exclusive or [question.options[0].value]
+    if question.type == "last_taken":
+        return "never"
+    if question.type == "text":
+        return "Nothing else." if question.required else None
+    return None
+
+
+def fill_step(qtbot, page: StepPage, overrides: dict | None = None) -> None:
+    overrides = overrides or {}
+    done: set[str] = set()
+    while True:  # answers can reveal more questions: go until nothing new shows
+        todo = [q for q in page.session.shown_questions(page.step) if q.id not in done]
+        if not todo:
+            return
+        for question in todo:
+            done.add(question.id)
+            value = overrides.get(question.id, plain(question))
+            if value is not None:
+                answer(qtbot, page.views[question.id], value)
+
+
+def acknowledge(qtbot, page: DisclosurePage) -> None:
+    qtbot.waitUntil(lambda: page.understood.isEnabled(), timeout=3000)
+    if not page.understood.isChecked():
+        click(qtbot, page.understood)
+
+
+def walk_to(qtbot, wizard, kind: str, overrides: dict | None = None) -> None:
+    """Answer and acknowledge page by page, with Next, until a page of ``kind`` shows."""
+    for _ in range(60):
+        page = wizard.current
+        if isinstance(page, {"summary": SummaryPage, "consent": ConsentPage,
+                             "disclosure": DisclosurePage, "step": StepPage}[kind]):
+            return
+        if isinstance(page, StepPage):
+            fill_step(qtbot, page, overrides)
+        elif isinstance(page, DisclosurePage):
+            acknowledge(qtbot, page)
+        assert wizard.next_button.isEnabled(), (
+            f"Next disabled on {page.title!r}: {wizard.reason.text()}")
+        click(qtbot, wizard.next_button)
+    raise AssertionError(f"never reached a {kind} page")
+
+
+def mouse(widget: QWidget, kind: QEvent.Type, x: float, y: float) -> None:
+    pos = QPointF(x, y)
+    buttons = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease \
+        else Qt.MouseButton.LeftButton
+    event = QMouseEvent(kind, pos, widget.mapToGlobal(pos), Qt.MouseButton.LeftButton,
+                        buttons, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, event)
+
+
+def stroke(pad: QWidget, points: list[tuple[float, float]]) -> None:
+    """One pen stroke made of real mouse events."""
+    mouse(pad, QEvent.Type.MouseButtonPress, *points[0])
+    for x, y in points[1:]:
+        mouse(pad, QEvent.Type.MouseMove, x, y)
+    mouse(pad, QEvent.Type.MouseButtonRelease, *points[-1])
+
+
+def signature_points(pad: QWidget, n: int = 60) -> list[tuple[float, float]]:
+    w, h = pad.width(), pad.height()
+    return [(w * 0.1 + i * (w * 0.7 / n), h * 0.55 - math.sin(i / 4) * h * 0.2)
+            for i in range(n)]
+
+
+def sign(pad: QWidget) -> None:
+    stroke(pad, signature_points(pad))
+    w, h = pad.width(), pad.height()
+    stroke(pad, [(w * 0.2 + i * 4, h * 0.3 + i * 5) for i in range(12)])
