@@ -270,14 +270,8 @@ class ReviewDetail(QWidget):
     def _rebuild(self) -> None:
         record, form, state = self.record, self.form, self.state
         assert record is not None and form is not None and state is not None
-        # A fresh page each time: nothing of the previous intake can linger on screen.
-        # The old page goes back under a Qt parent at once: a page owned by Python alone
-        # could be collected (and so destroyed) by a garbage collection in a worker thread.
-        previous = self.scroll.takeWidget()
-        if previous is not None:
-            previous.hide()
-            previous.setParent(self)
-            previous.deleteLater()
+        # A fresh page each time; setting it (below) deletes the previous one at once, so
+        # nothing of the previous intake lingers on screen.
         self.content = QWidget()
         self.content.setObjectName("reviewContent")
         self.sections = QVBoxLayout(self.content)

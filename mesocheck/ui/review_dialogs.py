@@ -53,7 +53,9 @@ class _ReviewDialog(QDialog):
 
     def __init__(self, title: str, primary: str, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # Deleted once finished. (Not WA_DeleteOnClose: with PySide6 6.12 that deletion
+        # aborts the process when the dialog is closed by close() with a wrapper alive.)
+        self.finished.connect(self.deleteLater)
         self.setObjectName("reviewDialog")
         self.setWindowTitle(title)
         self.setModal(True)
