@@ -271,3 +271,14 @@ def _counting_print(printer: Callable, datas: list[bytes],
         printer([data])
         report(n, len(datas))
     return len(datas)
+
+
+def review_screen(context: Any) -> ReviewPanel:
+    """The staff home's factory (``EXTRA_SCREENS``): the panel reads and writes through a
+    Store connection of its own on the same file (WAL lets it share with the app's worker)."""
+    from mesocheck.store.store import Store
+
+    store = Store.open(context.db.path, create=False)
+    panel = ReviewPanel(store, context.staff)
+    panel.destroyed.connect(lambda *_: store.close())
+    return panel
