@@ -41,7 +41,7 @@ from mesocheck.errors import MesocheckError
 from mesocheck.forms.conditions import Facts, is_answered
 from mesocheck.forms.flow import Flow, disclosure_text_hash
 from mesocheck.forms.model import (
-    NEVER, NOT_RECENT, Compare, Form, Group, Question, Section,
+    NEVER, NOT_RECENT, Compare, Form, Group, Question, Section, Step,
 )
 
 # Changes whenever the layout changes on purpose (and the golden files are regenerated).
@@ -324,7 +324,7 @@ class _ConsentDocument:
             questions = self.flow.shown_questions(step, answers)
             if not questions:
                 continue
-            heading: str | None = step.title.get(self.language)
+            heading: Step | None = step
             rows: list[tuple[Flowable, list[Flowable], str | None]] = []
             for question in questions:
                 value = answers.get(question.id)
@@ -348,15 +348,24 @@ class _ConsentDocument:
                 out.append(self.answer_table(heading, rows))
         return out
 
-    def answer_table(self, heading: str | None,
+    def step_rows(self, step: Step, columns: int) -> list[list[Any]]:
+        """The step's title and the introduction the patient read above its questions."""
+        pad = [""] * (columns - 1)
+        rows = [[para(step.title.get(self.language), self.s.h2_cell)] + pad]
+        if step.intro:
+            parts = [para(p, self.s.intro) for p in _paragraphs(step.intro.get(self.language))]
+            rows.append([parts] + pad)
+        return rows
+
+    def answer_table(self, heading: Step | None,
                      rows: Sequence[tuple[Flowable, list[Flowable], str | None]]) -> Table:
         """Question and answer side by side. The step's title is the first row: repeated
         where the table goes on over a page, and never left alone at the foot of one."""
         data: list[list[Any]] = []
         commands: list[tuple] = []
         if heading is not None:
-            data.append([para(heading, self.s.h2_cell), ""])
-            commands += _heading_row_style(span=True)
+            data += self.step_rows(heading, 2)
+            commands += _heading_row_style(len(data), span=True)
         for asked, cell, worst in rows:
             row = len(data)
             data.append([asked, cell])
@@ -366,15 +375,15 @@ class _ConsentDocument:
         table.setStyle(_table_style(ANSWER_TABLE + commands))
         return table
 
-    def long_answer_table(self, heading: str | None, asked: Flowable, text: str,
+    def long_answer_table(self, heading: Step | None, asked: Flowable, text: str,
                           extras: list[Flowable], worst: str | None) -> Table:
         """A long free-text answer below its question, full width, one row per part so
         that it can go on over pages (a table row cannot)."""
         data: list[list[Any]] = []
         commands: list[tuple] = []
         if heading is not None:
-            data.append([para(heading, self.s.h2_cell)])
-            commands += _heading_row_style(span=False)
+            data += self.step_rows(heading, 1)
+            commands += _heading_row_style(len(data), span=False)
         data.append([asked])
         repeat = len(data)
         for part in _text_parts(text):
@@ -795,11 +804,17 @@ ANSWER_LINE_CHARS = 46
 TEXT_PART_CHARS = 1200
 
 
-def _heading_row_style(*, span: bool) -> list[tuple]:
-    out: list[tuple] = [("LINEBELOW", (0, 0), (-1, 0), 0.8, st.RULE),
-                        ("LEFTPADDING", (0, 0), (0, 0), 0),
+def _heading_row_style(rows: int, *, span: bool) -> list[tuple]:
+    """The step's title (and introduction) rows: no panel, a rule under the title."""
+    last = rows - 1
+    out: list[tuple] = [("LINEBELOW", (0, last), (-1, last), 0.8, st.RULE),
+                        ("LEFTPADDING", (0, 0), (0, last), 0),
                         ("TOPPADDING", (0, 0), (-1, 0), 10)]
-    return ([("SPAN", (0, 0), (1, 0))] if span else []) + out
+    if rows > 1:
+        out += [("TOPPADDING", (0, 1), (-1, last), 0), ("BOTTOMPADDING", (0, 0), (-1, 0), 2)]
+    if span:
+        out += [("SPAN", (0, row), (1, row)) for row in range(rows)]
+    return out
 
 
 def _flag_row_style(row: int, worst: str | None) -> list[tuple]:

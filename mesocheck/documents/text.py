@@ -54,23 +54,30 @@ def visible(text: str, font: str = REGULAR) -> str:
 
     A run of missing characters that forms one symbol (an emoji with a skin tone or a
     family joined with zero-width joiners) becomes one marker; an invisible formatting
-    character the font lacks is dropped, as it would not show anyway.
+    character the font lacks is dropped, as it would not show anyway. Characters beyond
+    U+FFFF (emoji) count as missing even where the font has a glyph: reportlab cannot
+    write them into the PDF's text layer, which would make the file's text unreadable
+    to copy, search and screen readers.
     """
     text = _CONTROL.sub("", text.replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n"))
     if text.isascii():
         return text  # DejaVu has every printable ASCII character
     glyphs = cmap(font)
     out: list[str] = []
-    after_marker = False
+    after_marker = joined = False
     for ch in text:
         code = ord(ch)
-        if code in glyphs or ch == "\n":
-            if after_marker and _CLUSTER_TAIL.match(ch):
-                continue
+        drawable = (code in glyphs and code <= 0xFFFF) or ch == "\n"
+        if after_marker and (_CLUSTER_TAIL.match(ch) or unicodedata.category(ch) == "Mn"):
+            joined = ch == "\u200d"  # what follows a joiner is part of the same symbol
+            continue
+        if joined and not drawable:
+            joined = False
+            continue
+        joined = False
+        if drawable:
             out.append(ch)
             after_marker = False
-        elif after_marker and (_CLUSTER_TAIL.match(ch) or unicodedata.category(ch) == "Mn"):
-            continue
         elif unicodedata.category(ch) == "Cf" or _CLUSTER_TAIL.match(ch):
             continue
         else:

@@ -1,0 +1,144 @@
+"""Building the consent PDF from a real store, keeping it, and writing it out."""
+
+import errno
+import hashlib
+import os
+import threading
+from datetime import date
+
+import pytest
+from consent_samples import APPOINTMENT, SHORT_ANSWERS, signature_strokes
+
+from mesocheck.documents.atomic import CannotWrite, write_atomic
+from mesocheck.documents.consent import (
+    CONSENT, REVIEWED_CONSENT, DocumentRefused, build_consent_pdf, store_consent_pdf,
+)
+from mesocheck.forms import Facts, disclosure_text_hash, evaluate_rules
+from mesocheck.forms.flow import Flow
+from mesocheck.forms.registry import canonical_content
+from mesocheck.store import Store
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store.open(tmp_path / "db.sqlite3")
+    s.set_settings({"clinic_name": "Clinique Lumière", "time_zone": "Europe/Paris"}, "system")
+    yield s
+    s.close()
+
+
+def submitted_intake(store, form, *, form_hash=None, archive=True, sign=True) -> str:
+    intake_id = store.start_intake(
+        name="Élodie Marchand", birth_date="1988-04-23", form_id=form.id,
+        form_version=form.version, form_hash=form_hash or form.content_hash,
+        form_content=canonical_content(form) if archive else None, language="en",
+        area="face", appointment_at=APPOINTMENT, device="tablet", actor="system")
+    store.save_answers(intake_id, SHORT_ANSWERS)
+    facts = Facts(appointment=APPOINTMENT, birth_date=date(1988, 4, 23), area="face")
+    for disclosure in Flow(form, facts).shown_disclosures(SHORT_ANSWERS):
+        store.acknowledge(intake_id, disclosure.id, disclosure_text_hash(disclosure, "en"))
+    if sign:
+        store.submit(intake_id, signature={
+            "printed_name": "Élodie Marchand", "meaning": "Consent to treatment",
+            "strokes": signature_strokes(), "pad_width": 600, "pad_height": 200,
+            "tz": "Europe/Paris", "content_hash": "0" * 64,
+        }, flags=[f.as_dict() for f in evaluate_rules(form, SHORT_ANSWERS, facts)])
+    return intake_id
+
+
+def test_stored_with_its_sha256_and_rebuilt_identically(store, form):
+    intake_id = submitted_intake(store, form)
+    doc_id = store_consent_pdf(store, intake_id)
+    info = store.latest_document(intake_id)
+    data = store.document_bytes(doc_id)
+    assert info.id == doc_id and info.kind == CONSENT
+    assert info.sha256 == hashlib.sha256(data).hexdigest()
+    assert data.startswith(b"%PDF-")
+    record = store.intake(intake_id)
+    assert build_consent_pdf(record, form, store.settings(),
+                             review={"staff_names": {}}) == data
+    assert info.created_at == record.submitted_at
+    assert store.verify() == []
+
+
+def test_building_again_without_change_adds_nothing(store, form):
+    intake_id = submitted_intake(store, form)
+    first = store_consent_pdf(store, intake_id)
+    assert store_consent_pdf(store, intake_id) == first
+    assert len(store.intake(intake_id).documents) == 1
+
+
+def test_countersigned_intake_gives_a_reviewed_consent_that_supersedes(store, form):
+    intake_id = submitted_intake(store, form)
+    first = store_consent_pdf(store, intake_id)
+    staff = store.add_staff("Dr Ana Ferreira", "practitioner", "2468", "system")
+    store.add_signature(intake_id, {
+        "role": "practitioner", "printed_name": "Dr Ana Ferreira",
+        "meaning": "Reviewed and approved for treatment", "strokes": signature_strokes(3),
+        "pad_width": 600, "pad_height": 200, "tz": "Europe/Paris", "content_hash": "1" * 64,
+        "staff_id": staff,
+    })
+    second = store_consent_pdf(store, intake_id)
+    info = store.latest_document(intake_id)
+    assert info.id == second != first
+    assert info.kind == REVIEWED_CONSENT and info.supersedes == first
+
+
+def test_refused_when_the_forms_text_is_not_the_one_shown(store, form):
+    intake_id = submitted_intake(store, form, form_hash="f" * 64, archive=False)
+    with pytest.raises(DocumentRefused) as refused:
+        store_consent_pdf(store, intake_id)
+    assert "text cannot be shown faithfully" in refused.value.message
+    assert "Restore version 1.0 of the form file" in refused.value.message
+    assert store.intake(intake_id).documents == ()
+
+
+def test_refused_before_the_patient_signs(store, form):
+    intake_id = submitted_intake(store, form, sign=False)
+    with pytest.raises(DocumentRefused, match="has not signed"):
+        store_consent_pdf(store, intake_id)
+
+
+def test_safe_in_a_worker_thread_with_its_own_store(store, form, tmp_path):
+    intake_id = submitted_intake(store, form)
+    results = []
+
+    def work():
+        own = Store.open(tmp_path / "db.sqlite3")
+        try:
+            results.append(store_consent_pdf(own, intake_id))
+        finally:
+            own.close()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join(60)
+    assert results and store.latest_document(intake_id).id == results[0]
+
+
+def test_write_atomic_writes_whole_file_privately(tmp_path):
+    target = tmp_path / "consent.pdf"
+    target.write_bytes(b"old")
+    write_atomic(target, b"%PDF-new")
+    assert target.read_bytes() == b"%PDF-new"
+    assert os.stat(target).st_mode & 0o077 == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["consent.pdf"]
+
+
+def test_write_atomic_leaves_the_old_file_when_the_disk_is_full(tmp_path, monkeypatch):
+    target = tmp_path / "consent.pdf"
+    target.write_bytes(b"old")
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(CannotWrite, match="the disk is full"):
+        write_atomic(target, b"%PDF-new")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["consent.pdf"]
+
+
+def test_write_atomic_names_a_missing_folder(tmp_path):
+    with pytest.raises(CannotWrite, match="does not exist"):
+        write_atomic(tmp_path / "nowhere" / "consent.pdf", b"x")

@@ -1,0 +1,73 @@
+"""Text on its way into the PDF: escaped, drawable, shaped and ordered."""
+
+from reportlab.platypus import Paragraph
+
+from mesocheck.documents import styles as st
+from mesocheck.documents.text import (
+    MISSING, BidiParagraph, break_lines, display_line, escape, para, shape, visible,
+)
+
+
+def test_drawable_text_is_unchanged():
+    text = "Zoë Ångström – Ελληνικά, Русский, עברית, العربية, µg, ☐ ✓"
+    assert visible(text) == text
+
+
+def test_missing_characters_become_one_visible_marker_each():
+    assert visible("山田 Hanako") == f"{MISSING}{MISSING} Hanako"
+    # an emoji with a skin tone, and a family joined by zero-width joiners: one marker each
+    assert visible("ok 👍🏽 and 👨‍👩‍👧 done") == f"ok {MISSING} and {MISSING} done"
+    assert visible("flag ✅!") == f"flag {MISSING}!"
+
+
+def test_controls_go_and_tabs_become_spaces():
+    assert visible("a\tb\x00c\r\nd") == "a bc\nd"
+
+
+def test_escape_keeps_markup_as_text():
+    assert escape("<b>x</b> & y\nz") == "&lt;b&gt;x&lt;/b&gt; &amp; y<br/>z"
+
+
+def test_user_text_never_becomes_markup():
+    p = para('<font size="40">big</font> & <br/>', st.styles().body)
+    assert p.getPlainText() == '<font size="40">big</font> & <br/>'
+    assert {f.fontSize for f in p.frags} == {st.BODY_SIZE}
+
+
+def test_arabic_is_joined_and_keeps_its_vowel_marks():
+    shaped = shape("مُحَمَّد")
+    assert "\u064f" in shaped and "\u064e" in shaped  # harakat kept, not silently dropped
+    assert all(not ("\u0621" <= ch <= "\u064a") for ch in shaped)  # letters in joined forms
+    assert shape("لا") == "\ufefb"  # lam-alef ligature, which the font has
+    assert shape("الله") != "\ufdf2"  # the Allah ligature, which it lacks, is not used
+
+
+def test_hebrew_line_is_drawn_in_visual_order():
+    assert display_line("שלום") == "םולש"
+    assert display_line("Dr דוד כהן", base="L") == "Dr ןהכ דוד"
+
+
+def test_right_to_left_paragraph_breaks_lines_in_logical_order():
+    words = "אחת שתיים שלוש ארבע חמש שש שבע שמונה תשע עשר"
+    p = para(words, st.styles().body)
+    assert isinstance(p, BidiParagraph)
+    inner = p._inner(70)  # the paragraph as it will be laid out, before reportlab wraps it
+    lines = [f.text for f in inner.frags if not getattr(f, "lineBreak", False)]
+    assert len(lines) > 2
+    # Read right to left, the first line starts with the first word, the last line ends
+    # with the last: reordering was done per line, after breaking.
+    assert lines[0][::-1].startswith("אחת")
+    assert lines[-1][::-1].endswith("עשר")
+    assert inner.style.alignment == 2  # right-aligned
+
+
+def test_break_lines_cuts_words_longer_than_a_line():
+    lines = break_lines("x" * 200, "DejaVuSans", 10, 100)
+    assert len(lines) > 2 and "".join(lines) == "x" * 200
+
+
+def test_plain_paragraph_is_a_reportlab_paragraph_with_line_breaks():
+    p = para("one\ntwo", st.styles().body)
+    assert isinstance(p, Paragraph)
+    _w, h = p.wrap(400, 1000)
+    assert h == 2 * st.styles().body.leading
