@@ -110,7 +110,8 @@ class FlagCard(QFrame):
         triggers = flag.triggers or []
         if triggers:
             grid = QGridLayout()
-            grid.setColumnStretch(1, 1)
+            grid.setColumnStretch(0, 2)  # the question gets room too, not only the answer
+            grid.setColumnStretch(1, 3)
             grid.setHorizontalSpacing(16)
             caption = _label("Raised by", "fieldCaption", wrap=False)
             grid.addWidget(caption, 0, 0, 1, 2)
