@@ -181,7 +181,7 @@ def _pdf(args: argparse.Namespace) -> int:
         data = store.document_bytes(document.id)
     finally:
         store.close()
-    from mesocheck.documents.atomic import write_atomic
+    from mesocheck.fileio import write_atomic
 
     write_atomic(args.output, data)
     _say(f"wrote {args.output}")

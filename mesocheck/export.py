@@ -1,0 +1,114 @@
+"""Exporting intakes for audits and spreadsheets: JSON (complete) or CSV (one row per intake).
+
+Both stream, so exporting 100,000 intakes needs little memory; a file is written to a
+temporary name and renamed, so a failed export never leaves half a file behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+from mesocheck.fileio import atomic_writer
+from mesocheck.forms.registry import shipped_forms
+
+FIXED_COLUMNS = [
+    "intake_id", "patient_name", "birth_date", "appointment_at", "area", "status",
+    "form_id", "form_version", "language", "submitted_at", "flags", "decisions",
+    "signed_by", "signed_at",
+]
+
+
+def write_export(store: Any, fmt: str, output: Path | None, *, flagged_only: bool = False) -> int:
+    rows = store.iter_export(flagged_only=flagged_only)
+    with _target(output) as stream:
+        if fmt == "json":
+            return _write_json(rows, stream)
+        return _write_csv(rows, stream)
+
+
+@contextmanager
+def _target(output: Path | None) -> Iterator[IO[str]]:
+    if output is None:
+        yield sys.stdout
+        return
+    with atomic_writer(output) as binary:
+        text = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+        yield text
+        text.flush()
+        text.detach()
+
+
+def _write_json(rows: Iterator[dict], stream: IO[str]) -> int:
+    count = 0
+    stream.write("[")
+    for row in rows:
+        stream.write(",\n  " if count else "\n  ")
+        stream.write(json.dumps(row, ensure_ascii=False, sort_keys=True, default=str))
+        count += 1
+    stream.write("\n]\n" if count else "]\n")
+    return count
+
+
+def answer_columns() -> list[str]:
+    seen: dict[str, None] = {}
+    for form in shipped_forms():
+        for question in form.questions:
+            seen.setdefault(question.id, None)
+    return list(seen)
+
+
+def _write_csv(rows: Iterator[dict], stream: IO[str]) -> int:
+    questions = answer_columns()
+    writer = csv.writer(stream)
+    writer.writerow(FIXED_COLUMNS + [f"answer.{q}" for q in questions] + ["other_answers"])
+    count = 0
+    for row in rows:
+        answers = dict(row.get("answers") or {})
+        fixed = _csv_fixed(row)
+        writer.writerow(
+            [_cell(fixed.get(c)) for c in FIXED_COLUMNS]
+            + [_cell(answers.pop(q, None)) for q in questions]
+            + [_cell(answers) if answers else ""]
+        )
+        count += 1
+    return count
+
+
+def _csv_fixed(row: dict) -> dict:
+    patient = row.get("patient") or {}
+    signature = next(
+        (s for s in row.get("signatures") or [] if s.get("role") == "patient"), {}
+    )
+    flags = row.get("flags") or []
+    return {
+        **row,
+        "intake_id": row.get("intake_id") or row.get("id"),
+        "patient_name": patient.get("name"),
+        "birth_date": patient.get("birth_date"),
+        "flags": "; ".join(f"{f.get('severity')}:{f.get('rule_id')}" for f in flags),
+        "decisions": "; ".join(
+            f"{f.get('rule_id')}={f.get('decision')}" for f in flags if f.get("decision")
+        ),
+        "signed_by": signature.get("printed_name"),
+        "signed_at": signature.get("signed_at"),
+    }
+
+
+def _cell(value: Any) -> str:
+    """One cell; formula-looking text is defused so a spreadsheet never runs it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, dict)):
+        value = json.dumps(value, ensure_ascii=False)
+    text = str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text = "'" + text
+    return text
