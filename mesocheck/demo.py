@@ -65,25 +65,28 @@ def create_demo_intakes(
     archived = canonical_content(form)
     reviewer = _demo_reviewer(store)
     made = 0
+    signed: list[str] = []
     batch: list[dict] = []
-    ids: list[str] = []
+
+    def flush() -> None:
+        nonlocal made, batch
+        ids = store.bulk_insert_intakes(batch)
+        signed.extend(i for i, intake in zip(ids, batch) if intake["signature"] is not None)
+        made += len(batch)
+        batch = []
+        if progress:
+            progress(made, count)
+
     for intake in _intakes(form, rng, count, profiles, signatures, archived, reviewer):
         batch.append(intake)
         if len(batch) >= batch_size:
-            ids += store.bulk_insert_intakes(batch)
-            made += len(batch)
-            batch = []
-            if progress:
-                progress(made, count)
+            flush()
     if batch:
-        ids += store.bulk_insert_intakes(batch)
-        made += len(batch)
-        if progress:
-            progress(made, count)
+        flush()
     if with_pdf:
         from mesocheck.documents.consent import store_consent_pdf
 
-        for intake_id in ids:
+        for intake_id in signed:
             store_consent_pdf(store, intake_id)
     return made
 
