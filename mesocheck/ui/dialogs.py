@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mesocheck.ui.questions import ErrorLine
 from mesocheck.ui.style import set_role, set_state
 
 
@@ -61,9 +63,7 @@ class Dialog(QDialog):
         layout.addWidget(self.text_label)
 
         self.input: QLineEdit | QPlainTextEdit | None = None
-        self.error_label = set_role(QLabel(), "error")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
+        self.error_label = ErrorLine()
         if input_label is not None:
             label = set_role(QLabel(input_label), "subheading")
             label.setWordWrap(True)
@@ -92,7 +92,10 @@ class Dialog(QDialog):
         self.accept_button.clicked.connect(self._try_accept)
         buttons.addWidget(self.accept_button)
         layout.addLayout(buttons)
-        self.setMinimumWidth(560)
+        # No size constraint on the window itself: it is sized here and when a message
+        # appears (some platforms cannot take minimum-size hints for a window).
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.resize(max(560, self.sizeHint().width()), self.sizeHint().height())
         self.finished.connect(self._report)
 
     def text(self) -> str:
@@ -104,12 +107,20 @@ class Dialog(QDialog):
 
     def _try_accept(self) -> None:
         if self.input is not None and self._required_message and not self.text():
-            self.error_label.setText(self._required_message)
-            self.error_label.show()
+            self.error_label.show_message(self._required_message)
+            self._fit()
             set_state(self.input, "error")
             self.input.setFocus()
             return
         self.accept()
+
+    def _fit(self) -> None:
+        layout = self.layout()
+        layout.activate()
+        needed = layout.heightForWidth(self.width()) if layout.hasHeightForWidth() \
+            else layout.sizeHint().height()
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def _report(self, result: int) -> None:
         if self._on_finished is not None:
@@ -118,6 +129,7 @@ class Dialog(QDialog):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        self._fit()
         (self.input or self.accept_button).setFocus()
 
 

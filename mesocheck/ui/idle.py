@@ -95,6 +95,7 @@ class StillTherePrompt(QWidget):
         self.seconds = seconds
         self._left = seconds
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 24, 24, 24)
         layout.addStretch(1)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -111,7 +112,7 @@ class StillTherePrompt(QWidget):
         self.button.setMinimumHeight(72)
         self.button.clicked.connect(self._still_here)
         card_layout.addWidget(self.button)
-        row.addWidget(card, 1)
+        row.addWidget(card, 40)
         row.addStretch(1)
         layout.addLayout(row)
         layout.addStretch(1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -32,6 +32,7 @@ from mesocheck.ui.questions import (
     QuestionView,
     recent_label,
 )
+from mesocheck.ui.responsive import SwitchBox
 from mesocheck.ui.signature_pad import SignaturePad
 from mesocheck.ui.style import set_role, set_state
 from mesocheck.ui.text import format_date, format_moment, paragraphs
@@ -53,6 +54,28 @@ def touch_scrolling(area: QScrollArea) -> None:
     QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.TouchGesture)
 
 
+class FitScrollArea(QScrollArea):
+    """A scroll area as tall as its content at its width, so short text needs no scrolling
+    and long text scrolls inside it."""
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt names)
+        return self.widget() is not None
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        frame = 2 * self.frameWidth()
+        inner = self.widget()
+        if inner is None:
+            return super().heightForWidth(width)
+        layout = inner.layout()
+        needed = layout.heightForWidth(width - frame) if layout is not None and \
+            layout.hasHeightForWidth() else inner.sizeHint().height()
+        return needed + frame
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        hint = super().sizeHint()
+        return QSize(hint.width(), self.heightForWidth(max(hint.width(), self.width())))
+
+
 class WizardPage(QWidget):
     """A page of the wizard; the content goes in ``self.content`` (scrolls if needed)."""
 
@@ -70,7 +93,7 @@ class WizardPage(QWidget):
         self.content.setObjectName("scrollBody")
         self.content.setMaximumWidth(CONTENT_WIDTH)
         self.layout_ = QVBoxLayout(self.content)
-        self.layout_.setContentsMargins(32, 28, 32, 32)
+        self.layout_.setContentsMargins(32, 24, 32, 28)
         self.layout_.setSpacing(20)
         holder = QWidget()
         holder.setObjectName("scrollBody")
@@ -109,6 +132,14 @@ class WizardPage(QWidget):
         if self.scroll is not None:
             self.scroll.ensureWidgetVisible(widget, 0, 80)
 
+    def scroll_to(self, widget: QWidget) -> None:
+        """Scroll so that ``widget`` starts near the top of the page."""
+        if self.scroll is None or self.scroll.widget() is None:
+            return
+        top = widget.mapTo(self.scroll.widget(), QPoint(0, 0)).y()
+        bar = self.scroll.verticalScrollBar()
+        bar.setValue(max(0, min(bar.maximum(), top - 24)))
+
 
 # -- a step of questions -------------------------------------------------------------------
 
@@ -120,9 +151,14 @@ class StepPage(WizardPage):
         super().__init__(session)
         self.step = step
         self.title = step.title.get(session.language)
-        self.layout_.addWidget(label(self.title, "heading"))
+        # Same left edge as the questions, whose frames keep room for the error bar.
+        heading = label(self.title, "heading")
+        heading.setContentsMargins(16, 0, 16, 0)
+        self.layout_.addWidget(heading)
         for text in paragraphs(step.intro.get(session.language) if step.intro else ""):
-            self.layout_.addWidget(label(text, "lead"))
+            intro = label(text, "lead")
+            intro.setContentsMargins(16, 0, 16, 0)
+            self.layout_.addWidget(intro)
         self.views: dict[str, QuestionView] = {}
         for question in step.questions:
             view = QuestionView(question, context)
@@ -162,21 +198,25 @@ class StepPage(WizardPage):
         problems = self.session.problems(self.step)
         if not problems:
             return None
-        refused = [qid for qid in problems if qid in self.session.errors]
+        refused = sum(1 for qid in problems if qid in self.session.errors)
+        missing = len(problems) - refused
+        parts = []
         if refused:
-            return ("Please correct the answer marked in red." if len(refused) == 1
-                    else f"Please correct the {len(refused)} answers marked in red.")
-        n = len(problems)
-        return ("1 question still needs an answer." if n == 1
-                else f"{n} questions still need an answer.")
+            parts.append("1 answer needs correcting" if refused == 1
+                         else f"{refused} answers need correcting")
+        if missing:
+            parts.append("1 question still needs an answer" if missing == 1
+                         else f"{missing} questions still need an answer")
+        return " and ".join(parts) + "."
 
     def reveal_problems(self) -> None:
         self.sync(reveal=True)
         problems = self.session.problems(self.step)
         if problems:
             first = self.views[next(iter(problems))]
-            self.ensure_visible(first)
             first.focus_input()
+            # After the focus (which scrolls only as far as the input): show the question.
+            QTimer.singleShot(0, lambda: self.scroll_to(first))
 
     def focus_first(self) -> None:
         for question in self.session.shown_questions(self.step):
@@ -202,7 +242,8 @@ class DisclosurePage(WizardPage):
         card = set_role(QFrame(), "card")
         card_layout = QVBoxLayout(card)
         card_layout.setContentsMargins(4, 4, 4, 4)
-        self.body_scroll = QScrollArea()
+        self.body_scroll = FitScrollArea()
+        self.body_scroll.setObjectName("cardScroll")
         self.body_scroll.setWidgetResizable(True)
         self.body_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.body_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -221,8 +262,11 @@ class DisclosurePage(WizardPage):
             body_layout.addWidget(paragraph)
         body_layout.addStretch(1)
         self.body_scroll.setWidget(body)
+        # As tall as its text, and no taller; a long text scrolls inside the card.
+        self.body_scroll.setSizePolicy(QSizePolicy.Policy.Preferred,
+                                       QSizePolicy.Policy.Maximum)
         card_layout.addWidget(self.body_scroll)
-        self.layout_.addWidget(card, 1)
+        self.layout_.addWidget(card)
 
         self.read_hint = label("Please scroll to the end of the card to read all of it.",
                                "reason")
@@ -230,6 +274,7 @@ class DisclosurePage(WizardPage):
         self.understood = OptionCheck("I understand")
         self.understood.setAccessibleName(f"I understand: {self.title}")
         self.layout_.addWidget(self.understood)
+        self.layout_.addStretch(1)
         self.read_to_end = False
         bar = self.body_scroll.verticalScrollBar()
         bar.valueChanged.connect(self._check_read)
@@ -389,15 +434,28 @@ class SummaryPage(WizardPage):
 
 
 class ConsentPage(WizardPage):
+    """The consent statement beside (or above) the typed name and the signature pad."""
+
+    TWO_COLUMNS_FROM = 1000  # px of page width
+
     def __init__(self, session: IntakeSession):
         super().__init__(session)
+        self.content.setMaximumWidth(1260)
         lang = session.language
         consent = session.form.consent
         self.title = consent.title.get(lang)
-        self.layout_.addWidget(label(self.title, "heading"))
+        columns = SwitchBox(self.TWO_COLUMNS_FROM, spacing=32)
+        self.columns = columns
+        self.layout_.addWidget(columns)
+
+        statement = QWidget()
+        statement_layout = QVBoxLayout(statement)
+        statement_layout.setContentsMargins(0, 0, 0, 0)
+        statement_layout.setSpacing(16)
+        statement_layout.addWidget(label(self.title, "heading"))
         if consent.intro:
             for text in paragraphs(consent.intro.get(lang)):
-                self.layout_.addWidget(label(text, "lead"))
+                statement_layout.addWidget(label(text, "lead"))
         statements = set_role(QFrame(), "card")
         statements_layout = QVBoxLayout(statements)
         statements_layout.setContentsMargins(24, 18, 24, 18)
@@ -408,38 +466,48 @@ class ConsentPage(WizardPage):
             row.addWidget(label("✓", "subheading"), 0, Qt.AlignmentFlag.AlignTop)
             row.addWidget(label(item.get(lang), "body"), 1)
             statements_layout.addLayout(row)
-        self.layout_.addWidget(statements)
+        statement_layout.addWidget(statements)
+        statement_layout.addStretch(1)
+        columns.box.addWidget(statement, 1)
 
+        signing = QWidget()
+        signing_layout = QVBoxLayout(signing)
+        signing_layout.setContentsMargins(0, 0, 0, 0)
+        signing_layout.setSpacing(12)
         name_label = label("Type your full name", "subheading")
-        self.layout_.addWidget(name_label)
+        signing_layout.addWidget(name_label)
         self.name = QLineEdit()
         self.name.setAccessibleName("Your full name")
         self.name.setMaxLength(200)
         self.name.textEdited.connect(lambda _: self._name_edited())
         name_label.setBuddy(self.name)
-        self.layout_.addWidget(self.name)
+        signing_layout.addWidget(self.name)
         self.name_error = ErrorLine()
-        self.layout_.addWidget(self.name_error)
+        signing_layout.addWidget(self.name_error)
 
-        self.layout_.addWidget(label("Sign in the box with your finger, the stylus or the "
-                                     "mouse.", "subheading"))
+        signing_layout.addWidget(label("Sign in the box", "subheading"))
+        self.signature_error = ErrorLine()
+        signing_layout.addWidget(self.signature_error)
         self.pad = SignaturePad()
-        self.pad.setMinimumHeight(220)
+        self.pad.hint = "Sign here with your finger, a stylus or the mouse"
+        self.pad.setMinimumHeight(200)
         self.pad.setMaximumHeight(300)
         self.pad.changed.connect(self._pad_changed)
-        self.layout_.addWidget(self.pad)
+        signing_layout.addWidget(self.pad)
         tools = QHBoxLayout()
         tools.setSpacing(16)
         self.undo_button = QPushButton("Undo last stroke")
         self.undo_button.clicked.connect(self.pad.undo)
-        self.clear_button = QPushButton("Clear signature")
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setAccessibleName("Clear the signature")
         self.clear_button.clicked.connect(self.pad.clear)
         tools.addWidget(self.undo_button)
         tools.addWidget(self.clear_button)
         tools.addStretch(1)
-        self.layout_.addLayout(tools)
-        self.signature_error = ErrorLine()
-        self.layout_.addWidget(self.signature_error)
+        signing_layout.addLayout(tools)
+        signing_layout.addStretch(1)
+        columns.box.addWidget(signing, 1)
+        self.layout_.addStretch(1)
         self._pad_changed()
 
     def _name_edited(self) -> None:
@@ -457,14 +525,14 @@ class ConsentPage(WizardPage):
         self.changed.emit()
 
     def blocking_reason(self) -> str | None:
-        missing = []
-        if not self.name.text().strip():
-            missing.append("type your name")
-        if self.pad.is_empty():
-            missing.append("sign in the box")
-        if not missing:
-            return None
-        return "To finish, please " + " and ".join(missing) + "."
+        no_name, no_ink = not self.name.text().strip(), self.pad.is_empty()
+        if no_name and no_ink:
+            return "Type your name and sign to finish."
+        if no_name:
+            return "Type your name to finish."
+        if no_ink:
+            return "Sign in the box to finish."
+        return None
 
     def reveal_problems(self) -> None:
         if not self.name.text().strip():
@@ -496,7 +564,7 @@ class ConsentPage(WizardPage):
         elif refused.field == "signature":
             self.signature_error.show_message(refused.message)
             set_state(self.pad, "error")
-            self.ensure_visible(self.signature_error)
+            QTimer.singleShot(0, lambda: self.ensure_visible(self.pad))
         else:
             self.signature_error.show_message(refused.message)
 

@@ -65,8 +65,7 @@ class WelcomeScreen(Screen):
         self.layout_.addStretch(1)
         self.layout_.addWidget(self.clinic)
         self.layout_.addWidget(label("Welcome", "title"))
-        self.layout_.addWidget(label(
-            f"{form.title.get(lang)}.", "subheading"))
+        self.layout_.addWidget(label(form.title.get(lang), "subheading"))
         self.layout_.addWidget(label(
             "Before your treatment, please answer some questions about your health and read "
             "about the risks. It takes about 10 to 15 minutes. Your answers are saved as you "

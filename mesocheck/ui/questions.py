@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from mesocheck.forms.model import NEVER, NOT_RECENT, Question
 from mesocheck.paths import resource
 from mesocheck.ui.datefields import DateField, TimeField
+from mesocheck.ui.responsive import FlowLayout
 from mesocheck.ui.style import set_role, set_state
 
 LINE_LIMIT = 200  # longer answers get a box of several lines
@@ -304,29 +305,32 @@ class MomentInput(Input):
         self.date = DateField(this_year - years_back, last)
         self.date.set_accessible_prefix(question.text.get(context.language))
         self.time = TimeField() if timed else None
-        # Date on one line, time and shortcuts on the next: fits a portrait screen.
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(10)
+        # Date, time and shortcuts flow onto new lines when the screen is narrow.
+        layout = FlowLayout(self, spacing=16)
         layout.addWidget(self.date)
-        second = QHBoxLayout()
-        second.setSpacing(16)
         if self.time is not None:
             self.time.set_accessible_prefix(question.text.get(context.language))
-            second.addWidget(set_role(QLabel("at"), "lead"))
-            second.addWidget(self.time)
+            at_time = QWidget()
+            row = QHBoxLayout(at_time)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(12)
+            row.addWidget(set_role(QLabel("at"), "lead"))
+            row.addWidget(self.time)
+            layout.addWidget(at_time)
             self.time.changed.connect(self.changed)
         self.quick_buttons: list[QPushButton] = []
         if quick:
+            shortcuts = QWidget()  # wraps as one piece
+            row = QHBoxLayout(shortcuts)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(8)
             for label, days in (("Today", 0), ("Yesterday", 1)):
                 button = set_role(QPushButton(label), "link")
                 button.setAccessibleName(f"{label}: {question.text.get(context.language)}")
                 button.clicked.connect(lambda _=False, d=days: self._quick(d))
                 self.quick_buttons.append(button)
-                second.addWidget(button)
-        second.addStretch(1)
-        if second.count() > 1:
-            layout.addLayout(second)
+                row.addWidget(button)
+            layout.addWidget(shortcuts)
         self.date.changed.connect(self.changed)
         self.setFocusProxy(self.date)
 
@@ -520,10 +524,11 @@ class QuestionView(QFrame):
             self.help_label.setWordWrap(True)
             self.help_label.setTextFormat(Qt.TextFormat.PlainText)
             layout.addWidget(self.help_label)
-        self.input = make_input(question, context)
-        layout.addWidget(self.input)
+        # Label, hint, message, then the input: the message is read before the answer.
         self.error = ErrorLine()
         layout.addWidget(self.error)
+        self.input = make_input(question, context)
+        layout.addWidget(self.input)
         self.text_label.setBuddy(self.input.focus_target())
         self.input.changed.connect(lambda: self.edited.emit(question.id))
         self._message: str | None = None

@@ -346,9 +346,10 @@ class SignaturePad(QWidget):
         painter.drawLine(QPointF(area.left() + margin, base_y),
                          QPointF(area.right() - margin, base_y))
         if not self._strokes and self._builder is None:
-            painter.drawText(QRectF(area.left() + margin, base_y + 4,
-                                    area.width() - 2 * margin, area.height() - base_y - 4),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, self.hint)
+            painter.drawText(QRectF(area.left() + margin, area.top() + 8,
+                                    area.width() - 2 * margin, base_y - area.top() - 16),
+                             int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap),
+                             self.hint)
         cache = self._ensure_cache()
         # Both rectangles as QRectF: mixing QRect and QRectF picks a crashing overload.
         painter.drawPixmap(QRectF(event.rect()), cache, _device_rect(event.rect(), cache))

@@ -10,9 +10,8 @@ import re
 from datetime import tzinfo
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtCore import QRegularExpression
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
@@ -28,6 +27,7 @@ from mesocheck.ui.dbworker import DbWorker
 from mesocheck.ui.pages import label
 from mesocheck.ui.patient_screens import Screen
 from mesocheck.ui.questions import ErrorLine, OptionButton
+from mesocheck.ui.responsive import SwitchBox
 from mesocheck.ui.style import set_role, set_state
 
 PIN_RULE = "A PIN is 4 to 12 digits."
@@ -103,28 +103,37 @@ class SignInScreen(Screen):
         self.group = QButtonGroup(self)
         self.group.idClicked.connect(lambda _id: self._picked())
         self.layout_.addWidget(self.names)
+        # The PIN and its keypad side by side when there is room, stacked when not.
+        columns = SwitchBox(820, spacing=40)
+        self.layout_.addWidget(columns)
+        entry = QWidget()
+        entry_layout = QVBoxLayout(entry)
+        entry_layout.setContentsMargins(0, 0, 0, 0)
+        entry_layout.setSpacing(14)
         pin_label = label("PIN", "subheading")
-        self.layout_.addWidget(pin_label)
+        entry_layout.addWidget(pin_label)
         self.pin = pin_field("PIN")
         pin_label.setBuddy(self.pin)
         self.pin.returnPressed.connect(self.sign_in)
         self.pin.textChanged.connect(lambda _t: self._update())
-        self.layout_.addWidget(self.pin)
-        self.keypad = Keypad(self.pin)
-        self.layout_.addWidget(self.keypad)
+        entry_layout.addWidget(self.pin)
         self.error = ErrorLine()
-        self.layout_.addWidget(self.error)
+        entry_layout.addWidget(self.error)
         self.status = label("", "status")
-        self.layout_.addWidget(self.status)
+        entry_layout.addWidget(self.status)
+        entry_layout.addStretch(1)
+        columns.box.addWidget(entry, 1)
+        self.keypad = Keypad(self.pin)
+        columns.box.addWidget(self.keypad, 0, Qt.AlignmentFlag.AlignTop)
         buttons = QHBoxLayout()
         buttons.setSpacing(16)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancelled)
         buttons.addWidget(self.cancel_button)
-        buttons.addStretch(1)
         self.sign_in_button = set_role(QPushButton("Sign in"), "primary")
         self.sign_in_button.clicked.connect(self.sign_in)
         buttons.addWidget(self.sign_in_button)
+        buttons.addStretch(1)
         self.layout_.addLayout(buttons)
         self.layout_.addStretch(1)
         self._busy = False

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QButtonGroup,
     QFrame,
     QHBoxLayout,
@@ -29,6 +30,7 @@ from mesocheck.ui.dialogs import ask_text, message
 from mesocheck.ui.pages import label
 from mesocheck.ui.patient_screens import Screen
 from mesocheck.ui.questions import InputContext
+from mesocheck.ui.responsive import SwitchBox
 from mesocheck.ui.signin import ROLE_NAMES
 from mesocheck.ui.start_intake import StartIntakeScreen
 from mesocheck.ui.style import set_role
@@ -115,9 +117,11 @@ class UnfinishedScreen(Screen):
         lang = self.context.form.languages[0]
         for item in items:
             card = set_role(QFrame(), "card")
-            layout = QHBoxLayout(card)
-            layout.setContentsMargins(20, 14, 20, 14)
-            layout.setSpacing(16)
+            outer = QVBoxLayout(card)
+            outer.setContentsMargins(20, 14, 20, 14)
+            switch = SwitchBox(620, spacing=16)
+            outer.addWidget(switch)
+            layout = switch.box
             text = QVBoxLayout()
             text.setSpacing(4)
             text.addWidget(label(item.patient_name, "subheading"))
@@ -132,8 +136,12 @@ class UnfinishedScreen(Screen):
             void = set_role(QPushButton("Void…"), "danger")
             void.setAccessibleName(f"Void the form of {item.patient_name}")
             void.clicked.connect(lambda _=False, i=item: self.ask_void(i))
-            layout.addWidget(void, 0, Qt.AlignmentFlag.AlignVCenter)
-            layout.addWidget(resume, 0, Qt.AlignmentFlag.AlignVCenter)
+            buttons = QHBoxLayout()
+            buttons.setSpacing(16)
+            buttons.addWidget(void)
+            buttons.addWidget(resume)
+            buttons.addStretch(1)
+            layout.addLayout(buttons)
             self.list_layout.addWidget(card)
             self.rows[item.intake_id] = card
         self.empty.setVisible(not items)
@@ -184,16 +192,17 @@ class StaffHome(QWidget):
         bar_layout.addWidget(self.hand_button)
         layout.addWidget(bar)
 
-        body = QHBoxLayout()
+        # The menu is a column on the left in landscape and a row on top in portrait.
+        body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.body_layout = body
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
         nav = set_role(QFrame(), "bar")
-        self.nav_layout = QVBoxLayout(nav)
-        self.nav_layout.setContentsMargins(12, 16, 12, 16)
+        self.nav = nav
+        self.nav_layout = QBoxLayout(QBoxLayout.Direction.TopToBottom, nav)
+        self.nav_layout.setContentsMargins(12, 12, 12, 12)
         self.nav_layout.setSpacing(6)
         self.nav_layout.addStretch(1)
-        nav.setMinimumWidth(230)
-        nav.setMaximumWidth(280)
         body.addWidget(nav)
         self.stack = QStackedWidget()
         body.addWidget(self.stack, 1)
@@ -231,6 +240,22 @@ class StaffHome(QWidget):
         if callable(refresh):
             refresh()
         return widget
+
+    NARROW = 1000  # px: below this the menu goes on top
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        narrow = event.size().width() < self.NARROW
+        if narrow:
+            self.body_layout.setDirection(QBoxLayout.Direction.TopToBottom)
+            self.nav_layout.setDirection(QBoxLayout.Direction.LeftToRight)
+            self.nav.setMinimumWidth(0)
+            self.nav.setMaximumWidth(16777215)
+        else:
+            self.body_layout.setDirection(QBoxLayout.Direction.LeftToRight)
+            self.nav_layout.setDirection(QBoxLayout.Direction.TopToBottom)
+            self.nav.setMinimumWidth(max(240, self.nav.sizeHint().width()))
+            self.nav.setMaximumWidth(max(320, self.nav.sizeHint().width()))
+        super().resizeEvent(event)
 
     def focus_first(self) -> None:
         current = self.stack.currentWidget()

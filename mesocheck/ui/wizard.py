@@ -109,29 +109,57 @@ class WizardScreen(QWidget):
 
     def _footer(self) -> QFrame:
         bar = set_role(QFrame(), "footer")
-        layout = QHBoxLayout(bar)
-        layout.setContentsMargins(24, 14, 24, 14)
-        layout.setSpacing(16)
-        self.back_button = set_role(QPushButton("‹  Back"), "big")
-        self.back_button.setAccessibleName("Back")
-        self.back_button.clicked.connect(self.back)
-        layout.addWidget(self.back_button)
-        layout.addStretch(1)
+        outer = QVBoxLayout(bar)
+        outer.setContentsMargins(24, 12, 24, 14)
+        outer.setSpacing(8)
+        # Why Next is disabled: beside the buttons in landscape, above them in portrait.
+        self.reason_box = QWidget()
+        reason_layout = QHBoxLayout(self.reason_box)
+        reason_layout.setContentsMargins(0, 0, 0, 0)
+        reason_layout.setSpacing(12)
+        reason_layout.addStretch(1)
         self.reason = set_role(QLabel(), "reason")
         self.reason.setWordWrap(True)
         self.reason.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        layout.addWidget(self.reason, 3)
+        reason_layout.addWidget(self.reason, 10)
         self.show_me = set_role(QPushButton("Show me"), "link")
         self.show_me.setAccessibleName("Show what is missing")
         self.show_me.clicked.connect(self._reveal)
-        layout.addWidget(self.show_me)
+        reason_layout.addWidget(self.show_me)
+        self.top_row = QHBoxLayout()
+        self.top_row.setContentsMargins(0, 0, 0, 0)
+        outer.addLayout(self.top_row)
+        row = QHBoxLayout()
+        row.setSpacing(16)
+        self.back_button = set_role(QPushButton("‹  Back"), "big")
+        self.back_button.setAccessibleName("Back")
+        self.back_button.clicked.connect(self.back)
+        row.addWidget(self.back_button)
+        row.addStretch(1)
+        self.button_row = row
+        row.addWidget(self.reason_box, 10)
         self.next_button = set_role(QPushButton("Next  ›"), "primary")
-        self.next_button.setProperty("role", "primary")
         self.next_button.setAccessibleName("Next")
         self.next_button.setMinimumHeight(72)
         self.next_button.clicked.connect(self.next)
-        layout.addWidget(self.next_button)
+        row.addWidget(self.next_button)
+        outer.addLayout(row)
+        self._reason_on_top = False
         return bar
+
+    NARROW = 1000  # px: below this the reason goes above the buttons
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        on_top = event.size().width() < self.NARROW
+        if on_top != self._reason_on_top:
+            self._reason_on_top = on_top
+            if on_top:
+                self.button_row.removeWidget(self.reason_box)
+                self.top_row.addWidget(self.reason_box)
+            else:
+                self.top_row.removeWidget(self.reason_box)
+                self.button_row.insertWidget(2, self.reason_box, 10)
+        super().resizeEvent(event)
 
     # -- the route ---------------------------------------------------------------------
 
@@ -232,6 +260,7 @@ class WizardScreen(QWidget):
         self.next_button.setEnabled(reason is None and not self._submitting)
         self.reason.setText(reason or "")
         self.show_me.setVisible(reason is not None)
+        self.reason_box.setVisible(reason is not None)
         if page.kind == "consent":
             self.next_button.setText("Sign and send  ✓")
             self.next_button.setAccessibleName("Sign and send")
@@ -242,6 +271,11 @@ class WizardScreen(QWidget):
             self.next_button.setText("Next  ›")
             self.next_button.setAccessibleName("Next")
         self.next_button.setAccessibleDescription(reason or "")
+
+    def _say(self, text: str) -> None:
+        self.reason.setText(text)
+        self.show_me.hide()
+        self.reason_box.show()
 
     def _reveal(self) -> None:
         self.current.reveal_problems()
@@ -297,7 +331,7 @@ class WizardScreen(QWidget):
         self.stop_button.hide()
         self.next_button.setText("Sending…")
         self._update()
-        self.reason.setText("Saving your signed form. This takes a moment.")
+        self._say("Saving your signed form. This takes a moment.")
         job = self.session.submit(submission)
         job.then(self._submitted, self._submit_failed)
 
@@ -313,7 +347,7 @@ class WizardScreen(QWidget):
         message(self, "Your form was not sent",
                 f"{text}\n\nPlease hand the tablet to the staff. Nothing you entered is lost.",
                 on_finished=lambda *_: None)
-        self.reason.setText("Not sent yet. Please ask the staff for help.")
+        self._say("Not sent yet. Please ask the staff for help.")
         self.next_button.setText("Try again")
         self.next_button.setEnabled(True)
         self.next_button.clicked.disconnect()

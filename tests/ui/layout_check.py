@@ -1,0 +1,98 @@
+"""Finding what a person would see as broken: clipped text, overlaps, tiny touch targets."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QStackedWidget,
+    QWidget,
+)
+
+MIN_TOUCH = 48
+
+
+def _visible_rect(widget: QWidget, top: QWidget) -> QRect:
+    """The part of ``widget`` that is on screen inside ``top`` (scrolled-away parts cut)."""
+    rect = QRect(widget.mapTo(top, widget.rect().topLeft()), widget.size())
+    parent = widget.parentWidget()
+    while parent is not None and parent is not top:
+        if isinstance(parent, QAbstractScrollArea) or parent.objectName() == "qt_scrollarea_viewport":
+            area = QRect(parent.mapTo(top, parent.rect().topLeft()), parent.size())
+            rect = rect.intersected(area)
+        parent = parent.parentWidget()
+    return rect.intersected(top.rect())
+
+
+def _shown(widget: QWidget, top: QWidget) -> bool:
+    return widget.isVisibleTo(top) and not _visible_rect(widget, top).isEmpty()
+
+
+def layout_problems(top: QWidget) -> list[str]:
+    problems: list[str] = []
+    for widget in top.findChildren(QWidget):
+        if not _shown(widget, top) or widget.window() is not top.window():
+            continue
+        name = widget.accessibleName() or widget.objectName() or type(widget).__name__
+        if isinstance(widget, QLabel) and widget.text() and widget.pixmap().isNull():
+            if widget.wordWrap():
+                needed = widget.heightForWidth(widget.width())
+                if needed > widget.height() + 2:
+                    problems.append(f"label cut off ({needed} > {widget.height()} px): "
+                                    f"{widget.text()[:50]!r}")
+            elif widget.sizeHint().width() > widget.width() + 2:
+                problems.append(f"label too narrow ({widget.sizeHint().width()} > "
+                                f"{widget.width()} px): {widget.text()[:50]!r}")
+        if isinstance(widget, (QAbstractButton, QComboBox, QLineEdit)):
+            if widget.height() < MIN_TOUCH:
+                problems.append(f"touch target {widget.height()} px high: {name!r}")
+            if isinstance(widget, QAbstractButton) and widget.text() and \
+                    widget.sizeHint().width() > widget.width() + 2:
+                problems.append(f"button text cut off: {widget.text()!r}")
+            if widget.hasHeightForWidth() and \
+                    widget.heightForWidth(widget.width()) > widget.height() + 2:
+                problems.append(f"option text cut off: {name!r}")
+    problems += _overlaps(top)
+    return problems
+
+
+def _overlaps(top: QWidget) -> list[str]:
+    problems = []
+    for parent in [top, *top.findChildren(QWidget)]:
+        if isinstance(parent, QStackedWidget) or not parent.isVisibleTo(top) and parent is not top:
+            continue
+        children = [c for c in parent.findChildren(QWidget, options=_direct())
+                    if c.isVisibleTo(top) and c.objectName() not in ("overlay",)
+                    and not c.isWindow()]
+        for i, a in enumerate(children):
+            for b in children[i + 1:]:
+                if a.geometry().intersected(b.geometry()).isEmpty():
+                    continue
+                if a.geometry().contains(b.geometry()) or b.geometry().contains(a.geometry()):
+                    # a scroll bar or a decoration drawn inside its sibling's box
+                    if _decoration(a) or _decoration(b):
+                        continue
+                if _decoration(a) or _decoration(b):
+                    continue
+                problems.append(f"overlap: {_name(a)} and {_name(b)}")
+    return problems
+
+
+def _direct():
+    from PySide6.QtCore import Qt
+
+    return Qt.FindChildOption.FindDirectChildrenOnly
+
+
+def _decoration(widget: QWidget) -> bool:
+    name = widget.objectName()
+    return name.startswith("qt_") or type(widget).__name__ in ("QScrollBar", "QFocusFrame")
+
+
+def _name(widget: QWidget) -> str:
+    text = widget.text() if hasattr(widget, "text") and callable(widget.text) else ""
+    return f"{type(widget).__name__}({widget.accessibleName() or text or widget.objectName()!s:.30})"
