@@ -15,7 +15,7 @@ import re
 import sqlite3
 from datetime import date, datetime
 from json.encoder import encode_basestring
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from mesocheck.timeutil import to_iso
 
@@ -49,6 +49,15 @@ def canonical_json(obj: Any) -> str:
 
 def to_json(value: Any) -> str:
     """Canonical JSON for stored values; dates and datetimes become ISO text."""
+    kind = value.__class__
+    if kind is str:
+        return encode_basestring(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if kind is int:
+        return int.__repr__(value)
     return _VALUE_ENCODER.encode(value)
 
 
@@ -65,27 +74,40 @@ def check_actor(actor: str) -> str:
     return actor
 
 
-def row_digest(columns: Sequence[str], values: Sequence[Any]) -> bytes:
-    """sha256 of ``canonical_json({column: value})``; ``columns`` must be sorted.
+def _value_text(value: Any) -> str:
+    kind = value.__class__
+    if kind is str:
+        return encode_basestring(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is bytes:
+        return '"' + hashlib.sha256(value).hexdigest() + '"'
+    return _ENCODER.encode(value)
+
+
+def row_digester(columns: Sequence[str]) -> Callable[[Sequence[Any]], bytes]:
+    """A function hashing rows of these (sorted) columns: sha256 of
+    ``canonical_json({column: value})``, NULLs left out, BLOBs by their sha256.
 
     Hand-assembled because it runs for millions of rows in bulk inserts and ``verify``;
     ``tests/store/test_audit.py`` checks it against :func:`canonical_json`.
     """
-    parts = []
-    for name, value in zip(columns, values):
-        if value is None:
-            continue
-        kind = value.__class__
-        if kind is str:
-            text = encode_basestring(value)
-        elif kind is int:
-            text = int.__repr__(value)
-        elif kind is bytes:
-            text = '"' + hashlib.sha256(value).hexdigest() + '"'
-        else:
-            text = _ENCODER.encode(value)
-        parts.append('"' + name + '":' + text)
-    return hashlib.sha256(("{" + ",".join(parts) + "}").encode()).digest()
+    keys = tuple(encode_basestring(name) + ":" for name in columns)
+    sha256 = hashlib.sha256
+    quote = encode_basestring
+    other = _value_text
+
+    def digest(values: Sequence[Any]) -> bytes:
+        return sha256(("{" + ",".join([
+            key + (quote(value) if value.__class__ is str else other(value))
+            for key, value in zip(keys, values) if value is not None
+        ]) + "}").encode()).digest()
+
+    return digest
+
+
+def row_digest(columns: Sequence[str], values: Sequence[Any]) -> bytes:
+    return row_digester(columns)(values)
 
 
 def row_hash(columns: Sequence[str], values: Sequence[Any]) -> str:
@@ -136,6 +158,12 @@ class Columns:
     def __init__(self, conn: sqlite3.Connection):
         self._conn = conn
         self._cache: dict[str, tuple[str, ...]] = {}
+        self._digesters: dict[str, Callable[[Sequence[Any]], bytes]] = {}
+
+    def digester(self, table: str) -> Callable[[Sequence[Any]], bytes]:
+        if table not in self._digesters:
+            self._digesters[table] = row_digester(self[table])
+        return self._digesters[table]
 
     def __getitem__(self, table: str) -> tuple[str, ...]:
         if table not in self._cache:
@@ -187,4 +215,4 @@ class Transaction:
         values = self.conn.execute(
             f"SELECT {', '.join(columns)} FROM {table} WHERE {primary_key(table)} = ?", (key,)
         ).fetchone()
-        self.rows.append([table, key, row_hash(columns, values)])
+        self.rows.append([table, key, self._columns.digester(table)(values).hex()])

@@ -266,7 +266,12 @@ def _queue_filter(date_from, date_to, statuses, flagged_only, severity, name
         unknown = set(statuses) - set(STATUSES)
         if unknown:
             raise ValueError(f"unknown statuses: {sorted(unknown)}")
-        clauses.append(f"i.status IN ({', '.join('?' * len(statuses))})")
+        if len(statuses) == 1:
+            clauses.append("i.status = ?")
+        else:
+            # "+" keeps SQLite on the (flag_rank, appointment_at) index, already in queue
+            # order: an IN list on the status index would sort every match first.
+            clauses.append(f"+i.status IN ({', '.join('?' * len(statuses))})")
         params += statuses
     if flagged_only:
         clauses.append("i.flag_rank < 3")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, datetime, time
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from mesocheck.store.audit import to_json
 from mesocheck.store.records import SEVERITIES, SEVERITY_RANK, SIGNER_ROLES, CLEAN_RANK
@@ -73,7 +73,9 @@ def required_text(mapping: Mapping[str, Any], key: str, what: str) -> str:
     return value.strip()
 
 
-def signature_values(sig: Mapping[str, Any], intake_id: str, at: str) -> dict[str, Any]:
+def signature_values(
+    sig: Mapping[str, Any], intake_id: str, at: str, encode: Callable[[Any], str] = to_json
+) -> dict[str, Any]:
     """Columns of a signature row. ``sig`` keys: printed_name, meaning, strokes (list of
     strokes, each a list of [x, y, t_ms, pressure]; opaque here), pad_width, pad_height,
     tz, content_hash; optional role (default patient), signed_at, staff_id."""
@@ -89,7 +91,7 @@ def signature_values(sig: Mapping[str, Any], intake_id: str, at: str) -> dict[st
         "role": role,
         "printed_name": required_text(sig, "printed_name", "signature"),
         "meaning": required_text(sig, "meaning", "signature"),
-        "strokes": strokes if isinstance(strokes, str) else to_json(strokes),
+        "strokes": strokes if isinstance(strokes, str) else encode(strokes),
         "pad_width": int(round(sig["pad_width"])),
         "pad_height": int(round(sig["pad_height"])),
         "signed_at": iso_time(sig["signed_at"]) if sig.get("signed_at") else at,
@@ -99,7 +101,9 @@ def signature_values(sig: Mapping[str, Any], intake_id: str, at: str) -> dict[st
     }
 
 
-def flag_values(flag: Any, intake_id: str, at: str) -> dict[str, Any]:
+def flag_values(
+    flag: Any, intake_id: str, at: str, encode: Callable[[Any], str] = to_json
+) -> dict[str, Any]:
     """Columns of a flag row, from a mapping or anything with ``as_dict()`` (forms.Flag):
     rule_id, severity (info|review|stop), practitioner_message, optional patient_message,
     triggers (JSON-able) and raised_at."""
@@ -115,7 +119,7 @@ def flag_values(flag: Any, intake_id: str, at: str) -> dict[str, Any]:
         "severity": severity,
         "practitioner_message": required_text(flag, "practitioner_message", "flag"),
         "patient_message": flag.get("patient_message") or None,
-        "triggers": to_json(flag.get("triggers") or []),
+        "triggers": encode(flag.get("triggers") or []),
         "raised_at": iso_time(raised) if raised else at,
     }
 

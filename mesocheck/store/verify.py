@@ -4,9 +4,14 @@ The audit log is replayed in id order to learn the last hash each (table, row id
 have; every row of every audited table is then hashed as stored and compared. A row with a
 different hash was edited (or its id was swapped with another's), a row the log never
 wrote was inserted behind mesocheck's back, and a row the log wrote but cannot be found was
-deleted. Expected hashes are kept in flat arrays indexed by row id (16 bytes each) rather
-than dicts of strings, so 100,000 intakes (millions of rows) check in seconds and little
-memory; 128 bits of SHA-256 are far beyond forging.
+deleted.
+
+Built to take seconds on 100,000 intakes (millions of rows): expected hashes live in flat
+arrays indexed by row id (their first 16 bytes: 128 bits of SHA-256 are far beyond
+forging), SQLite builds each row's canonical JSON in C (a row whose hash then disagrees is
+re-hashed by the Python definition before it is reported, so SQLite's JSON quoting can only
+cost time, never a wrong finding), and SQLite's integrity and foreign-key checks run
+meanwhile on a second connection in a thread.
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import threading
 from array import array
-from typing import Any
+from typing import Any, Iterator
 
 from mesocheck.store.audit import (
-    AUDITED_TABLES, GENESIS, Columns, audit_hash, primary_key, row_digest,
+    AUDITED_TABLES, GENESIS, Columns, audit_hash, canonical_json, primary_key,
 )
 from mesocheck.store.migrations import APPEND_ONLY
 from mesocheck.store.records import Problem
@@ -30,24 +36,22 @@ class _Expected:
     """Replayed state of one table: per row id, the last audit id that wrote it (negative
     when that was a deletion) and the first bytes of the hash it wrote."""
 
-    def __init__(self) -> None:
-        self.audit_ids = array("q")
-        self.digests = bytearray()
+    def __init__(self, size: int = 0) -> None:
+        self.audit_ids = array("q", bytes(8 * size))
+        self.digests = bytearray(_KEEP * size)
         self.sparse: dict[Any, tuple[int, bytes]] = {}  # text keys, implausible ids
-
-    def _dense(self, key: Any) -> bool:
-        return key.__class__ is int and 0 <= key < 2 * len(self.audit_ids) + 65536
 
     def set(self, key: Any, hex_hash: str | None, audit_id: int) -> None:
         digest = bytes.fromhex(hex_hash[: 2 * _KEEP]) if hex_hash is not None else b""
         if len(digest) not in (0, _KEEP):
             raise ValueError("malformed row hash")
         state = audit_id if hex_hash is not None else -audit_id
-        if not self._dense(key):
+        size = len(self.audit_ids)
+        if not (key.__class__ is int and 0 <= key < 2 * size + 65536):
             self.sparse[key] = (state, digest)
             return
-        if key >= len(self.audit_ids):
-            grow = max(key + 1, 2 * len(self.audit_ids)) - len(self.audit_ids)
+        if key >= size:
+            grow = max(key + 1, 2 * size) - size
             self.audit_ids.frombytes(bytes(8 * grow))
             self.digests.extend(bytes(_KEEP * grow))
         self.audit_ids[key] = state
@@ -61,7 +65,7 @@ class _Expected:
                 return state, bytes(self.digests[key * _KEEP:(key + 1) * _KEEP])
         return self.sparse.get(key, (0, b""))
 
-    def written(self):
+    def written(self) -> Iterator[tuple[Any, int]]:
         """(key, audit id) of every row the log says exists."""
         for key, state in enumerate(self.audit_ids):
             if state > 0:
@@ -73,20 +77,63 @@ class _Expected:
 
 def verify(conn: sqlite3.Connection) -> list[Problem]:
     """Every problem found, each naming its table, row and intake; empty when all holds."""
+    sqlite_checks = _SqliteChecks(conn)
     problems: list[Problem] = []
-    if not _integrity(conn, problems):
-        return problems
-    _foreign_keys(conn, problems)
-    _guards(conn, problems)
-    expected = _replay(conn, problems)
-    columns = Columns(conn)
-    for table in AUDITED_TABLES:
+    try:
+        _guards(conn, problems)
+        expected = _replay(conn, problems)
+        columns = Columns(conn)
+        sql_json = _sqlite_quotes_like_python(conn)
+        for table in AUDITED_TABLES:
+            try:
+                _check_table(conn, table, columns, expected[table], problems, sql_json)
+            except sqlite3.DatabaseError:
+                problems.append(Problem("integrity", table, None, None,
+                                        "the table could not be read to the end (damaged, "
+                                        "or edited outside mesocheck)"))
+    except sqlite3.DatabaseError:
+        problems.append(Problem("integrity", None, None, None, "the file could not be read"))
+    found, damaged = sqlite_checks.result()
+    return found if damaged else found + problems
+
+
+class _SqliteChecks:
+    """integrity_check and foreign_key_check on their own connection, in a thread: they run
+    in C with the GIL released, alongside the hashing."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        path = next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
+        self._problems: list[Problem] = []
+        self._damaged = False
+        self._error: BaseException | None = None
+        self._thread = None
+        if path:
+            self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
+            self._thread.start()
+        else:
+            self._check(conn)
+
+    def _run(self, path: str) -> None:
         try:
-            _check_table(conn, table, columns[table], expected[table], problems)
-        except sqlite3.DatabaseError:
-            problems.append(Problem("integrity", table, None, None,
-                                    "the table could not be read to the end: the file is damaged"))
-    return problems
+            conn = sqlite3.connect(path, isolation_level=None)
+            try:
+                self._check(conn)
+            finally:
+                conn.close()
+        except BaseException as error:  # handed to the caller in result()
+            self._error = error
+
+    def _check(self, conn: sqlite3.Connection) -> None:
+        self._damaged = not _integrity(conn, self._problems)
+        if not self._damaged:
+            _foreign_keys(conn, self._problems)
+
+    def result(self) -> tuple[list[Problem], bool]:
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._problems, self._damaged
 
 
 def _integrity(conn: sqlite3.Connection, problems: list[Problem]) -> bool:
@@ -127,7 +174,13 @@ def _guards(conn: sqlite3.Connection, problems: list[Problem]) -> None:
 
 def _replay(conn: sqlite3.Connection, problems: list[Problem]) -> dict[str, _Expected]:
     """Check the chain link by link, and collect the hash each row should have now."""
-    expected = {table: _Expected() for table in AUDITED_TABLES}
+    expected = {}
+    for table in AUDITED_TABLES:
+        top, count = conn.execute(
+            f"SELECT max({primary_key(table)}), count(*) FROM {table}").fetchone()
+        size = min(top, 2 * count + 65536) + 1 if isinstance(top, int) else 0
+        expected[table] = _Expected(max(size, 0))
+    loads, fromhex = json.loads, bytes.fromhex
     prev, next_id = GENESIS, 1
     for audit_id, at, actor, action, intake_id, rows_json, prev_hash, digest in conn.execute(
         "SELECT id, at, actor, action, intake_id, rows, prev_hash, hash FROM audit ORDER BY id"
@@ -145,67 +198,128 @@ def _replay(conn: sqlite3.Connection, problems: list[Problem]) -> dict[str, _Exp
             report("its content does not match its hash (edited, or moved from another id)")
         prev, next_id = digest, audit_id + 1
         try:
-            for table, key, row_hash in json.loads(rows_json):
-                expected[table].set(key, row_hash, audit_id)
+            for table, key, row_hash in loads(rows_json):
+                state = expected[table]
+                ids = state.audit_ids
+                if row_hash is not None and key.__class__ is int and 0 <= key < len(ids):
+                    ids[key] = audit_id
+                    state.digests[key << 4:(key << 4) + _KEEP] = fromhex(row_hash[:32])
+                else:
+                    state.set(key, row_hash, audit_id)
         except (ValueError, TypeError, KeyError, AttributeError):
             report("its list of written rows is unreadable")
     return expected
 
 
-def _check_table(
-    conn: sqlite3.Connection, table: str, columns: tuple[str, ...], expected: _Expected,
-    problems: list[Problem],
-) -> None:
-    key_at = columns.index(primary_key(table))
-    pdf_at = columns.index("pdf") if table == "documents" else None
-    seen = bytearray(len(expected.audit_ids))
-    seen_sparse: set[Any] = set()
+def _sqlite_quotes_like_python(conn: sqlite3.Connection) -> bool:
+    """Whether this SQLite's json_object writes text exactly as canonical_json does."""
+    probe = "".join(map(chr, range(1, 128))) + "\u00e9\u2028\u2029\ufeff\U0001f600"
+    built = conn.execute("SELECT json_object('a', ?, 'b', ?)", (probe, -(2**63))).fetchone()[0]
+    return built == canonical_json({"a": probe, "b": -(2**63)})
 
-    def report(kind: str, key: Any, row: Any, audit_id: int, detail: str) -> None:
+
+def _canonical_sql(conn: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> str | None:
+    """SQL computing a row's canonical JSON text, or None for tables holding BLOBs.
+
+    ``json_object`` writes every column; the NULLs of nullable columns are then cut out
+    with ``replace``, which cannot touch string contents: inside a JSON string every ``"``
+    is escaped, so ``,"name":null`` only ever matches between members.
+    """
+    info = {r[1]: (r[2].upper(), r[3]) for r in conn.execute(f"PRAGMA table_info({table})")}
+    if any(info[c][0] == "BLOB" for c in columns):
+        return None
+    sql = "json_object(" + ", ".join(f"'{c}', {c}" for c in columns) + ")"
+    may_lead = True  # every column before this one may have been cut
+    for column in columns:
+        if info[column][1]:
+            may_lead = False
+            continue
+        sql = f"""replace({sql}, ',"{column}":null', '')"""
+        if may_lead:
+            sql = f"""replace(replace({sql}, '{{"{column}":null,', '{{'), '{{"{column}":null}}', '{{}}')"""
+    return sql
+
+
+def _check_table(
+    conn: sqlite3.Connection, table: str, columns: Columns, expected: _Expected,
+    problems: list[Problem], sql_json: bool,
+) -> None:
+    names = columns[table]
+    digest_row = columns.digester(table)
+    pk = primary_key(table)
+    row_sql = f"SELECT {', '.join(names)} FROM {table} WHERE {pk} = ?"
+
+    def stored(key: Any) -> tuple | None:
+        return conn.execute(row_sql, (key,)).fetchone()
+
+    def report(kind: str, key: Any, audit_id: int, detail: str) -> None:
         intake = _audit_intake(conn, audit_id) if audit_id else None
         if intake is None:
-            intake = _row_intake(conn, table, key, dict(zip(columns, row)) if row else None)
+            row = stored(key)
+            intake = _row_intake(conn, table, key, dict(zip(names, row)) if row else None)
         problems.append(Problem(kind, table, key, intake, detail))
 
-    for row in conn.execute(f"SELECT {', '.join(columns)} FROM {table}"):
-        key = row[key_at]
-        if pdf_at is not None:
-            row = _document_row(row, columns, pdf_at, lambda d: report(
-                "document_hash", key, row, 0, d))
-        digest = row_digest(columns, row)[:_KEEP]
-        state, wanted = expected.get(key)
-        if state > 0:
-            if digest != wanted:
-                report("changed", key, row, state, "does not match what the audit log "
-                       "recorded (edited, or its id was swapped with another row's)")
-        elif state < 0:
-            report("unaudited", key, row, -state, "the audit log recorded its deletion, "
-                   "yet it is present (inserted outside mesocheck)")
-        else:
-            report("unaudited", key, row, 0, "no audit row wrote it (inserted outside mesocheck)")
-        if key.__class__ is int and 0 <= key < len(seen):
+    expression = _canonical_sql(conn, table, names) if sql_json else None
+    if expression is not None:
+        sha256 = hashlib.sha256
+        rows = ((key, sha256(text.encode()).digest()) for key, text in conn.execute(
+            f"SELECT {pk}, {expression} FROM {table}"))
+    else:
+        rows = _python_digests(conn, table, names, digest_row, report)
+
+    ids, digests, size = expected.audit_ids, expected.digests, len(expected.audit_ids)
+    seen = bytearray(size)
+    seen_sparse: set[Any] = set()
+    doubtful: list[tuple[Any, int]] = []
+    unaudited: list[tuple[Any, int]] = []
+    for key, digest in rows:
+        if key.__class__ is int and 0 <= key < size:
             seen[key] = 1
+            state = ids[key]
+            if state > 0:
+                if digests[key << 4:(key << 4) + _KEEP] != digest[:_KEEP]:
+                    doubtful.append((key, state))
+                continue
         else:
             seen_sparse.add(key)
-    for key, audit_id in expected.written():
-        if key.__class__ is int and 0 <= key < len(seen):
-            if seen[key]:
+            state, wanted = expected.sparse.get(key, (0, b""))
+            if state > 0:
+                if wanted != digest[:_KEEP]:
+                    doubtful.append((key, state))
                 continue
-        elif key in seen_sparse:
-            continue
-        report("missing", key, None, audit_id,
-               "the audit log wrote it, but it is gone (deleted outside mesocheck)")
+        unaudited.append((key, state))
+
+    for key, audit_id in doubtful:
+        row = stored(key)
+        if row is None or digest_row(row)[:_KEEP] != expected.get(key)[1]:
+            report("changed", key, audit_id, "does not match what the audit log recorded "
+                   "(edited, or its id was swapped with another row's)")
+    for key, state in unaudited:
+        if state < 0:
+            report("unaudited", key, -state, "the audit log recorded its deletion, yet it is "
+                   "present (inserted outside mesocheck)")
+        else:
+            report("unaudited", key, 0, "no audit row wrote it (inserted outside mesocheck)")
+    for key, audit_id in expected.written():
+        present = seen[key] if key.__class__ is int and 0 <= key < size else key in seen_sparse
+        if not present:
+            report("missing", key, audit_id,
+                   "the audit log wrote it, but it is gone (deleted outside mesocheck)")
 
 
-def _document_row(row: tuple, columns: tuple[str, ...], pdf_at: int, report) -> tuple:
-    """Check the PDF against its stored SHA-256; hash it only once for both uses."""
-    pdf = row[pdf_at]
-    if not isinstance(pdf, bytes):
-        return row
-    actual = hashlib.sha256(pdf).hexdigest()
-    if actual != row[columns.index("sha256")]:
-        report("the PDF's bytes do not match its recorded SHA-256")
-    return row[:pdf_at] + (actual,) + row[pdf_at + 1:]
+def _python_digests(conn, table, names, digest_row, report) -> Iterator[tuple[Any, bytes]]:
+    """Row hashes by the Python definition; documents also get their PDF checked."""
+    key_at = names.index(primary_key(table))
+    pdf_at = names.index("pdf") if "pdf" in names else None
+    sha_at = names.index("sha256") if "sha256" in names else None
+    for row in conn.execute(f"SELECT {', '.join(names)} FROM {table}"):
+        if pdf_at is not None and isinstance(row[pdf_at], bytes):
+            actual = hashlib.sha256(row[pdf_at]).hexdigest()
+            if sha_at is not None and actual != row[sha_at]:
+                report("document_hash", row[key_at], 0,
+                       "the PDF's bytes do not match its recorded SHA-256")
+            row = row[:pdf_at] + (actual,) + row[pdf_at + 1:]
+        yield row[key_at], digest_row(row)
 
 
 def _audit_intake(conn: sqlite3.Connection, audit_id: int) -> str | None:

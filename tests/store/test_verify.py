@@ -178,3 +178,10 @@ def test_a_copy_of_a_tampered_file_still_fails(filled, db_path, tmp_path, clock)
     tamper(db_path, f"UPDATE answers SET value = 'true' WHERE intake_id = '{first}'")
     with Store.open(db_path, clock=clock, create=False) as reopened:
         assert any(p.kind == "changed" for p in reopened.verify())
+
+
+def test_unusual_text_verifies_clean(staffed):
+    intake_id = start(staffed)
+    staffed.save_answers(intake_id, {"nul": "a\x00b", "controls": "".join(map(chr, range(1, 32))),
+                                     "quotes": '",\\"amends\\":null', "emoji": "😀\u2028"})
+    assert staffed.verify() == []
