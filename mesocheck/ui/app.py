@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 DEMO_INTAKE = "MESOCHECK_DEMO_INTAKE"
 _reporting = False
+_shown: list[Dialog] = []  # a dialog without a parent lives only while referenced
 
 
 def report_bug(error: BaseException, parent: QWidget | None = None,
@@ -47,12 +48,17 @@ def report_bug(error: BaseException, parent: QWidget | None = None,
     def done(*_: Any) -> None:
         global _reporting
         _reporting = False
+        _shown.clear()
 
-    parent = parent or QApplication.activeWindow()
+    if parent is None or not parent.isVisible():
+        parent = QApplication.activeWindow()
+    if parent is not None and not parent.isVisible():
+        parent = None
     dialog = Dialog(parent, "Sorry, something went wrong",
                     "Something went wrong in the app that should not have. What was already "
                     f"saved is safe. If this happens again, please tell the clinic's IT "
                     f"contact.{where}", on_finished=done)
+    _shown.append(dialog)
     dialog.show()
 
 

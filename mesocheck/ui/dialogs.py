@@ -63,7 +63,7 @@ class Dialog(QDialog):
         layout.addWidget(self.text_label)
 
         self.input: QLineEdit | QPlainTextEdit | None = None
-        self.error_label = ErrorLine()
+        self.error_label = ErrorLine(self)
         if input_label is not None:
             label = set_role(QLabel(input_label), "subheading")
             label.setWordWrap(True)

@@ -370,6 +370,7 @@ class SummaryPage(WizardPage):
         while self.layout_.count():
             item = self.layout_.takeAt(0)
             if item.widget() is not None:
+                item.widget().hide()
                 item.widget().deleteLater()
         session, lang = self.session, self.session.language
         self.change_buttons: dict[str, QPushButton] = {}

@@ -327,13 +327,13 @@ class WizardScreen(QWidget):
         assert isinstance(page, ConsentPage)
         self.save_timer.stop()
         self._submitting = True
+        job = self.session.submit(submission)  # locks the session, then queues the write
+        job.then(self._submitted, self._submit_failed)
         page.lock()
         self.stop_button.hide()
-        self.next_button.setText("Sending…")
         self._update()
+        self.next_button.setText("Sending…")
         self._say("Saving your signed form. This takes a moment.")
-        job = self.session.submit(submission)
-        job.then(self._submitted, self._submit_failed)
 
     def _submitted(self, _signature_id: Any) -> None:
         self._submitting = False

@@ -77,7 +77,6 @@ def make_window(qtbot, qapp, db_path, form):
         options = dict(settings=settings, zone=timezone.utc, has_practitioner=has_practitioner)
         options.update(kwargs)
         window = MainWindow(worker, form, **options)
-        qtbot.addWidget(window)
         window.resize(1280, 800)
         window.show()
         qtbot.waitExposed(window)
@@ -86,6 +85,9 @@ def make_window(qtbot, qapp, db_path, form):
 
     yield make
     for window, worker in made:
-        drive.settle(qtbot, window)
-        window.close()
-        assert worker.close(), "queued writes were not all saved"
+        try:
+            qtbot.waitUntil(lambda: worker.pending == 0, timeout=10_000)
+        finally:
+            window.close()
+            window.deleteLater()
+            assert worker.close(), "queued writes were not all saved"

@@ -103,6 +103,8 @@ def fill_step(qtbot, page: StepPage, overrides: dict | None = None) -> None:
             return
         for question in todo:
             done.add(question.id)
+            if question not in page.session.shown_questions(page.step):
+                continue  # an earlier answer here hid it
             value = overrides.get(question.id, plain(question))
             if value is not None:
                 answer(qtbot, page.views[question.id], value)
@@ -158,3 +160,47 @@ def sign(pad: QWidget) -> None:
     stroke(pad, signature_points(pad))
     w, h = pad.width(), pad.height()
     stroke(pad, [(w * 0.2 + i * 4, h * 0.3 + i * 5) for i in range(12)])
+
+
+def start_walk_in(qtbot, window, name: str = "Ada Example", area: str = "face",
+                  birth: date = date(1990, 5, 1)):
+    """From the welcome screen to the first step of a new intake; returns the wizard."""
+    click(qtbot, window.welcome.start_button)
+    walk_in = window.walk_in
+    type_text(qtbot, walk_in.name, name)
+    set_date(walk_in.birth_date, birth)
+    click(qtbot, walk_in.area_buttons[area])
+    click(qtbot, walk_in.go_button)
+    qtbot.waitUntil(lambda: window.current_screen == "wizard", timeout=5000)
+    return window.wizard
+
+
+def sign_in(qtbot, window, pin: str = "2468", name: str | None = None) -> None:
+    """From any patient screen to the staff area."""
+    window.request_staff()
+    screen = window.sign_in
+    qtbot.waitUntil(lambda: screen.group.buttons() != [] and
+                    screen.group.buttons()[0].isVisible(), timeout=5000)
+    buttons = screen.group.buttons()
+    if name is not None:
+        buttons = [b for b in buttons if b.accessibleName() == name]
+    click(qtbot, buttons[0])
+    type_text(qtbot, screen.pin, pin)
+    click(qtbot, screen.sign_in_button)
+
+
+def visible_texts(widget: QWidget) -> list[str]:
+    """Every text a person could read on the window right now."""
+    from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QPlainTextEdit
+
+    texts = []
+    for child in widget.findChildren(QWidget):
+        if not child.isVisibleTo(widget):
+            continue
+        if isinstance(child, (QLabel, QLineEdit, QAbstractButton)):
+            texts.append(child.text())
+        elif isinstance(child, QPlainTextEdit):
+            texts.append(child.toPlainText())
+        elif isinstance(child, QComboBox):
+            texts.append(child.currentText())
+    return texts

@@ -1,0 +1,255 @@
+"""The wizard through its real widgets: skip logic, messages, Next and Back, the keyboard."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from mesocheck.store import Store
+from mesocheck.ui.pages import ConsentPage, DisclosurePage, StepPage, SummaryPage
+
+import intake_driver as drive
+
+
+def step(qtbot, wizard, step_id: str) -> StepPage:
+    """Go to a step with Next from where the wizard is (answering on the way)."""
+    for _ in range(20):
+        page = wizard.current
+        if isinstance(page, StepPage) and page.step.id == step_id:
+            return page
+        if isinstance(page, StepPage):
+            drive.fill_step(qtbot, page)
+        drive.click(qtbot, wizard.next_button)
+    raise AssertionError(step_id)
+
+
+def test_progress_and_first_page(qtbot, make_window):
+    window = make_window()
+    wizard = drive.start_walk_in(qtbot, window)
+    pages = wizard.session.pages()
+    assert wizard.progress_label.text() == f"Step 1 of {len(pages)}"
+    assert not wizard.back_button.isVisible()
+    assert not wizard.next_button.isEnabled()
+    assert wizard.reason.text() == "1 question still needs an answer."
+
+
+def test_skip_logic_shows_and_hides_questions_and_clears_answers(qtbot, make_window, db_path):
+    window = make_window()
+    wizard = drive.start_walk_in(qtbot, window)
+    page = step(qtbot, wizard, "allergies")
+    details = page.views["allergies_details"]
+    assert not details.isVisible()
+    drive.answer(qtbot, page.views["allergy_planned_ingredient"], False)
+    drive.answer(qtbot, page.views["allergies_any"], True)
+    assert details.isVisible()
+    assert wizard.reason.text() == "1 question still needs an answer."
+    drive.answer(qtbot, details, "Penicillin: a rash")
+    assert wizard.next_button.isEnabled()
+    wizard.save_now()
+    drive.settle(qtbot, window)
+    intake_id = wizard.session.intake_id
+    with Store.open(db_path) as store:
+        assert store.intake(intake_id).answers["allergies_details"] == "Penicillin: a rash"
+
+    drive.answer(qtbot, page.views["allergies_any"], False)
+    assert not details.isVisible()
+    assert details.raw() == ""  # the hidden answer is gone from the screen too
+    wizard.save_now()
+    drive.settle(qtbot, window)
+    with Store.open(db_path) as store:
+        assert store.intake(intake_id).answers["allergies_details"] is None
+    # Showing it again starts empty, and it is required again.
+    drive.answer(qtbot, page.views["allergies_any"], True)
+    assert details.isVisible() and not wizard.next_button.isEnabled()
+
+
+def test_a_step_appears_only_when_its_condition_holds(qtbot, make_window):
+    window = make_window()
+    wizard = drive.start_walk_in(qtbot, window, area="scalp")
+    tokens = [p.token for p in wizard.session.pages()]
+    assert "disclosure:hair_loss_not_approved" in tokens
+    window2 = make_window()
+    wizard2 = drive.start_walk_in(qtbot, window2, area="face")
+    assert "disclosure:hair_loss_not_approved" not in [p.token for p in wizard2.session.pages()]
+
+
+def test_validation_message_is_shown_beside_the_field(qtbot, make_window):
+    window = make_window()
+    wizard = drive.start_walk_in(qtbot, window)
+    page = step(qtbot, wizard, "health")
+    other = page.views["conditions_other"]
+    drive.answer(qtbot, page.views["conditions"], ["none"])
+    drive.answer(qtbot, other, "x" * 1001)
+    assert other.error.isVisible()
+    assert other.error.text.text() == (
+        "This answer is too long: please keep it under 1000 characters (it has 1001).")
+    assert not wizard.next_button.isEnabled()
+    assert wizard.reason.text() == "1 answer needs correcting."
+    other.input.edit.setFocus()
+    qtbot.keyClick(other.input.edit, Qt.Key.Key_Backspace)
+    assert not other.error.isVisible()
+    assert wizard.next_button.isEnabled()
+
+
+def test_show_me_reveals_what_is_missing(qtbot, make_window):
+    window = make_window()
+    wizard = drive.start_walk_in(qtbot, window)
+    page = step(qtbot, wizard, "health")
+    view = page.views["conditions"]
+    assert not view.error.isVisible()  # a fresh page is not shown as all wrong
+    drive.click(qtbot, wizard.show_me)
+    assert view.error.isVisible()
+    assert view.error.text.text() == "Please answer this question."
+    qtbot.waitUntil(lambda: view.input.boxes[0][2].hasFocus())
+
+
+def test_none_of_these_cannot_be_combined(qtbot, make_window):
+    window = make_window()
+    wizard = drive.start_walk_in(qtbot, window)
+    page = step(qtbot, wizard, "health")
+    view = page.views["conditions"]
+    drive.answer(qtbot, view, ["diabetes"])
+    drive.click(qtbot, next(box for value, _, box in view.input.boxes if value == "none"))
+    assert wizard.session.answers["conditions"] == ["none"]
+    drive.click(qtbot, next(box for value, _, box in view.input.boxes if value == "keloid"))
+    assert wizard.session.answers["conditions"] == ["keloid"]
+
+
+def test_back_keeps_answers_and_next_returns(qtbot, make_window):
+    window = make_window()
+    wizard = drive.start_walk_in(qtbot, window)
+    page = step(qtbot, wizard, "allergies")
+    drive.click(qtbot, wizard.back_button)
+    health = wizard.current
+    assert isinstance(health, StepPage) and health.step.id == "health"
+    assert health.views["conditions"].raw() == ["none"]
+    drive.click(qtbot, wizard.next_button)
+    assert wizard.current is page
+
+
+def test_change_from_the_summary_comes_back_to_it(qtbot, make_window):
+    window = make_window()
+    wizard = drive.start_walk_in(qtbot, window)
+    drive.walk_to(qtbot, wizard, "summary")
+    summary = wizard.current
+    assert isinstance(summary, SummaryPage)
+    drive.click(qtbot, summary.change_buttons["sun_skin"])
+    page = wizard.current
+    assert isinstance(page, StepPage) and page.step.id == "sun_skin"
+    assert wizard.next_button.text().startswith("Back to summary")
+    drive.answer(qtbot, page.views["sun_recent"], True)
+    drive.click(qtbot, wizard.next_button)
+    assert wizard.current is summary
+    texts = drive.visible_texts(summary)
+    index = texts.index(page.views["sun_recent"].text_label.text())
+    assert texts[index + 1] == "Yes"
+
+
+def test_a_change_that_opens_a_new_question_stops_there(qtbot, make_window):
+    window = make_window()
+    wizard = drive.start_walk_in(qtbot, window)
+    drive.walk_to(qtbot, wizard, "summary")
+    drive.click(qtbot, wizard.current.change_buttons["medicines"])
+    page = wizard.current
+    drive.answer(qtbot, page.views["medicines_any"], True)
+    assert not wizard.next_button.isEnabled()  # kinds and list now required
+    drive.fill_step(qtbot, page, {"medicines_any": True, "medicine_kinds": ["other"],
+                                  "medicines_list": "Zinc"})
+    drive.click(qtbot, wizard.next_button)
+    assert isinstance(wizard.current, SummaryPage)
+
+
+def test_disclosure_needs_its_own_tick(qtbot, make_window, db_path):
+    window = make_window()
+    wizard = drive.start_walk_in(qtbot, window)
+    drive.walk_to(qtbot, wizard, "disclosure")
+    page = wizard.current
+    assert isinstance(page, DisclosurePage)
+    assert wizard.reason.text() in ("Please tick “I understand” to go on.",
+                                    "Please read the card to the end.")
+    drive.acknowledge(qtbot, page)
+    assert wizard.next_button.isEnabled()
+    drive.settle(qtbot, window)
+    with Store.open(db_path) as store:
+        (ack,) = store.intake(wizard.session.intake_id).acknowledgements
+    assert ack.disclosure_id == page.disclosure.id and ack.acknowledged_at is not None
+    drive.click(qtbot, page.understood)  # untick: withdrawn
+    assert not wizard.next_button.isEnabled()
+    drive.settle(qtbot, window)
+    with Store.open(db_path) as store:
+        assert store.intake(wizard.session.intake_id).acknowledgements == ()
+
+
+def test_a_long_card_must_be_scrolled_to_its_end(qtbot, make_window):
+    window = make_window()
+    window.resize(1280, 640)
+    wizard = drive.start_walk_in(qtbot, window)
+    drive.walk_to(qtbot, wizard, "disclosure")
+    page = wizard.current
+    # Make this card long: the tick waits until the end has been on screen.
+    page.body_labels[0].setText(" ".join(["This risk is explained at length."] * 200))
+    page.read_to_end = False
+    page.body_scroll.verticalScrollBar().setValue(0)
+    page.arrive()
+    bar = page.body_scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    assert not page.understood.isEnabled()
+    assert wizard.current.blocking_reason() == "Please read the card to the end."
+    bar.setValue(bar.maximum())
+    assert page.understood.isEnabled()
+
+
+def test_keyboard_alone_answers_a_step(qtbot, make_window):
+    window = make_window()
+    wizard = drive.start_walk_in(qtbot, window)
+    page = wizard.current
+    qtbot.waitUntil(lambda: window.focusWidget() is page.views["consultation"].input.buttons[0])
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Space)  # "Yes"
+    assert wizard.session.answers["consultation"] is True
+    assert wizard.next_button.isEnabled()
+    # Tab moves on through the footer to Next; Space presses it.
+    for _ in range(10):
+        if window.focusWidget() is wizard.next_button:
+            break
+        qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Tab)
+    assert window.focusWidget() is wizard.next_button
+    qtbot.keyClick(wizard.next_button, Qt.Key.Key_Space)
+    assert isinstance(wizard.current, StepPage) and wizard.current.step.id == "health"
+
+
+def test_controls_have_accessible_names_and_touch_sizes(qtbot, make_window):
+    from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit
+
+    window = make_window()
+    wizard = drive.start_walk_in(qtbot, window)
+    drive.walk_to(qtbot, wizard, "consent")
+    for page in wizard._pages.values():
+        for kind in (QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit):
+            for control in page.findChildren(kind):
+                assert control.accessibleName() or (
+                    isinstance(control, QAbstractButton) and control.text()), control
+    for control in wizard.findChildren(QAbstractButton):
+        if control.isVisible():
+            assert control.height() >= 48, control.accessibleName() or control.text()
+
+
+def test_signing_is_the_commit_point(qtbot, make_window, db_path):
+    window = make_window()
+    wizard = drive.start_walk_in(qtbot, window)
+    drive.walk_to(qtbot, wizard, "consent")
+    consent = wizard.current
+    assert isinstance(consent, ConsentPage)
+    drive.type_text(qtbot, consent.name, "Ada Example")
+    drive.sign(consent.pad)
+    session = wizard.session
+    drive.click(qtbot, wizard.next_button)
+    assert session.locked
+    assert not wizard.back_button.isVisible()
+    wizard.back()  # even called directly, it does nothing now
+    assert wizard.current is consent
+    qtbot.waitUntil(lambda: window.current_screen == "thanks", timeout=10_000)
+    drive.settle(qtbot, window)
+    texts = " ".join(drive.visible_texts(window))
+    assert "Ada Example" not in texts and "Penicillin" not in texts
+    with Store.open(db_path) as store:
+        record = store.intake(session.intake_id)
+    assert record.status == "submitted" and record.locked
