@@ -7,12 +7,13 @@ Each runs in its own write transaction together with its audit row and the versi
 from __future__ import annotations
 
 import sqlite3
-from typing import Callable
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Callable
 
 from mesocheck.store import audit
 from mesocheck.store.db import APPLICATION_ID, NotAMesocheckDatabase, SchemaTooNew
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 APPEND_ONLY = ("audit", "signatures", "decisions", "documents")
 
@@ -240,6 +241,11 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 def user_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def pending(conn: sqlite3.Connection) -> bool:
+    """Whether :func:`migrate` has anything to do (or to refuse)."""
+    return user_version(conn) != SCHEMA_VERSION
 
 
 def migrate(db: Database, at: str) -> int:

@@ -6,19 +6,21 @@ import json
 import sqlite3
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from mesocheck.store import audit, db as dbmod
 from mesocheck.store.audit import Columns, Transaction
 from mesocheck.store.intakes import IntakeLifecycle
-from mesocheck.store.migrations import SCHEMA_VERSION, migrate
+from mesocheck.store.migrations import SCHEMA_VERSION, migrate, pending
 from mesocheck.store.queries import IntakeQueries
 from mesocheck.store.records import Problem
 from mesocheck.store.staff import StaffAccounts
 from mesocheck.timeutil import to_iso, utc_now
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "clinic_name": "",
@@ -36,7 +38,6 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts):
         self._conn = conn
         self.path = path
         self.clock = clock
-        self.db = Database(conn)
         self._columns = Columns(conn)
 
     @classmethod
@@ -54,7 +55,8 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts):
         try:
             store = cls(conn, path, clock)
             with dbmod.translated():
-                migrate(store.db, store.now())
+                if pending(conn):
+                    migrate(store.db, store.now())
         except BaseException:
             conn.close()
             raise
@@ -72,6 +74,14 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @cached_property
+    def db(self) -> Database:
+        """sqlite-utils over the same connection, for schema changes. Imported only when a
+        migration runs: it costs the tablet app more start-up time than the whole store."""
+        from sqlite_utils import Database
+
+        return Database(self._conn)
 
     @property
     def connection(self) -> sqlite3.Connection:
