@@ -26,14 +26,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reportlab.lib.units import mm
 from reportlab.platypus import (
-    CondPageBreak, Flowable, Image, KeepTogether, PageBreak, Spacer, Table,
-    TableStyle,
+    CondPageBreak, Flowable, HRFlowable, Image, KeepTogether, PageBreak, Spacer,
 )
 
 from mesocheck import __version__
 from mesocheck.documents import styles as st
-from mesocheck.documents.fonts import REGULAR
-from mesocheck.documents.layout import Block, Metadata, PageFrame, render
+from mesocheck.documents.layout import Block, FillIn, Metadata, PageFrame, Row, Stack, render
 from mesocheck.documents.signature import SignatureDrawing
 from mesocheck.documents.text import Para, escape, para
 from mesocheck.documents.wording import LANGUAGE_NAMES, words
@@ -232,19 +230,10 @@ class _ConsentDocument:
         logo = _logo(self.settings.get("logo_path"))
         out: list[Flowable] = []
         if logo is not None or texts:
-            if logo is not None:
-                table = Table([[logo, texts]], colWidths=[logo.drawWidth + 8, None])
-            else:
-                table = Table([[texts]], colWidths=[st.TEXT_WIDTH])
-            table.setStyle(_table_style([
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.8, st.ACCENT),
-            ]))
-            out.append(table)
+            cells, widths = ([[logo], texts], [logo.drawWidth + 8, None]) \
+                if logo is not None else ([texts], [None])
+            out.append(Row(cells, widths, padding=(0, 0, 6, 0), line_below=st.ACCENT,
+                           line_width=0.8))
         out.append(Spacer(1, 8))
         out.append(para(self.form.title.get(self.language), s.title))
         out.append(para(self.w("subtitle"), s.subtitle))
@@ -274,18 +263,12 @@ class _ConsentDocument:
                                     para(value, s.value, align_rtl=False)]
             cell += self.flag_marks(source)
             flowing.append(cell)
-        rows = [flowing[i:i + 2] for i in range(0, len(flowing), 2)]
-        table = Table(rows, colWidths=[st.TEXT_WIDTH / 2] * 2)
-        table.setStyle(_table_style([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("BACKGROUND", (0, 0), (-1, -1), st.PANEL),
-            ("LEFTPADDING", (0, 0), (-1, -1), 7),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 7),
-            ("TOPPADDING", (0, 0), (-1, -1), 4),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ("LINEBELOW", (0, 0), (-1, -2), 0.4, st.HAIRLINE),
-        ]))
-        return [table, Spacer(1, 6)]
+        pairs = [flowing[i:i + 2] for i in range(0, len(flowing), 2)]
+        rows = [Row(pair, [st.TEXT_WIDTH / 2, None], padding=(4, 7, 4, 7),
+                    background=st.PANEL,
+                    line_below=st.HAIRLINE if n < len(pairs) - 1 else None)
+                for n, pair in enumerate(pairs)]
+        return [Block(rows, space_after=6)]
 
     def flag_summary(self) -> list[Flowable]:
         s, w = self.s, self.w
@@ -324,8 +307,8 @@ class _ConsentDocument:
             questions = self.flow.shown_questions(step, answers)
             if not questions:
                 continue
-            heading: Step | None = step
-            rows: list[tuple[Flowable, list[Flowable], str | None]] = []
+            head = self.step_head(step)
+            rows: list[Flowable] = []
             for question in questions:
                 value = answers.get(question.id)
                 extras: list[Flowable] = []
@@ -338,69 +321,41 @@ class _ConsentDocument:
                 asked = para(question.text.get(self.language), s.question)
                 if question.type == "text" and isinstance(value, str) and _is_long(value):
                     if rows:
-                        out.append(self.answer_table(heading, rows))
-                        heading, rows = None, []
-                    out.append(self.long_answer_table(heading, asked, value, extras, worst))
-                    heading = None
+                        out.append(Stack(head, rows))
+                        head, rows = [], []
+                    out.append(self.long_answer(head, asked, value, extras, worst))
+                    head = []
                     continue
-                rows.append((asked, self.answer_flowables(question, value) + extras, worst))
+                cell = self.answer_flowables(question, value) + extras
+                rows.append(Row([[asked], cell], [ANSWER_COLUMN, None], padding=ANSWER_PADDING,
+                                line_below=st.HAIRLINE, **_flag_look(worst)))
             if rows:
-                out.append(self.answer_table(heading, rows))
+                out.append(Stack(head, rows))
         return out
 
-    def step_rows(self, step: Step, columns: int) -> list[list[Any]]:
-        """The step's title and the introduction the patient read above its questions."""
-        pad = [""] * (columns - 1)
-        rows = [[para(step.title.get(self.language), self.s.h2_cell)] + pad]
+    def step_head(self, step: Step) -> list[Flowable]:
+        """The step's title and the introduction the patient read above its questions;
+        it opens the step's rows and is repeated where they go on over a page."""
+        parts = [para(step.title.get(self.language), self.s.h2_cell)]
         if step.intro:
-            parts = [para(p, self.s.intro) for p in _paragraphs(step.intro.get(self.language))]
-            rows.append([parts] + pad)
-        return rows
+            parts += [para(p, self.s.intro) for p in _paragraphs(step.intro.get(self.language))]
+        return [Row([parts], [None], padding=(10, 0, 4, 0), line_below=st.RULE,
+                    line_width=0.8)]
 
-    def answer_table(self, heading: Step | None,
-                     rows: Sequence[tuple[Flowable, list[Flowable], str | None]]) -> Table:
-        """Question and answer side by side. The step's title is the first row: repeated
-        where the table goes on over a page, and never left alone at the foot of one."""
-        data: list[list[Any]] = []
-        commands: list[tuple] = []
-        if heading is not None:
-            data += self.step_rows(heading, 2)
-            commands += _heading_row_style(len(data), span=True)
-        for asked, cell, worst in rows:
-            row = len(data)
-            data.append([asked, cell])
-            commands += _flag_row_style(row, worst)
-        table = Table(data, colWidths=[st.TEXT_WIDTH * 0.52, st.TEXT_WIDTH * 0.48],
-                      repeatRows=1 if heading is not None else 0)
-        table.setStyle(_table_style(ANSWER_TABLE + commands))
-        return table
-
-    def long_answer_table(self, heading: Step | None, asked: Flowable, text: str,
-                          extras: list[Flowable], worst: str | None) -> Table:
-        """A long free-text answer below its question, full width, one row per part so
-        that it can go on over pages (a table row cannot)."""
-        data: list[list[Any]] = []
-        commands: list[tuple] = []
-        if heading is not None:
-            data += self.step_rows(heading, 1)
-            commands += _heading_row_style(len(data), span=False)
-        data.append([asked])
-        repeat = len(data)
-        for part in _text_parts(text):
-            data.append([para(part, self.s.body)])
-        data += [[extra] for extra in extras]
-        last = len(data) - 1
-        commands += [
-            ("TOPPADDING", (0, repeat), (0, last), 1),
-            ("BOTTOMPADDING", (0, repeat - 1), (0, last - 1), 1),
-            ("LEFTPADDING", (0, repeat), (0, last), 18),
-            ("LINEBELOW", (0, last), (0, last), 0.4, st.HAIRLINE),
-        ]
-        for row in range(repeat - 1, last + 1):
-            commands += _flag_row_style(row, worst)
-        table = Table(data, colWidths=[st.TEXT_WIDTH], repeatRows=repeat)
-        table.setStyle(_table_style(ANSWER_TABLE[:-1] + commands))
-        return table
+    def long_answer(self, head: list[Flowable], asked: Flowable, text: str,
+                    extras: list[Flowable], worst: str | None) -> Stack:
+        """A long free-text answer under its question, full width, in parts that can go
+        on over pages (the question is repeated at the top of the next)."""
+        look = _flag_look(worst)
+        question = Row([[asked]], [None], padding=(3.5, 6, 1, 6), **look)
+        parts = [Row([[para(part, self.s.body)]], [None], padding=(1, 6, 1, 18), **look)
+                 for part in _text_parts(text)]
+        if extras:
+            parts.append(Row([extras], [None], padding=(1, 6, 1, 18), **look))
+        last = parts[-1]
+        last.padding = (last.padding[0], 6, 4.5, last.padding[3])
+        last.line_below = st.HAIRLINE
+        return Stack(head + [question], parts)
 
     def answer_flowables(self, question: Question, value: Any) -> list[Flowable]:
         s = self.s
@@ -562,26 +517,12 @@ class _ConsentDocument:
                 para(meaning, s.value),
             ]
             lines += self.blank_lines([w("name_blank"), w("date_blank")])
-        table = Table([[drawing, lines]], colWidths=[box_w + 10, None])
-        table.setStyle(_table_style([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ("TOPPADDING", (0, 0), (-1, -1), 0),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-        ]))
-        return [para(heading, s.h2), table, Spacer(1, 4)]
+        row = Row([[drawing], lines], [box_w + 10, None])
+        return [para(heading, s.h2), row, Spacer(1, 4)]
 
     def blank_lines(self, labels: Sequence[str]) -> list[Flowable]:
-        rows = [[para(label, self.s.label), ""] for label in labels]
-        table = Table(rows, colWidths=[26 * mm, None], rowHeights=[9 * mm] * len(rows))
-        table.setStyle(_table_style([
-            ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-            ("LINEBELOW", (1, 0), (1, -1), 0.6, st.RULE),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ]))
-        return [table]
+        return [FillIn(label, label_width=26 * mm, size=self.s.label.fontSize)
+                for label in labels]
 
     def review_section(self) -> list[Flowable]:
         w, s, r = self.w, self.s, self.record
@@ -688,15 +629,8 @@ class _ConsentDocument:
                                str(self.settings.get("clinic_address") or "").strip()) if x]
         if contact:
             out.append(Spacer(1, 8))
-            box = Table([[[para(w("contact"), s.label)] + [para(c, s.body) for c in contact]]],
-                        colWidths=[st.TEXT_WIDTH])
-            box.setStyle(_table_style([
-                ("BACKGROUND", (0, 0), (-1, -1), st.PANEL),
-                ("LEFTPADDING", (0, 0), (-1, -1), 8),
-                ("TOPPADDING", (0, 0), (-1, -1), 5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-            ]))
-            out.append(box)
+            out.append(Block([para(w("contact"), s.label)] + [para(c, s.body) for c in contact],
+                             background=st.PANEL, padding=(5, 8, 6, 8)))
         return out
 
     def record_block(self) -> list[Flowable]:
@@ -708,21 +642,12 @@ class _ConsentDocument:
             (w("record_form_hash"), self.form.content_hash),
             (w("record_created"), self.when(self.created, seconds=True, offset=True)),
         ]
-        data = [[para(label, s.record), para(value, s.record_mono)]
-                for label, value in rows]
-        data.append([para(w("record_note"), s.record), ""])
-        table = Table(data, colWidths=[40 * mm, None])
-        table.setStyle(_table_style([
-            ("SPAN", (0, len(rows)), (1, len(rows))),
-            ("LINEABOVE", (0, 0), (-1, 0), 0.6, st.RULE),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-            ("TOPPADDING", (0, 0), (-1, 0), 5),
-        ]))
-        return [Spacer(1, 14), para(w("record"), s.h2),
-                KeepTogether([table])]
+        lines = [Row([[para(label, s.record)], [para(value, s.record_mono)]], [40 * mm, None],
+                     padding=(1.5, 0, 1.5, 0)) for label, value in rows]
+        lines.append(Row([[para(w("record_note"), s.record)]], [None], padding=(1.5, 0, 1.5, 0)))
+        rule = HRFlowable(width="100%", thickness=0.6, color=st.RULE, spaceBefore=0,
+                          spaceAfter=3.5)
+        return [Spacer(1, 14), Block([para(w("record"), s.h2), rule] + lines)]
 
     # -- values ---------------------------------------------------------------------------
 
@@ -791,38 +716,19 @@ def badge(severity: str) -> str:
             f"<b>\u00a0{look.symbol}\u00a0{look.word}\u00a0</b></font>")
 
 
-ANSWER_TABLE: list[tuple] = [
-    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ("LEFTPADDING", (0, 0), (-1, -1), 6),
-    ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-    ("TOPPADDING", (0, 0), (-1, -1), 3.5),
-    ("BOTTOMPADDING", (0, 0), (-1, -1), 4.5),
-    ("LINEBELOW", (0, 1), (-1, -1), 0.4, st.HAIRLINE),
-]
+ANSWER_COLUMN = st.TEXT_WIDTH * 0.52  # the question's share of a row; the answer has the rest
+ANSWER_PADDING = (3.5, 6, 4.5, 6)
 LONG_ANSWER_LINES = 28  # answers longer than this (in lines of the answer column) go full width
 ANSWER_LINE_CHARS = 46
 TEXT_PART_CHARS = 1200
 
 
-def _heading_row_style(rows: int, *, span: bool) -> list[tuple]:
-    """The step's title (and introduction) rows: no panel, a rule under the title."""
-    last = rows - 1
-    out: list[tuple] = [("LINEBELOW", (0, last), (-1, last), 0.8, st.RULE),
-                        ("LEFTPADDING", (0, 0), (0, last), 0),
-                        ("TOPPADDING", (0, 0), (-1, 0), 10)]
-    if rows > 1:
-        out += [("TOPPADDING", (0, 1), (-1, last), 0), ("BOTTOMPADDING", (0, 0), (-1, 0), 2)]
-    if span:
-        out += [("SPAN", (0, row), (1, row)) for row in range(rows)]
-    return out
-
-
-def _flag_row_style(row: int, worst: str | None) -> list[tuple]:
+def _flag_look(worst: str | None) -> dict[str, Any]:
+    """A flagged answer's row: the severity's tint and a bar of its colour on the left."""
     if worst is None:
-        return []
+        return {}
     look = st.SEVERITY[worst]
-    return [("LINEBEFORE", (0, row), (0, row), 3, look.ink),
-            ("BACKGROUND", (0, row), (-1, row), look.tint)]
+    return {"background": look.tint, "bar": look.ink}
 
 
 def _is_long(text: str) -> bool:
@@ -842,12 +748,6 @@ def _text_parts(text: str) -> list[str]:
             line = line[cut:].lstrip(" ")
         parts.append(line if line.strip() else "\u00a0")
     return parts
-
-
-def _table_style(commands: list[tuple]) -> TableStyle:
-    """A table style; every table names the embedded font, or reportlab's default
-    (Helvetica, not embedded) would be referenced by the file."""
-    return TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR)] + commands)
 
 
 def _hex(color) -> str:

@@ -148,16 +148,8 @@ class Block(Flowable):
     def wrap(self, avail_width, avail_height):
         if self._for_width != avail_width:
             top, right, bottom, left = self.padding
-            inner = avail_width - left - right
-            self._sizes = []
-            total = top + bottom
-            for i, part in enumerate(self.content):
-                _w, h = part.wrapOn(self.canv, inner, 1e6)
-                before = part.getSpaceBefore() if i else 0.0
-                after = part.getSpaceAfter() if i < len(self.content) - 1 else 0.0
-                self._sizes.append((h, before, after))
-                total += h + before + after
-            self.width, self.height = avail_width, total
+            self._sizes, total = _stack(self.canv, self.content, avail_width - left - right)
+            self.width, self.height = avail_width, total + top + bottom
             self._for_width = avail_width
         return self.width, self.height
 
@@ -187,6 +179,152 @@ class Block(Flowable):
             y -= before + h
             part.drawOn(canv, left, y)
             y -= after
+
+
+class Row(Block):
+    """Cells side by side, each a list of flowables, as a table row would hold them, but
+    measured once and drawn directly: a document has hundreds of rows and reportlab's
+    tables spend most of their time on generality these rows never need.
+
+    ``widths`` are the cells' widths in points (the last may be None: the rest of the
+    line); ``padding`` (top, right, bottom, left) applies inside every cell. A row is never
+    split; one taller than a page gives its parts up to flow on their own.
+    """
+
+    def __init__(self, cells: Sequence[Sequence[Flowable]], widths: Sequence[float | None], *,
+                 padding: tuple[float, float, float, float] = (0, 0, 0, 0), background=None,
+                 bar=None, bar_width: float = 3.0, line_below=None, line_width: float = 0.4,
+                 space_after: float = 0.0):
+        super().__init__([part for cell in cells for part in cell], background=background,
+                         bar=bar, bar_width=bar_width, padding=padding,
+                         space_after=space_after)
+        self.cells = [list(cell) for cell in cells]
+        self.widths = list(widths)
+        self.line_below = line_below
+        self.line_width = line_width
+        self._cell_sizes: list[list[tuple[float, float, float]]] = []
+        self._cell_widths: list[float] = []
+
+    def wrap(self, avail_width, avail_height):
+        if self._for_width != avail_width:
+            top, right, bottom, left = self.padding
+            fixed = sum(w for w in self.widths if w is not None)
+            widths = [w if w is not None else max(avail_width - fixed, 0) for w in self.widths]
+            self._cell_widths = widths
+            self._cell_sizes = []
+            tallest = 0.0
+            for cell, width in zip(self.cells, widths):
+                sizes, total = _stack(self.canv, cell, width - left - right)
+                self._cell_sizes.append(sizes)
+                tallest = max(tallest, total)
+            self.width, self.height = avail_width, tallest + top + bottom
+            self._for_width = avail_width
+        return self.width, self.height
+
+    def draw(self):
+        canv = self.canv
+        if self.background is not None or self.bar is not None or self.line_below is not None:
+            canv.saveState()
+            if self.background is not None:
+                canv.setFillColor(self.background)
+                canv.rect(0, 0, self.width, self.height, stroke=0, fill=1)
+            if self.bar is not None:
+                canv.setFillColor(self.bar)
+                canv.rect(0, 0, self.bar_width, self.height, stroke=0, fill=1)
+            if self.line_below is not None:
+                # inside the row: the next row's background must not paint over it
+                y = self.line_width / 2
+                canv.setStrokeColor(self.line_below)
+                canv.setLineWidth(self.line_width)
+                canv.line(0, y, self.width, y)
+            canv.restoreState()
+        top, _right, _bottom, left = self.padding
+        x = 0.0
+        for cell, sizes, width in zip(self.cells, self._cell_sizes, self._cell_widths):
+            y = self.height - top
+            for part, (h, before, after) in zip(cell, sizes):
+                y -= before + h
+                part.drawOn(canv, x + left, y)
+                y -= after
+            x += width
+
+
+class Stack(Block):
+    """Rows (or any flowables) one under another that may be split between two of them.
+
+    The ``head`` (a step's title and introduction) opens the stack, never stands alone at
+    the foot of a page, and is repeated at the top of the part that goes on to the next.
+    """
+
+    def __init__(self, head: Sequence[Flowable], parts: Sequence[Flowable], *,
+                 repeat_head: bool = True, space_after: float = 0.0):
+        super().__init__(list(head) + list(parts), space_after=space_after)
+        self.head = list(head)
+        self.parts = list(parts)
+        self.repeat_head = repeat_head
+
+    def split(self, avail_width, avail_height):
+        self.wrap(avail_width, avail_height)
+        used = 0.0
+        fitting = 0
+        for i, (h, before, after) in enumerate(self._sizes):
+            if used + before + h > avail_height + 1e-6:
+                break
+            used += before + h + after
+            fitting = i + 1
+        parts_fitting = fitting - len(self.head)
+        if parts_fitting < 1:
+            if self.height > st.FRAME_HEIGHT and avail_height >= st.FRAME_HEIGHT - 1:
+                return list(self.content)  # not even one part fits a whole page
+            return []
+        if parts_fitting >= len(self.parts):
+            return [self]
+        head_again = self.head if self.repeat_head else []
+        return [Stack(self.head, self.parts[:parts_fitting], repeat_head=self.repeat_head),
+                Stack(head_again, self.parts[parts_fitting:], repeat_head=self.repeat_head,
+                      space_after=self.space_after)]
+
+
+class FillIn(Flowable):
+    """A label and a line to write on, for what the practitioner fills in by hand."""
+
+    def __init__(self, label: str, *, label_width: float = 26 * 2.834645669,
+                 height: float = 25.5, size: float = 8):
+        super().__init__()
+        self.label = label
+        self.label_width = label_width
+        self.height_ = height
+        self.size = size
+
+    def wrap(self, avail_width, avail_height):
+        self.width = avail_width
+        return avail_width, self.height_
+
+    def draw(self):
+        canv = self.canv
+        canv.saveState()
+        canv.setFont(REGULAR, self.size)
+        canv.setFillColor(st.MUTED)
+        canv.drawString(0, 3, fit_line(self.label, REGULAR, self.size, self.label_width - 4))
+        canv.setStrokeColor(st.RULE)
+        canv.setLineWidth(0.6)
+        canv.line(self.label_width, 1, self.width, 1)
+        canv.restoreState()
+
+
+def _stack(canv, parts: Sequence[Flowable], width: float
+           ) -> tuple[list[tuple[float, float, float]], float]:
+    """Each part's (height, space before, space after) at ``width``, and the total."""
+    sizes = []
+    total = 0.0
+    last = len(parts) - 1
+    for i, part in enumerate(parts):
+        _w, h = part.wrapOn(canv, width, 1e6)
+        before = part.getSpaceBefore() if i else 0.0
+        after = part.getSpaceAfter() if i < last else 0.0
+        sizes.append((h, before, after))
+        total += h + before + after
+    return sizes, total
 
 
 def fit_line(text: str, font: str, size: float, width: float) -> str:

@@ -5,7 +5,7 @@ from dataclasses import replace
 from io import BytesIO
 
 import pytest
-from conftest import LONG_NAME, all_text, flat, page_texts
+from consent_readback import LONG_NAME, all_text, flat, page_texts
 from consent_samples import LONG_ANSWERS, SETTINGS, SHORT_ANSWERS, STAFF, make_record
 from pypdf import PdfReader
 
