@@ -122,7 +122,10 @@ def run(db_path: Path, *, demo_intake: bool | None = None) -> int:
                             zone=clinic_zone(settings.get("time_zone")),
                             has_practitioner=has_practitioner, demo_intake=demo_intake)
         window.resize(1280, 800)
-        window.show()
+        if settings.get("full_screen") or os.environ.get("MESOCHECK_FULL_SCREEN") == "1":
+            window.showFullScreen()  # a kiosk tablet
+        else:
+            window.show()
         code = app.exec()
         window.close()
     finally:

@@ -83,7 +83,7 @@ class WizardPage(QWidget):
 
     title = ""
 
-    def __init__(self, session: IntakeSession, *, scrolls: bool = True):
+    def __init__(self, session: IntakeSession, *, scrolls: bool = True, kinetic: bool = True):
         super().__init__()
         self.setObjectName("page")
         self.session = session
@@ -109,7 +109,8 @@ class WizardPage(QWidget):
             self.scroll.setWidget(holder)
             self.scroll.setFrameShape(QFrame.Shape.NoFrame)
             self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-            touch_scrolling(self.scroll)
+            if kinetic:
+                touch_scrolling(self.scroll)
             outer.addWidget(self.scroll)
         else:
             self.scroll = None
@@ -440,7 +441,8 @@ class ConsentPage(WizardPage):
     TWO_COLUMNS_FROM = 1000  # px of page width
 
     def __init__(self, session: IntakeSession):
-        super().__init__(session)
+        # No finger-scrolling here: a stroke on the pad must never move the page.
+        super().__init__(session, kinetic=False)
         self.content.setMaximumWidth(1260)
         lang = session.language
         consent = session.form.consent

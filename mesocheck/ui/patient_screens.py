@@ -51,6 +51,18 @@ class Screen(QWidget):
         self.layout_ = QVBoxLayout(self.body)
         self.layout_.setContentsMargins(40, 40, 40, 32)
         self.layout_.setSpacing(20)
+        self._outer = outer
+        self._footer: QHBoxLayout | None = None
+
+    def footer(self) -> QHBoxLayout:
+        """A bar under the scrolling content for the screen's buttons: always in view."""
+        if self._footer is None:
+            bar = set_role(QFrame(), "footer")
+            self._footer = QHBoxLayout(bar)
+            self._footer.setContentsMargins(24, 14, 24, 14)
+            self._footer.setSpacing(16)
+            self._outer.addWidget(bar)
+        return self._footer
 
 
 class WelcomeScreen(Screen):

@@ -15,7 +15,6 @@ from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
-    QHBoxLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -59,7 +58,7 @@ class Keypad(QWidget):
         grid.setSpacing(10)
         keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "Clear", "0", "⌫"]
         for index, key in enumerate(keys):
-            button = set_role(QPushButton(key), "key")
+            button = set_role(QPushButton(key), "key", word=key == "Clear")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the field keeps the focus
             button.setAccessibleName({"⌫": "Delete last digit"}.get(key, key))
             button.clicked.connect(lambda _=False, k=key: self._press(k))
@@ -125,16 +124,15 @@ class SignInScreen(Screen):
         columns.box.addWidget(entry, 1)
         self.keypad = Keypad(self.pin)
         columns.box.addWidget(self.keypad, 0, Qt.AlignmentFlag.AlignTop)
-        buttons = QHBoxLayout()
-        buttons.setSpacing(16)
+        buttons = self.footer()
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancelled)
         buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
         self.sign_in_button = set_role(QPushButton("Sign in"), "primary")
+        self.sign_in_button.setMinimumHeight(72)
         self.sign_in_button.clicked.connect(self.sign_in)
         buttons.addWidget(self.sign_in_button)
-        buttons.addStretch(1)
-        self.layout_.addLayout(buttons)
         self.layout_.addStretch(1)
         self._busy = False
         self._update()
@@ -244,27 +242,39 @@ class FirstRunScreen(Screen):
         self.name.setAccessibleName("Practitioner's name")
         self.name.setMaxLength(120)
         self._field("name", "Your name", self.name)
+        # The two PIN boxes side by side when there is room.
+        pins = SwitchBox(700, spacing=32)
+        self.layout_.addWidget(pins)
         self.pin = pin_field("Choose a PIN")
-        self._field("pin", "Choose a PIN (4 to 12 digits)", self.pin)
+        self._field("pin", "Choose a PIN (4 to 12 digits)", self.pin, pins.box)
         self.pin_again = pin_field("The same PIN again")
-        self._field("pin_again", "The same PIN again", self.pin_again)
+        self._field("pin_again", "The same PIN again", self.pin_again, pins.box)
         self.status = label("", "status")
         self.layout_.addWidget(self.status)
-        buttons = QHBoxLayout()
+        buttons = self.footer()
         buttons.addStretch(1)
         self.create_button = set_role(QPushButton("Create account and sign in"), "primary")
+        self.create_button.setMinimumHeight(72)
         self.create_button.clicked.connect(self.create)
         buttons.addWidget(self.create_button)
-        self.layout_.addLayout(buttons)
         self.layout_.addStretch(1)
 
-    def _field(self, key: str, title: str, widget: QWidget) -> None:
+    def _field(self, key: str, title: str, widget: QWidget, into=None) -> None:
         caption = label(title, "subheading")
         caption.setBuddy(widget)
-        self.layout_.addWidget(caption)
-        self.layout_.addWidget(widget)
         self.errors[key] = ErrorLine()
-        self.layout_.addWidget(self.errors[key])
+        if into is None:
+            for part in (caption, widget, self.errors[key]):
+                self.layout_.addWidget(part)
+            return
+        column = QWidget()
+        column_layout = QVBoxLayout(column)
+        column_layout.setContentsMargins(0, 0, 0, 0)
+        column_layout.setSpacing(12)
+        for part in (caption, widget, self.errors[key]):
+            column_layout.addWidget(part)
+        column_layout.addStretch(1)
+        into.addWidget(column, 1)
 
     def create(self) -> None:
         name = " ".join(self.name.text().split())
@@ -275,7 +285,8 @@ class FirstRunScreen(Screen):
         if not _PIN.match(pin):
             problems["pin"] = PIN_RULE
         elif pin != again:
-            problems["pin_again"] = "The two PINs are not the same. Please type them again."
+            problems["pin_again"] = ("The two PINs are not the same. Please type the PIN "
+                                     "again in this box.")
         for key, error in self.errors.items():
             error.show_message(problems.get(key))
         if problems:

@@ -24,6 +24,7 @@ from mesocheck.ui.datefields import DateField, TimeField
 from mesocheck.ui.pages import label
 from mesocheck.ui.patient_screens import Screen
 from mesocheck.ui.questions import ErrorLine, InputContext, OptionButton
+from mesocheck.ui.responsive import FlowLayout
 from mesocheck.ui.style import set_role, set_state
 
 
@@ -77,21 +78,31 @@ class StartIntakeScreen(Screen):
         self.appointment_time: TimeField | None = None
         if staff:
             moment = QWidget()
-            row = QHBoxLayout(moment)
-            row.setContentsMargins(0, 0, 0, 0)
-            row.setSpacing(16)
+            flow = FlowLayout(moment, spacing=16)  # wraps on a portrait screen
             self.appointment_date = DateField(today.year, today.year + 1, newest_first=False)
             self.appointment_date.set_accessible_prefix("Appointment date")
             self.appointment_time = TimeField()
             self.appointment_time.set_accessible_prefix("Appointment time")
-            row.addWidget(self.appointment_date)
+            at_time = QWidget()
+            row = QHBoxLayout(at_time)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(12)
             row.addWidget(label("at", "lead"))
             row.addWidget(self.appointment_time)
-            row.addStretch(1)
+            flow.addWidget(self.appointment_date)
+            flow.addWidget(at_time)
+            moment.setFocusProxy(self.appointment_date)
             self._field("appointment_at", "Appointment", moment)
 
-        buttons = QHBoxLayout()
-        buttons.setSpacing(16)
+        # A message goes as soon as its field is changed.
+        self.name.textEdited.connect(lambda _t: self._fixed("name"))
+        self.birth_date.changed.connect(lambda: self._fixed("birth_date"))
+        self.area_group.idClicked.connect(lambda _i: self._fixed("area"))
+        if self.appointment_date is not None and self.appointment_time is not None:
+            self.appointment_date.changed.connect(lambda: self._fixed("appointment_at"))
+            self.appointment_time.changed.connect(lambda: self._fixed("appointment_at"))
+
+        buttons = self.footer()
         if not staff:
             self.cancel_button = QPushButton("Cancel")
             self.cancel_button.clicked.connect(self.cancelled)
@@ -102,7 +113,6 @@ class StartIntakeScreen(Screen):
         self.go_button.setMinimumHeight(72)
         self.go_button.clicked.connect(self.submit)
         buttons.addWidget(self.go_button)
-        self.layout_.addLayout(buttons)
         self.layout_.addStretch(1)
         self.clear()
 
@@ -114,6 +124,11 @@ class StartIntakeScreen(Screen):
         error = ErrorLine()
         self.errors[key] = error
         self.layout_.addWidget(error)
+
+    def _fixed(self, key: str) -> None:
+        self.errors[key].show_message(None)
+        if key == "name":
+            set_state(self.name, None)
 
     def clear(self) -> None:
         """Empty every field (a new patient, or the screen was left idle)."""

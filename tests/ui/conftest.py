@@ -12,7 +12,6 @@ import mesocheck.ui  # noqa: F401 - applies the PySide6 reference-count fix firs
 from mesocheck.forms.registry import default_form
 from mesocheck.store import Store
 from mesocheck.store import staff as staff_accounts
-import intake_driver as drive
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
@@ -56,6 +56,14 @@ def layout_problems(top: QWidget) -> list[str]:
             if widget.hasHeightForWidth() and \
                     widget.heightForWidth(widget.width()) > widget.height() + 2:
                 problems.append(f"option text cut off: {name!r}")
+        if isinstance(widget, QComboBox) and widget.sizeHint().width() > widget.width() + 2:
+            problems.append(f"list box too narrow for its text: {name!r}")
+        if isinstance(widget, QAbstractScrollArea) and \
+                widget.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff:
+            inner = getattr(widget, "widget", lambda: None)()
+            if inner is not None and inner.width() > widget.viewport().width() + 1:
+                problems.append(f"content wider than its screen ({inner.width()} > "
+                                f"{widget.viewport().width()} px) in {name!r}")
     problems += _overlaps(top)
     return problems
 

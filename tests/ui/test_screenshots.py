@@ -183,6 +183,22 @@ def test_every_screen_looks_right(qtbot, make_window, db_path, form, shots, orie
     qtbot.waitUntil(lambda: window.sign_in.error.isVisible(), timeout=5000)
     shoot("staff-sign-in-wrong-pin")
 
+    drive.click(qtbot, window.sign_in.cancel_button)
+    drive.sign_in(qtbot, window)
+    qtbot.waitUntil(lambda: window.current_screen == "staff", timeout=5000)
+    home = window.staff_home
+    home.open_screen("Unfinished intakes")
+    qtbot.waitUntil(lambda: len(home.unfinished.items) == 2, timeout=5000)
+    window.resume_intake(home.unfinished.items[0].intake_id)
+    qtbot.waitUntil(lambda: window.current_screen == "ready", timeout=5000)
+    shoot("patient-ready-resuming")
+    drive.click(qtbot, window.ready.begin_button)
+    shoot("step-resumed")
+    drive.click(qtbot, window.wizard.stop_button)
+    stop = window.findChild(QDialog, "dialog")
+    shoot("stop-and-hand-back", stop)
+    drive.click(qtbot, stop.accept_button)
+
     window.show_welcome()
     drive.click(qtbot, window.welcome.start_button)
     shoot("walk-in")
