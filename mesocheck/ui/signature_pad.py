@@ -298,16 +298,27 @@ class SignaturePad(QWidget):
         painter.drawEllipse(QPointF(point.x, point.y), r, r)
 
     def _draw_segment(self, painter: QPainter, segment: Segment, scale: float) -> None:
+        """The curve as short round-capped lines; neighbours whose widths round alike are
+        drawn as one polyline (fewer pens, same look)."""
         pen = QPen(self.ink_color)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         samples = segment.samples(scale)
-        x0, y0, _ = samples[0]
+        run = [QPointF(samples[0][0], samples[0][1])]
+        bucket = None
         for x, y, width in samples[1:]:
-            pen.setWidthF(width)
+            here = round(width * 4) / 4
+            if bucket is not None and here != bucket:
+                pen.setWidthF(bucket)
+                painter.setPen(pen)
+                painter.drawPolyline(run)
+                run = [run[-1]]
+            bucket = here
+            run.append(QPointF(x, y))
+        if bucket is not None and len(run) > 1:
+            pen.setWidthF(bucket)
             painter.setPen(pen)
-            painter.drawLine(QPointF(x0, y0), QPointF(x, y))
-            x0, y0 = x, y
+            painter.drawPolyline(run)
 
     def _paint_incremental(self, segment: Segment | None = None,
                            dot: InkPoint | None = None) -> None:

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -76,6 +77,11 @@ class WizardScreen(QWidget):
         self.stack = QStackedWidget()
         layout.addWidget(self.stack, 1)
         layout.addWidget(self._footer())
+
+        # Keyboard: Alt+Right / Alt+Left, as Forward / Back in a browser.
+        for keys, action in (("Alt+Right", self.next), ("Alt+Left", self.back)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(action)
 
         db.trouble.connect(self._save_trouble)
         db.recovered.connect(self._save_recovered)
@@ -214,7 +220,9 @@ class WizardScreen(QWidget):
         QTimer.singleShot(0, widget.focus_first)
 
     def next(self) -> None:
-        if self._submitting:
+        if self._submitting or not self.next_button.isEnabled():
+            if not self._submitting:
+                self._reveal()
             return
         if self.current.blocking_reason() is not None:
             self._reveal()
@@ -237,7 +245,7 @@ class WizardScreen(QWidget):
         self.go_to(self.index + 1)
 
     def back(self) -> None:
-        if self._submitting or self.session.locked:
+        if self._submitting or self.session.locked or self.index == 0:
             return
         self._back_to_summary = False
         self.go_to(self.index - 1)

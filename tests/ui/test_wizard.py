@@ -214,6 +214,15 @@ def test_keyboard_alone_answers_a_step(qtbot, make_window):
     assert window.focusWidget() is wizard.next_button
     qtbot.keyClick(wizard.next_button, Qt.Key.Key_Space)
     assert isinstance(wizard.current, StepPage) and wizard.current.step.id == "health"
+    # Alt+Left and Alt+Right go back and forward from anywhere on the page.
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
+    assert wizard.current.step.id == "about"
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+    assert wizard.current.step.id == "health"
+    # Forward on an unfinished page shows what is missing instead.
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+    assert wizard.current.step.id == "health"
+    assert wizard.current.views["conditions"].error.isVisible()
 
 
 def test_controls_have_accessible_names_and_touch_sizes(qtbot, make_window):
