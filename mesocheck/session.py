@@ -38,6 +38,7 @@ from mesocheck.forms import (
 )
 from mesocheck.forms.conditions import is_answered
 from mesocheck.forms.messages import message
+from mesocheck.forms.registry import canonical_content
 from mesocheck.forms.model import Question, Step
 from mesocheck.signature import from_stored, trivial_reason
 from mesocheck.timeutil import to_iso, utc_now
@@ -209,7 +210,7 @@ class IntakeSession:
             name=details.name, birth_date=details.birth_date, contact=details.contact,
             form_id=form.id, form_version=form.version, form_hash=form.content_hash,
             language=language, area=details.area, appointment_at=details.appointment_at,
-            device=device, actor=actor,
+            device=device, actor=actor, form_content=canonical_content(form),
         )
         facts = Facts(details.appointment_at.astimezone(zone), details.birth_date, details.area)
         return cls(form=form, intake_id=intake_id, facts=facts, patient_name=details.name,
@@ -455,3 +456,27 @@ def _form_for(record: Any) -> Form:
             "The form this intake was started with has changed since, so it cannot be "
             "continued. Void it and start a new intake."
         ) from None
+
+
+# -- after a crash -------------------------------------------------------------------------
+
+
+def rebuild_missing_consent_pdfs(store: Any) -> list[str]:
+    """Make the consent PDF of every signed intake that has none; returns their ids.
+
+    Signing and storing the PDF are separate transactions (submission must never wait on
+    the PDF), so a crash or power cut between them leaves a signed intake without its
+    document. Run at start-up, off the UI thread (a PDF takes a fraction of a second). An
+    intake whose document is refused (its form file is gone) stays in
+    ``store.signed_without_document()`` for staff to see.
+    """
+    from mesocheck.documents.consent import DocumentRefused, store_consent_pdf
+
+    built = []
+    for intake_id in store.signed_without_document():
+        try:
+            store_consent_pdf(store, intake_id)
+        except DocumentRefused:
+            continue
+        built.append(intake_id)
+    return built

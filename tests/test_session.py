@@ -149,6 +149,21 @@ def test_resume_in_a_new_connection_returns_to_the_stored_page(db_path, form):
     assert resumed.patient_name == "Ada Example"
 
 
+def test_resume_uses_the_archived_form_when_the_file_changed(db_path, form, monkeypatch):
+    from mesocheck.forms import registry
+
+    with Store.open(db_path) as store:
+        session = start(store, form)
+        session.answer("consultation", True)
+        session.flush()
+    # The shipped file no longer holds this text (it was edited): the archive is used.
+    monkeypatch.setattr(registry, "shipped_forms", lambda: [])
+    with Store.open(db_path) as store:
+        resumed = IntakeSession.resume(store, session.intake_id, form=None, zone=timezone.utc)
+    assert resumed.form.content_hash == form.content_hash
+    assert resumed.answers == {"consultation": True}
+
+
 def test_resume_refuses_a_signed_intake(store, form):
     session = start(store, form)
     answer_everything(session)
