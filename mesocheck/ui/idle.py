@@ -109,7 +109,7 @@ class StillTherePrompt(QWidget):
         self.text = label("", "lead")
         card_layout.addWidget(self.text)
         self.button = set_role(QPushButton("I'm still here"), "primary")
-        self.button.setMinimumHeight(72)
+        self.button.setProperty("emphasis", "big")
         self.button.clicked.connect(self._still_here)
         card_layout.addWidget(self.button)
         row.addWidget(card, 40)

@@ -444,6 +444,7 @@ class ConsentPage(WizardPage):
         # No finger-scrolling here: a stroke on the pad must never move the page.
         super().__init__(session, kinetic=False)
         self.content.setMaximumWidth(1260)
+        self.layout_.setContentsMargins(32, 16, 32, 16)
         lang = session.language
         consent = session.form.consent
         self.title = consent.title.get(lang)

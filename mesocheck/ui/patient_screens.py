@@ -84,7 +84,7 @@ class WelcomeScreen(Screen):
             "go.", "lead"))
         self.start_button = set_role(QPushButton("Start my form"), "primary")
         self.start_button.setProperty("role", "primary")
-        self.start_button.setMinimumHeight(80)
+        self.start_button.setProperty("emphasis", "big")
         self.start_button.clicked.connect(self.start_requested)
         row = QHBoxLayout()
         row.addWidget(self.start_button)
@@ -135,7 +135,7 @@ class ReadyScreen(Screen):
         row.setSpacing(16)
         self.begin_button = set_role(QPushButton("Begin" if not resuming else "Carry on"),
                                      "primary")
-        self.begin_button.setMinimumHeight(80)
+        self.begin_button.setProperty("emphasis", "big")
         self.begin_button.clicked.connect(self.begin)
         row.addWidget(self.begin_button)
         self.not_me_button = QPushButton("This is not me")

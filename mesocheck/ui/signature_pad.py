@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import Property, QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QInputDevice,
@@ -59,8 +59,8 @@ class SignaturePad(QWidget):
             "Sign here with your finger, a stylus or the mouse."
         )
         self.ink_style = style
-        self.ink_color = QColor("#0b1f33")
-        self.guide_color = QColor("#5b6b78")
+        self.ink_color = QColor("#0b1f33")  # the style sheet sets both (qproperty-...)
+        self.guide_color = QColor("#3f4f5a")
         self.hint = "Sign here"
         self._strokes: list[list[InkPoint]] = []
         self._pad_w = 0.0
@@ -70,6 +70,25 @@ class SignaturePad(QWidget):
         self._t_offset = 0.0  # time of the first point when times are given by the caller
         self._cache: QPixmap | None = None
         self._source: str | None = None  # "mouse" | "touch" | "tablet" while a stroke is on
+
+    # -- colours from the style sheet ------------------------------------------------------
+
+    def _get_ink(self) -> QColor:
+        return self.ink_color
+
+    def _set_ink(self, colour: QColor) -> None:
+        self.ink_color = QColor(colour)
+        self._invalidate()
+
+    def _get_guide(self) -> QColor:
+        return self.guide_color
+
+    def _set_guide(self, colour: QColor) -> None:
+        self.guide_color = QColor(colour)
+        self.update()
+
+    inkColor = Property(QColor, _get_ink, _set_ink)  # noqa: N815 (Qt property names)
+    guideColor = Property(QColor, _get_guide, _set_guide)  # noqa: N815
 
     # -- reading and resetting ------------------------------------------------------------
 

@@ -110,7 +110,7 @@ class StartIntakeScreen(Screen):
         buttons.addStretch(1)
         self.go_button = set_role(
             QPushButton("Start and hand to patient" if staff else "Continue  ›"), "primary")
-        self.go_button.setMinimumHeight(72)
+        self.go_button.setProperty("emphasis", "big")
         self.go_button.clicked.connect(self.submit)
         buttons.addWidget(self.go_button)
         self.layout_.addStretch(1)

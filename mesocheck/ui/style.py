@@ -51,6 +51,7 @@ THEME: dict[str, object] = {
     "disabled_text": "#55626b",
     "disabled_border": "#8a979f",
     "overlay": "rgba(20, 35, 46, 170)",
+    "ink": "#0b1f33",  # the signature
 }
 
 # Text colour on background pairs that must reach WCAG AA (4.5:1); checked by the tests.
@@ -59,7 +60,7 @@ CONTRAST_PAIRS = (
     ("on_primary", "primary"), ("on_primary", "primary_dark"), ("error", "surface"),
     ("error", "error_bg"), ("link", "surface"), ("link", "bg"), ("text", "selected_bg"),
     ("disabled_text", "disabled_bg"), ("surface", "info_dark"), ("surface", "neutral_dark"),
-    ("text", "notice_bg"), ("muted", "hover_bg"),
+    ("text", "notice_bg"), ("muted", "hover_bg"), ("ink", "surface"),
 )
 
 

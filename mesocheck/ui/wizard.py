@@ -146,7 +146,7 @@ class WizardScreen(QWidget):
         row.addWidget(self.reason_box, 10)
         self.next_button = set_role(QPushButton("Next  ›"), "primary")
         self.next_button.setAccessibleName("Next")
-        self.next_button.setMinimumHeight(72)
+        self.next_button.setProperty("emphasis", "big")
         self.next_button.clicked.connect(self.next)
         row.addWidget(self.next_button)
         outer.addLayout(row)
