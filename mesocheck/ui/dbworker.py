@@ -74,6 +74,7 @@ class _Bridge(QObject):
 class DbWorker(QObject):
     trouble = Signal(str)  # a save failed for a reason the user can act on; retrying
     recovered = Signal()  # the save that failed went through
+    refused = Signal(str)  # a save the store will never take (e.g. the intake was voided)
     bug = Signal(object)  # an unexpected exception with no on_error to take it
     idle = Signal()  # the queue is empty
 
@@ -232,7 +233,7 @@ class DbWorker(QObject):
             elif bug or not isinstance(error, StoreError):
                 self.bug.emit(error)
             else:
-                self.trouble.emit(getattr(error, "message", str(error)))
+                self.refused.emit(error.message)
         finally:
             if self.pending == 0:
                 self.idle.emit()

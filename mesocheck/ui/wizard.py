@@ -85,6 +85,7 @@ class WizardScreen(QWidget):
 
         db.trouble.connect(self._save_trouble)
         db.recovered.connect(self._save_recovered)
+        db.refused.connect(self._save_refused)
         index = session.resume_index() if start_index is None else start_index
         self.go_to(index)
 
@@ -307,6 +308,10 @@ class WizardScreen(QWidget):
 
     def _save_recovered(self) -> None:
         self.status.hide()
+
+    def _save_refused(self, text: str) -> None:
+        self.status.setText(f"{text} Please hand the tablet to the staff.")
+        self.status.show()
 
     # -- stopping and signing ----------------------------------------------------------
 

@@ -100,3 +100,16 @@ def test_the_consent_pdf_is_made_in_the_background(qtbot, make_window, db_path):
     with Store.open(db_path) as store:
         kinds = [d.kind for d in store.intake(intake_id).documents]
     assert kinds == ["consent"]
+
+
+def test_a_form_voided_meanwhile_says_so(qtbot, make_window, db_path):
+    window = make_window()
+    wizard = drive.start_walk_in(qtbot, window)
+    drive.settle(qtbot, window)
+    with Store.open(db_path) as store:  # staff void it on another device
+        store.void(wizard.session.intake_id, "Duplicate form.", "system")
+    with qtbot.waitSignal(window.db.refused, timeout=3000):
+        drive.answer(qtbot, wizard.current.views["consultation"], True)
+        wizard.save_now()
+    assert wizard.status.isVisible()
+    assert "Please hand the tablet to the staff." in wizard.status.text()
