@@ -50,6 +50,7 @@ def backup(conn: sqlite3.Connection, source: Path, dest: Path) -> Path:
 
 
 def _copy(conn: sqlite3.Connection, partial: Path) -> None:
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # patient data
     try:
         target = sqlite3.connect(str(partial), isolation_level=None)
     except sqlite3.Error as error:

@@ -7,6 +7,7 @@ anything else is our bug and propagates unchanged. No message carries patient da
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -195,10 +196,15 @@ def connect(
     else:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            # Patient data: readable by this user account only (SQLite gives its WAL and
+            # shared-memory files the same mode).
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
         except OSError:
             raise ReadOnlyDatabase(
-                "The folder for the database cannot be created. Choose a --db path in a "
-                "folder this user account can write to."
+                "The database file cannot be created. Choose a --db path in a folder this "
+                "user account can write to."
             ) from None
     with translated():
         conn = sqlite3.connect(

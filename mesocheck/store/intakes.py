@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping
 
 from mesocheck.store import rows
 from mesocheck.store.audit import Transaction, to_json
-from mesocheck.store.db import IntakeLocked, InvalidState, NotFound
+from mesocheck.store.db import IntakeLocked, InvalidState, NotFound, translated
 from mesocheck.store.records import DECISIONS, OUTCOMES
 
 REVIEW_STATUSES = ("submitted", *OUTCOMES)
@@ -269,8 +269,9 @@ class IntakeLifecycle:
         if decision not in DECISIONS:
             raise ValueError(f"unknown decision {decision!r}")
         reason = (reason or "").strip()
-        row = self._conn.execute("SELECT intake_id FROM flags WHERE id = ?",
-                                 (flag_id,)).fetchone()
+        with translated():
+            row = self._conn.execute("SELECT intake_id FROM flags WHERE id = ?",
+                                     (flag_id,)).fetchone()
         if row is None:
             raise NotFound("No flag has this id; refresh the review screen.")
         intake_id = row[0]

@@ -65,7 +65,6 @@ def m001_initial(db: Database) -> None:
         not_null={"name", "search_key", "birth_date", "created_at"},
         strict=True,
     )
-    db["patients"].create_index(["search_key"])
     db["intakes"].create(
         {
             "id": str,

@@ -143,6 +143,23 @@ class IntakeQueries:
             documents = self._documents(intake_id, kinds)
         return documents[-1] if documents else None
 
+    def signed_without_document(
+        self, kinds: Iterable[str] = ("reviewed_consent", "consent")
+    ) -> list[str]:
+        """Ids of signed, not voided intakes with no document of ``kinds``, oldest first:
+        what a crash between signing and storing the PDF leaves behind."""
+        kinds = list(kinds)
+        marks = ", ".join("?" * len(kinds))
+        with translated():
+            return [r[0] for r in self._conn.execute(
+                "SELECT i.id FROM intakes i WHERE i.submitted_at IS NOT NULL "
+                "AND i.status != 'voided' "
+                "AND EXISTS (SELECT 1 FROM signatures s "
+                "            WHERE s.intake_id = i.id AND s.role = 'patient') "
+                "AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.intake_id = i.id "
+                f"               AND d.kind IN ({marks})) "
+                "ORDER BY i.submitted_at, i.id", kinds)]
+
     def unfinished_intakes(self) -> list[UnfinishedIntake]:
         """Intakes still in progress, most recently touched first: what a tablet resumes."""
         with translated():

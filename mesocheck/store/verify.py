@@ -8,10 +8,10 @@ deleted.
 
 Built to take seconds on 100,000 intakes (millions of rows): expected hashes live in flat
 arrays indexed by row id (their first 16 bytes: 128 bits of SHA-256 are far beyond
-forging), SQLite builds each row's canonical JSON in C (a row whose hash then disagrees is
-re-hashed by the Python definition before it is reported, so SQLite's JSON quoting can only
-cost time, never a wrong finding), and SQLite's integrity and foreign-key checks run
-meanwhile on a second connection in a thread.
+forging), SQLite writes each row's JSON in C (a row whose hash then disagrees is re-hashed
+by the Python definition before it is reported, so SQLite's JSON quoting can only cost
+time, never a wrong finding), and SQLite's integrity and foreign-key checks run meanwhile
+on a second connection in a thread.
 """
 
 from __future__ import annotations
@@ -218,26 +218,37 @@ def _sqlite_quotes_like_python(conn: sqlite3.Connection) -> bool:
     return built == canonical_json({"a": probe, "b": -(2**63)})
 
 
-def _canonical_sql(conn: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> str | None:
-    """SQL computing a row's canonical JSON text, or None for tables holding BLOBs.
+def _canonical_sql(
+    conn: sqlite3.Connection, table: str, columns: tuple[str, ...]
+) -> tuple[str, list[tuple[str, str]]] | None:
+    """SQL writing a row's JSON, and the edits making it canonical (NULL members cut), or
+    None for tables holding BLOBs.
 
-    ``json_object`` writes every column; the NULLs of nullable columns are then cut out
-    with ``replace``, which cannot touch string contents: inside a JSON string every ``"``
-    is escaped, so ``,"name":null`` only ever matches between members.
+    The edits are plain text replacements, and cannot touch string contents: inside a JSON
+    string every ``"`` is escaped, so ``,"name":null`` only ever matches between members.
     """
     info = {r[1]: (r[2].upper(), r[3]) for r in conn.execute(f"PRAGMA table_info({table})")}
     if any(info[c][0] == "BLOB" for c in columns):
         return None
-    sql = "json_object(" + ", ".join(f"'{c}', {c}" for c in columns) + ")"
+    edits = []
     may_lead = True  # every column before this one may have been cut
     for column in columns:
         if info[column][1]:
             may_lead = False
             continue
-        sql = f"""replace({sql}, ',"{column}":null', '')"""
+        edits.append((f',"{column}":null', ""))
         if may_lead:
-            sql = f"""replace(replace({sql}, '{{"{column}":null,', '{{'), '{{"{column}":null}}', '{{}}')"""
-    return sql
+            edits += [(f'{{"{column}":null,', "{"), (f'{{"{column}":null}}', "{}")]
+    return "json_object(" + ", ".join(f"'{c}', {c}" for c in columns) + ")", edits
+
+
+def _sql_digests(conn: sqlite3.Connection, table: str, sql: str,
+                 edits: list[tuple[str, str]]) -> Iterator[tuple[Any, bytes]]:
+    sha256 = hashlib.sha256
+    for key, text in conn.execute(f"SELECT {primary_key(table)}, {sql} FROM {table}"):
+        for old, new in edits:
+            text = text.replace(old, new)
+        yield key, sha256(text.encode()).digest()
 
 
 def _check_table(
@@ -259,11 +270,9 @@ def _check_table(
             intake = _row_intake(conn, table, key, dict(zip(names, row)) if row else None)
         problems.append(Problem(kind, table, key, intake, detail))
 
-    expression = _canonical_sql(conn, table, names) if sql_json else None
-    if expression is not None:
-        sha256 = hashlib.sha256
-        rows = ((key, sha256(text.encode()).digest()) for key, text in conn.execute(
-            f"SELECT {pk}, {expression} FROM {table}"))
+    canonical = _canonical_sql(conn, table, names) if sql_json else None
+    if canonical is not None:
+        rows = _sql_digests(conn, table, *canonical)
     else:
         rows = _python_digests(conn, table, names, digest_row, report)
 

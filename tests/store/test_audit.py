@@ -51,8 +51,10 @@ def test_sqlite_builds_the_same_canonical_json(rows):
     conn.execute("CREATE TABLE t (a TEXT, b INTEGER, c TEXT NOT NULL)")
     conn.executemany("INSERT INTO t VALUES (?, ?, ?)", rows)
     assert _sqlite_quotes_like_python(conn)
-    sql = _canonical_sql(conn, "t", ("a", "b", "c"))
+    sql, edits = _canonical_sql(conn, "t", ("a", "b", "c"))
     for row, (text,) in zip(rows, conn.execute(f"SELECT {sql} FROM t ORDER BY rowid")):
         if "\x00" in "".join(v for v in row if isinstance(v, str)):
             continue  # SQLite's JSON functions stop at NUL; verify re-checks such rows
+        for old, new in edits:
+            text = text.replace(old, new)
         assert text == canonical_json({k: v for k, v in zip("abc", row) if v is not None})

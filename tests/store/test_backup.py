@@ -15,6 +15,7 @@ def test_backup_round_trip_verifies(staffed, tmp_path, clock):
     dest.parent.mkdir()
     assert staffed.backup(dest) == dest
     assert sorted(os.listdir(dest.parent)) == [dest.name]  # no temporary or journal files left
+    assert dest.stat().st_mode & 0o077 == 0
     conn = sqlite3.connect(dest)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     conn.close()

@@ -19,6 +19,15 @@ def test_open_creates_the_folder_and_sets_safe_pragmas(db_path, clock):
         }
 
 
+def test_a_new_database_is_private_to_its_user(store, db_path):
+    assert db_path.stat().st_mode & 0o077 == 0
+
+
+def test_a_folder_is_not_a_database(tmp_path, clock):
+    with pytest.raises(DatabaseMissing, match="--db path"):
+        Store.open(tmp_path, clock=clock)
+
+
 def test_pragmas_hold_for_a_second_connection_too(store, db_path):
     conn = sqlite3.connect(db_path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
