@@ -29,7 +29,6 @@ from reportlab.platypus import (
     CondPageBreak, Flowable, HRFlowable, Image, KeepTogether, PageBreak, Spacer,
 )
 
-from mesocheck import __version__
 from mesocheck.documents import styles as st
 from mesocheck.documents.layout import Block, FillIn, Metadata, PageFrame, Row, Stack, render
 from mesocheck.documents.signature import SignatureDrawing
@@ -41,6 +40,7 @@ from mesocheck.forms.flow import Flow, disclosure_text_hash
 from mesocheck.forms.model import (
     NEVER, NOT_RECENT, Compare, Form, Group, Question, Section, Step,
 )
+from mesocheck.forms.registry import FormNotFound, find_form
 
 # Changes whenever the layout changes on purpose (and the golden files are regenerated).
 LAYOUT_VERSION = "1"
@@ -91,7 +91,7 @@ def store_consent_pdf(store: Any, intake_id: str) -> int:
             "The patient has not signed this intake yet; the consent document is made "
             "when it is submitted."
         )
-    form = _form_of(store, record)
+    form = _form_of(record)
     staff = {m.id: m.name for m in store.staff_members(include_inactive=True)}
     pdf = build_consent_pdf(record, form, store.settings(), review=Review(staff_names=staff))
     kind = REVIEWED_CONSENT if _signatures(record, "practitioner") else CONSENT
@@ -105,9 +105,7 @@ def store_consent_pdf(store: Any, intake_id: str) -> int:
     )
 
 
-def _form_of(store: Any, record: Any) -> Form:
-    from mesocheck.forms.registry import FormNotFound, find_form
-
+def _form_of(record: Any) -> Form:
     try:
         return find_form(record.form_id, record.form_hash, record.form_content)
     except FormNotFound as exc:

@@ -41,9 +41,12 @@ class SeverityLook:
 
 
 SEVERITY = {
-    "stop": SeverityLook("STOP", "\u25a0", colors.HexColor("#a4161a"), colors.HexColor("#fbe3e4")),
-    "review": SeverityLook("REVIEW", "\u25b2", colors.HexColor("#7a4b00"), colors.HexColor("#fdf0d5")),
-    "info": SeverityLook("INFO", "\u25cf", colors.HexColor("#1f4e79"), colors.HexColor("#e3edf7")),
+    "stop": SeverityLook("STOP", "\u25a0", colors.HexColor("#a4161a"),
+                         colors.HexColor("#fbe3e4")),
+    "review": SeverityLook("REVIEW", "\u25b2", colors.HexColor("#7a4b00"),
+                           colors.HexColor("#fdf0d5")),
+    "info": SeverityLook("INFO", "\u25cf", colors.HexColor("#1f4e79"),
+                         colors.HexColor("#e3edf7")),
 }
 
 BODY_SIZE = 9.5

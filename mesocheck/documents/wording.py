@@ -66,8 +66,8 @@ WORDS: dict[str, dict[str, str]] = {
         "outcome_cleared": "Cleared for treatment",
         "outcome_postponed": "Postponed",
         "outcome_declined": "Declined",
-        "outcome_blank": "\u2610\u00a0Cleared for treatment\u00a0\u00a0\u00a0\u00a0 \u2610\u00a0Postponed"
-                         "\u00a0\u00a0\u00a0\u00a0 \u2610\u00a0Declined",
+        "outcome_blank": "\u2610\u00a0Cleared for treatment\u00a0\u00a0\u00a0\u00a0 "
+                         "\u2610\u00a0Postponed\u00a0\u00a0\u00a0\u00a0 \u2610\u00a0Declined",
         "notes": "Notes",
         "practitioner_signature": "Practitioner's signature",
         "practitioner_meaning": "Reviewed the answers and flags above",

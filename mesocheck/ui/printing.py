@@ -29,7 +29,7 @@ from typing import Callable, Sequence
 from PySide6.QtCore import (
     QBuffer, QByteArray, QIODevice, QObject, QPointF, QRectF, QSize, Qt, QThread, Signal, Slot,
 )
-from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QMessageBox, QWidget

@@ -142,3 +142,18 @@ def test_write_atomic_leaves_the_old_file_when_the_disk_is_full(tmp_path, monkey
 def test_write_atomic_names_a_missing_folder(tmp_path):
     with pytest.raises(CannotWrite, match="does not exist"):
         write_atomic(tmp_path / "nowhere" / "consent.pdf", b"x")
+
+
+def test_command_line_writes_the_stored_pdf_and_verify_rehashes_it(store, form, tmp_path):
+    from mesocheck.cli import main
+
+    intake_id = submitted_intake(store, form)
+    doc_id = store_consent_pdf(store, intake_id)
+    stored = store.document_bytes(doc_id)
+    out = tmp_path / "out" / "consent.pdf"
+    out.parent.mkdir()
+    db = str(store.path)
+    assert main(["pdf", intake_id, "-o", str(out), "--db", db]) == 0
+    assert out.read_bytes() == stored
+    assert [p.name for p in out.parent.iterdir()] == ["consent.pdf"]  # no temporary left
+    assert main(["verify", "--db", db]) == 0
