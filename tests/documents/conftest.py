@@ -25,7 +25,7 @@ def short_record(form):
 
 
 @pytest.fixture(scope="session")
-def long_record(form):
+def flagged_record(form):
     return make_record(
         form, LONG_ANSWERS, name=LONG_NAME, area="scalp",
         decisions={
@@ -42,6 +42,6 @@ def short_pdf(form, short_record):
 
 
 @pytest.fixture(scope="session")
-def long_pdf(form, long_record):
-    return build_consent_pdf(long_record, form, SETTINGS,
+def flagged_pdf(form, flagged_record):
+    return build_consent_pdf(flagged_record, form, SETTINGS,
                              review=Review(staff_names=STAFF, notes="Discussed expectations."))

@@ -37,7 +37,7 @@ def expected_answer_words(form, question, value) -> list[str]:
     return [text[:rtl.start()] if rtl else text]
 
 
-@pytest.mark.parametrize("which", ["short", "long"])
+@pytest.mark.parametrize("which", ["short", "flagged"])
 def test_every_shown_question_and_answer_is_printed(request, form, which):
     record = request.getfixturevalue(f"{which}_record")
     text = all_text(request.getfixturevalue(f"{which}_pdf"))
@@ -66,9 +66,9 @@ def test_answers_hidden_by_skip_logic_are_not_printed(form):
     assert "Warfarin secret dose" not in all_text(build_consent_pdf(record, form, SETTINGS))
 
 
-def test_every_disclosure_is_printed_with_its_acknowledgement_time(long_record, long_pdf, form):
-    text = all_text(long_pdf)
-    acks = {a.disclosure_id: a for a in long_record.acknowledgements}
+def test_every_disclosure_is_printed_with_its_acknowledgement_time(flagged_record, flagged_pdf, form):
+    text = all_text(flagged_pdf)
+    acks = {a.disclosure_id: a for a in flagged_record.acknowledgements}
     assert len(acks) >= 8
     for disclosure_id, ack in acks.items():
         disclosure = form.disclosure(disclosure_id)
@@ -101,7 +101,7 @@ def test_consent_statement_and_aftercare_are_printed(form, short_pdf):
             assert flat(item.get("en")) in text
 
 
-@pytest.mark.parametrize("which", ["short", "long"])
+@pytest.mark.parametrize("which", ["short", "flagged"])
 def test_every_page_has_the_footer_and_page_x_of_y(request, which):
     pdf = request.getfixturevalue(f"{which}_pdf")
     record = request.getfixturevalue(f"{which}_record")
@@ -116,18 +116,18 @@ def test_every_page_has_the_footer_and_page_x_of_y(request, which):
         assert f"Intake {record.id}" in text
 
 
-def test_flagged_answers_carry_the_severity_word(long_pdf, long_record):
-    text = all_text(long_pdf)
+def test_flagged_answers_carry_the_severity_word(flagged_pdf, flagged_record):
+    text = all_text(flagged_pdf)
     for severity, word in (("stop", "STOP"), ("review", "REVIEW"), ("info", "INFO")):
-        count = sum(1 for f in long_record.flags if f.severity == severity)
+        count = sum(1 for f in flagged_record.flags if f.severity == severity)
         assert count and f"{word} × {count}" in text
     # the answer's own row says it was flagged, with the rule's message
     assert "Do you have any of these?" in text
     assert re.search(r"STOP flag \d+ Bleeding disorder", text)
 
 
-def test_practitioner_review_shows_decisions_and_blanks(long_pdf):
-    text = all_text(long_pdf)
+def test_practitioner_review_shows_decisions_and_blanks(flagged_pdf):
+    text = all_text(flagged_pdf)
     assert "Practitioner review" in text
     assert "Decision: Decline by Dr Ana Ferreira, 2026-01-15" in text
     assert "Reason: Needs haematology advice first." in text
@@ -147,8 +147,8 @@ def test_countersigned_review_is_printed_with_outcome(form):
     assert "To be completed" not in text
 
 
-def test_amended_answer_keeps_the_patients_own_answer(long_pdf):
-    text = all_text(long_pdf)
+def test_amended_answer_keeps_the_patients_own_answer(flagged_pdf):
+    text = all_text(flagged_pdf)
     assert "Corrected after signing by staff: Partner will drive; confirmed by phone." in text
     assert "(Patient: No)" in text
 
@@ -169,7 +169,7 @@ def test_metadata_title_author_subject(short_pdf, short_record):
     assert meta["/CreationDate"] == "D:20260115091240+00'00'"
 
 
-@pytest.mark.parametrize("which", ["short", "long"])
+@pytest.mark.parametrize("which", ["short", "flagged"])
 def test_only_embedded_fonts(request, which):
     reader = PdfReader(BytesIO(request.getfixturevalue(f"{which}_pdf")))
     names = set()
@@ -185,8 +185,8 @@ def test_only_embedded_fonts(request, which):
     assert names and all("DejaVuSans" in name for name in names)
 
 
-def test_accented_greek_and_cyrillic_text_extracts_exactly(long_pdf):
-    text = all_text(long_pdf)
+def test_accented_greek_and_cyrillic_text_extracts_exactly(flagged_pdf):
+    text = all_text(flagged_pdf)
     assert LONG_NAME in text
     assert "Ελληνικά: αλλεργία στη γύρη." in text
     assert "Русский: аллергия на пыльцу." in text
@@ -281,9 +281,9 @@ def test_times_follow_the_clinic_zone_not_the_machine(form, short_record, monkey
     assert "2026-01-15 04:30 EST" in text  # the appointment, 09:30 UTC
 
 
-def test_size_stays_small(long_pdf, short_pdf):
+def test_size_stays_small(flagged_pdf, short_pdf):
     assert len(short_pdf) < 100 * 1024
-    assert len(long_pdf) < 150 * 1024
+    assert len(flagged_pdf) < 150 * 1024
 
 
 def _curves(page) -> int:
