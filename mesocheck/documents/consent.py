@@ -458,13 +458,12 @@ class _ConsentDocument:
                                   s.ack, prefix="\u2713 "))
                 if ack.text_hash != disclosure_text_hash(disclosure, self.language):
                     block.append(para(w("ack_text_changed"), s.ack, prefix="\u26a0 "))
-            out.append(Block(block))
+            out.append(Block(block, space_after=5))
         return out
 
     def consent(self) -> list[Flowable]:
         s, w = self.s, self.w
-        out = [CondPageBreak(60 * mm)]
-        out += self.section(self.form.consent, s.h1)
+        statement = self.section(self.form.consent, s.h1)
         sig = self.patient_signature
         if sig is None:
             block = self.signature_block(w("patient_signature"), None, None,
@@ -472,8 +471,8 @@ class _ConsentDocument:
         else:
             block = self.signature_block(w("patient_signature"), sig, sig.printed_name,
                                          sig.meaning)
-        out.append(KeepTogether(block))
-        return out
+        # What the patient confirmed and their signature under it share a page.
+        return [KeepTogether(statement + [KeepTogether(block)])]
 
     def section(self, section: Section, heading_style) -> list[Flowable]:
         s = self.s
