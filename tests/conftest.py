@@ -1,0 +1,27 @@
+"""Suite-wide options: ``--long`` runs the long reliability variants (thousands of kills,
+tens of thousands of writes and generated inputs) that CI skips."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--long", action="store_true", default=False,
+        help="also run the long reliability variants (tests marked 'long' or 'slow')",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "long: long reliability variant, skipped unless pytest runs with --long")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--long"):
+        return
+    skip = pytest.mark.skip(reason="long variant: run with --long")
+    for item in items:
+        if "long" in item.keywords or "slow" in item.keywords:
+            item.add_marker(skip)
