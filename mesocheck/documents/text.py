@@ -235,9 +235,9 @@ class BidiParagraph(Flowable):
             lines = break_lines(self.text, style.fontName, style.fontSize, width, prefix_width)
             shown = [get_display(line, base_dir=self.base) for line in lines]
             if self.base == "R" and self.align_rtl and style.alignment != TA_RIGHT:
-                style = ParagraphStyle(style.name + "-rtl", parent=style, alignment=TA_RIGHT)
+                style = _aligned(style, TA_RIGHT)
             elif self.base == "L" and style.alignment not in (TA_LEFT, TA_RIGHT):
-                style = ParagraphStyle(style.name + "-ltr", parent=style, alignment=TA_LEFT)
+                style = _aligned(style, TA_LEFT)
             self._para = _text_para("\n".join(shown), style, self.prefix, self.bullet)
             self._for_width = avail_width
         return self._para
@@ -262,6 +262,19 @@ class BidiParagraph(Flowable):
 
     def plain_text(self) -> str:
         return self.text
+
+
+_aligned_styles: dict[tuple[int, int], tuple[ParagraphStyle, ParagraphStyle]] = {}
+
+
+def _aligned(style: ParagraphStyle, alignment: int) -> ParagraphStyle:
+    """``style`` aligned otherwise; made once per style (paragraph caches key on styles)."""
+    key = (id(style), alignment)
+    hit = _aligned_styles.get(key)
+    if hit is None or hit[0] is not style:
+        made = ParagraphStyle(f"{style.name}-{alignment}", parent=style, alignment=alignment)
+        hit = _aligned_styles[key] = (style, made)
+    return hit[1]
 
 
 def break_lines(text: str, font: str, size: float, width: float,

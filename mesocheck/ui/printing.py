@@ -410,13 +410,16 @@ def print_dialog(pdf_bytes: bytes, parent: QWidget, *, patient_copy: bool = Fals
         if on_done is not None:
             on_done(outcome)
 
-    try:
-        info = find_printer(None)
-    except PrintError as exc:
-        show_message(parent, "Cannot print", exc.message)
-        finish(PrintOutcome(error=exc.message))
+    printers = QPrinterInfo.availablePrinters()
+    if not printers:
+        show_message(parent, "Cannot print", NO_PRINTER)
+        finish(PrintOutcome(error=NO_PRINTER))
         return None
-    printer = QPrinter(info, QPrinter.PrinterMode.HighResolution)
+    # A default printer in trouble must not hide the others: the person chooses in the
+    # dialog, and the chosen one is checked before printing.
+    info = QPrinterInfo.defaultPrinter()
+    printer = QPrinter(printers[0] if info.isNull() else info,
+                       QPrinter.PrinterMode.HighResolution)
     printer.setDocName(doc_name)
     printer.setCopyCount(1)
     dialog = QPrintDialog(printer, parent)
