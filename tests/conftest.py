@@ -23,5 +23,5 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     skip = pytest.mark.skip(reason="long variant: run with --long")
     for item in items:
-        if "long" in item.keywords or "slow" in item.keywords:
+        if item.get_closest_marker("long") or item.get_closest_marker("slow"):
             item.add_marker(skip)
