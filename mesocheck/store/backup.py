@@ -9,12 +9,16 @@ half-written file under the destination's name.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
+import time
 import uuid
 from pathlib import Path
 
 from mesocheck.store.db import BackupFailed, DiskFull, classify, translated
 from mesocheck.store.verify import verify
+
+STALE_PARTIAL_S = 3600  # a temporary copy untouched this long is from a backup that died
 
 
 def backup(conn: sqlite3.Connection, source: Path, dest: Path) -> Path:
@@ -33,6 +37,7 @@ def backup(conn: sqlite3.Connection, source: Path, dest: Path) -> Path:
             f"The backup folder {folder} is not writable by this user account; "
             "choose another destination."
         )
+    _remove_stale_partials(folder, dest.name)
     partial = folder / f".{dest.name}.{uuid.uuid4().hex}.partial"
     try:
         _copy(conn, partial)
@@ -47,6 +52,26 @@ def backup(conn: sqlite3.Connection, source: Path, dest: Path) -> Path:
         for leftover in (partial, Path(f"{partial}-journal")):
             leftover.unlink(missing_ok=True)
     return dest
+
+
+def _remove_stale_partials(folder: Path, name: str) -> None:
+    """A backup killed mid-way (power cut, SIGKILL) leaves its temporary copy behind: a
+    whole copy of patient data, one more per crash. Remove those nobody has written to for
+    an hour; a running backup writes all the time and verifies in seconds."""
+    ours = re.compile(rf"\.{re.escape(name)}\.[0-9a-f]{{32}}\.partial(-journal)?")
+    cutoff = time.time() - STALE_PARTIAL_S
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if not ours.fullmatch(entry.name):
+            continue
+        try:
+            if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                os.unlink(entry.path)
+        except OSError:
+            pass
 
 
 def _copy(conn: sqlite3.Connection, partial: Path) -> None:

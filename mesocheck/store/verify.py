@@ -42,9 +42,9 @@ class _Expected:
         self.sparse: dict[Any, tuple[int, bytes]] = {}  # text keys, implausible ids
 
     def set(self, key: Any, hex_hash: str | None, audit_id: int) -> None:
-        digest = bytes.fromhex(hex_hash[: 2 * _KEEP]) if hex_hash is not None else b""
-        if len(digest) not in (0, _KEEP):
+        if hex_hash is not None and not (isinstance(hex_hash, str) and len(hex_hash) == 64):
             raise ValueError("malformed row hash")
+        digest = bytes.fromhex(hex_hash[: 2 * _KEEP]) if hex_hash is not None else b""
         state = audit_id if hex_hash is not None else -audit_id
         size = len(self.audit_ids)
         if not (key.__class__ is int and 0 <= key < 2 * size + 65536):
@@ -201,9 +201,10 @@ def _replay(conn: sqlite3.Connection, problems: list[Problem]) -> dict[str, _Exp
             for table, key, row_hash in loads(rows_json):
                 state = expected[table]
                 ids = state.audit_ids
-                if row_hash is not None and key.__class__ is int and 0 <= key < len(ids):
+                if (key.__class__ is int and 0 <= key < len(ids) and row_hash.__class__ is str
+                        and len(row_hash) == 64):
+                    state.digests[key * _KEEP:(key + 1) * _KEEP] = fromhex(row_hash[:2 * _KEEP])
                     ids[key] = audit_id
-                    state.digests[key << 4:(key << 4) + _KEEP] = fromhex(row_hash[:32])
                 else:
                     state.set(key, row_hash, audit_id)
         except (ValueError, TypeError, KeyError, AttributeError):
@@ -286,7 +287,7 @@ def _check_table(
             seen[key] = 1
             state = ids[key]
             if state > 0:
-                if digests[key << 4:(key << 4) + _KEEP] != digest[:_KEEP]:
+                if digests[key * _KEEP:(key + 1) * _KEEP] != digest[:_KEEP]:
                     doubtful.append((key, state))
                 continue
         else:

@@ -185,3 +185,13 @@ def test_unusual_text_verifies_clean(staffed):
     staffed.save_answers(intake_id, {"nul": "a\x00b", "controls": "".join(map(chr, range(1, 32))),
                                      "quotes": '",\\"amends\\":null', "emoji": "😀\u2028"})
     assert staffed.verify() == []
+
+
+def test_a_forged_list_of_rows_is_reported_and_spoils_nothing_else(filled, db_path):
+    store, (first, _) = filled
+    audit_id = one(store, "SELECT id FROM audit WHERE action = 'submit' AND intake_id = ?",
+                   first)[0]
+    tamper(db_path, f"""UPDATE audit SET rows = '[["answers",1,"abc"]]' WHERE id = {audit_id}""")
+    reported = findings(store)
+    assert ("audit_chain", "audit", audit_id, first) in reported
+    assert not any(table == "answers" for _, table, _, _ in reported)
