@@ -1,0 +1,142 @@
+"""pdf_ms, pdf_ratio, pdf_kib: the consent PDF, built in process, warm.
+
+The full document is the document tests' long sample (every question answered, every
+disclosure acknowledged, flags of every severity with decisions, an amendment, patient and
+practitioner signatures, the review and the aftercare). The floor it is divided by is a
+plain reportlab document holding the same paragraphs of text in the same fonts and sizes:
+what reportlab itself costs to set that much text, without tables, panels or signatures.
+Builds alternate consent / floor, one ratio per pair.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from io import BytesIO
+from typing import Any, Iterator
+
+from bench.common import Figure, document_samples
+
+
+def full_record(form) -> Any:
+    s = document_samples()
+    return s.make_record(
+        form, s.LONG_ANSWERS, name="Zoë Ångström-Łukasiewicz", area="scalp",
+        practitioner=True,
+        decisions={
+            "bleeding_disorder": ("decline", "Needs haematology advice first.", 7),
+            "no_consultation": ("proceed", "Consultation done today.", 8),
+        },
+        amendments={"transport_arranged": (True, "Partner will drive; confirmed by phone.")},
+    )
+
+
+def _texts(flowable: Any) -> Iterator[tuple[str, str, float]]:
+    """(plain text, font, size) of every paragraph inside ``flowable``."""
+    from reportlab.platypus import Paragraph, Table
+
+    from mesocheck.documents.layout import Block
+    from mesocheck.documents.text import BidiParagraph
+
+    if isinstance(flowable, (list, tuple)):
+        for item in flowable:
+            yield from _texts(item)
+    elif isinstance(flowable, Paragraph):
+        yield flowable.getPlainText(), flowable.style.fontName, flowable.style.fontSize
+    elif isinstance(flowable, BidiParagraph):
+        yield flowable.plain_text(), flowable.style.fontName, flowable.style.fontSize
+    elif isinstance(flowable, Table):
+        for row in flowable._cellvalues:
+            for cell in row:
+                if isinstance(cell, str):
+                    yield cell, "DejaVuSans", 9.5
+                else:
+                    yield from _texts(cell)
+    elif isinstance(flowable, Block):
+        yield from _texts(flowable.content)
+    elif hasattr(flowable, "_content"):  # KeepTogether and friends
+        yield from _texts(flowable._content)
+
+
+def floor_story(record, form, settings, review) -> list:
+    """The same text, font by font, as plain paragraphs."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+    from xml.sax.saxutils import escape
+
+    from mesocheck.documents.consent import _ConsentDocument, _review
+
+    story = _ConsentDocument(record, form, settings, _review(review)).story()
+    styles: dict[tuple[str, float], ParagraphStyle] = {}
+    out = []
+    for text, font, size in _texts(story):
+        if not text.strip():
+            continue
+        style = styles.setdefault((font, size), ParagraphStyle(
+            f"{font}-{size}", fontName=font, fontSize=size, leading=size * 1.3))
+        out.append(Paragraph(escape(text).replace("\n", "<br/>"), style))
+    return out
+
+
+def build_floor(story_factory) -> bytes:
+    from reportlab.platypus import SimpleDocTemplate
+
+    from mesocheck.documents import styles as st
+
+    out = BytesIO()
+    doc = SimpleDocTemplate(
+        out, pagesize=st.PAGE_SIZE, leftMargin=st.MARGIN_LEFT, rightMargin=st.MARGIN_RIGHT,
+        topMargin=st.MARGIN_TOP, bottomMargin=st.MARGIN_BOTTOM, invariant=1,
+        pageCompression=1,
+    )
+    doc.build(story_factory())
+    return out.getvalue()
+
+
+def pdf_figures(builds: int) -> list[Figure]:
+    from mesocheck.documents.consent import Review, build_consent_pdf
+    from mesocheck.forms.registry import default_form
+
+    s = document_samples()
+    form = default_form()
+    record = full_record(form)
+    review = Review(staff_names=s.STAFF, notes="Discussed expectations.")
+
+    def consent() -> bytes:
+        return build_consent_pdf(record, form, s.SETTINGS, review=review)
+
+    def floor() -> bytes:
+        return build_floor(lambda: floor_story(record, form, s.SETTINGS, review))
+
+    full_pdf, floor_pdf = consent(), floor()  # warm: fonts registered, caches filled
+    consent_ms, consent_cpu_ms, floor_ms, ratios = [], [], [], []
+    for n in range(builds):
+        timed = {}
+        for name, fn in ((("consent", consent), ("floor", floor)) if n % 2 == 0 else
+                         (("floor", floor), ("consent", consent))):
+            began, cpu = time.perf_counter(), time.thread_time()
+            fn()
+            timed[name] = (time.perf_counter() - began) * 1000
+            if name == "consent":
+                consent_cpu_ms.append((time.thread_time() - cpu) * 1000)
+        consent_ms.append(timed["consent"])
+        floor_ms.append(timed["floor"])
+        ratios.append(timed["consent"] / timed["floor"])
+
+    typical = build_consent_pdf(s.make_record(form, s.SHORT_ANSWERS), form, s.SETTINGS)
+    pages = full_pdf.count(b"/Type /Page\n") or full_pdf.count(b"/Type /Page")
+    return [
+        Figure("pdf_ms", "ms", 80, consent_ms,
+               note=f"full consent PDF ({len(full_pdf) // 1024} KiB, about {pages} pages), "
+                    f"{builds} warm builds in process",
+               detail={"cpu_ms_median": round(statistics.median(consent_cpu_ms), 1),
+                       "floor_ms_median": round(statistics.median(floor_ms), 1)}),
+        Figure("pdf_ratio", "x", 1.5, ratios,
+               note="over a plain reportlab document with the same paragraphs in the same "
+                    "fonts, alternating builds",
+               detail={"floor_kib": round(len(floor_pdf) / 1024, 1)}),
+        Figure("pdf_kib", "KiB", 150, [len(typical) / 1024],
+               note="typical consent PDF as made at submission (short answers, patient "
+                    "signature); the output is byte-reproducible, so one sample",
+               detail={"full_pdf_kib": round(len(full_pdf) / 1024, 1)}),
+    ]

@@ -1,0 +1,49 @@
+"""ui_block_max_ms, peak_rss_mib, signature_event_us: the Qt figures, run in children
+(see ``ui_child.py``) so that the parent process never loads Qt."""
+
+from __future__ import annotations
+
+import json
+import statistics
+
+from bench.common import BENCH_DIR, Figure, child_env, run_child, temp_home
+
+CHILD = str(BENCH_DIR / "ui_child.py")
+
+
+def intake_figures(runs: int) -> list[Figure]:
+    """A scripted full intake with PDF, ``runs`` times, each in a new process."""
+    blocks, rss, longest, seconds = [], [], [], []
+    for _ in range(runs):
+        home = temp_home("intake")
+        _wall, out = run_child([CHILD, "intake", str(home / "mesocheck.sqlite3")],
+                               child_env(home), timeout=300)
+        result = json.loads(out.strip().splitlines()[-1])
+        if not (result["saved"] and result["pdf_stored"]):
+            raise RuntimeError(f"the scripted intake did not finish: {result}")
+        blocks.append(result["block_max_ms"])
+        rss.append(result["vm_hwm_kib"] / 1024)
+        longest += result["longest"]
+        seconds.append(result["intake_s"])
+    worst = sorted(longest, key=lambda item: -item[0])[:6]
+    return [
+        Figure("ui_block_max_ms", "ms", 16, blocks,
+               note=f"longest single event of a scripted walk-in intake (welcome -> thank "
+                    f"you, PDF in the background), {runs} run(s), one maximum per run",
+               detail={"slowest_events": [f"{ms:.1f} ms {what}" for ms, what in worst],
+                       "intake_s_median": round(statistics.median(seconds), 2)}),
+        Figure("peak_rss_mib", "MiB", 150, rss,
+               note="VmHWM of the whole process after the scripted intake and its PDF"),
+    ]
+
+
+def signature_figure(moves: int) -> Figure:
+    home = temp_home("signature")
+    _wall, out = run_child([CHILD, "signature", str(moves)], child_env(home), timeout=300)
+    result = json.loads(out.strip().splitlines()[-1])
+    return Figure(
+        "signature_event_us", "us", 1000, result["total_us"],
+        note=f"{moves} moves on a {result['pad'][0]}x{result['pad'][1]} pad holding "
+             f"{result['points_before']:,} points; move event + the repaint it causes",
+        detail={"handler_only_us_median": round(statistics.median(result["handler_us"]), 1)},
+    )

@@ -1,0 +1,246 @@
+"""The Qt figures, each in a process of its own (offscreen), printing one JSON line.
+
+``intake``: a walk-in patient goes from the welcome screen through every step, disclosure,
+the summary and the signature to "thank you", through the real widgets (driven the way
+``tests/ui`` drives them), and the consent PDF is built in the background as in the app.
+Every event the UI thread handles is timed at the outermost ``QApplication.notify``, and so
+is each direct call the driver makes where a person's tap would have been an event (picking
+from a drop-down); the longest one is ``ui_block_max_ms``. At the end the process reports
+its peak resident memory (VmHWM).
+
+``signature``: one pointer move on a pad already holding 10,000 points, timed from the
+move event to the end of the repaint it causes.
+
+    python bench/ui_child.py intake DB_PATH
+    python bench/ui_child.py signature MOVES
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from datetime import date, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+import mesocheck.ui  # noqa: E402,F401 - the PySide6 reference-count fix comes first
+from PySide6.QtCore import QEvent, QPointF, Qt  # noqa: E402
+from PySide6.QtGui import QMouseEvent  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget  # noqa: E402
+
+
+class MeteredApp(QApplication):
+    """Times the outermost event handling; used only by this benchmark."""
+
+    def __init__(self, argv: list[str]):
+        super().__init__(argv)
+        self.depth = 0
+        self.on = False
+        self.count = 0
+        self.where = ""  # the screen and page the driver is on, for the report
+        self.longest: list[tuple[float, str]] = []  # (ms, what), the slowest few
+
+    def notify(self, receiver, event):  # noqa: N802
+        if self.depth or not self.on:
+            return super().notify(receiver, event)
+        kind = event.type()
+        self.depth = 1
+        began = time.perf_counter()
+        try:
+            return super().notify(receiver, event)
+        finally:
+            self.depth = 0
+            self._record(began, lambda: f"{kind.name} -> {_name(receiver)}{self.where}")
+
+    def span(self, what: str, fn, *args):
+        """A direct call standing in for an event (outermost only)."""
+        if self.depth or not self.on:
+            return fn(*args)
+        self.depth = 1
+        began = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            self.depth = 0
+            self._record(began, lambda: what + self.where)
+
+    def _record(self, began: float, what) -> None:
+        ms = (time.perf_counter() - began) * 1000
+        self.count += 1
+        if len(self.longest) < 8 or ms > self.longest[-1][0]:
+            self.longest.append((ms, what()))
+            self.longest.sort(key=lambda item: -item[0])
+            del self.longest[8:]
+
+
+def _name(obj) -> str:
+    """The receiver's class, and the words on it where it has some."""
+    name = type(obj).__name__
+    try:
+        words = obj.accessibleName() if hasattr(obj, "accessibleName") else ""
+    except RuntimeError:  # deleted while its event was handled
+        words = ""
+    return f"{name} {words!r}" if words else name
+
+
+class Bot:
+    """The three things ``tests/ui/intake_driver.py`` asks of pytest-qt's ``qtbot``."""
+
+    def mouseClick(self, widget, button, *args):  # noqa: N802
+        QTest.mouseClick(widget, button, *args)
+
+    def keyClicks(self, widget, text):  # noqa: N802
+        QTest.keyClicks(widget, text)
+
+    def waitUntil(self, condition, timeout=5000):  # noqa: N802
+        deadline = time.monotonic() + timeout / 1000
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError("waited too long")
+            QTest.qWait(5)
+
+
+def vm_hwm_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def intake(db_path: str) -> dict:
+    sys.path.insert(0, str(REPO / "tests" / "ui"))
+    import intake_driver as drive
+
+    from mesocheck.forms.registry import default_form
+    from mesocheck.ui import style
+    from mesocheck.ui.dbworker import DbWorker
+    from mesocheck.ui.main_window import MainWindow
+
+    app = MeteredApp(sys.argv[:1])
+    plain_pick, plain_click = drive.pick, drive.click
+    drive.pick = lambda combo, text: app.span(f"pick -> {combo.accessibleName()}",
+                                              plain_pick, combo, text)
+
+    def click(bot, widget):
+        wizard = window.wizard
+        page = f": {wizard.current.title}" if wizard is not None else ""
+        app.where = f" (after a tap on {window.current_screen}{page})"
+        plain_click(bot, widget)
+
+    drive.click = click
+    bot = Bot()
+    style.apply(app)
+    form = default_form()
+    worker = DbWorker.open(Path(db_path))
+    settings, has_practitioner = worker.call(
+        lambda store: (store.settings(), store.has_practitioner()))
+    window = MainWindow(worker, form, settings=settings, zone=timezone.utc,
+                        has_practitioner=has_practitioner)
+    window.resize(1280, 800)
+    window.show()
+    QTest.qWaitForWindowExposed(window)
+    bot.waitUntil(lambda: worker.pending == 0)
+    QTest.qWait(50)
+
+    app.on = True
+    began = time.perf_counter()
+    drive.click(bot, window.welcome.start_button)
+    walk_in = window.walk_in
+    drive.type_text(bot, walk_in.name, "Ada Example")
+    drive.set_date(walk_in.birth_date, date(1990, 5, 1))
+    drive.click(bot, walk_in.area_buttons["scalp"])
+    drive.click(bot, walk_in.go_button)
+    bot.waitUntil(lambda: window.current_screen == "wizard")
+    wizard = window.wizard
+    drive.walk_to(bot, wizard, "summary", {"sun_recent": True})
+    drive.click(bot, wizard.next_button)
+    page = wizard.current
+    drive.type_text(bot, page.name, "Ada Example")
+    drive.sign(page.pad)
+    drive.click(bot, wizard.next_button)
+    bot.waitUntil(lambda: window.current_screen == "thanks", timeout=20_000)
+    bot.waitUntil(lambda: not window.pdf_jobs and worker.pending == 0, timeout=60_000)
+    QTest.qWait(100)
+    intake_s = time.perf_counter() - began
+    app.on = False
+    window.close()
+    ok = worker.close()
+    with_pdf = _has_pdf(db_path)
+    return {"block_max_ms": app.longest[0][0], "longest": app.longest, "events": app.count,
+            "vm_hwm_kib": vm_hwm_kib(), "intake_s": intake_s, "saved": ok,
+            "pdf_stored": with_pdf}
+
+
+def _has_pdf(db_path: str) -> bool:
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute("SELECT count(*) FROM documents").fetchone()[0] > 0
+    finally:
+        conn.close()
+
+
+def signature(moves: int) -> dict:
+    from mesocheck.ui import style
+    from mesocheck.ui.signature_pad import SignaturePad
+
+    app = QApplication(sys.argv[:1])
+    style.apply(app)
+    holder = QWidget()
+    layout = QVBoxLayout(holder)
+    pad = SignaturePad()
+    layout.addWidget(pad)
+    holder.resize(640, 300)  # the pad's share of the consent page on a landscape tablet
+    holder.show()
+    QTest.qWaitForWindowExposed(holder)
+    w, h = pad.width(), pad.height()
+    strokes, t = [], 0
+    for s in range(40):  # 40 strokes of 250 points: 10,000 points
+        points = []
+        for i in range(250):
+            u = i / 249
+            points.append([round(w * (0.05 + 0.9 * u), 1),
+                           round(h * (0.5 + 0.35 * math.sin(u * 12 + s))), t, None])
+            t += 8
+        strokes.append(points)
+        t += 150
+    pad.load(strokes, w, h)
+    QTest.qWait(50)  # the first paint draws all the ink into the pad's cache once
+    held = sum(len(s) for s in pad.strokes())
+
+    def send(kind, x, y):
+        pos = QPointF(x, y)
+        buttons = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease \
+            else Qt.MouseButton.LeftButton
+        QApplication.sendEvent(pad, QMouseEvent(kind, pos, pad.mapToGlobal(pos),
+                                                Qt.MouseButton.LeftButton, buttons,
+                                                Qt.KeyboardModifier.NoModifier))
+
+    send(QEvent.Type.MouseButtonPress, w * 0.1, h * 0.5)
+    QApplication.processEvents()
+    total_us, handler_us = [], []
+    for i in range(moves):
+        u = (i % 400) / 400  # a zig-zag across the pad, 4-5 px per move
+        x = w * (0.1 + 0.8 * (u if (i // 400) % 2 == 0 else 1 - u))
+        y = h * (0.5 + 0.3 * math.sin(i / 9))
+        began = time.perf_counter()
+        send(QEvent.Type.MouseMove, x, y)
+        handled = time.perf_counter()
+        QApplication.processEvents()  # the repaint of the touched rectangle
+        done = time.perf_counter()
+        handler_us.append((handled - began) * 1e6)
+        total_us.append((done - began) * 1e6)
+    send(QEvent.Type.MouseButtonRelease, x, y)
+    return {"total_us": total_us, "handler_us": handler_us, "points_before": held,
+            "pad": [w, h]}
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1]
+    result = intake(sys.argv[2]) if mode == "intake" else signature(int(sys.argv[2]))
+    print(json.dumps(result), flush=True)
