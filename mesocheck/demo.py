@@ -202,6 +202,7 @@ def _intakes(
 ) -> Iterator[dict]:
     today = datetime.now(timezone.utc).date()
     areas = [a.value for a in form.areas]
+    text_hashes = {d.id: disclosure_text_hash(d, "en") for d in form.disclosures}
     for n in range(count):
         profile = rng.choice(profiles)
         day = today + timedelta(days=rng.randint(-60, 14)) if n % 10 else today
@@ -216,7 +217,7 @@ def _intakes(
         area = rng.choice(areas)
         facts = Facts(appointment=appointment, birth_date=birth, area=area)
         acknowledged = [
-            (d.id, disclosure_text_hash(d, "en"), to_iso(started + timedelta(minutes=3, seconds=i * 20)))
+            (d.id, text_hashes[d.id], to_iso(started + timedelta(minutes=3, seconds=i * 20)))
             for i, d in enumerate(Flow(form, facts).shown_disclosures(answers))
         ]
         flags = profile.flags
