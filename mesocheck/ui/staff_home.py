@@ -53,9 +53,17 @@ class StaffContext:
         return f"staff:{self.staff.id}"
 
 
-# (button text, factory) pairs: one line here adds a screen to the staff area, e.g.
-#     ("Review queue", lambda context: QueueScreen(context)),
-EXTRA_SCREENS: list[tuple[str, Callable[[StaffContext], QWidget]]] = []
+def _review_queue(context: StaffContext) -> QWidget:
+    from mesocheck.ui.review_panel import review_screen  # loaded when staff sign in
+
+    return review_screen(context)
+
+
+# (button text, factory) pairs: one line here adds a screen to the staff area. A screen with a
+# ``lock_requested`` signal can hand the tablet to the patient (the staff view locks).
+EXTRA_SCREENS: list[tuple[str, Callable[[StaffContext], QWidget]]] = [
+    ("Review queue", _review_queue),
+]
 
 
 def page_title(form: Form, token: str | None, language: str) -> str:
@@ -217,7 +225,11 @@ class StaffHome(QWidget):
         self.unfinished = UnfinishedScreen(context)
         self.add_screen("Unfinished intakes", self.unfinished)
         for title, factory in EXTRA_SCREENS:
-            self.add_screen(title, factory(context))
+            screen = factory(context)
+            self.add_screen(title, screen)
+            lock = getattr(screen, "lock_requested", None)
+            if lock is not None:
+                lock.connect(self.lock_requested)
         self.open_screen("Start an intake")
 
     def add_screen(self, title: str, widget: QWidget) -> QPushButton:

@@ -179,13 +179,25 @@ def test_another_screen_plugs_into_the_staff_area(qtbot, make_window, practition
             Queue.refreshed += 1
 
     monkeypatch.setattr("mesocheck.ui.staff_home.EXTRA_SCREENS",
-                        [*EXTRA_SCREENS, ("Review queue", lambda ctx: Queue(ctx.staff.name))])
+                        [*EXTRA_SCREENS, ("Stock list", lambda ctx: Queue(ctx.staff.name))])
     window = make_window()
     drive.sign_in(qtbot, window)
     qtbot.waitUntil(lambda: window.current_screen == "staff", timeout=5000)
     home = window.staff_home
-    screen = home.open_screen("Review queue")
+    screen = home.open_screen("Stock list")
     assert screen.text() == "Dr Rowan Hale" and Queue.refreshed == 1
+
+
+def test_the_review_queue_is_in_the_staff_area(qtbot, make_window, practitioner):
+    from mesocheck.ui.review_panel import ReviewPanel
+
+    window = make_window()
+    drive.sign_in(qtbot, window)
+    qtbot.waitUntil(lambda: window.current_screen == "staff", timeout=5000)
+    screen = window.staff_home.open_screen("Review queue")
+    assert isinstance(screen, ReviewPanel)
+    drive.click(qtbot, window.staff_home.hand_button)
+    assert window.current_screen == "welcome" and window.staff_home is None
 
 
 def _ancestor(widget, kind):
