@@ -1,7 +1,14 @@
-"""Files written whole or not at all: a temporary file in the same folder, then a rename."""
+"""Files written whole or not at all.
+
+A consent PDF or an export written to a USB stick or a shared folder must never be left
+half-written (power cut, full disk): the bytes go to a temporary file in the same folder, are
+synced to the disk, and only then replace the target in one rename. The file is readable by
+its owner only, as befits a patient's record.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from contextlib import contextmanager
@@ -15,52 +22,71 @@ class CannotWrite(MesocheckError):
     pass
 
 
+_REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EACCES: "permission was refused",
+    errno.EPERM: "permission was refused",
+    errno.EROFS: "the disk is read-only",
+    errno.EISDIR: "a folder has that name",
+}
+
+
 @contextmanager
-def atomic_writer(path: str | Path) -> Iterator[BinaryIO]:
-    """Yield a binary stream; on success the file appears at ``path`` complete and synced."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
+def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Yield a binary stream; on success the file appears at ``path`` complete and synced.
+
+    Raises :class:`CannotWrite` (with a sentence for the user) when the folder is missing or
+    the file cannot be written; an existing file is then left as it was.
+    """
+    target = Path(path)
+    folder = target.parent
     if not folder.is_dir():
-        raise CannotWrite(f"the folder {folder} does not exist; create it or choose another")
+        raise CannotWrite(f"The folder {folder} does not exist; create it or choose another.")
+    if target.is_dir():
+        raise CannotWrite(f"Cannot write {target}: a folder has that name.")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     except OSError as exc:
-        raise CannotWrite(_why(folder, exc)) from None
+        raise CannotWrite(_sentence(folder, exc)) from None
     try:
         with os.fdopen(fd, "wb") as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        _discard(tmp)
-        raise CannotWrite(_why(path, exc)) from None
-    except BaseException:
-        _discard(tmp)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise CannotWrite(_sentence(target, exc)) from None
         raise
+    _sync_folder(folder)
 
 
-def write_atomic(path: str | Path, data: bytes) -> None:
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically; returns the path written."""
     with atomic_writer(path) as stream:
         stream.write(data)
+    return Path(path)
 
 
-def _discard(tmp: str) -> None:
+def _sentence(where: Path, exc: OSError) -> str:
+    reason = _REASONS.get(exc.errno or 0, exc.strerror or "the system refused")
+    return f"Cannot write {where}: {reason}."
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (where the platform allows opening a folder)."""
     try:
-        os.unlink(tmp)
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
     except OSError:
         pass
-
-
-def _why(where: Path, exc: OSError) -> str:
-    import errno
-
-    reasons = {
-        errno.ENOSPC: "the disk is full",
-        errno.EDQUOT: "the disk quota is used up",
-        errno.EACCES: "permission denied",
-        errno.EROFS: "the disk is read-only",
-        errno.EISDIR: "that is a folder",
-    }
-    reason = reasons.get(exc.errno or 0, exc.strerror or "the system refused")
-    return f"cannot write {where}: {reason}; nothing was changed"
+    finally:
+        os.close(fd)

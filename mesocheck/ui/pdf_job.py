@@ -13,8 +13,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from mesocheck.errors import MesocheckError
 from mesocheck.logs import log_bug
-from mesocheck.store import Store, StoreError
+from mesocheck.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class ConsentPdfJob(QRunnable):
             with Store.open(self.db_path, create=False) as store:
                 module.store_consent_pdf(store, self.intake_id)
             ok = True
-        except StoreError as exc:
+        except MesocheckError as exc:  # the environment's or the data's fault, not a bug
             log.warning("consent PDF not stored: %s", type(exc).__name__)
             text = exc.message
         except Exception as exc:  # noqa: BLE001 - a bug in the PDF must not touch the intake

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from consent_samples import APPOINTMENT, SHORT_ANSWERS, signature_strokes
 
-from mesocheck.documents.atomic import CannotWrite, write_atomic
+from mesocheck.fileio import CannotWrite, write_atomic
 from mesocheck.documents.consent import (
     CONSENT, REVIEWED_CONSENT, DocumentRefused, build_consent_pdf, store_consent_pdf,
 )
