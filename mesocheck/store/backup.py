@@ -58,7 +58,7 @@ def _remove_stale_partials(folder: Path, name: str) -> None:
     """A backup killed mid-way (power cut, SIGKILL) leaves its temporary copy behind: a
     whole copy of patient data, one more per crash. Remove those nobody has written to for
     an hour; a running backup writes all the time and verifies in seconds."""
-    ours = re.compile(rf"\.{re.escape(name)}\.[0-9a-f]{{32}}\.partial(-journal)?")
+    ours = re.compile(rf"\.{re.escape(name)}\.[0-9a-f]{{32}}\.partial(-journal|-wal|-shm)?")
     cutoff = time.time() - STALE_PARTIAL_S
     try:
         entries = list(os.scandir(folder))
