@@ -151,11 +151,19 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts):
         self.set_settings({key: value}, actor)
 
     def verify(self) -> list[Problem]:
-        """Integrity check, foreign keys, the audit chain and every audited row; see verify.py."""
+        """Integrity check, foreign keys, the audit chain and every audited row; see verify.py.
+
+        Everything is read in one snapshot: rows another process commits between reading
+        the audit log and reading the tables would otherwise look inserted or edited."""
         from mesocheck.store.verify import verify
 
         with dbmod.translated():
-            return verify(self._conn)
+            self._conn.execute("BEGIN")
+            try:
+                return verify(self._conn)
+            finally:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
 
     def backup(self, dest: str | Path) -> Path:
         """A verified copy at ``dest``, written through a temporary file and renamed."""
