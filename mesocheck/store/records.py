@@ -184,7 +184,9 @@ class PinCheck:
 class Problem:
     """One finding of ``verify``; ``detail`` never quotes patient data."""
 
-    kind: str  # integrity | foreign_key | schema | audit_chain | changed | unaudited | missing | document_hash
+    # integrity | foreign_key | schema | audit_chain | changed | unaudited | missing
+    # | document_hash
+    kind: str
     table: str | None
     row_id: Any
     intake_id: str | None

@@ -173,7 +173,7 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts):
 
     def bulk_insert_intakes(
         self, intakes: Iterable[Mapping[str, Any]], *, actor: str = "system",
-        batch_size: int = 1000,
+        batch_size: int = 2000,
     ) -> list[str]:
         """Write many complete intakes fast; see :func:`mesocheck.store.bulk.bulk_insert`."""
         from mesocheck.store.bulk import bulk_insert
