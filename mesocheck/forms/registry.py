@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from mesocheck.errors import MesocheckError
-from mesocheck.forms.loader import FormInvalid, _Builder, load_form
+from mesocheck.forms.loader import FormInvalid, FormProblem, _Builder, load_form
 from mesocheck.forms.model import Form
 from mesocheck.paths import default_form_path, resource
 
@@ -23,7 +23,13 @@ class FormNotFound(MesocheckError):
 
 def form_from_content(content: str | dict, name: str = "<archived form>") -> Form:
     """Rebuild a form from its canonical JSON content (as archived with intakes)."""
-    data = json.loads(content) if isinstance(content, str) else content
+    try:
+        data = json.loads(content) if isinstance(content, str) else content
+    except ValueError:
+        raise FormInvalid([FormProblem(name, "", "the archived copy is damaged (not JSON)")]
+                          ) from None
+    if not isinstance(data, dict):
+        raise FormInvalid([FormProblem(name, "", "the archived copy is damaged (not a form)")])
     return _Builder(name, data).build()
 
 
@@ -62,9 +68,13 @@ def find_form(form_id: str, content_hash: str, archived: str | None = None) -> F
         if form.id == form_id and form.content_hash == content_hash:
             return form
     if archived is not None:
-        form = form_from_content(archived)
-        if form.content_hash == content_hash:
-            return form
+        try:
+            form = form_from_content(archived)
+        except FormInvalid:
+            pass  # damaged: as good as missing
+        else:
+            if form.content_hash == content_hash:
+                return form
     raise FormNotFound(
         f"the form {form_id!r} this intake was made with (content {content_hash[:12]}) "
         "is no longer available, so its text cannot be shown faithfully"
