@@ -206,15 +206,23 @@ def connect(
                 "The database file cannot be created. Choose a --db path in a folder this "
                 "user account can write to."
             ) from None
-    with translated():
-        conn = sqlite3.connect(
-            str(path), isolation_level=None, timeout=busy_timeout_ms / 1000
-        )
-        try:
-            configure(conn, busy_timeout_ms)
-        except BaseException:
-            conn.close()
-            raise
+    try:
+        with translated():
+            conn = sqlite3.connect(
+                str(path), isolation_level=None, timeout=busy_timeout_ms / 1000
+            )
+            try:
+                configure(conn, busy_timeout_ms)
+            except BaseException:
+                conn.close()
+                raise
+    except DatabaseMissing:
+        # SQLite says only "unable to open" when a WAL database sits on a read-only disk
+        # or in a folder it cannot add its -shm file to.
+        if path.is_file() and not (os.access(path, os.W_OK)
+                                   and os.access(path.parent, os.W_OK)):
+            raise ReadOnlyDatabase() from None
+        raise
     return conn
 
 
