@@ -199,7 +199,15 @@ def _verify(args: argparse.Namespace) -> int:
         return EXIT_OK
     for problem in problems:
         print(problem, file=sys.stderr)
-    _say(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
+    count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found"
+    if any(p.kind == "integrity" for p in problems):
+        advice = ("the file is damaged: stop using it and restore the latest copy made "
+                  "with `mesocheck backup`")
+    else:
+        advice = ("records were changed outside mesocheck: keep this file as it is for "
+                  "investigation and compare it with the latest copy made with "
+                  "`mesocheck backup`")
+    _say(f"{count}; {advice}")
     return EXIT_PROBLEMS
 
 
