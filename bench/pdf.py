@@ -10,6 +10,7 @@ Builds alternate consent / floor, one ratio per pair.
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from io import BytesIO
@@ -125,10 +126,10 @@ def pdf_figures(builds: int) -> list[Figure]:
         cpu_ratios.append(cpu["consent"] / cpu["floor"])
 
     typical = build_consent_pdf(s.make_record(form, s.SHORT_ANSWERS), form, s.SETTINGS)
-    pages = full_pdf.count(b"/Type /Page\n") or full_pdf.count(b"/Type /Page")
+    pages = len(re.findall(rb"/Type /Page\b(?!s)", full_pdf))
     return [
         Figure("pdf_ms", "ms", 80, consent_ms,
-               note=f"full consent PDF ({len(full_pdf) // 1024} KiB, about {pages} pages), "
+               note=f"full consent PDF ({len(full_pdf) // 1024} KiB, {pages} pages), "
                     f"{builds} warm builds in process",
                detail={"cpu_ms_median": round(statistics.median(consent_cpu_ms), 1),
                        "floor_ms_median": round(statistics.median(floor_ms), 1)}),
