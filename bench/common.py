@@ -11,14 +11,16 @@ from __future__ import annotations
 import math
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -65,10 +67,6 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     ordered = sorted(values)
     rank = min(len(ordered), max(1, math.ceil(fraction * len(ordered) - 1e-9)))
     return ordered[rank - 1]
-
-
-def summary(values: Sequence[float]) -> dict[str, float]:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
 def cache_dir() -> Path:
@@ -120,14 +118,6 @@ def run_child_cpu(args: Sequence[str], env: dict[str, str], *, timeout: float = 
     return wall, done.stdout, cpu
 
 
-def peak_rss_kib() -> int:
-    """This process's peak resident memory (VmHWM), in KiB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
 def document_samples():
     """The document tests' fixed, clock-free intakes (``tests/documents/consent_samples``)."""
     folder = str(REPO / "tests" / "documents")
@@ -139,5 +129,11 @@ def document_samples():
     return consent_samples
 
 
-def temp_home(prefix: str) -> Path:
-    return Path(tempfile.mkdtemp(prefix=f"mesocheck-bench-{prefix}-"))
+@contextmanager
+def temp_home(prefix: str) -> Iterator[Path]:
+    """A throw-away MESOCHECK_HOME (database, logs), removed afterwards."""
+    path = Path(tempfile.mkdtemp(prefix=f"mesocheck-bench-{prefix}-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

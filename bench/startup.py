@@ -27,26 +27,26 @@ def _launch(mode: str, env: dict[str, str], db: str) -> tuple[float, float, floa
 
 
 def startup_ratio(pairs: int) -> Figure:
-    home = temp_home("startup")
-    db = str(home / "mesocheck.sqlite3")
-    env = child_env(home, MESOCHECK_EXIT_AFTER_FIRST_PAINT="1", MESOCHECK_DEMO_INTAKE="1")
-    for mode in ("app", "bare"):  # warm-up: creates the database, caches bytecode
-        _launch(mode, env, db)
     app_s: list[float] = []
     bare_s: list[float] = []
     exits: dict[str, list[float]] = {"app": [], "bare": []}
     cpus: dict[str, list[float]] = {"app": [], "bare": []}
     ratios = []
-    for n in range(pairs):
-        order = ("app", "bare") if n % 2 == 0 else ("bare", "app")
-        got = {}
-        for mode in order:
-            got[mode] = _launch(mode, env, db)
-            exits[mode].append(got[mode][1])
-            cpus[mode].append(got[mode][2])
-        app_s.append(got["app"][0])
-        bare_s.append(got["bare"][0])
-        ratios.append(got["app"][0] / got["bare"][0])
+    with temp_home("startup") as home:
+        db = str(home / "mesocheck.sqlite3")
+        env = child_env(home, MESOCHECK_EXIT_AFTER_FIRST_PAINT="1", MESOCHECK_DEMO_INTAKE="1")
+        for mode in ("app", "bare"):  # warm-up: creates the database, caches bytecode
+            _launch(mode, env, db)
+        for n in range(pairs):
+            order = ("app", "bare") if n % 2 == 0 else ("bare", "app")
+            got = {}
+            for mode in order:
+                got[mode] = _launch(mode, env, db)
+                exits[mode].append(got[mode][1])
+                cpus[mode].append(got[mode][2])
+            app_s.append(got["app"][0])
+            bare_s.append(got["bare"][0])
+            ratios.append(got["app"][0] / got["bare"][0])
     return Figure(
         "startup_ratio", "x", 1.5, ratios,
         note=f"{pairs} alternating pairs; app = `mesocheck` with MESOCHECK_DEMO_INTAKE=1 "

@@ -126,11 +126,6 @@ def intake_figures(intakes: int, background: int) -> list[Figure]:
     from mesocheck.forms.registry import default_form
     from mesocheck.store import Store
 
-    home = temp_home("intakes")
-    path = home / "mesocheck.sqlite3"
-    form = default_form()
-    with Store.open(path) as store:
-        create_demo_intakes(store, background, with_pdf=False, seed=7)
     strokes = document_samples().signature_strokes()
     rng = random.Random(11)
     autosave: list[float] = []
@@ -138,25 +133,26 @@ def intake_figures(intakes: int, background: int) -> list[Figure]:
     per_page: list[float] = []
     per_batch = 10
     batches = max(1, intakes // per_batch)
-    store = Store.open(path)
-    try:
-        complete_intake(store, form, rng, strokes, [])  # warm
-        used_bytes(path)
-        tables_before = table_bytes(path)
-        for _ in range(batches):
-            before = used_bytes(path)
-            for _ in range(per_batch):
-                complete_intake(store, form, rng, strokes, autosave)
-            growth.append((used_bytes(path) - before) / per_batch / 1024)
-        tables_after = table_bytes(path)
-        for _ in range(max(1, batches // 2)):
-            before = used_bytes(path)
-            for _ in range(per_batch):
-                complete_intake(store, form, rng, strokes, [], commit_each_answer=False)
-            per_page.append((used_bytes(path) - before) / per_batch / 1024)
-    finally:
-        store.close()
-    shutil.rmtree(home, ignore_errors=True)
+    with temp_home("intakes") as home:
+        path = home / "mesocheck.sqlite3"
+        form = default_form()
+        with Store.open(path) as store:
+            create_demo_intakes(store, background, with_pdf=False, seed=7)
+        with Store.open(path) as store:
+            complete_intake(store, form, rng, strokes, [])  # warm
+            used_bytes(path)
+            tables_before = table_bytes(path)
+            for _ in range(batches):
+                before = used_bytes(path)
+                for _ in range(per_batch):
+                    complete_intake(store, form, rng, strokes, autosave)
+                growth.append((used_bytes(path) - before) / per_batch / 1024)
+            tables_after = table_bytes(path)
+            for _ in range(max(1, batches // 2)):
+                before = used_bytes(path)
+                for _ in range(per_batch):
+                    complete_intake(store, form, rng, strokes, [], commit_each_answer=False)
+                per_page.append((used_bytes(path) - before) / per_batch / 1024)
     groups = [autosave[i:i + 50] for i in range(0, len(autosave) - 49, 50)] or [autosave]
     made = batches * per_batch
     by_table = {name: round((size - tables_before.get(name, 0)) / 1024 / made, 2)
@@ -168,8 +164,7 @@ def intake_figures(intakes: int, background: int) -> list[Figure]:
                     "per 50 changes",
                detail={"p95_all_ms": round(percentile(autosave, 0.95), 2),
                        "p50_all_ms": round(percentile(autosave, 0.5), 2),
-                       "max_ms": round(max(autosave), 2),
-                       "disk": str(Path(home).parent)}),
+                       "max_ms": round(max(autosave), 2)}),
         Figure("db_kib_per_intake", "KiB", 16, growth,
                note=f"used pages (free pages excluded) per completed intake, no PDF; "
                     f"{len(growth)} batches of {per_batch}, one commit per answer as the app "
@@ -202,14 +197,13 @@ def demo_figure(count: int, runs: int, keep_for_review: bool) -> Figure:
     """``demo --count count``; a count under 100,000 is scaled linearly and says so."""
     seconds, cpu = [], []
     for n in range(runs):
-        home = temp_home("demo")
-        db = home / "mesocheck.sqlite3"
-        wall, used = run_demo(count, db)
+        with temp_home("demo") as home:
+            db = home / "mesocheck.sqlite3"
+            wall, used = run_demo(count, db)
+            if keep_for_review and n == runs - 1:
+                _keep(db, review_db_path(count))
         seconds.append(wall)
         cpu.append(used)
-        if keep_for_review and n == runs - 1:
-            _keep(db, review_db_path(count))
-        shutil.rmtree(home, ignore_errors=True)
     scale = 100_000 / count
     scaled = scale != 1
     return Figure(
@@ -243,10 +237,9 @@ def review_figure(reps: int, build_count: int) -> Figure:
     if not path.exists():
         path = review_db_path(build_count)
         if not path.exists():
-            home = temp_home("review")
-            run_demo(build_count, home / "mesocheck.sqlite3")
-            _keep(home / "mesocheck.sqlite3", path)
-            shutil.rmtree(home, ignore_errors=True)
+            with temp_home("review") as home:
+                run_demo(build_count, home / "mesocheck.sqlite3")
+                _keep(home / "mesocheck.sqlite3", path)
     with Store.open(path) as store:
         total = store.queue_count()
     samples: list[float] = []

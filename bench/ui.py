@@ -15,9 +15,9 @@ def intake_figures(runs: int) -> list[Figure]:
     """A scripted full intake with PDF, ``runs`` times, each in a new process."""
     blocks, rss, longest, seconds = [], [], [], []
     for _ in range(runs):
-        home = temp_home("intake")
-        _wall, out = run_child([CHILD, "intake", str(home / "mesocheck.sqlite3")],
-                               child_env(home), timeout=300)
+        with temp_home("intake") as home:
+            _wall, out = run_child([CHILD, "intake", str(home / "mesocheck.sqlite3")],
+                                   child_env(home), timeout=300)
         result = json.loads(out.strip().splitlines()[-1])
         if not (result["saved"] and result["pdf_stored"]):
             raise RuntimeError(f"the scripted intake did not finish: {result}")
@@ -38,8 +38,8 @@ def intake_figures(runs: int) -> list[Figure]:
 
 
 def signature_figure(moves: int) -> Figure:
-    home = temp_home("signature")
-    _wall, out = run_child([CHILD, "signature", str(moves)], child_env(home), timeout=300)
+    with temp_home("signature") as home:
+        _wall, out = run_child([CHILD, "signature", str(moves)], child_env(home), timeout=300)
     result = json.loads(out.strip().splitlines()[-1])
     return Figure(
         "signature_event_us", "us", 1000, result["total_us"],
