@@ -137,8 +137,9 @@ def test_resume_or_void_an_unfinished_intake(qtbot, make_window, practitioner, d
     home = window.staff_home
     home.open_screen("Unfinished intakes")
     qtbot.waitUntil(lambda: len(home.unfinished.items) == 1, timeout=5000)
+    # New cards become visible when their layout is next activated by the event loop.
+    qtbot.waitUntil(lambda: "Tomasz Nowak" in drive.visible_texts(home.unfinished), timeout=5000)
     texts = drive.visible_texts(home.unfinished)
-    assert "Tomasz Nowak" in texts
     assert any(t.startswith("Stopped at: Your health") for t in texts)
     continue_button = [b for b in home.unfinished.findChildren(QWidget)
                        if b.accessibleName() == "Continue the form of Tomasz Nowak"][0]
