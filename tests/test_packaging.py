@@ -1,5 +1,6 @@
 """The built wheel carries its resources and works from a fresh virtual environment."""
 
+import os
 import subprocess
 import sys
 import venv
@@ -34,6 +35,8 @@ def test_installed_wheel_checks_its_shipped_form(wheel, tmp_path):
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     bin_dir = env_dir / ("Scripts" if sys.platform == "win32" else "bin")
+    # The fresh environment must see only what was installed into it.
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     # Only the package itself: check-form needs nothing beyond the standard library, and
     # this keeps the test off the network.
     subprocess.run(
@@ -43,12 +46,13 @@ def test_installed_wheel_checks_its_shipped_form(wheel, tmp_path):
     shipped = subprocess.run(
         [str(bin_dir / "python"), "-c",
          "from mesocheck.paths import default_form_path; print(default_form_path())"],
-        check=True, capture_output=True, text=True, cwd=tmp_path,
+        check=True, capture_output=True, text=True, cwd=tmp_path, env=clean,
     ).stdout.strip()
     assert shipped.startswith(str(env_dir))
     script = bin_dir / ("mesocheck-admin.exe" if sys.platform == "win32" else "mesocheck")
     done = subprocess.run(
-        [str(script), "check-form", shipped], capture_output=True, text=True, cwd=tmp_path
+        [str(script), "check-form", shipped], capture_output=True, text=True, cwd=tmp_path,
+        env=clean,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"{shipped}: ok"
