@@ -59,7 +59,8 @@ def changes(event: dict) -> dict:
     if op == "step":
         return {("step", intake): event["step"]}
     if op == "submit":
-        return {("status", intake): "submitted", ("flags", intake): tuple(event["flags"])}
+        return {("status", intake): "submitted",
+                ("flags", intake): tuple(event["flags"]) or None}  # no flags: no rows
     return {}
 
 
