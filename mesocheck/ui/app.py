@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QThreadPool, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from mesocheck.errors import MesocheckError
@@ -25,6 +25,7 @@ from mesocheck.session import clinic_zone
 from mesocheck.ui import style
 from mesocheck.ui.dbworker import DbWorker
 from mesocheck.ui.dialogs import Dialog
+from mesocheck.ui.pdf_job import repair_missing_pdfs
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +127,11 @@ def run(db_path: Path, *, demo_intake: bool | None = None) -> int:
             window.showFullScreen()  # a kiosk tablet
         else:
             window.show()
+        if not demo_intake:
+            repair_missing_pdfs(db.path)
         code = app.exec()
         window.close()
+        QThreadPool.globalInstance().waitForDone()
     finally:
         sys.excepthook = previous_hook
         if not db.close():

@@ -65,3 +65,34 @@ def start_consent_pdf(db_path: Path, intake_id: str, pool: QThreadPool | None = 
     job.setAutoDelete(False)  # the caller keeps it until its signal arrives
     (pool or QThreadPool.globalInstance()).start(job)
     return job
+
+
+class MissingPdfRepair(QRunnable):
+    """At start-up: make the consent PDF of any intake signed just before a crash."""
+
+    def __init__(self, db_path: Path):
+        super().__init__()
+        self.db_path = db_path
+
+    def run(self) -> None:
+        from mesocheck.session import rebuild_missing_consent_pdfs
+
+        try:
+            with Store.open(self.db_path, create=False) as store:
+                built = rebuild_missing_consent_pdfs(store)
+        except MesocheckError as exc:
+            log.warning("missing consent PDFs not made: %s", type(exc).__name__)
+            return
+        except Exception as exc:  # noqa: BLE001 - the app must start whatever happens here
+            log_bug(exc, "making missing consent PDFs")
+            return
+        if built:
+            log.info("made %d consent PDF(s) missing after an interruption", len(built))
+
+
+def repair_missing_pdfs(db_path: Path, pool: QThreadPool | None = None) -> bool:
+    """Queue the repair in the background; False when the app has no PDF module."""
+    if not consent_pdf_available():
+        return False
+    (pool or QThreadPool.globalInstance()).start(MissingPdfRepair(db_path))
+    return True
