@@ -97,6 +97,8 @@ def parse_form(raw: bytes | str, name: str = "<form>") -> Form:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         raise FormInvalid([FormProblem(name, "", f"is not valid TOML: {exc}")]) from None
+    except RecursionError:
+        raise FormInvalid([FormProblem(name, "", "is nested too deeply to be a form")]) from None
     return _Builder(name, data).build()
 
 
@@ -474,7 +476,7 @@ class _Builder:
         elif c.fact == "area":
             if c.op not in ("=", "!="):
                 self.problem(_join(path, "op"), "area compares with = or !=")
-            elif not any(a.get("value") == c.value for a in self.data.get("areas", [])
+            elif not any(a.get("value") == c.value for a in _listed(self.data.get("areas"))
                          if isinstance(a, dict)):
                 self.problem(_join(path, "value"), f"{c.value!r} is not one of the areas")
 
@@ -535,6 +537,11 @@ def _is_iso_date(value: Any) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _listed(value: Any) -> list:
+    """A list from the file, or nothing when it holds something else (already reported)."""
+    return value if isinstance(value, list) else []
 
 
 def _join(path: str, key: str) -> str:
