@@ -25,7 +25,9 @@ def form_from_content(content: str | dict, name: str = "<archived form>") -> For
     """Rebuild a form from its canonical JSON content (as archived with intakes)."""
     try:
         data = json.loads(content) if isinstance(content, str) else content
-    except ValueError:
+        # JSON escapes can spell lone surrogates, which no form file can hold
+        json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")
+    except (ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
         raise FormInvalid([FormProblem(name, "", "the archived copy is damaged (not JSON)")]
                           ) from None
     if not isinstance(data, dict):
