@@ -204,6 +204,10 @@ def check_after_kill(db: Path, ledger: Ledger, outcome, in_flight: dict | None, 
     conn = sqlite3.connect(db)  # a plain connection: opening it recovers the WAL
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'answers'").fetchone():
+            # killed while creating the database: the next start finishes it
+            assert not ledger.confirmed, "the schema vanished under saved answers"
+            return
         before = {k[1] for k in ledger.confirmed if k[0] == "status"}
         check_against_ledger(conn, ledger, in_flight)
         touched = {e.get("intake") for e in outcome.events}

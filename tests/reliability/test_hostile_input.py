@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from mesocheck.documents.consent import build_consent_pdf, store_consent_pdf
@@ -292,6 +292,8 @@ def test_truncated_mutated_and_binary_form_files_get_problems_not_crashes(exampl
         st.just(b"\xef\xbb\xbf" + raw), st.just(raw.replace(b"\n", b"\r\n")),
         st.just(b"\x00" * 3_000_000), st.just(raw.decode().encode("utf-16")),
     ))
+    @example(b"a = " + b"[" * 5000)  # found by the --long run: RecursionError
+    @example(b"a = " + b"{x=" * 3000)
     def check(data):
         tried.append(1)
         _only_form_problems(lambda: parse_form(data, "hostile.toml"))
@@ -323,6 +325,8 @@ def test_wrong_types_anywhere_in_a_form_get_problems_not_crashes(examples):
 
     @_settings(examples(800))
     @given(st.lists(st.tuples(st.sampled_from(paths), replacement), min_size=1, max_size=2))
+    @example([(("areas",), False)])  # found by the --long run: TypeError
+    @example([(("version",), "\ud800")])  # and UnicodeEncodeError
     def check(edits):
         tried.append(1)
         data = copy.deepcopy(source)
@@ -351,6 +355,8 @@ def test_a_damaged_archived_form_is_a_problem_not_a_crash(examples):
     @_settings(examples(200))
     @given(st.one_of(st.integers(0, len(text)).map(lambda n: text[:n]), hostile_text,
                      st.just("null"), st.just("[]"), st.just('"form"'), st.just("{}")))
+    @example("[" * 3000)  # found by the --long run: RecursionError
+    @example('{"version": "\\ud800"}')  # a lone surrogate, spelled as a JSON escape
     def check(content):
         tried.append(1)
         _only_form_problems(lambda: form_from_content(content))
