@@ -99,6 +99,11 @@ def parse_form(raw: bytes | str, name: str = "<form>") -> Form:
         raise FormInvalid([FormProblem(name, "", f"is not valid TOML: {exc}")]) from None
     except RecursionError:
         raise FormInvalid([FormProblem(name, "", "is nested too deeply to be a form")]) from None
+    return form_from_data(data, name)
+
+
+def form_from_data(data: dict, name: str = "<form>") -> Form:
+    """Check and build a form from its parsed content (a TOML file, or an archived copy)."""
     return _Builder(name, data).build()
 
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from mesocheck.errors import MesocheckError
-from mesocheck.forms.loader import FormInvalid, FormProblem, _Builder, load_form
+from mesocheck.forms.loader import FormInvalid, FormProblem, form_from_data, load_form
 from mesocheck.forms.model import Form
 from mesocheck.paths import default_form_path, resource
 
@@ -32,7 +32,7 @@ def form_from_content(content: str | dict, name: str = "<archived form>") -> For
                           ) from None
     if not isinstance(data, dict):
         raise FormInvalid([FormProblem(name, "", "the archived copy is damaged (not a form)")])
-    return _Builder(name, data).build()
+    return form_from_data(data, name)
 
 
 def canonical_content(form: Form) -> str:
