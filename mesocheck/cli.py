@@ -144,6 +144,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     store = _open_store(args)
     try:
+        store.check_quickly()  # never add rows beside damage
         made = create_demo_intakes(store, args.count, seed=args.seed, with_pdf=not args.no_pdf,
                                    progress=_progress)
     finally:
@@ -162,6 +163,7 @@ def _export(args: argparse.Namespace) -> int:
 
     store = _open_store(args, create=False)
     try:
+        store.check_quickly()  # an export must not end short at a damaged page
         count = write_export(store, args.format, args.output, flagged_only=args.flagged)
     finally:
         store.close()

@@ -3,14 +3,18 @@
 A consent PDF or an export written to a USB stick or a shared folder must never be left
 half-written (power cut, full disk): the bytes go to a temporary file in the same folder, are
 synced to the disk, and only then replace the target in one rename. The file is readable by
-its owner only, as befits a patient's record.
+its owner only, as befits a patient's record. A writer killed half-way (power cut, SIGKILL)
+leaves its hidden temporary file behind; the next write to the same name removes those
+nobody has touched for an hour.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import re
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
@@ -20,6 +24,11 @@ from mesocheck.errors import MesocheckError
 
 class CannotWrite(MesocheckError):
     pass
+
+
+# A temporary file untouched this long belongs to a writer that died: live writers write
+# continuously and finish in seconds.
+STALE_AFTER_S = 3600
 
 
 _REASONS = {
@@ -45,6 +54,7 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         raise CannotWrite(f"The folder {folder} does not exist; create it or choose another.")
     if target.is_dir():
         raise CannotWrite(f"Cannot write {target}: a folder has that name.")
+    remove_stale(folder, re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}\.part"))
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     except OSError as exc:
@@ -63,7 +73,7 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         if isinstance(exc, OSError):
             raise CannotWrite(_sentence(target, exc)) from None
         raise
-    _sync_folder(folder)
+    sync_folder(folder)
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
@@ -73,12 +83,35 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     return Path(path)
 
 
+def remove_stale(folder: Path, name: re.Pattern[str], older_than_s: float = STALE_AFTER_S
+                 ) -> int:
+    """Delete the files in ``folder`` whose whole name matches ``name`` and that nobody has
+    modified for ``older_than_s`` seconds; returns how many. Best effort: a file that cannot
+    be removed is left for the next time."""
+    cutoff = time.time() - older_than_s
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    removed = 0
+    for entry in entries:
+        if not name.fullmatch(entry.name):
+            continue
+        try:
+            if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                os.unlink(entry.path)
+                removed += 1
+        except OSError:
+            pass
+    return removed
+
+
 def _sentence(where: Path, exc: OSError) -> str:
     reason = _REASONS.get(exc.errno or 0, exc.strerror or "the system refused")
     return f"Cannot write {where}: {reason}."
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     """Make the rename itself durable (where the platform allows opening a folder)."""
     try:
         fd = os.open(folder, os.O_RDONLY)

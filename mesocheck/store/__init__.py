@@ -6,8 +6,8 @@ Plain Python (no Qt). Open with ``Store.open(path)``; errors a user can act on a
 
 from mesocheck.store.db import (
     BackupFailed, DatabaseCorrupt, DatabaseLocked, DatabaseMissing, DiskError, DiskFull,
-    IntakeLocked, InvalidPin, InvalidState, NotAMesocheckDatabase, NotFound, ReadOnlyDatabase,
-    SchemaTooNew, StoreError, UnsafeDatabase,
+    DocumentDamaged, IntakeLocked, InvalidPin, InvalidState, NotAMesocheckDatabase, NotFound,
+    ReadOnlyDatabase, SchemaTooNew, StoreError, UnsafeDatabase,
 )
 from mesocheck.store.records import (
     Acknowledgement, Answer, Decision, DocumentInfo, Flag, IntakeRecord, Patient, PinCheck,
@@ -18,7 +18,7 @@ from mesocheck.store.store import DEFAULT_SETTINGS, SCHEMA_VERSION, Store
 __all__ = [
     "Store", "SCHEMA_VERSION", "DEFAULT_SETTINGS",
     "StoreError", "BackupFailed", "DatabaseCorrupt", "DatabaseLocked", "DatabaseMissing",
-    "DiskError", "DiskFull", "IntakeLocked", "InvalidPin", "InvalidState",
+    "DiskError", "DiskFull", "DocumentDamaged", "IntakeLocked", "InvalidPin", "InvalidState",
     "NotAMesocheckDatabase", "NotFound", "ReadOnlyDatabase", "SchemaTooNew", "UnsafeDatabase",
     "Acknowledgement", "Answer", "Decision", "DocumentInfo", "Flag", "IntakeRecord", "Patient",
     "PinCheck", "Problem", "QueueRow", "Signature", "StaffMember", "UnfinishedIntake",

@@ -11,15 +11,12 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import time
 import uuid
 from pathlib import Path
 
+from mesocheck.fileio import remove_stale, sync_folder
 from mesocheck.store.db import BackupFailed, DiskFull, classify, translated
 from mesocheck.store.verify import verify
-
-STALE_PARTIAL_S = 3600  # a temporary copy untouched this long is from a backup that died
-
 
 def backup(conn: sqlite3.Connection, source: Path, dest: Path) -> Path:
     dest = Path(dest).expanduser()
@@ -42,7 +39,7 @@ def backup(conn: sqlite3.Connection, source: Path, dest: Path) -> Path:
     try:
         _copy(conn, partial)
         os.replace(partial, dest)
-        _sync_folder(folder)
+        sync_folder(folder)
     except OSError as error:
         raise BackupFailed(
             f"The backup could not be written to {folder} ({error.strerror or 'error'}). "
@@ -58,20 +55,8 @@ def _remove_stale_partials(folder: Path, name: str) -> None:
     """A backup killed mid-way (power cut, SIGKILL) leaves its temporary copy behind: a
     whole copy of patient data, one more per crash. Remove those nobody has written to for
     an hour; a running backup writes all the time and verifies in seconds."""
-    ours = re.compile(rf"\.{re.escape(name)}\.[0-9a-f]{{32}}\.partial(-journal|-wal|-shm)?")
-    cutoff = time.time() - STALE_PARTIAL_S
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return
-    for entry in entries:
-        if not ours.fullmatch(entry.name):
-            continue
-        try:
-            if entry.stat(follow_symlinks=False).st_mtime < cutoff:
-                os.unlink(entry.path)
-        except OSError:
-            pass
+    remove_stale(folder, re.compile(
+        rf"\.{re.escape(name)}\.[0-9a-f]{{32}}\.partial(-journal|-wal|-shm)?"))
 
 
 def _copy(conn: sqlite3.Connection, partial: Path) -> None:
@@ -107,14 +92,3 @@ def _target_error(error: sqlite3.Error) -> BackupFailed:
     return BackupFailed(
         "The backup file could not be written; check the destination folder is writable."
     )
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX; Windows has no directory handles to sync)."""
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, Iterable, Iterator
 
 from mesocheck.store import rows
-from mesocheck.store.db import NotFound, translated
+from mesocheck.store.db import DocumentDamaged, NotFound, translated
 from mesocheck.store.records import (
     SEVERITIES, STATUSES, Acknowledgement, Answer, Decision, DocumentInfo, Flag,
     IntakeRecord, Patient, QueueRow, Signature, UnfinishedIntake,
@@ -128,12 +129,17 @@ class IntakeQueries:
         )
 
     def document_bytes(self, document_id: int) -> bytes:
+        """The stored PDF, checked against the SHA-256 taken when it was stored: a damaged
+        or altered copy is refused (:class:`DocumentDamaged`), never shown or printed."""
         with translated():
-            row = self._conn.execute("SELECT pdf FROM documents WHERE id = ?",
+            row = self._conn.execute("SELECT pdf, sha256 FROM documents WHERE id = ?",
                                      (document_id,)).fetchone()
         if row is None:
             raise NotFound("No document has this id.")
-        return row[0]
+        pdf, sha256 = row
+        if not isinstance(pdf, bytes) or hashlib.sha256(pdf).hexdigest() != sha256:
+            raise DocumentDamaged()
+        return pdf
 
     def latest_document(
         self, intake_id: str, kinds: Iterable[str] = ("reviewed_consent", "consent")

@@ -91,6 +91,10 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts):
     def schema_version(self) -> int:
         return self._conn.execute("PRAGMA user_version").fetchone()[0]
 
+    def check_quickly(self) -> None:
+        """Raise :class:`~mesocheck.store.db.DatabaseCorrupt` if any page is damaged."""
+        dbmod.quick_check(self._conn)
+
     def pragmas(self) -> dict[str, object]:
         return dbmod.pragmas(self._conn)
 

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from mesocheck.store import IntakeLocked, InvalidState, NotFound
+from mesocheck.store import DocumentDamaged, IntakeLocked, InvalidState, NotFound
 
 from .helpers import FLAGS, FRONT_DESK, PATIENT, PRACTITIONER, signature, start, submitted
 
@@ -270,3 +270,15 @@ def test_export_rows(staffed):
     assert "strokes" not in row["signatures"][0]
     json.dumps(row)
     assert len(list(store.iter_export())) == 2
+
+
+def test_a_damaged_document_is_refused_not_handed_out(staffed):
+    """A PDF whose bytes no longer match the SHA-256 taken when it was stored is never
+    shown or printed as the signed consent."""
+    intake_id = submitted(staffed)
+    document = staffed.add_document(intake_id, "consent", b"%PDF-1.7 patient copy")
+    conn = staffed.connection
+    conn.execute("DROP TRIGGER documents_no_update")  # as someone outside mesocheck could
+    conn.execute("UPDATE documents SET pdf = ? WHERE id = ?", (b"%PDF-1.7 patient cop!", document))
+    with pytest.raises(DocumentDamaged, match="mesocheck verify"):
+        staffed.document_bytes(document)
