@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QThread, Qt, Signal, Slot
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
@@ -18,8 +18,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from mesocheck.errors import MesocheckError
-from mesocheck.ui import printing
+from mesocheck.ui import background, printing
 from mesocheck.ui.style import set_role
 
 ZOOM_STEP = 1.25
@@ -35,7 +34,7 @@ class PdfPreview(QWidget):
         super().__init__(parent)
         self._data = b""
         self._buffer: QBuffer | None = None
-        self._build: _BuildJob | None = None
+        self._build: background.Job | None = None
         self.dialog = None  # the print dialog while it is open (tests accept it)
         self.document = QPdfDocument(self)
         self.view = QPdfView(self)
@@ -136,11 +135,11 @@ class PdfPreview(QWidget):
         self._set_printable(False)
         self.status.setText("")
         self.page_label.setText("")
-        job = _BuildJob(build)
+        # No parent: a preview closed meanwhile just never hears of the result.
+        job = background.run(lambda _report: bytes(build()), "preparing the document")
         job.succeeded.connect(self.set_pdf)
         job.failed.connect(self._build_failed)
         self._build = job
-        job.start()
 
     def is_busy(self) -> bool:
         return self._build is not None and self._build.is_running()
@@ -238,64 +237,3 @@ def show_pdf(pdf_bytes: bytes, parent: QWidget | None = None, *,
     window.preview.set_pdf(pdf_bytes)
     window.open()
     return window
-
-
-class _BuildJob(QObject):
-    """Runs ``build`` in a thread. The job outlives a preview closed meanwhile (its result
-    then goes nowhere): a thread must never be destroyed while it runs."""
-
-    succeeded = Signal(bytes)
-    failed = Signal(str)
-
-    def __init__(self, build: Callable[[], bytes]):
-        super().__init__()
-        self._thread = QThread()
-        self._thread.setObjectName("mesocheck-pdf-build")
-        self._worker = _BuildWorker(build)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        # The thread stops itself as soon as the work is done, whatever the UI is doing.
-        self._worker.finished.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
-        self._worker.finished.connect(self._finish)
-        self._thread.finished.connect(lambda: _RUNNING.discard(self))
-
-    def start(self) -> None:
-        _RUNNING.add(self)
-        self._thread.start()
-
-    def is_running(self) -> bool:
-        return self._thread.isRunning()
-
-    def wait(self, ms: int = 60_000) -> bool:
-        return self._thread.wait(ms)
-
-    @Slot(bool, object)
-    def _finish(self, ok: bool, payload: object) -> None:
-        if ok:
-            self.succeeded.emit(payload)
-        else:
-            self.failed.emit(payload)
-
-
-_RUNNING: set[_BuildJob] = set()
-
-
-class _BuildWorker(QObject):
-    finished = Signal(bool, object)
-
-    def __init__(self, build: Callable[[], bytes]):
-        super().__init__()
-        self._build = build
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            self.finished.emit(True, bytes(self._build()))
-        except MesocheckError as exc:
-            self.finished.emit(False, exc.message)
-        except Exception as exc:  # a bug: logged with its traceback, shown as an apology
-            from mesocheck.logs import log_bug
-
-            path = log_bug(exc, "preparing a document preview")
-            where = f" Details are in {path}." if path else ""
-            self.finished.emit(False, f"Sorry, the document could not be prepared.{where}")

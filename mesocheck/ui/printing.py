@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from PySide6.QtCore import (
-    QBuffer, QByteArray, QIODevice, QObject, QPointF, QRectF, QSize, Qt, QThread, Signal, Slot,
+    QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt,
 )
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtPdf import QPdfDocument
@@ -35,6 +35,7 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from mesocheck.errors import MesocheckError
+from mesocheck.ui import background
 
 log = logging.getLogger(__name__)
 
@@ -315,76 +316,18 @@ def _refused(printer: QPrinter) -> str:
 # -- printing with the dialog -----------------------------------------------------------------
 
 
-class PrintJob(QObject):
-    """One print job in a thread of its own; the window stays responsive meanwhile."""
+def _print_with_options(pdf_bytes: bytes, options: PrintOptions
+                        ) -> Callable[[Progress], PrintResult]:
+    """The work of one print job, for :func:`mesocheck.ui.background.run`."""
+    def work(report: Progress) -> PrintResult:
+        info = find_printer(options.printer_name)
+        check_accepting(info.printerName())
+        printer = QPrinter(info, QPrinter.PrinterMode.HighResolution)
+        apply_options(printer, options)
+        pages = render_to_printer(pdf_bytes, printer, options, report)
+        return PrintResult(info.printerName(), pages, options.copies, printer.resolution())
 
-    progress = Signal(int, int)
-    succeeded = Signal(object)  # PrintResult
-    failed = Signal(str)
-    done = Signal()
-
-    def __init__(self, pdf_bytes: bytes, options: PrintOptions, parent: QObject | None = None):
-        super().__init__(parent)
-        self._thread = QThread()
-        self._thread.setObjectName("mesocheck-print")
-        self._worker = _PrintWorker(pdf_bytes, options)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.progress.connect(self.progress)
-        # The thread stops itself once the job is handed over, whatever the UI is doing.
-        self._worker.finished.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
-        self._worker.finished.connect(self._finish)
-        self._thread.finished.connect(lambda: _RUNNING.discard(self))
-
-    def start(self) -> "PrintJob":
-        _RUNNING.add(self)
-        self._thread.start()
-        return self
-
-    def wait(self, ms: int = 120_000) -> bool:
-        return self._thread.wait(ms)
-
-    @Slot(bool, object)
-    def _finish(self, ok: bool, payload: object) -> None:
-        if ok:
-            self.succeeded.emit(payload)
-        else:
-            self.failed.emit(payload)
-        self.done.emit()
-
-
-_RUNNING: set[PrintJob] = set()
-
-
-class _PrintWorker(QObject):
-    progress = Signal(int, int)
-    finished = Signal(bool, object)
-
-    def __init__(self, pdf_bytes: bytes, options: PrintOptions):
-        super().__init__()
-        self._pdf = pdf_bytes
-        self._options = options
-
-    @Slot()
-    def run(self) -> None:
-        options = self._options
-        try:
-            info = find_printer(options.printer_name)
-            check_accepting(info.printerName())
-            printer = QPrinter(info, QPrinter.PrinterMode.HighResolution)
-            apply_options(printer, options)
-            pages = render_to_printer(self._pdf, printer, options, self.progress.emit)
-            result = PrintResult(info.printerName(), pages, options.copies,
-                                 printer.resolution())
-            self.finished.emit(True, result)
-        except MesocheckError as exc:
-            self.finished.emit(False, exc.message)
-        except Exception as exc:  # a bug: logged with its traceback, shown as an apology
-            from mesocheck.logs import log_bug
-
-            path = log_bug(exc, "printing")
-            where = f" Details are in {path}." if path else ""
-            self.finished.emit(False, f"Sorry, printing failed unexpectedly.{where}")
+    return work
 
 
 @dataclass
@@ -434,7 +377,7 @@ def print_dialog(pdf_bytes: bytes, parent: QWidget, *, patient_copy: bool = Fals
 
     def accepted() -> None:
         options = options_from(printer, mark)
-        job = PrintJob(pdf_bytes, options)
+        job = background.run(_print_with_options(pdf_bytes, options), "printing")
         if on_progress is not None:
             job.progress.connect(on_progress)
         job.succeeded.connect(lambda result: finish(PrintOutcome(result=result)))
@@ -445,7 +388,6 @@ def print_dialog(pdf_bytes: bytes, parent: QWidget, *, patient_copy: bool = Fals
 
         job.failed.connect(failed)
         dialog.job = job
-        job.start()
 
     dialog.accepted.connect(accepted)
     dialog.rejected.connect(lambda: finish(PrintOutcome()))

@@ -33,7 +33,7 @@ from mesocheck.ui.review_dialogs import (
     ResignDialog,
 )
 from mesocheck.ui.review_style import apply_review_style
-from mesocheck.ui.review_work import BackgroundJob, run_in_background
+from mesocheck.ui.background import Job, run_with_store
 
 
 class BatchBar(QWidget):
@@ -90,7 +90,7 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.batch_bar)
         self.dialog: Any = None
-        self.jobs: list[BackgroundJob] = []
+        self.jobs: list[Job] = []
 
         self.queue.open_intake.connect(self.open_intake)
         self.queue.print_batch_requested.connect(self.print_batch)
@@ -157,9 +157,9 @@ class ReviewPanel(QWidget):
     # -- background work ------------------------------------------------------------------
 
     def _run(self, what: str, key: str, work: Callable, on_success: Callable[[Any], None],
-             progress_text: str) -> BackgroundJob:
+             progress_text: str) -> Job:
         self.detail.show_progress(progress_text)
-        job = run_in_background(self.store.path, work, what, self)
+        job = run_with_store(self.store.path, work, what, self)
         self.jobs.append(job)
 
         def finished() -> None:
@@ -218,7 +218,7 @@ class ReviewPanel(QWidget):
         except MesocheckError as exc:
             self.message.emit(exc.message)
 
-    def print_batch(self, day: date) -> BackgroundJob | None:
+    def print_batch(self, day: date) -> Job | None:
         """Print every consent cleared for ``day``, one after another, with progress."""
         items = review.print_batch(self.store, day)
         ready = [i for i in items if i.problem is None]
@@ -245,7 +245,7 @@ class ReviewPanel(QWidget):
             return printer(datas, progress=report) if self._printer is None else \
                 _counting_print(printer, datas, report)
 
-        job = run_in_background(self.store.path, work, "printing today's consents", self)
+        job = run_with_store(self.store.path, work, "printing today's consents", self)
         self.jobs.append(job)
         job.progress.connect(lambda done, total: bar.bar.setValue(done))
         job.succeeded.connect(lambda printed: bar.text.setText(
