@@ -28,6 +28,7 @@ from typing import Iterator
 
 import pytest
 
+from app_child import run_app
 from mesocheck.demo import create_demo_intakes
 from mesocheck.forms.registry import default_form
 from mesocheck.store import DiskFull, Store
@@ -332,28 +333,6 @@ def test_a_full_disk_mid_intake_keeps_what_was_saved_and_the_retry_works(tmp_pat
 
 # -- the tablet app at start-up --------------------------------------------------------------
 
-APP = """
-import sys
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-import mesocheck.ui
-from mesocheck.ui.app import run
-from mesocheck.ui.dialogs import Dialog
-
-app = QApplication([])
-def close_dialogs():
-    for widget in QApplication.topLevelWidgets():
-        if isinstance(widget, Dialog) and widget.isVisible():
-            print("DIALOG:", widget.text_label.text().replace(chr(10), " "), flush=True)
-            widget.accept_button.click()
-timer = QTimer()
-timer.timeout.connect(close_dialogs)
-timer.start(50)
-QTimer.singleShot(30_000, lambda: app.exit(99))
-sys.exit(run(sys.argv[1]))
-"""
-
-
 @pytest.mark.parametrize("damage,words", [("newer-schema", "newer version"),
                                           ("cut-in-half", "damaged"),
                                           ("another-program", "another program")])
@@ -361,10 +340,7 @@ def test_the_app_says_what_is_wrong_at_start_up(clinic_db, tmp_path, damage, wor
     db = _copy(clinic_db, tmp_path / "data")
     DAMAGE[damage](db)
     before = digest(db)
-    done = subprocess.run([sys.executable, "-c", APP, str(db)], capture_output=True,
-                          text=True, timeout=120,
-                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen",
-                               "MESOCHECK_HOME": str(tmp_path / "home")})
+    done = run_app(db, tmp_path / "home")
     assert done.returncode == 1, (done.stdout, done.stderr)
     assert "Traceback" not in done.stdout + done.stderr
     dialogs = [line for line in done.stdout.splitlines() if line.startswith("DIALOG:")]
@@ -376,10 +352,7 @@ def test_the_app_says_what_is_wrong_at_start_up(clinic_db, tmp_path, damage, wor
 def test_the_app_on_a_read_only_disk_says_so(clinic_db, tmp_path):
     with read_only_copy(clinic_db, tmp_path) as db:
         before = digest(db)
-        done = subprocess.run([sys.executable, "-c", APP, str(db)], capture_output=True,
-                              text=True, timeout=120,
-                              env={**os.environ, "QT_QPA_PLATFORM": "offscreen",
-                                   "MESOCHECK_HOME": str(tmp_path / "home")})
+        done = run_app(db, tmp_path / "home")
         assert done.returncode == 1, (done.stdout, done.stderr)
         assert "Traceback" not in done.stdout + done.stderr
         assert "read-only" in done.stdout, done.stdout

@@ -3,14 +3,12 @@ benchmark hook quits once the first wizard step has painted; the look meets its 
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from app_child import run_app
 from mesocheck.store import Store
 from mesocheck.ui import app as app_module
 from mesocheck.ui import style
@@ -30,39 +28,10 @@ def _close_dialogs_soon(seen: list[str]) -> QTimer:
     return timer
 
 
-CHILD = """
-import sys
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-import mesocheck.ui
-from mesocheck.ui.app import run
-from mesocheck.ui.dialogs import Dialog
-
-app = QApplication([])
-def close_dialogs():
-    for widget in QApplication.topLevelWidgets():
-        if isinstance(widget, Dialog) and widget.isVisible():
-            print("DIALOG:", widget.text_label.text().replace(chr(10), " "), flush=True)
-            widget.accept_button.click()
-timer = QTimer()
-timer.timeout.connect(close_dialogs)
-timer.start(50)
-QTimer.singleShot(30_000, lambda: app.exit(99))  # never hang a test run
-sys.exit(run(sys.argv[1], demo_intake=sys.argv[2] == "demo"))
-"""
-
-
-def _run_app(db, tmp_path, *args, **env):
-    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
-                   "MESOCHECK_HOME": str(tmp_path / "home"), **env}
-    return subprocess.run([sys.executable, "-c", CHILD, str(db), *args], env=environment,
-                          capture_output=True, text=True, timeout=120)
-
-
 def test_a_damaged_database_is_a_message_and_exit_code_1(tmp_path):
     bad = tmp_path / "not-a-database.sqlite3"
     bad.write_bytes(b"this is not sqlite at all" * 10)
-    result = _run_app(bad, tmp_path, "-")
+    result = run_app(bad, tmp_path / "home")
     assert result.returncode == 1, result.stderr
     assert "DIALOG:" in result.stdout and "damaged" in result.stdout
     assert "Traceback" not in result.stderr
@@ -70,7 +39,7 @@ def test_a_damaged_database_is_a_message_and_exit_code_1(tmp_path):
 
 def test_exit_after_first_paint_with_a_demo_intake(tmp_path):
     db = tmp_path / "bench.sqlite3"
-    result = _run_app(db, tmp_path, "demo", MESOCHECK_EXIT_AFTER_FIRST_PAINT="1")
+    result = run_app(db, tmp_path / "home", "demo", MESOCHECK_EXIT_AFTER_FIRST_PAINT="1")
     assert result.returncode == 0, result.stderr
     assert "DIALOG:" not in result.stdout  # no apology: nothing went wrong
     with Store.open(db) as store:

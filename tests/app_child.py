@@ -1,0 +1,48 @@
+"""The tablet app in a child process, as a person would start it, for start-up tests.
+
+``python tests/app_child.py DB [demo]`` runs the app on DB (``demo``: straight into a
+walk-in intake for a made-up patient), prints each message dialog as a ``DIALOG:`` line
+and closes it, and gives up after 30 seconds so a test run never hangs.
+:func:`run_app` runs it and returns the finished process.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_app(db: Path, home: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+                   "MESOCHECK_HOME": str(home), **env}
+    return subprocess.run([sys.executable, __file__, str(db), *args], env=environment,
+                          capture_output=True, text=True, timeout=120)
+
+
+def main(argv: list[str]) -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    import mesocheck.ui  # noqa: F401 - applies the PySide6 reference-count fix first
+    from mesocheck.ui.app import run
+    from mesocheck.ui.dialogs import Dialog
+
+    app = QApplication([])
+
+    def close_dialogs() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, Dialog) and widget.isVisible():
+                print("DIALOG:", widget.text_label.text().replace("\n", " "), flush=True)
+                widget.accept_button.click()
+
+    timer = QTimer()
+    timer.timeout.connect(close_dialogs)
+    timer.start(50)
+    QTimer.singleShot(30_000, lambda: app.exit(99))
+    return run(argv[0], demo_intake=argv[1:] == ["demo"])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
