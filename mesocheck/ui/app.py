@@ -123,12 +123,12 @@ def run(db_path: Path, *, demo_intake: bool | None = None) -> int:
                             zone=clinic_zone(settings.get("time_zone")),
                             has_practitioner=has_practitioner, demo_intake=demo_intake)
         window.resize(1280, 800)
+        if not demo_intake:
+            window.after_first_paint(lambda: repair_missing_pdfs(db.path))
         if settings.get("full_screen") or os.environ.get("MESOCHECK_FULL_SCREEN") == "1":
             window.showFullScreen()  # a kiosk tablet
         else:
             window.show()
-        if not demo_intake:
-            repair_missing_pdfs(db.path)
         code = app.exec()
         window.close()
         QThreadPool.globalInstance().waitForDone()

@@ -1,7 +1,10 @@
 """Idle safety: notice when nobody has touched the tablet, ask "still there?", then clear.
 
-One event filter on the application notes the time of every touch, click, key and stylus
-event (a clock read, nothing more); one timer looks at that time when it runs out.
+One event filter on the application notes the time of a touch, click, key or stylus event
+(a clock read, nothing more); one timer looks at that time when it runs out. Having noted an
+input, the filter steps aside for a moment: a filter written in Python costs a call for every
+event the application handles, and the moments right after a tap (a page being built) are
+the busiest. The time of the last input is therefore known to within that moment.
 """
 
 from __future__ import annotations
@@ -24,26 +27,31 @@ _INPUT = frozenset({
 
 
 class IdleWatcher(QObject):
-    """Emits ``idle`` once after ``timeout_s`` without input; input re-arms it."""
+    """Emits ``idle`` once after ``timeout_s`` without input; input re-arms it.
+
+    Its creation counts as input, so the filter first listens a moment after the app starts.
+    """
 
     idle = Signal()
     activity = Signal()  # the first input after a quiet spell of at least a second
 
+    ASIDE_S = 1.0  # how long the filter steps aside after an input (at most)
+
     def __init__(self, timeout_s: float, parent: QObject | None = None):
         super().__init__(parent)
-        self.timeout_s = float(timeout_s)
-        self._last = time.monotonic()
-        self._fired = False
+        self._listening = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._check)
-        app = QApplication.instance()
-        assert app is not None
-        app.installEventFilter(self)
-        self._arm(self.timeout_s)
+        self._resume = QTimer(self)
+        self._resume.setSingleShot(True)
+        self._resume.timeout.connect(self._listen)
+        self.set_timeout(timeout_s)
 
     def set_timeout(self, timeout_s: float) -> None:
         self.timeout_s = float(timeout_s)
+        # A quarter of the timeout at most, so the input noted is never stale by much.
+        self._resume.setInterval(int(min(self.ASIDE_S, self.timeout_s / 4) * 1000))
         self.poke()
 
     def poke(self) -> None:
@@ -51,12 +59,29 @@ class IdleWatcher(QObject):
         self._last = time.monotonic()
         self._fired = False
         self._arm(self.timeout_s)
+        self._step_aside()
 
     def stop(self) -> None:
         self._timer.stop()
+        self._resume.stop()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
+        self._listening = False
+
+    def _listen(self) -> None:
+        app = QApplication.instance()
+        if app is not None and not self._listening:
+            app.installEventFilter(self)
+            self._listening = True
+
+    def _step_aside(self) -> None:
+        if self._listening:
+            app = QApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self)  # safe from inside eventFilter too
+            self._listening = False
+        self._resume.start()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
         if event.type() in _INPUT:
@@ -68,6 +93,7 @@ class IdleWatcher(QObject):
                 if not self._timer.isActive():
                     self._arm(self.timeout_s)
                 self.activity.emit()
+            self._step_aside()
         return False
 
     def _arm(self, seconds: float) -> None:

@@ -11,7 +11,7 @@ import logging
 import os
 import platform
 from datetime import date, datetime, tzinfo
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
@@ -26,10 +26,12 @@ from mesocheck.ui.idle import IdleWatcher, StillTherePrompt
 from mesocheck.ui.patient_screens import ReadyScreen, ThankYouScreen, WelcomeScreen
 from mesocheck.ui.pdf_job import ConsentPdfJob, start_consent_pdf
 from mesocheck.ui.questions import InputContext
-from mesocheck.ui.signin import FirstRunScreen, SignInScreen
-from mesocheck.ui.staff_home import StaffContext, StaffHome
 from mesocheck.ui.start_intake import StartIntakeScreen
 from mesocheck.ui.wizard import WizardScreen
+
+if TYPE_CHECKING:  # the staff's screens are loaded when first asked for
+    from mesocheck.ui.signin import FirstRunScreen, SignInScreen
+    from mesocheck.ui.staff_home import StaffHome
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +40,17 @@ DEFAULT_IDLE_S = 120
 PROMPT_S = 30
 
 
-class _QuitOnPaint(QObject):
-    """Benchmark hook: quit as soon as the watched widget has painted once."""
+class _OnPaint(QObject):
+    """Calls ``then`` on the turn of the event loop after the watched widget first painted."""
+
+    def __init__(self, parent: QObject, then: Callable[[], Any]):
+        super().__init__(parent)
+        self._then = then
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
         if event.type() == QEvent.Type.Paint:
             obj.removeEventFilter(self)
-            QTimer.singleShot(0, QApplication.quit)
+            QTimer.singleShot(0, self._then)
         return False
 
 
@@ -91,29 +97,12 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.screens: dict[str, QWidget] = {}
-
-        self.welcome = WelcomeScreen(self.clinic_name, form)
-        self.welcome.start_requested.connect(self.start_walk_in)
-        self.welcome.staff_requested.connect(self.request_staff)
-        self._add("welcome", self.welcome)
-
-        self.walk_in = StartIntakeScreen(form, self.context, staff=False)
-        self.walk_in.submitted.connect(lambda details: self.start_intake(details, "patient"))
-        self.walk_in.cancelled.connect(self.show_welcome)
-        self._add("walk_in", self.walk_in)
-
-        self.sign_in = SignInScreen(db, zone)
-        self.sign_in.signed_in.connect(self.staff_signed_in)
-        self.sign_in.cancelled.connect(self.show_welcome)
-        self._add("sign_in", self.sign_in)
-
-        self.first_run = FirstRunScreen(db)
-        self.first_run.created.connect(self._first_practitioner)
-        self._add("first_run", self.first_run)
-
-        self.thanks = ThankYouScreen(form)
-        self.thanks.staff_requested.connect(self.request_staff)
-        self._add("thanks", self.thanks)
+        # The fixed screens, each built the first time it is shown.
+        self._builders: dict[str, Callable[[], QWidget]] = {
+            "welcome": self._build_welcome, "walk_in": self._build_walk_in,
+            "sign_in": self._build_sign_in, "first_run": self._build_first_run,
+            "thanks": self._build_thanks,
+        }
 
         self.staff_home: StaffHome | None = None
         self.wizard: WizardScreen | None = None
@@ -128,16 +117,87 @@ class MainWindow(QMainWindow):
         self.prompt.still_here.connect(self.idle.poke)
 
         db.bug.connect(self._bug)
+        # Benchmark hook: quit once the first screen (with a demo intake, its first step) has
+        # painted.
         if os.environ.get(EXIT_AFTER_FIRST_PAINT) == "1":
-            self._quit_on_paint: _QuitOnPaint | None = _QuitOnPaint(self)
+            self._quit_on_paint: _OnPaint | None = _OnPaint(self, QApplication.quit)
         else:
             self._quit_on_paint = None
+        self._painted = False
+        self._after_paint: list[Callable[[], Any]] = []
         self._demo = demo_intake
         self.show_welcome()
         if demo_intake:
             self.start_demo_intake()
 
     # -- screens -------------------------------------------------------------------------
+
+    def screen(self, name: str) -> QWidget:
+        """The screen called ``name``, built now if it is one of the fixed screens."""
+        widget = self.screens.get(name)
+        if widget is None:
+            widget = self._builders[name]()
+            self._add(name, widget)
+        return widget
+
+    @property
+    def welcome(self) -> WelcomeScreen:
+        return self.screen("welcome")  # type: ignore[return-value]
+
+    @property
+    def walk_in(self) -> StartIntakeScreen:
+        return self.screen("walk_in")  # type: ignore[return-value]
+
+    @property
+    def sign_in(self) -> SignInScreen:
+        return self.screen("sign_in")  # type: ignore[return-value]
+
+    @property
+    def first_run(self) -> FirstRunScreen:
+        return self.screen("first_run")  # type: ignore[return-value]
+
+    @property
+    def thanks(self) -> ThankYouScreen:
+        return self.screen("thanks")  # type: ignore[return-value]
+
+    def _build_welcome(self) -> WelcomeScreen:
+        welcome = WelcomeScreen(self.clinic_name, self.form)
+        welcome.start_requested.connect(self.start_walk_in)
+        welcome.staff_requested.connect(self.request_staff)
+        return welcome
+
+    def _build_walk_in(self) -> StartIntakeScreen:
+        walk_in = StartIntakeScreen(self.form, self.context, staff=False)
+        walk_in.submitted.connect(lambda details: self.start_intake(details, "patient"))
+        walk_in.cancelled.connect(self.show_welcome)
+        return walk_in
+
+    def _build_sign_in(self) -> SignInScreen:
+        from mesocheck.ui.signin import SignInScreen
+
+        sign_in = SignInScreen(self.db, self.zone)
+        sign_in.signed_in.connect(self.staff_signed_in)
+        sign_in.cancelled.connect(self.show_welcome)
+        return sign_in
+
+    def _build_first_run(self) -> FirstRunScreen:
+        from mesocheck.ui.signin import FirstRunScreen
+
+        first_run = FirstRunScreen(self.db)
+        first_run.created.connect(self._first_practitioner)
+        return first_run
+
+    def _build_thanks(self) -> ThankYouScreen:
+        thanks = ThankYouScreen(self.form)
+        thanks.staff_requested.connect(self.request_staff)
+        return thanks
+
+    def _clear(self, *names: str) -> None:
+        """Empty the forms of these screens; one never built holds nothing."""
+        for name in names:
+            widget = self.screens.get(name)
+            if widget is not None:
+                widget.clear()  # type: ignore[attr-defined]
 
     def _add(self, name: str, widget: QWidget) -> None:
         widget.setProperty("screenName", name)
@@ -148,6 +208,8 @@ class MainWindow(QMainWindow):
         widget = self.screens.pop(name, None)
         if widget is not None:
             self.stack.removeWidget(widget)
+            if isinstance(widget, WizardScreen):
+                widget.prepare_timer.stop()
             widget.deleteLater()
 
     @property
@@ -159,7 +221,7 @@ class MainWindow(QMainWindow):
         """Show a screen; staff screens only to signed-in staff. Returns what is shown."""
         if name in self.STAFF_SCREENS and self.staff is None:
             name = "sign_in" if self.has_practitioner else "first_run"
-        widget = self.screens[name]
+        widget = self.screen(name)
         if name == "sign_in":
             self.sign_in.refresh()
         self.stack.setCurrentWidget(widget)
@@ -172,8 +234,7 @@ class MainWindow(QMainWindow):
         return name
 
     def show_welcome(self) -> None:
-        self.walk_in.clear()
-        self.sign_in.clear()
+        self._clear("walk_in", "sign_in")
         self.show_screen("welcome")
         self.refresh_waiting()
 
@@ -191,6 +252,8 @@ class MainWindow(QMainWindow):
         self.show_screen("staff")
 
     def staff_signed_in(self, member: StaffMember) -> None:
+        from mesocheck.ui.staff_home import StaffContext, StaffHome
+
         self.staff = member
         self._remove("staff")
         context = StaffContext(self.db, member, self.form, self.zone, self.context,
@@ -265,7 +328,7 @@ class MainWindow(QMainWindow):
             self._add("ready", self.ready)
             self.show_screen("ready")
         else:
-            self.walk_in.clear()
+            self._clear("walk_in")
             self.open_wizard()
 
     def open_wizard(self, start_index: int | None = None) -> WizardScreen:
@@ -364,6 +427,22 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if self._quit_on_paint is not None and not self._demo:
             self.stack.currentWidget().installEventFilter(self._quit_on_paint)
+        if not self._painted and self._after_paint:
+            self.stack.currentWidget().installEventFilter(_OnPaint(self, self._first_painted))
+
+    def after_first_paint(self, work: Callable[[], Any]) -> None:
+        """Run ``work`` once the window has shown its first screen: start-up work that the
+        first screen does not need waits until the patient can see something."""
+        if self._painted:
+            QTimer.singleShot(0, work)
+        else:
+            self._after_paint.append(work)
+
+    def _first_painted(self) -> None:
+        self._painted = True
+        work, self._after_paint = self._after_paint, []
+        for item in work:
+            item()
 
     # -- for benchmarks and screenshots --------------------------------------------------
 

@@ -116,6 +116,10 @@ class WizardPage(QWidget):
             self.scroll = None
             outer.addWidget(holder)
 
+    def build_more(self) -> bool:
+        """Build a further piece of the page ahead of time; False when there is none."""
+        return False
+
     def arrive(self) -> None:
         """Called each time the page is shown."""
 
@@ -146,11 +150,15 @@ class WizardPage(QWidget):
 
 
 class StepPage(WizardPage):
+    """A step's questions. The wizard may build them one at a time ahead of the patient
+    (:meth:`build_more`); :meth:`arrive` completes whatever is still missing."""
+
     answered = Signal(str)  # question id: the session's answers changed
 
     def __init__(self, session: IntakeSession, step: Step, context: InputContext):
         super().__init__(session)
         self.step = step
+        self.context = context
         self.title = step.title.get(session.language)
         # Same left edge as the questions, whose frames keep room for the error bar.
         heading = label(self.title, "heading")
@@ -161,13 +169,20 @@ class StepPage(WizardPage):
             intro.setContentsMargins(16, 0, 16, 0)
             self.layout_.addWidget(intro)
         self.views: dict[str, QuestionView] = {}
-        for question in step.questions:
-            view = QuestionView(question, context)
-            view.edited.connect(self._edited)
-            self.views[question.id] = view
-            self.layout_.addWidget(view)
+        self._unbuilt = list(step.questions)
         self.layout_.addStretch(1)
-        self.load()
+
+    def build_more(self) -> bool:
+        """Build the next question; False once every question is built."""
+        if not self._unbuilt:
+            return False
+        question = self._unbuilt.pop(0)
+        view = QuestionView(question, self.context)
+        view.edited.connect(self._edited)
+        self.views[question.id] = view
+        self.layout_.insertWidget(self.layout_.count() - 1, view)
+        view.ensurePolished()
+        return True
 
     def load(self) -> None:
         """Show the session's answers (after a resume, or a change made elsewhere)."""
@@ -176,6 +191,8 @@ class StepPage(WizardPage):
         self.sync()
 
     def arrive(self) -> None:
+        while self.build_more():
+            pass
         self.load()
 
     def _edited(self, question_id: str) -> None:

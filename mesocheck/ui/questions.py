@@ -8,10 +8,11 @@ value; :func:`mesocheck.forms.check_answer` (through the session) decides whethe
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from typing import Any, Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -471,6 +472,12 @@ def make_input(question: Question, context: InputContext) -> Input:
 # -- the question with its words and its message ----------------------------------------
 
 
+@lru_cache(maxsize=1)
+def _warning_pixmap() -> QPixmap:
+    """Drawn from its SVG once: every question has an error line."""
+    return QIcon(str(resource("icons", "warning.svg"))).pixmap(24, 24)
+
+
 class ErrorLine(QWidget):
     """A warning sign and a message: never colour alone."""
 
@@ -480,7 +487,7 @@ class ErrorLine(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
         self.icon = QLabel()
-        self.icon.setPixmap(QIcon(str(resource("icons", "warning.svg"))).pixmap(24, 24))
+        self.icon.setPixmap(_warning_pixmap())
         self.icon.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.icon.setAccessibleName("Problem")
         self.text = set_role(QLabel(), "error")

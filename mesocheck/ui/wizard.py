@@ -3,6 +3,9 @@ is not yet possible. Built from the form; the route and completeness come from t
 
 Answers are handed to the session as they are given and written a moment after the patient
 stops typing, and at once on every move, so a crash loses at most the keystroke in flight.
+
+While the patient reads a page, the next step is built a question at a time, one per turn of
+the event loop, so that Next does not wait on building a page of questions.
 """
 
 from __future__ import annotations
@@ -63,6 +66,10 @@ class WizardScreen(QWidget):
         self.save_timer.setSingleShot(True)
         self.save_timer.setInterval(SAVE_DELAY_MS)
         self.save_timer.timeout.connect(self.save_now)
+        self.prepare_timer = QTimer(self)  # builds the next page while the patient reads
+        self.prepare_timer.setSingleShot(True)
+        self.prepare_timer.setInterval(0)
+        self.prepare_timer.timeout.connect(self._prepare_next)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -183,6 +190,7 @@ class WizardScreen(QWidget):
         return self.stack.currentWidget()  # type: ignore[return-value]
 
     def page_widget(self, page: Page) -> WizardPage:
+        """The page's widget, made (though perhaps not yet complete) if it was not."""
         widget = self._pages.get(page.token)
         if widget is None:
             widget = self._make(page)
@@ -219,6 +227,21 @@ class WizardScreen(QWidget):
         if widget.scroll is not None:
             widget.scroll.verticalScrollBar().setValue(0)
         QTimer.singleShot(0, widget.focus_first)
+        self.prepare_timer.start()
+
+    def _prepare_next(self) -> None:
+        """One question of the step after this page; again on the next turn until the step
+        is whole. Other pages are built when shown: their size depends on the room they get."""
+        pages = self.pages()
+        index = self.index + 1
+        if self._submitting or index >= len(pages) or pages[index].kind != "step":
+            return
+        page = pages[index]
+        if page.token not in self._pages:
+            self.page_widget(page)
+        elif not self._pages[page.token].build_more():
+            return
+        self.prepare_timer.start()
 
     def next(self) -> None:
         if self._submitting or not self.next_button.isEnabled():
