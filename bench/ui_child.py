@@ -5,7 +5,9 @@ the summary and the signature to "thank you", through the real widgets (driven t
 ``tests/ui`` drives them), and the consent PDF is built in the background as in the app.
 Every event the UI thread handles is timed at the outermost ``QApplication.notify``, and so
 is each direct call the driver makes where a person's tap would have been an event (picking
-from a drop-down); the longest one is ``ui_block_max_ms``. At the end the process reports
+from a drop-down); the longest one is ``ui_block_max_ms``. The driver taps at a quick
+person's pace (``PACE_MS`` apart, about four taps a second): between taps the app does its
+idle-time work (building the next step ahead), in events timed like all the others. At the end the process reports
 its peak resident memory (VmHWM).
 
 ``signature``: one pointer move on a pad already holding 10,000 points, timed from the
@@ -31,6 +33,9 @@ from PySide6.QtCore import QEvent, QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QMouseEvent  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget  # noqa: E402
+
+
+PACE_MS = 250  # between one tap and the next; a patient reading the screen takes far longer
 
 
 class MeteredApp(QApplication):
@@ -122,14 +127,18 @@ def intake(db_path: str) -> dict:
 
     app = MeteredApp(sys.argv[:1])
     plain_pick, plain_click = drive.pick, drive.click
-    drive.pick = lambda combo, text: app.span(f"pick -> {combo.accessibleName()}",
-                                              plain_pick, combo, text)
+    def pick(combo, text):
+        app.span(f"pick -> {combo.accessibleName()}", plain_pick, combo, text)
+        QTest.qWait(PACE_MS)
+
+    drive.pick = pick
 
     def click(bot, widget):
         wizard = window.wizard
         page = f": {wizard.current.title}" if wizard is not None else ""
         app.where = f" (after a tap on {window.current_screen}{page})"
         plain_click(bot, widget)
+        QTest.qWait(PACE_MS)
 
     drive.click = click
     bot = Bot()
