@@ -173,7 +173,10 @@ class StepPage(WizardPage):
         self.layout_.addStretch(1)
 
     def build_more(self) -> bool:
-        """Build the next question; False once every question is built."""
+        """Build the next question, or the next heavy part of the last one (a date
+        picker); False once the step is whole."""
+        if self.views and next(reversed(self.views.values())).build_more():
+            return True
         if not self._unbuilt:
             return False
         question = self._unbuilt.pop(0)

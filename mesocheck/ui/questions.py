@@ -126,6 +126,11 @@ class Input(QWidget):
     def mark_error(self, error: bool) -> None:
         pass
 
+    def build_more(self) -> bool:
+        """Build a further part of the input ahead of time, for inputs made of heavy parts;
+        False when there is none left. A part is built anyway when first used."""
+        return False
+
 
 class InputContext:
     """What inputs need from outside: the language, the clinic's zone and the clock."""
@@ -401,12 +406,32 @@ class LastTakenInput(Input):
             self.buttons[key] = button
             layout.addWidget(button)
         self.keys = [key for key, _ in labels]
-        self.moment = MomentInput(question, context, timed=timed, years_back=2, quick=True)
-        self.moment.setContentsMargins(56, 0, 0, 0)
-        layout.addWidget(self.moment)
-        self.moment.setEnabled(False)
+        self._timed = timed
+        self._moment: MomentInput | None = None  # the date picker: a part of its own
         self.group.idClicked.connect(self._picked)
-        self.moment.changed.connect(self._moment_changed)
+
+    @property
+    def moment(self) -> "MomentInput":
+        """The date (and time) picker, built on first use if not built ahead."""
+        if self._moment is None:
+            self._moment = self._make_moment()
+        return self._moment
+
+    def build_more(self) -> bool:
+        if self._moment is not None:
+            return False
+        self._moment = self._make_moment()
+        return True
+
+    def _make_moment(self) -> "MomentInput":
+        moment = MomentInput(self.question, self.context, timed=self._timed, years_back=2,
+                             quick=True)
+        moment.setContentsMargins(56, 0, 0, 0)
+        moment.setEnabled(False)
+        self.layout().addWidget(moment)
+        moment.changed.connect(self._moment_changed)
+        moment.ensurePolished()
+        return moment
 
     def _picked(self, index: int) -> None:
         on_date = self.keys[index] == "on"
@@ -546,6 +571,10 @@ class QuestionView(QFrame):
 
     def set_value(self, value: Any) -> None:
         self.input.set_value(value)
+
+    def build_more(self) -> bool:
+        """Build a further part of the input ahead of time; False when it is whole."""
+        return self.input.build_more()
 
     def show_problem(self, message: str | None, *, reveal: bool = False) -> None:
         """Show ``message`` beside the input. Messages about unanswered questions wait for
