@@ -1,10 +1,12 @@
 """The audit log: one hash-chained row per write transaction, naming every row it wrote.
 
-``audit.hash = sha256(prev_hash + canonical_json({id, at, actor, action, intake_id, rows}))``
-where ``rows`` lists ``[table, row_id, row_hash]`` (``row_hash`` null for a deletion). A row
+``audit.hash = sha256(hex(prev) + canonical_json({id, at, actor, action, intake_id, rows}))``
+where ``prev`` is the hash of the audit row before (32 zero bytes for the first) and ``rows``
+lists ``[table, row_id, row_hash]`` (``row_hash`` null for a deletion). Hashes are stored as
+their 32 bytes; the link to the previous row is not stored, it is that row's hash. A row
 hash is the sha256 of the canonical JSON of the whole stored row, its id included, BLOBs
 replaced by their sha256. NULL columns are left out, so adding a nullable column in a later
-migration does not invalidate the hashes of older rows. The first ``prev_hash`` is 64 zeros.
+migration does not invalidate the hashes of older rows.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any, Callable, Sequence
 
 from mesocheck.timeutil import to_iso
 
-GENESIS = "0" * 64
+GENESIS = bytes(32)
 AUDITED_TABLES = (
     "settings", "forms", "staff", "patients", "intakes", "answers", "acknowledgements",
     "flags", "decisions", "signatures", "documents",
@@ -115,9 +117,9 @@ def row_hash(columns: Sequence[str], values: Sequence[Any]) -> str:
 
 
 def audit_hash(
-    prev_hash: str, audit_id: int, at: str, actor: str, action: str,
+    prev: bytes, audit_id: int, at: str, actor: str, action: str,
     intake_id: str | None, rows_json: str,
-) -> str:
+) -> bytes:
     """The chain link; ``rows_json`` is spliced in as stored, so it must be canonical."""
     body = (
         '{"action":' + encode_basestring(action)
@@ -127,13 +129,17 @@ def audit_hash(
         + ',"intake_id":' + ("null" if intake_id is None else encode_basestring(intake_id))
         + ',"rows":' + rows_json + "}"
     )
-    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+    return hashlib.sha256((prev.hex() + body).encode()).digest()
 
 
-def chain_head(conn: sqlite3.Connection) -> tuple[int, str]:
+def chain_head(conn: sqlite3.Connection) -> tuple[int, bytes]:
     """(last audit id, its hash); call inside the write transaction that appends."""
     last = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
     return (last[0], last[1]) if last else (0, GENESIS)
+
+
+INSERT_SQL = ("INSERT INTO audit (id, at, actor, action, intake_id, rows, hash) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?)")
 
 
 def append(
@@ -144,11 +150,7 @@ def append(
     audit_id = last_id + 1
     rows_json = canonical_json(rows)
     digest = audit_hash(prev, audit_id, at, actor, action, intake_id, rows_json)
-    conn.execute(
-        "INSERT INTO audit (id, at, actor, action, intake_id, rows, prev_hash, hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (audit_id, at, actor, action, intake_id, rows_json, prev, digest),
-    )
+    conn.execute(INSERT_SQL, (audit_id, at, actor, action, intake_id, rows_json, digest))
     return audit_id
 
 

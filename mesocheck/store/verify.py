@@ -182,8 +182,8 @@ def _replay(conn: sqlite3.Connection, problems: list[Problem]) -> dict[str, _Exp
         expected[table] = _Expected(max(size, 0))
     loads, fromhex = json.loads, bytes.fromhex
     prev, next_id = GENESIS, 1
-    for audit_id, at, actor, action, intake_id, rows_json, prev_hash, digest in conn.execute(
-        "SELECT id, at, actor, action, intake_id, rows, prev_hash, hash FROM audit ORDER BY id"
+    for audit_id, at, actor, action, intake_id, rows_json, digest in conn.execute(
+        "SELECT id, at, actor, action, intake_id, rows, hash FROM audit ORDER BY id"
     ):
         def report(detail: str) -> None:
             problems.append(Problem("audit_chain", "audit", audit_id, intake_id, detail))
@@ -191,11 +191,11 @@ def _replay(conn: sqlite3.Connection, problems: list[Problem]) -> dict[str, _Exp
         if audit_id != next_id:
             report(f"audit rows {next_id} to {audit_id - 1} are missing (deleted)"
                    if audit_id > next_id else "audit ids are out of order")
-        if prev_hash != prev:
-            report("does not link to the previous audit row (a row before it was deleted, "
-                   "inserted, edited or moved)")
-        if audit_hash(prev_hash, audit_id, at, actor, action, intake_id, rows_json) != digest:
-            report("its content does not match its hash (edited, or moved from another id)")
+        if audit_hash(prev, audit_id, at, actor, action, intake_id, rows_json) != digest:
+            report("does not match its hash: it was edited or moved, or a row before it "
+                   "was deleted, inserted, edited or moved")
+        if not isinstance(digest, bytes):
+            digest = b""
         prev, next_id = digest, audit_id + 1
         try:
             for table, key, row_hash in loads(rows_json):
@@ -223,13 +223,13 @@ def _canonical_sql(
     conn: sqlite3.Connection, table: str, columns: tuple[str, ...]
 ) -> tuple[str, list[tuple[str, str]]] | None:
     """SQL writing a row's JSON, and the edits making it canonical (NULL members cut), or
-    None for tables holding BLOBs.
+    None for tables with columns that may hold BLOBs.
 
     The edits are plain text replacements, and cannot touch string contents: inside a JSON
     string every ``"`` is escaped, so ``,"name":null`` only ever matches between members.
     """
     info = {r[1]: (r[2].upper(), r[3]) for r in conn.execute(f"PRAGMA table_info({table})")}
-    if any(info[c][0] == "BLOB" for c in columns):
+    if any(info[c][0] not in ("TEXT", "INTEGER") for c in columns):
         return None
     edits = []
     may_lead = True  # every column before this one may have been cut
