@@ -2,11 +2,14 @@
 
 ``audit.hash = sha256(hex(prev) + canonical_json({id, at, actor, action, intake_id, rows}))``
 where ``prev`` is the hash of the audit row before (32 zero bytes for the first) and ``rows``
-lists ``[table, row_id, row_hash]`` (``row_hash`` null for a deletion). Hashes are stored as
-their 32 bytes; the link to the previous row is not stored, it is that row's hash. A row
-hash is the sha256 of the canonical JSON of the whole stored row, its id included, BLOBs
-replaced by their sha256. NULL columns are left out, so adding a nullable column in a later
-migration does not invalidate the hashes of older rows.
+lists ``[table, row_id, row_hash]`` (``row_hash`` null for a deletion). Audit hashes are
+stored as their 32 bytes; the link to the previous row is not stored, it is that row's hash.
+
+A row hash is the sha256 of the canonical JSON of the whole stored row, its id included,
+BLOBs replaced by their sha256. NULL columns are left out, so adding a nullable column in a
+later migration does not invalidate the hashes of older rows. An audit entry names it by its
+first 16 bytes in hex (128 bits, as many as ``verify`` has always compared; schema 1 wrote
+all 32).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any, Callable, Sequence
 from mesocheck.timeutil import to_iso
 
 GENESIS = bytes(32)
+ROW_HASH_BYTES = 16  # of a row's hash, in its audit entry
 AUDITED_TABLES = (
     "settings", "forms", "staff", "patients", "intakes", "answers", "acknowledgements",
     "flags", "decisions", "signatures", "documents",
@@ -114,6 +118,11 @@ def row_digest(columns: Sequence[str], values: Sequence[Any]) -> bytes:
 
 def row_hash(columns: Sequence[str], values: Sequence[Any]) -> str:
     return row_digest(columns, values).hex()
+
+
+def entry_hash(digest: bytes) -> str:
+    """A row's hash as its audit entry holds it."""
+    return digest[:ROW_HASH_BYTES].hex()
 
 
 def audit_hash(
@@ -217,4 +226,4 @@ class Transaction:
         values = self.conn.execute(
             f"SELECT {', '.join(columns)} FROM {table} WHERE {primary_key(table)} = ?", (key,)
         ).fetchone()
-        self.rows.append([table, key, self._columns.digester(table)(values).hex()])
+        self.rows.append([table, key, entry_hash(self._columns.digester(table)(values))])

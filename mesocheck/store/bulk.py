@@ -14,14 +14,15 @@ from typing import Any, Iterable, Mapping
 from mesocheck.store import rows
 from mesocheck.store.audit import (
     INSERT_SQL, UNHASHED_COLUMNS, audit_hash, canonical_json, chain_head, check_actor,
-    primary_key, to_json,
+    entry_hash, primary_key, to_json,
 )
 from mesocheck.store.db import translated
 from mesocheck.store.records import DECISIONS, OUTCOMES, STATUSES
 
 _TEXT_KEYED = ("forms", "intakes")
-# Rows land all over the intake-keyed indexes (uuid4 ids): with SQLite's 2 MiB default
-# cache, dirty index pages spill to the WAL again and again within one batch.
+# Intakes come in any appointment order (and may bring their own ids), so rows land all
+# over the intakes' indexes: with SQLite's 2 MiB default cache, dirty index pages would
+# spill to the WAL again and again within one batch.
 _BULK_CACHE_KIB = 256 * 1024
 _ORDER = ("forms", "patients", "intakes", "answers", "acknowledgements", "flags", "decisions",
           "signatures", "documents")
@@ -141,7 +142,7 @@ class _Batch:
             key = values["id"] = self.next_id[table]
             self.next_id[table] = key + 1
         row = tuple(map(values.get, self.columns[table]))
-        self.written.append([table, key, self.digest[table](row).hex()])
+        self.written.append([table, key, entry_hash(self.digest[table](row))])
         unhashed = self.unhashed[table]
         self.values[table].append(row + tuple(map(values.get, unhashed)) if unhashed else row)
         return key

@@ -242,6 +242,8 @@ def m002_compact(db: Database) -> None:
       link from. The hash definition is unchanged, so the converted rows still verify. (An
       old row whose ``prev_hash`` alone was edited, changing no record, passes from now on;
       any other edit fails its hash check as before.)
+    - Audit entries written from now on name each row by the first 16 bytes of its hash
+      (32 hex digits, all that ``verify`` compares); older entries keep their 64.
     - No index on ``audit.intake_id``: nothing reads the log by intake.
     - ``signatures.strokes`` also takes deflated JSON (a BLOB, a third of the size). Rows
       signed before keep their JSON text, and so their hashes.

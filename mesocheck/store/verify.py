@@ -7,8 +7,8 @@ wrote was inserted behind mesocheck's back, and a row the log wrote but cannot b
 deleted.
 
 Built to take seconds on 100,000 intakes (millions of rows): expected hashes live in flat
-arrays indexed by row id (their first 16 bytes: 128 bits of SHA-256 are far beyond
-forging), SQLite writes each row's JSON in C (a row whose hash then disagrees is re-hashed
+arrays indexed by row id (their first 16 bytes, as audit entries hold them: 128 bits of
+SHA-256 are far beyond forging), SQLite writes each row's JSON in C (a row whose hash then disagrees is re-hashed
 by the Python definition before it is reported, so SQLite's JSON quoting can only cost
 time, never a wrong finding), and SQLite's integrity and foreign-key checks run meanwhile
 on a second connection in a thread.
@@ -24,12 +24,13 @@ from array import array
 from typing import Any, Iterator
 
 from mesocheck.store.audit import (
-    AUDITED_TABLES, GENESIS, Columns, audit_hash, canonical_json, primary_key,
+    AUDITED_TABLES, GENESIS, ROW_HASH_BYTES, Columns, audit_hash, canonical_json, primary_key,
 )
 from mesocheck.store.migrations import APPEND_ONLY
 from mesocheck.store.records import Problem
 
-_KEEP = 16  # bytes of each expected row hash held in memory
+_KEEP = ROW_HASH_BYTES  # bytes of each expected row hash compared
+_HEX_LENGTHS = (2 * ROW_HASH_BYTES, 64)  # an entry's row hash; schema 1 wrote all 64 digits
 
 
 class _Expected:
@@ -42,7 +43,8 @@ class _Expected:
         self.sparse: dict[Any, tuple[int, bytes]] = {}  # text keys, implausible ids
 
     def set(self, key: Any, hex_hash: str | None, audit_id: int) -> None:
-        if hex_hash is not None and not (isinstance(hex_hash, str) and len(hex_hash) == 64):
+        if hex_hash is not None and not (isinstance(hex_hash, str)
+                                         and len(hex_hash) in _HEX_LENGTHS):
             raise ValueError("malformed row hash")
         digest = bytes.fromhex(hex_hash[: 2 * _KEEP]) if hex_hash is not None else b""
         state = audit_id if hex_hash is not None else -audit_id
@@ -202,7 +204,7 @@ def _replay(conn: sqlite3.Connection, problems: list[Problem]) -> dict[str, _Exp
                 state = expected[table]
                 ids = state.audit_ids
                 if (key.__class__ is int and 0 <= key < len(ids) and row_hash.__class__ is str
-                        and len(row_hash) == 64):
+                        and len(row_hash) in _HEX_LENGTHS):
                     state.digests[key * _KEEP:(key + 1) * _KEEP] = fromhex(row_hash[:2 * _KEEP])
                     ids[key] = audit_id
                 else:

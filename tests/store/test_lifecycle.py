@@ -66,7 +66,9 @@ def test_each_change_writes_one_audit_row_naming_its_rows(store):
     store.save_answers(intake_id, {"a": 1, "b": 2})
     rows = store.connection.execute("SELECT rows FROM audit WHERE id > ?", (before,)).fetchall()
     assert len(rows) == 1
-    assert [entry[0] for entry in json.loads(rows[0][0])] == ["answers", "answers"]
+    entries = json.loads(rows[0][0])
+    assert [entry[0] for entry in entries] == ["answers", "answers"]
+    assert [len(entry[2]) for entry in entries] == [32, 32]  # 16 bytes of each row's hash
 
 
 def test_the_last_change_of_an_intake_counts_its_answers_and_acknowledgements(store, clock):
