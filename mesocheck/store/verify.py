@@ -8,10 +8,10 @@ deleted.
 
 Built to take seconds on 100,000 intakes (millions of rows): expected hashes live in flat
 arrays indexed by row id (their first 16 bytes, as audit entries hold them: 128 bits of
-SHA-256 are far beyond forging), SQLite writes each row's JSON in C (a row whose hash then disagrees is re-hashed
-by the Python definition before it is reported, so SQLite's JSON quoting can only cost
-time, never a wrong finding), and SQLite's integrity and foreign-key checks run meanwhile
-on a second connection in a thread.
+SHA-256 are far beyond forging), SQLite writes each row's JSON in C (a row whose hash then
+disagrees is re-hashed by the Python definition before it is reported, so SQLite's JSON
+quoting can only cost time, never a wrong finding), and SQLite's integrity and foreign-key
+checks run meanwhile on a second connection in a thread.
 """
 
 from __future__ import annotations
