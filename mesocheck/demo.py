@@ -19,7 +19,6 @@ from mesocheck.forms import Facts, Flow, Form, evaluate_rules
 from mesocheck.forms.flow import disclosure_text_hash
 from mesocheck.forms.model import NEVER, NOT_RECENT, Question
 from mesocheck.forms.registry import canonical_content, default_form
-from mesocheck.timeutil import to_iso
 
 FIRST = ["Amelia", "Oliver", "Zoë", "Mateo", "Sofía", "Liam", "Chloé", "Noah", "Aisha",
          "Yusuf", "Mei", "Hiroshi", "Ingrid", "Björn", "Élodie", "Łukasz", "Dmitri", "Анна",
@@ -217,7 +216,7 @@ def _intakes(
         area = rng.choice(areas)
         facts = Facts(appointment=appointment, birth_date=birth, area=area)
         acknowledged = [
-            (d.id, text_hashes[d.id], to_iso(started + timedelta(minutes=3, seconds=i * 20)))
+            (d.id, text_hashes[d.id], started + timedelta(minutes=3, seconds=i * 20))
             for i, d in enumerate(Flow(form, facts).shown_disclosures(answers))
         ]
         flags = profile.flags
@@ -236,7 +235,7 @@ def _intakes(
                     choice = "postpone"
                 decisions.append({"flag_index": index, "decision": choice,
                                   "reason": _reason(choice), "staff_id": reviewer,
-                                  "decided_at": to_iso(appointment - timedelta(minutes=5))})
+                                  "decided_at": appointment - timedelta(minutes=5)})
             outcomes = {d["decision"] for d in decisions}
             status = ("declined" if "decline" in outcomes else
                       "postponed" if "postpone" in outcomes else "cleared")
@@ -250,17 +249,17 @@ def _intakes(
             "form_content": archived,
             "language": "en",
             "area": area,
-            "appointment_at": to_iso(appointment),
+            "appointment_at": appointment,
             "device": "demo",
             "status": status,
-            "created_at": to_iso(started),
-            "submitted_at": to_iso(submitted) if status != "in_progress" else None,
+            "created_at": started,
+            "submitted_at": submitted if status != "in_progress" else None,
             "answers": answers,
             "acknowledgements": acknowledged if status != "in_progress" else acknowledged[:3],
             "signature": None if status == "in_progress" else {
                 "role": "patient", "printed_name": name, "meaning": form.signature_meaning.get("en"),
                 "strokes": rng.choice(signatures), "pad_width": 600, "pad_height": 200,
-                "signed_at": to_iso(submitted), "tz": "UTC",
+                "signed_at": submitted, "tz": "UTC",
                 "content_hash": form.content_hash, "staff_id": None,
             },
             "flags": flags if status != "in_progress" else [],

@@ -1,10 +1,15 @@
 """The audit log: one hash-chained row per write transaction, naming every row it wrote.
 
-``audit.hash = sha256(prev_hash + canonical_json({id, at, actor, action, intake_id, rows}))``
-where ``rows`` lists ``[table, row_id, row_hash]`` (``row_hash`` null for a deletion). A row
-hash is the sha256 of the canonical JSON of the whole stored row, its id included, BLOBs
-replaced by their sha256. NULL columns are left out, so adding a nullable column in a later
-migration does not invalidate the hashes of older rows. The first ``prev_hash`` is 64 zeros.
+``audit.hash = sha256(hex(prev) + canonical_json({id, at, actor, action, intake_id, rows}))``
+where ``prev`` is the hash of the audit row before (32 zero bytes for the first) and ``rows``
+lists ``[table, row_id, row_hash]`` (``row_hash`` null for a deletion). Audit hashes are
+stored as their 32 bytes; the link to the previous row is not stored, it is that row's hash.
+
+A row hash is the sha256 of the canonical JSON of the whole stored row, its id included,
+BLOBs replaced by their sha256. NULL columns are left out, so adding a nullable column in a
+later migration does not invalidate the hashes of older rows. An audit entry names it by its
+first 16 bytes in hex (128 bits, as many as ``verify`` has always compared; schema 1 wrote
+all 32).
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from typing import Any, Callable, Sequence
 
 from mesocheck.timeutil import to_iso
 
-GENESIS = "0" * 64
+GENESIS = bytes(32)
+ROW_HASH_BYTES = 16  # of a row's hash, in its audit entry
 AUDITED_TABLES = (
     "settings", "forms", "staff", "patients", "intakes", "answers", "acknowledgements",
     "flags", "decisions", "signatures", "documents",
@@ -114,10 +120,15 @@ def row_hash(columns: Sequence[str], values: Sequence[Any]) -> str:
     return row_digest(columns, values).hex()
 
 
+def entry_hash(digest: bytes) -> str:
+    """A row's hash as its audit entry holds it."""
+    return digest[:ROW_HASH_BYTES].hex()
+
+
 def audit_hash(
-    prev_hash: str, audit_id: int, at: str, actor: str, action: str,
+    prev: bytes, audit_id: int, at: str, actor: str, action: str,
     intake_id: str | None, rows_json: str,
-) -> str:
+) -> bytes:
     """The chain link; ``rows_json`` is spliced in as stored, so it must be canonical."""
     body = (
         '{"action":' + encode_basestring(action)
@@ -127,13 +138,17 @@ def audit_hash(
         + ',"intake_id":' + ("null" if intake_id is None else encode_basestring(intake_id))
         + ',"rows":' + rows_json + "}"
     )
-    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+    return hashlib.sha256((prev.hex() + body).encode()).digest()
 
 
-def chain_head(conn: sqlite3.Connection) -> tuple[int, str]:
+def chain_head(conn: sqlite3.Connection) -> tuple[int, bytes]:
     """(last audit id, its hash); call inside the write transaction that appends."""
     last = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
     return (last[0], last[1]) if last else (0, GENESIS)
+
+
+INSERT_SQL = ("INSERT INTO audit (id, at, actor, action, intake_id, rows, hash) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?)")
 
 
 def append(
@@ -144,11 +159,7 @@ def append(
     audit_id = last_id + 1
     rows_json = canonical_json(rows)
     digest = audit_hash(prev, audit_id, at, actor, action, intake_id, rows_json)
-    conn.execute(
-        "INSERT INTO audit (id, at, actor, action, intake_id, rows, prev_hash, hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (audit_id, at, actor, action, intake_id, rows_json, prev, digest),
-    )
+    conn.execute(INSERT_SQL, (audit_id, at, actor, action, intake_id, rows_json, digest))
     return audit_id
 
 
@@ -215,4 +226,4 @@ class Transaction:
         values = self.conn.execute(
             f"SELECT {', '.join(columns)} FROM {table} WHERE {primary_key(table)} = ?", (key,)
         ).fetchone()
-        self.rows.append([table, key, self._columns.digester(table)(values).hex()])
+        self.rows.append([table, key, entry_hash(self._columns.digester(table)(values))])

@@ -9,19 +9,20 @@ exactly like data entered on the tablet.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from typing import Any, Iterable, Mapping
 
 from mesocheck.store import rows
 from mesocheck.store.audit import (
-    UNHASHED_COLUMNS, audit_hash, canonical_json, chain_head, check_actor, primary_key, to_json,
+    INSERT_SQL, UNHASHED_COLUMNS, audit_hash, canonical_json, chain_head, check_actor,
+    entry_hash, primary_key, to_json,
 )
 from mesocheck.store.db import translated
 from mesocheck.store.records import DECISIONS, OUTCOMES, STATUSES
 
 _TEXT_KEYED = ("forms", "intakes")
-# Rows land all over the intake-keyed indexes (uuid4 ids): with SQLite's 2 MiB default
-# cache, dirty index pages spill to the WAL again and again within one batch.
+# Intakes come in any appointment order (and may bring their own ids), so rows land all
+# over the intakes' indexes: with SQLite's 2 MiB default cache, dirty index pages would
+# spill to the WAL again and again within one batch.
 _BULK_CACHE_KIB = 256 * 1024
 _ORDER = ("forms", "patients", "intakes", "answers", "acknowledgements", "flags", "decisions",
           "signatures", "documents")
@@ -35,7 +36,7 @@ def bulk_insert(store, intakes: Iterable[Mapping[str, Any]], *, actor: str = "sy
     One intake is a mapping (times are aware datetimes or ISO 8601 text)::
 
         {
-          "id": "uuid4 text",                  # optional, generated when absent
+          "id": "UUID text",                   # optional, generated when absent
           "patient": {"name": str, "birth_date": date | "YYYY-MM-DD", "contact": str | None},
           "form_id": str, "form_version": str, "form_hash": str,
           "form_content": str | None,          # archived once per form_hash
@@ -88,7 +89,11 @@ def bulk_insert(store, intakes: Iterable[Mapping[str, Any]], *, actor: str = "sy
             conn.execute(f"PRAGMA cache_size = {cache}")
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         conn.execute("PRAGMA analysis_limit = 400")
-        conn.execute("ANALYZE")
+        # Statistics for the query planner come from sampling indexes; a table without one
+        # (the audit log) would be read whole just to be counted.
+        for (table,) in conn.execute(
+                "SELECT DISTINCT tbl_name FROM sqlite_schema WHERE type = 'index'").fetchall():
+            conn.execute(f"ANALYZE {table}")
     return ids
 
 
@@ -108,6 +113,7 @@ class _Batch:
         self.values: dict[str, list[tuple]] = {table: [] for table in _ORDER}
         self.written: list[list] = []
         self._encoded: dict[int, tuple[Any, str]] = {}
+        self._packed: dict[int, tuple[Any, bytes]] = {}
 
     def encode(self, value: Any) -> str:
         """JSON of a list or dict, computed once per object: synthetic data shares stroke
@@ -120,6 +126,15 @@ class _Batch:
             known = self._encoded[id(value)] = (value, to_json(value))
         return known[1]
 
+    def pack(self, strokes: Any) -> bytes:
+        """Packed strokes, computed once per object like :meth:`encode`."""
+        if isinstance(strokes, str):
+            return rows.packed_strokes(strokes)
+        known = self._packed.get(id(strokes))
+        if known is None:
+            known = self._packed[id(strokes)] = (strokes, rows.packed_strokes(strokes))
+        return known[1]
+
     def add(self, table: str, values: dict[str, Any]) -> Any:
         if table in _TEXT_KEYED:
             key = values[primary_key(table)]
@@ -127,7 +142,7 @@ class _Batch:
             key = values["id"] = self.next_id[table]
             self.next_id[table] = key + 1
         row = tuple(map(values.get, self.columns[table]))
-        self.written.append([table, key, self.digest[table](row).hex()])
+        self.written.append([table, key, entry_hash(self.digest[table](row))])
         unhashed = self.unhashed[table]
         self.values[table].append(row + tuple(map(values.get, unhashed)) if unhashed else row)
         return key
@@ -157,16 +172,12 @@ def _write_batch(store, batch: list[Mapping[str, Any]], actor: str) -> list[str]
                 digest = audit_hash(prev, audit_id, at, actor, "bulk_insert", intake_id,
                                     rows_json)
                 audit_rows.append((audit_id, at, actor, "bulk_insert", intake_id, rows_json,
-                                   prev, digest))
+                                   digest))
                 prev = digest
             for table in _ORDER:
                 if out.values[table]:
                     conn.executemany(out.insert_sql(table), out.values[table])
-            conn.executemany(
-                "INSERT INTO audit (id, at, actor, action, intake_id, rows, prev_hash, hash) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                audit_rows,
-            )
+            conn.executemany(INSERT_SQL, audit_rows)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -176,7 +187,7 @@ def _write_batch(store, batch: list[Mapping[str, Any]], actor: str) -> list[str]
 
 
 def _add_intake(out: _Batch, item: Mapping[str, Any], now: str) -> str:
-    intake_id = str(item.get("id") or uuid.uuid4())
+    intake_id = str(item.get("id") or rows.new_intake_id())
     created = rows.iso_time(item["created_at"]) if item.get("created_at") else now
     status = item.get("status", "submitted")
     if status not in STATUSES:
@@ -256,7 +267,7 @@ def _add_intake(out: _Batch, item: Mapping[str, Any], now: str) -> str:
     if item.get("signature"):
         signatures.insert(0, item["signature"])
     for signature in signatures:
-        out.add("signatures", rows.signature_values(signature, intake_id, signed, out.encode))
+        out.add("signatures", rows.signature_values(signature, intake_id, signed, out.pack))
     for document in item.get("documents") or ():
         pdf = bytes(document["pdf"])
         when = document.get("created_at")

@@ -8,7 +8,6 @@ rows), never overwrites.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping
 
@@ -31,7 +30,8 @@ class IntakeLifecycle:
         appointment_at: datetime | str, device: str | None, actor: str,
         form_content: str | None = None,
     ) -> str:
-        """A new patient row and an in-progress intake; returns the intake id (uuid4).
+        """A new patient row and an in-progress intake; returns the intake id (a UUID,
+        see :func:`rows.new_intake_id`).
 
         ``form_content`` (the canonical form text) is archived once per ``form_hash``, so the
         exact wording a patient signed stays readable after the form file changes.
@@ -39,7 +39,7 @@ class IntakeLifecycle:
         name = " ".join((name or "").split())
         if not name:
             raise ValueError("the patient's name is empty")
-        intake_id = str(uuid.uuid4())
+        intake_id = rows.new_intake_id()
         with self.transaction(actor, "start_intake", intake_id) as tx:
             if form_content is not None:
                 archive_form(tx, form_hash, form_id, form_version, form_content)
@@ -97,7 +97,6 @@ class IntakeLifecycle:
                         "intake_id": intake_id, "question_id": question_id, "value": text,
                         "answered_at": tx.at, "actor": actor,
                     })
-            _touch(tx, intake_id)
 
     def acknowledge(
         self, intake_id: str, disclosure_id: str, text_hash: str, *, actor: str = "patient"
@@ -117,7 +116,6 @@ class IntakeLifecycle:
             elif row[1] != text_hash:
                 tx.update("acknowledgements", row[0],
                           {"text_hash": text_hash, "acknowledged_at": tx.at})
-            _touch(tx, intake_id)
 
     def withdraw_acknowledgement(
         self, intake_id: str, disclosure_id: str, *, actor: str = "patient"
@@ -130,7 +128,6 @@ class IntakeLifecycle:
                 (intake_id, disclosure_id),
             ).fetchall():
                 tx.delete("acknowledgements", row_id)
-            _touch(tx, intake_id)
 
     def set_current_step(self, intake_id: str, step: str | None) -> None:
         """Where to resume. Navigation, not a state change: not audited, not hashed."""

@@ -234,7 +234,82 @@ def m001_initial(db: Database) -> None:
         _append_only(db, table)
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [m001_initial]
+def m002_compact(db: Database) -> None:
+    """The same evidence in fewer bytes.
+
+    - ``audit.hash`` holds its 32 bytes instead of 64 hex digits, and ``prev_hash`` goes:
+      the link to the previous row is that row's hash, which ``verify`` recomputes every
+      link from. The hash definition is unchanged, so the converted rows still verify. (An
+      old row whose ``prev_hash`` alone was edited, changing no record, passes from now on;
+      any other edit fails its hash check as before.)
+    - Audit entries written from now on name each row by the first 16 bytes of its hash
+      (32 hex digits, all that ``verify`` compares); older entries keep their 64.
+    - No index on ``audit.intake_id``: nothing reads the log by intake.
+    - ``signatures.strokes`` also takes deflated JSON (a BLOB, a third of the size). Rows
+      signed before keep their JSON text, and so their hashes.
+    """
+    conn = db.conn
+    conn.execute("DROP INDEX idx_audit_intake_id")
+    _rebuild(conn, "audit", """
+        CREATE TABLE audit_new (
+           id INTEGER PRIMARY KEY,
+           at TEXT NOT NULL,
+           actor TEXT NOT NULL,
+           action TEXT NOT NULL,
+           intake_id TEXT,
+           rows TEXT NOT NULL,
+           hash BLOB NOT NULL
+        ) STRICT""")
+    conn.executemany(
+        "INSERT INTO audit_new (id, at, actor, action, intake_id, rows, hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        ((*row[:-1], _hash_bytes(row[-1])) for row in conn.execute(
+            "SELECT id, at, actor, action, intake_id, rows, hash FROM audit ORDER BY id")))
+    _swap(db, "audit")
+    _rebuild(conn, "signatures", """
+        CREATE TABLE signatures_new (
+           id INTEGER PRIMARY KEY,
+           intake_id TEXT NOT NULL REFERENCES intakes(id),
+           role TEXT NOT NULL,
+           printed_name TEXT NOT NULL,
+           meaning TEXT NOT NULL,
+           strokes ANY NOT NULL,
+           pad_width INTEGER NOT NULL,
+           pad_height INTEGER NOT NULL,
+           signed_at TEXT NOT NULL,
+           tz TEXT NOT NULL,
+           content_hash TEXT NOT NULL,
+           staff_id INTEGER REFERENCES staff(id)
+        ) STRICT""")
+    conn.execute("INSERT INTO signatures_new SELECT * FROM signatures ORDER BY id")
+    _swap(db, "signatures")
+    db["signatures"].create_index(["intake_id"])
+
+
+def _rebuild(conn: sqlite3.Connection, table: str, create_new: str) -> None:
+    for event in ("update", "delete"):
+        conn.execute(f"DROP TRIGGER {table}_no_{event}")
+    conn.execute(create_new)
+
+
+def _swap(db: Database, table: str) -> None:
+    db.execute(f"DROP TABLE {table}")
+    db.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+    _append_only(db, table)
+
+
+def _hash_bytes(text: str) -> bytes:
+    """A schema-1 hex hash as its bytes; text that is not one (an edited row) as its UTF-8,
+    which no hash equals, so ``verify`` still reports the row."""
+    if len(text) == 64:
+        try:
+            return bytes.fromhex(text)
+        except ValueError:
+            pass
+    return text.encode()
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [m001_initial, m002_compact]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -245,6 +320,19 @@ def user_version(conn: sqlite3.Connection) -> int:
 def pending(conn: sqlite3.Connection) -> bool:
     """Whether :func:`migrate` has anything to do (or to refuse)."""
     return user_version(conn) != SCHEMA_VERSION
+
+
+def _log(conn: sqlite3.Connection, version: int, at: str, action: str) -> None:
+    """The migration's audit row, in the format of the schema it reached. Schema 1 is only
+    ever reached by a new file, so its row is the first: hex hashes and a ``prev_hash``."""
+    if version == 1:
+        digest = audit.audit_hash(audit.GENESIS, 1, at, "system", action, None, "[]")
+        conn.execute(
+            "INSERT INTO audit (id, at, actor, action, intake_id, rows, prev_hash, hash) "
+            "VALUES (1, ?, 'system', ?, NULL, '[]', ?, ?)",
+            (at, action, audit.GENESIS.hex(), digest.hex()))
+    else:
+        audit.append(conn, at=at, actor="system", action=action, intake_id=None, rows=[])
 
 
 def migrate(db: Database, at: str) -> int:
@@ -267,8 +355,7 @@ def migrate(db: Database, at: str) -> int:
                 raise SchemaTooNew()
             if number > version:
                 step(db)
-                audit.append(conn, at=at, actor="system", action=f"migrate:{step.__name__}",
-                             intake_id=None, rows=[])
+                _log(conn, number, at, f"migrate:{step.__name__}")
                 conn.execute(f"PRAGMA user_version = {number}")
                 version = number
             conn.execute("COMMIT")

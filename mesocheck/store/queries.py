@@ -16,10 +16,18 @@ from mesocheck.store.records import (
 )
 from mesocheck.timeutil import from_iso, to_iso
 
+# Answers and acknowledgements saved before signing leave the intake row as it was (each
+# rewrite would cost an audit entry): an intake's last change is the latest of its own
+# row's and theirs.
+_LAST_CHANGE = (
+    "max(i.updated_at, "
+    "coalesce((SELECT max(answered_at) FROM answers WHERE intake_id = i.id), ''), "
+    "coalesce((SELECT max(acknowledged_at) FROM acknowledgements WHERE intake_id = i.id), ''))"
+)
 _INTAKE_COLUMNS = (
-    "id, patient_id, form_id, form_version, form_hash, language, area, appointment_at, "
-    "status, current_step, device, created_at, updated_at, submitted_at, locked_at, "
-    "reviewed_at, void_reason"
+    "i.id, i.patient_id, i.form_id, i.form_version, i.form_hash, i.language, i.area, "
+    "i.appointment_at, i.status, i.current_step, i.device, i.created_at, "
+    f"{_LAST_CHANGE}, i.submitted_at, i.locked_at, i.reviewed_at, i.void_reason"
 )
 
 
@@ -36,7 +44,7 @@ class IntakeQueries:
 
     def _intake(self, intake_id: str) -> IntakeRecord:
         conn = self._conn
-        row = conn.execute(f"SELECT {_INTAKE_COLUMNS} FROM intakes WHERE id = ?",
+        row = conn.execute(f"SELECT {_INTAKE_COLUMNS} FROM intakes i WHERE i.id = ?",
                            (intake_id,)).fetchone()
         if row is None:
             raise NotFound("No intake has this id; refresh the list and try again.")
@@ -106,8 +114,8 @@ class IntakeQueries:
 
     def _signatures(self, intake_id: str) -> tuple[Signature, ...]:
         return tuple(
-            Signature(s[0], s[1], s[2], s[3], json.loads(s[4]), s[5], s[6], from_iso(s[7]),
-                      s[8], s[9], s[10])
+            Signature(s[0], s[1], s[2], s[3], rows.unpacked_strokes(s[4]), s[5], s[6],
+                      from_iso(s[7]), s[8], s[9], s[10])
             for s in self._conn.execute(
                 "SELECT id, role, printed_name, meaning, strokes, pad_width, pad_height, "
                 "signed_at, tz, content_hash, staff_id FROM signatures "
@@ -173,8 +181,9 @@ class IntakeQueries:
                 UnfinishedIntake(r[0], r[1], from_iso(r[2]), r[3], r[4], from_iso(r[5]))
                 for r in self._conn.execute(
                     "SELECT i.id, p.name, i.appointment_at, i.current_step, i.device, "
-                    "i.updated_at FROM intakes i JOIN patients p ON p.id = i.patient_id "
-                    "WHERE i.status = 'in_progress' ORDER BY i.updated_at DESC")
+                    f"{_LAST_CHANGE} AS last FROM intakes i "
+                    "JOIN patients p ON p.id = i.patient_id "
+                    "WHERE i.status = 'in_progress' ORDER BY last DESC")
             ]
 
     def queue(
@@ -226,7 +235,7 @@ class IntakeQueries:
 
     def _export_row(self, intake_id: str) -> dict[str, Any]:
         conn = self._conn
-        i = conn.execute(f"SELECT {_INTAKE_COLUMNS} FROM intakes WHERE id = ?",
+        i = conn.execute(f"SELECT {_INTAKE_COLUMNS} FROM intakes i WHERE i.id = ?",
                          (intake_id,)).fetchone()
         patient = conn.execute(
             "SELECT name, birth_date, contact FROM patients WHERE id = ?", (i[1],)

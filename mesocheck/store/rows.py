@@ -6,13 +6,51 @@ exactly what SQLite hands back later.
 
 from __future__ import annotations
 
+import json
+import os
+import threading
 import unicodedata
+import uuid
+import zlib
 from datetime import date, datetime, time
+from time import time_ns
 from typing import Any, Callable, Mapping
 
 from mesocheck.store.audit import to_json
 from mesocheck.store.records import SEVERITIES, SEVERITY_RANK, SIGNER_ROLES, CLEAN_RANK
 from mesocheck.timeutil import from_iso, to_iso
+
+
+_last_id = 0
+_id_lock = threading.Lock()
+
+
+def new_intake_id() -> str:
+    """A version 7 UUID: 48 bits of Unix milliseconds, then 74 random bits.
+
+    Ids in creation order keep every index that begins with ``intake_id`` growing at its
+    end, as a log does, instead of being written all over. Within one process each id is
+    greater than the last even within a millisecond (the random part counts up).
+    """
+    global _last_id
+    random_part = int.from_bytes(os.urandom(10), "big") >> 6
+    with _id_lock:
+        value = max((time_ns() // 1_000_000) << 74 | random_part, _last_id + 1)
+        _last_id = value
+    stamp, rest = value >> 74, value & (1 << 74) - 1
+    return str(uuid.UUID(int=stamp << 80 | 0x7 << 76 | (rest >> 62) << 64
+                         | 0b10 << 62 | rest & (1 << 62) - 1))
+
+
+def packed_strokes(strokes: Any) -> bytes:
+    """Signature strokes as stored: their canonical JSON, deflated (a third of the size;
+    reading them back gives exactly the same numbers). Pre-encoded JSON text is taken."""
+    return zlib.compress((strokes if isinstance(strokes, str) else to_json(strokes)).encode())
+
+
+def unpacked_strokes(stored: bytes | str) -> Any:
+    """Stored strokes back as lists; schema 1 stored the JSON text itself."""
+    return json.loads(zlib.decompress(stored) if isinstance(stored, bytes) else stored)
 
 
 def iso_time(value: datetime | str) -> str:
@@ -74,7 +112,8 @@ def required_text(mapping: Mapping[str, Any], key: str, what: str) -> str:
 
 
 def signature_values(
-    sig: Mapping[str, Any], intake_id: str, at: str, encode: Callable[[Any], str] = to_json
+    sig: Mapping[str, Any], intake_id: str, at: str,
+    pack: Callable[[Any], bytes] = packed_strokes,
 ) -> dict[str, Any]:
     """Columns of a signature row. ``sig`` keys: printed_name, meaning, strokes (list of
     strokes, each a list of [x, y, t_ms, pressure]; opaque here), pad_width, pad_height,
@@ -91,7 +130,7 @@ def signature_values(
         "role": role,
         "printed_name": required_text(sig, "printed_name", "signature"),
         "meaning": required_text(sig, "meaning", "signature"),
-        "strokes": strokes if isinstance(strokes, str) else encode(strokes),
+        "strokes": pack(strokes),
         "pad_width": int(round(sig["pad_width"])),
         "pad_height": int(round(sig["pad_height"])),
         "signed_at": iso_time(sig["signed_at"]) if sig.get("signed_at") else at,

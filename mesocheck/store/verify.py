@@ -7,11 +7,11 @@ wrote was inserted behind mesocheck's back, and a row the log wrote but cannot b
 deleted.
 
 Built to take seconds on 100,000 intakes (millions of rows): expected hashes live in flat
-arrays indexed by row id (their first 16 bytes: 128 bits of SHA-256 are far beyond
-forging), SQLite writes each row's JSON in C (a row whose hash then disagrees is re-hashed
-by the Python definition before it is reported, so SQLite's JSON quoting can only cost
-time, never a wrong finding), and SQLite's integrity and foreign-key checks run meanwhile
-on a second connection in a thread.
+arrays indexed by row id (their first 16 bytes, as audit entries hold them: 128 bits of
+SHA-256 are far beyond forging), SQLite writes each row's JSON in C (a row whose hash then
+disagrees is re-hashed by the Python definition before it is reported, so SQLite's JSON
+quoting can only cost time, never a wrong finding), and SQLite's integrity and foreign-key
+checks run meanwhile on a second connection in a thread.
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ from array import array
 from typing import Any, Iterator
 
 from mesocheck.store.audit import (
-    AUDITED_TABLES, GENESIS, Columns, audit_hash, canonical_json, primary_key,
+    AUDITED_TABLES, GENESIS, ROW_HASH_BYTES, Columns, audit_hash, canonical_json, primary_key,
 )
 from mesocheck.store.migrations import APPEND_ONLY
 from mesocheck.store.records import Problem
 
-_KEEP = 16  # bytes of each expected row hash held in memory
+_KEEP = ROW_HASH_BYTES  # bytes of each expected row hash compared
+_HEX_LENGTHS = (2 * ROW_HASH_BYTES, 64)  # an entry's row hash; schema 1 wrote all 64 digits
 
 
 class _Expected:
@@ -42,7 +43,8 @@ class _Expected:
         self.sparse: dict[Any, tuple[int, bytes]] = {}  # text keys, implausible ids
 
     def set(self, key: Any, hex_hash: str | None, audit_id: int) -> None:
-        if hex_hash is not None and not (isinstance(hex_hash, str) and len(hex_hash) == 64):
+        if hex_hash is not None and not (isinstance(hex_hash, str)
+                                         and len(hex_hash) in _HEX_LENGTHS):
             raise ValueError("malformed row hash")
         digest = bytes.fromhex(hex_hash[: 2 * _KEEP]) if hex_hash is not None else b""
         state = audit_id if hex_hash is not None else -audit_id
@@ -182,8 +184,8 @@ def _replay(conn: sqlite3.Connection, problems: list[Problem]) -> dict[str, _Exp
         expected[table] = _Expected(max(size, 0))
     loads, fromhex = json.loads, bytes.fromhex
     prev, next_id = GENESIS, 1
-    for audit_id, at, actor, action, intake_id, rows_json, prev_hash, digest in conn.execute(
-        "SELECT id, at, actor, action, intake_id, rows, prev_hash, hash FROM audit ORDER BY id"
+    for audit_id, at, actor, action, intake_id, rows_json, digest in conn.execute(
+        "SELECT id, at, actor, action, intake_id, rows, hash FROM audit ORDER BY id"
     ):
         def report(detail: str) -> None:
             problems.append(Problem("audit_chain", "audit", audit_id, intake_id, detail))
@@ -191,18 +193,18 @@ def _replay(conn: sqlite3.Connection, problems: list[Problem]) -> dict[str, _Exp
         if audit_id != next_id:
             report(f"audit rows {next_id} to {audit_id - 1} are missing (deleted)"
                    if audit_id > next_id else "audit ids are out of order")
-        if prev_hash != prev:
-            report("does not link to the previous audit row (a row before it was deleted, "
-                   "inserted, edited or moved)")
-        if audit_hash(prev_hash, audit_id, at, actor, action, intake_id, rows_json) != digest:
-            report("its content does not match its hash (edited, or moved from another id)")
+        if audit_hash(prev, audit_id, at, actor, action, intake_id, rows_json) != digest:
+            report("does not match its hash: it was edited or moved, or a row before it "
+                   "was deleted, inserted, edited or moved")
+        if not isinstance(digest, bytes):
+            digest = b""
         prev, next_id = digest, audit_id + 1
         try:
             for table, key, row_hash in loads(rows_json):
                 state = expected[table]
                 ids = state.audit_ids
                 if (key.__class__ is int and 0 <= key < len(ids) and row_hash.__class__ is str
-                        and len(row_hash) == 64):
+                        and len(row_hash) in _HEX_LENGTHS):
                     state.digests[key * _KEEP:(key + 1) * _KEEP] = fromhex(row_hash[:2 * _KEEP])
                     ids[key] = audit_id
                 else:
@@ -223,13 +225,13 @@ def _canonical_sql(
     conn: sqlite3.Connection, table: str, columns: tuple[str, ...]
 ) -> tuple[str, list[tuple[str, str]]] | None:
     """SQL writing a row's JSON, and the edits making it canonical (NULL members cut), or
-    None for tables holding BLOBs.
+    None for tables with columns that may hold BLOBs.
 
     The edits are plain text replacements, and cannot touch string contents: inside a JSON
     string every ``"`` is escaped, so ``,"name":null`` only ever matches between members.
     """
     info = {r[1]: (r[2].upper(), r[3]) for r in conn.execute(f"PRAGMA table_info({table})")}
-    if any(info[c][0] == "BLOB" for c in columns):
+    if any(info[c][0] not in ("TEXT", "INTEGER") for c in columns):
         return None
     edits = []
     may_lead = True  # every column before this one may have been cut

@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 from typing import Callable
 
@@ -118,7 +119,7 @@ def _flip(conn, document_id: int, where: float) -> None:
 
 
 def _swap_audit_contents(conn, a: int, b: int) -> None:
-    cols = "at, actor, action, intake_id, rows, prev_hash, hash"
+    cols = "at, actor, action, intake_id, rows, hash"
     row_a = conn.execute(f"SELECT {cols} FROM audit WHERE id = ?", (a,)).fetchone()
     row_b = conn.execute(f"SELECT {cols} FROM audit WHERE id = ?", (b,)).fetchone()
     sets = ", ".join(f"{c} = ?" for c in cols.split(", "))
@@ -227,6 +228,9 @@ def case_list() -> list[tuple[str, Case]]:
         ("signatures-edit-strokes", lambda c, i: (c.execute(
             "UPDATE signatures SET strokes = '[[[1,1,0,null],[90,90,16,null]]]' WHERE id = ?",
             (i["signature"],)), [sig(i)])[1]),
+        ("signatures-edit-packed-strokes", lambda c, i: (c.execute(
+            "UPDATE signatures SET strokes = ? WHERE id = ?",
+            (zlib.compress(b'[[[1,1,0,null],[90,90,16,null]]]'), i["signature"])), [sig(i)])[1]),
         ("signatures-edit-time", lambda c, i: (c.execute(
             "UPDATE signatures SET signed_at = '2019-05-05T10:00:00+00:00' WHERE id = ?",
             (i["signature"],)), [sig(i)])[1]),
@@ -303,8 +307,8 @@ def case_list() -> list[tuple[str, Case]]:
             [f"audit row {i['audit_a'] + 1}"])[1]),
         ("audit-delete-last", _delete_last_audit_row),
         ("audit-insert-forged", lambda c, i: (c.execute(
-            "INSERT INTO audit (id, at, actor, action, intake_id, rows, prev_hash, hash) "
-            "SELECT id + 1, at, 'staff:1', 'decide', intake_id, rows, hash, hash "
+            "INSERT INTO audit (id, at, actor, action, intake_id, rows, hash) "
+            "SELECT id + 1, at, 'staff:1', 'decide', intake_id, rows, hash "
             "FROM audit WHERE id = ?", (i["audit_last"],)),
             [f"audit row {i['audit_last'] + 1}"])[1]),
         ("audit-reorder-contents", lambda c, i: (_swap_audit_contents(
@@ -400,8 +404,8 @@ def test_a_rewritten_chain_is_detected(template, tmp_path):
                     for t, k, h in json.loads(rows_json)]
             rows_json = canonical_json(rows)
             digest = audit_hash(prev, audit_id, at, actor, action, intake, rows_json)
-            conn.execute("UPDATE audit SET rows = ?, prev_hash = ?, hash = ? WHERE id = ?",
-                         (rows_json, prev, digest, audit_id))
+            conn.execute("UPDATE audit SET rows = ?, hash = ? WHERE id = ?",
+                         (rows_json, digest, audit_id))
             prev = digest
         conn.execute(guard)
     finally:

@@ -24,16 +24,20 @@ def test_audit_hash_follows_the_definition():
     rows = [["answers", 7, "ab" * 32], ["acknowledgements", 3, None]]
     body = {"id": 12, "at": "2026-03-02T09:00:00.000+00:00", "actor": "staff:2",
             "action": "amend_answer", "intake_id": "9a7e", "rows": rows}
-    expected = hashlib.sha256((GENESIS + json.dumps(
-        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)).encode()).hexdigest()
+    expected = hashlib.sha256(("0" * 64 + json.dumps(
+        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)).encode()).digest()
     assert audit_hash(GENESIS, 12, body["at"], "staff:2", "amend_answer", "9a7e",
                       canonical_json(rows)) == expected
 
 
 def test_audit_rows_chain_from_genesis(store):
-    rows = store.connection.execute("SELECT id, prev_hash, hash FROM audit ORDER BY id").fetchall()
-    assert rows[0][:2] == (1, GENESIS)
-    assert all(later[1] == earlier[2] for earlier, later in zip(rows, rows[1:]))
+    rows = store.connection.execute(
+        "SELECT id, at, actor, action, intake_id, rows, hash FROM audit ORDER BY id").fetchall()
+    assert [row[0] for row in rows] == list(range(1, len(rows) + 1))
+    prev = GENESIS
+    for row in rows:
+        assert audit_hash(prev, *row[:-1]) == row[-1]
+        prev = row[-1]
 
 
 texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)

@@ -1,9 +1,10 @@
 import json
+import uuid
 from datetime import date
 
 import pytest
 
-from mesocheck.store import DocumentDamaged, IntakeLocked, InvalidState, NotFound
+from mesocheck.store import DocumentDamaged, IntakeLocked, InvalidState, NotFound, rows
 
 from .helpers import FLAGS, FRONT_DESK, PATIENT, PRACTITIONER, signature, start, submitted
 
@@ -65,7 +66,23 @@ def test_each_change_writes_one_audit_row_naming_its_rows(store):
     store.save_answers(intake_id, {"a": 1, "b": 2})
     rows = store.connection.execute("SELECT rows FROM audit WHERE id > ?", (before,)).fetchall()
     assert len(rows) == 1
-    assert [entry[0] for entry in json.loads(rows[0][0])] == ["answers", "answers", "intakes"]
+    entries = json.loads(rows[0][0])
+    assert [entry[0] for entry in entries] == ["answers", "answers"]
+    assert [len(entry[2]) for entry in entries] == [32, 32]  # 16 bytes of each row's hash
+
+
+def test_the_last_change_of_an_intake_counts_its_answers_and_acknowledgements(store, clock):
+    """Saving an answer leaves the intake row alone, yet the intake shows it as changed."""
+    older, newer = start(store), start(store)
+    clock.advance(minutes=5)
+    store.save_answer(older, "a", 1)
+    assert [u.intake_id for u in store.unfinished_intakes()] == [older, newer]
+    assert store.intake(older).updated_at == store.intake(older).answer_history[-1].answered_at
+    clock.advance(minutes=5)
+    store.acknowledge(newer, "bruising", "a" * 64)
+    assert [u.intake_id for u in store.unfinished_intakes()] == [newer, older]
+    assert store.unfinished_intakes()[0].updated_at == \
+        store.intake(newer).acknowledgements[0].acknowledged_at
 
 
 def test_an_unchanged_answer_writes_nothing(store):
@@ -282,3 +299,19 @@ def test_a_damaged_document_is_refused_not_handed_out(staffed):
     conn.execute("UPDATE documents SET pdf = ? WHERE id = ?", (b"%PDF-1.7 patient cop!", document))
     with pytest.raises(DocumentDamaged, match="mesocheck verify"):
         staffed.document_bytes(document)
+
+
+def test_intake_ids_are_version_7_uuids_in_creation_order():
+    ids = [rows.new_intake_id() for _ in range(2000)]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert {(uuid.UUID(i).version, uuid.UUID(i).variant) for i in ids} == {
+        (7, uuid.RFC_4122)}
+
+
+def test_strokes_are_stored_deflated_and_read_back_exactly(store):
+    strokes = [[[10.5, 20.0, 0, 0.512], [12.0, 22.5, 16, None]], [[0.1, 199.9, 2000, 1.0]]]
+    intake_id = start(store)
+    store.submit(intake_id, signature=signature(strokes=strokes), flags=[])
+    (kind,) = store.connection.execute("SELECT typeof(strokes) FROM signatures").fetchone()
+    assert kind == "blob"
+    assert store.intake(intake_id).signatures[0].strokes == strokes

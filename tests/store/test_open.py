@@ -5,7 +5,7 @@ import pytest
 from mesocheck.store import (
     DatabaseCorrupt, DatabaseLocked, DatabaseMissing, NotAMesocheckDatabase, SchemaTooNew, Store,
 )
-from mesocheck.store.migrations import SCHEMA_VERSION
+from mesocheck.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 from .helpers import start
 
@@ -39,7 +39,7 @@ def test_migrations_are_applied_once(db_path, clock):
     with Store.open(db_path, clock=clock) as again:
         assert again.schema_version == SCHEMA_VERSION
         actions = [a for (a,) in again.connection.execute("SELECT action FROM audit")]
-        assert actions == ["migrate:m001_initial"] * SCHEMA_VERSION
+        assert actions == [f"migrate:{step.__name__}" for step in MIGRATIONS]
 
 
 def test_a_newer_schema_is_refused(db_path, clock):

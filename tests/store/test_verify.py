@@ -156,10 +156,10 @@ def test_reordered_audit_rows(filled, db_path):
 
 def test_inserted_audit_row(filled, db_path):
     store, _ = filled
-    last, digest = one(store, "SELECT id, hash FROM audit ORDER BY id DESC")
-    tamper(db_path, "INSERT INTO audit (id, at, actor, action, intake_id, rows, prev_hash, hash) "
+    (last,) = one(store, "SELECT max(id) FROM audit")
+    tamper(db_path, "INSERT INTO audit (id, at, actor, action, intake_id, rows, hash) "
                     f"VALUES ({last + 1}, '2026-03-02T09:00:00.000+00:00', 'system', 'forged', "
-                    f"NULL, '[]', '{digest}', '{'0' * 64}')")
+                    f"NULL, '[]', zeroblob(32))")
     assert findings(store) == {("audit_chain", "audit", last + 1, None)}
 
 
