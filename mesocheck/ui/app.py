@@ -22,7 +22,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from mesocheck.errors import MesocheckError
 from mesocheck.logs import log_bug, setup_logging
 from mesocheck.session import clinic_zone
-from mesocheck.ui import style
+from mesocheck.store import DatabaseCorrupt
+from mesocheck.ui import background, style
 from mesocheck.ui.dbworker import DbWorker
 from mesocheck.ui.dialogs import Dialog
 from mesocheck.ui.pdf_job import repair_missing_pdfs
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 DEMO_INTAKE = "MESOCHECK_DEMO_INTAKE"
 _reporting = False
 _shown: list[Dialog] = []  # a dialog without a parent lives only while referenced
+_damage_dialog: list[Dialog] = []
 
 
 def report_bug(error: BaseException, parent: QWidget | None = None,
@@ -85,6 +87,39 @@ def _fatal(app: QApplication, title: str, text: str) -> int:
     return 1
 
 
+def _check_database(app: QApplication, db_path: Path, *, repair: bool) -> background.Job:
+    """Once the first screen shows: read every page of the database in the background
+    (SQLite's quick check, about a second per GB). SQLite notices a damaged page only when
+    it touches it, so without this the app could keep saving beside damage. A damaged file
+    stops the app with the advice to restore; a healthy one then gets its missing consent
+    PDFs made (``repair``)."""
+    def check(store: Any, _report: Any) -> str | None:
+        try:
+            store.check_quickly()
+        except DatabaseCorrupt as exc:
+            return exc.message
+        return None
+
+    def checked(damage: str | None) -> None:
+        if damage is None:
+            if repair:
+                repair_missing_pdfs(db_path)
+            return
+        log.error("the database failed its quick check at start-up")
+        for widget in app.topLevelWidgets():
+            widget.hide()  # nothing more is typed into a file that cannot keep it
+        dialog = Dialog(None, "The database is damaged", damage, accept_text="Close")
+        dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+        dialog.finished.connect(lambda _r: app.exit(1))
+        _damage_dialog[:] = [dialog]
+        dialog.show()
+
+    job = background.run_with_store(db_path, check, "checking the database")
+    job.succeeded.connect(checked)
+    job.failed.connect(lambda message: log.warning("start-up database check not done"))
+    return job
+
+
 def run(db_path: Path, *, demo_intake: bool | None = None) -> int:
     """Run the tablet app on the database at ``db_path``; returns the exit code.
 
@@ -123,14 +158,14 @@ def run(db_path: Path, *, demo_intake: bool | None = None) -> int:
                             zone=clinic_zone(settings.get("time_zone")),
                             has_practitioner=has_practitioner, demo_intake=demo_intake)
         window.resize(1280, 800)
-        if not demo_intake:
-            window.after_first_paint(lambda: repair_missing_pdfs(db.path))
+        window.after_first_paint(lambda: _check_database(app, db.path, repair=not demo_intake))
         if settings.get("full_screen") or os.environ.get("MESOCHECK_FULL_SCREEN") == "1":
             window.showFullScreen()  # a kiosk tablet
         else:
             window.show()
         code = app.exec()
         window.close()
+        background.wait_for_all()
         QThreadPool.globalInstance().waitForDone()
     finally:
         sys.excepthook = previous_hook

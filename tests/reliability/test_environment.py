@@ -349,6 +349,21 @@ def test_the_app_says_what_is_wrong_at_start_up(clinic_db, tmp_path, damage, wor
     assert digest(db) == before
 
 
+@pytest.mark.parametrize("damage", ["random-pages-1", "random-pages-3"])
+def test_the_app_finds_damage_it_has_not_read_yet_and_stops(clinic_db, tmp_path, damage):
+    """Pages the first screen never reads are damaged: the app's check after the first
+    paint finds them and stops it before anything is saved beside them."""
+    db = _copy(clinic_db, tmp_path / "data")
+    DAMAGE[damage](db)
+    before = digest(db)
+    done = run_app(db, tmp_path / "home")
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stdout + done.stderr
+    dialogs = [line for line in done.stdout.splitlines() if line.startswith("DIALOG:")]
+    assert len(dialogs) == 1 and "damaged" in dialogs[0] and RESTORE in dialogs[0], dialogs
+    assert digest(db) == before
+
+
 def test_the_app_on_a_read_only_disk_says_so(clinic_db, tmp_path):
     with read_only_copy(clinic_db, tmp_path) as db:
         before = digest(db)
