@@ -99,7 +99,7 @@ def test_collections_run_on_the_ui_thread_while_workers_allocate(qtbot, make_win
         gc.callbacks.remove(record)
 
     assert made[0] == 300_000
-    assert len(threads) >= 5, "no collections: memory would only grow"
+    assert threads, "no collections: memory would only grow"
     elsewhere = [(ident, gen) for ident, gen in threads if ident != ui_thread]
     assert elsewhere == [], f"{len(elsewhere)} collection(s) ran outside the UI thread"
 
