@@ -23,7 +23,7 @@ from mesocheck.errors import MesocheckError
 from mesocheck.logs import log_bug, setup_logging
 from mesocheck.session import clinic_zone
 from mesocheck.store import DatabaseCorrupt
-from mesocheck.ui import background, style
+from mesocheck.ui import background, gc_guard, style
 from mesocheck.ui.dbworker import DbWorker
 from mesocheck.ui.dialogs import Dialog
 from mesocheck.ui.pdf_job import repair_missing_pdfs
@@ -133,6 +133,7 @@ def run(db_path: Path, *, demo_intake: bool | None = None) -> int:
     setup_logging()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
+    gc_guard.install()  # before any thread starts: collections only on this thread
     app.setApplicationName("mesocheck")
     app.setApplicationDisplayName("mesocheck")
     style.apply(app)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 
 from mesocheck.logs import log_bug
 from mesocheck.store import (
@@ -30,6 +30,7 @@ from mesocheck.store import (
     Store,
     StoreError,
 )
+from mesocheck.ui import gc_guard
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,8 @@ class DbWorker(QObject):
         return worker
 
     def start(self) -> None:
+        if QCoreApplication.instance() is not None:  # from now on there are two threads
+            gc_guard.install()
         self._thread = threading.Thread(target=self._run, name="mesocheck-db", daemon=True)
         self._thread.start()
         self._opened.wait()

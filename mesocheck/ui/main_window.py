@@ -13,6 +13,7 @@ import platform
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
 
@@ -20,6 +21,7 @@ from mesocheck.forms import Form
 from mesocheck.session import FormChanged, IntakeSession, PatientDetails, SessionError
 from mesocheck.store import StaffMember, StoreError
 from mesocheck.timeutil import utc_now
+from mesocheck.ui import gc_guard
 from mesocheck.ui.dbworker import AsyncSink, DbWorker
 from mesocheck.ui.dialogs import message
 from mesocheck.ui.idle import IdleWatcher, StillTherePrompt
@@ -54,6 +56,23 @@ class _OnPaint(QObject):
         return False
 
 
+def _delete_in_turns(widgets: list[QWidget]) -> None:
+    """Delete the widgets one per turn of the event loop, in order: taking down a whole
+    wizard of pages at once would hold the UI thread for a noticeable moment."""
+    pending = list(reversed(widgets))
+
+    def next_one() -> None:
+        while pending:
+            widget = pending.pop()
+            if shiboken6.isValid(widget):  # its parent may have been deleted meanwhile
+                widget.deleteLater()
+                if pending:
+                    QTimer.singleShot(0, next_one)
+                return
+
+    QTimer.singleShot(0, next_one)
+
+
 class MainWindow(QMainWindow):
     screen_changed = Signal(str)  # the name of the screen now shown
 
@@ -75,6 +94,7 @@ class MainWindow(QMainWindow):
         demo_intake: bool = False,
     ):
         super().__init__()
+        gc_guard.install()  # the cycle collector must never run in a worker thread
         settings = settings or {}
         self.db = db
         self.form = form
@@ -206,10 +226,15 @@ class MainWindow(QMainWindow):
 
     def _remove(self, name: str) -> None:
         widget = self.screens.pop(name, None)
-        if widget is not None:
-            self.stack.removeWidget(widget)
-            if isinstance(widget, WizardScreen):
-                widget.prepare_timer.stop()
+        if widget is None:
+            return
+        self.stack.removeWidget(widget)
+        if isinstance(widget, WizardScreen):
+            widget.prepare_timer.stop()
+            widget.save_timer.stop()
+            widget.hide()
+            _delete_in_turns([*widget.built_pages(), widget])
+        else:
             widget.deleteLater()
 
     @property

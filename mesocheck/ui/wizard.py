@@ -203,6 +203,10 @@ class WizardScreen(QWidget):
             self.stack.addWidget(widget)
         return widget
 
+    def built_pages(self) -> list[WizardPage]:
+        """The page widgets made so far, in the order they were made."""
+        return list(self._pages.values())
+
     def _make(self, page: Page) -> WizardPage:
         session = self.session
         if page.kind == "step":

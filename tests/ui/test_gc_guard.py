@@ -1,0 +1,137 @@
+"""Python's cycle collector runs on the UI thread only (see mesocheck/ui/gc_guard.py).
+
+A collection in a worker thread (the consent PDF's, importing reportlab) used to finalise Qt
+wrappers of the wizard being torn down, off the UI thread: an occasional segfault.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+from datetime import date
+
+import shiboken6
+from PySide6.QtCore import QTimer
+
+from mesocheck.ui import gc_guard
+
+import intake_driver as drive
+
+
+class _Cycle:
+    """Garbage only the cycle collector can free; counts its own end."""
+
+    freed = 0
+
+    def __init__(self) -> None:
+        self.me = self
+        self.payload = [self]
+
+    def __del__(self) -> None:
+        type(self).freed += 1
+
+
+def _allocate_cycles(count: int, made: list[int], stop: threading.Event) -> None:
+    for i in range(count):
+        if stop.is_set():
+            break
+        _Cycle()
+        made[0] = i + 1
+        if i % 5000 == 0:
+            time.sleep(0.001)  # let the UI thread run now and then, as the PDF thread does
+
+
+def _walk_in_and_sign(qtbot, window, before_signing=None) -> None:
+    drive.click(qtbot, window.welcome.start_button)
+    walk_in = window.walk_in
+    drive.type_text(qtbot, walk_in.name, "Ada Example")
+    drive.set_date(walk_in.birth_date, date(1990, 5, 1))
+    drive.click(qtbot, walk_in.area_buttons["scalp"])
+    drive.click(qtbot, walk_in.go_button)
+    qtbot.waitUntil(lambda: window.current_screen == "wizard", timeout=5000)
+    wizard = window.wizard
+    drive.walk_to(qtbot, wizard, "summary", {"sun_recent": True})
+    drive.click(qtbot, wizard.next_button)
+    page = wizard.current
+    drive.type_text(qtbot, page.name, "Ada Example")
+    drive.sign(page.pad)
+    if before_signing is not None:
+        before_signing(wizard)
+    drive.click(qtbot, wizard.next_button)
+    qtbot.waitUntil(lambda: window.current_screen == "thanks", timeout=10_000)
+
+
+def test_collection_is_not_automatic_once_the_window_exists(make_window, qapp):
+    make_window()
+    assert not gc.isenabled()
+    guard = gc_guard.installed()
+    assert guard is not None and guard.parent() is qapp
+    assert guard.timer.isActive()
+    assert gc_guard.install() is guard  # once per application
+
+
+def test_collections_run_on_the_ui_thread_while_workers_allocate(qtbot, make_window,
+                                                                 practitioner):
+    window = make_window()
+    ui_thread = threading.get_ident()
+    threads: list[tuple[int, int]] = []  # (thread, generation) of every collection
+
+    def record(phase: str, info: dict) -> None:
+        if phase == "start":
+            threads.append((threading.get_ident(), info["generation"]))
+
+    made, stop = [0], threading.Event()
+    _Cycle.freed = 0
+    allocator = threading.Thread(target=_allocate_cycles, args=(300_000, made, stop),
+                                 name="cycle-allocator")
+    gc.callbacks.append(record)
+    try:
+        allocator.start()
+        _walk_in_and_sign(qtbot, window)  # the consent PDF is built in its thread meanwhile
+        allocator.join(60)
+        qtbot.waitUntil(lambda: not window.pdf_jobs, timeout=60_000)
+        # The garbage made off the UI thread is still collected, by the UI thread.
+        qtbot.waitUntil(lambda: _Cycle.freed >= made[0] - 10, timeout=10_000)
+    finally:
+        stop.set()
+        allocator.join()
+        gc.callbacks.remove(record)
+
+    assert made[0] == 300_000
+    assert threads, "no collections: memory would only grow"
+    elsewhere = [(ident, gen) for ident, gen in threads if ident != ui_thread]
+    assert elsewhere == [], f"{len(elsewhere)} collection(s) ran outside the UI thread"
+
+
+def test_the_guard_collects_what_the_interpreter_would(qapp):
+    guard = gc_guard.install()
+    gc.collect(0)
+    assert guard.check() is None  # nothing allocated: nothing due
+    for _ in range(guard.threshold[0] + 50):
+        _Cycle()
+    assert gc.get_count()[0] > guard.threshold[0]
+    assert guard.check() is not None
+    assert gc.get_count()[0] < 50
+
+
+def test_the_wizard_is_taken_down_a_page_per_turn(qtbot, make_window, practitioner):
+    """Leaving the wizard hides it at once, then deletes its pages one per turn of the event
+    loop (no single long event), and the wizard itself last."""
+    window = make_window()
+    order: list[str] = []
+    hidden: list[bool] = []
+
+    def watch(wizard) -> None:
+        for page in wizard.built_pages():
+            page.destroyed.connect(lambda *_: order.append("page"))
+        wizard.destroyed.connect(lambda *_: order.append("wizard"))
+        wizard.submitted.connect(lambda *_: QTimer.singleShot(
+            0, lambda: hidden.append(shiboken6.isValid(wizard) and wizard.isHidden())))
+
+    _walk_in_and_sign(qtbot, window, before_signing=watch)
+    assert window.wizard is None and "wizard" not in window.screens
+    qtbot.waitUntil(lambda: "wizard" in order, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.pdf_jobs, timeout=60_000)
+    assert hidden == [True]
+    assert order.count("page") >= 10 and order[-1] == "wizard" and order.count("wizard") == 1
