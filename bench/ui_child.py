@@ -29,6 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 import mesocheck.ui  # noqa: E402,F401 - the PySide6 reference-count fix comes first
+import shiboken6  # noqa: E402
 from PySide6.QtCore import QEvent, QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QMouseEvent  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
@@ -173,6 +174,8 @@ def intake(db_path: str) -> dict:
     drive.click(bot, wizard.next_button)
     bot.waitUntil(lambda: window.current_screen == "thanks", timeout=20_000)
     bot.waitUntil(lambda: not window.pdf_jobs and worker.pending == 0, timeout=60_000)
+    # The finished wizard is taken down a page per turn once the PDF is made: time it all.
+    bot.waitUntil(lambda: not shiboken6.isValid(wizard), timeout=60_000)
     QTest.qWait(100)
     intake_s = time.perf_counter() - began
     app.on = False

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 EXIT_AFTER_FIRST_PAINT = "MESOCHECK_EXIT_AFTER_FIRST_PAINT"
 DEFAULT_IDLE_S = 120
 PROMPT_S = 30
+TEARDOWN_WAIT_MS = 200  # how often a finished wizard's teardown looks whether it may go on
 
 
 class _OnPaint(QObject):
@@ -56,12 +57,17 @@ class _OnPaint(QObject):
         return False
 
 
-def _delete_in_turns(widgets: list[QWidget]) -> None:
+def _delete_in_turns(widgets: list[QWidget], wait_while: Callable[[], bool]) -> None:
     """Delete the widgets one per turn of the event loop, in order: taking down a whole
-    wizard of pages at once would hold the UI thread for a noticeable moment."""
+    wizard of pages at once would hold the UI thread for a noticeable moment. While
+    ``wait_while()`` is true (a consent PDF being made: a Python thread the deletions would
+    keep handing the interpreter lock back and forth with) the deleting waits."""
     pending = list(reversed(widgets))
 
     def next_one() -> None:
+        if wait_while():
+            QTimer.singleShot(TEARDOWN_WAIT_MS, next_one)
+            return
         while pending:
             widget = pending.pop()
             if shiboken6.isValid(widget):  # its parent may have been deleted meanwhile
@@ -233,7 +239,8 @@ class MainWindow(QMainWindow):
             widget.prepare_timer.stop()
             widget.save_timer.stop()
             widget.hide()
-            _delete_in_turns([*widget.built_pages(), widget])
+            _delete_in_turns([*widget.built_pages(), widget],
+                             wait_while=lambda: bool(self.pdf_jobs))
         else:
             widget.deleteLater()
 
