@@ -23,7 +23,7 @@ import json
 import math
 import sys
 import time
-from datetime import date, timezone
+from datetime import timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -158,21 +158,10 @@ def intake(db_path: str) -> dict:
 
     app.on = True
     began = time.perf_counter()
-    drive.click(bot, window.welcome.start_button)
-    walk_in = window.walk_in
-    drive.type_text(bot, walk_in.name, "Ada Example")
-    drive.set_date(walk_in.birth_date, date(1990, 5, 1))
-    drive.click(bot, walk_in.area_buttons["scalp"])
-    drive.click(bot, walk_in.go_button)
-    bot.waitUntil(lambda: window.current_screen == "wizard")
-    wizard = window.wizard
-    drive.walk_to(bot, wizard, "summary", {"sun_recent": True})
-    drive.click(bot, wizard.next_button)
-    page = wizard.current
-    drive.type_text(bot, page.name, "Ada Example")
-    drive.sign(page.pad)
-    drive.click(bot, wizard.next_button)
-    bot.waitUntil(lambda: window.current_screen == "thanks", timeout=20_000)
+    wizards = []  # the wizard, kept to time its teardown to the end
+    drive.walk_in_and_sign(bot, window, {"sun_recent": True}, before_signing=wizards.append,
+                           timeout=20_000)
+    wizard = wizards[0]
     bot.waitUntil(lambda: not window.pdf_jobs and worker.pending == 0, timeout=60_000)
     # The finished wizard is taken down a page per turn once the PDF is made: time it all.
     bot.waitUntil(lambda: not shiboken6.isValid(wizard), timeout=60_000)

@@ -175,6 +175,25 @@ def start_walk_in(qtbot, window, name: str = "Ada Example", area: str = "face",
     return window.wizard
 
 
+def walk_in_and_sign(qtbot, window, overrides: dict | None = None, before_signing=None,
+                     timeout: int = 10_000) -> str:
+    """A walk-in patient (Ada Example, scalp) from the welcome screen through every page
+    to "thank you", signing on the consent page; ``before_signing(wizard)`` runs just
+    before the last tap. Returns the intake id."""
+    wizard = start_walk_in(qtbot, window, area="scalp")
+    walk_to(qtbot, wizard, "summary", overrides)
+    click(qtbot, wizard.next_button)
+    page = wizard.current
+    type_text(qtbot, page.name, "Ada Example")
+    sign(page.pad)
+    if before_signing is not None:
+        before_signing(wizard)
+    intake_id = wizard.session.intake_id
+    click(qtbot, wizard.next_button)
+    qtbot.waitUntil(lambda: window.current_screen == "thanks", timeout=timeout)
+    return intake_id
+
+
 def sign_in(qtbot, window, pin: str = "2468", name: str | None = None) -> None:
     """From any patient screen to the staff area."""
     window.request_staff()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from datetime import date
 
 import shiboken6
 from PySide6.QtCore import QTimer
@@ -42,26 +41,6 @@ def _allocate_cycles(count: int, made: list[int], stop: threading.Event) -> None
             time.sleep(0.001)  # let the UI thread run now and then, as the PDF thread does
 
 
-def _walk_in_and_sign(qtbot, window, before_signing=None) -> None:
-    drive.click(qtbot, window.welcome.start_button)
-    walk_in = window.walk_in
-    drive.type_text(qtbot, walk_in.name, "Ada Example")
-    drive.set_date(walk_in.birth_date, date(1990, 5, 1))
-    drive.click(qtbot, walk_in.area_buttons["scalp"])
-    drive.click(qtbot, walk_in.go_button)
-    qtbot.waitUntil(lambda: window.current_screen == "wizard", timeout=5000)
-    wizard = window.wizard
-    drive.walk_to(qtbot, wizard, "summary", {"sun_recent": True})
-    drive.click(qtbot, wizard.next_button)
-    page = wizard.current
-    drive.type_text(qtbot, page.name, "Ada Example")
-    drive.sign(page.pad)
-    if before_signing is not None:
-        before_signing(wizard)
-    drive.click(qtbot, wizard.next_button)
-    qtbot.waitUntil(lambda: window.current_screen == "thanks", timeout=10_000)
-
-
 def test_collection_is_not_automatic_once_the_window_exists(make_window, qapp):
     make_window()
     assert not gc.isenabled()
@@ -88,7 +67,8 @@ def test_collections_run_on_the_ui_thread_while_workers_allocate(qtbot, make_win
     gc.callbacks.append(record)
     try:
         allocator.start()
-        _walk_in_and_sign(qtbot, window)  # the consent PDF is built in its thread meanwhile
+        # The consent PDF is built in its thread meanwhile.
+        drive.walk_in_and_sign(qtbot, window, {"sun_recent": True})
         allocator.join(60)
         qtbot.waitUntil(lambda: not window.pdf_jobs, timeout=60_000)
         # The garbage made off the UI thread is still collected, by the UI thread.
@@ -129,7 +109,7 @@ def test_the_wizard_is_taken_down_a_page_per_turn(qtbot, make_window, practition
         wizard.submitted.connect(lambda *_: QTimer.singleShot(
             0, lambda: hidden.append(shiboken6.isValid(wizard) and wizard.isHidden())))
 
-    _walk_in_and_sign(qtbot, window, before_signing=watch)
+    drive.walk_in_and_sign(qtbot, window, {"sun_recent": True}, before_signing=watch)
     assert window.wizard is None and "wizard" not in window.screens
     qtbot.waitUntil(lambda: "wizard" in order, timeout=10_000)
     qtbot.waitUntil(lambda: not window.pdf_jobs, timeout=60_000)
