@@ -1,10 +1,10 @@
 """One start-up, in its own process: ``app`` (mesocheck's real command line, opening at the
 first step of a walk-in intake) or ``bare`` (a PySide6 QWizard with one page).
 
-Both quit once the page has painted (the app through its own hook,
-``MESOCHECK_EXIT_AFTER_FIRST_PAINT=1``) and print ``painted <time.monotonic()>`` when their
-event loop ends, one loop turn after the paint, so the parent can time launch -> first
-paint on the system-wide monotonic clock without counting the tear-down.
+Both print ``painted <time.monotonic()>`` on the turn of the event loop after the page has
+painted, then quit (the app through its own hook, ``MESOCHECK_EXIT_AFTER_FIRST_PAINT=1``), so
+the parent can time launch -> first paint on the system-wide monotonic clock without
+counting the tear-down.
 
     python bench/startup_child.py app --db PATH   (with MESOCHECK_EXIT_AFTER_FIRST_PAINT=1
                                                    and MESOCHECK_DEMO_INTAKE=1)
@@ -15,19 +15,8 @@ import sys
 import time
 
 
-def _report() -> None:
-    print(f"painted {time.monotonic():.6f}", flush=True)
-
-
 def app(argv: list[str]) -> int:
-    import mesocheck.ui  # noqa: F401 - its Qt fix goes first, as when the app imports it
-    from PySide6.QtWidgets import QApplication
-
-    # The application object the app would make itself (run() takes an existing one), made
-    # here only to hear when its event loop ends.
-    application = QApplication(sys.argv[:1])
-    application.aboutToQuit.connect(_report)
-    from mesocheck.cli import main
+    from mesocheck.cli import main  # as the ``mesocheck`` command does: nothing before it
 
     return main(argv)
 
@@ -40,11 +29,14 @@ def bare() -> int:
         def eventFilter(self, obj, event):  # noqa: N802
             if event.type() == QEvent.Type.Paint:
                 obj.removeEventFilter(self)
-                QTimer.singleShot(0, QApplication.quit)
+                QTimer.singleShot(0, report_and_quit)
             return False
 
+    def report_and_quit() -> None:
+        print(f"painted {time.monotonic():.6f}", flush=True)
+        QApplication.quit()
+
     app = QApplication(sys.argv[:1])
-    app.aboutToQuit.connect(_report)
     wizard = QWizard()
     page = QWizardPage()
     page.setTitle("Before your treatment")

@@ -7,7 +7,7 @@ a bug ends as a one-line apology naming the log file that holds the traceback.
 from __future__ import annotations
 
 import argparse
-import getpass
+import gc
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -113,6 +113,13 @@ def _open_store(args: argparse.Namespace, create: bool = True):
 
 
 def _run_app(args: argparse.Namespace) -> int:
+    # The app collects garbage on its own schedule, on its UI thread (mesocheck/ui/gc_guard);
+    # switched off from here, the start-up's imports are not scanned again and again.
+    gc.disable()
+    # The plain-Python parts are imported before Qt: once PySide6 is loaded it reads the
+    # source of every module imported after it, looking for its opt-in features.
+    import mesocheck.session  # noqa: F401
+    import mesocheck.store  # noqa: F401
     from mesocheck.logs import setup_logging
 
     setup_logging()
@@ -240,6 +247,8 @@ def _ask_pin() -> str:
         lines = sys.stdin.read().splitlines()
         first, second = (lines + ["", ""])[:2]
     else:
+        import getpass
+
         first = getpass.getpass("PIN (4 to 12 digits): ")
         second = getpass.getpass("PIN again: ")
     if first != second:
