@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -156,19 +155,10 @@ class ThankYouScreen(Screen):
         self.layout_.addWidget(label(
             "Your form has been signed and sent. Please hand the tablet back to the staff.",
             "lead"))
-        self.document_row = QWidget()
-        document_layout = QHBoxLayout(self.document_row)
-        document_layout.setContentsMargins(0, 0, 0, 0)
-        document_layout.setSpacing(16)
-        self.document_label = set_role(QLabel("Preparing your document…"), "status")
-        document_layout.addWidget(self.document_label)
-        self.document_progress = set_role(QProgressBar(), "busy")
-        self.document_progress.setRange(0, 0)
-        self.document_progress.setTextVisible(False)
-        self.document_progress.setMaximumWidth(240)
-        self.document_progress.setAccessibleName("Preparing your document")
-        document_layout.addWidget(self.document_progress)
-        document_layout.addStretch(1)
+        # Words only, no moving bar: an animation would repaint many times a second while
+        # the PDF is made, each repaint waiting on the PDF's thread for Python's lock.
+        self.document_row = set_role(QLabel("Preparing your document…"), "status")
+        self.document_label = self.document_row
         self.document_row.hide()
         self.layout_.addWidget(self.document_row)
 
@@ -196,6 +186,7 @@ class ThankYouScreen(Screen):
         self.layout_.addLayout(bottom)
 
     def document_busy(self, busy: bool, text: str = "Preparing your document…") -> None:
+        """Say that the consent document is being made (``busy``), or show ``text`` about
+        it once done (nothing when it is empty)."""
         self.document_label.setText(text)
-        self.document_progress.setVisible(busy)
-        self.document_row.setVisible(busy or bool(text and not busy))
+        self.document_row.setVisible(bool(text))
