@@ -234,11 +234,13 @@ class WizardScreen(QWidget):
         self.prepare_timer.start()
 
     def _prepare_next(self) -> None:
-        """One question of the step after this page; again on the next turn until the step
-        is whole. Other pages are built when shown: their size depends on the room they get."""
+        """Build the page after this one ahead of the patient: a step one question per turn
+        of the event loop (again on the next turn until it is whole), a disclosure card or
+        the consent page in one turn. The summary is made when shown, from the answers of
+        that moment."""
         pages = self.pages()
         index = self.index + 1
-        if self._submitting or index >= len(pages) or pages[index].kind != "step":
+        if self._submitting or index >= len(pages) or pages[index].kind == "summary":
             return
         page = pages[index]
         if page.token not in self._pages:
@@ -288,8 +290,12 @@ class WizardScreen(QWidget):
         index = self.index
         page = pages[index]
         self.progress_label.setText(f"Step {index + 1} of {len(pages)}")
+        # QProgressBar repaints at once on a visible change of value; with updates off it
+        # is painted with the rest of the page instead, in the next frame.
+        self.progress.setUpdatesEnabled(False)
         self.progress.setRange(0, len(pages))
         self.progress.setValue(index + 1)
+        self.progress.setUpdatesEnabled(True)
         self.progress.setAccessibleDescription(f"Step {index + 1} of {len(pages)}")
         self.back_button.setVisible(index > 0 and not self.session.locked)
         reason = self.current.blocking_reason()
