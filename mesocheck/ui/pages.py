@@ -376,6 +376,12 @@ def describe(question: Question, value: Any, context: InputContext) -> str:
 
 
 class SummaryPage(WizardPage):
+    """Every answer, a card per step, each with its "Change" button.
+
+    A card is remade only when what it shows has changed, so the page can be made ahead of
+    the patient a card per turn of the event loop (:meth:`build_more`) and brought up to
+    date when shown (:meth:`arrive`)."""
+
     change_requested = Signal(str)  # step id
 
     def __init__(self, session: IntakeSession, context: InputContext):
@@ -383,23 +389,19 @@ class SummaryPage(WizardPage):
         self.context = context
         self.title = "Check your answers"
         self.change_buttons: dict[str, QPushButton] = {}
-
-    def arrive(self) -> None:
-        self.rebuild()
-
-    def rebuild(self) -> None:
-        while self.layout_.count():
-            item = self.layout_.takeAt(0)
-            if item.widget() is not None:
-                item.widget().hide()
-                item.widget().deleteLater()
-        session, lang = self.session, self.session.language
-        self.change_buttons: dict[str, QPushButton] = {}
         self.layout_.addWidget(label(self.title, "heading"))
         self.layout_.addWidget(label(
             "Please check that every answer is right. To change one, choose “Change” "
             "next to it.", "lead"))
+        self._head = self.layout_.count()  # the cards go after the heading and the lead
+        self.layout_.addStretch(1)
+        # section key -> (what its card shows, the card)
+        self._cards: dict[str, tuple[tuple, QFrame]] = {}
+        self._order: list[str] = []  # the keys of the cards in the layout, in order
 
+    def sections(self) -> list[tuple[str, str, list[tuple[str, str]], str | None]]:
+        """(key, title, rows, step id for "Change") for each card, from the session now."""
+        session, lang = self.session, self.session.language
         facts = session.facts
         area = session.form.area(facts.area or "")
         about = [
@@ -408,19 +410,77 @@ class SummaryPage(WizardPage):
             ("Treatment area", area.label.get(lang) if area else (facts.area or "")),
             ("Appointment", format_moment(facts.appointment.isoformat(), self.context.zone)),
         ]
-        self.layout_.addWidget(self._card("About you", about, None))
+        wanted: list[tuple[str, str, list[tuple[str, str]], str | None]] = [
+            ("about", "About you", about, None)]
         for step in session.flow.shown_steps(session.answers):
             rows = [
                 (q.text.get(lang), describe(q, session.answers.get(q.id), self.context))
                 for q in session.shown_questions(step)
             ]
-            self.layout_.addWidget(self._card(step.title.get(lang), rows, step.id))
+            wanted.append((f"step:{step.id}", step.title.get(lang), rows, step.id))
         shown = session.flow.shown_disclosures(session.answers)
         read = sum(1 for d in shown if d.id in session.acknowledged)
-        self.layout_.addWidget(self._card(
-            "Risks and information", [("Cards read and understood", f"{read} of {len(shown)}")],
-            None))
-        self.layout_.addStretch(1)
+        wanted.append(("risks", "Risks and information",
+                       [("Cards read and understood", f"{read} of {len(shown)}")], None))
+        return wanted
+
+    def build_more(self) -> bool:
+        """Make or remake one card that is missing or out of date; False when none is."""
+        for key, title, rows, step_id in self.sections():
+            shows = (title, tuple(rows), step_id)
+            known = self._cards.get(key)
+            if known is None or known[0] != shows:
+                self._set_card(key, shows)
+                return True
+        return False
+
+    def arrive(self) -> None:
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Bring every card up to date with the session, remaking only those that changed,
+        and put them in the order of the route."""
+        wanted = self.sections()
+        for key, title, rows, step_id in wanted:
+            shows = (title, tuple(rows), step_id)
+            known = self._cards.get(key)
+            if known is None or known[0] != shows:
+                self._set_card(key, shows)
+        keys = [key for key, *_ in wanted]
+        for key in set(self._cards) - set(keys):  # a step no longer on the route
+            self._drop_card(key)
+        if keys != self._order:
+            for key in self._order:
+                self.layout_.removeWidget(self._cards[key][1])
+            for offset, key in enumerate(keys):
+                self.layout_.insertWidget(self._head + offset, self._cards[key][1])
+            self._order = keys
+        self.change_buttons = {
+            key.split(":", 1)[1]: self._cards[key][1].findChild(QPushButton)
+            for key in keys if key.startswith("step:")}
+
+    def _set_card(self, key: str, shows: tuple) -> None:
+        title, rows, step_id = shows
+        card = self._card(title, list(rows), step_id)
+        old = self._cards.get(key)
+        self._cards[key] = (shows, card)
+        if old is None:
+            self._order.append(key)
+            self.layout_.insertWidget(self._head + len(self._order) - 1, card)
+        else:
+            self.layout_.replaceWidget(old[1], card)
+            self._delete(old[1])
+
+    def _drop_card(self, key: str) -> None:
+        _shows, card = self._cards.pop(key)
+        self._order.remove(key)
+        self.layout_.removeWidget(card)
+        self._delete(card)
+
+    @staticmethod
+    def _delete(card: QFrame) -> None:
+        card.hide()
+        card.deleteLater()
 
     def _card(self, title: str, rows: list[tuple[str, str]], step_id: str | None) -> QFrame:
         card = set_role(QFrame(), "card")
@@ -433,7 +493,6 @@ class SummaryPage(WizardPage):
             change = set_role(QPushButton("Change"), "link")
             change.setAccessibleName(f"Change: {title}")
             change.clicked.connect(lambda _=False, s=step_id: self.change_requested.emit(s))
-            self.change_buttons[step_id] = change
             head.addWidget(change, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(head)
         grid = QGridLayout()

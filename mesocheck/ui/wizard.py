@@ -234,13 +234,12 @@ class WizardScreen(QWidget):
         self.prepare_timer.start()
 
     def _prepare_next(self) -> None:
-        """Build the page after this one ahead of the patient: a step one question per turn
-        of the event loop (again on the next turn until it is whole), a disclosure card or
-        the consent page in one turn. The summary is made when shown, from the answers of
-        that moment."""
+        """Build the page after this one ahead of the patient, a piece per turn of the event
+        loop (again on the next turn until it is whole): a step a question at a time, the
+        summary a card at a time, a disclosure card or the consent page in one turn."""
         pages = self.pages()
         index = self.index + 1
-        if self._submitting or index >= len(pages) or pages[index].kind == "summary":
+        if self._submitting or index >= len(pages):
             return
         page = pages[index]
         if page.token not in self._pages:

@@ -144,6 +144,31 @@ def test_change_from_the_summary_comes_back_to_it(qtbot, make_window):
     assert texts[index + 1] == "Yes"
 
 
+def test_the_summary_is_made_ahead_and_remakes_only_the_card_that_changed(qtbot, make_window):
+    window = make_window()
+    wizard = drive.start_walk_in(qtbot, window)
+    drive.walk_to(qtbot, wizard, "summary")
+    summary = wizard.current
+    assert isinstance(summary, SummaryPage)
+    assert not summary.build_more()  # made ahead and brought up to date: nothing left
+    before = dict(summary.change_buttons)
+    assert list(before) == [p.key for p in wizard.pages() if p.kind == "step"]
+    drive.click(qtbot, summary.change_buttons["sun_skin"])
+    drive.answer(qtbot, wizard.current.views["sun_recent"], True)
+    drive.click(qtbot, wizard.next_button)
+    assert wizard.current is summary
+    after = summary.change_buttons
+    assert list(after) == list(before)  # the cards stay in the order of the route
+    assert after["sun_skin"] is not before["sun_skin"]  # its card was made again
+    assert all(after[key] is before[key] for key in before if key != "sun_skin")
+    steps = [p.title for p in wizard.built_pages() if isinstance(p, StepPage)]
+    expected = ["About you", *steps, "Risks and information"]
+    in_layout = [summary.layout_.itemAt(i).widget() for i in range(summary.layout_.count())]
+    titles = [drive.visible_texts(w)[0] for w in in_layout
+              if w is not None and w.property("role") == "card"]
+    assert titles == expected  # top to bottom
+
+
 def test_a_change_that_opens_a_new_question_stops_there(qtbot, make_window):
     window = make_window()
     wizard = drive.start_walk_in(qtbot, window)
