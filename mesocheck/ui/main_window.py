@@ -22,7 +22,7 @@ from mesocheck.forms import Form
 from mesocheck.session import FormChanged, IntakeSession, PatientDetails, SessionError
 from mesocheck.store import StaffMember, StoreError
 from mesocheck.timeutil import utc_now
-from mesocheck.ui import gc_guard
+from mesocheck.ui import gc_guard, pdf_job
 from mesocheck.ui.dbworker import AsyncSink, DbWorker
 from mesocheck.ui.dialogs import message
 from mesocheck.ui.idle import IdleWatcher, StillTherePrompt
@@ -56,6 +56,23 @@ class _OnPaint(QObject):
             obj.removeEventFilter(self)
             QTimer.singleShot(0, self._then)
         return False
+
+
+def _after_painted(widget: QWidget, work: Callable[[], Any], latest_ms: int = 500) -> None:
+    """Run ``work`` once, on the turn after ``widget`` next paints, or after ``latest_ms``
+    if it has not painted by then (a window that is hidden, for instance)."""
+    pending = [work]
+
+    def once() -> None:
+        if shiboken6.isValid(watcher):
+            widget.removeEventFilter(watcher)
+            watcher.deleteLater()
+        if pending:
+            pending.pop()()
+
+    watcher = _OnPaint(widget, once)
+    widget.installEventFilter(watcher)
+    QTimer.singleShot(latest_ms, once)
 
 
 def _report_paint_and_quit() -> None:
@@ -122,7 +139,7 @@ class MainWindow(QMainWindow):
         self.staff: StaffMember | None = None
         self.session: IntakeSession | None = None
         self.sink = AsyncSink(db)
-        self.pdf_jobs: dict[str, ConsentPdfJob] = {}
+        self.pdf_jobs: dict[str, ConsentPdfJob | None] = {}  # None: about to start
         self.setWindowTitle(self.clinic_name or "mesocheck")
         # A fixed minimum: screens coming and going never change the window's size hints.
         self.setMinimumSize(640, 600)
@@ -131,6 +148,7 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.screens: dict[str, QWidget] = {}
+        self._made: dict[str, QWidget] = {}  # built ahead, not yet in the stack
         # The fixed screens, each built the first time it is shown.
         self._builders: dict[str, Callable[[], QWidget]] = {
             "welcome": self._build_welcome, "walk_in": self._build_walk_in,
@@ -171,9 +189,30 @@ class MainWindow(QMainWindow):
         """The screen called ``name``, built now if it is one of the fixed screens."""
         widget = self.screens.get(name)
         if widget is None:
-            widget = self._builders[name]()
+            widget = self._made.pop(name, None) or self._builders[name]()
             self._add(name, widget)
         return widget
+
+    def _prepare(self, *names: str) -> None:
+        """Build fixed screens the patient will want next while this one waits for a tap:
+        each screen in one turn of the event loop and put in place in the next, so that no
+        turn holds the screen for long."""
+        pending = [name for name in names if name not in self.screens]
+
+        def step() -> None:
+            while pending and pending[0] in self.screens:
+                pending.pop(0)
+            if not pending:
+                return
+            name = pending[0]
+            if name in self._made:
+                self.screen(name)
+                pending.pop(0)
+            else:
+                self._made[name] = self._builders[name]()
+            QTimer.singleShot(0, step)
+
+        self.after_first_paint(step)
 
     @property
     def welcome(self) -> WelcomeScreen:
@@ -278,6 +317,7 @@ class MainWindow(QMainWindow):
         self._clear("walk_in", "sign_in")
         self.show_screen("welcome")
         self.refresh_waiting()
+        self._prepare("walk_in", "thanks")
 
     def refresh_waiting(self) -> None:
         self.db.run(lambda store: len(store.unfinished_intakes()),
@@ -394,17 +434,22 @@ class MainWindow(QMainWindow):
     def _submitted(self, intake_id: str) -> None:
         self._close_intake()
         self.show_screen("thanks")
-        self._start_pdf(intake_id)
-
-    def _start_pdf(self, intake_id: str) -> None:
-        if self.db.path is None:
-            return
-        job = start_consent_pdf(self.db.path, intake_id)
-        if job is None:
+        if self.db.path is None or not pdf_job.consent_pdf_available():
             self.thanks.document_busy(False, "")
             return
-        self.pdf_jobs[intake_id] = job
+        # The PDF's thread starts once "thank you" is on screen: that paint would otherwise
+        # keep waiting on the thread for Python's lock. Listed at once, as already under way.
+        self.pdf_jobs[intake_id] = None
         self.thanks.document_busy(True)
+        _after_painted(self.thanks, lambda: self._start_pdf(intake_id))
+
+    def _start_pdf(self, intake_id: str) -> None:
+        assert self.db.path is not None
+        job = start_consent_pdf(self.db.path, intake_id)
+        if job is None:
+            self._pdf_done(intake_id, True, "")
+            return
+        self.pdf_jobs[intake_id] = job
         job.signals.finished.connect(self._pdf_done)
 
     def _pdf_done(self, intake_id: str, ok: bool, text: str) -> None:
