@@ -18,13 +18,18 @@ MONTHS = [calendar.month_name[m] for m in range(1, 13)]
 
 def _combo(placeholder: str, items: list[str], name: str) -> QComboBox:
     combo = QComboBox()
+    # As wide as its longest text in characters (set before the items, so that nothing is
+    # measured twice): measuring every item's text (AdjustToContents) took most of the
+    # time of building a date field.
+    combo.setMinimumContentsLength(max(len(text) for text in [placeholder, *items]))
+    combo.setSizeAdjustPolicy(
+        QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
     combo.setPlaceholderText(placeholder)
     combo.addItems(items)
     combo.setCurrentIndex(-1)
     combo.setAccessibleName(name)
     combo.setMaxVisibleItems(10)
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-    combo.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
     return combo
 
 
