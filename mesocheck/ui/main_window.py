@@ -197,7 +197,7 @@ class MainWindow(QMainWindow):
         """Build fixed screens the patient will want next while this one waits for a tap:
         each screen in one turn of the event loop and put in place in the next, so that no
         turn holds the screen for long."""
-        pending = [name for name in names if name not in self.screens]
+        pending = list(names)
 
         def step() -> None:
             while pending and pending[0] in self.screens:

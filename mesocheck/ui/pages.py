@@ -388,7 +388,6 @@ class SummaryPage(WizardPage):
         super().__init__(session)
         self.context = context
         self.title = "Check your answers"
-        self.change_buttons: dict[str, QPushButton] = {}
         self.layout_.addWidget(label(self.title, "heading"))
         self.layout_.addWidget(label(
             "Please check that every answer is right. To change one, choose “Change” "
@@ -399,8 +398,8 @@ class SummaryPage(WizardPage):
         self._cards: dict[str, tuple[tuple, QFrame]] = {}
         self._order: list[str] = []  # the keys of the cards in the layout, in order
 
-    def sections(self) -> list[tuple[str, str, list[tuple[str, str]], str | None]]:
-        """(key, title, rows, step id for "Change") for each card, from the session now."""
+    def sections(self) -> list[tuple[str, tuple]]:
+        """(key, (title, rows, step id for "Change")) for each card, from the session now."""
         session, lang = self.session, self.session.language
         facts = session.facts
         area = session.form.area(facts.area or "")
@@ -410,29 +409,29 @@ class SummaryPage(WizardPage):
             ("Treatment area", area.label.get(lang) if area else (facts.area or "")),
             ("Appointment", format_moment(facts.appointment.isoformat(), self.context.zone)),
         ]
-        wanted: list[tuple[str, str, list[tuple[str, str]], str | None]] = [
-            ("about", "About you", about, None)]
+        wanted: list[tuple[str, tuple]] = [("about", ("About you", tuple(about), None))]
         for step in session.flow.shown_steps(session.answers):
-            rows = [
+            rows = tuple(
                 (q.text.get(lang), describe(q, session.answers.get(q.id), self.context))
                 for q in session.shown_questions(step)
-            ]
-            wanted.append((f"step:{step.id}", step.title.get(lang), rows, step.id))
+            )
+            wanted.append((f"step:{step.id}", (step.title.get(lang), rows, step.id)))
         shown = session.flow.shown_disclosures(session.answers)
         read = sum(1 for d in shown if d.id in session.acknowledged)
-        wanted.append(("risks", "Risks and information",
-                       [("Cards read and understood", f"{read} of {len(shown)}")], None))
+        wanted.append(("risks", ("Risks and information",
+                                 (("Cards read and understood", f"{read} of {len(shown)}"),),
+                                 None)))
         return wanted
+
+    @property
+    def change_buttons(self) -> dict[str, QPushButton]:
+        """Step id -> the "Change" button of its card, in the order of the cards."""
+        return {key.split(":", 1)[1]: self._cards[key][1].findChild(QPushButton)
+                for key in self._order if key.startswith("step:")}
 
     def build_more(self) -> bool:
         """Make or remake one card that is missing or out of date; False when none is."""
-        for key, title, rows, step_id in self.sections():
-            shows = (title, tuple(rows), step_id)
-            known = self._cards.get(key)
-            if known is None or known[0] != shows:
-                self._set_card(key, shows)
-                return True
-        return False
+        return any(self._refresh(key, shows) for key, shows in self.sections())
 
     def arrive(self) -> None:
         self.rebuild()
@@ -441,12 +440,9 @@ class SummaryPage(WizardPage):
         """Bring every card up to date with the session, remaking only those that changed,
         and put them in the order of the route."""
         wanted = self.sections()
-        for key, title, rows, step_id in wanted:
-            shows = (title, tuple(rows), step_id)
-            known = self._cards.get(key)
-            if known is None or known[0] != shows:
-                self._set_card(key, shows)
-        keys = [key for key, *_ in wanted]
+        for key, shows in wanted:
+            self._refresh(key, shows)
+        keys = [key for key, _shows in wanted]
         for key in set(self._cards) - set(keys):  # a step no longer on the route
             self._drop_card(key)
         if keys != self._order:
@@ -455,14 +451,14 @@ class SummaryPage(WizardPage):
             for offset, key in enumerate(keys):
                 self.layout_.insertWidget(self._head + offset, self._cards[key][1])
             self._order = keys
-        self.change_buttons = {
-            key.split(":", 1)[1]: self._cards[key][1].findChild(QPushButton)
-            for key in keys if key.startswith("step:")}
 
-    def _set_card(self, key: str, shows: tuple) -> None:
+    def _refresh(self, key: str, shows: tuple) -> bool:
+        """Make the card ``key`` (again) if it does not show ``shows``; True if it did."""
+        old = self._cards.get(key)
+        if old is not None and old[0] == shows:
+            return False
         title, rows, step_id = shows
         card = self._card(title, list(rows), step_id)
-        old = self._cards.get(key)
         self._cards[key] = (shows, card)
         if old is None:
             self._order.append(key)
@@ -470,6 +466,7 @@ class SummaryPage(WizardPage):
         else:
             self.layout_.replaceWidget(old[1], card)
             self._delete(old[1])
+        return True
 
     def _drop_card(self, key: str) -> None:
         _shows, card = self._cards.pop(key)

@@ -158,7 +158,6 @@ class ThankYouScreen(Screen):
         # Words only, no moving bar: an animation would repaint many times a second while
         # the PDF is made, each repaint waiting on the PDF's thread for Python's lock.
         self.document_row = set_role(QLabel("Preparing your document…"), "status")
-        self.document_label = self.document_row
         self.document_row.hide()
         self.layout_.addWidget(self.document_row)
 
@@ -188,5 +187,5 @@ class ThankYouScreen(Screen):
     def document_busy(self, busy: bool, text: str = "Preparing your document…") -> None:
         """Say that the consent document is being made (``busy``), or show ``text`` about
         it once done (nothing when it is empty)."""
-        self.document_label.setText(text)
+        self.document_row.setText(text)
         self.document_row.setVisible(bool(text))
