@@ -87,6 +87,8 @@ def _name(obj) -> str:
     """The receiver's class, and the words on it where it has some."""
     name = type(obj).__name__
     try:
+        if name == "QTimer" and obj.parent() is not None:  # whose timer: the wizard's,
+            return f"{name} of {type(obj.parent()).__name__}"  # the collector's, ...
         words = obj.accessibleName() if hasattr(obj, "accessibleName") else ""
     except RuntimeError:  # deleted while its event was handled
         words = ""

@@ -417,19 +417,31 @@ class MainWindow(QMainWindow):
             self._clear("walk_in")
             self.open_wizard()
 
-    def open_wizard(self, start_index: int | None = None) -> WizardScreen:
+    def open_wizard(self, *, at_once: bool = False) -> WizardScreen:
+        """The session's wizard, shown once its first page is built: a part per turn of the
+        event loop while the screen before it stays up, or ``at_once`` (before the window
+        shows)."""
         assert self.session is not None
+        if self.wizard is not None and self.wizard.session is self.session \
+                and self.current_screen != "wizard":
+            return self.wizard  # already on its way (a second tap on "Begin")
         self._remove("wizard")
+        self.wizard = wizard = WizardScreen(self.session, self.db, self.context)
+        wizard.submitted.connect(self._submitted)
+        wizard.stop_requested.connect(self.reset_to_welcome)
+        wizard.opened.connect(lambda: self._show_wizard(wizard))
+        self._add("wizard", wizard)
+        wizard.open(at_once=at_once)
+        return wizard
+
+    def _show_wizard(self, wizard: WizardScreen) -> None:
+        if wizard is not self.wizard:  # closed while it was being built
+            return
         self._remove("ready")
         self.ready = None
-        self.wizard = WizardScreen(self.session, self.db, self.context, start_index=start_index)
-        self.wizard.submitted.connect(self._submitted)
-        self.wizard.stop_requested.connect(self.reset_to_welcome)
-        self._add("wizard", self.wizard)
         if self._quit_on_paint is not None:
-            self.wizard.current.installEventFilter(self._quit_on_paint)
+            wizard.current.installEventFilter(self._quit_on_paint)
         self.show_screen("wizard")
-        return self.wizard
 
     def _submitted(self, intake_id: str) -> None:
         self._close_intake()
@@ -544,4 +556,5 @@ class MainWindow(QMainWindow):
         details = PatientDetails("Demo Patient", date(today.year - 35, 1, 1),
                                  self.form.areas[0].value,
                                  self.context.now().replace(second=0, microsecond=0))
-        self._opened(self.db.call(self._starter(details, "patient")), False, False)
+        self.session = self.db.call(self._starter(details, "patient"))
+        self.open_wizard(at_once=True)

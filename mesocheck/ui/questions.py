@@ -300,7 +300,10 @@ class TextInput(Input):
 
 
 class MomentInput(Input):
-    """A date, or a date and a time, in the clinic's zone; with Today / Yesterday."""
+    """A date, or a date and a time, in the clinic's zone; with Today / Yesterday.
+
+    Built in parts (:meth:`build_more`): the date first, then the time, then the shortcuts,
+    so that building it ahead never holds the screen for long. Using it completes it."""
 
     def __init__(self, question: Question, context: InputContext, *, timed: bool,
                  years_back: int, quick: bool):
@@ -310,41 +313,59 @@ class MomentInput(Input):
         last = this_year if question.past_only else this_year + 5
         self.date = DateField(this_year - years_back, last)
         self.date.set_accessible_prefix(question.text.get(context.language))
-        self.time = TimeField() if timed else None
-        # Date, time and shortcuts flow onto new lines when the screen is narrow.
-        layout = FlowLayout(self, spacing=16)
-        layout.addWidget(self.date)
-        if self.time is not None:
-            self.time.set_accessible_prefix(question.text.get(context.language))
-            at_time = QWidget()
-            row = QHBoxLayout(at_time)
-            row.setContentsMargins(0, 0, 0, 0)
-            row.setSpacing(12)
-            row.addWidget(set_role(QLabel("at"), "lead"))
-            row.addWidget(self.time)
-            layout.addWidget(at_time)
-            self.time.changed.connect(self.changed)
-        self.quick_buttons: list[QPushButton] = []
-        if quick:
-            shortcuts = QWidget()  # wraps as one piece
-            row = QHBoxLayout(shortcuts)
-            row.setContentsMargins(0, 0, 0, 0)
-            row.setSpacing(8)
-            for label, days in (("Today", 0), ("Yesterday", 1)):
-                button = set_role(QPushButton(label), "link")
-                button.setAccessibleName(f"{label}: {question.text.get(context.language)}")
-                button.clicked.connect(lambda _=False, d=days: self._quick(d))
-                self.quick_buttons.append(button)
-                row.addWidget(button)
-            layout.addWidget(shortcuts)
         self.date.changed.connect(self.changed)
         self.setFocusProxy(self.date)
+        self.time: TimeField | None = None
+        self.quick_buttons: list[QPushButton] = []
+        # Date, time and shortcuts flow onto new lines when the screen is narrow.
+        self._flow = FlowLayout(self, spacing=16)
+        self._flow.addWidget(self.date)
+        self._parts = ([self._add_time] if timed else []) + ([self._add_shortcuts] if quick
+                                                             else [])
+
+    def build_more(self) -> bool:
+        if not self._parts:
+            return False
+        self._parts.pop(0)()
+        return True
+
+    def complete(self) -> None:
+        """Build whatever parts are still missing."""
+        while self.build_more():
+            pass
+
+    def _add_time(self) -> None:
+        self.time = TimeField()
+        self.time.set_accessible_prefix(self.question.text.get(self.context.language))
+        at_time = QWidget()
+        row = QHBoxLayout(at_time)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(12)
+        row.addWidget(set_role(QLabel("at"), "lead"))
+        row.addWidget(self.time)
+        self._flow.addWidget(at_time)
+        self.time.changed.connect(self.changed)
+
+    def _add_shortcuts(self) -> None:
+        shortcuts = QWidget()  # wraps as one piece
+        row = QHBoxLayout(shortcuts)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(8)
+        words = self.question.text.get(self.context.language)
+        for label, days in (("Today", 0), ("Yesterday", 1)):
+            button = set_role(QPushButton(label), "link")
+            button.setAccessibleName(f"{label}: {words}")
+            button.clicked.connect(lambda _=False, d=days: self._quick(d))
+            self.quick_buttons.append(button)
+            row.addWidget(button)
+        self._flow.addWidget(shortcuts)
 
     def _quick(self, days_back: int) -> None:
         self.date.set_value(self.context.today() - timedelta(days=days_back))
         self.changed.emit()
 
     def raw(self) -> Any:
+        self.complete()
         state, day = self.date.state()
         if state == "empty" and (self.time is None or self.time.state()[0] == "empty"):
             return None
@@ -376,6 +397,7 @@ class MomentInput(Input):
                     day = date.fromisoformat(value)
             except ValueError:
                 pass
+        self.complete()
         self.date.set_value(day)
         if self.time is not None:
             self.time.set_value(moment)
@@ -415,13 +437,15 @@ class LastTakenInput(Input):
         """The date (and time) picker, built on first use if not built ahead."""
         if self._moment is None:
             self._moment = self._make_moment()
+        self._moment.complete()
         return self._moment
 
     def build_more(self) -> bool:
-        if self._moment is not None:
-            return False
-        self._moment = self._make_moment()
-        return True
+        """The picker ahead of time, a part per call (see :class:`MomentInput`)."""
+        if self._moment is None:
+            self._moment = self._make_moment()
+            return True
+        return self._moment.build_more()
 
     def _make_moment(self) -> "MomentInput":
         moment = MomentInput(self.question, self.context, timed=self._timed, years_back=2,

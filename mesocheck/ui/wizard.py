@@ -49,6 +49,7 @@ SAVE_DELAY_MS = 400
 class WizardScreen(QWidget):
     submitted = Signal(str)  # intake id, once the store holds the signed intake
     stop_requested = Signal()  # the patient wants to stop and hand the tablet back
+    opened = Signal()  # the first page is built and current: the screen can be shown
 
     def __init__(self, session: IntakeSession, db: DbWorker, context: InputContext,
                  *, start_index: int | None = None):
@@ -93,8 +94,17 @@ class WizardScreen(QWidget):
         db.trouble.connect(self._save_trouble)
         db.recovered.connect(self._save_recovered)
         db.refused.connect(self._save_refused)
-        index = session.resume_index() if start_index is None else start_index
-        self.go_to(index)
+        self._first = session.resume_index() if start_index is None else start_index
+
+    def open(self, *, at_once: bool = False) -> None:
+        """Go to the first page (where the patient stopped, when resuming), then emit
+        ``opened``. Unless ``at_once``, the page is built a part per turn of the event loop
+        first, as pages ahead are, so that opening never holds the screen for long."""
+        if at_once:
+            self.go_to(self._first)
+            self.opened.emit()
+        else:
+            self.prepare_timer.start()
 
     # -- chrome ------------------------------------------------------------------------
 
@@ -236,15 +246,20 @@ class WizardScreen(QWidget):
     def _prepare_next(self) -> None:
         """Build the page after this one ahead of the patient, a piece per turn of the event
         loop (again on the next turn until it is whole): a step a question at a time, the
-        summary a card at a time, a disclosure card or the consent page in one turn."""
+        summary a card at a time, a disclosure card or the consent page in one turn. While
+        opening, the page built is the first one."""
         pages = self.pages()
-        index = self.index + 1
+        opening = self._token is None
+        index = min(self._first, len(pages) - 1) if opening else self.index + 1
         if self._submitting or index >= len(pages):
             return
         page = pages[index]
         if page.token not in self._pages:
             self.page_widget(page)
         elif not self._pages[page.token].build_more():
+            if opening:  # the first page is whole: on to it (and to building the next)
+                self.go_to(index)
+                self.opened.emit()
             return
         self.prepare_timer.start()
 

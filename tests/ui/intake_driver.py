@@ -175,6 +175,14 @@ def start_walk_in(qtbot, window, name: str = "Ada Example", area: str = "face",
     return window.wizard
 
 
+def begin(qtbot, window):
+    """Tap "Begin" on the ready screen and wait for the wizard (its first page is built a
+    part per turn before it shows); returns the wizard."""
+    click(qtbot, window.ready.begin_button)
+    qtbot.waitUntil(lambda: window.current_screen == "wizard", timeout=5000)
+    return window.wizard
+
+
 def walk_in_and_sign(qtbot, window, overrides: dict | None = None, before_signing=None,
                      timeout: int = 10_000) -> str:
     """A walk-in patient (Ada Example, scalp) from the welcome screen through every page

@@ -91,7 +91,7 @@ def test_a_new_process_resumes_where_the_crashed_one_stopped(
                     timeout=5000)
     window.resume_intake(intake_id)
     qtbot.waitUntil(lambda: window.current_screen == "ready", timeout=5000)
-    drive.click(qtbot, window.ready.begin_button)
+    drive.begin(qtbot, window)
     page = window.wizard.current
     assert isinstance(page, StepPage) and page.step.id == "health"
     assert page.views["conditions"].raw() == ["keloid"]

@@ -119,7 +119,7 @@ def test_every_screen_looks_right(qtbot, make_window, db_path, form, shots, orie
     drive.click(qtbot, start.go_button)
     qtbot.waitUntil(lambda: window.current_screen == "ready", timeout=5000)
     shoot("patient-ready")
-    drive.click(qtbot, window.ready.begin_button)
+    drive.begin(qtbot, window)
     wizard = window.wizard
 
     seen_kinds: set[str] = set()
@@ -192,7 +192,7 @@ def test_every_screen_looks_right(qtbot, make_window, db_path, form, shots, orie
     window.resume_intake(home.unfinished.items[0].intake_id)
     qtbot.waitUntil(lambda: window.current_screen == "ready", timeout=5000)
     shoot("patient-ready-resuming")
-    drive.click(qtbot, window.ready.begin_button)
+    drive.begin(qtbot, window)
     shoot("step-resumed")
     drive.click(qtbot, window.wizard.stop_button)
     stop = window.findChild(QDialog, "dialog")

@@ -100,8 +100,7 @@ def test_staff_start_an_intake_and_hand_over(qtbot, make_window, practitioner, d
     qtbot.waitUntil(lambda: window.current_screen == "ready", timeout=5000)
     assert window.staff is None  # handed over: the staff area is locked
     assert "Maria Jones" in drive.visible_texts(window)
-    drive.click(qtbot, window.ready.begin_button)
-    assert window.current_screen == "wizard"
+    drive.begin(qtbot, window)
     intake_id = window.wizard.session.intake_id
     drive.settle(qtbot, window)
     with Store.open(db_path) as store:
@@ -110,6 +109,48 @@ def test_staff_start_an_intake_and_hand_over(qtbot, make_window, practitioner, d
     assert record.status == "in_progress"
     audit = store_actor(db_path, intake_id)
     assert audit == f"staff:{practitioner}"
+
+
+def _ready_for(qtbot, window, name: str) -> None:
+    """Staff start an intake for ``name`` and hand over: the ready screen."""
+    drive.sign_in(qtbot, window)
+    qtbot.waitUntil(lambda: window.current_screen == "staff", timeout=5000)
+    start = window.staff_home.start_screen
+    drive.type_text(qtbot, start.name, name)
+    drive.set_date(start.birth_date, date(1985, 2, 3))
+    drive.click(qtbot, start.area_buttons["neck"])
+    drive.click(qtbot, start.go_button)
+    qtbot.waitUntil(lambda: window.current_screen == "ready", timeout=5000)
+
+
+def test_begin_shows_the_wizard_once_its_first_page_is_built(qtbot, make_window, practitioner):
+    window = make_window()
+    _ready_for(qtbot, window, "Maria Jones")
+    shown = []
+    window.screen_changed.connect(
+        lambda name: shown.append((name, window.wizard.current.build_more())))
+    drive.click(qtbot, window.ready.begin_button)
+    wizard = window.wizard
+    # The first page is built a part per turn of the event loop, behind the ready screen.
+    assert window.current_screen == "ready" and shown == []
+    drive.click(qtbot, window.ready.begin_button)  # a second tap opens nothing more
+    assert window.wizard is wizard
+    qtbot.waitUntil(lambda: window.current_screen == "wizard", timeout=5000)
+    assert shown == [("wizard", False)]  # shown whole: nothing was left to build
+    page = wizard.current
+    assert isinstance(page, StepPage) and page.step.id == wizard.pages()[0].key
+    assert "ready" not in window.screens
+
+
+def test_a_wizard_still_being_built_is_not_shown_after_a_reset(qtbot, make_window,
+                                                                practitioner):
+    window = make_window()
+    _ready_for(qtbot, window, "Maria Jones")
+    drive.click(qtbot, window.ready.begin_button)
+    window.reset_to_welcome()  # the "still there?" prompt ran out, say
+    qtbot.wait(200)
+    assert window.current_screen == "welcome" and window.wizard is None
+    assert "Maria Jones" not in drive.visible_texts(window)
 
 
 def store_actor(db_path, intake_id):
@@ -145,7 +186,7 @@ def test_resume_or_void_an_unfinished_intake(qtbot, make_window, practitioner, d
                        if b.accessibleName() == "Continue the form of Tomasz Nowak"][0]
     drive.click(qtbot, continue_button)
     qtbot.waitUntil(lambda: window.current_screen == "ready", timeout=5000)
-    drive.click(qtbot, window.ready.begin_button)
+    drive.begin(qtbot, window)
     page = window.wizard.current
     assert isinstance(page, StepPage) and page.step.id == "health"
     assert page.views["conditions"].raw() == ["keloid"]

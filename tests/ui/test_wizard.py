@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QPushButton
 
 from mesocheck.store import Store
 from mesocheck.ui.pages import ConsentPage, DisclosurePage, StepPage, SummaryPage
+from mesocheck.ui.questions import InputContext, make_input
 
 import intake_driver as drive
 
@@ -167,6 +171,40 @@ def test_the_summary_is_made_ahead_and_remakes_only_the_card_that_changed(qtbot,
     titles = [drive.visible_texts(w)[0] for w in in_layout
               if w is not None and w.property("role") == "card"]
     assert titles == expected  # top to bottom
+
+
+def test_a_date_and_time_picker_is_built_ahead_a_part_at_a_time(qtbot, form):
+    context = InputContext("en", timezone.utc, lambda: datetime(2026, 11, 21, 9, 30,
+                                                                tzinfo=timezone.utc))
+    made = make_input(form.question("last_alcohol"), context)
+    qtbot.addWidget(made)
+
+    def parts() -> tuple[int, list[str]]:
+        combos = made.findChildren(QComboBox)
+        return len(combos), [b.text() for b in made.findChildren(QPushButton)]
+
+    seen = [parts()]
+    while made.build_more():
+        seen.append(parts())
+    # "Never / not in the last 24 hours / at this time" first, then the date, the time
+    # and the Today / Yesterday shortcuts, each in a call (a turn of the event loop) of
+    # its own.
+    assert seen == [(0, []), (3, []), (5, []), (5, ["Today", "Yesterday"])]
+    assert not made.moment.isEnabled()  # until "At this date and time" is chosen
+    made.set_value("2026-11-20T22:15:00+00:00")
+    assert made.raw() == "2026-11-20T22:15:00+00:00"
+    assert made.moment.isEnabled()
+
+
+def test_a_picker_used_before_it_was_built_is_built_whole(qtbot, form):
+    context = InputContext("en", timezone.utc, lambda: datetime(2026, 11, 21, 9, 30,
+                                                                tzinfo=timezone.utc))
+    made = make_input(form.question("last_caffeine"), context)
+    qtbot.addWidget(made)
+    made.set_value("2026-11-21T07:05:00+00:00")  # a resumed answer, nothing built ahead
+    assert made.raw() == "2026-11-21T07:05:00+00:00"
+    assert len(made.findChildren(QComboBox)) == 5 and not made.build_more()
+    assert [b.text() for b in made.moment.quick_buttons] == ["Today", "Yesterday"]
 
 
 def test_a_change_that_opens_a_new_question_stops_there(qtbot, make_window):
