@@ -16,8 +16,10 @@ from mesocheck.ui.style import set_role
 MONTHS = [calendar.month_name[m] for m in range(1, 13)]
 
 
-def _combo(placeholder: str, items: list[str], name: str) -> QComboBox:
-    combo = QComboBox()
+def _combo(parent: QWidget, placeholder: str, items: list[str], name: str) -> QComboBox:
+    # Made inside its field, not on its own: a combo box set up as a window of its own is
+    # styled there and then again when it joins the field, which doubles its cost.
+    combo = QComboBox(parent)
     # As wide as its longest text in characters (set before the items, so that nothing is
     # measured twice): measuring every item's text (AdjustToContents) took most of the
     # time of building a date field.
@@ -45,9 +47,9 @@ class DateField(QWidget):
         if newest_first:
             years.reverse()
         self._years = years
-        self.day = _combo("Day", [str(d) for d in range(1, 32)], "Day")
-        self.month = _combo("Month", MONTHS, "Month")
-        self.year = _combo("Year", [str(y) for y in years], "Year")
+        self.day = _combo(self, "Day", [str(d) for d in range(1, 32)], "Day")
+        self.month = _combo(self, "Month", MONTHS, "Month")
+        self.year = _combo(self, "Year", [str(y) for y in years], "Year")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(12)
@@ -98,8 +100,8 @@ class TimeField(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.hour = _combo("Hour", [f"{h:02d}" for h in range(24)], "Hour")
-        self.minute = _combo("Minute", [f"{m:02d}" for m in range(0, 60, 5)], "Minute")
+        self.hour = _combo(self, "Hour", [f"{h:02d}" for h in range(24)], "Hour")
+        self.minute = _combo(self, "Minute", [f"{m:02d}" for m in range(0, 60, 5)], "Minute")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)

@@ -116,6 +116,13 @@ class WizardPage(QWidget):
             self.scroll = None
             outer.addWidget(holder)
 
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt names)
+        # A page fills the wizard whatever its length (it scrolls, or its card does), so its
+        # height at a width is never wanted. The wizard's QStackedLayout would otherwise
+        # measure, on every layout pass, each page kept for Back: a Next grew slower with
+        # every risk card read.
+        return False
+
     def build_more(self) -> bool:
         """Build a further piece of the page ahead of time; False when there is none."""
         return False
