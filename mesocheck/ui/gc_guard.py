@@ -16,6 +16,12 @@ when the guard is installed (the imported modules, mostly) is frozen out of the 
 sight (``gc.freeze()``), so a full collection looks only at what the app made since and
 stays short.
 
+While the consent PDF is made in its thread the guard is paused (:meth:`GcGuard.pause`, at
+most ``PAUSE_MAX_MS``): its tick has to take the interpreter lock from that thread, which
+may hold it for a long C call, and a collection frees Qt wrappers, each Qt call of which
+hands the lock back and forth again. A tick with nothing to collect held the screen for up
+to 15 ms, and a collection for 20.
+
 :func:`install` is idempotent and is called both by the app's start-up and by the main
 window, so that every way of running the window has the guard.
 """
@@ -32,6 +38,7 @@ log = logging.getLogger(__name__)
 
 TICK_MS = 100  # how often the UI thread checks whether a collection is due
 SLOW_MS = 50  # a collection longer than this is logged (it held the UI that long)
+PAUSE_MAX_MS = 10_000  # a pause ends by itself after this, whatever happens to the job
 
 _guard: GcGuard | None = None
 
@@ -50,6 +57,20 @@ class GcGuard(QObject):
         self.timer.setInterval(tick_ms)
         self.timer.timeout.connect(self.check)
         self.timer.start()
+        self._pause_ends = QTimer(self)
+        self._pause_ends.setSingleShot(True)
+        self._pause_ends.timeout.connect(self.resume)
+
+    def pause(self, most_ms: int = PAUSE_MAX_MS) -> None:
+        """No collections until :meth:`resume`, or for ``most_ms`` at most."""
+        self.timer.stop()
+        self._pause_ends.start(most_ms)
+
+    def resume(self) -> None:
+        """Collect again, from the next tick (whatever came due meanwhile first)."""
+        self._pause_ends.stop()
+        if not self.timer.isActive():
+            self.timer.start()
 
     def due(self) -> int | None:
         """The generation the interpreter would collect now, or None."""

@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 EXIT_AFTER_FIRST_PAINT = "MESOCHECK_EXIT_AFTER_FIRST_PAINT"
 DEFAULT_IDLE_S = 120
 PROMPT_S = 30
-TEARDOWN_WAIT_MS = 200  # how often a finished wizard's teardown looks whether it may go on
 
 
 class _OnPaint(QObject):
@@ -82,17 +81,12 @@ def _report_paint_and_quit() -> None:
     QApplication.quit()
 
 
-def _delete_in_turns(widgets: list[QWidget], wait_while: Callable[[], bool]) -> None:
+def _delete_in_turns(widgets: list[QWidget]) -> None:
     """Delete the widgets one per turn of the event loop, in order: taking down a whole
-    wizard of pages at once would hold the UI thread for a noticeable moment. While
-    ``wait_while()`` is true (a consent PDF being made: a Python thread the deletions would
-    keep handing the interpreter lock back and forth with) the deleting waits."""
+    wizard of pages at once would hold the UI thread for a noticeable moment."""
     pending = list(reversed(widgets))
 
     def next_one() -> None:
-        if wait_while():
-            QTimer.singleShot(TEARDOWN_WAIT_MS, next_one)
-            return
         while pending:
             widget = pending.pop()
             if shiboken6.isValid(widget):  # its parent may have been deleted meanwhile
@@ -140,6 +134,7 @@ class MainWindow(QMainWindow):
         self.session: IntakeSession | None = None
         self.sink = AsyncSink(db)
         self.pdf_jobs: dict[str, ConsentPdfJob | None] = {}  # None: about to start
+        self._to_take_down: list[QWidget] = []  # finished wizards, deleted after the PDFs
         self.setWindowTitle(self.clinic_name or "mesocheck")
         # A fixed minimum: screens coming and going never change the window's size hints.
         self.setMinimumSize(640, 600)
@@ -287,10 +282,19 @@ class MainWindow(QMainWindow):
             widget.prepare_timer.stop()
             widget.save_timer.stop()
             widget.hide()
-            _delete_in_turns([*widget.built_pages(), widget],
-                             wait_while=lambda: bool(self.pdf_jobs))
+            self._to_take_down += [*widget.built_pages(), widget]
+            QTimer.singleShot(0, self._take_down)
         else:
             widget.deleteLater()
+
+    def _take_down(self) -> None:
+        """Delete the finished wizards' pages, a page per turn, once no consent PDF is being
+        made (``_pdf_done`` calls again): deleting widgets hands Python's lock back and forth
+        with the PDF's thread, and the screen would wait on it."""
+        if self.pdf_jobs or not self._to_take_down:
+            return
+        widgets, self._to_take_down = self._to_take_down, []
+        _delete_in_turns(widgets)
 
     @property
     def current_screen(self) -> str:
@@ -457,6 +461,9 @@ class MainWindow(QMainWindow):
 
     def _start_pdf(self, intake_id: str) -> None:
         assert self.db.path is not None
+        guard = gc_guard.installed()
+        if guard is not None:
+            guard.pause()
         job = start_consent_pdf(self.db.path, intake_id)
         if job is None:
             self._pdf_done(intake_id, True, "")
@@ -468,6 +475,10 @@ class MainWindow(QMainWindow):
         self.pdf_jobs.pop(intake_id, None)
         if not self.pdf_jobs:
             self.thanks.document_busy(False, "")
+            guard = gc_guard.installed()
+            if guard is not None:
+                guard.resume()
+            self._take_down()
         if not ok:  # staff see the missing document when reviewing; the patient needn't
             log.warning("consent PDF for intake %s was not made", intake_id)
 

@@ -83,8 +83,9 @@ class WizardPage(QWidget):
 
     title = ""
 
-    def __init__(self, session: IntakeSession, *, scrolls: bool = True, kinetic: bool = True):
-        super().__init__()
+    def __init__(self, session: IntakeSession, *, scrolls: bool = True, kinetic: bool = True,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
         self.setObjectName("page")
         self.session = session
         outer = QVBoxLayout(self)
@@ -162,8 +163,9 @@ class StepPage(WizardPage):
 
     answered = Signal(str)  # question id: the session's answers changed
 
-    def __init__(self, session: IntakeSession, step: Step, context: InputContext):
-        super().__init__(session)
+    def __init__(self, session: IntakeSession, step: Step, context: InputContext,
+                 parent: QWidget | None = None):
+        super().__init__(session, parent=parent)
         self.step = step
         self.context = context
         self.title = step.title.get(session.language)
@@ -192,6 +194,9 @@ class StepPage(WizardPage):
         self.views[question.id] = view
         self.layout_.insertWidget(self.layout_.count() - 1, view)
         view.ensurePolished()
+        # Shown (or hidden) now, while built ahead: the first show of a question lays it out,
+        # which would otherwise all happen on the tap that opens the page.
+        view.setVisible(question in self.session.shown_questions(self.step))
         return True
 
     def load(self) -> None:
@@ -256,8 +261,9 @@ class StepPage(WizardPage):
 
 
 class DisclosurePage(WizardPage):
-    def __init__(self, session: IntakeSession, disclosure: Disclosure):
-        super().__init__(session, scrolls=False)
+    def __init__(self, session: IntakeSession, disclosure: Disclosure,
+                 parent: QWidget | None = None):
+        super().__init__(session, scrolls=False, parent=parent)
         self.disclosure = disclosure
         lang = session.language
         self.title = disclosure.title.get(lang)
@@ -391,8 +397,9 @@ class SummaryPage(WizardPage):
 
     change_requested = Signal(str)  # step id
 
-    def __init__(self, session: IntakeSession, context: InputContext):
-        super().__init__(session)
+    def __init__(self, session: IntakeSession, context: InputContext,
+                 parent: QWidget | None = None):
+        super().__init__(session, parent=parent)
         self.context = context
         self.title = "Check your answers"
         self.layout_.addWidget(label(self.title, "heading"))
@@ -523,9 +530,9 @@ class ConsentPage(WizardPage):
 
     TWO_COLUMNS_FROM = 1000  # px of page width
 
-    def __init__(self, session: IntakeSession):
+    def __init__(self, session: IntakeSession, parent: QWidget | None = None):
         # No finger-scrolling here: a stroke on the pad must never move the page.
-        super().__init__(session, kinetic=False)
+        super().__init__(session, kinetic=False, parent=parent)
         self.content.setMaximumWidth(1260)
         self.layout_.setContentsMargins(32, 16, 32, 16)
         lang = session.language

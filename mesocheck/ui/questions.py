@@ -108,8 +108,9 @@ class OptionCheck(_WrappedLabel, QCheckBox):
 class Input(QWidget):
     changed = Signal()
 
-    def __init__(self, question: Question, context: "InputContext"):
-        super().__init__()
+    def __init__(self, question: Question, context: "InputContext",
+                 parent: QWidget | None = None):
+        super().__init__(parent)
         self.question = question
         self.context = context
 
@@ -306,12 +307,12 @@ class MomentInput(Input):
     so that building it ahead never holds the screen for long. Using it completes it."""
 
     def __init__(self, question: Question, context: InputContext, *, timed: bool,
-                 years_back: int, quick: bool):
-        super().__init__(question, context)
+                 years_back: int, quick: bool, parent: QWidget | None = None):
+        super().__init__(question, context, parent)
         self.timed = timed
         this_year = context.today().year
         last = this_year if question.past_only else this_year + 5
-        self.date = DateField(this_year - years_back, last)
+        self.date = DateField(this_year - years_back, last, parent=self)
         self.date.set_accessible_prefix(question.text.get(context.language))
         self.date.changed.connect(self.changed)
         self.setFocusProxy(self.date)
@@ -335,9 +336,9 @@ class MomentInput(Input):
             pass
 
     def _add_time(self) -> None:
-        self.time = TimeField()
+        at_time = QWidget(self)
+        self.time = TimeField(at_time)
         self.time.set_accessible_prefix(self.question.text.get(self.context.language))
-        at_time = QWidget()
         row = QHBoxLayout(at_time)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(12)
@@ -347,7 +348,7 @@ class MomentInput(Input):
         self.time.changed.connect(self.changed)
 
     def _add_shortcuts(self) -> None:
-        shortcuts = QWidget()  # wraps as one piece
+        shortcuts = QWidget(self)  # wraps as one piece
         row = QHBoxLayout(shortcuts)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(8)
@@ -448,8 +449,10 @@ class LastTakenInput(Input):
         return self._moment.build_more()
 
     def _make_moment(self) -> "MomentInput":
+        # Made in place (a widget made on its own is styled once alone and again on joining
+        # the page, which doubles the cost of the picker's list boxes).
         moment = MomentInput(self.question, self.context, timed=self._timed, years_back=2,
-                             quick=True)
+                             quick=True, parent=self)
         moment.setContentsMargins(56, 0, 0, 0)
         moment.setEnabled(False)
         self.layout().addWidget(moment)

@@ -211,6 +211,7 @@ class WizardScreen(QWidget):
                 widget.change_requested.connect(self.change_step)
             self._pages[page.token] = widget
             self.stack.addWidget(widget)
+            widget.ensurePolished()
         return widget
 
     def built_pages(self) -> list[WizardPage]:
@@ -218,14 +219,14 @@ class WizardScreen(QWidget):
         return list(self._pages.values())
 
     def _make(self, page: Page) -> WizardPage:
-        session = self.session
+        session, stack = self.session, self.stack
         if page.kind == "step":
-            return StepPage(session, session.step(page.key), self.context)
+            return StepPage(session, session.step(page.key), self.context, parent=stack)
         if page.kind == "disclosure":
-            return DisclosurePage(session, session.form.disclosure(page.key))
+            return DisclosurePage(session, session.form.disclosure(page.key), parent=stack)
         if page.kind == "summary":
-            return SummaryPage(session, self.context)
-        return ConsentPage(session)
+            return SummaryPage(session, self.context, parent=stack)
+        return ConsentPage(session, parent=stack)
 
     def go_to(self, index: int) -> None:
         pages = self.pages()

@@ -95,6 +95,30 @@ def test_the_guard_collects_what_the_interpreter_would(qapp):
     assert gc.get_count()[0] < 50
 
 
+def test_a_paused_guard_holds_collections_until_resumed_or_for_at_most_a_while(qtbot, qapp):
+    guard = gc_guard.install()
+
+    def garbage() -> None:
+        for _ in range(guard.threshold[0] + 50):
+            _Cycle()
+
+    guard.pause()  # the consent PDF's thread is at work
+    before = sum(guard.collections)
+    garbage()
+    qtbot.wait(3 * gc_guard.TICK_MS)
+    assert not guard.timer.isActive() and sum(guard.collections) == before
+    guard.resume()
+    garbage()
+    qtbot.waitUntil(lambda: sum(guard.collections) > before, timeout=2000)
+
+    guard.pause(most_ms=3 * gc_guard.TICK_MS)  # a job that never says it is done
+    assert not guard.timer.isActive()
+    qtbot.waitUntil(guard.timer.isActive, timeout=3000)
+    before = sum(guard.collections)
+    garbage()
+    qtbot.waitUntil(lambda: sum(guard.collections) > before, timeout=2000)
+
+
 def test_the_wizard_is_taken_down_a_page_per_turn(qtbot, make_window, practitioner):
     """Leaving the wizard hides it at once, then deletes its pages one per turn of the event
     loop (no single long event), and the wizard itself last."""
@@ -102,9 +126,12 @@ def test_the_wizard_is_taken_down_a_page_per_turn(qtbot, make_window, practition
     order: list[str] = []
     hidden: list[bool] = []
 
+    making_pdf: list[bool] = []  # at each page's deletion, whether the PDF was being made
+
     def watch(wizard) -> None:
         for page in wizard.built_pages():
             page.destroyed.connect(lambda *_: order.append("page"))
+            page.destroyed.connect(lambda *_: making_pdf.append(bool(window.pdf_jobs)))
         wizard.destroyed.connect(lambda *_: order.append("wizard"))
         wizard.submitted.connect(lambda *_: QTimer.singleShot(
             0, lambda: hidden.append(shiboken6.isValid(wizard) and wizard.isHidden())))
@@ -115,3 +142,4 @@ def test_the_wizard_is_taken_down_a_page_per_turn(qtbot, make_window, practition
     qtbot.waitUntil(lambda: not window.pdf_jobs, timeout=60_000)
     assert hidden == [True]
     assert order.count("page") >= 10 and order[-1] == "wizard" and order.count("wizard") == 1
+    assert not any(making_pdf)  # deleting waits for the PDF's thread (Python's lock)
