@@ -219,6 +219,8 @@ class WizardScreen(QWidget):
         return list(self._pages.values())
 
     def _make(self, page: Page) -> WizardPage:
+        # Made inside the stack (and polished there by page_widget): a page made on its own
+        # would be styled once alone and again, all of it, on joining the stack.
         session, stack = self.session, self.stack
         if page.kind == "step":
             return StepPage(session, session.step(page.key), self.context, parent=stack)
