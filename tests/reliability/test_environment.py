@@ -333,6 +333,15 @@ def test_a_full_disk_mid_intake_keeps_what_was_saved_and_the_retry_works(tmp_pat
 
 # -- the tablet app at start-up --------------------------------------------------------------
 
+def _stopped_with_dialogs(db, home) -> list[str]:
+    """Start the app on ``db``: it must stop (exit 1) without a traceback; the dialogs it
+    showed, as it printed them."""
+    done = run_app(db, home)
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stdout + done.stderr
+    return [line for line in done.stdout.splitlines() if line.startswith("DIALOG:")]
+
+
 @pytest.mark.parametrize("damage,words", [("newer-schema", "newer version"),
                                           ("cut-in-half", "damaged"),
                                           ("another-program", "another program")])
@@ -340,10 +349,7 @@ def test_the_app_says_what_is_wrong_at_start_up(clinic_db, tmp_path, damage, wor
     db = _copy(clinic_db, tmp_path / "data")
     DAMAGE[damage](db)
     before = digest(db)
-    done = run_app(db, tmp_path / "home")
-    assert done.returncode == 1, (done.stdout, done.stderr)
-    assert "Traceback" not in done.stdout + done.stderr
-    dialogs = [line for line in done.stdout.splitlines() if line.startswith("DIALOG:")]
+    dialogs = _stopped_with_dialogs(db, tmp_path / "home")
     assert len(dialogs) == 1 and words in dialogs[0], dialogs
     assert "sorry" not in dialogs[0].lower()
     assert digest(db) == before
@@ -356,10 +362,7 @@ def test_the_app_finds_damage_it_has_not_read_yet_and_stops(clinic_db, tmp_path,
     db = _copy(clinic_db, tmp_path / "data")
     DAMAGE[damage](db)
     before = digest(db)
-    done = run_app(db, tmp_path / "home")
-    assert done.returncode == 1, (done.stdout, done.stderr)
-    assert "Traceback" not in done.stdout + done.stderr
-    dialogs = [line for line in done.stdout.splitlines() if line.startswith("DIALOG:")]
+    dialogs = _stopped_with_dialogs(db, tmp_path / "home")
     assert len(dialogs) == 1 and "damaged" in dialogs[0] and RESTORE in dialogs[0], dialogs
     assert digest(db) == before
 

@@ -173,10 +173,13 @@ def test_the_summary_is_made_ahead_and_remakes_only_the_card_that_changed(qtbot,
     assert titles == expected  # top to bottom
 
 
+# Inputs on their own, in the clinic's zone, on a fixed morning.
+MORNING = InputContext("en", timezone.utc,
+                       lambda: datetime(2026, 11, 21, 9, 30, tzinfo=timezone.utc))
+
+
 def test_a_date_and_time_picker_is_built_ahead_a_part_at_a_time(qtbot, form):
-    context = InputContext("en", timezone.utc, lambda: datetime(2026, 11, 21, 9, 30,
-                                                                tzinfo=timezone.utc))
-    made = make_input(form.question("last_alcohol"), context)
+    made = make_input(form.question("last_alcohol"), MORNING)
     qtbot.addWidget(made)
 
     def parts() -> tuple[int, list[str]]:
@@ -197,9 +200,7 @@ def test_a_date_and_time_picker_is_built_ahead_a_part_at_a_time(qtbot, form):
 
 
 def test_a_picker_used_before_it_was_built_is_built_whole(qtbot, form):
-    context = InputContext("en", timezone.utc, lambda: datetime(2026, 11, 21, 9, 30,
-                                                                tzinfo=timezone.utc))
-    made = make_input(form.question("last_caffeine"), context)
+    made = make_input(form.question("last_caffeine"), MORNING)
     qtbot.addWidget(made)
     made.set_value("2026-11-21T07:05:00+00:00")  # a resumed answer, nothing built ahead
     assert made.raw() == "2026-11-21T07:05:00+00:00"
