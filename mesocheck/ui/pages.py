@@ -50,8 +50,15 @@ def label(text: str, role: str, *, rich: bool = False) -> QLabel:
 
 
 def touch_scrolling(area: QScrollArea) -> None:
-    """Kinetic scrolling with a finger (not the mouse, which selects and clicks)."""
-    QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+    """Kinetic scrolling with a finger (not the mouse, which selects and clicks); called
+    before the area is given its widget, as it replaces the area's viewport.
+
+    The scroll area is given a viewport made here rather than asked for its own: the first
+    widget PySide hands back that Python did not make has it set up every QtWidgets class
+    to find that widget's type (about 15 ms), which would otherwise fall on start-up."""
+    viewport = QWidget(area)
+    area.setViewport(viewport)
+    QScroller.grabGesture(viewport, QScroller.ScrollerGestureType.TouchGesture)
 
 
 class FitScrollArea(QScrollArea):
@@ -106,12 +113,12 @@ class WizardPage(QWidget):
         row.addStretch(1)
         if scrolls:
             self.scroll = QScrollArea()
+            if kinetic:
+                touch_scrolling(self.scroll)
             self.scroll.setWidgetResizable(True)
             self.scroll.setWidget(holder)
             self.scroll.setFrameShape(QFrame.Shape.NoFrame)
             self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-            if kinetic:
-                touch_scrolling(self.scroll)
             outer.addWidget(self.scroll)
         else:
             self.scroll = None
