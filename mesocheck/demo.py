@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 import random
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable, Iterator
+
+from msgspec import Struct
 
 from mesocheck.forms import Facts, Flow, Form, evaluate_rules
 from mesocheck.forms.flow import disclosure_text_hash
@@ -40,8 +41,7 @@ PROFILES = 400
 SIGNATURES = 40
 
 
-@dataclass(frozen=True)
-class _Profile:
+class _Profile(Struct, frozen=True):
     answers: dict[str, Any]   # last_taken answers hold a timedelta before the appointment
     flags: list[dict]
     age: int

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Callable, Iterable, Sequence
+
+from msgspec import Struct
 
 from mesocheck.errors import MesocheckError
 from mesocheck.forms.conditions import Facts
@@ -237,8 +238,7 @@ def countersigned(record: Any) -> bool:
     return signed is not None and signed.content_hash == review_content_hash(record)
 
 
-@dataclass(frozen=True)
-class ReviewState:
+class ReviewState(Struct, frozen=True):
     """Everything the review screen needs to know about what may happen next."""
 
     status: str  # the stored status, or "awaiting_resign"
@@ -452,7 +452,7 @@ def build_patient_consent(store: Any, intake_id: str) -> int:
     """The patient-signed consent PDF again, after a re-signature; it supersedes the newest
     consent document. A countersignature made before the amendment no longer covers the
     answers, so it is left out of this copy (it stays stored with the earlier documents)."""
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from mesocheck.documents.consent import Review, build_consent_pdf
 
@@ -470,8 +470,7 @@ def build_patient_consent(store: Any, intake_id: str) -> int:
 # -- the day's print batch -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BatchItem:
+class BatchItem(Struct, frozen=True):
     intake_id: str
     patient_name: str
     document_id: int | None

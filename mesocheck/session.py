@@ -16,10 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
 from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol
+
+from msgspec import Struct, field
 
 from mesocheck.errors import MesocheckError
 from mesocheck.forms import (
@@ -38,8 +39,8 @@ from mesocheck.forms import (
 )
 from mesocheck.forms.conditions import is_answered
 from mesocheck.forms.messages import message
-from mesocheck.forms.registry import canonical_content
 from mesocheck.forms.model import Question, Step
+from mesocheck.forms.registry import canonical_content
 from mesocheck.signature import from_stored, trivial_reason
 from mesocheck.timeutil import to_iso, utc_now
 
@@ -113,8 +114,7 @@ def zone_name(zone: tzinfo) -> str:
 # -- the patient's details at the start ---------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PatientDetails:
+class PatientDetails(Struct, frozen=True):
     name: str
     birth_date: date
     area: str
@@ -156,8 +156,7 @@ def check_details(
 # -- the session ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Submission:
+class Submission(Struct, frozen=True):
     """What signing hands to the store, kept so a failed write can be tried again."""
 
     signature: dict
@@ -167,8 +166,7 @@ class Submission:
         return [f.as_dict() for f in self.flags]
 
 
-@dataclass
-class IntakeSession:
+class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fields
     form: Form
     intake_id: str
     facts: Facts
@@ -182,7 +180,7 @@ class IntakeSession:
     errors: dict[str, str] = field(default_factory=dict)  # question id -> latest refusal
     current_step: str | None = None
     submission: Submission | None = None
-    _dirty: dict[str, Any] = field(default_factory=dict, repr=False)
+    _dirty: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.flow = Flow(self.form, self.facts, self.language)

@@ -14,15 +14,15 @@ in 0..1, or ``None`` where the device has none (a mouse, most touch screens).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Iterable, Sequence
+
+from msgspec import Struct
 
 StoredPoint = list  # [x, y, t_ms, pressure | None]
 StoredStroke = list  # [StoredPoint, ...]
 
 
-@dataclass(frozen=True)
-class InkPoint:
+class InkPoint(Struct, frozen=True):
     x: float
     y: float
     t: float  # milliseconds
@@ -47,8 +47,7 @@ class InkPoint:
                    None if pressure is None else float(pressure))
 
 
-@dataclass(frozen=True)
-class InkStyle:
+class InkStyle(Struct, frozen=True):
     """Pen widths in pad pixels and how strongly speed thins the line."""
 
     min_width: float = 1.2
@@ -61,8 +60,7 @@ class InkStyle:
         return (self.min_width + self.max_width) / 2
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(Struct, frozen=True):
     """A cubic Bezier from ``p0`` to ``p3`` whose width goes from ``w0`` to ``w3``."""
 
     p0: tuple[float, float]

@@ -1,12 +1,14 @@
 """The built wheel carries its resources and works from a fresh virtual environment."""
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
 import zipfile
 from pathlib import Path
 
+import msgspec
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,12 +39,17 @@ def test_installed_wheel_checks_its_shipped_form(wheel, tmp_path):
     bin_dir = env_dir / ("Scripts" if sys.platform == "win32" else "bin")
     # The fresh environment must see only what was installed into it.
     clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    # Only the package itself: check-form needs nothing beyond the standard library, and
-    # this keeps the test off the network.
+    # Only the package and the one dependency check-form needs (msgspec, for the form's
+    # records), copied from this environment: this keeps the test off the network.
     subprocess.run(
         [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--no-deps", str(wheel)],
         check=True, capture_output=True,
     )
+    site = subprocess.run(
+        [str(bin_dir / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    shutil.copytree(Path(msgspec.__file__).parent, Path(site) / "msgspec")
     shipped = subprocess.run(
         [str(bin_dir / "python"), "-c",
          "from mesocheck.paths import default_form_path; print(default_form_path())"],

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from io import BytesIO
@@ -24,13 +23,28 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from msgspec import Struct, field
 from reportlab.lib.units import mm
 from reportlab.platypus import (
-    CondPageBreak, Flowable, HRFlowable, Image, KeepTogether, PageBreak, Spacer,
+    CondPageBreak,
+    Flowable,
+    HRFlowable,
+    Image,
+    KeepTogether,
+    PageBreak,
+    Spacer,
 )
 
 from mesocheck.documents import styles as st
-from mesocheck.documents.layout import Block, FillIn, Metadata, PageFrame, Row, Stack, render
+from mesocheck.documents.layout import (
+    Block,
+    FillIn,
+    Metadata,
+    PageFrame,
+    Row,
+    Stack,
+    render,
+)
 from mesocheck.documents.signature import SignatureDrawing
 from mesocheck.documents.text import Para, escape, para
 from mesocheck.documents.wording import LANGUAGE_NAMES, words
@@ -38,7 +52,14 @@ from mesocheck.errors import MesocheckError
 from mesocheck.forms.conditions import Facts, is_answered
 from mesocheck.forms.flow import Flow, disclosure_text_hash
 from mesocheck.forms.model import (
-    NEVER, NOT_RECENT, Compare, Form, Group, Question, Section, Step,
+    NEVER,
+    NOT_RECENT,
+    Compare,
+    Form,
+    Group,
+    Question,
+    Section,
+    Step,
 )
 from mesocheck.forms.registry import FormNotFound, find_form
 
@@ -55,8 +76,7 @@ class DocumentRefused(MesocheckError):
     """The consent document cannot be made faithfully for this intake."""
 
 
-@dataclass(frozen=True)
-class Review:
+class Review(Struct, frozen=True):
     """What the practitioner review adds that the intake record does not carry itself."""
 
     staff_names: Mapping[int, str] = field(default_factory=dict)

@@ -12,14 +12,14 @@ ids into the file; the creation date is then set from the intake, and the file i
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
 from io import BytesIO
 from typing import Callable, Sequence
 
-from reportlab.pdfgen.canvas import Canvas
+from msgspec import Struct
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from mesocheck.documents import styles as st
@@ -29,8 +29,7 @@ from mesocheck.documents.text import display_line, visible
 ELLIPSIS = "\u2026"
 
 
-@dataclass(frozen=True)
-class PageFrame:
+class PageFrame(Struct, frozen=True):
     """What every page carries besides its content."""
 
     footer_name: str  # the patient's name, bold, first on the first footer line
@@ -42,8 +41,7 @@ class PageFrame:
     document_id: str
 
 
-@dataclass(frozen=True)
-class Metadata:
+class Metadata(Struct, frozen=True):
     title: str
     author: str
     subject: str

@@ -6,8 +6,7 @@ Colour is never the only carrier of meaning: a severity is always written out as
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from msgspec import Struct
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -32,8 +31,7 @@ ACCENT = colors.HexColor("#1f4e79")
 SIGNATURE_INK = colors.HexColor("#0b1f4b")
 
 
-@dataclass(frozen=True)
-class SeverityLook:
+class SeverityLook(Struct, frozen=True):
     word: str
     symbol: str
     ink: colors.Color

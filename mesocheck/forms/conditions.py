@@ -8,16 +8,24 @@ before" asks of the patient.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Mapping
 
-from mesocheck.forms.model import NEVER, NOT_RECENT, Compare, Condition, Form, Group, Question
+from msgspec import Struct
+
+from mesocheck.forms.model import (
+    NEVER,
+    NOT_RECENT,
+    Compare,
+    Condition,
+    Form,
+    Group,
+    Question,
+)
 from mesocheck.timeutil import age_on
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(Struct, frozen=True):
     """What is known about the intake apart from the answers."""
 
     appointment: datetime  # aware; its zone decides what "the appointment's date" is

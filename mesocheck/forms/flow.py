@@ -8,8 +8,9 @@ list is recomputed from the answers each time it is asked for.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from typing import Any, Literal, Mapping
+
+from msgspec import Struct
 
 from mesocheck.forms.conditions import Facts, effective_answers, holds, is_answered
 from mesocheck.forms.messages import message
@@ -18,8 +19,7 @@ from mesocheck.forms.model import Disclosure, Form, Question, Step
 PageKind = Literal["step", "disclosure", "summary", "consent"]
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(Struct, frozen=True):
     kind: PageKind
     key: str  # step id, disclosure id, "summary" or "consent": stable, stored for resuming
 

@@ -11,10 +11,11 @@ import hashlib
 import json
 import re
 import tomllib
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable
+
+from msgspec import Struct
 
 from mesocheck.errors import MesocheckError
 from mesocheck.forms.model import (
@@ -40,8 +41,7 @@ DEFAULT_TEXT_LIMIT = 1000
 MAX_FILE_BYTES = 2_000_000
 
 
-@dataclass(frozen=True)
-class FormProblem:
+class FormProblem(Struct, frozen=True):
     file: str
     path: str
     reason: str

@@ -5,9 +5,10 @@ Nothing here knows how a form is stored on disk (see ``loader``) or drawn (see `
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal, Mapping, Union
+
+from msgspec import Struct, field
 
 QuestionType = Literal[
     "boolean", "choice", "multi_choice", "date", "datetime", "text", "last_taken"
@@ -25,8 +26,7 @@ NEVER = "never"
 NOT_RECENT = "not_recent"
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(Struct, frozen=True):
     """One text in every language the form carries."""
 
     values: Mapping[str, str]
@@ -43,15 +43,13 @@ class Text:
 EMPTY_TEXT = Text({})
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(Struct, frozen=True):
     value: str
     label: Text
     exclusive: bool = False  # "None of these": cannot be combined with other options
 
 
-@dataclass(frozen=True)
-class Compare:
+class Compare(Struct, frozen=True):
     """One test on an answer (``question``) or on a fact of the intake (``fact``)."""
 
     op: str
@@ -66,8 +64,7 @@ class Compare:
         return self.question if self.question is not None else f"@{self.fact}"
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(Struct, frozen=True):
     mode: Literal["all", "any"]
     items: tuple["Condition", ...]
 
@@ -75,8 +72,7 @@ class Group:
 Condition = Union[Compare, Group]
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(Struct, frozen=True):
     id: str
     type: str
     text: Text
@@ -103,8 +99,7 @@ class Question:
         return None
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(Struct, frozen=True):
     id: str
     title: Text
     intro: Text = EMPTY_TEXT
@@ -112,8 +107,7 @@ class Step:
     enable_when: Condition | None = None
 
 
-@dataclass(frozen=True)
-class Disclosure:
+class Disclosure(Struct, frozen=True):
     id: str
     kind: str  # "risk", "evidence", "cost", ...
     title: Text
@@ -121,8 +115,7 @@ class Disclosure:
     enable_when: Condition | None = None
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Struct, frozen=True):
     id: str
     severity: str
     when: Condition
@@ -130,8 +123,7 @@ class Rule:
     patient: Text = EMPTY_TEXT
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(Struct, frozen=True):
     """A titled list of plain statements: the consent statement, the aftercare sheet."""
 
     title: Text
@@ -139,8 +131,7 @@ class Section:
     intro: Text = EMPTY_TEXT
 
 
-@dataclass(frozen=True)
-class Form:
+class Form(Struct, frozen=True, dict=True):  # dict: room for its cached lookups
     id: str
     version: str
     title: Text
@@ -153,7 +144,7 @@ class Form:
     aftercare: Section
     signature_meaning: Text
     content_hash: str
-    source: Mapping = field(default_factory=dict, repr=False, compare=False)
+    source: Mapping = field(default_factory=dict)  # the parsed file, for its canonical copy
 
     def question(self, question_id: str) -> Question:
         return self._questions[question_id]

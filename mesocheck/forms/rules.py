@@ -5,8 +5,9 @@ Pure functions of (form, answers, facts); the store keeps what they return, the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Mapping
+
+from msgspec import Struct
 
 from mesocheck.forms.conditions import Facts, effective_answers, matches
 from mesocheck.forms.model import SEVERITIES, Form
@@ -14,8 +15,7 @@ from mesocheck.forms.model import SEVERITIES, Form
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 
 
-@dataclass(frozen=True)
-class Flag:
+class Flag(Struct, frozen=True):
     rule_id: str
     severity: str
     practitioner_message: str

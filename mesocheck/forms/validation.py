@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
+
+from msgspec import Struct
 
 from mesocheck.forms.messages import message
 from mesocheck.forms.model import NEVER, NOT_RECENT, Question
@@ -24,8 +25,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-@dataclass(frozen=True)
-class Checked:
+class Checked(Struct, frozen=True):
     """A normalised value (None: no answer) or the reason it cannot be kept."""
 
     value: Any = None

@@ -1,10 +1,12 @@
-"""What the store hands out: plain frozen dataclasses, detached from the database."""
+"""What the store hands out: plain frozen records (msgspec Structs), detached from the
+database."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Mapping
+
+from msgspec import Struct
 
 SEVERITIES = ("info", "review", "stop")
 SEVERITY_RANK = {"stop": 0, "review": 1, "info": 2}
@@ -17,8 +19,7 @@ SIGNER_ROLES = ("patient", "practitioner", "witness")
 CONSENT_KINDS = ("consent", "reviewed_consent")
 
 
-@dataclass(frozen=True)
-class Patient:
+class Patient(Struct, frozen=True):
     id: int
     name: str
     birth_date: date
@@ -26,8 +27,7 @@ class Patient:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(Struct, frozen=True):
     id: int
     question_id: str
     value: Any
@@ -37,16 +37,14 @@ class Answer:
     reason: str | None
 
 
-@dataclass(frozen=True)
-class Acknowledgement:
+class Acknowledgement(Struct, frozen=True):
     id: int
     disclosure_id: str
     text_hash: str
     acknowledged_at: datetime
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(Struct, frozen=True):
     id: int
     flag_id: int
     decision: str
@@ -57,8 +55,7 @@ class Decision:
     supersedes: int | None
 
 
-@dataclass(frozen=True)
-class Flag:
+class Flag(Struct, frozen=True):
     id: int
     rule_id: str
     severity: str
@@ -75,8 +72,7 @@ class Flag:
         return self.decisions[-1] if self.decisions else None
 
 
-@dataclass(frozen=True)
-class Signature:
+class Signature(Struct, frozen=True):
     id: int
     role: str
     printed_name: str
@@ -90,8 +86,7 @@ class Signature:
     staff_id: int | None
 
 
-@dataclass(frozen=True)
-class DocumentInfo:
+class DocumentInfo(Struct, frozen=True):
     id: int
     intake_id: str
     kind: str
@@ -101,8 +96,7 @@ class DocumentInfo:
     supersedes: int | None
 
 
-@dataclass(frozen=True)
-class IntakeRecord:
+class IntakeRecord(Struct, frozen=True):
     id: str
     patient: Patient
     form_id: str
@@ -133,8 +127,7 @@ class IntakeRecord:
         return self.locked_at is not None
 
 
-@dataclass(frozen=True)
-class QueueRow:
+class QueueRow(Struct, frozen=True):
     intake_id: str
     patient_name: str
     birth_date: date
@@ -153,8 +146,7 @@ class QueueRow:
         return None
 
 
-@dataclass(frozen=True)
-class UnfinishedIntake:
+class UnfinishedIntake(Struct, frozen=True):
     intake_id: str
     patient_name: str
     appointment_at: datetime
@@ -163,8 +155,7 @@ class UnfinishedIntake:
     updated_at: datetime
 
 
-@dataclass(frozen=True)
-class StaffMember:
+class StaffMember(Struct, frozen=True):
     id: int
     name: str
     role: str
@@ -173,15 +164,13 @@ class StaffMember:
     locked_until: datetime | None
 
 
-@dataclass(frozen=True)
-class PinCheck:
+class PinCheck(Struct, frozen=True):
     ok: bool
     locked_until: datetime | None
     attempts_left: int
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(Struct, frozen=True):
     """One finding of ``verify``; ``detail`` never quotes patient data."""
 
     # integrity | foreign_key | schema | audit_chain | changed | unaudited | missing

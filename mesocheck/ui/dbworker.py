@@ -15,10 +15,10 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from msgspec import Struct
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 
 from mesocheck.logs import log_bug
@@ -40,8 +40,7 @@ _NOT_RETRIED = (IntakeLocked, InvalidState, NotFound, InvalidPin)
 _STOP = object()
 
 
-@dataclass
-class Job:
+class Job(Struct):
     op: Op
     on_done: Callback | None = None
     on_error: Callback | None = None

@@ -23,11 +23,17 @@ import logging
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
+from msgspec import Struct, field
 from PySide6.QtCore import (
-    QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt,
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
 )
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtPdf import QPdfDocument
@@ -53,8 +59,7 @@ class PrintError(MesocheckError):
     """Printing failed; ``message`` says why and what to do. Nothing stored is affected."""
 
 
-@dataclass(frozen=True)
-class PrintOptions:
+class PrintOptions(Struct, frozen=True):
     """What the dialog (or a caller) chose; plain data, so it can cross threads."""
 
     printer_name: str | None = None  # None: the system's default printer
@@ -67,8 +72,7 @@ class PrintOptions:
     doc_name: str = "Consent"
 
 
-@dataclass(frozen=True)
-class PrintResult:
+class PrintResult(Struct, frozen=True):
     printer: str
     pages: int
     copies: int
@@ -330,8 +334,7 @@ def _print_with_options(pdf_bytes: bytes, options: PrintOptions
     return work
 
 
-@dataclass
-class PrintOutcome:
+class PrintOutcome(Struct):
     """What became of a print request: ``result`` when printed, else ``error``; both
     None when the person cancelled the dialog."""
 

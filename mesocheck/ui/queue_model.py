@@ -7,12 +7,19 @@ query for the first page and one count, however many intakes the database holds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from msgspec import Struct, field
+from msgspec.structs import replace
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QIcon
 
 from mesocheck.paths import resource
@@ -25,8 +32,7 @@ IntakeIdRole = Qt.ItemDataRole.UserRole + 1
 _Index = QModelIndex | QPersistentModelIndex
 
 
-@dataclass(frozen=True)
-class QueueFilter:
+class QueueFilter(Struct, frozen=True):
     """What the filter bar asks for; maps one to one onto ``store.queue`` keywords."""
 
     date_from: date | None = field(default_factory=date.today)

@@ -7,10 +7,10 @@ Another screen joins the staff area with one line: add ``(button text, factory)`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, Callable
 
+from msgspec import Struct
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -37,8 +37,7 @@ from mesocheck.ui.style import set_role
 from mesocheck.ui.text import format_date
 
 
-@dataclass
-class StaffContext:
+class StaffContext(Struct):
     """What a staff screen may use: the database front door and who is signed in."""
 
     db: DbWorker

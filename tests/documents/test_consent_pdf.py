@@ -1,16 +1,18 @@
 """The consent PDF read back as a reader (or a court) would: text, pages, fonts, metadata."""
 
 import re
-from dataclasses import replace
 from io import BytesIO
 
 import pytest
 from consent_readback import LONG_NAME, all_text, flat, page_texts
 from consent_samples import LONG_ANSWERS, SETTINGS, SHORT_ANSWERS, STAFF, make_record
+from msgspec.structs import replace
 from pypdf import PdfReader
 
 from mesocheck.documents.consent import (
-    Review, _ConsentDocument, build_consent_pdf,
+    Review,
+    _ConsentDocument,
+    build_consent_pdf,
 )
 from mesocheck.documents.text import visible
 from mesocheck.forms import Facts
