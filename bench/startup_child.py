@@ -6,8 +6,8 @@ painted, then quit (the app through its own hook, ``MESOCHECK_EXIT_AFTER_FIRST_P
 the parent can time launch -> first paint on the system-wide monotonic clock without
 counting the tear-down.
 
-    python bench/startup_child.py app --db PATH   (with MESOCHECK_EXIT_AFTER_FIRST_PAINT=1
-                                                   and MESOCHECK_DEMO_INTAKE=1)
+    python bench/startup_child.py app   (with MESOCHECK_EXIT_AFTER_FIRST_PAINT=1,
+                                         MESOCHECK_DEMO_INTAKE=1 and MESOCHECK_HOME)
     python bench/startup_child.py bare
 """
 
@@ -15,10 +15,10 @@ import sys
 import time
 
 
-def app(argv: list[str]) -> int:
+def app() -> int:
     from mesocheck.cli import main  # as the ``mesocheck`` command does: nothing before it
 
-    return main(argv)
+    return main([])  # no arguments, as the tablet starts it
 
 
 def bare() -> int:
@@ -51,5 +51,4 @@ def bare() -> int:
 
 
 if __name__ == "__main__":
-    mode, rest = sys.argv[1], sys.argv[2:]
-    sys.exit(app(rest) if mode == "app" else bare())
+    sys.exit(app() if sys.argv[1] == "app" else bare())

@@ -7,28 +7,57 @@ logged by type and traceback, which holds code lines, not values.
 from __future__ import annotations
 
 import logging
-import logging.handlers
 from pathlib import Path
 
 from mesocheck.paths import log_dir
 
 LOG_NAME = "mesocheck.log"
+MAX_BYTES = 2_000_000
+BACKUPS = 3
 _configured: Path | None = None
 
 
+class _RotatingFromFirstRecord(logging.Handler):
+    """A rotating log file, set up when the first record comes: most runs log nothing, and
+    ``logging.handlers`` (with socket, pickle and queue) then stays out of the start-up."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = path
+        self._file: logging.Handler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:  # called with this handler's lock
+        if self._file is None:
+            import logging.handlers
+
+            self._file = logging.handlers.RotatingFileHandler(
+                self.path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+            self._file.setFormatter(self.formatter)
+        self._file.emit(record)
+
+    def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        super().close()
+
+
 def setup_logging() -> Path | None:
-    """Log to a rotating file; returns its path, or None when no log folder can be made."""
+    """Log to a rotating file; returns its path, or None when no log file can be written."""
     global _configured
     if _configured is not None:
         return _configured
     folder = log_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            folder / LOG_NAME, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-        )
+        with open(folder / LOG_NAME, "a", encoding="utf-8"):
+            pass  # it can be written: the handler opens it when the first record comes
     except OSError:
         return None
+    handler = _RotatingFromFirstRecord(folder / LOG_NAME)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("mesocheck")
     root.addHandler(handler)
