@@ -538,8 +538,7 @@ class ErrorLine(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
-        self.icon = QLabel()
-        self.icon.setPixmap(_warning_pixmap())
+        self.icon = QLabel()  # the sign is drawn when a first message shows (SVG, ~2 ms)
         self.icon.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.icon.setAccessibleName("Problem")
         self.text = set_role(QLabel(), "error")
@@ -551,6 +550,8 @@ class ErrorLine(QWidget):
 
     def show_message(self, message: str | None) -> None:
         if message:
+            if self.icon.pixmap().isNull():
+                self.icon.setPixmap(_warning_pixmap())
             self.text.setText(message)
             self.show()
         else:

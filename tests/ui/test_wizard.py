@@ -103,6 +103,8 @@ def test_show_me_reveals_what_is_missing(qtbot, make_window):
     drive.click(qtbot, wizard.show_me)
     assert view.error.isVisible()
     assert view.error.text.text() == "Please answer this question."
+    sign = view.error.icon.pixmap()  # never colour alone: the warning sign is drawn too
+    assert not sign.isNull() and sign.width() >= 24
     qtbot.waitUntil(lambda: view.input.boxes[0][2].hasFocus())
 
 
