@@ -19,7 +19,7 @@ import os
 import random
 import subprocess
 import sys
-from datetime import date, timezone
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -56,44 +56,11 @@ def _home(tmp_path, monkeypatch):
 
 @pytest.fixture
 def db_path(tmp_path) -> Path:
+    """The database of the suite's ``make_window``, with a practitioner: a staff area."""
     path = tmp_path / "clinic.sqlite3"
     with Store.open(path) as store:
         store.add_staff("Dr Rowan Hale", "practitioner", "2468", actor="system")
     return path
-
-
-@pytest.fixture
-def make_window(qtbot, qapp, db_path):
-    made = []
-
-    def make(**kwargs):
-        from mesocheck.ui import style
-        from mesocheck.ui.dbworker import DbWorker
-        from mesocheck.ui.main_window import MainWindow
-
-        style.apply(qapp)
-        worker = DbWorker.open(db_path, retry_delays=(0.05,))
-        settings = worker.call(lambda store: store.settings())
-        options = dict(settings=settings, zone=timezone.utc, has_practitioner=True)
-        options.update(kwargs)
-        window = MainWindow(worker, default_form(), **options)
-        window.resize(1280, 800)
-        window.show()
-        qtbot.waitExposed(window)
-        made.append((window, worker))
-        return window
-
-    yield make
-    for window, worker in made:
-        try:
-            qtbot.waitUntil(lambda: worker.pending == 0, timeout=10_000)
-        finally:
-            window.close()
-            window.deleteLater()
-            worker.close()
-    from PySide6.QtCore import QThreadPool
-
-    QThreadPool.globalInstance().waitForDone(10_000)
 
 
 def everything_shown(window: QWidget) -> str:

@@ -1,16 +1,15 @@
-"""Fixtures for driving the tablet app through its real widgets, on a real database."""
+"""The tablet app's tests: their own home folder, cheap PINs, no threads left behind.
+
+The window on a real database (``make_window``) is in ``tests/conftest.py``, shared with
+the reliability tests."""
 
 from __future__ import annotations
 
 import threading
-from datetime import timezone
-from pathlib import Path
 
 import pytest
 
 import mesocheck.ui  # noqa: F401 - applies the PySide6 reference-count fix first
-from mesocheck.forms.registry import default_form
-from mesocheck.store import Store
 from mesocheck.store import staff as staff_accounts
 
 
@@ -39,54 +38,3 @@ def _no_leftover_threads(qapp):
     left = [t for t in threading.enumerate() if t not in before and t.is_alive()
             and t.name.startswith("mesocheck")]
     assert left == [], f"threads left running: {left}"
-
-
-@pytest.fixture
-def form():
-    return default_form()
-
-
-@pytest.fixture
-def db_path(tmp_path) -> Path:
-    return tmp_path / "clinic.sqlite3"
-
-
-@pytest.fixture
-def practitioner(db_path):
-    """A practitioner "Dr Rowan Hale" with PIN 2468; returns the staff id."""
-    with Store.open(db_path) as store:
-        return store.add_staff("Dr Rowan Hale", "practitioner", "2468", actor="system")
-
-
-@pytest.fixture
-def make_window(qtbot, qapp, db_path, form):
-    """Build the main window on the database; closes it and its worker afterwards."""
-    made = []
-
-    def make(**kwargs):
-        from mesocheck.ui import style
-        from mesocheck.ui.dbworker import DbWorker
-        from mesocheck.ui.main_window import MainWindow
-
-        style.apply(qapp)
-
-        worker = DbWorker.open(db_path, retry_delays=(0.05,))
-        settings, has_practitioner = worker.call(
-            lambda store: (store.settings(), store.has_practitioner()))
-        options = dict(settings=settings, zone=timezone.utc, has_practitioner=has_practitioner)
-        options.update(kwargs)
-        window = MainWindow(worker, form, **options)
-        window.resize(1280, 800)
-        window.show()
-        qtbot.waitExposed(window)
-        made.append((window, worker))
-        return window
-
-    yield make
-    for window, worker in made:
-        try:
-            qtbot.waitUntil(lambda: worker.pending == 0, timeout=10_000)
-        finally:
-            window.close()
-            window.deleteLater()
-            assert worker.close(), "queued writes were not all saved"
