@@ -6,9 +6,9 @@ import subprocess
 import sys
 import venv
 import zipfile
+from importlib import metadata
 from pathlib import Path
 
-import msgspec
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,14 +33,25 @@ def test_wheel_contains_forms_fonts_and_styles(wheel):
     assert any(n.startswith("mesocheck/resources/styles/") for n in names)
 
 
+def _copy_distribution(name: str, site: Path) -> None:
+    """Install ``name`` into ``site`` by copying its files from this environment (a compiled
+    package may keep some of them beside its folder)."""
+    for file in metadata.distribution(name).files or ():
+        if "__pycache__" in file.parts or file.parts[0].startswith(".."):
+            continue
+        target = site / file
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(file.locate(), target)
+
+
 def test_installed_wheel_checks_its_shipped_form(wheel, tmp_path):
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     bin_dir = env_dir / ("Scripts" if sys.platform == "win32" else "bin")
     # The fresh environment must see only what was installed into it.
     clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    # Only the package and the one dependency check-form needs (msgspec, for the form's
-    # records), copied from this environment: this keeps the test off the network.
+    # Only the package and the dependencies check-form needs (msgspec for the form's records,
+    # tomli to read it), copied from this environment: this keeps the test off the network.
     subprocess.run(
         [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--no-deps", str(wheel)],
         check=True, capture_output=True,
@@ -49,7 +60,8 @@ def test_installed_wheel_checks_its_shipped_form(wheel, tmp_path):
         [str(bin_dir / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
         check=True, capture_output=True, text=True,
     ).stdout.strip()
-    shutil.copytree(Path(msgspec.__file__).parent, Path(site) / "msgspec")
+    for name in ("msgspec", "tomli"):
+        _copy_distribution(name, Path(site))
     shipped = subprocess.run(
         [str(bin_dir / "python"), "-c",
          "from mesocheck.paths import default_form_path; print(default_form_path())"],
