@@ -1,5 +1,6 @@
 """One start-up, in its own process: ``app`` (mesocheck's real command line, opening at the
-first step of a walk-in intake) or ``bare`` (a PySide6 QWizard with one page).
+first step of a walk-in intake), ``bare`` (a PySide6 QWizard with one page) or ``bare-qt``
+(the same, its label aligned with a ``Qt`` flag: only ``bench/instructions.py`` uses it).
 
 Both print ``painted <time.monotonic()>`` on the turn of the event loop after the page has
 painted, then quit (the app through its own hook, ``MESOCHECK_EXIT_AFTER_FIRST_PAINT=1``), so
@@ -9,6 +10,7 @@ counting the tear-down.
     python bench/startup_child.py app   (with MESOCHECK_EXIT_AFTER_FIRST_PAINT=1,
                                          MESOCHECK_DEMO_INTAKE=1 and MESOCHECK_HOME)
     python bench/startup_child.py bare
+    python bench/startup_child.py bare-qt
 """
 
 import sys
@@ -21,7 +23,7 @@ def app() -> int:
     return main([])  # no arguments, as the tablet starts it
 
 
-def bare() -> int:
+def bare(use_qt_namespace: bool = False) -> int:
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWizard, QWizardPage
 
@@ -41,7 +43,12 @@ def bare() -> int:
     page = QWizardPage()
     page.setTitle("Before your treatment")
     layout = QVBoxLayout(page)
-    layout.addWidget(QLabel("Have you discussed your goals with a practitioner?"))
+    question = QLabel("Have you discussed your goals with a practitioner?")
+    if use_qt_namespace:  # PySide6 makes all 94 enums of the Qt namespace on its first use
+        from PySide6.QtCore import Qt
+
+        question.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    layout.addWidget(question)
     wizard.addPage(page)
     wizard.resize(1280, 800)
     watcher = QuitOnPaint()
@@ -51,4 +58,5 @@ def bare() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(app() if sys.argv[1] == "app" else bare())
+    mode = sys.argv[1]
+    sys.exit(app() if mode == "app" else bare(use_qt_namespace=mode == "bare-qt"))
