@@ -30,8 +30,12 @@ class _RotatingFromFirstRecord(logging.Handler):
         if self._file is None:
             import logging.handlers
 
-            self._file = logging.handlers.RotatingFileHandler(
-                self.path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+            try:
+                self._file = logging.handlers.RotatingFileHandler(
+                    self.path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+            except OSError:  # the folder went away since start-up: as any handler would
+                self.handleError(record)
+                return
             self._file.setFormatter(self.formatter)
         self._file.emit(record)
 

@@ -51,3 +51,14 @@ def test_a_log_folder_that_cannot_be_made_means_no_log_and_no_error(tmp_path, mo
     monkeypatch.setenv("MESOCHECK_HOME", str(blocker))
     monkeypatch.setattr(logs, "_configured", None)
     assert logs.setup_logging() is None
+
+
+def test_a_log_folder_gone_by_the_first_record_does_not_break_the_caller(
+        fresh_log, monkeypatch, capsys):
+    path = logs.setup_logging()
+    path.unlink()
+    path.parent.rmdir()
+    path.parent.write_text("a file where the folder was")
+    logging.getLogger("mesocheck.test").error("the first record")  # must not raise
+    assert "Logging error" in capsys.readouterr().err  # reported as logging does
+    assert path.parent.is_file()
