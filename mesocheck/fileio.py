@@ -106,6 +106,44 @@ def remove_stale(folder: Path, name: re.Pattern[str], older_than_s: float = STAL
     return removed
 
 
+COMPANION_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+def database_files(db: str | os.PathLike[str]) -> list[Path]:
+    """The database file and the companion files SQLite keeps beside it."""
+    db = Path(db)
+    return [db] + [db.with_name(db.name + suffix) for suffix in COMPANION_SUFFIXES]
+
+
+def is_database_file(path: str | os.PathLike[str], db: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names the database at ``db`` or one of its companion files, under
+    any name (a hard or symbolic link, another path to it). Decided from names and file
+    identities only: these files are never opened here (closing a descriptor of a file
+    drops the locks SQLite holds on it for this process)."""
+    def identity(p: Path) -> tuple[int, int] | None:
+        try:
+            info = os.stat(p)
+        except (OSError, ValueError):
+            return None
+        return info.st_dev, info.st_ino
+
+    path = Path(path)
+    try:
+        where = path.resolve()
+    except (OSError, RuntimeError):
+        where = path.absolute()
+    mine = identity(path)
+    for candidate in database_files(db):
+        try:
+            if candidate.resolve() == where:
+                return True
+        except (OSError, RuntimeError):
+            pass
+        if mine is not None and identity(candidate) == mine:
+            return True
+    return False
+
+
 def _sentence(where: Path, exc: OSError) -> str:
     reason = _REASONS.get(exc.errno or 0, exc.strerror or "the system refused")
     return f"Cannot write {where}: {reason}."

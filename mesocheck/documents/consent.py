@@ -49,6 +49,7 @@ from mesocheck.documents.signature import SignatureDrawing
 from mesocheck.documents.text import Para, escape, para
 from mesocheck.documents.wording import LANGUAGE_NAMES, words
 from mesocheck.errors import MesocheckError
+from mesocheck.fileio import is_database_file
 from mesocheck.forms.conditions import Facts, is_answered
 from mesocheck.forms.flow import Flow, disclosure_text_hash
 from mesocheck.forms.model import (
@@ -113,7 +114,12 @@ def store_consent_pdf(store: Any, intake_id: str) -> int:
         )
     form = _form_of(record)
     staff = {m.id: m.name for m in store.staff_members(include_inactive=True)}
-    pdf = build_consent_pdf(record, form, store.settings(), review=Review(staff_names=staff))
+    settings = store.settings()
+    if settings.get("logo_path") and is_database_file(str(settings["logo_path"]), store.path):
+        # Reading the database (or its -wal/-shm) as an image would close a descriptor of
+        # it, dropping the locks SQLite holds on it for this process.
+        settings = {**settings, "logo_path": None}
+    pdf = build_consent_pdf(record, form, settings, review=Review(staff_names=staff))
     kind = REVIEWED_CONSENT if _signatures(record, "practitioner") else CONSENT
     previous = store.latest_document(intake_id, kinds=CONSENT_KINDS)
     digest = hashlib.sha256(pdf).hexdigest()

@@ -60,29 +60,34 @@ def _remove_stale_partials(folder: Path, name: str) -> None:
 
 
 def _copy(conn: sqlite3.Connection, partial: Path) -> None:
-    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # patient data
+    # The descriptor that creates the copy (patient data: 0600) stays open until SQLite has
+    # closed the copy, and makes it durable: closing a descriptor of a file drops this
+    # process's locks on it, so none is ever closed while a connection holds the file.
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        target = sqlite3.connect(str(partial), isolation_level=None)
-    except sqlite3.Error as error:
-        raise _target_error(error) from error
-    try:
-        with translated():
-            conn.backup(target)
         try:
-            target.execute("PRAGMA journal_mode = DELETE")
-            problems = verify(target)
+            target = sqlite3.connect(str(partial), isolation_level=None)
         except sqlite3.Error as error:
             raise _target_error(error) from error
-        if problems:
-            raise BackupFailed(
-                f"The copy failed verification ({len(problems)} problem(s)), so no backup was "
-                "written: the database itself is probably damaged or was altered. Run "
-                "`mesocheck verify` for the details."
-            )
+        try:
+            with translated():
+                conn.backup(target)
+            try:
+                target.execute("PRAGMA journal_mode = DELETE")
+                problems = verify(target)
+            except sqlite3.Error as error:
+                raise _target_error(error) from error
+            if problems:
+                raise BackupFailed(
+                    f"The copy failed verification ({len(problems)} problem(s)), so no "
+                    "backup was written: the database itself is probably damaged or was "
+                    "altered. Run `mesocheck verify` for the details."
+                )
+        finally:
+            target.close()
+        os.fsync(fd)
     finally:
-        target.close()
-    with open(partial, "rb") as handle:
-        os.fsync(handle.fileno())
+        os.close(fd)
 
 
 def _target_error(error: sqlite3.Error) -> BackupFailed:

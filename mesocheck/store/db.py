@@ -17,7 +17,6 @@ from mesocheck.errors import MesocheckError
 
 BUSY_TIMEOUT_MS = 5000
 APPLICATION_ID = 0x4D455343  # "MESC" in the file header: tells our files from other SQLite files
-_HEADER = b"SQLite format 3\x00"
 _RESTORE = "restore the latest copy made with `mesocheck backup`"
 
 
@@ -186,25 +185,23 @@ def quick_check(conn: sqlite3.Connection) -> None:
         raise DatabaseCorrupt()
 
 
-def check_header(path: Path) -> None:
-    """Refuse a file that is not SQLite before SQLite gets a chance to misreport it."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(100)
-    except IsADirectoryError:
-        raise DatabaseMissing(_CANT_OPEN) from None
-    except PermissionError:
+def _check_readable(path: Path) -> None:
+    """Refuse a folder or an unreadable file, by their metadata alone.
+
+    The file itself is never opened here: on POSIX, closing any descriptor of a file drops
+    every lock this process holds on it, including those SQLite holds for the process's
+    other connections (SQLite's "How To Corrupt An SQLite Database File", 2.2). Without
+    them another program takes the database for unused, checkpoints it and deletes the
+    -wal and -shm files this process is still writing into. Whether the content is
+    SQLite, and whose, is asked of SQLite itself (:func:`_check_identity`).
+    """
+    if path.is_dir():
+        raise DatabaseMissing(_CANT_OPEN)
+    if not os.access(path, os.R_OK):
         raise ReadOnlyDatabase(
             "The database file cannot be read by this user account. Fix its permissions, "
             "or choose another --db path."
-        ) from None
-    if not head:
-        return
-    if len(head) < 100 or not head.startswith(_HEADER):
-        raise DatabaseCorrupt()
-    app_id = int.from_bytes(head[68:72], "big")
-    if app_id not in (0, APPLICATION_ID):
-        raise NotAMesocheckDatabase()
+        )
 
 
 def connect(
@@ -213,14 +210,14 @@ def connect(
     """A connection in autocommit mode (we issue BEGIN ourselves) with checked pragmas."""
     path = Path(path)
     if path.exists():
-        check_header(path)
+        _check_readable(path)
     elif not create:
         raise DatabaseMissing()
     else:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Patient data: readable by this user account only (SQLite gives its WAL and
-            # shared-memory files the same mode).
+            # shared-memory files the same mode). A new file: nobody holds a lock on it.
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         except FileExistsError:
             pass
@@ -235,6 +232,8 @@ def connect(
                 str(path), isolation_level=None, timeout=busy_timeout_ms / 1000
             )
             try:
+                conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+                _check_identity(conn)
                 configure(conn, busy_timeout_ms)
             except BaseException:
                 conn.close()
@@ -247,6 +246,17 @@ def connect(
             raise ReadOnlyDatabase() from None
         raise
     return conn
+
+
+def _check_identity(conn: sqlite3.Connection) -> None:
+    """Refuse another program's SQLite file before any setting is written into it.
+
+    Reading the header through SQLite: a file that is not SQLite at all fails here with
+    SQLite's own "not a database" (:class:`DatabaseCorrupt`).
+    """
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app_id not in (0, APPLICATION_ID):
+        raise NotAMesocheckDatabase()
 
 
 def configure(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
@@ -265,9 +275,6 @@ def configure(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
         actual = conn.execute(f"PRAGMA {name}").fetchone()[0]
         if actual != value:
             raise UnsafeDatabase()
-    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-    if app_id not in (0, APPLICATION_ID):
-        raise NotAMesocheckDatabase()
 
 
 def pragmas(conn: sqlite3.Connection) -> dict[str, object]:
