@@ -202,7 +202,7 @@ def _pdf(args: argparse.Namespace) -> int:
         store.close()
     from mesocheck.fileio import write_atomic
 
-    write_atomic(args.output, data)
+    write_atomic(args.output, data, database=_db(args))
     _say(f"wrote {args.output}")
     return EXIT_OK
 

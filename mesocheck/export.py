@@ -26,18 +26,18 @@ FIXED_COLUMNS = [
 
 def write_export(store: Any, fmt: str, output: Path | None, *, flagged_only: bool = False) -> int:
     rows = store.iter_export(flagged_only=flagged_only)
-    with _target(output) as stream:
+    with _target(output, store.path) as stream:
         if fmt == "json":
             return _write_json(rows, stream)
         return _write_csv(rows, stream)
 
 
 @contextmanager
-def _target(output: Path | None) -> Iterator[IO[str]]:
+def _target(output: Path | None, database: Path) -> Iterator[IO[str]]:
     if output is None:
         yield sys.stdout
         return
-    with atomic_writer(output) as binary:
+    with atomic_writer(output, database=database) as binary:
         text = io.TextIOWrapper(binary, encoding="utf-8", newline="")
         yield text
         text.flush()

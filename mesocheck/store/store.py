@@ -51,7 +51,14 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts):
     ) -> "Store":
         """Open (or create) the database, check its settings and bring its schema up to date."""
         path = Path(path)
-        conn = dbmod.connect(path, create=create, busy_timeout_ms=busy_timeout_ms)
+
+        def build(conn: sqlite3.Connection) -> None:
+            from sqlite_utils import Database
+
+            migrate(Database(conn), to_iso(clock()))
+
+        conn = dbmod.open_database(path, create=create, build=build,
+                                   busy_timeout_ms=busy_timeout_ms)
         try:
             store = cls(conn, path, clock)
             with dbmod.translated():
