@@ -84,6 +84,10 @@ def _positive_int(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if any(_undecodable(arg) for arg in argv):
+        _say("mesocheck: an argument holds bytes that are not UTF-8 text (a name or a path "
+             "typed in another encoding); retype it, or rename the file it names")
+        return EXIT_USAGE
     # The tablet starts the app with no arguments: then there is nothing to parse, and
     # argparse and the commands' options (~8 ms) stay out of its start-up.
     args = build_parser().parse_args(argv) if argv else SimpleNamespace(command=None)
@@ -105,6 +109,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" Details were written to {log}." if log else ""
         _say(f"mesocheck: sorry, something went wrong that should not have.{where}")
         return EXIT_BUG
+
+
+def _undecodable(arg: str) -> bool:
+    """Python hands bytes of argv that are not UTF-8 over as lone surrogates, which no
+    name, id or message can hold."""
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _say(line: str) -> None:

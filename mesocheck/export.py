@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import sys
+import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Iterator
@@ -17,6 +18,7 @@ from typing import IO, Any, Iterator
 from mesocheck.fileio import atomic_writer
 from mesocheck.forms.registry import shipped_forms
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 FIXED_COLUMNS = [
     "intake_id", "patient_name", "birth_date", "appointment_at", "area", "status",
     "form_id", "form_version", "language", "submitted_at", "flags", "decisions",
@@ -109,6 +111,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, (list, dict)):
         value = json.dumps(value, ensure_ascii=False)
     text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    # Full-width and small forms (＝, ﹢, ＠...) are read as = + - @ by some spreadsheets.
+    if unicodedata.normalize("NFKC", text[:1]) in _FORMULA_STARTS:
         text = "'" + text
     return text

@@ -395,3 +395,17 @@ def pragmas(conn: sqlite3.Connection) -> dict[str, object]:
 
 class InvalidPin(StoreError):
     default_message = "A PIN is 4 to 12 digits, nothing else."
+
+
+class InvalidName(StoreError):
+    default_message = (
+        "A staff member's name needs at least one letter or digit, and at most 200 "
+        "characters."
+    )
+
+
+class UnreadableRecord(StoreError):
+    default_message = (
+        "A stored value cannot be read (a time, an answer or a signature changed outside "
+        "mesocheck, or damaged). Run `mesocheck verify` for the details."
+    )
