@@ -184,12 +184,13 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts):
 
     def bulk_insert_intakes(
         self, intakes: Iterable[Mapping[str, Any]], *, actor: str = "system",
-        batch_size: int = 2000,
+        batch_size: int = 2000, progress: Callable[[int], None] | None = None,
     ) -> list[str]:
         """Write many complete intakes fast; see :func:`mesocheck.store.bulk.bulk_insert`."""
         from mesocheck.store.bulk import bulk_insert
 
-        return bulk_insert(self, intakes, actor=actor, batch_size=batch_size)
+        return bulk_insert(self, intakes, actor=actor, batch_size=batch_size,
+                           progress=progress)
 
 
 __all__ = ["Store", "DEFAULT_SETTINGS", "SCHEMA_VERSION"]
