@@ -56,8 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("intake_id")
     p.add_argument("-o", "--output", type=Path, required=True)
 
-    commands.add_parser("verify", parents=[common],
-                        help="check integrity, the audit chain and every document")
+    p = commands.add_parser("verify", parents=[common],
+                            help="check integrity, the audit chain and every document")
+    p.add_argument("--against", type=Path, action="append", default=[], metavar="FILE",
+                   help="a backup or a consent PDF: check that the database still holds "
+                        "the audit log that copy saw (may be given more than once)")
+
+    commands.add_parser("rebuild-pdfs", parents=[common],
+                        help="make the consent PDF of every signed intake that has none")
 
     p = commands.add_parser("backup", parents=[common], help="online, verified backup")
     p.add_argument("dest", type=Path)
@@ -222,13 +228,26 @@ def _pdf(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from mesocheck.store import witness
+
+    db = _db(args)
+    copies = [witness.copy_witness(path, db) for path in args.against]  # before any connection
     store = _open_store(args, create=False)
     try:
-        problems = store.verify()
+        problems = store.verify(copies)
+        unmade = 0 if problems else len(store.signed_without_document())
+        head = witness.head_file_witness(db)
     finally:
         store.close()
     if not problems:
-        print(f"{_db(args)}: ok (integrity, audit chain and documents all hold)")
+        seen = [f"the newest audit rows are as {w.source} saw them" for w in [head, *copies] if w]
+        if head is None:
+            seen.insert(0, f"no head file {witness.head_file(db).name} to check the newest "
+                        "audit rows against")
+        print(f"{db}: ok (integrity, audit chain and documents all hold; {'; '.join(seen)})")
+        if unmade:
+            print(f"note: {unmade} signed intake{'s have' if unmade != 1 else ' has'} no consent "
+                  "PDF yet; `mesocheck rebuild-pdfs` makes them")
         return EXIT_OK
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -240,17 +259,53 @@ def _verify(args: argparse.Namespace) -> int:
         advice = ("records were changed outside mesocheck: keep this file as it is for "
                   "investigation and compare it with the latest copy made with "
                   "`mesocheck backup`")
+        if head is not None and any(head.source in p.detail for p in problems):
+            advice += (f" (if the file was put back from an older copy on purpose, move "
+                       f"{witness.head_file(db).name} aside)")
     _say(f"{count}; {advice}")
     return EXIT_PROBLEMS
 
 
+def _rebuild_pdfs(args: argparse.Namespace) -> int:
+    """What a crash between signing and storing the PDF left: made now, as the tablet app
+    does at its start."""
+    from mesocheck.documents.consent import DocumentRefused, store_consent_pdf
+
+    store = _open_store(args, create=False)
+    made, refused = 0, []
+    try:
+        store.check_quickly()  # never add rows beside damage
+        missing = store.signed_without_document()
+        for done, intake_id in enumerate(missing, start=1):
+            try:
+                store_consent_pdf(store, intake_id)
+                made += 1
+            except DocumentRefused as exc:
+                refused.append(f"intake {intake_id}: {exc.message}")
+            _progress(done, len(missing))
+    finally:
+        store.close()
+    for line in refused:
+        print(line, file=sys.stderr)
+    print(f"made {made} missing consent PDF{'s' if made != 1 else ''}")
+    if refused:
+        _say(f"{len(refused)} could not be made; see above")
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
 def _backup(args: argparse.Namespace) -> int:
+    from mesocheck.store import witness
+
     store = _open_store(args, create=False)
     try:
         store.backup(args.dest)
     finally:
         store.close()
-    print(f"backed up to {args.dest} (verified)")
+    head = witness.copy_witness(args.dest, _db(args)).head
+    print(f"backed up to {args.dest} (verified; its audit log ends at row {head.audit_id}, "
+          f"{head.digest.hex()[:16]}: `mesocheck verify --against` the copy later checks that "
+          "the database still holds it)")
     return EXIT_OK
 
 
@@ -287,6 +342,7 @@ HANDLERS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "export": _export,
     "pdf": _pdf,
     "verify": _verify,
+    "rebuild-pdfs": _rebuild_pdfs,
     "backup": _backup,
     "staff": _staff,
 }

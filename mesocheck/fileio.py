@@ -45,11 +45,12 @@ class CannotWrite(MesocheckError):
 STALE_AFTER_S = 3600
 
 # Every hidden temporary file mesocheck writes: an export's or PDF's ``.part`` (mkstemp),
-# a backup's ``.partial`` and a new database's ``.new`` (with what SQLite adds to them).
+# a backup's ``.partial`` and a new database's ``.new`` (with what SQLite adds to them),
+# and a head file's ``.tmp`` (see store/witness.py; written in microseconds, not marked).
 TEMPORARY = re.compile(
-    r"\.(?P<base>.+\.(?:[a-z0-9_]{8}\.part|[0-9a-f]{32}\.(?:partial|new)))"
-    r"(?P<companion>-journal|-wal|-shm)?")
-_SQLITE_MAGIC = b"SQLite format 3\x00"
+    r"\.(?P<base>.+\.(?:[a-z0-9_]{8}\.part|[0-9a-f]{32}\.(?:partial|new)"
+    r"|head\.[0-9]+\.[0-9]+\.tmp))(?P<companion>-journal|-wal|-shm)?")
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _REASONS = {
     errno.ENOSPC: "the disk is full",
@@ -143,7 +144,7 @@ def _starts_like_sqlite(path: Path) -> bool:
     # Safe to open: not this process's database (checked by identity before).
     try:
         with open(path, "rb") as handle:
-            return handle.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+            return handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
     except OSError:
         return False
 

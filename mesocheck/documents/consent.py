@@ -50,6 +50,8 @@ from mesocheck.documents.text import Para, escape, para
 from mesocheck.documents.wording import LANGUAGE_NAMES, words
 from mesocheck.errors import MesocheckError
 from mesocheck.fileio import is_database_file
+from mesocheck.store.db import StoreError
+from mesocheck.store.witness import head_text, pdf_document_id
 from mesocheck.forms.conditions import Facts, is_answered
 from mesocheck.forms.flow import Flow, disclosure_text_hash
 from mesocheck.forms.model import (
@@ -65,7 +67,7 @@ from mesocheck.forms.model import (
 from mesocheck.forms.registry import FormNotFound, find_form
 
 # Changes whenever the layout changes on purpose (and the golden files are regenerated).
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"
 
 CONSENT = "consent"
 REVIEWED_CONSENT = "reviewed_consent"
@@ -122,13 +124,20 @@ def store_consent_pdf(store: Any, intake_id: str) -> int:
     pdf = build_consent_pdf(record, form, settings, review=Review(staff_names=staff))
     kind = REVIEWED_CONSENT if _signatures(record, "practitioner") else CONSENT
     previous = store.latest_document(intake_id, kinds=CONSENT_KINDS)
-    digest = hashlib.sha256(pdf).hexdigest()
-    if previous is not None and previous.sha256 == digest and previous.kind == kind:
-        return previous.id
+    if previous is not None and previous.kind == kind and _same_content(store, previous.id, pdf):
+        return previous.id  # only the audit head it witnesses would differ
     return store.add_document(
         intake_id, kind, pdf, created_at=_created_at(record),
         supersedes=previous.id if previous is not None else None,
     )
+
+
+def _same_content(store: Any, document_id: int, pdf: bytes) -> bool:
+    try:
+        stored = pdf_document_id(store.document_bytes(document_id))
+    except StoreError:  # a damaged copy: make a new one
+        return False
+    return stored is not None and stored == pdf_document_id(pdf)
 
 
 def _form_of(record: Any) -> Form:
@@ -219,7 +228,8 @@ class _ConsentDocument:
             subject=w("metadata_subject_reviewed" if reviewed else "metadata_subject",
                       id=record.id),
             keywords=", ".join((f"intake {record.id}", f"document {self.document_id}",
-                                f"form {self.form.id} {self.form.version}")),
+                                f"form {self.form.id} {self.form.version}",
+                                *self._witness())),
             creator=f"mesocheck (consent layout {LAYOUT_VERSION})",
             language=self.language,
         )
@@ -665,6 +675,10 @@ class _ConsentDocument:
             (w("record_form_hash"), self.form.content_hash),
             (w("record_created"), self.when(self.created, seconds=True, offset=True)),
         ]
+        head = getattr(r, "audit_head", None)
+        if head is not None:
+            rows.append((w("record_audit_head"), w("record_audit_head_value",
+                                                   id=head.audit_id, hash=head.digest.hex())))
         lines = [Row([[para(label, s.record)], [para(value, s.record_mono)]], [40 * mm, None],
                      padding=(1.5, 0, 1.5, 0)) for label, value in rows]
         lines.append(Row([[para(w("record_note"), s.record)]], [None], padding=(1.5, 0, 1.5, 0)))
@@ -694,6 +708,11 @@ class _ConsentDocument:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=self.zone)
         return self.when(moment)
+
+    def _witness(self) -> list[str]:
+        """The audit head in the metadata, as ``mesocheck verify --against`` reads it."""
+        head = getattr(self.record, "audit_head", None)
+        return [head_text(head)] if head is not None else []
 
     def _document_id(self) -> str:
         """An id for exactly this content: every input of the document hashed together."""

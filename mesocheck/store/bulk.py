@@ -16,7 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from mesocheck.store import rows
+from mesocheck.store import rows, witness
 from mesocheck.store.audit import (
     INSERT_SQL, UNHASHED_COLUMNS, audit_hash, canonical_json, chain_head, check_actor,
     entry_hash, primary_key, to_json,
@@ -90,9 +90,10 @@ def bulk_insert(store, intakes: Iterable[Mapping[str, Any]], *, actor: str = "sy
     lifecycle rules (who may decide what) are not re-checked here: this is a loader for
     data produced by trusted code.
 
-    Commits skip their fsync (``synchronous=NORMAL``, safe in WAL mode: a power cut can lose
-    the last batches, never corrupt the file) and use a 256 MiB page cache; the call ends
-    with FULL again and a checkpoint, which makes everything durable.
+    Commits but the last skip their fsync (``synchronous=NORMAL``, safe in WAL mode: a power
+    cut can lose the last batches, never corrupt the file) and use a 256 MiB page cache;
+    the last commit syncs the log, and with it every one before it, and only then is the
+    new head written to the head file (see witness.py).
     """
     check_actor(actor)
     conn = store.connection
@@ -105,16 +106,23 @@ def bulk_insert(store, intakes: Iterable[Mapping[str, Any]], *, actor: str = "sy
         conn.execute(f"PRAGMA cache_size = {-_BULK_CACHE_KIB}")
         try:
             free_since = 0.0  # nobody has waited on this program yet
-            while batch := list(islice(pending, size)):
+            batch = list(islice(pending, size))
+            while batch:
+                following = list(islice(pending, 1))
+                if not following:  # the last commit syncs the log, and every one before it
+                    conn.execute("PRAGMA synchronous = FULL")
                 written, took = _write_batch(store, batch, actor, free_since)
                 free_since = time.perf_counter()
                 ids += written
                 if progress:
                     progress(len(ids))
                 size = max(1, min(batch_size, int(MAX_HOLD_S * len(batch) / max(took, 1e-6))))
+                batch = following + list(islice(pending, size - 1)) if following else []
         finally:
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute(f"PRAGMA cache_size = {cache}")
+        if ids:
+            witness.record(conn, store.path)  # durable now: the last commit was synced
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         conn.execute("PRAGMA analysis_limit = 400")
         # Statistics for the query planner come from sampling indexes; a table without one

@@ -229,10 +229,11 @@ def quick_check(conn: sqlite3.Connection) -> None:
 def open_database(
     path: Path, *, create: bool, build: Callable[[sqlite3.Connection], None],
     busy_timeout_ms: int = BUSY_TIMEOUT_MS,
-) -> sqlite3.Connection:
+) -> tuple[sqlite3.Connection, bool]:
     """A connection to the database at ``path`` in autocommit mode (we issue BEGIN
-    ourselves) with checked pragmas; with ``create``, a new database is made (``build``
-    writes its schema) if, and only if, no file exists there.
+    ourselves) with checked pragmas, and whether this call made the database: with
+    ``create``, a new one is made (``build`` writes its schema) if, and only if, no file
+    exists there.
 
     The file itself is never opened with plain file calls: on POSIX, closing any descriptor
     of a file drops every lock this process holds on it, including those SQLite holds for
@@ -244,6 +245,7 @@ def open_database(
     """
     path = Path(path)
     _tidy(path.parent)
+    created = False
     for _attempt in range(3):
         try:
             info = os.stat(path)
@@ -251,7 +253,7 @@ def open_database(
         except FileNotFoundError:
             if not create:
                 raise DatabaseMissing() from None
-            _create(path, build)
+            created = _create(path, build)
         except OSError:  # e.g. a path through a file
             raise DatabaseMissing(_CANT_OPEN) from None
     else:
@@ -287,7 +289,7 @@ def open_database(
         if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
             raise ReadOnlyDatabase() from None
         raise
-    return conn
+    return conn, created
 
 
 def _check_identity(conn: sqlite3.Connection) -> None:
@@ -308,10 +310,11 @@ def _check_identity(conn: sqlite3.Connection) -> None:
     )
 
 
-def _create(path: Path, build: Callable[[sqlite3.Connection], None]) -> None:
+def _create(path: Path, build: Callable[[sqlite3.Connection], None]) -> bool:
     """Make a new database at ``path`` whole or not at all: its schema is written into a
     hidden file beside it, which then takes the name only if it is still free (a hard
-    link: another program making the same database at the same moment keeps its own)."""
+    link: another program making the same database at the same moment keeps its own).
+    Returns whether this one took the name."""
     folder = path.parent
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # patient data: this user only
@@ -337,16 +340,19 @@ def _create(path: Path, build: Callable[[sqlite3.Connection], None]) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)  # before the file takes its name: no connection holds it yet
+        took = True
         try:
             os.link(tmp, path)
         except FileExistsError:
-            pass  # made meanwhile by another program: that one is used
+            took = False  # made meanwhile by another program: that one is used
         except FileNotFoundError:
-            return  # taken for abandoned by another program's clean-up: the caller retries
+            return False  # taken for abandoned by another's clean-up: the caller retries
         except OSError:  # no hard links here (FAT, some network shares)
-            if not path.exists():
+            took = not path.exists()
+            if took:
                 os.replace(tmp, path)
         sync_folder(folder)
+        return took
     except OSError as error:
         if error.errno in (errno.ENOSPC, errno.EDQUOT):
             raise DiskFull(_FULL_AT_OPEN) from None

@@ -12,6 +12,7 @@ from typing import Any, Iterable, Iterator
 
 from mesocheck.store import rows
 from mesocheck.store.db import DocumentDamaged, NotFound, UnreadableRecord, translated
+from mesocheck.store.witness import chain_head
 from mesocheck.store.records import (
     SEVERITIES, STATUSES, Acknowledgement, Answer, Decision, DocumentInfo, Flag,
     IntakeRecord, Patient, QueueRow, Signature, UnfinishedIntake,
@@ -95,7 +96,7 @@ class IntakeQueries:
             void_reason=void_reason, answers=MappingProxyType(current),
             answer_history=history, acknowledgements=acks,
             flags=self._flags(intake_id), signatures=self._signatures(intake_id),
-            documents=self._documents(intake_id),
+            documents=self._documents(intake_id), audit_head=chain_head(conn),
         )
 
     def _flags(self, intake_id: str, *, include_superseded: bool = False) -> tuple[Flag, ...]:

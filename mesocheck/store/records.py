@@ -96,6 +96,13 @@ class DocumentInfo(Struct, frozen=True):
     supersedes: int | None
 
 
+class AuditHead(Struct, frozen=True):
+    """The newest audit row at some moment: what a copy of the database witnesses."""
+
+    audit_id: int
+    digest: bytes
+
+
 class IntakeRecord(Struct, frozen=True):
     id: str
     patient: Patient
@@ -121,6 +128,7 @@ class IntakeRecord(Struct, frozen=True):
     flags: tuple[Flag, ...]  # current (not superseded), most severe first
     signatures: tuple[Signature, ...]
     documents: tuple[DocumentInfo, ...]
+    audit_head: AuditHead | None = None  # the chain's head when the record was read
 
     @property
     def locked(self) -> bool:

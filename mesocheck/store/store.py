@@ -10,12 +10,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
-from mesocheck.store import audit, db as dbmod
+from mesocheck.store import audit, db as dbmod, witness
 from mesocheck.store.audit import Columns, Transaction
 from mesocheck.store.intakes import IntakeLifecycle
 from mesocheck.store.migrations import SCHEMA_VERSION, migrate, pending
 from mesocheck.store.queries import IntakeQueries
-from mesocheck.store.records import Problem
+from mesocheck.store.records import AuditHead, Problem
 from mesocheck.store.staff import StaffAccounts
 from mesocheck.timeutil import to_iso, utc_now
 
@@ -57,13 +57,16 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts):
 
             migrate(Database(conn), to_iso(clock()))
 
-        conn = dbmod.open_database(path, create=create, build=build,
-                                   busy_timeout_ms=busy_timeout_ms)
+        conn, created = dbmod.open_database(path, create=create, build=build,
+                                            busy_timeout_ms=busy_timeout_ms)
         try:
             store = cls(conn, path, clock)
             with dbmod.translated():
                 if pending(conn):
                     migrate(store.db, store.now())
+                    witness.record(conn, path)
+            if created:  # a new database: any head file there was another's
+                witness.record(conn, path, replace=True)
         except BaseException:
             conn.close()
             raise
@@ -123,19 +126,22 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts):
             raise RuntimeError("store transactions do not nest")
         with dbmod.translated():
             self._conn.execute("BEGIN IMMEDIATE")
+            head = None
             try:
                 tx = Transaction(self._conn, self._columns, self.now(), action)
                 yield tx
                 if tx.rows or tx.audit_always:
-                    audit.append(
+                    head = AuditHead(*audit.append(
                         self._conn, at=tx.at, actor=actor, action=tx.action,
                         intake_id=intake_id, rows=tx.rows,
-                    )
+                    ))
                 self._conn.execute("COMMIT")
             except BaseException:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
                 raise
+        if head is not None:  # only now durable: never witness an uncommitted row
+            witness.record(self._conn, self.path, head)
 
     def settings(self) -> dict[str, Any]:
         """Clinic settings: stored values over the defaults."""
@@ -161,17 +167,26 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts):
     def set_setting(self, key: str, value: Any, actor: str) -> None:
         self.set_settings({key: value}, actor)
 
-    def verify(self) -> list[Problem]:
-        """Integrity check, foreign keys, the audit chain and every audited row; see verify.py.
+    def verify(self, against: Iterable[witness.Witness] = ()) -> list[Problem]:
+        """Integrity check, foreign keys, the audit chain and every audited row (see
+        verify.py), and the chain against the head file and every copy in ``against``
+        (see witness.py).
 
         Everything is read in one snapshot: rows another process commits between reading
-        the audit log and reading the tables would otherwise look inserted or edited."""
+        the audit log and reading the tables would otherwise look inserted or edited. The
+        head file is read before it: a head written after the snapshot began could name a
+        row the snapshot cannot see."""
         from mesocheck.store.verify import verify
 
+        witnesses = [w for w in (witness.head_file_witness(self.path), *against) if w]
         with dbmod.translated():
             self._conn.execute("BEGIN")
             try:
-                return verify(self._conn)
+                problems = verify(self._conn)
+                if not any(p.kind == "integrity" for p in problems):
+                    for seen in witnesses:
+                        problems += witness.check(self._conn, seen)
+                return problems
             finally:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")

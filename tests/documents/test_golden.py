@@ -18,9 +18,11 @@ from pathlib import Path
 
 import pytest
 from consent_samples import STAFF, make_record
+from msgspec.structs import replace
 
 from mesocheck.documents.consent import Review, build_consent_pdf
 from mesocheck.forms import load_form
+from mesocheck.store.records import AuditHead
 
 GOLDEN = Path(__file__).parent / "golden"
 SETTINGS = {
@@ -47,6 +49,7 @@ def golden_pdf() -> bytes:
         submitted=datetime(2026, 3, 5, 7, 41, 5, tzinfo=timezone.utc),
         decisions={"bleeding": ("postpone", "Ask the haematologist first.", 7)},
     )
+    record = replace(record, audit_head=AuditHead(4321, hashlib.sha256(b"golden").digest()))
     return build_consent_pdf(record, form, SETTINGS, review=Review(staff_names=STAFF))
 
 

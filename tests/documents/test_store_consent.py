@@ -7,6 +7,7 @@ import threading
 from datetime import date
 
 import pytest
+from msgspec.structs import replace
 from consent_samples import APPOINTMENT, SHORT_ANSWERS, signature_strokes
 
 from mesocheck.fileio import CannotWrite, write_atomic
@@ -17,6 +18,7 @@ from mesocheck.forms import Facts, disclosure_text_hash, evaluate_rules
 from mesocheck.forms.flow import Flow
 from mesocheck.forms.registry import canonical_content
 from mesocheck.store import Store
+from mesocheck.store.witness import pdf_head
 
 
 @pytest.fixture
@@ -54,7 +56,10 @@ def test_stored_with_its_sha256_and_rebuilt_identically(store, form):
     assert info.id == doc_id and info.kind == CONSENT
     assert info.sha256 == hashlib.sha256(data).hexdigest()
     assert data.startswith(b"%PDF-")
-    record = store.intake(intake_id)
+    # What it witnessed: the audit log's newest row when the intake was read to make it.
+    head = pdf_head(data)
+    assert head is not None and head.audit_id < store.intake(intake_id).audit_head.audit_id
+    record = replace(store.intake(intake_id), audit_head=head)
     assert build_consent_pdf(record, form, store.settings(),
                              review={"staff_names": {}}) == data
     assert info.created_at == record.submitted_at

@@ -271,3 +271,42 @@ def test_a_full_backup_disk_is_named_as_the_backups(clinic, tmp_path):
                                   home=tmp_path))
         assert "backup's disk is full" in message and "last change" not in message, message
         assert list(disk.iterdir()) == []
+
+
+# -- 11: signed intakes left without their PDF -----------------------------------------------
+
+
+def test_an_admin_command_makes_the_pdfs_a_crash_left_out_and_verify_counts_them(tmp_path):
+    db = tmp_path / "clinic.sqlite3"
+    done = run_cli("demo", "--count", "12", "--no-pdf", "--db", str(db), home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    with Store.open(db) as store:
+        missing = store.signed_without_document()
+        intake = store.intake(missing[0])
+        # One whose form text is gone: its PDF cannot be made faithfully.
+        [orphan] = store.bulk_insert_intakes([{
+            "patient": {"name": "Form Gone", "birth_date": "1970-01-01"},
+            "form_id": intake.form_id, "form_version": "0.9", "form_hash": "e" * 64,
+            "language": "en", "area": intake.area, "appointment_at": intake.appointment_at,
+            "signature": {"printed_name": "Form Gone", "meaning": "Consent", "strokes": [],
+                          "pad_width": 600, "pad_height": 200, "tz": "UTC",
+                          "content_hash": "e" * 64},
+        }])
+    assert missing
+    done = run_cli("verify", "--db", str(db), home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"{len(missing) + 1} signed intakes have no consent PDF yet" in done.stdout
+    assert "mesocheck rebuild-pdfs" in done.stdout
+    done = run_cli("rebuild-pdfs", "--db", str(db), home=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert f"made {len(missing)} missing consent PDFs" in done.stdout
+    assert f"intake {orphan}: No consent document was made" in done.stderr
+    assert "Traceback" not in done.stderr
+    done = run_cli("verify", "--db", str(db), home=tmp_path)
+    assert "1 signed intake has no consent PDF yet" in done.stdout
+    out = tmp_path / "consent.pdf"
+    assert run_cli("pdf", missing[0], "-o", str(out), "--db", str(db),
+                   home=tmp_path).returncode == 0
+    assert out.read_bytes().startswith(b"%PDF-")
+    record_figures("careless.rebuild_pdfs", missing=len(missing) + 1, made=len(missing),
+                   refused=1)

@@ -108,7 +108,10 @@ def test_admin_commands_beside_the_open_app_lose_nothing(tmp_path):
             ("export", "--format", "csv", "-o", str(tmp_path / "all.csv")),
             ("pdf", with_pdf, "-o", str(tmp_path / "consent.pdf")),
             ("backup", str(tmp_path / "copy.sqlite3")),
+            ("verify", "--against", str(tmp_path / "copy.sqlite3")),
+            ("verify", "--against", str(tmp_path / "consent.pdf")),
             ("demo", "--count", "2"),
+            ("rebuild-pdfs",),
             ("check-form", str(default_form_path())),
         ]
         ran, replaced = [], []
