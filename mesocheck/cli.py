@@ -242,8 +242,8 @@ def _verify(args: argparse.Namespace) -> int:
     if not problems:
         seen = [f"the newest audit rows are as {w.source} saw them" for w in [head, *copies] if w]
         if head is None:
-            seen.insert(0, f"no head file {witness.head_file(db).name} to check the newest "
-                        "audit rows against")
+            seen.insert(0, f"no readable head file {witness.head_file(db).name} to check the "
+                        "newest audit rows against")
         print(f"{db}: ok (integrity, audit chain and documents all hold; {'; '.join(seen)})")
         if unmade:
             print(f"note: {unmade} signed intake{'s have' if unmade != 1 else ' has'} no consent "

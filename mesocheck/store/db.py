@@ -244,7 +244,6 @@ def open_database(
     from SQLite itself (:func:`_check_identity`), before any setting is written into it.
     """
     path = Path(path)
-    _tidy(path.parent)
     created = False
     for _attempt in range(3):
         try:
@@ -289,6 +288,7 @@ def open_database(
         if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
             raise ReadOnlyDatabase() from None
         raise
+    _tidy(path.parent)
     return conn, created
 
 
