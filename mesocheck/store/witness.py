@@ -51,7 +51,10 @@ MAX_COPY_BYTES = 64 << 20  # a consent PDF is well under a megabyte
 
 
 def head_file(db: Path) -> Path:
-    return Path(db).with_name(Path(db).name + HEAD_SUFFIX)
+    """Beside the database file itself, whatever link or path led to it (as SQLite puts
+    its -wal and -shm)."""
+    real = Path(os.path.realpath(db))
+    return real.with_name(real.name + HEAD_SUFFIX)
 
 
 def head_text(head: AuditHead) -> str:
