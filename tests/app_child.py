@@ -25,7 +25,6 @@ def main(argv: list[str]) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    import mesocheck.ui  # noqa: F401 - applies the PySide6 reference-count fix first
     from mesocheck.ui.app import run
     from mesocheck.ui.dialogs import Dialog
 

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import pytest
 
-import mesocheck.ui  # noqa: F401 - the PySide6 reference-count fix comes first
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 

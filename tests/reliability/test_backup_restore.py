@@ -26,7 +26,6 @@ APP = """
 import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-import mesocheck.ui
 from mesocheck.ui.app import run
 from mesocheck.ui.dialogs import Dialog
 

@@ -9,7 +9,6 @@ import threading
 
 import pytest
 
-import mesocheck.ui  # noqa: F401 - applies the PySide6 reference-count fix first
 from mesocheck.store import staff as staff_accounts
 
 

@@ -24,7 +24,6 @@ CHILD = textwrap.dedent(
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
-    import mesocheck.ui
     from mesocheck.forms.registry import default_form
     from mesocheck.ui import style
     from mesocheck.ui.dbworker import DbWorker

@@ -13,7 +13,6 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from PySide6.QtCore import Qt
 
-import mesocheck.ui  # noqa: F401 - the binding fix comes first
 from mesocheck.forms.registry import default_form
 from mesocheck.store.records import SEVERITY_RANK
 from mesocheck.store.store import Store
