@@ -20,9 +20,11 @@ from mesocheck.forms.flow import Flow, disclosure_text_hash
 from mesocheck.forms.registry import canonical_content, default_form
 from mesocheck.store.store import Store
 from mesocheck.store import staff as staff_module
-from mesocheck.timeutil import to_iso
+from mesocheck.store.records import CONSENT, REVIEWED_CONSENT
+from mesocheck.timeutil import clinic_zone, to_iso
 
 PIN = "2468"
+ZONE = clinic_zone()  # the clinic's zone when none is set: this machine's, as today_at
 
 
 # -- building intakes ----------------------------------------------------------------------
@@ -119,7 +121,7 @@ def make_intake(store: Store, *, name: str = "Amelia Smith", answers: dict | Non
         "role": "patient", "printed_name": name,
         "meaning": form.signature_meaning.get("en"), "strokes": scribble(),
         "pad_width": 600, "pad_height": 200, "tz": "Europe/London",
-        "content_hash": review.patient_content_hash(record, form, name),
+        "content_hash": review.patient_content_hash(record, form, name, ZONE),
     }
     store.submit(intake_id, signature=signature, flags=[f.as_dict() for f in flags])
     if with_pdf:
@@ -273,7 +275,7 @@ def test_countersign_rebuilds_the_pdf_as_a_new_document(store, staff):
     doctor, desk = staff
     intake_id = make_intake(store)
     patient_doc = store.intake(intake_id).documents[-1]
-    assert patient_doc.kind == review.CONSENT_KIND
+    assert patient_doc.kind == CONSENT
     with pytest.raises(review.ReviewRefused, match="still need"):
         countersign_now(store, intake_id, doctor)
     decide_all(store, intake_id, doctor)
@@ -290,7 +292,7 @@ def test_countersign_rebuilds_the_pdf_as_a_new_document(store, staff):
     document_id = review.build_reviewed_consent(store, intake_id)
     record = store.intake(intake_id)
     reviewed = next(d for d in record.documents if d.id == document_id)
-    assert reviewed.kind == review.REVIEWED_KIND
+    assert reviewed.kind == REVIEWED_CONSENT
     assert reviewed.supersedes == patient_doc.id
     assert review.printable_document(record).id == document_id
     # The patient-signed document stays stored and verifiable.
@@ -329,12 +331,13 @@ def test_amendment_recomputes_flags_and_waits_for_the_patient(store, staff):
     assert "blood_thinner_recent" in {f.rule_id for f in before.flags}
     decide_all(store, intake_id, doctor)
     with pytest.raises(review.ReviewRefused, match="Only a practitioner"):
-        review.amend(store, intake_id, "last_aspirin", "never", "told at review", desk)
+        review.amend(store, intake_id, "last_aspirin", "never", "told at review", desk,
+                     zone=ZONE)
     with pytest.raises(review.ReviewRefused, match="Write why"):
-        review.amend(store, intake_id, "last_aspirin", "never", " ", doctor)
+        review.amend(store, intake_id, "last_aspirin", "never", " ", doctor, zone=ZONE)
 
     review.amend(store, intake_id, "last_aspirin", "never",
-                 "Patient confused aspirin with paracetamol", doctor)
+                 "Patient confused aspirin with paracetamol", doctor, zone=ZONE)
     record = store.intake(intake_id)
     assert record.answers["last_aspirin"] == "never"
     assert "blood_thinner_recent" not in {f.rule_id for f in record.flags}
@@ -353,7 +356,7 @@ def test_amendment_recomputes_flags_and_waits_for_the_patient(store, staff):
 
     review.resign(store, intake_id, strokes=scribble(), pad_width=600, pad_height=200,
                   printed_name="Amelia Smith", meaning="Consent to treatment",
-                  tz="Europe/London")
+                  zone=ZONE)
     review.build_patient_consent(store, intake_id)
     record = store.intake(intake_id)
     assert review.patient_signed_current(record)
@@ -372,9 +375,99 @@ def test_amendment_rejects_an_invalid_or_unchanged_answer(store, staff):
     doctor, _ = staff
     intake_id = make_intake(store, with_pdf=False)
     with pytest.raises(review.ReviewRefused, match="same"):
-        review.amend(store, intake_id, "consultation", False, "again", doctor)
+        review.amend(store, intake_id, "consultation", False, "again", doctor, zone=ZONE)
     with pytest.raises(review.ReviewRefused):
-        review.amend(store, intake_id, "consultation", "perhaps", "typo", doctor)
+        review.amend(store, intake_id, "consultation", "perhaps", "typo", doctor, zone=ZONE)
+
+
+# -- a crash between the steps of a decision or an amendment ---------------------------------
+
+
+def _everything(store: Store, intake_id: str) -> tuple:
+    """What a crash must leave as it was: the intake's rows and the whole audit log."""
+    record = store.intake(intake_id)
+    audit = store.connection.execute("SELECT id, action FROM audit ORDER BY id").fetchall()
+    return (record.status, record.answer_history, store.flag_history(intake_id), audit)
+
+
+class Crash(Exception):
+    pass
+
+
+def _crash(*args, **kwargs):
+    raise Crash("the program stopped here")
+
+
+def test_a_failure_between_deciding_and_the_new_status_keeps_neither(store, staff, monkeypatch):
+    doctor, _ = staff
+    intake_id = make_intake(store, answers=dict(CLEAN_ANSWERS, consultation=False),
+                            with_pdf=False)
+    (flag,) = review.undecided(store.intake(intake_id).flags)  # deciding it clears the intake
+    before = _everything(store, intake_id)
+    monkeypatch.setattr(Store, "set_status", _crash)
+    with pytest.raises(Crash):
+        review.decide(store, intake_id, flag.id, "proceed", "Discussed today", doctor)
+    assert _everything(store, intake_id) == before
+    monkeypatch.undo()
+    assert review.decide(store, intake_id, flag.id, "proceed", "Discussed today",
+                         doctor) == "cleared"
+    assert store.verify() == []
+
+
+@pytest.mark.parametrize("step", ["replace_flags", "set_status"])
+def test_a_failure_between_the_steps_of_an_amendment_keeps_none_of_them(store, staff,
+                                                                       monkeypatch, step):
+    doctor, _ = staff
+    intake_id = make_intake(store, with_pdf=False)
+    decide_all(store, intake_id, doctor)  # cleared: the amendment also sets the status
+    before = _everything(store, intake_id)
+    monkeypatch.setattr(Store, step, _crash)
+    with pytest.raises(Crash):
+        review.amend(store, intake_id, "last_aspirin", "never", "Told at review", doctor,
+                     zone=ZONE)
+    assert _everything(store, intake_id) == before
+    assert store.verify() == []
+
+
+KILL_BETWEEN = """
+import os, signal, sys
+from mesocheck import review
+from mesocheck.store import Store
+from mesocheck.timeutil import clinic_zone
+
+path, intake_id, staff_id, step, action = sys.argv[1:]
+setattr(Store, step, lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL))
+with Store.open(path) as store:
+    staff = next(m for m in store.staff_members() if m.id == int(staff_id))
+    if action == "amend":
+        review.amend(store, intake_id, "last_aspirin", "never", "Told at review", staff,
+                     zone=clinic_zone())
+    else:
+        flag = review.undecided(store.intake(intake_id).flags)[0]
+        review.decide(store, intake_id, flag.id, "proceed", "Discussed today", staff)
+"""
+
+
+@pytest.mark.parametrize("action, step", [("decide", "set_status"), ("amend", "replace_flags"),
+                                          ("amend", "set_status")])
+def test_a_kill_between_the_steps_leaves_nothing_half_done(store, staff, tmp_path, action,
+                                                            step):
+    import signal
+    import subprocess
+    import sys
+
+    doctor, _ = staff
+    answers = dict(CLEAN_ANSWERS, consultation=False) if action == "decide" else None
+    intake_id = make_intake(store, answers=answers, with_pdf=False)
+    if action == "amend":
+        decide_all(store, intake_id, doctor)
+    before = _everything(store, intake_id)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_BETWEEN, str(store.path), intake_id, str(doctor.id), step,
+         action], capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert _everything(store, intake_id) == before
+    assert store.verify() == []
 
 
 # -- the day's print batch ------------------------------------------------------------------
@@ -393,7 +486,7 @@ def test_print_batch_lists_todays_cleared_consents_and_what_it_left_out(store, s
                            appointment=today_at(10, day=date.today() + timedelta(days=1)))
     review.sync_status(store, tomorrow, doctor)
 
-    items = {i.patient_name: i for i in review.print_batch(store, date.today())}
+    items = {i.patient_name: i for i in review.print_batch(store, date.today(), ZONE)}
     assert set(items) == {"Ready Patient", "Unsigned Patient"}
     assert items["Ready Patient"].problem is None
     assert items["Ready Patient"].document_id == review.printable_document(
@@ -403,9 +496,11 @@ def test_print_batch_lists_todays_cleared_consents_and_what_it_left_out(store, s
 
 def test_answers_are_described_as_people_read_them():
     form = default_form()
-    assert review.describe_value(form, "consultation", False) == "No"
-    assert review.describe_value(form, "last_nsaid", "not_recent") == "Not in the last 7 days"
-    assert review.describe_value(form, "conditions", ["diabetes", "keloid"]).startswith(
-        "Diabetes; Raised or keloid")
-    assert review.describe_value(form, "@age", 17) == "17 years"
+    def said(qid, value):
+        return review.describe_value(form, qid, value, "en", ZONE)
+
+    assert said("consultation", False) == "No"
+    assert said("last_nsaid", "not_recent") == "Not in the last 7 days"
+    assert said("conditions", ["diabetes", "keloid"]).startswith("Diabetes; Raised or keloid")
+    assert said("@age", 17) == "17 years"
     assert review.question_text(form, "@age") == "Age at the appointment"

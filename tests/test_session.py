@@ -12,10 +12,10 @@ from mesocheck.session import (
     SessionError,
     SigningRefused,
     check_details,
-    clinic_zone,
 )
 from mesocheck.signature import EMPTY_REASON, TRIVIAL_REASON
 from mesocheck.store import DiskFull, IntakeLocked, Store
+from mesocheck.timeutil import clinic_zone
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)
 APPOINTMENT = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)

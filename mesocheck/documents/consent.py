@@ -49,26 +49,16 @@ from mesocheck.documents.signature import SignatureDrawing
 from mesocheck.documents.text import Para, escape, para
 from mesocheck.documents.wording import LANGUAGE_NAMES, words
 from mesocheck.errors import MesocheckError
+from mesocheck.forms.answers import answer_text, choice_labels
 from mesocheck.forms.conditions import Facts, is_answered
 from mesocheck.forms.flow import Flow, disclosure_text_hash
-from mesocheck.forms.model import (
-    NEVER,
-    NOT_RECENT,
-    Compare,
-    Form,
-    Group,
-    Question,
-    Section,
-    Step,
-)
-from mesocheck.forms.registry import FormNotFound, find_form
+from mesocheck.forms.model import Compare, Form, Group, Question, Section, Step
+from mesocheck.forms.registry import FormNotFound, form_of
+from mesocheck.store.records import CONSENT, CONSENT_KINDS, REVIEWED_CONSENT
 
 # Changes whenever the layout changes on purpose (and the golden files are regenerated).
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"
 
-CONSENT = "consent"
-REVIEWED_CONSENT = "reviewed_consent"
-CONSENT_KINDS = (REVIEWED_CONSENT, CONSENT)
 TRIGGER_CHARS = 180  # an answer quoted under a flag is cut after this many characters
 
 
@@ -127,7 +117,7 @@ def store_consent_pdf(store: Any, intake_id: str) -> int:
 
 def _form_of(record: Any) -> Form:
     try:
-        return find_form(record.form_id, record.form_hash, record.form_content)
+        return form_of(record)
     except FormNotFound as exc:
         raise DocumentRefused(
             f"No consent document was made: {exc.message}. Restore version "
@@ -171,11 +161,7 @@ class _ConsentDocument:
             else form.languages[0]
         self.w = words(self.language)
         self.zone = _zone(settings.get("time_zone"), record)
-        self.facts = Facts(
-            appointment=record.appointment_at.astimezone(self.zone),
-            birth_date=record.patient.birth_date,
-            area=record.area,
-        )
+        self.facts = Facts.of(record, self.zone)
         self.flow = Flow(form, self.facts, self.language)
         self.flags = list(record.flags)
         self.flag_numbers = {flag.id: n for n, flag in enumerate(self.flags, start=1)}
@@ -378,58 +364,18 @@ class _ConsentDocument:
     def answer_flowables(self, question: Question, value: Any) -> list[Flowable]:
         s = self.s
         if not is_answered(value):
-            return [para(self.w("not_answered"), s.not_answered)]
+            return [para(self.answer_text(question, value), s.not_answered)]
         if question.type == "multi_choice" and isinstance(value, list) and len(value) > 1:
-            return [_bullet(label, s.answer_item) for label in self.choice_labels(question, value)]
+            return [_bullet(label, s.answer_item)
+                    for label in choice_labels(question, value, self.language)]
         text = self.answer_text(question, value)
         if question.type == "text":
             return [para(re.sub(r"\n{3,}", "\n\n", text), s.body)]
         return [para(text, s.answer)]
 
-    def choice_labels(self, question: Question, values: Sequence[Any]) -> list[str]:
-        labels = []
-        for v in values:
-            option = question.option(str(v))
-            labels.append(option.label.get(self.language) if option is not None else str(v))
-        return labels
-
     def answer_text(self, question: Question, value: Any) -> str:
-        w, lang = self.w, self.language
-        kind = question.type
-        if kind == "boolean" and isinstance(value, bool):
-            return w("yes") if value else w("no")
-        if kind == "choice":
-            option = question.option(str(value))
-            return option.label.get(lang) if option is not None else str(value)
-        if kind == "multi_choice":
-            return "; ".join(self.choice_labels(question, value if isinstance(value, list)
-                                                else [value]))
-        if kind == "date":
-            return str(value)
-        if kind == "datetime":
-            return self.when_text(value)
-        if kind == "last_taken":
-            if value == NEVER:
-                return w("never")
-            if value == NOT_RECENT:
-                return self.not_recent(question)
-            return self.when_text(value) if "T" in str(value) else str(value)
-        if isinstance(value, (list, dict)):
-            return json.dumps(value, ensure_ascii=False)
-        return str(value)
-
-    def not_recent(self, question: Question) -> str:
-        w = self.w
-        if question.recent_days is not None:
-            n = question.recent_days
-            return w("not_recent_day") if n == 1 else w("not_recent_days", n=n)
-        if question.recent_hours is not None:
-            n = question.recent_hours
-            if n % 24 == 0:
-                days = n // 24
-                return w("not_recent_day") if days == 1 else w("not_recent_days", n=days)
-            return w("not_recent_hours", n=n)
-        return w("not_recent")
+        """The answer in the words the patient saw in the wizard."""
+        return answer_text(question, value, self.language, self.zone)
 
     def _amendments(self) -> dict[str, str]:
         """Notes for answers staff changed after signing, with the patient's own answer."""
@@ -448,8 +394,7 @@ class _ConsentDocument:
                 continue
             note = self.w("amended", reason=row.reason or "")
             if original is not None:
-                before = self.answer_text(question, original.value) \
-                    if is_answered(original.value) else self.w("not_answered")
+                before = self.answer_text(question, original.value)
                 note += f" ({self.w('patient')}: {before.replace(chr(10), '; ')})"
             notes[row.question_id] = note
         return notes
@@ -627,8 +572,7 @@ class _ConsentDocument:
             wanted = _rule_values(self.form, flag.rule_id, source)
             picked = [v for v in value if v in wanted]
             value = picked or value
-        answer = self.answer_text(question, value) if is_answered(value) \
-            else w("not_answered")
+        answer = self.answer_text(question, value)
         answer = "; ".join(line.strip() for line in answer.splitlines() if line.strip())
         if len(answer) > TRIGGER_CHARS:
             answer = answer[:TRIGGER_CHARS].rsplit(" ", 1)[0] + " \u2026"
@@ -679,15 +623,6 @@ class _ConsentDocument:
         if not name or name[0] in "+-" or name == utc_offset:
             return f"{text} {utc_offset}"
         return f"{text} {name} ({utc_offset})" if offset else f"{text} {name}"
-
-    def when_text(self, value: Any) -> str:
-        try:
-            moment = datetime.fromisoformat(str(value))
-        except ValueError:
-            return str(value)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=self.zone)
-        return self.when(moment)
 
     def _document_id(self) -> str:
         """An id for exactly this content: every input of the document hashed together."""

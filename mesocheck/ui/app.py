@@ -21,8 +21,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from mesocheck.errors import MesocheckError
 from mesocheck.logs import log_bug, setup_logging
-from mesocheck.session import clinic_zone
 from mesocheck.store import DatabaseCorrupt
+from mesocheck.timeutil import clinic_zone
 from mesocheck.ui import background, gc_guard, style
 from mesocheck.ui.dbworker import DbWorker
 from mesocheck.ui.dialogs import Dialog

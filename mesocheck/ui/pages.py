@@ -23,19 +23,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mesocheck.forms.model import NEVER, NOT_RECENT, Disclosure, Question, Step
+from mesocheck.forms.answers import answer_text
+from mesocheck.forms.model import Disclosure, Step
 from mesocheck.session import IntakeSession, SigningRefused, Submission
 from mesocheck.ui.questions import (
     ErrorLine,
     InputContext,
     OptionCheck,
     QuestionView,
-    recent_label,
 )
 from mesocheck.ui.responsive import SwitchBox
 from mesocheck.ui.signature_pad import SignaturePad
 from mesocheck.ui.style import set_role, set_state
-from mesocheck.ui.text import format_date, format_moment, paragraphs
+from mesocheck.timeutil import day_text, moment_text
+from mesocheck.ui.text import paragraphs
 
 CONTENT_WIDTH = 920  # readable line length on a landscape screen
 
@@ -370,31 +371,6 @@ class DisclosurePage(WizardPage):
 # -- the summary -----------------------------------------------------------------------
 
 
-def describe(question: Question, value: Any, context: InputContext) -> str:
-    """An answer as the patient would say it."""
-    lang = context.language
-    if value is None or value == [] or value == "":
-        return "No answer"
-    if question.type == "boolean":
-        return "Yes" if value else "No"
-    if question.type == "choice":
-        option = question.option(value)
-        return option.label.get(lang) if option else str(value)
-    if question.type == "multi_choice":
-        labels = [o.label.get(lang) for o in question.options if o.value in value]
-        return "\n".join(labels)
-    if question.type == "last_taken":
-        if value == NEVER:
-            return "Never"
-        if value == NOT_RECENT:
-            return recent_label(question)
-        return ("At " if question.precision == "datetime" else "On ") + \
-            format_moment(value, context.zone)
-    if question.type in ("date", "datetime"):
-        return format_moment(value, context.zone)
-    return str(value)
-
-
 class SummaryPage(WizardPage):
     """Every answer, a card per step, each with its "Change" button.
 
@@ -426,14 +402,15 @@ class SummaryPage(WizardPage):
         area = session.form.area(facts.area or "")
         about = [
             ("Name", session.patient_name),
-            ("Date of birth", format_date(facts.birth_date) if facts.birth_date else ""),
+            ("Date of birth", day_text(facts.birth_date) if facts.birth_date else ""),
             ("Treatment area", area.label.get(lang) if area else (facts.area or "")),
-            ("Appointment", format_moment(facts.appointment.isoformat(), self.context.zone)),
+            ("Appointment", moment_text(facts.appointment.isoformat(), self.context.zone)),
         ]
         wanted: list[tuple[str, tuple]] = [("about", ("About you", tuple(about), None))]
         for step in session.flow.shown_steps(session.answers):
             rows = tuple(
-                (q.text.get(lang), describe(q, session.answers.get(q.id), self.context))
+                (q.text.get(lang),
+                 answer_text(q, session.answers.get(q.id), lang, self.context.zone))
                 for q in session.shown_questions(step)
             )
             wanted.append((f"step:{step.id}", (step.title.get(lang), rows, step.id)))

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mesocheck.forms.answers import recent_label
 from mesocheck.forms.model import NEVER, NOT_RECENT, Question
 from mesocheck.paths import resource
 from mesocheck.ui.datefields import DateField, TimeField
@@ -35,19 +36,6 @@ from mesocheck.ui.responsive import FlowLayout
 from mesocheck.ui.style import set_role, set_state
 
 LINE_LIMIT = 200  # longer answers get a box of several lines
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def recent_label(question: Question) -> str:
-    """The words for "not recently", from the window the question's rules use."""
-    if question.recent_hours is not None:
-        return f"Not in the last {_plural(question.recent_hours, 'hour')}"
-    if question.recent_days is not None:
-        return f"Not in the last {_plural(question.recent_days, 'day')}"
-    return "Not recently"
 
 
 class _WrappedLabel:

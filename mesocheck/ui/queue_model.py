@@ -7,7 +7,7 @@ query for the first page and one count, however many intakes the database holds.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Any
 
@@ -24,7 +24,6 @@ from PySide6.QtGui import QIcon
 
 from mesocheck.paths import resource
 from mesocheck.review import SEVERITY_WORDS, STATUS_WORDS
-from mesocheck.timeutil import local
 
 PAGE_SIZE = 50
 COLUMNS = ("Priority", "Patient", "Appointment", "Status", "Flags")
@@ -42,10 +41,14 @@ class QueueFilter(Struct, frozen=True):
     severity: str | None = None
     name: str = ""
 
-    def query(self) -> dict[str, Any]:
+    def query(self, zone: tzinfo = timezone.utc) -> dict[str, Any]:
+        """The store's keywords; days begin at midnight in the clinic's ``zone``."""
+        def midnight(day: date | None) -> datetime | None:
+            return datetime.combine(day, time(), tzinfo=zone) if day is not None else None
+
         return {
-            "date_from": self.date_from,
-            "date_to": self.date_to + timedelta(days=1) if self.date_to else None,
+            "date_from": midnight(self.date_from),
+            "date_to": midnight(self.date_to + timedelta(days=1) if self.date_to else None),
             "statuses": self.statuses,
             "flagged_only": self.flagged_only,
             "severity": self.severity,
@@ -72,9 +75,9 @@ def flag_summary(row: Any) -> str:
     return " · ".join(parts) if parts else "None"
 
 
-def appointment_text(row: Any) -> str:
-    when = local(row.appointment_at)
-    if when.date() == date.today():
+def appointment_text(row: Any, zone: tzinfo) -> str:
+    when = row.appointment_at.astimezone(zone)
+    if when.date() == datetime.now(zone).date():
         return when.strftime("Today %H:%M")
     return when.strftime("%a %d %b %Y, %H:%M")
 
@@ -84,9 +87,10 @@ class QueueModel(QAbstractTableModel):
 
     counted = Signal(int)  # total rows matching the filter
 
-    def __init__(self, store: Any, parent=None, *, page_size: int = PAGE_SIZE):
+    def __init__(self, store: Any, zone: tzinfo, parent=None, *, page_size: int = PAGE_SIZE):
         super().__init__(parent)
         self._store = store
+        self.zone = zone
         self._page = page_size
         self._filter = QueueFilter()
         self._rows: list[Any] = []
@@ -108,7 +112,7 @@ class QueueModel(QAbstractTableModel):
 
     def refresh(self) -> None:
         """Start again from the first page (after a filter change or a decision)."""
-        query = self._filter.query()
+        query = self._filter.query(self.zone)
         self.beginResetModel()
         self._total = self._store.queue_count(**query)
         self._rows = self._store.queue(**query, limit=self._page, offset=0)
@@ -121,7 +125,7 @@ class QueueModel(QAbstractTableModel):
     def fetchMore(self, parent: _Index = QModelIndex()) -> None:
         if parent.isValid():
             return
-        more = self._store.queue(**self._filter.query(), limit=self._page,
+        more = self._store.queue(**self._filter.query(self.zone), limit=self._page,
                                  offset=len(self._rows))
         if not more:
             self._total = len(self._rows)
@@ -177,7 +181,7 @@ class QueueModel(QAbstractTableModel):
             return f"{row.patient_name}, born {born}" if spoken else (
                 f"{row.patient_name}\nborn {born}")
         if column == 2:
-            return appointment_text(row)
+            return appointment_text(row, self.zone)
         if column == 3:
             return STATUS_WORDS.get(row.status, row.status)
         return self._flag_detail(row) if spoken else flag_summary(row)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, tzinfo
 from typing import Any
 
 from PySide6.QtCore import QDate, QModelIndex, QRect, QSize, Qt, QTimer, Signal
@@ -114,10 +114,10 @@ class QueueView(QWidget):
     open_intake = Signal(str)
     print_batch_requested = Signal(object)  # the day (datetime.date)
 
-    def __init__(self, store: Any, parent: QWidget | None = None):
+    def __init__(self, store: Any, zone: tzinfo, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("reviewQueue")
-        self.model = QueueModel(store, self)
+        self.model = QueueModel(store, zone, self)
 
         self.title = QLabel("Review queue")
         self.title.setObjectName("reviewTitle")

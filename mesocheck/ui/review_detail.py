@@ -7,6 +7,7 @@ it allows; it never decides a clinical rule itself.
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -26,6 +27,10 @@ from PySide6.QtWidgets import (
 from mesocheck import review
 from mesocheck.forms.conditions import effective_answers
 from mesocheck.forms.model import Form
+from mesocheck.forms.conditions import Facts
+from mesocheck.forms.registry import form_of
+from mesocheck.store.records import CONSENT, REVIEWED_CONSENT
+from mesocheck.store.audit import staff_of
 from mesocheck.timeutil import age_on, show
 from mesocheck.ui.queue_model import severity_icon
 from mesocheck.ui.signature_pad import SignaturePad
@@ -88,9 +93,11 @@ class FlagCard(QFrame):
     decide_requested = Signal(object, str)  # flag, decision
 
     def __init__(self, flag: Any, form: Form, language: str, staff_names: dict[int, str],
-                 state: review.ReviewState, record: Any, parent: QWidget | None = None):
+                 state: review.ReviewState, record: Any, zone: tzinfo,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.flag = flag
+        self.zone = zone
         self.setObjectName("flagCard")
         self.setProperty("severity", flag.severity)
         word = review.SEVERITY_WORDS[flag.severity]
@@ -119,7 +126,7 @@ class FlagCard(QFrame):
                 shown = record.answers.get(source, value) if not source.startswith("@") else value
                 grid.addWidget(_label(review.question_text(form, source, language),
                                       "triggerQuestion"), row, 0)
-                grid.addWidget(_label(review.describe_value(form, source, shown, language),
+                grid.addWidget(_label(review.describe_value(form, source, shown, language, zone),
                                       "triggerAnswer", selectable=True), row, 1)
             layout.addLayout(grid)
         if flag.patient_message:
@@ -159,15 +166,14 @@ class FlagCard(QFrame):
             actions.addWidget(_label("For information: no decision needed.", "infoNote"), 1)
         layout.addLayout(actions)
 
-    @staticmethod
-    def _decision_text(decision: Any, staff_names: dict[int, str]) -> str:
+    def _decision_text(self, decision: Any, staff_names: dict[int, str]) -> str:
         who = staff_names.get(decision.staff_id, f"staff #{decision.staff_id}")
         text = f"Decision: {review.DECISION_WORDS[decision.decision]}"
         if decision.new_date:
             text += f" (new date {decision.new_date[:10]})"
         if decision.reason:
             text += f" — “{decision.reason}”"
-        return text + f" — {who}, {show(decision.decided_at)}"
+        return text + f" — {who}, {show(decision.decided_at, self.zone)}"
 
 
 class ReviewDetail(QWidget):
@@ -181,11 +187,12 @@ class ReviewDetail(QWidget):
     print_requested = Signal(int)  # document id
     preview_requested = Signal(int)
 
-    def __init__(self, store: Any, staff: Any, parent: QWidget | None = None):
+    def __init__(self, store: Any, staff: Any, zone: tzinfo, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("reviewDetail")
         self.store = store
         self.staff = staff
+        self.zone = zone
         self.record: Any = None
         self.form: Form | None = None
         self.state: review.ReviewState | None = None
@@ -258,7 +265,7 @@ class ReviewDetail(QWidget):
 
     def show_intake(self, intake_id: str) -> None:
         self.record = self.store.intake(intake_id)
-        self.form = review.form_of(self.record)
+        self.form = form_of(self.record)
         self.state = review.review_state(self.record)
         self._rebuild()
 
@@ -303,10 +310,10 @@ class ReviewDetail(QWidget):
         age = age_on(patient.birth_date, record.appointment_at.date())
         items = [
             ("Born", f"{patient.birth_date.strftime('%d %b %Y')} (age {age} at the appointment)"),
-            ("Appointment", show(record.appointment_at)),
+            ("Appointment", show(record.appointment_at, self.zone)),
             ("Treatment area", area.label.get(record.language) if area else record.area),
             ("Status", self.state.status_word),
-            ("Signed", show(record.submitted_at) if record.submitted_at else "Not yet"),
+            ("Signed", show(record.submitted_at, self.zone) if record.submitted_at else "Not yet"),
             ("Form", f"{form.title.get(record.language)}, version {record.form_version}"),
         ]
         for i, (caption, value) in enumerate(items):
@@ -335,7 +342,7 @@ class ReviewDetail(QWidget):
         document = review.printable_document(record)
         self.print_button.setEnabled(document is not None)
         self.preview_button.setEnabled(document is not None)
-        if document is not None and document.kind == review.REVIEWED_KIND:
+        if document is not None and document.kind == REVIEWED_CONSENT:
             self.print_button.setText("Print reviewed consent…")
         else:
             self.print_button.setText("Print patient-signed consent…")
@@ -354,7 +361,7 @@ class ReviewDetail(QWidget):
         if state.countersigned:
             signer = review.practitioner_signature(record)
             return (f"{state.status_word}: countersigned by {signer.printed_name}, "
-                    f"{show(signer.signed_at)}.")
+                    f"{show(signer.signed_at, self.zone)}.")
         return f"{state.status_word}: every decision is recorded; countersign to finish."
 
     def _add_flags(self) -> None:
@@ -368,7 +375,8 @@ class ReviewDetail(QWidget):
             return
         names = {m.id: m.name for m in self.store.staff_members(include_inactive=True)}
         for flag in flags:
-            card = FlagCard(flag, self.form, record.language, names, self.state, record)
+            card = FlagCard(flag, self.form, record.language, names, self.state, record,
+                            self.zone)
             card.decide_requested.connect(self.decide_requested)
             self.flag_cards.append(card)
             self.sections.addWidget(card)
@@ -385,13 +393,15 @@ class ReviewDetail(QWidget):
             before = by_id.get(row.amends)
             old = before.value if before is not None else None
             who = row.actor
-            if who.startswith("staff:"):
-                who = names.get(int(who.split(":")[1]), who)
+            staff_id = staff_of(who)
+            if staff_id is not None:
+                who = names.get(staff_id, who)
+            was = review.describe_value(form, row.question_id, old, record.language, self.zone)
+            now = review.describe_value(form, row.question_id, row.value, record.language,
+                                        self.zone)
             text = (f"{review.question_text(form, row.question_id, record.language)}\n"
-                    f"was: {review.describe_value(form, row.question_id, old, record.language)}"
-                    f"  →  now: "
-                    f"{review.describe_value(form, row.question_id, row.value, record.language)}"
-                    f"\nReason: “{row.reason}” — {who}, {show(row.answered_at)}")
+                    f"was: {was}  →  now: {now}"
+                    f"\nReason: “{row.reason}” — {who}, {show(row.answered_at, self.zone)}")
             self.sections.addWidget(_label(text, "amendment", selectable=True))
 
     def _add_answers(self) -> None:
@@ -404,7 +414,7 @@ class ReviewDetail(QWidget):
                 if current is None or _rank(flag.severity) > _rank(current):
                     flagged[source] = flag.severity
         amended = {a.question_id for a in review.amendments(record)}
-        shown = effective_answers(form, dict(record.answers), review.facts_of(record))
+        shown = effective_answers(form, dict(record.answers), Facts.of(record, self.zone))
         self.sections.addWidget(_section("Answers"))
         for step in form.steps:
             questions = [q for q in step.questions if q.id in shown]
@@ -424,7 +434,8 @@ class ReviewDetail(QWidget):
                     marker.setToolTip(f"Raised a {severity} flag")
                     grid.addWidget(marker, row, 0, Qt.AlignmentFlag.AlignTop)
                 question = _label(q.text.get(language), "answerQuestion")
-                answer_text = review.describe_value(form, q.id, shown[q.id], language)
+                answer_text = review.describe_value(form, q.id, shown[q.id], language,
+                                                     self.zone)
                 if severity:
                     answer_text += f"   [{review.SEVERITY_WORDS[severity]} flag]"
                 if q.id in amended:
@@ -452,7 +463,7 @@ class ReviewDetail(QWidget):
             if ack is None and disclosure.enable_when is not None:
                 continue  # not shown to this patient
             grid.addWidget(_label(disclosure.title.get(language), "answerQuestion"), row, 0)
-            when = (f"Acknowledged {show(ack.acknowledged_at)}" if ack
+            when = (f"Acknowledged {show(ack.acknowledged_at, self.zone)}" if ack
                     else "Not acknowledged")
             grid.addWidget(_label(when, "answerValue"), row, 1)
             row += 1
@@ -470,7 +481,7 @@ class ReviewDetail(QWidget):
             layout = QVBoxLayout(box)
             layout.addWidget(_label(
                 f"{roles.get(signature.role, signature.role)}: {signature.printed_name} — "
-                f"“{signature.meaning}” — signed {show(signature.signed_at)} ({signature.tz})",
+                f"“{signature.meaning}” — signed {show(signature.signed_at, self.zone)} ({signature.tz})",
                 "signatureCaption", selectable=True))
             layout.addWidget(SignatureView(signature))
             self.sections.addWidget(box)
@@ -482,10 +493,10 @@ class ReviewDetail(QWidget):
             return
         self.sections.addWidget(_section("Documents"))
         newest = review.printable_document(record)
-        kinds = {review.CONSENT_KIND: "Consent signed by the patient",
-                 review.REVIEWED_KIND: "Consent with the practitioner's review"}
+        kinds = {CONSENT: "Consent signed by the patient",
+                 REVIEWED_CONSENT: "Consent with the practitioner's review"}
         for document in documents:
-            text = (f"{kinds.get(document.kind, document.kind)} — {show(document.created_at)}"
+            text = (f"{kinds.get(document.kind, document.kind)} — {show(document.created_at, self.zone)}"
                     f" — SHA-256 {document.sha256[:16]}…")
             if document.supersedes:
                 text += f" — replaces document #{document.supersedes}"

@@ -5,7 +5,7 @@ reports through a signal; every rule it applies is asked of :mod:`mesocheck.revi
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timezone, tzinfo
 from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
@@ -32,20 +32,8 @@ from PySide6.QtWidgets import (
 from mesocheck import review
 from mesocheck.errors import MesocheckError
 from mesocheck.forms.model import NEVER, NOT_RECENT, Form, Question
+from mesocheck.timeutil import zone_name
 from mesocheck.ui.signature_pad import SignaturePad
-
-
-def local_zone_name() -> str:
-    """This machine's time zone, for the signature record (``Europe/Paris`` where known)."""
-    try:
-        from pathlib import Path
-
-        link = Path("/etc/localtime").resolve()
-        if "zoneinfo" in link.parts:
-            return "/".join(link.parts[link.parts.index("zoneinfo") + 1:])
-    except OSError:
-        pass
-    return datetime.now().astimezone().tzname() or "UTC"
 
 
 class _ReviewDialog(QDialog):
@@ -191,9 +179,10 @@ class CountersignDialog(_ReviewDialog):
 
     signed = Signal(int)  # signature id
 
-    def __init__(self, store: Any, intake_id: str, staff: Any, parent: QWidget | None = None):
+    def __init__(self, store: Any, intake_id: str, staff: Any, zone: tzinfo,
+                 parent: QWidget | None = None):
         super().__init__("Countersign the review", "Sign and save", parent)
-        self.store, self.intake_id, self.staff = store, intake_id, staff
+        self.store, self.intake_id, self.staff, self.zone = store, intake_id, staff, zone
         record = store.intake(intake_id)
         state = review.review_state(record)
         self.meaning = QLabel(f"Meaning of this signature: “{state.meaning}”"
@@ -250,7 +239,7 @@ class CountersignDialog(_ReviewDialog):
         signature_id = review.countersign(
             self.store, self.intake_id, self.staff, strokes=self.pad.strokes(),
             pad_width=width, pad_height=height, printed_name=self.printed_name.text(),
-            tz=local_zone_name(),
+            tz=zone_name(self.zone),
         )
         self.signed.emit(signature_id)
         self.accept()
@@ -356,10 +345,11 @@ class AmendmentDialog(_ReviewDialog):
 
     amended = Signal(str)  # question id
 
-    def __init__(self, store: Any, intake_id: str, staff: Any, form: Form,
+    def __init__(self, store: Any, intake_id: str, staff: Any, form: Form, zone: tzinfo,
                  parent: QWidget | None = None):
         super().__init__("Record an amendment", "Save amendment", parent)
         self.store, self.intake_id, self.staff, self.form = store, intake_id, staff, form
+        self.zone = zone
         self.record = store.intake(intake_id)
         self.language = self.record.language
         intro = QLabel("Use this when the patient corrects an answer after signing. The old "
@@ -396,7 +386,7 @@ class AmendmentDialog(_ReviewDialog):
         qid = self.question.currentData()
         question = self.form.question(qid)
         self.current.setText(review.describe_value(self.form, qid, self.record.answers.get(qid),
-                                                   self.language))
+                                                   self.language, self.zone))
         if self.editor is not None:
             self.editor.deleteLater()
         self.editor = AnswerEditor(question, self.language)
@@ -407,7 +397,7 @@ class AmendmentDialog(_ReviewDialog):
         assert self.editor is not None
         qid = self.question.currentData()
         review.amend(self.store, self.intake_id, qid, self.editor.value(),
-                     self.reason.toPlainText(), self.staff)
+                     self.reason.toPlainText(), self.staff, zone=self.zone)
         self.amended.emit(qid)
         self.accept()
 
@@ -417,17 +407,19 @@ class ResignDialog(_ReviewDialog):
 
     signed = Signal(int)
 
-    def __init__(self, store: Any, intake_id: str, form: Form, parent: QWidget | None = None):
+    def __init__(self, store: Any, intake_id: str, form: Form, zone: tzinfo,
+                 parent: QWidget | None = None):
         super().__init__("Please check the corrected answers and sign again", "Sign", parent)
-        self.store, self.intake_id, self.form = store, intake_id, form
+        self.store, self.intake_id, self.form, self.zone = store, intake_id, form, zone
         record = store.intake(intake_id)
         language = record.language
         changed = review.changes_since_patient_signed(record)
         lines = []
         for old, new in changed:
             text = review.question_text(form, new.question_id, language)
-            lines.append(f"{text}\n    was: {review.describe_value(form, new.question_id, old, language)}"
-                         f"\n    now: {review.describe_value(form, new.question_id, new.value, language)}")
+            was = review.describe_value(form, new.question_id, old, language, zone)
+            now = review.describe_value(form, new.question_id, new.value, language, zone)
+            lines.append(f"{text}\n    was: {was}\n    now: {now}")
         listing = QLabel("\n\n".join(lines) or "No answer was changed.")
         listing.setObjectName("resignChanges")
         listing.setWordWrap(True)
@@ -463,7 +455,7 @@ class ResignDialog(_ReviewDialog):
         signature_id = review.resign(
             self.store, self.intake_id, strokes=self.pad.strokes(), pad_width=width,
             pad_height=height, printed_name=self.printed_name.text(), meaning=self._meaning,
-            tz=local_zone_name(),
+            zone=self.zone,
         )
         self.signed.emit(signature_id)
         self.accept()

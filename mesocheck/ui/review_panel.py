@@ -8,7 +8,7 @@ staff views, and every write it makes carries the signed-in staff member as the 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, tzinfo
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from mesocheck import review
 from mesocheck.errors import MesocheckError
+from mesocheck.timeutil import clinic_zone
 from mesocheck.ui.queue_view import QueueView
 from mesocheck.ui.review_detail import ReviewDetail
 from mesocheck.ui.review_dialogs import (
@@ -67,15 +68,16 @@ class ReviewPanel(QWidget):
     job_finished = Signal(str)  # what finished: "countersign_pdf", "resign_pdf", "batch"
 
     def __init__(self, store: Any, staff: Any, parent: QWidget | None = None,
-                 *, printer: Callable[..., Any] | None = None):
+                 *, printer: Callable[..., Any] | None = None, zone: tzinfo | None = None):
         super().__init__(parent)
         self.setObjectName("reviewPanel")
         apply_review_style(self)
         self.store = store
         self.staff = staff
+        self.zone = zone or clinic_zone(store.setting("time_zone"))
         self._printer = printer
-        self.queue = QueueView(store)
-        self.detail = ReviewDetail(store, staff)
+        self.queue = QueueView(store, self.zone)
+        self.detail = ReviewDetail(store, staff, self.zone)
         self.batch_bar = BatchBar()
         self.notice = QLabel()
         self.notice.setObjectName("reviewNotice")
@@ -140,17 +142,19 @@ class ReviewPanel(QWidget):
         return self._open(dialog, dialog.saved, lambda _status: self.detail.reload())
 
     def ask_countersign(self) -> CountersignDialog:
-        dialog = CountersignDialog(self.store, self.detail.record.id, self.staff, self)
+        dialog = CountersignDialog(self.store, self.detail.record.id, self.staff, self.zone,
+                                   self)
         return self._open(dialog, dialog.signed, lambda _id: self._after_countersign())
 
     def ask_amendment(self) -> AmendmentDialog:
         dialog = AmendmentDialog(self.store, self.detail.record.id, self.staff,
-                                 self.detail.form, self)
+                                 self.detail.form, self.zone, self)
         return self._open(dialog, dialog.amended, lambda _qid: self.detail.reload())
 
     def ask_resign(self) -> ResignDialog:
         """The tablet goes to the patient: the staff views lock behind the dialog."""
-        dialog = ResignDialog(self.store, self.detail.record.id, self.detail.form, self)
+        dialog = ResignDialog(self.store, self.detail.record.id, self.detail.form, self.zone,
+                              self)
         self.lock_requested.emit()
         return self._open(dialog, dialog.signed, lambda _id: self._after_resign())
 
@@ -220,7 +224,7 @@ class ReviewPanel(QWidget):
 
     def print_batch(self, day: date) -> Job | None:
         """Print every consent cleared for ``day``, one after another, with progress."""
-        items = review.print_batch(self.store, day)
+        items = review.print_batch(self.store, day, self.zone)
         ready = [i for i in items if i.problem is None]
         left_out = [i for i in items if i.problem is not None]
         bar = self.batch_bar
@@ -279,6 +283,6 @@ def review_screen(context: Any) -> ReviewPanel:
     from mesocheck.store.store import Store
 
     store = Store.open(context.db.path, create=False)
-    panel = ReviewPanel(store, context.staff)
+    panel = ReviewPanel(store, context.staff, zone=context.zone)
     panel.destroyed.connect(lambda *_: store.close())
     return panel

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck.store import InvalidPin, PinCheck, StaffMember, StoreError
+from mesocheck.store.audit import staff_actor
 from mesocheck.ui.dbworker import DbWorker
 from mesocheck.ui.pages import label
 from mesocheck.ui.patient_screens import Screen
@@ -300,7 +301,7 @@ class FirstRunScreen(Screen):
         def op(store: Any) -> StaffMember:
             staff_id = store.add_staff(name, "practitioner", pin, actor="system")
             if clinic:
-                store.set_settings({"clinic_name": clinic}, actor=f"staff:{staff_id}")
+                store.set_settings({"clinic_name": clinic}, actor=staff_actor(staff_id))
             return next(m for m in store.staff_members() if m.id == staff_id)
 
         self.db.run(op, self._created, self._failed, label="first_practitioner")

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from mesocheck.forms import Form
 from mesocheck.store import StaffMember, StoreError, UnfinishedIntake
+from mesocheck.store.audit import staff_actor
 from mesocheck.ui.dbworker import DbWorker
 from mesocheck.ui.dialogs import ask_text, message
 from mesocheck.ui.pages import label
@@ -34,7 +35,7 @@ from mesocheck.ui.responsive import SwitchBox
 from mesocheck.ui.signin import ROLE_NAMES
 from mesocheck.ui.start_intake import StartIntakeScreen
 from mesocheck.ui.style import set_role
-from mesocheck.ui.text import format_date
+from mesocheck.timeutil import day_text
 
 
 class StaffContext(Struct):
@@ -49,7 +50,7 @@ class StaffContext(Struct):
 
     @property
     def actor(self) -> str:
-        return f"staff:{self.staff.id}"
+        return staff_actor(self.staff.id)
 
 
 def _review_queue(context: StaffContext) -> QWidget:
@@ -82,7 +83,7 @@ def page_title(form: Form, token: str | None, language: str) -> str:
 
 def when(moment: datetime, zone: tzinfo) -> str:
     local = moment.astimezone(zone)
-    return f"{format_date(local.date())}, {local.strftime('%H:%M')}"
+    return f"{day_text(local.date())}, {local.strftime('%H:%M')}"
 
 
 class UnfinishedScreen(Screen):

@@ -1,7 +1,9 @@
 """The consent PDF read back as a reader (or a court) would: text, pages, fonts, metadata."""
 
 import re
+from datetime import datetime
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from consent_readback import LONG_NAME, all_text, flat, page_texts
@@ -31,8 +33,11 @@ def expected_answer_words(form, question, value) -> list[str]:
         return ["Never"]
     if question.type == "last_taken" and value == NOT_RECENT:
         return ["Not in the last"]
-    if question.type == "last_taken" and "T" in value:
-        return [value[:10]]
+    if question.type == "last_taken":  # a date, or a time in the clinic's zone, in words
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(ZoneInfo(SETTINGS["time_zone"]))
+        return [f"{moment.day} {moment.strftime('%B %Y')}"]
     # Free text as drawn (a missing glyph marked); right-to-left runs are checked on images.
     text = visible(value)
     rtl = re.search("[\u0590-\u08ff]", text)

@@ -11,11 +11,12 @@ from consent_samples import APPOINTMENT, SHORT_ANSWERS, signature_strokes
 
 from mesocheck.fileio import CannotWrite, write_atomic
 from mesocheck.documents.consent import (
-    CONSENT, REVIEWED_CONSENT, DocumentRefused, build_consent_pdf, store_consent_pdf,
+    DocumentRefused, build_consent_pdf, store_consent_pdf,
 )
 from mesocheck.forms import Facts, disclosure_text_hash, evaluate_rules
 from mesocheck.forms.flow import Flow
 from mesocheck.forms.registry import canonical_content
+from mesocheck.store.records import CONSENT, REVIEWED_CONSENT
 from mesocheck.store import Store
 
 

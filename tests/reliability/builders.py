@@ -70,10 +70,12 @@ def fill_intake(store: Store, form, rng: random.Random, *, name: str = "Ada Love
 
 
 def review(store: Store, intake_id: str, practitioner: int, rng: random.Random) -> None:
-    """Decide every flag (proceed), countersign, clear, and store the reviewed PDF."""
+    """Decide every flag that needs it (proceed), countersign, clear, and store the reviewed
+    PDF."""
     record = store.intake(intake_id)
     for flag in record.flags:
-        store.decide(flag.id, "proceed", "Discussed with the patient", practitioner)
+        if flag.severity != "info":
+            store.decide(flag.id, "proceed", "Discussed with the patient", practitioner)
     store.add_signature(intake_id, {
         "role": "practitioner", "printed_name": "Dr Rowan Hale",
         "meaning": "Reviewed and countersigned", "strokes": strokes(rng), "pad_width": 600,

@@ -61,7 +61,7 @@ def test_bulk_data_can_be_carried_on_with(bulk):
     store.save_answer(draft, "q0", "changed")
     store.submit(draft, signature=signature(), flags=[])
     flag = store.intake(ids[3]).flags[0]
-    store.decide(flag.id, "decline", "", FRONT_DESK)
+    store.decide(flag.id, "decline", "Bleeding risk", FRONT_DESK)
     assert store.verify() == []
 
 

@@ -8,7 +8,7 @@ benchmark suite, this test checks what the practitioner sees.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 from PySide6.QtCore import Qt
@@ -63,7 +63,7 @@ def big_db(tmp_path_factory):
 def test_queue_on_100k_intakes_shows_its_first_page_in_order(qtbot, big_db):
     with Store.open(big_db, create=False) as store:
         assert store.queue_count() == COUNT
-        view = QueueView(store)
+        view = QueueView(store, timezone.utc)
         qtbot.addWidget(view)
         view.resize(1280, 800)
         view.show()

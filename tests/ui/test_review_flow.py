@@ -25,6 +25,7 @@ from test_review import (  # noqa: E402  (shared builders of realistic intakes)
 )
 
 from mesocheck import review  # noqa: E402
+from mesocheck.timeutil import day_text  # noqa: E402
 from mesocheck.store.store import Store  # noqa: E402
 from mesocheck.ui.queue_model import IntakeIdRole  # noqa: E402
 from mesocheck.ui.review_dialogs import (  # noqa: E402
@@ -286,7 +287,7 @@ def test_amendment_then_the_patient_signs_again(qtbot, store, people):
     qtbot.mouseClick(detail.amend_button, Qt.MouseButton.LeftButton)
     dialog = current_dialog(panel, AmendmentDialog)
     dialog.select_question("last_aspirin")
-    assert dialog.current.text() == (date.today() - timedelta(days=3)).isoformat()
+    assert dialog.current.text() == "On " + day_text(date.today() - timedelta(days=3))
     dialog.editor._combo.setCurrentIndex(dialog.editor._combo.findData("never"))
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert "Write why" in dialog.error.text()
