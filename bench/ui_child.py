@@ -123,9 +123,9 @@ def intake(db_path: str) -> dict:
     import intake_driver as drive
 
     from mesocheck.forms.registry import default_form
-    from mesocheck.ui import style
+    from mesocheck.ui.widgets import style
     from mesocheck.ui.dbworker import DbWorker
-    from mesocheck.ui.main_window import MainWindow
+    from mesocheck.ui.shell.main_window import MainWindow
 
     app = MeteredApp(sys.argv[:1])
     plain_pick, plain_click = drive.pick, drive.click
@@ -188,8 +188,8 @@ def _has_pdf(db_path: str) -> bool:
 
 
 def signature(moves: int) -> dict:
-    from mesocheck.ui import style
-    from mesocheck.ui.signature_pad import SignaturePad
+    from mesocheck.ui.widgets import style
+    from mesocheck.ui.widgets.signature_pad import SignaturePad
 
     app = QApplication(sys.argv[:1])
     style.apply(app)

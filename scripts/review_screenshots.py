@@ -62,8 +62,8 @@ def main(out: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
     from mesocheck.store.store import Store
-    from mesocheck.ui import style
-    from mesocheck.ui.review_panel import ReviewPanel
+    from mesocheck.ui.widgets import style
+    from mesocheck.ui.review.panel import ReviewPanel
 
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])

@@ -25,8 +25,8 @@ def main(argv: list[str]) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from mesocheck.ui.app import run
-    from mesocheck.ui.dialogs import Dialog
+    from mesocheck.ui.shell.app import run
+    from mesocheck.ui.widgets.dialogs import Dialog
 
     app = QApplication([])
 

@@ -59,9 +59,9 @@ def make_window(qtbot, qapp, db_path, form):
     made = []
 
     def make(**kwargs):
-        from mesocheck.ui import style
+        from mesocheck.ui.widgets import style
         from mesocheck.ui.dbworker import DbWorker
-        from mesocheck.ui.main_window import MainWindow
+        from mesocheck.ui.shell.main_window import MainWindow
 
         style.apply(qapp)
 

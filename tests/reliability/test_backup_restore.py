@@ -14,11 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mesocheck.session import IntakeSession
-from mesocheck.store import Store
-
 from .builders import add_staff
 from .harness import record_figures
+from mesocheck.session import IntakeSession
+from mesocheck.store import Store
 
 DRIVER = Path(__file__).resolve().parent / "load_driver.py"
 
@@ -26,8 +25,8 @@ APP = """
 import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-from mesocheck.ui.app import run
-from mesocheck.ui.dialogs import Dialog
+from mesocheck.ui.shell.app import run
+from mesocheck.ui.widgets.dialogs import Dialog
 
 app = QApplication([])
 def refuse_dialogs():

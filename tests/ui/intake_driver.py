@@ -9,8 +9,8 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QWidget
 
-from mesocheck.ui.pages import ConsentPage, DisclosurePage, StepPage, SummaryPage
-from mesocheck.ui.questions import (
+from mesocheck.ui.intake.pages import ConsentPage, DisclosurePage, StepPage, SummaryPage
+from mesocheck.ui.intake.questions import (
     ChoiceInput,
     LastTakenInput,
     MomentInput,
@@ -43,7 +43,7 @@ def pick(combo: QComboBox, text: str) -> None:
 
 
 def set_date(field, day: date) -> None:
-    from mesocheck.ui.datefields import MONTHS
+    from mesocheck.ui.widgets.datefields import MONTHS
 
     pick(field.day, str(day.day))
     pick(field.month, MONTHS[day.month - 1])

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import re
 
+from app_child import run_app
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from app_child import run_app
 from mesocheck.store import Store
-from mesocheck.ui import app as app_module
-from mesocheck.ui import style
-from mesocheck.ui.dialogs import Dialog
+from mesocheck.ui.shell import app as app_module
+from mesocheck.ui.widgets import style
+from mesocheck.ui.widgets.dialogs import Dialog
 
 
 def _close_dialogs_soon(seen: list[str]) -> QTimer:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from mesocheck.errors import MesocheckError
-from mesocheck.ui import pdf_preview, printing
+from mesocheck.ui.review import preview as pdf_preview
+from mesocheck.ui.review import printing
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "documents"))
 from consent_samples import LONG_ANSWERS, SETTINGS, make_record  # noqa: E402

@@ -21,7 +21,7 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtPrintSupport import QPrinter
 
-from mesocheck.ui import printing
+from mesocheck.ui.review import printing
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "documents"))
 from consent_samples import SETTINGS, SHORT_ANSWERS, make_record  # noqa: E402

@@ -9,10 +9,10 @@ import sys
 import textwrap
 from pathlib import Path
 
-from mesocheck.store import Store
-from mesocheck.ui.pages import StepPage
-
 import intake_driver as drive
+
+from mesocheck.store import Store
+from mesocheck.ui.intake.pages import StepPage
 
 HERE = Path(__file__).resolve().parent
 
@@ -25,9 +25,9 @@ CHILD = textwrap.dedent(
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
     from mesocheck.forms.registry import default_form
-    from mesocheck.ui import style
+    from mesocheck.ui.widgets import style
     from mesocheck.ui.dbworker import DbWorker
-    from mesocheck.ui.main_window import MainWindow
+    from mesocheck.ui.shell.main_window import MainWindow
     import intake_driver as drive
 
     class Bot:

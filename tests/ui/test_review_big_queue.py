@@ -16,8 +16,8 @@ from PySide6.QtCore import Qt
 from mesocheck.forms.registry import default_form
 from mesocheck.store.records import SEVERITY_RANK
 from mesocheck.store.store import Store
-from mesocheck.ui.queue_model import PAGE_SIZE
-from mesocheck.ui.queue_view import QueueView
+from mesocheck.ui.review.queue_model import PAGE_SIZE
+from mesocheck.ui.review.queue_view import QueueView
 
 COUNT = 100_000
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")

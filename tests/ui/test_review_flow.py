@@ -27,14 +27,14 @@ from test_review import (  # noqa: E402  (shared builders of realistic intakes)
 from mesocheck import review  # noqa: E402
 from mesocheck.timeutil import day_text  # noqa: E402
 from mesocheck.store.store import Store  # noqa: E402
-from mesocheck.ui.queue_model import IntakeIdRole  # noqa: E402
-from mesocheck.ui.review_dialogs import (  # noqa: E402
+from mesocheck.ui.review.queue_model import IntakeIdRole  # noqa: E402
+from mesocheck.ui.review.dialogs import (  # noqa: E402
     AmendmentDialog,
     CountersignDialog,
     DecisionDialog,
     ResignDialog,
 )
-from mesocheck.ui.review_panel import ReviewPanel  # noqa: E402
+from mesocheck.ui.review.panel import ReviewPanel  # noqa: E402
 
 # The offscreen platform says this of every top-level window it shows; it is not our warning.
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")

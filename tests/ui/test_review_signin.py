@@ -18,8 +18,8 @@ from test_review import audit_rows, make_intake  # noqa: E402
 from mesocheck import review  # noqa: E402
 from mesocheck.store.store import Store  # noqa: E402
 from mesocheck.ui.dbworker import DbWorker  # noqa: E402
-from mesocheck.ui.review_panel import ReviewPanel  # noqa: E402
-from mesocheck.ui.signin import SignInScreen  # noqa: E402
+from mesocheck.ui.review.panel import ReviewPanel  # noqa: E402
+from mesocheck.ui.staff.signin import SignInScreen  # noqa: E402
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import intake_driver as drive
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QPushButton
 
 from mesocheck.store import Store
-from mesocheck.ui.pages import ConsentPage, DisclosurePage, StepPage, SummaryPage
-from mesocheck.ui.questions import InputContext, make_input
-
-import intake_driver as drive
+from mesocheck.ui.intake.pages import ConsentPage, DisclosurePage, StepPage, SummaryPage
+from mesocheck.ui.intake.questions import InputContext, make_input
 
 
 def step(qtbot, wizard, step_id: str) -> StepPage:

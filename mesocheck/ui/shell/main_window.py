@@ -22,19 +22,20 @@ from mesocheck.forms import Form
 from mesocheck.session import FormChanged, IntakeSession, PatientDetails, SessionError
 from mesocheck.store import StaffMember, StoreError
 from mesocheck.timeutil import utc_now
-from mesocheck.ui import gc_guard, pdf_job
+from mesocheck.ui import gc_guard
+from mesocheck.ui import pdf_job
 from mesocheck.ui.dbworker import AsyncSink, DbWorker
-from mesocheck.ui.dialogs import message
-from mesocheck.ui.idle import IdleWatcher, StillTherePrompt
-from mesocheck.ui.patient_screens import ReadyScreen, ThankYouScreen, WelcomeScreen
+from mesocheck.ui.intake.questions import InputContext
+from mesocheck.ui.intake.screens import ReadyScreen, ThankYouScreen, WelcomeScreen
+from mesocheck.ui.intake.start import StartIntakeScreen
+from mesocheck.ui.intake.wizard import WizardScreen
 from mesocheck.ui.pdf_job import ConsentPdfJob, start_consent_pdf
-from mesocheck.ui.questions import InputContext
-from mesocheck.ui.start_intake import StartIntakeScreen
-from mesocheck.ui.wizard import WizardScreen
+from mesocheck.ui.shell.idle import IdleWatcher, StillTherePrompt
+from mesocheck.ui.widgets.dialogs import message
 
 if TYPE_CHECKING:  # the staff's screens are loaded when first asked for
-    from mesocheck.ui.signin import FirstRunScreen, SignInScreen
-    from mesocheck.ui.staff_home import StaffHome
+    from mesocheck.ui.staff.signin import FirstRunScreen, SignInScreen
+    from mesocheck.ui.staff.home import StaffHome
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +243,7 @@ class MainWindow(QMainWindow):
         return walk_in
 
     def _build_sign_in(self) -> SignInScreen:
-        from mesocheck.ui.signin import SignInScreen
+        from mesocheck.ui.staff.signin import SignInScreen
 
         sign_in = SignInScreen(self.db, self.zone)
         sign_in.signed_in.connect(self.staff_signed_in)
@@ -250,7 +251,7 @@ class MainWindow(QMainWindow):
         return sign_in
 
     def _build_first_run(self) -> FirstRunScreen:
-        from mesocheck.ui.signin import FirstRunScreen
+        from mesocheck.ui.staff.signin import FirstRunScreen
 
         first_run = FirstRunScreen(self.db)
         first_run.created.connect(self._first_practitioner)
@@ -337,7 +338,7 @@ class MainWindow(QMainWindow):
         self.show_screen("staff")
 
     def staff_signed_in(self, member: StaffMember) -> None:
-        from mesocheck.ui.staff_home import StaffContext, StaffHome
+        from mesocheck.ui.staff.home import StaffContext, StaffHome
 
         self.staff = member
         self._remove("staff")
@@ -522,7 +523,7 @@ class MainWindow(QMainWindow):
     # -- errors and closing --------------------------------------------------------------
 
     def _bug(self, error: BaseException) -> None:
-        from mesocheck.ui.app import report_bug
+        from mesocheck.ui.shell.app import report_bug
 
         report_bug(error, self)
 

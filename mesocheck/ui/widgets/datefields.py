@@ -11,7 +11,7 @@ from datetime import date, time
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
-from mesocheck.ui.style import set_role
+from mesocheck.ui.widgets.style import set_role
 
 MONTHS = [calendar.month_name[m] for m in range(1, 13)]
 

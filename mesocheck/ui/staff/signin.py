@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
 from mesocheck.store import InvalidPin, PinCheck, StaffMember, StoreError
 from mesocheck.store.audit import staff_actor
 from mesocheck.ui.dbworker import DbWorker
-from mesocheck.ui.pages import label
-from mesocheck.ui.patient_screens import Screen
-from mesocheck.ui.questions import ErrorLine, OptionButton
-from mesocheck.ui.responsive import SwitchBox
-from mesocheck.ui.style import set_role, set_state
+from mesocheck.ui.widgets.choices import ErrorLine, OptionButton
+from mesocheck.ui.widgets.labels import label
+from mesocheck.ui.widgets.responsive import SwitchBox
+from mesocheck.ui.widgets.screen import Screen
+from mesocheck.ui.widgets.style import set_role, set_state
 
 PIN_RULE = "A PIN is 4 to 12 digits."
 _PIN = re.compile(r"^[0-9]{4,12}$")

@@ -9,7 +9,7 @@ from string import Template
 from PySide6.QtWidgets import QWidget
 
 from mesocheck.paths import resource
-from mesocheck.ui.style import THEME
+from mesocheck.ui.widgets.style import THEME
 
 # Severity inks pass AA as text on white and as white text on them; tints stay light.
 SEVERITY_THEME: dict[str, object] = {

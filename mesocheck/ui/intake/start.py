@@ -20,12 +20,13 @@ from PySide6.QtWidgets import (
 
 from mesocheck.forms import Form
 from mesocheck.session import PatientDetails, check_details
-from mesocheck.ui.datefields import DateField, TimeField
-from mesocheck.ui.pages import label
-from mesocheck.ui.patient_screens import Screen
-from mesocheck.ui.questions import ErrorLine, InputContext, OptionButton
-from mesocheck.ui.responsive import FlowLayout
-from mesocheck.ui.style import set_role, set_state
+from mesocheck.ui.intake.questions import InputContext
+from mesocheck.ui.widgets.choices import ErrorLine, OptionButton
+from mesocheck.ui.widgets.datefields import DateField, TimeField
+from mesocheck.ui.widgets.labels import label
+from mesocheck.ui.widgets.responsive import FlowLayout
+from mesocheck.ui.widgets.screen import Screen
+from mesocheck.ui.widgets.style import set_role, set_state
 
 
 class StartIntakeScreen(Screen):

@@ -25,16 +25,16 @@ from PySide6.QtWidgets import (
 from mesocheck import review
 from mesocheck.errors import MesocheckError
 from mesocheck.timeutil import clinic_zone
-from mesocheck.ui.queue_view import QueueView
-from mesocheck.ui.review_detail import ReviewDetail
-from mesocheck.ui.review_dialogs import (
+from mesocheck.ui.background import Job, run_with_store
+from mesocheck.ui.review.detail import ReviewDetail
+from mesocheck.ui.review.dialogs import (
     AmendmentDialog,
     CountersignDialog,
     DecisionDialog,
     ResignDialog,
 )
-from mesocheck.ui.review_style import apply_review_style
-from mesocheck.ui.background import Job, run_with_store
+from mesocheck.ui.review.queue_view import QueueView
+from mesocheck.ui.review.style import apply_review_style
 
 
 class BatchBar(QWidget):
@@ -199,7 +199,7 @@ class ReviewPanel(QWidget):
     # -- printing -------------------------------------------------------------------------
 
     def _printing(self) -> Any:
-        from mesocheck.ui import printing
+        from mesocheck.ui.review import printing
 
         return printing
 
@@ -216,7 +216,7 @@ class ReviewPanel(QWidget):
     def preview_document(self, document_id: int) -> None:
         try:
             data = self.store.document_bytes(document_id)
-            from mesocheck.ui import pdf_preview
+            from mesocheck.ui.review import preview as pdf_preview
 
             pdf_preview.show_pdf(data, parent=self)
         except MesocheckError as exc:

@@ -29,17 +29,17 @@ from PySide6.QtWidgets import (
 from mesocheck.forms import Page
 from mesocheck.session import IntakeSession, Submission
 from mesocheck.ui.dbworker import DbWorker
-from mesocheck.ui.dialogs import confirm, message
-from mesocheck.ui.pages import (
+from mesocheck.ui.intake.pages import (
     ConsentPage,
     DisclosurePage,
     StepPage,
     SummaryPage,
     WizardPage,
-    label,
 )
-from mesocheck.ui.questions import InputContext
-from mesocheck.ui.style import set_role
+from mesocheck.ui.intake.questions import InputContext
+from mesocheck.ui.widgets.dialogs import confirm, message
+from mesocheck.ui.widgets.labels import label
+from mesocheck.ui.widgets.style import set_role
 
 log = logging.getLogger(__name__)
 

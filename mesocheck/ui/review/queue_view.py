@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mesocheck.ui.queue_model import (
+from mesocheck.ui.review.queue_model import (
     IntakeIdRole,
     QueueFilter,
     QueueModel,

@@ -26,16 +26,16 @@ from PySide6.QtWidgets import (
 from mesocheck.forms import Form
 from mesocheck.store import StaffMember, StoreError, UnfinishedIntake
 from mesocheck.store.audit import staff_actor
-from mesocheck.ui.dbworker import DbWorker
-from mesocheck.ui.dialogs import ask_text, message
-from mesocheck.ui.pages import label
-from mesocheck.ui.patient_screens import Screen
-from mesocheck.ui.questions import InputContext
-from mesocheck.ui.responsive import SwitchBox
-from mesocheck.ui.signin import ROLE_NAMES
-from mesocheck.ui.start_intake import StartIntakeScreen
-from mesocheck.ui.style import set_role
 from mesocheck.timeutil import day_text
+from mesocheck.ui.dbworker import DbWorker
+from mesocheck.ui.intake.questions import InputContext
+from mesocheck.ui.intake.start import StartIntakeScreen
+from mesocheck.ui.staff.signin import ROLE_NAMES
+from mesocheck.ui.widgets.dialogs import ask_text, message
+from mesocheck.ui.widgets.labels import label
+from mesocheck.ui.widgets.responsive import SwitchBox
+from mesocheck.ui.widgets.screen import Screen
+from mesocheck.ui.widgets.style import set_role
 
 
 class StaffContext(Struct):
@@ -54,7 +54,7 @@ class StaffContext(Struct):
 
 
 def _review_queue(context: StaffContext) -> QWidget:
-    from mesocheck.ui.review_panel import review_screen  # loaded when staff sign in
+    from mesocheck.ui.review.panel import review_screen  # loaded when staff sign in
 
     return review_screen(context)
 

@@ -6,8 +6,6 @@ Each page shows what the session holds and reports changes; whether the patient 
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
@@ -17,7 +15,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QScroller,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -26,40 +23,15 @@ from PySide6.QtWidgets import (
 from mesocheck.forms.answers import answer_text
 from mesocheck.forms.model import Disclosure, Step
 from mesocheck.session import IntakeSession, SigningRefused, Submission
-from mesocheck.ui.questions import (
-    ErrorLine,
-    InputContext,
-    OptionCheck,
-    QuestionView,
-)
-from mesocheck.ui.responsive import SwitchBox
-from mesocheck.ui.signature_pad import SignaturePad
-from mesocheck.ui.style import set_role, set_state
 from mesocheck.timeutil import day_text, moment_text
-from mesocheck.ui.text import paragraphs
-
-CONTENT_WIDTH = 920  # readable line length on a landscape screen
+from mesocheck.ui.intake.questions import InputContext, QuestionView
+from mesocheck.ui.widgets.choices import ErrorLine, OptionCheck
+from mesocheck.ui.widgets.labels import CONTENT_WIDTH, label, paragraphs, touch_scrolling
+from mesocheck.ui.widgets.responsive import SwitchBox
+from mesocheck.ui.widgets.signature_pad import SignaturePad
+from mesocheck.ui.widgets.style import set_role, set_state
 
 KIND_LABELS = {"risk": "Risk", "evidence": "About the evidence", "cost": "Cost"}
-
-
-def label(text: str, role: str, *, rich: bool = False) -> QLabel:
-    widget = set_role(QLabel(text), role)
-    widget.setWordWrap(True)
-    widget.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
-    return widget
-
-
-def touch_scrolling(area: QScrollArea) -> None:
-    """Kinetic scrolling with a finger (not the mouse, which selects and clicks); called
-    before the area is given its widget, as it replaces the area's viewport.
-
-    The scroll area is given a viewport made here rather than asked for its own: the first
-    widget PySide hands back that Python did not make has it set up every QtWidgets class
-    to find that widget's type (about 15 ms), which would otherwise fall on start-up."""
-    viewport = QWidget(area)
-    area.setViewport(viewport)
-    QScroller.grabGesture(viewport, QScroller.ScrollerGestureType.TouchGesture)
 
 
 class FitScrollArea(QScrollArea):

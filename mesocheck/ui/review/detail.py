@@ -26,14 +26,14 @@ from PySide6.QtWidgets import (
 
 from mesocheck import review
 from mesocheck.forms.conditions import effective_answers
-from mesocheck.forms.model import Form
 from mesocheck.forms.conditions import Facts
+from mesocheck.forms.model import Form
 from mesocheck.forms.registry import form_of
-from mesocheck.store.records import CONSENT, REVIEWED_CONSENT
 from mesocheck.store.audit import staff_of
+from mesocheck.store.records import CONSENT, REVIEWED_CONSENT
 from mesocheck.timeutil import age_on, show
-from mesocheck.ui.queue_model import severity_icon
-from mesocheck.ui.signature_pad import SignaturePad
+from mesocheck.ui.review.queue_model import severity_icon
+from mesocheck.ui.widgets.signature_pad import SignaturePad
 
 ICON = 28
 

@@ -23,10 +23,12 @@ from mesocheck.errors import MesocheckError
 from mesocheck.logs import log_bug, setup_logging
 from mesocheck.store import DatabaseCorrupt
 from mesocheck.timeutil import clinic_zone
-from mesocheck.ui import background, gc_guard, style
+from mesocheck.ui import background
+from mesocheck.ui import gc_guard
 from mesocheck.ui.dbworker import DbWorker
-from mesocheck.ui.dialogs import Dialog
 from mesocheck.ui.pdf_job import repair_missing_pdfs
+from mesocheck.ui.widgets import style
+from mesocheck.ui.widgets.dialogs import Dialog
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +130,7 @@ def run(db_path: Path, *, demo_intake: bool | None = None) -> int:
     quits as soon as that step (or else the first screen) has been painted.
     """
     from mesocheck.forms.registry import default_form
-    from mesocheck.ui.main_window import MainWindow
+    from mesocheck.ui.shell.main_window import MainWindow
 
     setup_logging()
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -18,8 +18,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from mesocheck.ui import background, printing
-from mesocheck.ui.style import set_role
+from mesocheck.ui import background
+from mesocheck.ui.review import printing
+from mesocheck.ui.widgets.style import set_role
 
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.25, 4.0

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mesocheck.ui.questions import ErrorLine
-from mesocheck.ui.style import set_role, set_state
+from mesocheck.ui.widgets.choices import ErrorLine
+from mesocheck.ui.widgets.style import set_role, set_state
 
 
 class Dialog(QDialog):

@@ -14,8 +14,8 @@ import time
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from mesocheck.ui.pages import label
-from mesocheck.ui.style import set_role
+from mesocheck.ui.widgets.labels import label
+from mesocheck.ui.widgets.style import set_role
 
 _INPUT = frozenset({
     QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseMove,

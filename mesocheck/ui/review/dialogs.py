@@ -33,7 +33,7 @@ from mesocheck import review
 from mesocheck.errors import MesocheckError
 from mesocheck.forms.model import NEVER, NOT_RECENT, Form, Question
 from mesocheck.timeutil import zone_name
-from mesocheck.ui.signature_pad import SignaturePad
+from mesocheck.ui.widgets.signature_pad import SignaturePad
 
 
 class _ReviewDialog(QDialog):
