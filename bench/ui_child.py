@@ -124,7 +124,7 @@ def intake(db_path: str) -> dict:
 
     from mesocheck.forms.registry import default_form
     from mesocheck.ui.widgets import style
-    from mesocheck.ui.dbworker import DbWorker
+    from mesocheck.ui.tasks import Database
     from mesocheck.ui.shell.main_window import MainWindow
 
     app = MeteredApp(sys.argv[:1])
@@ -146,7 +146,7 @@ def intake(db_path: str) -> dict:
     bot = Bot()
     style.apply(app)
     form = default_form()
-    worker = DbWorker.open(Path(db_path))
+    worker = Database.open(Path(db_path))
     settings, has_practitioner = worker.call(
         lambda store: (store.settings(), store.has_practitioner()))
     window = MainWindow(worker, form, settings=settings, zone=timezone.utc,

@@ -1,9 +1,11 @@
 """The tablet app in a child process, as a person would start it, for start-up tests.
 
-``python tests/app_child.py DB [demo]`` runs the app on DB (``demo``: straight into a
-walk-in intake for a made-up patient), prints each message dialog as a ``DIALOG:`` line
-and closes it, and gives up after 30 seconds so a test run never hangs.
-:func:`run_app` runs it and returns the finished process.
+``python tests/app_child.py DB [demo] [quit-after-first-paint]`` runs the app on DB
+(``demo``: straight into a walk-in intake for a made-up patient; ``quit-after-first-paint``:
+with the start-up benchmark's hook, which reports the first paint and quits, and the screen
+then on show), prints each message dialog as a ``DIALOG:`` line and closes it, and gives up
+after 30 seconds so a test run never hangs. :func:`run_app` runs it and returns the finished
+process.
 """
 
 from __future__ import annotations
@@ -13,10 +15,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[1]
+
 
 def run_app(db: Path, home: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
-                   "MESOCHECK_HOME": str(home), **env}
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MESOCHECK_HOME": str(home),
+                   "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO),
+                                                               os.environ.get("PYTHONPATH")])),
+                   **env}
     return subprocess.run([sys.executable, __file__, str(db), *args], env=environment,
                           capture_output=True, text=True, timeout=120)
 
@@ -26,9 +32,22 @@ def main(argv: list[str]) -> int:
     from PySide6.QtWidgets import QApplication
 
     from mesocheck.ui.shell.app import run
+    from mesocheck.ui.shell.main_window import MainWindow
     from mesocheck.ui.widgets.dialogs import Dialog
 
-    app = QApplication([])
+    if "quit-after-first-paint" in argv:
+        from bench.first_paint import FirstPaintApp
+
+        class ScreenAtFirstPaint(FirstPaintApp):
+            def report(self) -> None:
+                for widget in self.topLevelWidgets():
+                    if isinstance(widget, MainWindow):
+                        print("screen:", widget.current_screen, flush=True)
+                super().report()
+
+        app = ScreenAtFirstPaint([])
+    else:
+        app = QApplication([])
 
     def close_dialogs() -> None:
         for widget in QApplication.topLevelWidgets():
@@ -40,7 +59,7 @@ def main(argv: list[str]) -> int:
     timer.timeout.connect(close_dialogs)
     timer.start(50)
     QTimer.singleShot(30_000, lambda: app.exit(99))
-    return run(argv[0], demo_intake=argv[1:] == ["demo"])
+    return run(argv[0], demo_intake="demo" in argv[1:])
 
 
 if __name__ == "__main__":

@@ -54,37 +54,36 @@ def practitioner(db_path):
 
 @pytest.fixture
 def make_window(qtbot, qapp, db_path, form):
-    """Build the main window on the database; afterwards closes it and its worker and
-    waits for the thread pool (consent PDFs)."""
+    """Build the main window on the database; afterwards closes it, and waits for its
+    database thread to write what is queued and for the other background tasks."""
     made = []
 
     def make(**kwargs):
-        from mesocheck.ui.widgets import style
-        from mesocheck.ui.dbworker import DbWorker
         from mesocheck.ui.shell.main_window import MainWindow
+        from mesocheck.ui.tasks import Database
+        from mesocheck.ui.widgets import style
 
         style.apply(qapp)
 
-        worker = DbWorker.open(db_path, retry_delays=(0.05,))
-        settings, has_practitioner = worker.call(
+        db = Database.open(db_path, retry_delays=(0.05,))
+        settings, has_practitioner = db.call(
             lambda store: (store.settings(), store.has_practitioner()))
         options = dict(settings=settings, zone=timezone.utc, has_practitioner=has_practitioner)
         options.update(kwargs)
-        window = MainWindow(worker, form, **options)
+        window = MainWindow(db, form, **options)
         window.resize(1280, 800)
         window.show()
         qtbot.waitExposed(window)
-        made.append((window, worker))
+        made.append((window, db))
         return window
 
     yield make
-    for window, worker in made:
+    from mesocheck.ui.tasks import shut_down
+
+    for window, db in made:
         try:
-            qtbot.waitUntil(lambda: worker.pending == 0, timeout=10_000)
+            qtbot.waitUntil(lambda: db.pending == 0, timeout=10_000)
         finally:
             window.close()
             window.deleteLater()
-            assert worker.close(), "queued writes were not all saved"
-    from PySide6.QtCore import QThreadPool
-
-    QThreadPool.globalInstance().waitForDone(10_000)
+            assert shut_down(db), "queued writes were not all saved"

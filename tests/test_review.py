@@ -21,7 +21,7 @@ from mesocheck.forms.registry import canonical_content, default_form
 from mesocheck.store.store import Store
 from mesocheck.store import staff as staff_module
 from mesocheck.store.records import CONSENT, REVIEWED_CONSENT
-from mesocheck.timeutil import clinic_zone, to_iso
+from mesocheck.timeutil import clinic_zone
 
 PIN = "2468"
 ZONE = clinic_zone()  # the clinic's zone when none is set: this machine's, as today_at

@@ -20,15 +20,17 @@ from mesocheck.session import IntakeSession
 from mesocheck.store import Store
 
 DRIVER = Path(__file__).resolve().parent / "load_driver.py"
+REPO = Path(__file__).resolve().parents[2]
 
 APP = """
 import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
+from bench.first_paint import FirstPaintApp
 from mesocheck.ui.shell.app import run
 from mesocheck.ui.widgets.dialogs import Dialog
 
-app = QApplication([])
+app = FirstPaintApp([])  # quits once the window has painted
 def refuse_dialogs():
     for widget in QApplication.topLevelWidgets():
         if isinstance(widget, Dialog) and widget.isVisible():
@@ -85,7 +87,7 @@ def test_backups_taken_while_the_wizard_writes_verify_resume_and_open(tmp_path):
     newest = copies[-1][0]
     app = subprocess.run([sys.executable, "-c", APP, str(newest)], capture_output=True,
                          text=True, timeout=120,
-                         env=_env(tmp_path / "home", MESOCHECK_EXIT_AFTER_FIRST_PAINT="1"))
+                         env=_env(tmp_path / "home", PYTHONPATH=str(REPO)))
     assert app.returncode == 0, (app.stdout, app.stderr)
     assert "DIALOG:" not in app.stdout and "Traceback" not in app.stderr
     with Store.open(newest, create=False) as copy:

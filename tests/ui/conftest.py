@@ -31,9 +31,9 @@ def _no_leftover_threads(qapp):
     """Fail a test that leaves a worker thread running (napari's fixture idea)."""
     before = set(threading.enumerate())
     yield
-    from PySide6.QtCore import QThreadPool
+    from mesocheck.ui.tasks import wait_for_threads
 
-    QThreadPool.globalInstance().waitForDone(10_000)
+    wait_for_threads(10)
     left = [t for t in threading.enumerate() if t not in before and t.is_alive()
             and t.name.startswith("mesocheck")]
     assert left == [], f"threads left running: {left}"

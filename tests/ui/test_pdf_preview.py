@@ -78,7 +78,7 @@ def test_built_in_the_background_with_a_busy_bar(preview, consent_pdf, qtbot):
     release.set()
     qtbot.waitUntil(lambda: preview.page_count() > 0, timeout=20_000)
     assert preview.stack.currentIndex() == 0 and preview.print_button.isEnabled()
-    preview._build.wait()
+    assert not preview.is_busy()
 
 
 def test_a_failed_build_is_explained(preview, qtbot):
@@ -88,7 +88,7 @@ def test_a_failed_build_is_explained(preview, qtbot):
     preview.load_from(build)
     qtbot.waitUntil(lambda: "no longer available" in preview.status.text(), timeout=20_000)
     assert not preview.print_button.isEnabled()
-    preview._build.wait()
+    assert not preview.is_busy()
 
 
 def test_print_without_a_printer_says_so(preview, consent_pdf, monkeypatch):

@@ -26,7 +26,7 @@ CHILD = textwrap.dedent(
     from PySide6.QtWidgets import QApplication
     from mesocheck.forms.registry import default_form
     from mesocheck.ui.widgets import style
-    from mesocheck.ui.dbworker import DbWorker
+    from mesocheck.ui.tasks import Database
     from mesocheck.ui.shell.main_window import MainWindow
     import intake_driver as drive
 
@@ -45,7 +45,7 @@ CHILD = textwrap.dedent(
 
     app = QApplication([])
     style.apply(app)
-    worker = DbWorker.open({db!r})
+    worker = Database.open({db!r})
     window = MainWindow(worker, default_form(), zone=timezone.utc, has_practitioner=True)
     window.show()
     bot = Bot()

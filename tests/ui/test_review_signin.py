@@ -17,7 +17,7 @@ from test_review import audit_rows, make_intake  # noqa: E402
 
 from mesocheck import review  # noqa: E402
 from mesocheck.store.store import Store  # noqa: E402
-from mesocheck.ui.dbworker import DbWorker  # noqa: E402
+from mesocheck.ui.tasks import Database, shut_down  # noqa: E402
 from mesocheck.ui.review.panel import ReviewPanel  # noqa: E402
 from mesocheck.ui.staff.signin import SignInScreen  # noqa: E402
 
@@ -31,9 +31,9 @@ def worker(tmp_path):
         store.add_staff("Dr Ines Okafor", "practitioner", "2468", actor="system")
         store.add_staff("Dr Rowan Hale", "practitioner", "1357", actor="system")
         make_intake(store, with_pdf=False)
-    db = DbWorker.open(path)
+    db = Database.open(path)
     yield db
-    db.close()
+    assert shut_down(db)
 
 
 def choose(screen: SignInScreen, name: str) -> None:
@@ -81,15 +81,18 @@ def test_five_wrong_pins_lock_the_account_then_a_colleague_reviews(qtbot, worker
         locked = next(m for m in store.staff_members() if m.name == "Dr Ines Okafor")
         assert locked.locked_until is not None
 
-        panel = ReviewPanel(store, member)
+        panel = ReviewPanel(worker, member, timezone.utc)
         qtbot.addWidget(panel)
         panel.show()
+        qtbot.waitUntil(lambda: worker.pending == 0, timeout=10_000)
         intake_id = panel.queue.model.row_at(0).intake_id
         panel.open_intake(intake_id)
+        qtbot.waitUntil(lambda: worker.pending == 0, timeout=10_000)
         card = next(c for c in panel.detail.flag_cards if c.flag.severity == "review")
         qtbot.mouseClick(card.buttons["postpone"], Qt.MouseButton.LeftButton)
         panel.dialog.note.setPlainText("Patient unwell today")
         qtbot.mouseClick(panel.dialog.save_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: worker.pending == 0, timeout=10_000)
         assert store.intake(intake_id).status == "postponed"
         rows = audit_rows(store, intake_id)
         assert (f"staff:{member.id}", "decide") in rows

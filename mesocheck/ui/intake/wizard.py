@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 
 from mesocheck.forms import Page
 from mesocheck.session import IntakeSession, Submission
-from mesocheck.ui.dbworker import DbWorker
 from mesocheck.ui.intake.pages import (
     ConsentPage,
     DisclosurePage,
@@ -37,6 +36,7 @@ from mesocheck.ui.intake.pages import (
     WizardPage,
 )
 from mesocheck.ui.intake.questions import InputContext
+from mesocheck.ui.tasks import Database
 from mesocheck.ui.widgets.dialogs import confirm, message
 from mesocheck.ui.widgets.labels import label
 from mesocheck.ui.widgets.style import set_role
@@ -51,7 +51,7 @@ class WizardScreen(QWidget):
     stop_requested = Signal()  # the patient wants to stop and hand the tablet back
     opened = Signal()  # the first page is built and current: the screen can be shown
 
-    def __init__(self, session: IntakeSession, db: DbWorker, context: InputContext,
+    def __init__(self, session: IntakeSession, db: Database, context: InputContext,
                  *, start_index: int | None = None):
         super().__init__()
         self.setObjectName("screen")

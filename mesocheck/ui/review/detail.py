@@ -10,170 +10,27 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from mesocheck import review
-from mesocheck.forms.conditions import effective_answers
-from mesocheck.forms.conditions import Facts
+from mesocheck.forms.conditions import Facts, effective_answers
 from mesocheck.forms.model import Form
 from mesocheck.forms.registry import form_of
 from mesocheck.store.audit import staff_of
 from mesocheck.store.records import CONSENT, REVIEWED_CONSENT
 from mesocheck.timeutil import age_on, show
-from mesocheck.ui.review.queue_model import severity_icon
-from mesocheck.ui.widgets.signature_pad import SignaturePad
-
-ICON = 28
-
-
-def _label(text: str = "", name: str | None = None, *, wrap: bool = True,
-           selectable: bool = False) -> QLabel:
-    label = QLabel(text)
-    if name:
-        label.setObjectName(name)
-    label.setWordWrap(wrap)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-    if selectable:
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
-
-
-def _icon(severity: str | None, size: int = ICON) -> QLabel:
-    label = QLabel()
-    label.setObjectName("severityIcon")
-    label.setPixmap(severity_icon(severity).pixmap(QSize(size, size)))
-    label.setFixedSize(size, size)
-    label.setAccessibleName(review.SEVERITY_WORDS.get(severity or "", "No flags"))
-    return label
-
-
-def _section(title: str) -> QLabel:
-    label = _label(title, "sectionTitle")
-    label.setAccessibleName(title)
-    return label
-
-
-class SignatureView(SignaturePad):
-    """A stored signature, shown read-only with the same ink as the pad that drew it."""
-
-    def __init__(self, signature: Any, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("signatureView")
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents, False)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setCursor(Qt.CursorShape.ArrowCursor)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFixedHeight(170)
-        self.setAccessibleName(f"Signature of {signature.printed_name}")
-        self.setAccessibleDescription("")
-        self.load(signature.strokes, signature.pad_width, signature.pad_height)
-
-    def sizeHint(self) -> QSize:
-        return QSize(480, 170)
-
-
-class FlagCard(QFrame):
-    """One flag: severity (icon and word), the rule's message, the answers that raised it,
-    its decisions (latest first in words, earlier ones kept visible) and the actions."""
-
-    decide_requested = Signal(object, str)  # flag, decision
-
-    def __init__(self, flag: Any, form: Form, language: str, staff_names: dict[int, str],
-                 state: review.ReviewState, record: Any, zone: tzinfo,
-                 parent: QWidget | None = None):
-        super().__init__(parent)
-        self.flag = flag
-        self.zone = zone
-        self.setObjectName("flagCard")
-        self.setProperty("severity", flag.severity)
-        word = review.SEVERITY_WORDS[flag.severity]
-        self.setAccessibleName(f"{word} flag: {flag.practitioner_message}")
-
-        head = QHBoxLayout()
-        head.addWidget(_icon(flag.severity), 0, Qt.AlignmentFlag.AlignTop)
-        severity = _label(word.upper(), "severityWord", wrap=False)
-        severity.setProperty("severity", flag.severity)
-        head.addWidget(severity, 0, Qt.AlignmentFlag.AlignTop)
-        message = _label(flag.practitioner_message, "flagMessage", selectable=True)
-        head.addWidget(message, 1)
-
-        layout = QVBoxLayout(self)
-        layout.addLayout(head)
-
-        triggers = flag.triggers or []
-        if triggers:
-            grid = QGridLayout()
-            grid.setColumnStretch(0, 2)  # the question gets room too, not only the answer
-            grid.setColumnStretch(1, 3)
-            grid.setHorizontalSpacing(16)
-            caption = _label("Raised by", "fieldCaption", wrap=False)
-            grid.addWidget(caption, 0, 0, 1, 2)
-            for row, (source, value) in enumerate(triggers, start=1):
-                shown = record.answers.get(source, value) if not source.startswith("@") else value
-                grid.addWidget(_label(review.question_text(form, source, language),
-                                      "triggerQuestion"), row, 0)
-                grid.addWidget(_label(review.describe_value(form, source, shown, language, zone),
-                                      "triggerAnswer", selectable=True), row, 1)
-            layout.addLayout(grid)
-        if flag.patient_message:
-            layout.addWidget(_label(f"The patient was told: {flag.patient_message}",
-                                    "patientMessage"))
-
-        decisions = list(flag.decisions)
-        if decisions:
-            current = decisions[-1]
-            layout.addWidget(_label(self._decision_text(current, staff_names), "decisionNow",
-                                    selectable=True))
-            for earlier in reversed(decisions[:-1]):
-                line = _label("Earlier, superseded: " + self._decision_text(earlier, staff_names),
-                              "decisionEarlier", selectable=True)
-                layout.addWidget(line)
-
-        actions = QHBoxLayout()
-        self.buttons: dict[str, QPushButton] = {}
-        if review.needs_decision(flag):
-            if not decisions:
-                pending = _label("Needs a decision", "needsDecision", wrap=False)
-                actions.addWidget(pending)
-            actions.addStretch(1)
-            proceed_text = "Override and proceed…" if flag.severity == "stop" else "Proceed…"
-            allowed = record.status in review.REVIEWABLE and state.status != "awaiting_resign"
-            for decision, text in (("proceed", proceed_text), ("postpone", "Postpone…"),
-                                   ("decline", "Decline…")):
-                button = QPushButton(text)
-                button.setObjectName(f"{decision}Button")
-                button.setAccessibleName(f"{text.rstrip('…')}: {flag.practitioner_message}")
-                button.setEnabled(allowed)
-                button.clicked.connect(lambda _=False, d=decision: self.decide_requested.emit(
-                    self.flag, d))
-                actions.addWidget(button)
-                self.buttons[decision] = button
-        else:
-            actions.addWidget(_label("For information: no decision needed.", "infoNote"), 1)
-        layout.addLayout(actions)
-
-    def _decision_text(self, decision: Any, staff_names: dict[int, str]) -> str:
-        who = staff_names.get(decision.staff_id, f"staff #{decision.staff_id}")
-        text = f"Decision: {review.DECISION_WORDS[decision.decision]}"
-        if decision.new_date:
-            text += f" (new date {decision.new_date[:10]})"
-        if decision.reason:
-            text += f" — “{decision.reason}”"
-        return text + f" — {who}, {show(decision.decided_at, self.zone)}"
+from mesocheck.ui.review.cards import FlagCard, SignatureView, icon, section, text_label
+from mesocheck.ui.tasks import Database, Task
 
 
 class ReviewDetail(QWidget):
@@ -186,21 +43,25 @@ class ReviewDetail(QWidget):
     resign_requested = Signal()
     print_requested = Signal(int)  # document id
     preview_requested = Signal(int)
+    loaded = Signal(str)  # the intake now shown (after show_intake or reload)
+    failed = Signal(str)  # it could not be read: a sentence for staff
 
-    def __init__(self, store: Any, staff: Any, zone: tzinfo, parent: QWidget | None = None):
+    def __init__(self, db: Database, staff: Any, zone: tzinfo, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("reviewDetail")
-        self.store = store
+        self.db = db
         self.staff = staff
         self.zone = zone
         self.record: Any = None
         self.form: Form | None = None
         self.state: review.ReviewState | None = None
+        self.staff_names: dict[int, str] = {}
         self.flag_cards: list[FlagCard] = []
+        self._asked: str | None = None  # the intake being read
 
         self.back_button = QPushButton("‹ Back to queue")
         self.back_button.setObjectName("backButton")
-        self.title = _label("", "reviewTitle")
+        self.title = text_label("", "reviewTitle")
         self.title.setAccessibleName("Patient")
         # Beside the Back button whatever the script of the name (Arabic, Hebrew, ...).
         self.title.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignAbsolute
@@ -226,13 +87,13 @@ class ReviewDetail(QWidget):
         actions.addWidget(self.print_button)
         actions.addWidget(self.countersign_button)
 
-        self.banner = _label("", "reviewBanner")
+        self.banner = text_label("", "reviewBanner")
         self.banner.setAccessibleName("Review status")
         self.progress = QProgressBar()
         self.progress.setObjectName("reviewProgress")
         self.progress.setAccessibleName("Progress")
         self.progress.setTextVisible(False)
-        self.progress_text = _label("", "progressText")
+        self.progress_text = text_label("", "progressText")
         self.progress_row = QWidget()
         progress_layout = QHBoxLayout(self.progress_row)
         progress_layout.setContentsMargins(0, 0, 0, 0)
@@ -263,17 +124,28 @@ class ReviewDetail(QWidget):
 
     # -- showing an intake ----------------------------------------------------------------
 
-    def show_intake(self, intake_id: str) -> None:
-        self.record = self.store.intake(intake_id)
-        self.form = form_of(self.record)
-        self.state = review.review_state(self.record)
-        self._rebuild()
+    def show_intake(self, intake_id: str, *, keep_scroll: bool = False) -> None:
+        """Read the intake on the database thread, then show it and emit ``loaded``."""
+        self._asked = intake_id
+        Task(lambda store: _read(store, intake_id), parent=self, what="reading the intake",
+             success=lambda found: self._show(intake_id, found, keep_scroll)).failure(
+            lambda error: self._asked == intake_id and self.failed.emit(error.message)
+        ).run_in_background(self.db)
 
     def reload(self) -> None:
+        """Show the intake again as the store now holds it, at the same scroll position."""
         if self.record is not None:
-            scroll = self.scroll.verticalScrollBar().value()
-            self.show_intake(self.record.id)
+            self.show_intake(self.record.id, keep_scroll=True)
+
+    def _show(self, intake_id: str, found: tuple, keep_scroll: bool) -> None:
+        if intake_id != self._asked:
+            return  # another intake was asked for meanwhile
+        scroll = self.scroll.verticalScrollBar().value()
+        self.record, self.form, self.state, self.staff_names = found
+        self._rebuild()
+        if keep_scroll:
             self.scroll.verticalScrollBar().setValue(scroll)
+        self.loaded.emit(intake_id)
 
     def _rebuild(self) -> None:
         record, form, state = self.record, self.form, self.state
@@ -318,8 +190,8 @@ class ReviewDetail(QWidget):
         ]
         for i, (caption, value) in enumerate(items):
             row, column = divmod(i, 2)
-            grid.addWidget(_label(caption, "fieldCaption", wrap=False), row, column * 2)
-            grid.addWidget(_label(value, "fieldValue", selectable=True), row, column * 2 + 1)
+            grid.addWidget(text_label(caption, "fieldCaption", wrap=False), row, column * 2)
+            grid.addWidget(text_label(value, "fieldValue", selectable=True), row, column * 2 + 1)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         return box
@@ -369,11 +241,11 @@ class ReviewDetail(QWidget):
         flags = list(record.flags)
         counts = {s: sum(f.severity == s for f in flags) for s in ("stop", "review", "info")}
         words = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "none"
-        self.sections.addWidget(_section(f"Flags ({words})"))
+        self.sections.addWidget(section(f"Flags ({words})"))
         if not flags:
-            self.sections.addWidget(_label("No answer raised a flag.", "emptyNote"))
+            self.sections.addWidget(text_label("No answer raised a flag.", "emptyNote"))
             return
-        names = {m.id: m.name for m in self.store.staff_members(include_inactive=True)}
+        names = self.staff_names
         for flag in flags:
             card = FlagCard(flag, self.form, record.language, names, self.state, record,
                             self.zone)
@@ -386,9 +258,9 @@ class ReviewDetail(QWidget):
         changed = review.amendments(record)
         if not changed:
             return
-        self.sections.addWidget(_section("Amendments after signing"))
+        self.sections.addWidget(section("Amendments after signing"))
         by_id = {a.id: a for a in record.answer_history}
-        names = {m.id: m.name for m in self.store.staff_members(include_inactive=True)}
+        names = self.staff_names
         for row in changed:
             before = by_id.get(row.amends)
             old = before.value if before is not None else None
@@ -402,7 +274,7 @@ class ReviewDetail(QWidget):
             text = (f"{review.question_text(form, row.question_id, record.language)}\n"
                     f"was: {was}  →  now: {now}"
                     f"\nReason: “{row.reason}” — {who}, {show(row.answered_at, self.zone)}")
-            self.sections.addWidget(_label(text, "amendment", selectable=True))
+            self.sections.addWidget(text_label(text, "amendment", selectable=True))
 
     def _add_answers(self) -> None:
         record, form = self.record, self.form
@@ -415,7 +287,7 @@ class ReviewDetail(QWidget):
                     flagged[source] = flag.severity
         amended = {a.question_id for a in review.amendments(record)}
         shown = effective_answers(form, dict(record.answers), Facts.of(record, self.zone))
-        self.sections.addWidget(_section("Answers"))
+        self.sections.addWidget(section("Answers"))
         for step in form.steps:
             questions = [q for q in step.questions if q.id in shown]
             if not questions:
@@ -426,21 +298,21 @@ class ReviewDetail(QWidget):
             grid.setColumnStretch(1, 3)
             grid.setColumnStretch(2, 2)
             grid.setHorizontalSpacing(16)
-            grid.addWidget(_label(step.title.get(language), "stepTitle"), 0, 0, 1, 3)
+            grid.addWidget(text_label(step.title.get(language), "stepTitle"), 0, 0, 1, 3)
             for row, q in enumerate(questions, start=1):
                 severity = flagged.get(q.id)
                 if severity:
-                    marker = _icon(severity, 22)
+                    marker = icon(severity, 22)
                     marker.setToolTip(f"Raised a {severity} flag")
                     grid.addWidget(marker, row, 0, Qt.AlignmentFlag.AlignTop)
-                question = _label(q.text.get(language), "answerQuestion")
+                question = text_label(q.text.get(language), "answerQuestion")
                 answer_text = review.describe_value(form, q.id, shown[q.id], language,
                                                      self.zone)
                 if severity:
                     answer_text += f"   [{review.SEVERITY_WORDS[severity]} flag]"
                 if q.id in amended:
                     answer_text += "   [amended]"
-                answer = _label(answer_text, "answerValue", selectable=True)
+                answer = text_label(answer_text, "answerValue", selectable=True)
                 answer.setProperty("flagged", bool(severity))
                 grid.addWidget(question, row, 1)
                 grid.addWidget(answer, row, 2)
@@ -450,7 +322,7 @@ class ReviewDetail(QWidget):
     def _add_disclosures(self) -> None:
         record, form = self.record, self.form
         language = record.language
-        self.sections.addWidget(_section("Risks and statements acknowledged"))
+        self.sections.addWidget(section("Risks and statements acknowledged"))
         acks = {a.disclosure_id: a for a in record.acknowledgements}
         box = QFrame()
         box.setObjectName("answerStep")
@@ -462,24 +334,24 @@ class ReviewDetail(QWidget):
             ack = acks.get(disclosure.id)
             if ack is None and disclosure.enable_when is not None:
                 continue  # not shown to this patient
-            grid.addWidget(_label(disclosure.title.get(language), "answerQuestion"), row, 0)
+            grid.addWidget(text_label(disclosure.title.get(language), "answerQuestion"), row, 0)
             when = (f"Acknowledged {show(ack.acknowledged_at, self.zone)}" if ack
                     else "Not acknowledged")
-            grid.addWidget(_label(when, "answerValue"), row, 1)
+            grid.addWidget(text_label(when, "answerValue"), row, 1)
             row += 1
         self.sections.addWidget(box)
 
     def _add_signatures(self) -> None:
         record = self.record
-        self.sections.addWidget(_section("Signatures"))
+        self.sections.addWidget(section("Signatures"))
         if not record.signatures:
-            self.sections.addWidget(_label("Not signed yet.", "emptyNote"))
+            self.sections.addWidget(text_label("Not signed yet.", "emptyNote"))
         roles = {"patient": "Patient", "practitioner": "Practitioner", "witness": "Witness"}
         for signature in sorted(record.signatures, key=lambda s: s.id, reverse=True):
             box = QFrame()
             box.setObjectName("signatureBox")
             layout = QVBoxLayout(box)
-            layout.addWidget(_label(
+            layout.addWidget(text_label(
                 f"{roles.get(signature.role, signature.role)}: {signature.printed_name} — "
                 f"“{signature.meaning}” — signed {show(signature.signed_at, self.zone)} ({signature.tz})",
                 "signatureCaption", selectable=True))
@@ -491,7 +363,7 @@ class ReviewDetail(QWidget):
         documents = sorted(record.documents, key=lambda d: d.id, reverse=True)
         if not documents:
             return
-        self.sections.addWidget(_section("Documents"))
+        self.sections.addWidget(section("Documents"))
         newest = review.printable_document(record)
         kinds = {CONSENT: "Consent signed by the patient",
                  REVIEWED_CONSENT: "Consent with the practitioner's review"}
@@ -504,7 +376,7 @@ class ReviewDetail(QWidget):
                 text += " — current"
             else:
                 text += " — kept for the record"
-            self.sections.addWidget(_label(text, "documentLine", selectable=True))
+            self.sections.addWidget(text_label(text, "documentLine", selectable=True))
 
     # -- actions --------------------------------------------------------------------------
 
@@ -536,3 +408,10 @@ class ReviewDetail(QWidget):
 
 def _rank(severity: str) -> int:
     return ("info", "review", "stop").index(severity)
+
+
+def _read(store: Any, intake_id: str) -> tuple:
+    """On the database thread: everything the review of one intake shows."""
+    record = store.intake(intake_id)
+    names = {m.id: m.name for m in store.staff_members(include_inactive=True)}
+    return record, form_of(record), review.review_state(record), names

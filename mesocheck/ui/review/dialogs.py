@@ -1,46 +1,45 @@
 """Dialogs of the review: a decision on a flag, the countersignature, an amendment and the
 patient's re-signature. Each is shown (never ``exec()``-ed), deletes itself on close, and
-reports through a signal; every rule it applies is asked of :mod:`mesocheck.review`.
+reports through a signal; every rule it applies is asked of :mod:`mesocheck.review`, whose
+answer (and the write) comes from the database thread while the dialog stays up.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone, tzinfo
-from typing import Any
+from datetime import tzinfo
+from typing import Any, Callable
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDateTimeEdit,
     QDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
-    QRadioButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from mesocheck import review
-from mesocheck.errors import MesocheckError
-from mesocheck.forms.model import NEVER, NOT_RECENT, Form, Question
+from mesocheck.forms.model import Form
 from mesocheck.timeutil import zone_name
+from mesocheck.ui.review.answer_editor import AnswerEditor, note_box
+from mesocheck.ui.tasks import Database, Task
 from mesocheck.ui.widgets.signature_pad import SignaturePad
 
 
 class _ReviewDialog(QDialog):
     """Common frame: a title, a body, an error line, Cancel and a primary button."""
 
-    def __init__(self, title: str, primary: str, parent: QWidget | None = None):
+    def __init__(self, db: Database, title: str, primary: str, parent: QWidget | None = None):
         super().__init__(parent)
+        self.db = db
         # Deleted once finished. (Not WA_DeleteOnClose: with PySide6 6.12 that deletion
         # aborts the process when the dialog is closed by close() with a wrapper alive.)
         self.finished.connect(self.deleteLater)
@@ -80,23 +79,25 @@ class _ReviewDialog(QDialog):
 
     def _save(self) -> None:
         self.error.hide()
-        try:
-            self.save()
-        except MesocheckError as exc:
-            self.show_error(exc.message)
+        self.save()
 
     def save(self) -> None:  # pragma: no cover - each dialog has its own
         raise NotImplementedError
 
+    def write(self, op: Callable[[Any], Any], what: str, saved: Any) -> None:
+        """Run ``op(store)`` on the database thread; then emit ``saved`` with its result and
+        close, or say what stopped it and stay open. Save waits meanwhile."""
+        self.save_button.setEnabled(False)
+        Task(op, what=what, parent=self, success=lambda result: self._written(saved, result)
+             ).failure(self._refused).run_in_background(self.db)
 
-def _note_box(name: str, placeholder: str) -> QPlainTextEdit:
-    box = QPlainTextEdit()
-    box.setObjectName("noteBox")
-    box.setAccessibleName(name)
-    box.setPlaceholderText(placeholder)
-    box.setTabChangesFocus(True)
-    box.setMinimumHeight(120)
-    return box
+    def _written(self, saved: Any, result: Any) -> None:
+        saved.emit(result)
+        self.accept()
+
+    def _refused(self, error: Any) -> None:
+        self.save_button.setEnabled(True)
+        self.show_error(error.message)
 
 
 class DecisionDialog(_ReviewDialog):
@@ -104,7 +105,7 @@ class DecisionDialog(_ReviewDialog):
 
     saved = Signal(str)  # the intake's status afterwards
 
-    def __init__(self, store: Any, intake_id: str, flag: Any, staff: Any, decision: str,
+    def __init__(self, db: Database, intake_id: str, flag: Any, staff: Any, decision: str,
                  parent: QWidget | None = None):
         override = decision == "proceed" and flag.severity == "stop"
         titles = {
@@ -114,8 +115,8 @@ class DecisionDialog(_ReviewDialog):
         }
         primaries = {"proceed": "Override and proceed" if override else "Save: proceed",
                      "postpone": "Save: postpone", "decline": "Save: decline"}
-        super().__init__(titles[decision], primaries[decision], parent)
-        self.store, self.intake_id, self.flag, self.staff = store, intake_id, flag, staff
+        super().__init__(db, titles[decision], primaries[decision], parent)
+        self.intake_id, self.flag, self.staff = intake_id, flag, staff
         self.decision = decision
 
         about = QLabel(f"{review.SEVERITY_WORDS[flag.severity]} flag: "
@@ -140,7 +141,7 @@ class DecisionDialog(_ReviewDialog):
         }
         name, placeholder = labels[decision]
         caption = QLabel(name)
-        self.note = _note_box(name, placeholder)
+        self.note = note_box(name, placeholder)
         caption.setBuddy(self.note)
         self.body.addWidget(caption)
         self.body.addWidget(self.note, 1)
@@ -168,10 +169,10 @@ class DecisionDialog(_ReviewDialog):
         new_date = None
         if self.decision == "postpone" and self.set_date.isChecked():
             new_date = self.new_date.date().toPython()
-        status = review.decide(self.store, self.intake_id, self.flag.id, self.decision,
-                               self.note.toPlainText(), self.staff, new_date)
-        self.saved.emit(status)
-        self.accept()
+        intake_id, flag_id, decision, note, staff = (self.intake_id, self.flag.id, self.decision,
+                                                     self.note.toPlainText(), self.staff)
+        self.write(lambda store: review.decide(store, intake_id, flag_id, decision, note, staff,
+                                               new_date), "saving the decision", self.saved)
 
 
 class CountersignDialog(_ReviewDialog):
@@ -179,11 +180,10 @@ class CountersignDialog(_ReviewDialog):
 
     signed = Signal(int)  # signature id
 
-    def __init__(self, store: Any, intake_id: str, staff: Any, zone: tzinfo,
+    def __init__(self, db: Database, record: Any, staff: Any, zone: tzinfo,
                  parent: QWidget | None = None):
-        super().__init__("Countersign the review", "Sign and save", parent)
-        self.store, self.intake_id, self.staff, self.zone = store, intake_id, staff, zone
-        record = store.intake(intake_id)
+        super().__init__(db, "Countersign the review", "Sign and save", parent)
+        self.intake_id, self.staff, self.zone = record.id, staff, zone
         state = review.review_state(record)
         self.meaning = QLabel(f"Meaning of this signature: “{state.meaning}”"
                               if state.meaning else "")
@@ -230,114 +230,12 @@ class CountersignDialog(_ReviewDialog):
             self.save_button.setEnabled(False)
 
     def save(self) -> None:
-        if self.pad.is_empty():
-            raise review.ReviewRefused("Please sign in the box before saving.")
-        trivial = self.pad.is_trivial()
-        if trivial:
-            raise review.ReviewRefused(trivial)
         width, height = self.pad.pad_size()
-        signature_id = review.countersign(
-            self.store, self.intake_id, self.staff, strokes=self.pad.strokes(),
-            pad_width=width, pad_height=height, printed_name=self.printed_name.text(),
-            tz=zone_name(self.zone),
-        )
-        self.signed.emit(signature_id)
-        self.accept()
-
-
-class AnswerEditor(QWidget):
-    """An input for one question's new value, shaped by its type."""
-
-    def __init__(self, question: Question, language: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.question = question
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        kind = question.type
-        self._checks: list[QCheckBox] = []
-        self._combo: QComboBox | None = None
-        self._text: QPlainTextEdit | None = None
-        self._date: QDateEdit | QDateTimeEdit | None = None
-        name = "New answer"
-        if kind == "boolean":
-            self._combo = self._make_combo([("Yes", True), ("No", False)], name)
-        elif kind == "choice":
-            self._combo = self._make_combo(
-                [(o.label.get(language), o.value) for o in question.options], name)
-        elif kind == "multi_choice":
-            for option in question.options:
-                box = QCheckBox(option.label.get(language))
-                box.setProperty("value", option.value)
-                self._checks.append(box)
-                self._layout.addWidget(box)
-        elif kind == "text":
-            self._text = _note_box(name, "The corrected answer")
-            self._layout.addWidget(self._text)
-        else:
-            if kind == "last_taken":
-                self._combo = self._make_combo(
-                    [("Never", NEVER), ("Not recently", NOT_RECENT), ("On this date", None)],
-                    "When last taken")
-            timed = kind == "datetime" or (kind == "last_taken" and
-                                           question.precision == "datetime")
-            if timed:
-                edit = QDateTimeEdit(QDateTime.currentDateTime())
-                edit.setDisplayFormat("dd MMM yyyy HH:mm")
-            else:
-                edit = QDateEdit(QDate.currentDate())
-                edit.setDisplayFormat("dd MMM yyyy")
-            edit.setCalendarPopup(True)
-            edit.setAccessibleName("Date")
-            self._date = edit
-            self._layout.addWidget(edit)
-            if self._combo is not None:
-                self._combo.currentIndexChanged.connect(self._sync)
-                self._sync()
-
-    def _make_combo(self, items: list[tuple[str, Any]], name: str) -> QComboBox:
-        combo = QComboBox()
-        combo.setAccessibleName(name)
-        for label, value in items:
-            combo.addItem(label, value)
-        self._layout.addWidget(combo)
-        return combo
-
-    def _sync(self) -> None:
-        if self._date is not None and self._combo is not None:
-            self._date.setEnabled(self._combo.currentData() is None)
-
-    def set_value(self, value: Any) -> None:
-        """Start from the current answer, so a small correction stays small."""
-        if self._combo is not None and self.question.type in ("boolean", "choice"):
-            index = self._combo.findData(value)
-            if index >= 0:
-                self._combo.setCurrentIndex(index)
-        elif self._checks:
-            chosen = set(value or [])
-            for box in self._checks:
-                box.setChecked(box.property("value") in chosen)
-        elif self._text is not None:
-            self._text.setPlainText(value or "")
-        elif self._combo is not None and value in (NEVER, NOT_RECENT):
-            self._combo.setCurrentIndex(self._combo.findData(value))
-
-    def value(self) -> Any:
-        kind = self.question.type
-        if kind in ("boolean", "choice"):
-            assert self._combo is not None
-            return self._combo.currentData()
-        if kind == "multi_choice":
-            return [box.property("value") for box in self._checks if box.isChecked()]
-        if kind == "text":
-            assert self._text is not None
-            return self._text.toPlainText()
-        if self._combo is not None and self._combo.currentData() is not None:
-            return self._combo.currentData()
-        assert self._date is not None
-        if isinstance(self._date, QDateTimeEdit) and not isinstance(self._date, QDateEdit):
-            moment = self._date.dateTime().toPython().astimezone()
-            return moment.isoformat()
-        return self._date.date().toPython().isoformat()
+        intake_id, staff = self.intake_id, self.staff
+        signature = dict(strokes=self.pad.strokes(), pad_width=width, pad_height=height,
+                         printed_name=self.printed_name.text(), tz=zone_name(self.zone))
+        self.write(lambda store: review.countersign(store, intake_id, staff, **signature),
+                   "saving the countersignature", self.signed)
 
 
 class AmendmentDialog(_ReviewDialog):
@@ -345,12 +243,12 @@ class AmendmentDialog(_ReviewDialog):
 
     amended = Signal(str)  # question id
 
-    def __init__(self, store: Any, intake_id: str, staff: Any, form: Form, zone: tzinfo,
+    def __init__(self, db: Database, record: Any, staff: Any, form: Form, zone: tzinfo,
                  parent: QWidget | None = None):
-        super().__init__("Record an amendment", "Save amendment", parent)
-        self.store, self.intake_id, self.staff, self.form = store, intake_id, staff, form
+        super().__init__(db, "Record an amendment", "Save amendment", parent)
+        self.intake_id, self.staff, self.form = record.id, staff, form
         self.zone = zone
-        self.record = store.intake(intake_id)
+        self.record = record
         self.language = self.record.language
         intro = QLabel("Use this when the patient corrects an answer after signing. The old "
                        "answer is kept; the flags are worked out again and the patient signs "
@@ -368,7 +266,7 @@ class AmendmentDialog(_ReviewDialog):
         self.current.setWordWrap(True)
         self.editor_host = QVBoxLayout()
         self.editor: AnswerEditor | None = None
-        self.reason = _note_box("Reason for the amendment",
+        self.reason = note_box("Reason for the amendment",
                                 "For example: patient remembered taking aspirin on Monday")
         layout = QFormLayout()
         layout.addRow("Question", self.question)
@@ -396,10 +294,15 @@ class AmendmentDialog(_ReviewDialog):
     def save(self) -> None:
         assert self.editor is not None
         qid = self.question.currentData()
-        review.amend(self.store, self.intake_id, qid, self.editor.value(),
-                     self.reason.toPlainText(), self.staff, zone=self.zone)
-        self.amended.emit(qid)
-        self.accept()
+        intake_id, value, reason, staff, zone = (self.intake_id, self.editor.value(),
+                                                 self.reason.toPlainText(), self.staff,
+                                                 self.zone)
+
+        def op(store: Any) -> str:
+            review.amend(store, intake_id, qid, value, reason, staff, zone=zone)
+            return qid
+
+        self.write(op, "saving the amendment", self.amended)
 
 
 class ResignDialog(_ReviewDialog):
@@ -407,11 +310,11 @@ class ResignDialog(_ReviewDialog):
 
     signed = Signal(int)
 
-    def __init__(self, store: Any, intake_id: str, form: Form, zone: tzinfo,
+    def __init__(self, db: Database, record: Any, form: Form, zone: tzinfo,
                  parent: QWidget | None = None):
-        super().__init__("Please check the corrected answers and sign again", "Sign", parent)
-        self.store, self.intake_id, self.form, self.zone = store, intake_id, form, zone
-        record = store.intake(intake_id)
+        super().__init__(db, "Please check the corrected answers and sign again", "Sign",
+                         parent)
+        self.intake_id, self.form, self.zone = record.id, form, zone
         language = record.language
         changed = review.changes_since_patient_signed(record)
         lines = []
@@ -446,16 +349,10 @@ class ResignDialog(_ReviewDialog):
         self._meaning = form.signature_meaning.get(language)
 
     def save(self) -> None:
-        if self.pad.is_empty():
-            raise review.ReviewRefused("Please sign in the box before saving.")
-        trivial = self.pad.is_trivial()
-        if trivial:
-            raise review.ReviewRefused(trivial)
         width, height = self.pad.pad_size()
-        signature_id = review.resign(
-            self.store, self.intake_id, strokes=self.pad.strokes(), pad_width=width,
-            pad_height=height, printed_name=self.printed_name.text(), meaning=self._meaning,
-            zone=self.zone,
-        )
-        self.signed.emit(signature_id)
-        self.accept()
+        intake_id = self.intake_id
+        signature = dict(strokes=self.pad.strokes(), pad_width=width, pad_height=height,
+                         printed_name=self.printed_name.text(), meaning=self._meaning,
+                         zone=self.zone)
+        self.write(lambda store: review.resign(store, intake_id, **signature),
+                   "saving the signature", self.signed)

@@ -1,9 +1,11 @@
 """The practitioner's review as one widget for the staff home: the queue, and one intake's
 detail over it, with the dialogs and background work that the actions need.
 
-``ReviewPanel(store, staff)`` is all the staff home has to create. It signals
+``ReviewPanel(db, staff, zone)`` is all the staff home has to create. It signals
 ``lock_requested`` when the tablet goes to the patient (to sign again), so the shell locks the
-staff views, and every write it makes carries the signed-in staff member as the actor.
+staff views, and every write it makes carries the signed-in staff member as the actor. Every
+read and write goes through the app's database thread (:mod:`mesocheck.ui.tasks`): the
+window never waits on the disk, however busy the database is.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from datetime import date, tzinfo
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -23,9 +25,6 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck import review
-from mesocheck.errors import MesocheckError
-from mesocheck.timeutil import clinic_zone
-from mesocheck.ui.background import Job, run_with_store
 from mesocheck.ui.review.detail import ReviewDetail
 from mesocheck.ui.review.dialogs import (
     AmendmentDialog,
@@ -35,6 +34,7 @@ from mesocheck.ui.review.dialogs import (
 )
 from mesocheck.ui.review.queue_view import QueueView
 from mesocheck.ui.review.style import apply_review_style
+from mesocheck.ui.tasks import Database, Task
 
 
 class BatchBar(QWidget):
@@ -61,23 +61,24 @@ class BatchBar(QWidget):
 
 
 class ReviewPanel(QWidget):
-    """Queue and detail in one stack. ``staff`` is the signed-in ``StaffMember``."""
+    """Queue and detail in one stack. ``staff`` is the signed-in ``StaffMember``, ``zone``
+    the clinic's."""
 
     lock_requested = Signal()
     message = Signal(str)  # one sentence for the person at the tablet
     job_finished = Signal(str)  # what finished: "countersign_pdf", "resign_pdf", "batch"
 
-    def __init__(self, store: Any, staff: Any, parent: QWidget | None = None,
-                 *, printer: Callable[..., Any] | None = None, zone: tzinfo | None = None):
+    def __init__(self, db: Database, staff: Any, zone: tzinfo, parent: QWidget | None = None,
+                 *, printer: Callable[..., Any] | None = None):
         super().__init__(parent)
         self.setObjectName("reviewPanel")
         apply_review_style(self)
-        self.store = store
+        self.db = db
         self.staff = staff
-        self.zone = zone or clinic_zone(store.setting("time_zone"))
+        self.zone = zone
         self._printer = printer
-        self.queue = QueueView(store, self.zone)
-        self.detail = ReviewDetail(store, staff, self.zone)
+        self.queue = QueueView(db, zone)
+        self.detail = ReviewDetail(db, staff, zone)
         self.batch_bar = BatchBar()
         self.notice = QLabel()
         self.notice.setObjectName("reviewNotice")
@@ -92,10 +93,13 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.batch_bar)
         self.dialog: Any = None
-        self.jobs: list[Job] = []
+        self.jobs: list[Task] = []
 
         self.queue.open_intake.connect(self.open_intake)
         self.queue.print_batch_requested.connect(self.print_batch)
+        self.queue.model.failed.connect(self.message)
+        self.detail.loaded.connect(self._detail_loaded)
+        self.detail.failed.connect(self.message)
         self.detail.back_requested.connect(self.show_queue)
         self.detail.decide_requested.connect(self.ask_decision)
         self.detail.countersign_requested.connect(self.ask_countersign)
@@ -108,14 +112,14 @@ class ReviewPanel(QWidget):
     # -- navigation -----------------------------------------------------------------------
 
     def open_intake(self, intake_id: str) -> None:
-        try:
-            self.detail.show_intake(intake_id)
-        except MesocheckError as exc:
-            self.message.emit(exc.message)
-            return
-        self.notice.hide()
-        self.stack.setCurrentWidget(self.detail)
-        self.detail.back_button.setFocus()
+        """Show the intake's review once it has been read (``detail.loaded``)."""
+        self.detail.show_intake(intake_id)
+
+    def _detail_loaded(self, _intake_id: str) -> None:
+        if self.stack.currentWidget() is not self.detail:
+            self.notice.hide()
+            self.stack.setCurrentWidget(self.detail)
+            self.detail.back_button.setFocus()
 
     def show_queue(self) -> None:
         self.queue.refresh()
@@ -137,64 +141,59 @@ class ReviewPanel(QWidget):
         return dialog
 
     def ask_decision(self, flag: Any, decision: str) -> DecisionDialog:
-        dialog = DecisionDialog(self.store, self.detail.record.id, flag, self.staff, decision,
+        dialog = DecisionDialog(self.db, self.detail.record.id, flag, self.staff, decision,
                                 self)
         return self._open(dialog, dialog.saved, lambda _status: self.detail.reload())
 
     def ask_countersign(self) -> CountersignDialog:
-        dialog = CountersignDialog(self.store, self.detail.record.id, self.staff, self.zone,
-                                   self)
+        dialog = CountersignDialog(self.db, self.detail.record, self.staff, self.zone, self)
         return self._open(dialog, dialog.signed, lambda _id: self._after_countersign())
 
     def ask_amendment(self) -> AmendmentDialog:
-        dialog = AmendmentDialog(self.store, self.detail.record.id, self.staff,
-                                 self.detail.form, self.zone, self)
+        dialog = AmendmentDialog(self.db, self.detail.record, self.staff, self.detail.form,
+                                 self.zone, self)
         return self._open(dialog, dialog.amended, lambda _qid: self.detail.reload())
 
     def ask_resign(self) -> ResignDialog:
         """The tablet goes to the patient: the staff views lock behind the dialog."""
-        dialog = ResignDialog(self.store, self.detail.record.id, self.detail.form, self.zone,
-                              self)
+        dialog = ResignDialog(self.db, self.detail.record, self.detail.form, self.zone, self)
         self.lock_requested.emit()
         return self._open(dialog, dialog.signed, lambda _id: self._after_resign())
 
     # -- background work ------------------------------------------------------------------
 
-    def _run(self, what: str, key: str, work: Callable, on_success: Callable[[Any], None],
-             progress_text: str) -> Job:
+    def _build(self, key: str, op: Callable[[Any], Any], what: str, progress_text: str
+               ) -> Task:
+        """A document built on the database thread, with the progress row meanwhile."""
         self.detail.show_progress(progress_text)
-        job = run_with_store(self.store.path, work, what, self)
-        self.jobs.append(job)
+        intake_id = self.detail.record.id
 
-        def finished() -> None:
-            self.jobs.remove(job)
+        def finished(_result: Any = None) -> None:
+            self.jobs.remove(task)
             self.detail.hide_progress()
+            if self.detail.record is not None and self.detail.record.id == intake_id:
+                self.detail.reload()
             self.job_finished.emit(key)
 
-        job.succeeded.connect(on_success)
-        job.failed.connect(self.message)
-        job.done.connect(finished)
-        return job
+        def failed(error: Any) -> None:
+            self.message.emit(error.message)
+            finished()
+
+        task = Task(op, what=what, success=finished, parent=self).failure(failed).heavy()
+        self.jobs.append(task)
+        return task.run_in_background(self.db)
 
     def _after_countersign(self) -> None:
-        self.detail.reload()
         intake_id = self.detail.record.id
-        self._run("building the reviewed consent PDF", "countersign_pdf",
-                  lambda store, report: review.build_reviewed_consent(store, intake_id),
-                  lambda _doc: self._document_ready(intake_id),
-                  "Building the reviewed consent PDF…")
+        self._build("countersign_pdf",
+                    lambda store: review.build_reviewed_consent(store, intake_id),
+                    "building the reviewed consent PDF", "Building the reviewed consent PDF…")
 
     def _after_resign(self) -> None:
-        self.detail.reload()
         intake_id = self.detail.record.id
-        self._run("building the re-signed consent PDF", "resign_pdf",
-                  lambda store, report: review.build_patient_consent(store, intake_id),
-                  lambda _doc: self._document_ready(intake_id),
-                  "Building the consent PDF with the new signature…")
-
-    def _document_ready(self, intake_id: str) -> None:
-        if self.detail.record is not None and self.detail.record.id == intake_id:
-            self.detail.reload()
+        self._build("resign_pdf", lambda store: review.build_patient_consent(store, intake_id),
+                    "building the re-signed consent PDF",
+                    "Building the consent PDF with the new signature…")
 
     # -- printing -------------------------------------------------------------------------
 
@@ -203,60 +202,80 @@ class ReviewPanel(QWidget):
 
         return printing
 
-    def print_document(self, document_id: int) -> None:
-        try:
-            data = self.store.document_bytes(document_id)
+    def _with_document(self, document_id: int, then: Callable[[bytes], Any]) -> Task:
+        return Task(lambda store: store.document_bytes(document_id), success=then, parent=self,
+                    what="reading the document").failure(
+            lambda error: self.message.emit(error.message)).run_in_background(self.db)
+
+    def print_document(self, document_id: int) -> Task:
+        def print_it(data: bytes) -> None:
             if self._printer is not None:
                 self._printer([data])
             else:
                 self._printing().print_pdf(data, parent=self)
-        except MesocheckError as exc:
-            self.message.emit(exc.message)
 
-    def preview_document(self, document_id: int) -> None:
-        try:
-            data = self.store.document_bytes(document_id)
-            from mesocheck.ui.review import preview as pdf_preview
+        return self._with_document(document_id, print_it)
 
-            pdf_preview.show_pdf(data, parent=self)
-        except MesocheckError as exc:
-            self.message.emit(exc.message)
+    def preview_document(self, document_id: int) -> Task:
+        def show(data: bytes) -> None:
+            from mesocheck.ui.review import preview
 
-    def print_batch(self, day: date) -> Job | None:
+            preview.show_pdf(data, parent=self)
+
+        return self._with_document(document_id, show)
+
+    def print_batch(self, day: date) -> Task:
         """Print every consent cleared for ``day``, one after another, with progress."""
-        items = review.print_batch(self.store, day, self.zone)
-        ready = [i for i in items if i.problem is None]
+        zone = self.zone
+
+        def read(store: Any) -> tuple[list, list[bytes]]:
+            items = review.print_batch(store, day, zone)
+            ready = [i for i in items if i.problem is None]
+            return items, [store.document_bytes(i.document_id) for i in ready]
+
+        def failed(error: Any) -> None:
+            self.batch_bar.text.setText(error.message)
+            self.batch_bar.bar.hide()
+            self.batch_bar.show()
+            self.job_finished.emit("batch")
+
+        return Task(read, success=lambda found: self._print_batch(*found), parent=self,
+                    what="reading today's consents").failure(failed).run_in_background(
+            self.db)
+
+    def _print_batch(self, items: list, datas: list[bytes]) -> None:
         left_out = [i for i in items if i.problem is not None]
         bar = self.batch_bar
-        if not ready:
+        if not datas:
             bar.text.setText(self._batch_summary(0, left_out) if items
                              else "No consent cleared for today to print.")
             bar.bar.hide()
             bar.show()
-            return None
+            self.job_finished.emit("batch")
+            return
         bar.bar.show()
-        bar.bar.setRange(0, len(ready))
+        bar.bar.setRange(0, len(datas))
         bar.bar.setValue(0)
-        bar.text.setText(f"Printing {len(ready)} cleared consent(s)…")
+        bar.text.setText(f"Printing {len(datas)} cleared consent(s)…")
         bar.show()
-        ids = [i.document_id for i in ready]
-        printer = self._printer or self._printing().print_pdf_batch
+        printer = self._printer
 
-        def work(store: Any, report: Callable[[int, int], None]) -> int:
-            datas = []
-            for n, document_id in enumerate(ids, start=1):
-                datas.append(store.document_bytes(document_id))
-            return printer(datas, progress=report) if self._printer is None else \
-                _counting_print(printer, datas, report)
+        def work(report: Callable[[int, int], None]) -> int:
+            if printer is None:
+                return self._printing().print_pdf_batch(datas, progress=report)
+            return _counting_print(printer, datas, report)
 
-        job = run_with_store(self.store.path, work, "printing today's consents", self)
-        self.jobs.append(job)
-        job.progress.connect(lambda done, total: bar.bar.setValue(done))
-        job.succeeded.connect(lambda printed: bar.text.setText(
-            self._batch_summary(len(ready), left_out)))
-        job.failed.connect(bar.text.setText)
-        job.done.connect(lambda: (self.jobs.remove(job), self.job_finished.emit("batch")))
-        return job
+        def done(message: str) -> None:
+            bar.text.setText(message)
+            self.jobs.remove(task)
+            self.job_finished.emit("batch")
+
+        task = Task(work, what="printing today's consents", parent=self,
+                    success=lambda _n: done(self._batch_summary(len(datas), left_out))).failure(
+            lambda error: done(error.message)).with_progress(
+            lambda n, _total: bar.bar.setValue(n))
+        self.jobs.append(task)
+        task.run_in_background()
 
     @staticmethod
     def _batch_summary(printed: int, left_out: list) -> str:
@@ -278,11 +297,5 @@ def _counting_print(printer: Callable, datas: list[bytes],
 
 
 def review_screen(context: Any) -> ReviewPanel:
-    """The staff home's factory (``EXTRA_SCREENS``): the panel reads and writes through a
-    Store connection of its own on the same file (WAL lets it share with the app's worker)."""
-    from mesocheck.store.store import Store
-
-    store = Store.open(context.db.path, create=False)
-    panel = ReviewPanel(store, context.staff, zone=context.zone)
-    panel.destroyed.connect(lambda *_: store.close())
-    return panel
+    """The staff home's factory (``EXTRA_SCREENS``)."""
+    return ReviewPanel(context.db, context.staff, context.zone)

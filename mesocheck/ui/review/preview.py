@@ -8,7 +8,7 @@ busy bar and the work runs in a thread of its own.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
 from PySide6.QtPdf import QPdfDocument
@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from mesocheck.ui import background
 from mesocheck.ui.review import printing
+from mesocheck.ui.tasks import Task
 from mesocheck.ui.widgets.style import set_role
 
 ZOOM_STEP = 1.25
@@ -35,7 +35,7 @@ class PdfPreview(QWidget):
         super().__init__(parent)
         self._data = b""
         self._buffer: QBuffer | None = None
-        self._build: background.Job | None = None
+        self._build: Task | None = None
         self.dialog = None  # the print dialog while it is open (tests accept it)
         self.document = QPdfDocument(self)
         self.view = QPdfView(self)
@@ -136,18 +136,17 @@ class PdfPreview(QWidget):
         self._set_printable(False)
         self.status.setText("")
         self.page_label.setText("")
-        # No parent: a preview closed meanwhile just never hears of the result.
-        job = background.run(lambda _report: bytes(build()), "preparing the document")
-        job.succeeded.connect(self.set_pdf)
-        job.failed.connect(self._build_failed)
-        self._build = job
+        # A preview closed meanwhile just never hears of the result.
+        self._build = Task(lambda: bytes(build()), success=self.set_pdf, parent=self,
+                           what="preparing the document").failure(
+            self._build_failed).heavy().run_in_background()
 
     def is_busy(self) -> bool:
-        return self._build is not None and self._build.is_running()
+        return self._build is not None and not self._build.done
 
-    def _build_failed(self, message: str) -> None:
+    def _build_failed(self, error: Any) -> None:
         self.stack.setCurrentIndex(0)
-        self.status.setText(message)
+        self.status.setText(error.message)
 
     # -- printing -------------------------------------------------------------------------
 

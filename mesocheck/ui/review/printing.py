@@ -23,7 +23,7 @@ import logging
 import os
 import shutil
 import subprocess
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from msgspec import Struct, field
 from PySide6.QtCore import (
@@ -41,7 +41,7 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from mesocheck.errors import MesocheckError
-from mesocheck.ui import background
+from mesocheck.ui.tasks import Task
 
 log = logging.getLogger(__name__)
 
@@ -322,7 +322,7 @@ def _refused(printer: QPrinter) -> str:
 
 def _print_with_options(pdf_bytes: bytes, options: PrintOptions
                         ) -> Callable[[Progress], PrintResult]:
-    """The work of one print job, for :func:`mesocheck.ui.background.run`."""
+    """The work of one print job, for a :class:`~mesocheck.ui.tasks.Task`."""
     def work(report: Progress) -> PrintResult:
         info = find_printer(options.printer_name)
         check_accepting(info.printerName())
@@ -380,17 +380,15 @@ def print_dialog(pdf_bytes: bytes, parent: QWidget, *, patient_copy: bool = Fals
 
     def accepted() -> None:
         options = options_from(printer, mark)
-        job = background.run(_print_with_options(pdf_bytes, options), "printing")
-        if on_progress is not None:
-            job.progress.connect(on_progress)
-        job.succeeded.connect(lambda result: finish(PrintOutcome(result=result)))
 
-        def failed(message: str) -> None:
-            show_message(parent, "Printing failed", message)
-            finish(PrintOutcome(error=message))
+        def failed(error: Any) -> None:
+            show_message(parent, "Printing failed", error.message)
+            finish(PrintOutcome(error=error.message))
 
-        job.failed.connect(failed)
-        dialog.job = job
+        task = Task(_print_with_options(pdf_bytes, options), what="printing",
+                    success=lambda result: finish(PrintOutcome(result=result))).failure(failed)
+        task.with_progress(on_progress or (lambda _done, _total: None))
+        dialog.task = task.run_in_background()
 
     dialog.accepted.connect(accepted)
     dialog.rejected.connect(lambda: finish(PrintOutcome()))

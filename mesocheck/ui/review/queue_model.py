@@ -2,7 +2,9 @@
 
 Rows come from ``store.queue(limit, offset)`` one page at a time: the view asks for more
 (``canFetchMore``/``fetchMore``) only as it scrolls, so opening the queue costs one indexed
-query for the first page and one count, however many intakes the database holds.
+query for the first page and one count, however many intakes the database holds. Pages are
+read on the database thread (:mod:`mesocheck.ui.tasks`) and added when they arrive; a page
+that arrives after the filter changed is dropped.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from PySide6.QtGui import QIcon
 
 from mesocheck.paths import resource
 from mesocheck.review import SEVERITY_WORDS, STATUS_WORDS
+from mesocheck.ui.tasks import Database, Task
 
 PAGE_SIZE = 50
 COLUMNS = ("Priority", "Patient", "Appointment", "Status", "Flags")
@@ -85,16 +88,19 @@ def appointment_text(row: Any, zone: tzinfo) -> str:
 class QueueModel(QAbstractTableModel):
     """Rows of ``QueueRow``; filters replace the rows, scrolling appends pages."""
 
-    counted = Signal(int)  # total rows matching the filter
+    counted = Signal(int)  # total rows matching the filter, once its first page is in
+    failed = Signal(str)  # the queue could not be read: a sentence for staff
 
-    def __init__(self, store: Any, zone: tzinfo, parent=None, *, page_size: int = PAGE_SIZE):
+    def __init__(self, db: Database, zone: tzinfo, parent=None, *, page_size: int = PAGE_SIZE):
         super().__init__(parent)
-        self._store = store
+        self._db = db
         self.zone = zone
         self._page = page_size
         self._filter = QueueFilter()
         self._rows: list[Any] = []
         self._total = 0
+        self._asked = 0  # which refresh the rows answer; a late answer to an older one is dropped
+        self.loading = False
 
     # -- loading ------------------------------------------------------------------------
 
@@ -112,21 +118,48 @@ class QueueModel(QAbstractTableModel):
 
     def refresh(self) -> None:
         """Start again from the first page (after a filter change or a decision)."""
-        query = self._filter.query(self.zone)
+        query, page = self._filter.query(self.zone), self._page
+        self._asked += 1
+        asked = self._asked
+        self.loading = True
+        Task(lambda store: (store.queue_count(**query),
+                            store.queue(**query, limit=page, offset=0)),
+             success=lambda found: self._first_page(asked, *found), parent=self,
+             what="reading the review queue").failure(
+            lambda error: self._failed(asked, error)).run_in_background(self._db)
+
+    def _first_page(self, asked: int, total: int, rows: list[Any]) -> None:
+        if asked != self._asked:
+            return
+        self.loading = False
         self.beginResetModel()
-        self._total = self._store.queue_count(**query)
-        self._rows = self._store.queue(**query, limit=self._page, offset=0)
+        self._total, self._rows = total, rows
         self.endResetModel()
         self.counted.emit(self._total)
 
+    def _failed(self, asked: int, error: Any) -> None:
+        if asked == self._asked:
+            self.loading = False
+            self.failed.emit(error.message)
+
     def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:
-        return not parent.isValid() and len(self._rows) < self._total
+        return not parent.isValid() and not self.loading and len(self._rows) < self._total
 
     def fetchMore(self, parent: _Index = QModelIndex()) -> None:
-        if parent.isValid():
+        if parent.isValid() or self.loading:
             return
-        more = self._store.queue(**self._filter.query(self.zone), limit=self._page,
-                                 offset=len(self._rows))
+        query, page, offset, asked = (self._filter.query(self.zone), self._page,
+                                      len(self._rows), self._asked)
+        self.loading = True
+        Task(lambda store: store.queue(**query, limit=page, offset=offset),
+             success=lambda more: self._more(asked, more), parent=self,
+             what="reading the review queue").failure(
+            lambda error: self._failed(asked, error)).run_in_background(self._db)
+
+    def _more(self, asked: int, more: list[Any]) -> None:
+        if asked != self._asked:
+            return
+        self.loading = False
         if not more:
             self._total = len(self._rows)
             return

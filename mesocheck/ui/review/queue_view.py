@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from PySide6.QtCore import QDate, QModelIndex, QRect, QSize, Qt, QTimer, Signal
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mesocheck.ui.tasks import Database
 from mesocheck.ui.review.queue_model import (
     IntakeIdRole,
     QueueFilter,
@@ -114,10 +115,11 @@ class QueueView(QWidget):
     open_intake = Signal(str)
     print_batch_requested = Signal(object)  # the day (datetime.date)
 
-    def __init__(self, store: Any, zone: tzinfo, parent: QWidget | None = None):
+    def __init__(self, db: Database, zone: tzinfo, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("reviewQueue")
-        self.model = QueueModel(store, zone, self)
+        self.zone = zone
+        self.model = QueueModel(db, zone, self)
 
         self.title = QLabel("Review queue")
         self.title.setObjectName("reviewTitle")
@@ -213,13 +215,13 @@ class QueueView(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.table.clicked.connect(self._open_index)  # one tap opens: this is a tablet
         self.table.activated_intake.connect(self.open_intake)
-        self.print_today.clicked.connect(lambda: self.print_batch_requested.emit(date.today()))
+        self.print_today.clicked.connect(lambda: self.print_batch_requested.emit(self.today()))
         self._apply()
 
     # -- building -------------------------------------------------------------------------
 
     def _date_edit(self, name: str, description: str) -> QDateEdit:
-        edit = QDateEdit(QDate.currentDate())
+        edit = QDateEdit(self._qtoday())
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("dd MMM yyyy")
         edit.setAccessibleName(f"{name} date")
@@ -234,6 +236,14 @@ class QueueView(QWidget):
         return combo
 
     # -- behaviour ------------------------------------------------------------------------
+
+    def today(self) -> date:
+        """Today at the clinic."""
+        return datetime.now(self.zone).date()
+
+    def _qtoday(self) -> QDate:
+        day = self.today()
+        return QDate(day.year, day.month, day.day)
 
     def current_filter(self) -> QueueFilter:
         start = self.date_from.date().toPython()
@@ -259,7 +269,7 @@ class QueueView(QWidget):
     def show_today(self) -> None:
         for edit in (self.date_from, self.date_to):
             edit.blockSignals(True)
-            edit.setDate(QDate.currentDate())
+            edit.setDate(self._qtoday())
             edit.blockSignals(False)
         self._apply()
 
@@ -274,7 +284,7 @@ class QueueView(QWidget):
     def _size_columns(self) -> None:
         metrics = self.table.fontMetrics()
         icon = self.table.iconSize().width()
-        one_day = self.date_from.date() == self.date_to.date() == QDate.currentDate()
+        one_day = self.date_from.date() == self.date_to.date() == self._qtoday()
         header = self.table.horizontalHeader().fontMetrics()
         flags = sum(metrics.height() + metrics.horizontalAdvance(f"00 {word}") + 24
                     for word in ("stop", "review", "info")) + 8

@@ -8,29 +8,24 @@ hold no way into the staff area other than that sign-in.
 from __future__ import annotations
 
 import logging
-import os
 import platform
-import time
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Callable
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
 from mesocheck.forms import Form
-from mesocheck.session import FormChanged, IntakeSession, PatientDetails, SessionError
-from mesocheck.store import StaffMember, StoreError
+from mesocheck.session import IntakeSession, PatientDetails
+from mesocheck.store import StaffMember
 from mesocheck.timeutil import utc_now
-from mesocheck.ui import gc_guard
-from mesocheck.ui import pdf_job
-from mesocheck.ui.dbworker import AsyncSink, DbWorker
 from mesocheck.ui.intake.questions import InputContext
 from mesocheck.ui.intake.screens import ReadyScreen, ThankYouScreen, WelcomeScreen
 from mesocheck.ui.intake.start import StartIntakeScreen
 from mesocheck.ui.intake.wizard import WizardScreen
-from mesocheck.ui.pdf_job import ConsentPdfJob, start_consent_pdf
 from mesocheck.ui.shell.idle import IdleWatcher, StillTherePrompt
+from mesocheck.ui.tasks import Database, StoreSink, Task
 from mesocheck.ui.widgets.dialogs import message
 
 if TYPE_CHECKING:  # the staff's screens are loaded when first asked for
@@ -39,7 +34,6 @@ if TYPE_CHECKING:  # the staff's screens are loaded when first asked for
 
 log = logging.getLogger(__name__)
 
-EXIT_AFTER_FIRST_PAINT = "MESOCHECK_EXIT_AFTER_FIRST_PAINT"
 DEFAULT_IDLE_S = 120
 PROMPT_S = 30
 
@@ -75,13 +69,6 @@ def _after_painted(widget: QWidget, work: Callable[[], Any], latest_ms: int = 50
     QTimer.singleShot(latest_ms, once)
 
 
-def _report_paint_and_quit() -> None:
-    """The benchmark hook's end: the moment of the first paint (on the system-wide clock, for
-    the process that launched this one), then quit."""
-    print(f"painted {time.monotonic():.6f}", flush=True)
-    QApplication.quit()
-
-
 def _delete_in_turns(widgets: list[QWidget]) -> None:
     """Delete the widgets one per turn of the event loop, in order: taking down a whole
     wizard of pages at once would hold the UI thread for a noticeable moment."""
@@ -108,7 +95,7 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        db: DbWorker,
+        db: Database,
         form: Form,
         *,
         settings: dict[str, Any] | None = None,
@@ -117,10 +104,11 @@ class MainWindow(QMainWindow):
         clock: Callable[[], datetime] = utc_now,
         prompt_s: int = PROMPT_S,
         device: str | None = None,
-        demo_intake: bool = False,
+        welcome: bool = True,
     ):
+        """``welcome=False``: the caller opens an intake at once (:meth:`open_walk_in_now`)
+        instead of the welcome screen."""
         super().__init__()
-        gc_guard.install()  # the cycle collector must never run in a worker thread
         settings = settings or {}
         self.db = db
         self.form = form
@@ -133,8 +121,8 @@ class MainWindow(QMainWindow):
         self.context = InputContext(self.language, zone, clock)
         self.staff: StaffMember | None = None
         self.session: IntakeSession | None = None
-        self.sink = AsyncSink(db)
-        self.pdf_jobs: dict[str, ConsentPdfJob | None] = {}  # None: about to start
+        self.sink = StoreSink(db)
+        self.pdf_jobs: set[str] = set()  # intakes whose consent PDF is being made
         self._to_take_down: list[QWidget] = []  # finished wizards, deleted after the PDFs
         self.setWindowTitle(self.clinic_name or "mesocheck")
         # A fixed minimum: screens coming and going never change the window's size hints.
@@ -164,19 +152,9 @@ class MainWindow(QMainWindow):
         self.prompt.expired.connect(self.reset_to_welcome)
         self.prompt.still_here.connect(self.idle.poke)
 
-        db.bug.connect(self._bug)
-        # Benchmark hook: quit once the first screen (with a demo intake, its first step) has
-        # painted.
-        if os.environ.get(EXIT_AFTER_FIRST_PAINT) == "1":
-            self._quit_on_paint: _OnPaint | None = _OnPaint(self, _report_paint_and_quit)
-        else:
-            self._quit_on_paint = None
         self._painted = False
         self._after_paint: list[Callable[[], Any]] = []
-        self._demo = demo_intake
-        if demo_intake:
-            self.start_demo_intake()
-        else:
+        if welcome:
             self.show_welcome()
 
     # -- screens -------------------------------------------------------------------------
@@ -325,8 +303,9 @@ class MainWindow(QMainWindow):
         self._prepare("walk_in", "thanks")
 
     def refresh_waiting(self) -> None:
-        self.db.run(lambda store: len(store.unfinished_intakes()),
-                    self.welcome.set_unfinished, lambda _e: None, label="unfinished_count")
+        Task(lambda store: len(store.unfinished_intakes()), success=self.welcome.set_unfinished,
+             what="counting the unfinished intakes", parent=self).failure(
+            lambda _error: None).run_in_background(self.db)
 
     def start_walk_in(self) -> None:
         self.walk_in.clear()
@@ -386,9 +365,9 @@ class MainWindow(QMainWindow):
 
     def start_intake(self, details: PatientDetails, actor: str) -> None:
         staff_started = actor != "patient"
-        self.db.run(self._starter(details, actor),
-                    lambda session: self._opened(session, staff_started, False),
-                    self._open_failed, retry=True, label="start_intake")
+        Task(self._starter(details, actor), what="starting the intake", parent=self,
+             success=lambda session: self._opened(session, staff_started, False)).failure(
+            self._open_failed).retrying().run_in_background(self.db)
 
     def resume_intake(self, intake_id: str) -> None:
         form, zone, clock, sink = self.form, self.zone, self.clock, self.sink
@@ -397,14 +376,11 @@ class MainWindow(QMainWindow):
             return IntakeSession.resume(store, intake_id, form=form, zone=zone, clock=clock,
                                         sink=sink)
 
-        self.db.run(op, lambda session: self._opened(session, True, True), self._open_failed,
-                    label="resume_intake")
+        Task(op, success=lambda session: self._opened(session, True, True), parent=self,
+             what="opening the intake").failure(self._open_failed).run_in_background(self.db)
 
-    def _open_failed(self, error: BaseException) -> None:
-        if isinstance(error, (StoreError, SessionError, FormChanged)):
-            message(self, "This form cannot be opened", error.message)
-        else:
-            self._bug(error)
+    def _open_failed(self, error: Any) -> None:
+        message(self, "This form cannot be opened", error.message)
 
     def _opened(self, session: IntakeSession, staff_started: bool, resuming: bool) -> None:
         self.session = session
@@ -444,41 +420,26 @@ class MainWindow(QMainWindow):
             return
         self._remove("ready")
         self.ready = None
-        if self._quit_on_paint is not None:
-            wizard.current.installEventFilter(self._quit_on_paint)
         self.show_screen("wizard")
 
     def _submitted(self, intake_id: str) -> None:
         self._close_intake()
         self.show_screen("thanks")
-        if self.db.path is None or not pdf_job.consent_pdf_available():
-            self.thanks.document_busy(False, "")
-            return
-        # The PDF's thread starts once "thank you" is on screen: that paint would otherwise
-        # keep waiting on the thread for Python's lock. Listed at once, as already under way.
-        self.pdf_jobs[intake_id] = None
+        # The PDF is made once "thank you" is on screen: that paint would otherwise keep
+        # waiting on the database thread for Python's lock. Listed at once, as under way.
+        self.pdf_jobs.add(intake_id)
         self.thanks.document_busy(True)
         _after_painted(self.thanks, lambda: self._start_pdf(intake_id))
 
     def _start_pdf(self, intake_id: str) -> None:
-        assert self.db.path is not None
-        guard = gc_guard.installed()
-        if guard is not None:
-            guard.pause()
-        job = start_consent_pdf(self.db.path, intake_id)
-        if job is None:
-            self._pdf_done(intake_id, True, "")
-            return
-        self.pdf_jobs[intake_id] = job
-        job.signals.finished.connect(self._pdf_done)
+        Task(lambda store: _make_consent_pdf(store, intake_id), what="making the consent PDF",
+             success=lambda _id: self._pdf_done(intake_id, True)).failure(
+            lambda _error: self._pdf_done(intake_id, False)).heavy().run_in_background(self.db)
 
-    def _pdf_done(self, intake_id: str, ok: bool, text: str) -> None:
-        self.pdf_jobs.pop(intake_id, None)
+    def _pdf_done(self, intake_id: str, ok: bool) -> None:
+        self.pdf_jobs.discard(intake_id)
         if not self.pdf_jobs:
             self.thanks.document_busy(False, "")
-            guard = gc_guard.installed()
-            if guard is not None:
-                guard.resume()
             self._take_down()
         if not ok:  # staff see the missing document when reviewing; the patient needn't
             log.warning("consent PDF for intake %s was not made", intake_id)
@@ -520,12 +481,7 @@ class MainWindow(QMainWindow):
         self._remove("staff")
         self.show_welcome()
 
-    # -- errors and closing --------------------------------------------------------------
-
-    def _bug(self, error: BaseException) -> None:
-        from mesocheck.ui.shell.app import report_bug
-
-        report_bug(error, self)
+    # -- closing ---------------------------------------------------------------------------
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -540,8 +496,6 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if self._quit_on_paint is not None and not self._demo:
-            self.stack.currentWidget().installEventFilter(self._quit_on_paint)
         if not self._painted and self._after_paint:
             self.stack.currentWidget().installEventFilter(_OnPaint(self, self._first_painted))
 
@@ -559,14 +513,14 @@ class MainWindow(QMainWindow):
         for item in work:
             item()
 
-    # -- for benchmarks and screenshots --------------------------------------------------
-
-    def start_demo_intake(self) -> None:
-        """A walk-in intake for a made-up patient, opened at its first step before the
-        window shows (the database is asked directly: this is for start-up only)."""
-        today = self.context.today()
-        details = PatientDetails("Demo Patient", date(today.year - 35, 1, 1),
-                                 self.form.areas[0].value,
-                                 self.context.now().replace(second=0, microsecond=0))
+    def open_walk_in_now(self, details: PatientDetails) -> WizardScreen:
+        """Start a walk-in intake and open its wizard at its first step before the window
+        shows (``welcome=False``): start-up only, as it waits for the database."""
         self.session = self.db.call(self._starter(details, "patient"))
-        self.open_wizard(at_once=True)
+        return self.open_wizard(at_once=True)
+
+
+def _make_consent_pdf(store: Any, intake_id: str) -> int:
+    from mesocheck.documents.consent import store_consent_pdf  # reportlab: not at start-up
+
+    return store_consent_pdf(store, intake_id)

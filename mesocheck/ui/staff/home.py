@@ -24,13 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck.forms import Form
-from mesocheck.store import StaffMember, StoreError, UnfinishedIntake
+from mesocheck.store import StaffMember, UnfinishedIntake
 from mesocheck.store.audit import staff_actor
 from mesocheck.timeutil import day_text
-from mesocheck.ui.dbworker import DbWorker
 from mesocheck.ui.intake.questions import InputContext
 from mesocheck.ui.intake.start import StartIntakeScreen
 from mesocheck.ui.staff.signin import ROLE_NAMES
+from mesocheck.ui.tasks import Database, Task
 from mesocheck.ui.widgets.dialogs import ask_text, message
 from mesocheck.ui.widgets.labels import label
 from mesocheck.ui.widgets.responsive import SwitchBox
@@ -41,7 +41,7 @@ from mesocheck.ui.widgets.style import set_role
 class StaffContext(Struct):
     """What a staff screen may use: the database front door and who is signed in."""
 
-    db: DbWorker
+    db: Database
     staff: StaffMember
     form: Form
     zone: tzinfo
@@ -109,12 +109,12 @@ class UnfinishedScreen(Screen):
         self.items: list[UnfinishedIntake] = []
 
     def refresh(self) -> None:
-        self.context.db.run(lambda store: store.unfinished_intakes(), self._show, self._failed,
-                            label="unfinished_intakes")
+        Task(lambda store: store.unfinished_intakes(), success=self._show, parent=self,
+             what="reading the unfinished intakes").failure(self._failed).run_in_background(
+            self.context.db)
 
-    def _failed(self, error: BaseException) -> None:
-        text = error.message if isinstance(error, StoreError) else "The list could not be read."
-        message(self, "Cannot show the list", text)
+    def _failed(self, error: Any) -> None:
+        message(self, "Cannot show the list", error.message)
 
     def _show(self, items: list[UnfinishedIntake]) -> None:
         self.items = items
@@ -164,8 +164,9 @@ class UnfinishedScreen(Screen):
 
     def _void(self, intake_id: str, reason: str) -> None:
         actor = self.context.actor
-        self.context.db.run(lambda store: store.void(intake_id, reason, actor),
-                            lambda _r: self.refresh(), self._failed, label="void")
+        Task(lambda store: store.void(intake_id, reason, actor), parent=self,
+             success=lambda _r: self.refresh(), what="voiding the intake").failure(
+            self._failed).run_in_background(self.context.db)
 
 
 class StaffHome(QWidget):

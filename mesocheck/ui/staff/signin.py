@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mesocheck.store import InvalidPin, PinCheck, StaffMember, StoreError
+from mesocheck.store import InvalidPin, PinCheck, StaffMember
 from mesocheck.store.audit import staff_actor
-from mesocheck.ui.dbworker import DbWorker
+from mesocheck.ui.tasks import Database, Task
 from mesocheck.ui.widgets.choices import ErrorLine, OptionButton
 from mesocheck.ui.widgets.labels import label
 from mesocheck.ui.widgets.responsive import SwitchBox
@@ -89,7 +89,7 @@ class SignInScreen(Screen):
     signed_in = Signal(object)  # StaffMember
     cancelled = Signal()
 
-    def __init__(self, db: DbWorker, zone: tzinfo):
+    def __init__(self, db: Database, zone: tzinfo):
         super().__init__()
         self.db = db
         self.zone = zone
@@ -141,8 +141,8 @@ class SignInScreen(Screen):
     def refresh(self) -> None:
         """Reload the staff list and empty the PIN."""
         self.clear()
-        self.db.run(lambda store: store.staff_members(), self._show_members,
-                    self._failed, label="staff_members")
+        Task(lambda store: store.staff_members(), success=self._show_members, parent=self,
+             what="reading the staff list").failure(self._failed).run_in_background(self.db)
 
     def clear(self) -> None:
         self.pin.clear()
@@ -192,9 +192,9 @@ class SignInScreen(Screen):
         self._busy = True
         self.status.setText("Checking…")
         self._update()
-        self.db.run(lambda store: store.check_pin(member.id, pin),
-                    lambda check: self._checked(member, check), self._failed,
-                    label="check_pin")
+        Task(lambda store: store.check_pin(member.id, pin), what="checking the PIN",
+             success=lambda check: self._checked(member, check), parent=self).failure(
+            self._failed).run_in_background(self.db)
 
     def _checked(self, member: StaffMember, check: PinCheck) -> None:
         self._busy = False
@@ -209,13 +209,11 @@ class SignInScreen(Screen):
         set_state(self.pin, "error")
         self.pin.setFocus()
 
-    def _failed(self, error: BaseException) -> None:
+    def _failed(self, error: Any) -> None:
         self._busy = False
         self.status.clear()
         self._update()
-        text = error.message if isinstance(error, StoreError) else (
-            "Signing in failed because of a problem in the app.")
-        self.error.show_message(text)
+        self.error.show_message(error.message)
 
     def focus_first(self) -> None:
         checked = self.group.checkedButton()
@@ -227,7 +225,7 @@ class FirstRunScreen(Screen):
 
     created = Signal(object)  # StaffMember
 
-    def __init__(self, db: DbWorker):
+    def __init__(self, db: Database):
         super().__init__()
         self.db = db
         self.layout_.addWidget(label("Set up mesocheck", "heading"))
@@ -304,7 +302,8 @@ class FirstRunScreen(Screen):
                 store.set_settings({"clinic_name": clinic}, actor=staff_actor(staff_id))
             return next(m for m in store.staff_members() if m.id == staff_id)
 
-        self.db.run(op, self._created, self._failed, label="first_practitioner")
+        Task(op, success=self._created, what="creating the practitioner account",
+             parent=self).failure(self._failed).run_in_background(self.db)
 
     def _created(self, member: StaffMember) -> None:
         self.status.clear()
@@ -312,14 +311,13 @@ class FirstRunScreen(Screen):
         self.pin_again.clear()
         self.created.emit(member)
 
-    def _failed(self, error: BaseException) -> None:
+    def _failed(self, error: Any) -> None:
         self.create_button.setEnabled(True)
         self.status.clear()
         if isinstance(error, InvalidPin):
             self.errors["pin"].show_message(PIN_RULE)
         else:
-            text = error.message if isinstance(error, StoreError) else str(error)
-            self.errors["name"].show_message(text)
+            self.errors["name"].show_message(error.message)
 
     def clinic_name(self) -> str:
         return " ".join(self.clinic.text().split())
