@@ -65,9 +65,9 @@ def floor_story(record, form, settings, review) -> list:
     from reportlab.platypus import Paragraph
     from xml.sax.saxutils import escape
 
-    from mesocheck.documents.consent import _ConsentDocument, _review
+    from mesocheck.documents.consent import ConsentDocument, _review
 
-    story = _ConsentDocument(record, form, settings, _review(review)).story()
+    story = ConsentDocument(record, form, settings, _review(review)).story()
     styles: dict[tuple[str, float], ParagraphStyle] = {}
     out = []
     for text, font, size in _texts(story):

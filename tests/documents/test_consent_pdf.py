@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from mesocheck.documents.consent import (
     Review,
-    _ConsentDocument,
+    ConsentDocument,
     build_consent_pdf,
 )
 from mesocheck.documents.text import visible
@@ -163,7 +163,7 @@ def test_amended_answer_keeps_the_patients_own_answer(flagged_pdf):
 def test_form_hash_and_document_id_are_printed_at_the_end(form, short_pdf, short_record):
     last = flat(page_texts(short_pdf)[-1])
     assert form.content_hash in last
-    doc_id = _ConsentDocument(short_record, form, SETTINGS, Review()).document_id
+    doc_id = ConsentDocument(short_record, form, SETTINGS, Review()).document_id
     assert " ".join(doc_id[i:i + 4] for i in range(0, len(doc_id), 4)) in last
     assert f"document {doc_id}" in PdfReader(BytesIO(short_pdf)).metadata["/Keywords"]
 
