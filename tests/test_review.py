@@ -16,11 +16,12 @@ import pytest
 
 from mesocheck import review
 from mesocheck.forms import Facts, check_answer, evaluate_rules
+from mesocheck.forms.answers import source_question
 from mesocheck.forms.flow import Flow, disclosure_text_hash
 from mesocheck.forms.registry import canonical_content, default_form
-from mesocheck.store.store import Store
 from mesocheck.store import staff as staff_module
 from mesocheck.store.records import CONSENT, REVIEWED_CONSENT
+from mesocheck.store.store import Store
 from mesocheck.timeutil import clinic_zone
 
 PIN = "2468"
@@ -503,4 +504,4 @@ def test_answers_are_described_as_people_read_them():
     assert said("last_nsaid", "not_recent") == "Not in the last 7 days"
     assert said("conditions", ["diabetes", "keloid"]).startswith("Diabetes; Raised or keloid")
     assert said("@age", 17) == "17 years"
-    assert review.question_text(form, "@age") == "Age at the appointment"
+    assert source_question(form, "@age", "en") == "Age at the appointment"

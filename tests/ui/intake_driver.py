@@ -9,15 +9,11 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QWidget
 
-from mesocheck.ui.intake.pages import ConsentPage, DisclosurePage, StepPage, SummaryPage
-from mesocheck.ui.intake.questions import (
-    ChoiceInput,
-    LastTakenInput,
-    MomentInput,
-    MultiChoiceInput,
-    QuestionView,
-    TextInput,
-)
+from mesocheck.ui.intake.inputs import ChoiceInput, LastTakenInput, MomentInput, MultiChoiceInput, TextInput
+from mesocheck.ui.intake.pages import DisclosurePage, StepPage
+from mesocheck.ui.intake.questions import QuestionView
+from mesocheck.ui.intake.signing import ConsentPage
+from mesocheck.ui.intake.summary import SummaryPage
 
 
 def settle(qtbot, window) -> None:

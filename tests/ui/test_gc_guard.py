@@ -10,12 +10,11 @@ import gc
 import threading
 import time
 
+import intake_driver as drive
 import shiboken6
 from PySide6.QtCore import QTimer
 
 from mesocheck.ui import gc_guard
-
-import intake_driver as drive
 
 
 class _Cycle:

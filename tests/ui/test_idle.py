@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import intake_driver as drive
 from PySide6.QtCore import Qt
 
 from mesocheck.store import Store
-
-import intake_driver as drive
 
 QUICK = {"idle_timeout_s": 0.3}
 

@@ -20,7 +20,9 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from mesocheck.session import IntakeSession, PatientDetails
 from mesocheck.store import Store
-from mesocheck.ui.intake.pages import ConsentPage, DisclosurePage, StepPage, SummaryPage
+from mesocheck.ui.intake.pages import DisclosurePage, StepPage
+from mesocheck.ui.intake.signing import ConsentPage
+from mesocheck.ui.intake.summary import SummaryPage
 
 SIZES = {"landscape": (1280, 800), "portrait": (800, 1280)}
 

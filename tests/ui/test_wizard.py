@@ -9,8 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QPushButton
 
 from mesocheck.store import Store
-from mesocheck.ui.intake.pages import ConsentPage, DisclosurePage, StepPage, SummaryPage
-from mesocheck.ui.intake.questions import InputContext, make_input
+from mesocheck.ui.intake.inputs import InputContext, make_input
+from mesocheck.ui.intake.pages import DisclosurePage, StepPage
+from mesocheck.ui.intake.signing import ConsentPage
+from mesocheck.ui.intake.summary import SummaryPage
 
 
 def step(qtbot, wizard, step_id: str) -> StepPage:
