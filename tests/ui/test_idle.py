@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import intake_driver as drive
 from PySide6.QtCore import Qt
 
 from mesocheck.store import Store
+from tests.support import intake_driver as drive
 
 QUICK = {"idle_timeout_s": 0.3}
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import threading
 
-import intake_driver as drive
-
 from mesocheck.store import DiskFull, Store
+from tests.support import intake_driver as drive
 
 
 def test_answers_are_saved_after_a_pause_without_pressing_next(qtbot, make_window, db_path):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import intake_driver as drive
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QPushButton
 
@@ -13,6 +12,7 @@ from mesocheck.ui.intake.inputs import InputContext, make_input
 from mesocheck.ui.intake.pages import DisclosurePage, StepPage
 from mesocheck.ui.intake.signing import ConsentPage
 from mesocheck.ui.intake.summary import SummaryPage
+from tests.support import intake_driver as drive
 
 
 def step(qtbot, wizard, step_id: str) -> StepPage:

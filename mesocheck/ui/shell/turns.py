@@ -38,7 +38,7 @@ def after_painted(widget: QWidget, work: Callable[[], Any], latest_ms: int = 500
 
     watcher = PaintWatch(widget, once)
     widget.installEventFilter(watcher)
-    QTimer.singleShot(latest_ms, once)
+    QTimer.singleShot(latest_ms, watcher, once)  # not once the widget is gone
 
 
 def delete_in_turns(widgets: list[QWidget]) -> None:
