@@ -173,6 +173,7 @@ def test_every_screen_looks_right(qtbot, make_window, db_path, form, shots, orie
     shoot("thank-you")
 
     window.show_welcome()
+    drive.settle(qtbot, window)  # the count of waiting forms is read after the consent PDF
     qtbot.waitUntil(lambda: window.welcome.waiting.isVisible(), timeout=5000)
     shoot("welcome")
     window.request_staff()
