@@ -11,7 +11,7 @@ from typing import Any, Iterable, Iterator
 from mesocheck.store import rows
 from mesocheck.store.db import DocumentDamaged, NotFound, translated
 from mesocheck.store.records import (
-    SEVERITIES, STATUSES, Acknowledgement, Answer, Decision, DocumentInfo, Flag,
+    CONSENT_KINDS, SEVERITIES, STATUSES, Acknowledgement, Answer, Decision, DocumentInfo, Flag,
     IntakeRecord, Patient, QueueRow, Signature, UnfinishedIntake,
 )
 from mesocheck.timeutil import from_iso, to_iso
@@ -150,7 +150,7 @@ class IntakeQueries:
         return pdf
 
     def latest_document(
-        self, intake_id: str, kinds: Iterable[str] = ("reviewed_consent", "consent")
+        self, intake_id: str, kinds: Iterable[str] = CONSENT_KINDS
     ) -> DocumentInfo | None:
         """The newest document of one of ``kinds`` (what to print), or None."""
         with translated():
@@ -158,7 +158,7 @@ class IntakeQueries:
         return documents[-1] if documents else None
 
     def signed_without_document(
-        self, kinds: Iterable[str] = ("reviewed_consent", "consent")
+        self, kinds: Iterable[str] = CONSENT_KINDS
     ) -> list[str]:
         """Ids of signed, not voided intakes with no document of ``kinds``, oldest first:
         what a crash between signing and storing the PDF leaves behind."""
