@@ -124,7 +124,7 @@ def table(figures: dict[str, Figure], errors: dict[str, str]) -> str:
         lines.append(f"{key:<27} {_fmt(f.median):>9} {_fmt(f.low):>9} {_fmt(f.high):>9} "
                      f"{f.unit:<4} {'≤' + _fmt(f.goal):>6}  {mark:<5} {len(f.samples):>5}"
                      f"{flag}")
-        if "over_one_label_wizard_median" in f.detail:  # the floor until it changed
+        if "over_one_label_wizard_median" in f.detail:  # to compare with earlier runs
             lines.append(f"{'  over one-label wizard':<27} "
                          f"{_fmt(f.detail['over_one_label_wizard_median']):>9} "
                          f"{'':>9} {'':>9} {f.unit:<4} {'':>6}  (history)")

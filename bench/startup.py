@@ -3,8 +3,8 @@
 
 Every real page uses the ``Qt`` namespace, whose enums PySide6 builds on first use, so the
 floor is a bare QWizard with one page whose label is aligned by a ``Qt`` flag (``bare-qt``).
-The one-label wizard without it (``bare``, the floor until the figure changed) is measured in
-the same rounds, and the app's ratio over it is given beside the figure, for history.
+The one-label wizard without it (``bare``) is measured in the same rounds, and the app's
+ratio over it is given beside the figure, so that runs compare with earlier ones.
 
 Each round runs the three in turn, the order reversed every other round so a drifting
 machine load falls on all alike; each round gives one ratio. The database exists already

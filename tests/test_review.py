@@ -165,6 +165,20 @@ def test_countersign_rebuilds_the_pdf_as_a_new_document(store, staff):
     assert ("staff:%d" % doctor.id, "add_signature") in audit_rows(store, intake_id)
 
 
+def test_a_scribble_is_no_countersignature(store, staff):
+    doctor, _ = staff
+    intake_id = make_intake(store, answers=CLEAN_ANSWERS, with_pdf=False)
+    review.sync_status(store, intake_id, doctor)
+    tap = [[[300.0, 100.0, 0, None], [302.0, 101.0, 16, None]]]
+    with pytest.raises(review.ReviewRefused, match="too small to be a signature"):
+        review.countersign(store, intake_id, doctor, strokes=tap, pad_width=600,
+                           pad_height=200, tz="Europe/London")
+    with pytest.raises(review.ReviewRefused, match="sign in the box"):
+        review.countersign(store, intake_id, doctor, strokes=[], pad_width=600,
+                           pad_height=200, tz="Europe/London")
+    assert review.practitioner_signature(store.intake(intake_id)) is None
+
+
 def test_a_changed_decision_makes_the_countersignature_stale(store, staff):
     doctor, _ = staff
     intake_id = make_intake(store, with_pdf=False)
