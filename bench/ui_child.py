@@ -28,7 +28,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
-import mesocheck.ui  # noqa: E402,F401 - the PySide6 reference-count fix comes first
 import shiboken6  # noqa: E402
 from PySide6.QtCore import QEvent, QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QMouseEvent  # noqa: E402
@@ -120,13 +119,12 @@ def vm_hwm_kib() -> int:
 
 
 def intake(db_path: str) -> dict:
-    sys.path.insert(0, str(REPO / "tests" / "ui"))
-    import intake_driver as drive
+    from tests.support import intake_driver as drive
 
     from mesocheck.forms.registry import default_form
-    from mesocheck.ui import style
-    from mesocheck.ui.dbworker import DbWorker
-    from mesocheck.ui.main_window import MainWindow
+    from mesocheck.ui.widgets import style
+    from mesocheck.ui.tasks import Database
+    from mesocheck.ui.shell.main_window import MainWindow
 
     app = MeteredApp(sys.argv[:1])
     plain_pick, plain_click = drive.pick, drive.click
@@ -147,7 +145,7 @@ def intake(db_path: str) -> dict:
     bot = Bot()
     style.apply(app)
     form = default_form()
-    worker = DbWorker.open(Path(db_path))
+    worker = Database.open(Path(db_path))
     settings, has_practitioner = worker.call(
         lambda store: (store.settings(), store.has_practitioner()))
     window = MainWindow(worker, form, settings=settings, zone=timezone.utc,
@@ -189,8 +187,8 @@ def _has_pdf(db_path: str) -> bool:
 
 
 def signature(moves: int) -> dict:
-    from mesocheck.ui import style
-    from mesocheck.ui.signature_pad import SignaturePad
+    from mesocheck.ui.widgets import style
+    from mesocheck.ui.widgets.signature_pad import SignaturePad
 
     app = QApplication(sys.argv[:1])
     style.apply(app)

@@ -154,7 +154,7 @@ def _run_app(args: argparse.Namespace) -> int:
 
     setup_logging()
     try:
-        from mesocheck.ui.app import run
+        from mesocheck.ui.shell.app import run
     except ImportError as exc:
         raise MesocheckError(
             f"the tablet app cannot start: a part of Qt is missing ({exc.name}); "

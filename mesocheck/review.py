@@ -6,31 +6,34 @@ this module what is allowed and show its answers. Saying "no" (postpone, decline
 any signed-in staff member may record it; saying "yes" (proceed) is a clinical judgement and
 needs a practitioner; proceeding over a stop flag is an override and also needs a written
 reason. Nothing is ever overwritten: a changed decision is a new row that supersedes the last.
+Each action that writes (decide, countersign, amend, re-sign) is one store transaction.
+
+The review's rules are one module (about 490 lines) because they are read together: what a
+decision leads to is what a countersignature covers, and an amendment undoes both.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, time, timedelta
-from typing import Any, Callable, Iterable, Sequence
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any, Iterable, Sequence
 
 from msgspec import Struct
 
 from mesocheck.errors import MesocheckError
+from mesocheck.forms.answers import source_answer
 from mesocheck.forms.conditions import Facts
+from mesocheck.forms.flow import signed_content_hash
 from mesocheck.forms.model import Form
-from mesocheck.forms.registry import find_form
-from mesocheck.forms.rules import evaluate_rules
-from mesocheck.forms.validation import check_answer
-from mesocheck.timeutil import to_iso
+from mesocheck.forms.registry import form_of
+from mesocheck.forms.rules import NEEDS_DECISION, PRACTITIONER, decision_refusal, evaluate_rules
+from mesocheck.forms.validation import check_answer, check_name
+from mesocheck.signature import from_stored, trivial_reason
+from mesocheck.store.audit import staff_actor
+from mesocheck.store.records import CONSENT, CONSENT_KINDS, DECISIONS, REVIEWED_CONSENT
+from mesocheck.timeutil import to_iso, zone_name
 
-NEEDS_DECISION = ("review", "stop")
-DECISIONS = ("proceed", "postpone", "decline")
-PRACTITIONER = "practitioner"
-CONSENT_KIND = "consent"
-REVIEWED_KIND = "reviewed_consent"
-CONSENT_KINDS = (CONSENT_KIND, REVIEWED_KIND)
 REVIEWABLE = ("submitted", "cleared", "postponed", "declined")
 
 # What the practitioner's signature means, by the outcome it confirms.
@@ -54,11 +57,6 @@ STATUS_WORDS = {
 
 class ReviewRefused(MesocheckError):
     """A rule of the review forbids the action; the message says which and what to do."""
-
-
-def actor(staff: Any) -> str:
-    """The audit actor for a staff member (anything with an ``id``)."""
-    return f"staff:{int(staff.id)}"
 
 
 def is_practitioner(staff: Any) -> bool:
@@ -112,29 +110,14 @@ def check_decision(
     """The reason, cleaned, when this staff member may record this decision; else refuse."""
     if decision not in DECISIONS:
         raise ReviewRefused(f"“{decision}” is not a decision; choose proceed, postpone or decline.")
-    if not needs_decision(flag):
-        raise ReviewRefused("Information flags need no decision; they are shown for awareness.")
     reason = (reason or "").strip()
-    if decision == "proceed":
-        if not is_practitioner(staff):
-            raise ReviewRefused(
-                "Only a practitioner can decide to proceed. Ask a practitioner to sign in."
-            )
-        if flag.severity == "stop" and not reason:
-            raise ReviewRefused(
-                "Overriding a stop flag needs a written reason: say why it is safe to treat."
-            )
-        if not reason:
-            raise ReviewRefused("Write a note saying why it is safe to proceed.")
-    elif decision == "postpone":
-        if not reason:
-            raise ReviewRefused("Write the reason for postponing.")
-        if new_date is not None:
-            day = new_date.date() if isinstance(new_date, datetime) else new_date
-            if day < date.today():
-                raise ReviewRefused("The new date is in the past; choose a later date.")
-    elif decision == "decline" and not reason:
-        raise ReviewRefused("Write the reason for declining the treatment.")
+    refusal = decision_refusal(flag.severity, decision, reason, getattr(staff, "role", None))
+    if refusal is not None:
+        raise ReviewRefused(refusal)
+    if decision == "postpone" and new_date is not None:
+        day = new_date.date() if isinstance(new_date, datetime) else new_date
+        if day < date.today():
+            raise ReviewRefused("The new date is in the past; choose a later date.")
     return reason
 
 
@@ -142,13 +125,15 @@ def decide(
     store: Any, intake_id: str, flag_id: int, decision: str, reason: str, staff: Any,
     new_date: date | datetime | None = None,
 ) -> str:
-    """Record one decision and move the intake's status along; returns the new status."""
-    record = store.intake(intake_id)
-    flag = _flag(record, flag_id)
-    _check_reviewable(record)
-    reason = check_decision(flag, decision, reason, staff, new_date)
-    store.decide(flag_id, decision, reason, staff.id, new_date=new_date)
-    return sync_status(store, intake_id, staff)
+    """Record one decision and move the intake's status along, in one transaction; returns
+    the new status."""
+    with store.atomic():
+        record = store.intake(intake_id)
+        flag = _flag(record, flag_id)
+        _check_reviewable(record)
+        reason = check_decision(flag, decision, reason, staff, new_date)
+        store.decide(flag_id, decision, reason, staff.id, new_date=new_date)
+        return sync_status(store, intake_id, staff)
 
 
 def sync_status(store: Any, intake_id: str, staff: Any) -> str:
@@ -158,7 +143,7 @@ def sync_status(store: Any, intake_id: str, staff: Any) -> str:
         return record.status
     wanted = status_after_decisions(record)
     if wanted != record.status:
-        store.set_status(intake_id, wanted, actor(staff))
+        store.set_status(intake_id, wanted, staff_actor(staff.id))
     return wanted
 
 
@@ -287,8 +272,7 @@ def practitioner_signature_dict(
         raise ReviewRefused("Only a practitioner can countersign. Ask a practitioner to sign in.")
     if not state.can_countersign:
         raise ReviewRefused(state.countersign_blocker or "The review cannot be signed now.")
-    if not strokes:
-        raise ReviewRefused("Please sign in the box before saving.")
+    _check_drawn(strokes)
     name = " ".join((printed_name or staff.name or "").split())
     if not name:
         raise ReviewRefused("Type your name as it should be printed under the signature.")
@@ -308,17 +292,22 @@ def practitioner_signature_dict(
     return signature
 
 
+def _check_drawn(strokes: Sequence) -> None:
+    """Refuse an empty pad or a scribble too slight to be a signature."""
+    if not strokes:
+        raise ReviewRefused("Please sign in the box before saving.")
+    trivial = trivial_reason(from_stored(strokes))
+    if trivial is not None:
+        raise ReviewRefused(trivial)
+
+
 def countersign(store: Any, intake_id: str, staff: Any, **signature: Any) -> int:
     """Store the practitioner's countersignature; returns its id. The reviewed PDF is built
     afterwards (:func:`build_reviewed_consent`), off the UI thread."""
-    record = store.intake(intake_id)
-    values = practitioner_signature_dict(record, staff, **signature)
-    return store.add_signature(intake_id, values, actor=actor(staff))
-
-
-def form_of(record: Any) -> Form:
-    archived = getattr(record, "form_content", None)
-    return find_form(record.form_id, record.form_hash, archived)
+    with store.atomic():
+        record = store.intake(intake_id)
+        values = practitioner_signature_dict(record, staff, **signature)
+        return store.add_signature(intake_id, values, actor=staff_actor(staff.id))
 
 
 def latest_consent(record: Any) -> Any:
@@ -349,17 +338,19 @@ def printable_document(record: Any) -> Any:
 # -- amendments ------------------------------------------------------------------------------
 
 
-def facts_of(record: Any) -> Facts:
-    return Facts(appointment=record.appointment_at, birth_date=record.patient.birth_date,
-                 area=record.area)
-
-
 def amend(
     store: Any, intake_id: str, question_id: str, raw_value: Any, reason: str, staff: Any,
-    *, now: datetime | None = None,
+    *, zone: tzinfo, now: datetime | None = None,
 ) -> list[Any]:
-    """Record a corrected answer told at review, recompute the flags, and send the intake
-    back for the patient's re-signature. Returns the new flags (forms.Flag)."""
+    """Record a corrected answer told at review, recompute the flags (``zone``: the
+    clinic's, for the appointment's date) and send the intake back for the patient's
+    re-signature, in one transaction. Returns the new flags (forms.Flag)."""
+    with store.atomic():
+        return _amend(store, intake_id, question_id, raw_value, reason, staff, zone, now)
+
+
+def _amend(store: Any, intake_id: str, question_id: str, raw_value: Any, reason: str,
+           staff: Any, zone: tzinfo, now: datetime | None) -> list[Any]:
     record = store.intake(intake_id)
     if not is_practitioner(staff):
         raise ReviewRefused("Only a practitioner can record an amendment.")
@@ -379,10 +370,10 @@ def amend(
         raise ReviewRefused("The new answer is the same as the current one.")
     store.amend_answer(intake_id, question_id, checked.value, reason, staff.id)
     amended = store.intake(intake_id)
-    flags = evaluate_rules(form, amended.answers, facts_of(amended), amended.language)
-    store.replace_flags(intake_id, [f.as_dict() for f in flags], actor(staff))
+    flags = evaluate_rules(form, amended.answers, Facts.of(amended, zone), amended.language)
+    store.replace_flags(intake_id, [f.as_dict() for f in flags], staff_actor(staff.id))
     if amended.status != "submitted":
-        store.set_status(intake_id, "submitted", actor(staff))
+        store.set_status(intake_id, "submitted", staff_actor(staff.id))
     return flags
 
 
@@ -400,52 +391,35 @@ def changes_since_patient_signed(record: Any) -> list[tuple[Any, Any]]:
     return out
 
 
-def patient_content_hash(record: Any, form: Form, printed_name: str) -> str:
-    """What the patient's signature vouches for, computed as the wizard does at signing:
-    the exact form, the answers that count, each acknowledged text and the printed name."""
-    from mesocheck.forms.conditions import effective_answers
-
-    content = {
-        "form": form.content_hash,
-        "intake": record.id,
-        "language": record.language,
-        "answers": effective_answers(form, dict(record.answers), facts_of(record)),
-        "acknowledged": dict(sorted((a.disclosure_id, a.text_hash)
-                                    for a in record.acknowledgements)),
-        "printed_name": printed_name,
-    }
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def patient_content_hash(record: Any, form: Form, printed_name: str, zone: tzinfo) -> str:
+    """What the patient's signature over ``record`` as it stands vouches for, as the wizard
+    computes it at signing (:func:`~mesocheck.forms.flow.signed_content_hash`)."""
+    acknowledged = {a.disclosure_id: a.text_hash for a in record.acknowledgements}
+    return signed_content_hash(form, record.id, record.language, dict(record.answers),
+                               Facts.of(record, zone), acknowledged, printed_name)
 
 
 def resign(
     store: Any, intake_id: str, *, strokes: Sequence, pad_width: float, pad_height: float,
-    printed_name: str, meaning: str, tz: str,
+    printed_name: str, meaning: str, zone: tzinfo,
 ) -> int:
     """The patient's new signature over the amended answers; returns its id. The patient's
     consent PDF is rebuilt afterwards (:func:`build_patient_consent`), off the UI thread."""
-    from mesocheck.forms.validation import check_name
-    from mesocheck.signature import from_stored, trivial_reason
-
-    record = store.intake(intake_id)
-    if patient_signed_current(record):
-        raise ReviewRefused("Nothing was amended since the patient signed.")
-    name = check_name(printed_name, record.language)
-    if not name.ok:
-        raise ReviewRefused(name.error or "Please type your full name.")
-    if not strokes:
-        raise ReviewRefused("Please sign in the box before saving.")
-    trivial = trivial_reason(from_stored(strokes))
-    if trivial is not None:
-        raise ReviewRefused(trivial)
-    signature = {
-        "role": "patient", "printed_name": name.value, "meaning": meaning,
-        "strokes": [list(s) for s in strokes], "pad_width": pad_width,
-        "pad_height": pad_height, "tz": tz,
-        "content_hash": patient_content_hash(record, form_of(record), name.value),
-    }
-    return store.add_signature(intake_id, signature, actor="patient")
+    with store.atomic():
+        record = store.intake(intake_id)
+        if patient_signed_current(record):
+            raise ReviewRefused("Nothing was amended since the patient signed.")
+        name = check_name(printed_name, record.language)
+        if not name.ok:
+            raise ReviewRefused(name.error or "Please type your full name.")
+        _check_drawn(strokes)
+        signature = {
+            "role": "patient", "printed_name": name.value, "meaning": meaning,
+            "strokes": [list(s) for s in strokes], "pad_width": pad_width,
+            "pad_height": pad_height, "tz": zone_name(zone),
+            "content_hash": patient_content_hash(record, form_of(record), name.value, zone),
+        }
+        return store.add_signature(intake_id, signature, actor="patient")
 
 
 def build_patient_consent(store: Any, intake_id: str) -> int:
@@ -463,7 +437,7 @@ def build_patient_consent(store: Any, intake_id: str) -> int:
     pdf = build_consent_pdf(patient_only, form_of(record), store.settings(),
                             review=Review(staff_names=staff))
     previous = latest_consent(record)
-    return store.add_document(intake_id, CONSENT_KIND, pdf,
+    return store.add_document(intake_id, CONSENT, pdf,
                               supersedes=previous.id if previous else None)
 
 
@@ -477,20 +451,20 @@ class BatchItem(Struct, frozen=True):
     problem: str | None  # why it is left out, or None
 
 
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """Local midnight to the next local midnight, as aware datetimes."""
-    start = datetime.combine(day, time()).astimezone()
-    end = datetime.combine(day + timedelta(days=1), time()).astimezone()
+def day_bounds(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
+    """The clinic's midnight to its next midnight, as aware datetimes."""
+    start = datetime.combine(day, time(), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
     return start, end
 
 
-def print_batch(store: Any, day: date, *, page: int = 500) -> list[BatchItem]:
+def print_batch(store: Any, day: date, zone: tzinfo, *, page: int = 500) -> list[BatchItem]:
     """Every intake cleared for treatment on ``day``, with the document to print.
 
     An intake whose countersignature is missing or out of date is listed with its problem,
     so the batch tells the practitioner what it left out rather than printing a stale copy.
     """
-    start, end = day_bounds(day)
+    start, end = day_bounds(day, zone)
     items = []
     offset = 0
     while True:
@@ -502,7 +476,7 @@ def print_batch(store: Any, day: date, *, page: int = 500) -> list[BatchItem]:
             problem = None
             if not countersigned(record):
                 problem = "not countersigned since the last decision"
-            elif doc is None or doc.kind != REVIEWED_KIND:
+            elif doc is None or doc.kind != REVIEWED_CONSENT:
                 problem = "the reviewed consent PDF has not been built yet"
             items.append(BatchItem(row.intake_id, row.patient_name,
                                    doc.id if doc is not None else None, problem))
@@ -511,60 +485,7 @@ def print_batch(store: Any, day: date, *, page: int = 500) -> list[BatchItem]:
         offset += page
 
 
-def describe_value(form: Form, question_id: str, value: Any, language: str = "en") -> str:
-    """An answer as the practitioner reads it: option labels, Yes/No, dates as written."""
-    from mesocheck.forms.conditions import is_answered
-    from mesocheck.forms.model import NEVER, NOT_RECENT
-
-    if question_id.startswith("@"):
-        fact = question_id[1:]
-        if fact == "area" and isinstance(value, str):
-            option = form.area(value)
-            return option.label.get(language) if option else value
-        if fact == "age":
-            return f"{value} years" if value is not None else "unknown"
-        return str(value)
-    if not is_answered(value):
-        return "No answer"
-    try:
-        question = form.question(question_id)
-    except KeyError:
-        return str(value)
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if value == NEVER:
-        return "Never"
-    if value == NOT_RECENT:
-        hours = question.recent_window_hours
-        if hours is None:
-            return "Not recently"
-        span = f"{int(hours // 24)} days" if hours >= 48 else f"{int(hours)} hours"
-        return f"Not in the last {span}"
-    if isinstance(value, list):
-        return "; ".join(_label(question, v, language) for v in value)
-    if isinstance(value, str) and question.options:
-        return _label(question, value, language)
-    if isinstance(value, str) and "T" in value and question.type in ("datetime", "last_taken"):
-        try:
-            from mesocheck.timeutil import show
-
-            return show(datetime.fromisoformat(value))
-        except ValueError:
-            return value
-    return str(value)
-
-
-def _label(question: Any, value: str, language: str) -> str:
-    option = question.option(value)
-    return option.label.get(language) if option else value
-
-
-def question_text(form: Form, question_id: str, language: str = "en") -> str:
-    if question_id == "@age":
-        return "Age at the appointment"
-    if question_id == "@area":
-        return "Treatment area"
-    try:
-        return form.question(question_id).text.get(language)
-    except KeyError:
-        return question_id
+def describe_value(form: Form, question_id: str, value: Any, language: str,
+                   zone: tzinfo) -> str:
+    """An answer or a fact (``@age``, ``@area``) on one line, in the patient's words."""
+    return "; ".join(source_answer(form, question_id, value, language, zone).splitlines())

@@ -13,11 +13,7 @@ Which pages exist, what is complete and where to resume are decided by
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 from datetime import date, datetime, timezone, tzinfo
-from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol
 
 from msgspec import Struct, field
@@ -38,11 +34,12 @@ from mesocheck.forms import (
     evaluate_rules,
 )
 from mesocheck.forms.conditions import is_answered
+from mesocheck.forms.flow import signed_content_hash
 from mesocheck.forms.messages import message
 from mesocheck.forms.model import Question, Step
-from mesocheck.forms.registry import canonical_content
+from mesocheck.forms.registry import FormNotFound, canonical_content, form_of
 from mesocheck.signature import from_stored, trivial_reason
-from mesocheck.timeutil import to_iso, utc_now
+from mesocheck.timeutil import clinic_zone, to_iso, utc_now, zone_name
 
 Clock = Callable[[], datetime]
 
@@ -71,44 +68,6 @@ class SigningRefused(SessionError):
     def __init__(self, message: str, field: str):
         super().__init__(message)
         self.field = field  # "name" | "signature" | "pages"
-
-
-# -- the clinic's time zone -------------------------------------------------------------
-
-
-def clinic_zone(setting: str | None = None) -> tzinfo:
-    """The clinic's zone: the setting when given, else this machine's zone (with its DST
-    rules when they can be found, so a future appointment gets the right offset)."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    candidates = [setting, os.environ.get("TZ", "").lstrip(":") or None, _system_zone_name()]
-    for name in candidates:
-        if not name:
-            continue
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-    return datetime.now().astimezone().tzinfo or timezone.utc
-
-
-def _system_zone_name() -> str | None:
-    try:
-        target = os.path.realpath("/etc/localtime")
-    except OSError:
-        return None
-    marker = "zoneinfo" + os.sep
-    if marker in target:
-        return target.split(marker, 1)[1]
-    try:
-        return Path("/etc/timezone").read_text(encoding="utf-8").strip() or None
-    except OSError:
-        return None
-
-
-def zone_name(zone: tzinfo) -> str:
-    key = getattr(zone, "key", None)
-    return key or datetime.now(zone).tzname() or "UTC"
 
 
 # -- the patient's details at the start ---------------------------------------------------
@@ -236,8 +195,7 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
         if form is None:
             form = _form_for(record)
         zone = zone or clinic_zone()
-        facts = Facts(record.appointment_at.astimezone(zone), record.patient.birth_date,
-                      record.area)
+        facts = Facts.of(record, zone)
         session = cls(form=form, intake_id=record.id, facts=facts,
                       patient_name=record.patient.name,
                       sink=sink if sink is not None else store, language=record.language,
@@ -416,19 +374,9 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
         return Submission(signature=signature, flags=tuple(self.flags()))
 
     def signed_content_hash(self, printed_name: str) -> str:
-        """SHA-256 of what the signature vouches for: the exact form, the answers that
-        count, each acknowledged text and the printed name."""
-        content = {
-            "form": self.form.content_hash,
-            "intake": self.intake_id,
-            "language": self.language,
-            "answers": self.effective_answers(),
-            "acknowledged": dict(sorted(self.acknowledged.items())),
-            "printed_name": printed_name,
-        }
-        text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                          default=str)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        """What the signature vouches for (:func:`~mesocheck.forms.flow.signed_content_hash`)."""
+        return signed_content_hash(self.form, self.intake_id, self.language, self.answers,
+                                   self.facts, self.acknowledged, printed_name)
 
     def submit(self, submission: Submission | None = None) -> Any:
         """The commit point: lock the session, write pending answers, then sign, store the
@@ -444,12 +392,9 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
 
 
 def _form_for(record: Any) -> Form:
-    from mesocheck.forms import registry
-
     try:
-        return registry.find_form(record.form_id, record.form_hash,
-                                  getattr(record, "form_content", None))
-    except registry.FormNotFound:
+        return form_of(record)
+    except FormNotFound:
         raise FormChanged(
             "The form this intake was started with has changed since, so it cannot be "
             "continued. Void it and start a new intake."

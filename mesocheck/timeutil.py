@@ -1,8 +1,15 @@
-"""Times are stored in UTC as ISO 8601 text and shown in local time with the zone."""
+"""Times: stored in UTC as ISO 8601 text, shown to people in the clinic's zone.
+
+Every screen and the consent PDF show a moment with the functions here, in the zone of
+:func:`clinic_zone` (the clinic's setting, else this machine's zone), so the wizard, the
+review and the printed record never tell the same moment two ways.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+import os
+from datetime import date, datetime, timezone, tzinfo
+from pathlib import Path
 
 
 def utc_now() -> datetime:
@@ -23,17 +30,6 @@ def from_iso(text: str) -> datetime:
     return moment
 
 
-def local(moment: datetime) -> datetime:
-    """The same instant in this machine's zone, for display."""
-    return moment.astimezone()
-
-
-def show(moment: datetime) -> str:
-    """A time as people read it: local, to the minute, with the zone's name."""
-    here = local(moment)
-    return here.strftime("%Y-%m-%d %H:%M ") + (here.tzname() or here.strftime("%z"))
-
-
 def age_on(birth_date: date, on: date) -> int:
     """Whole years; a person born on 29 February ages on 1 March in common years."""
     years = on.year - birth_date.year
@@ -42,3 +38,70 @@ def age_on(birth_date: date, on: date) -> int:
     except ValueError:
         birthday = date(on.year, 3, 1)
     return years - (on < birthday)
+
+
+# -- the clinic's zone -----------------------------------------------------------------------
+
+
+def clinic_zone(setting: str | None = None) -> tzinfo:
+    """The clinic's zone: the setting when given, else this machine's zone (with its DST
+    rules when they can be found, so a future appointment gets the right offset)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    candidates = [setting, os.environ.get("TZ", "").lstrip(":") or None, _system_zone_name()]
+    for name in candidates:
+        if not name:
+            continue
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    return datetime.now().astimezone().tzinfo or timezone.utc
+
+
+def _system_zone_name() -> str | None:
+    try:
+        target = os.path.realpath("/etc/localtime")
+    except OSError:
+        return None
+    marker = "zoneinfo" + os.sep
+    if marker in target:
+        return target.split(marker, 1)[1]
+    try:
+        return Path("/etc/timezone").read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def zone_name(zone: tzinfo) -> str:
+    """The zone as a signature records it: ``Europe/Paris`` where known."""
+    key = getattr(zone, "key", None)
+    return key or datetime.now(zone).tzname() or "UTC"
+
+
+# -- in words ------------------------------------------------------------------------------
+
+
+def day_text(day: date) -> str:
+    """"3 March 2026"."""
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
+def moment_text(value: str, zone: tzinfo) -> str:
+    """ISO date or date-time text as "3 March 2026" or "3 March 2026 at 14:05" (in
+    ``zone``); text that is neither comes back as it is."""
+    try:
+        if "T" in value:
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(zone)
+            return f"{day_text(moment.date())} at {moment.strftime('%H:%M')}"
+        return day_text(date.fromisoformat(value))
+    except ValueError:
+        return value
+
+
+def show(moment: datetime, zone: tzinfo) -> str:
+    """A moment for staff: in ``zone``, to the minute, with the zone's name."""
+    here = moment.astimezone(zone)
+    return here.strftime("%Y-%m-%d %H:%M ") + (here.tzname() or here.strftime("%z"))

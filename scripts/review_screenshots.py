@@ -1,6 +1,8 @@
 """Render the review queue and one intake's detail to PNG at tablet and desktop sizes.
 
-    QT_QPA_PLATFORM=offscreen python scripts/review_screenshots.py [OUT_DIR]
+    QT_QPA_PLATFORM=offscreen python -m scripts.review_screenshots [OUT_DIR]
+
+(from the repository's folder: the intakes are made as the tests make them, tests/support).
 
 The database is made on the fly: intakes with several flags of every severity, long and
 right-to-left names, some decided and one countersigned, so what is clipped or cramped shows.
@@ -13,15 +15,12 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-SIZES = ((1280, 800), (1920, 1080))
+SIZES = ((1280, 800), (800, 1280), (1920, 1080))
 
 
 def build(store):
-    from test_review import (CLEAN_ANSWERS, countersign_now, make_intake, make_staff,
-                             today_at)
+    from tests.support.answers import CLEAN_ANSWERS
+    from tests.support.intakes import countersign_now, make_intake, make_staff, today_at
 
     from mesocheck import review
 
@@ -62,8 +61,10 @@ def main(out: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
     from mesocheck.store.store import Store
-    from mesocheck.ui import style
-    from mesocheck.ui.review_panel import ReviewPanel
+    from mesocheck.timeutil import clinic_zone
+    from mesocheck.ui.review.panel import ReviewPanel
+    from mesocheck.ui.tasks import Database, shut_down
+    from mesocheck.ui.widgets import style
 
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
@@ -80,23 +81,32 @@ def main(out: Path) -> None:
         font.setFamily(str(style.THEME["font_family"]))
         font.setPointSizeF(float(style.THEME["body_pt"]))
         app.setFont(font)
-    with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "shots.sqlite3") as store:
-        doctor, ids = build(store)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "shots.sqlite3"
+        with Store.open(path) as store:
+            doctor, ids = build(store)
+        db = Database.open(path)
+
+        def settle() -> None:  # every read the panel asked of the database is back
+            while db.pending:
+                app.processEvents()
+            app.processEvents()
+
         for width, height in SIZES:
-            panel = ReviewPanel(store, doctor)
+            panel = ReviewPanel(db, doctor, clinic_zone())
             panel.resize(width, height)
             panel.show()
-            app.processEvents()
+            settle()
             panel.grab().save(str(out / f"review-queue-{width}x{height}.png"))
             panel.open_intake(ids[2])
-            app.processEvents()
+            settle()
             panel.grab().save(str(out / f"review-detail-{width}x{height}.png"))
             panel.detail.scroll.verticalScrollBar().setValue(
                 panel.detail.flag_cards[-1].y())
             app.processEvents()
             panel.grab().save(str(out / f"review-detail-lower-{width}x{height}.png"))
             panel.open_intake(ids[1])
-            app.processEvents()
+            settle()
             panel.grab().save(str(out / f"review-detail-rtl-{width}x{height}.png"))
             dialog = panel.ask_decision(
                 next(f for f in panel.detail.record.flags if f.severity == "stop"), "proceed")
@@ -104,7 +114,7 @@ def main(out: Path) -> None:
             dialog.grab().save(str(out / f"review-override-{width}x{height}.png"))
             dialog.close()
             panel.open_intake(ids[6])
-            app.processEvents()
+            settle()
             panel.detail.scroll.verticalScrollBar().setValue(
                 panel.detail.scroll.verticalScrollBar().maximum())
             app.processEvents()
@@ -112,6 +122,7 @@ def main(out: Path) -> None:
             panel.close()
             panel.deleteLater()
             app.processEvents()
+        shut_down(db)
     print(f"screenshots in {out}")
 
 

@@ -1,17 +1,12 @@
-"""Suite-wide options and fixtures: ``--long`` runs the long reliability variants
-(thousands of kills, tens of thousands of writes and generated inputs) that CI skips;
-``make_window`` builds the tablet app's window on a real database (Qt is imported only when
-a test uses it)."""
+"""Suite-wide options: ``--long`` runs the long reliability variants (thousands of kills, tens
+of thousands of writes and generated inputs) that CI skips. The shared fixtures (a fresh
+database, the store, staff, the app's window) are in ``tests/support/fixtures.py``."""
 
 from __future__ import annotations
 
-from datetime import timezone
-from pathlib import Path
-
 import pytest
 
-from mesocheck.forms.registry import default_form
-from mesocheck.store import Store
+pytest_plugins = ["tests.support.fixtures"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -33,58 +28,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("long") or item.get_closest_marker("slow"):
             item.add_marker(skip)
-
-
-@pytest.fixture
-def form():
-    return default_form()
-
-
-@pytest.fixture
-def db_path(tmp_path) -> Path:
-    return tmp_path / "clinic.sqlite3"
-
-
-@pytest.fixture
-def practitioner(db_path):
-    """A practitioner "Dr Rowan Hale" with PIN 2468; returns the staff id."""
-    with Store.open(db_path) as store:
-        return store.add_staff("Dr Rowan Hale", "practitioner", "2468", actor="system")
-
-
-@pytest.fixture
-def make_window(qtbot, qapp, db_path, form):
-    """Build the main window on the database; afterwards closes it and its worker and
-    waits for the thread pool (consent PDFs)."""
-    made = []
-
-    def make(**kwargs):
-        from mesocheck.ui import style
-        from mesocheck.ui.dbworker import DbWorker
-        from mesocheck.ui.main_window import MainWindow
-
-        style.apply(qapp)
-
-        worker = DbWorker.open(db_path, retry_delays=(0.05,))
-        settings, has_practitioner = worker.call(
-            lambda store: (store.settings(), store.has_practitioner()))
-        options = dict(settings=settings, zone=timezone.utc, has_practitioner=has_practitioner)
-        options.update(kwargs)
-        window = MainWindow(worker, form, **options)
-        window.resize(1280, 800)
-        window.show()
-        qtbot.waitExposed(window)
-        made.append((window, worker))
-        return window
-
-    yield make
-    for window, worker in made:
-        try:
-            qtbot.waitUntil(lambda: worker.pending == 0, timeout=10_000)
-        finally:
-            window.close()
-            window.deleteLater()
-            assert worker.close(), "queued writes were not all saved"
-    from PySide6.QtCore import QThreadPool
-
-    QThreadPool.globalInstance().waitForDone(10_000)

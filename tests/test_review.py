@@ -1,177 +1,37 @@
 """The review rules against a real store: decisions, overrides, statuses, countersigning,
-the rebuilt PDF, amendments and the print batch. No Qt.
-
-The ``make_*`` helpers build realistic intakes and are shared with the review UI tests and
-the screenshot script.
-"""
+the rebuilt PDF, amendments and the print batch. No Qt. The intakes are made as the wizard
+makes them (``tests/support/intakes.py``)."""
 
 from __future__ import annotations
 
-import io
-import math
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
 
 from mesocheck import review
-from mesocheck.forms import Facts, check_answer, evaluate_rules
-from mesocheck.forms.flow import Flow, disclosure_text_hash
-from mesocheck.forms.registry import canonical_content, default_form
+from mesocheck.forms.answers import source_question
+from mesocheck.forms.registry import default_form
+from mesocheck.store.records import CONSENT, REVIEWED_CONSENT
 from mesocheck.store.store import Store
-from mesocheck.store import staff as staff_module
-from mesocheck.timeutil import to_iso
-
-PIN = "2468"
-
-
-# -- building intakes ----------------------------------------------------------------------
-
-
-def scribble(width: float = 600, height: float = 200, turns: int = 3) -> list[list]:
-    """A plausible handwritten signature: two strokes, a loop and a flourish."""
-    strokes, t = [], 0
-    first = []
-    for i in range(80):
-        x = 40 + i * (width - 120) / 80
-        y = height * 0.55 + math.sin(i / 80 * turns * 2 * math.pi) * height * 0.25
-        first.append([round(x, 1), round(y, 1), t, None])
-        t += 12
-    strokes.append(first)
-    second = []
-    for i in range(30):
-        x = width * 0.3 + i * 8
-        y = height * 0.8 - i * 2
-        second.append([round(x, 1), round(y, 1), t, None])
-        t += 10
-    strokes.append(second)
-    return strokes
-
-
-def fast_pins(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A cheap scrypt cost for tests; the stored hash names its own cost, so checks agree."""
-    monkeypatch.setattr(staff_module, "SCRYPT_N", 2**10)
-
-
-def today_at(hour: int, minute: int = 0, day: date | None = None) -> datetime:
-    return datetime.combine(day or date.today(), time(hour, minute)).astimezone()
-
-
-def flagged_answers(appointment: datetime) -> dict:
-    """Answers raising stop, review and info flags, several of each."""
-    return {
-        "consultation": False,  # review
-        "conditions": ["bleeding_disorder", "diabetes", "keloid"],  # stop, info, review
-        "conditions_other": "Mild asthma, uses an inhaler",  # info
-        "allergy_planned_ingredient": True,  # stop
-        "allergies_any": True,
-        "allergies_details": "Penicillin: rash and hives",  # info
-        "medicines_any": True,
-        "medicine_kinds": ["blood_pressure"],
-        "medicines_list": "Ramipril 5 mg daily",  # info
-        "last_aspirin": (appointment - timedelta(days=3)).date().isoformat(),  # review
-        "last_nsaid": "never",
-        "last_fish_oil": "not_recent",
-        "last_vitamin_e": "never",
-        "anticoagulant": False,
-        "sun_recent": False,
-        "skin_type": "type_3",
-        "last_alcohol": "not_recent",
-        "last_caffeine": "not_recent",
-        "transport_arranged": True,
-    }
-
-
-CLEAN_ANSWERS = {
-    "consultation": True, "conditions": ["none"], "allergy_planned_ingredient": False,
-    "allergies_any": False, "medicines_any": False, "last_aspirin": "never",
-    "last_nsaid": "never", "last_fish_oil": "never", "last_vitamin_e": "never",
-    "anticoagulant": False, "sun_recent": False, "skin_type": "type_2",
-    "last_alcohol": "not_recent", "last_caffeine": "not_recent", "transport_arranged": True,
-}
-
-
-def make_intake(store: Store, *, name: str = "Amelia Smith", answers: dict | None = None,
-                appointment: datetime | None = None, birth_date: date = date(1985, 4, 12),
-                area: str = "face", with_pdf: bool = True) -> str:
-    """A signed, submitted intake made as the wizard makes one, with its consent PDF."""
-    form = default_form()
-    appointment = appointment or today_at(15)
-    raw = flagged_answers(appointment) if answers is None else answers
-    now = datetime.now(timezone.utc)
-    values = {}
-    for qid, value in raw.items():
-        checked = check_answer(form.question(qid), value, now=max(now, appointment))
-        assert checked.ok, (qid, checked.error)
-        values[qid] = checked.value
-    intake_id = store.start_intake(
-        name=name, birth_date=birth_date, form_id=form.id, form_version=form.version,
-        form_hash=form.content_hash, language="en", area=area, appointment_at=appointment,
-        device="test-tablet", actor="patient", form_content=canonical_content(form),
-    )
-    store.save_answers(intake_id, values)
-    facts = Facts(appointment=appointment, birth_date=birth_date, area=area)
-    for disclosure in Flow(form, facts).shown_disclosures(values):
-        store.acknowledge(intake_id, disclosure.id, disclosure_text_hash(disclosure, "en"))
-    flags = evaluate_rules(form, values, facts)
-    record = store.intake(intake_id)
-    signature = {
-        "role": "patient", "printed_name": name,
-        "meaning": form.signature_meaning.get("en"), "strokes": scribble(),
-        "pad_width": 600, "pad_height": 200, "tz": "Europe/London",
-        "content_hash": review.patient_content_hash(record, form, name),
-    }
-    store.submit(intake_id, signature=signature, flags=[f.as_dict() for f in flags])
-    if with_pdf:
-        from mesocheck.documents.consent import store_consent_pdf
-
-        store_consent_pdf(store, intake_id)
-    return intake_id
-
-
-def make_staff(store: Store) -> tuple:
-    """A practitioner and a front-desk member, as the store returns them."""
-    doctor = store.add_staff("Dr Ines Okafor", "practitioner", PIN, actor="system")
-    desk = store.add_staff("Sam Front", "front-desk", PIN, actor="system")
-    members = {m.id: m for m in store.staff_members()}
-    return members[doctor], members[desk]
+from tests.support.answers import CLEAN_ANSWERS, scribble
+from tests.support.intakes import REVIEW_ZONE as ZONE
+from tests.support.intakes import (
+    audit_rows,
+    countersign_now,
+    decide_all,
+    fast_pins,
+    make_intake,
+    make_staff,
+    today_at,
+)
+from tests.support.pdf_text import pdf_text
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
+def staff(store, monkeypatch):
     fast_pins(monkeypatch)
-    with Store.open(tmp_path / "review.sqlite3") as opened:
-        yield opened
-
-
-@pytest.fixture
-def staff(store):
     return make_staff(store)
-
-
-def countersign_now(store: Store, intake_id: str, doctor) -> int:
-    return review.countersign(store, intake_id, doctor, strokes=scribble(), pad_width=600,
-                              pad_height=200, tz="Europe/London")
-
-
-def decide_all(store: Store, intake_id: str, doctor, decision: str = "proceed") -> str:
-    status = ""
-    for flag in review.undecided(store.intake(intake_id).flags):
-        status = review.decide(store, intake_id, flag.id, decision,
-                               f"Checked with the patient ({flag.rule_id})", doctor)
-    return status
-
-
-def audit_rows(store: Store, intake_id: str) -> list[tuple[str, str]]:
-    return store.connection.execute(
-        "SELECT actor, action FROM audit WHERE intake_id = ? ORDER BY id", (intake_id,)
-    ).fetchall()
-
-
-def pdf_text(data: bytes) -> str:
-    from pypdf import PdfReader
-
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 # -- the outcome of decisions (pure) -------------------------------------------------------
@@ -273,7 +133,7 @@ def test_countersign_rebuilds_the_pdf_as_a_new_document(store, staff):
     doctor, desk = staff
     intake_id = make_intake(store)
     patient_doc = store.intake(intake_id).documents[-1]
-    assert patient_doc.kind == review.CONSENT_KIND
+    assert patient_doc.kind == CONSENT
     with pytest.raises(review.ReviewRefused, match="still need"):
         countersign_now(store, intake_id, doctor)
     decide_all(store, intake_id, doctor)
@@ -290,7 +150,7 @@ def test_countersign_rebuilds_the_pdf_as_a_new_document(store, staff):
     document_id = review.build_reviewed_consent(store, intake_id)
     record = store.intake(intake_id)
     reviewed = next(d for d in record.documents if d.id == document_id)
-    assert reviewed.kind == review.REVIEWED_KIND
+    assert reviewed.kind == REVIEWED_CONSENT
     assert reviewed.supersedes == patient_doc.id
     assert review.printable_document(record).id == document_id
     # The patient-signed document stays stored and verifiable.
@@ -303,6 +163,20 @@ def test_countersign_rebuilds_the_pdf_as_a_new_document(store, staff):
     assert "Dr Ines Okafor" in text
     assert "Checked with the patient (bleeding_disorder)" in " ".join(text.split())
     assert ("staff:%d" % doctor.id, "add_signature") in audit_rows(store, intake_id)
+
+
+def test_a_scribble_is_no_countersignature(store, staff):
+    doctor, _ = staff
+    intake_id = make_intake(store, answers=CLEAN_ANSWERS, with_pdf=False)
+    review.sync_status(store, intake_id, doctor)
+    tap = [[[300.0, 100.0, 0, None], [302.0, 101.0, 16, None]]]
+    with pytest.raises(review.ReviewRefused, match="too small to be a signature"):
+        review.countersign(store, intake_id, doctor, strokes=tap, pad_width=600,
+                           pad_height=200, tz="Europe/London")
+    with pytest.raises(review.ReviewRefused, match="sign in the box"):
+        review.countersign(store, intake_id, doctor, strokes=[], pad_width=600,
+                           pad_height=200, tz="Europe/London")
+    assert review.practitioner_signature(store.intake(intake_id)) is None
 
 
 def test_a_changed_decision_makes_the_countersignature_stale(store, staff):
@@ -329,12 +203,13 @@ def test_amendment_recomputes_flags_and_waits_for_the_patient(store, staff):
     assert "blood_thinner_recent" in {f.rule_id for f in before.flags}
     decide_all(store, intake_id, doctor)
     with pytest.raises(review.ReviewRefused, match="Only a practitioner"):
-        review.amend(store, intake_id, "last_aspirin", "never", "told at review", desk)
+        review.amend(store, intake_id, "last_aspirin", "never", "told at review", desk,
+                     zone=ZONE)
     with pytest.raises(review.ReviewRefused, match="Write why"):
-        review.amend(store, intake_id, "last_aspirin", "never", " ", doctor)
+        review.amend(store, intake_id, "last_aspirin", "never", " ", doctor, zone=ZONE)
 
     review.amend(store, intake_id, "last_aspirin", "never",
-                 "Patient confused aspirin with paracetamol", doctor)
+                 "Patient confused aspirin with paracetamol", doctor, zone=ZONE)
     record = store.intake(intake_id)
     assert record.answers["last_aspirin"] == "never"
     assert "blood_thinner_recent" not in {f.rule_id for f in record.flags}
@@ -353,7 +228,7 @@ def test_amendment_recomputes_flags_and_waits_for_the_patient(store, staff):
 
     review.resign(store, intake_id, strokes=scribble(), pad_width=600, pad_height=200,
                   printed_name="Amelia Smith", meaning="Consent to treatment",
-                  tz="Europe/London")
+                  zone=ZONE)
     review.build_patient_consent(store, intake_id)
     record = store.intake(intake_id)
     assert review.patient_signed_current(record)
@@ -372,9 +247,99 @@ def test_amendment_rejects_an_invalid_or_unchanged_answer(store, staff):
     doctor, _ = staff
     intake_id = make_intake(store, with_pdf=False)
     with pytest.raises(review.ReviewRefused, match="same"):
-        review.amend(store, intake_id, "consultation", False, "again", doctor)
+        review.amend(store, intake_id, "consultation", False, "again", doctor, zone=ZONE)
     with pytest.raises(review.ReviewRefused):
-        review.amend(store, intake_id, "consultation", "perhaps", "typo", doctor)
+        review.amend(store, intake_id, "consultation", "perhaps", "typo", doctor, zone=ZONE)
+
+
+# -- a crash between the steps of a decision or an amendment ---------------------------------
+
+
+def _everything(store: Store, intake_id: str) -> tuple:
+    """What a crash must leave as it was: the intake's rows and the whole audit log."""
+    record = store.intake(intake_id)
+    audit = store.connection.execute("SELECT id, action FROM audit ORDER BY id").fetchall()
+    return (record.status, record.answer_history, store.flag_history(intake_id), audit)
+
+
+class Crash(Exception):
+    pass
+
+
+def _crash(*args, **kwargs):
+    raise Crash("the program stopped here")
+
+
+def test_a_failure_between_deciding_and_the_new_status_keeps_neither(store, staff, monkeypatch):
+    doctor, _ = staff
+    intake_id = make_intake(store, answers=dict(CLEAN_ANSWERS, consultation=False),
+                            with_pdf=False)
+    (flag,) = review.undecided(store.intake(intake_id).flags)  # deciding it clears the intake
+    before = _everything(store, intake_id)
+    monkeypatch.setattr(Store, "set_status", _crash)
+    with pytest.raises(Crash):
+        review.decide(store, intake_id, flag.id, "proceed", "Discussed today", doctor)
+    assert _everything(store, intake_id) == before
+    monkeypatch.undo()
+    assert review.decide(store, intake_id, flag.id, "proceed", "Discussed today",
+                         doctor) == "cleared"
+    assert store.verify() == []
+
+
+@pytest.mark.parametrize("step", ["replace_flags", "set_status"])
+def test_a_failure_between_the_steps_of_an_amendment_keeps_none_of_them(store, staff,
+                                                                       monkeypatch, step):
+    doctor, _ = staff
+    intake_id = make_intake(store, with_pdf=False)
+    decide_all(store, intake_id, doctor)  # cleared: the amendment also sets the status
+    before = _everything(store, intake_id)
+    monkeypatch.setattr(Store, step, _crash)
+    with pytest.raises(Crash):
+        review.amend(store, intake_id, "last_aspirin", "never", "Told at review", doctor,
+                     zone=ZONE)
+    assert _everything(store, intake_id) == before
+    assert store.verify() == []
+
+
+KILL_BETWEEN = """
+import os, signal, sys
+from mesocheck import review
+from mesocheck.store import Store
+from mesocheck.timeutil import clinic_zone
+
+path, intake_id, staff_id, step, action = sys.argv[1:]
+setattr(Store, step, lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL))
+with Store.open(path) as store:
+    staff = next(m for m in store.staff_members() if m.id == int(staff_id))
+    if action == "amend":
+        review.amend(store, intake_id, "last_aspirin", "never", "Told at review", staff,
+                     zone=clinic_zone())
+    else:
+        flag = review.undecided(store.intake(intake_id).flags)[0]
+        review.decide(store, intake_id, flag.id, "proceed", "Discussed today", staff)
+"""
+
+
+@pytest.mark.parametrize("action, step", [("decide", "set_status"), ("amend", "replace_flags"),
+                                          ("amend", "set_status")])
+def test_a_kill_between_the_steps_leaves_nothing_half_done(store, staff, tmp_path, action,
+                                                            step):
+    import signal
+    import subprocess
+    import sys
+
+    doctor, _ = staff
+    answers = dict(CLEAN_ANSWERS, consultation=False) if action == "decide" else None
+    intake_id = make_intake(store, answers=answers, with_pdf=False)
+    if action == "amend":
+        decide_all(store, intake_id, doctor)
+    before = _everything(store, intake_id)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_BETWEEN, str(store.path), intake_id, str(doctor.id), step,
+         action], capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert _everything(store, intake_id) == before
+    assert store.verify() == []
 
 
 # -- the day's print batch ------------------------------------------------------------------
@@ -393,7 +358,7 @@ def test_print_batch_lists_todays_cleared_consents_and_what_it_left_out(store, s
                            appointment=today_at(10, day=date.today() + timedelta(days=1)))
     review.sync_status(store, tomorrow, doctor)
 
-    items = {i.patient_name: i for i in review.print_batch(store, date.today())}
+    items = {i.patient_name: i for i in review.print_batch(store, date.today(), ZONE)}
     assert set(items) == {"Ready Patient", "Unsigned Patient"}
     assert items["Ready Patient"].problem is None
     assert items["Ready Patient"].document_id == review.printable_document(
@@ -403,9 +368,11 @@ def test_print_batch_lists_todays_cleared_consents_and_what_it_left_out(store, s
 
 def test_answers_are_described_as_people_read_them():
     form = default_form()
-    assert review.describe_value(form, "consultation", False) == "No"
-    assert review.describe_value(form, "last_nsaid", "not_recent") == "Not in the last 7 days"
-    assert review.describe_value(form, "conditions", ["diabetes", "keloid"]).startswith(
-        "Diabetes; Raised or keloid")
-    assert review.describe_value(form, "@age", 17) == "17 years"
-    assert review.question_text(form, "@age") == "Age at the appointment"
+    def said(qid, value):
+        return review.describe_value(form, qid, value, "en", ZONE)
+
+    assert said("consultation", False) == "No"
+    assert said("last_nsaid", "not_recent") == "Not in the last 7 days"
+    assert said("conditions", ["diabetes", "keloid"]).startswith("Diabetes; Raised or keloid")
+    assert said("@age", 17) == "17 years"
+    assert source_question(form, "@age", "en") == "Age at the appointment"

@@ -1,4 +1,5 @@
-"""The documents' own words (headings, labels, answer words) in every language carried.
+"""The documents' own words (headings, labels) in every language carried; answers are said
+as the wizard says them (:mod:`mesocheck.forms.answers`).
 
 The form's content comes from the form file in the intake's language; these are the words
 around it. A language missing here falls back to English, key by key.
@@ -24,15 +25,6 @@ WORDS: dict[str, dict[str, str]] = {
         "flags_none": "No answer needs the practitioner's attention.",
         "answers": "Your answers",
         "answers_intro": "Every question you were shown, with your answer, in the words you saw.",
-        "not_answered": "Not answered",
-        "yes": "Yes",
-        "no": "No",
-        "never": "Never",
-        "not_recent_days": "Not in the last {n} days",
-        "not_recent_day": "Not in the last day",
-        "not_recent_hours": "Not in the last {n} hours",
-        "not_recent": "Not recently",
-        "last_taken_on": "Last: {when}",
         "amended": "Corrected after signing by staff: {reason}",
         "flag_ref": "flag {n}",
         "disclosures": "Risks and information you read",
@@ -96,8 +88,6 @@ WORDS: dict[str, dict[str, str]] = {
         "metadata_title": "{title} \u2013 {name}",
         "metadata_subject": "Signed consent record, intake {id}",
         "metadata_subject_reviewed": "Signed consent record with practitioner review, intake {id}",
-        "age_fact": "Age at the appointment",
-        "area_fact": "Treatment area",
     },
 }
 

@@ -8,7 +8,7 @@ before" asks of the patient.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Mapping
 
 from msgspec import Struct
@@ -31,6 +31,13 @@ class Facts(Struct, frozen=True):
     appointment: datetime  # aware; its zone decides what "the appointment's date" is
     birth_date: date | None = None
     area: str | None = None
+
+    @classmethod
+    def of(cls, intake: Any, zone: tzinfo) -> "Facts":
+        """The facts of a stored intake (``appointment_at``, ``patient.birth_date``,
+        ``area``), its appointment seen in the clinic's ``zone``."""
+        return cls(intake.appointment_at.astimezone(zone), intake.patient.birth_date,
+                   intake.area)
 
     def get(self, name: str) -> Any:
         if name == "age":

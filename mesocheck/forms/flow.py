@@ -8,6 +8,7 @@ list is recomputed from the answers each time it is asked for.
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any, Literal, Mapping
 
 from msgspec import Struct
@@ -32,6 +33,26 @@ def disclosure_text_hash(disclosure: Disclosure, language: str) -> str:
     """Binds an acknowledgement to the exact words that were on screen."""
     shown = disclosure.title.get(language) + "\n\n" + disclosure.body.get(language)
     return hashlib.sha256(shown.encode("utf-8")).hexdigest()
+
+
+def signed_content_hash(
+    form: Form, intake_id: str, language: str, answers: Mapping[str, Any], facts: Facts,
+    acknowledged: Mapping[str, str], printed_name: str,
+) -> str:
+    """SHA-256 of what the patient's signature vouches for: the exact form, the answers
+    that count, each acknowledged text (disclosure id -> text hash) and the printed name.
+    Made when the patient signs and again when the patient signs an amendment."""
+    content = {
+        "form": form.content_hash,
+        "intake": intake_id,
+        "language": language,
+        "answers": effective_answers(form, answers, facts),
+        "acknowledged": dict(sorted(acknowledged.items())),
+        "printed_name": printed_name,
+    }
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class Flow:

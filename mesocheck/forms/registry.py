@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from mesocheck.errors import MesocheckError
 from mesocheck.forms.loader import FormInvalid, FormProblem, form_from_data, load_form
@@ -81,3 +82,10 @@ def find_form(form_id: str, content_hash: str, archived: str | None = None) -> F
         f"the form {form_id!r} this intake was made with (content {content_hash[:12]}) "
         "is no longer available, so its text cannot be shown faithfully"
     )
+
+
+def form_of(intake: Any) -> Form:
+    """The exact form a stored intake was filled in with (``form_id``, ``form_hash``,
+    ``form_content``); raises :class:`FormNotFound` when neither the shipped files nor the
+    archive hold it."""
+    return find_form(intake.form_id, intake.form_hash, getattr(intake, "form_content", None))

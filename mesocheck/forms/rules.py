@@ -62,3 +62,34 @@ def evaluate_rules(
 
 def worst_severity(flags: list[Flag]) -> str | None:
     return max((f.severity for f in flags), key=SEVERITY_RANK.__getitem__, default=None)
+
+
+# -- what a flag's decision needs ------------------------------------------------------------
+
+NEEDS_DECISION = ("review", "stop")
+PRACTITIONER = "practitioner"
+
+
+def decision_refusal(severity: str, decision: str, reason: str, role: str | None) -> str | None:
+    """Why this decision cannot be recorded on a flag of this severity by a staff member of
+    this role, in a sentence for them; None when it can.
+
+    Saying "no" (postpone, decline) is safe and any staff member may record it, with a
+    reason; saying "yes" (proceed) is a clinical judgement and needs a practitioner and a
+    note; proceeding over a stop flag is an override, and its note is its written reason.
+    Information flags take no decision."""
+    if severity not in NEEDS_DECISION:
+        return "Information flags need no decision; they are shown for awareness."
+    written = bool((reason or "").strip())
+    if decision == "proceed":
+        if role != PRACTITIONER:
+            return "Only a practitioner can decide to proceed. Ask a practitioner to sign in."
+        if severity == "stop" and not written:
+            return "Overriding a stop flag needs a written reason: say why it is safe to treat."
+        if not written:
+            return "Write a note saying why it is safe to proceed."
+    elif decision == "postpone" and not written:
+        return "Write the reason for postponing."
+    elif decision == "decline" and not written:
+        return "Write the reason for declining the treatment."
+    return None

@@ -80,6 +80,16 @@ def check_actor(actor: str) -> str:
     return actor
 
 
+def staff_actor(staff_id: int) -> str:
+    """The audit actor of a staff member: ``staff:<id>``."""
+    return f"staff:{int(staff_id)}"
+
+
+def staff_of(actor: str) -> int | None:
+    """The staff id an audit actor names, or None for the patient and the system."""
+    return int(actor.split(":", 1)[1]) if actor.startswith("staff:") else None
+
+
 def _value_text(value: Any) -> str:
     kind = value.__class__
     if kind is str:

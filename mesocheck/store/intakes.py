@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any, Iterable, Mapping
 
 from mesocheck.store import rows
-from mesocheck.store.audit import Transaction, to_json
+from mesocheck.store.audit import Transaction, staff_actor, staff_of, to_json
 from mesocheck.store.db import IntakeLocked, InvalidState, NotFound, translated
 from mesocheck.store.records import DECISIONS, OUTCOMES
 
@@ -163,7 +163,7 @@ class IntakeLifecycle:
         """A practitioner's countersignature, a witness, or a patient re-signing after an
         amendment. A practitioner signature needs the ``staff_id`` of a practitioner."""
         staff_id = signature.get("staff_id")
-        actor = actor or (f"staff:{staff_id}" if staff_id is not None else "patient")
+        actor = actor or (staff_actor(staff_id) if staff_id is not None else "patient")
         with self.transaction(actor, "add_signature", intake_id) as tx:
             status, locked_at = _intake_state(tx, intake_id)
             if locked_at is None or status == "voided":
@@ -214,7 +214,7 @@ class IntakeLifecycle:
     ) -> int:
         """Change a signed answer: a new row that ``amends`` the current one, with a reason."""
         reason = (reason or "").strip()
-        with self.transaction(f"staff:{int(staff_id)}", "amend_answer", intake_id) as tx:
+        with self.transaction(staff_actor(staff_id), "amend_answer", intake_id) as tx:
             status, locked_at = _intake_state(tx, intake_id)
             if status == "voided":
                 raise InvalidState("A voided intake cannot be amended.")
@@ -232,7 +232,7 @@ class IntakeLifecycle:
             ).fetchone()
             answer_id = tx.insert("answers", {
                 "intake_id": intake_id, "question_id": question_id,
-                "value": to_json(new_value), "answered_at": tx.at, "actor": tx_actor(staff_id),
+                "value": to_json(new_value), "answered_at": tx.at, "actor": staff_actor(staff_id),
                 "amends": previous[0] if previous else None, "reason": reason,
             })
             _touch(tx, intake_id)
@@ -259,10 +259,10 @@ class IntakeLifecycle:
         new_date: date | datetime | str | None = None,
     ) -> int:
         """A decision on a current flag; earlier ones stay as history (``supersedes``).
+        Who may record which decision, and with what reason, is
+        :func:`mesocheck.forms.rules.decision_refusal`'s to say."""
+        from mesocheck.forms.rules import decision_refusal
 
-        Proceeding despite a stop flag takes a practitioner and a written reason;
-        postponing takes a reason.
-        """
         if decision not in DECISIONS:
             raise ValueError(f"unknown decision {decision!r}")
         reason = (reason or "").strip()
@@ -272,7 +272,7 @@ class IntakeLifecycle:
         if row is None:
             raise NotFound("No flag has this id; refresh the review screen.")
         intake_id = row[0]
-        with self.transaction(tx_actor(staff_id), "decide", intake_id) as tx:
+        with self.transaction(staff_actor(staff_id), "decide", intake_id) as tx:
             status, locked_at = _intake_state(tx, intake_id)
             if locked_at is None or status == "voided":
                 raise InvalidState("Flags are decided only on a signed, not voided intake.")
@@ -283,16 +283,9 @@ class IntakeLifecycle:
                 raise InvalidState(
                     "This flag was replaced after an amendment; decide on the current flags."
                 )
-            role = _staff_role(tx, staff_id)
-            if severity == "stop" and decision == "proceed":
-                if role != "practitioner":
-                    raise InvalidState("Only a practitioner can proceed despite a stop flag.")
-                if not reason:
-                    raise InvalidState(
-                        "Proceeding despite a stop flag needs a written reason."
-                    )
-            if decision == "postpone" and not reason:
-                raise InvalidState("Postponing needs a reason.")
+            refusal = decision_refusal(severity, decision, reason, _staff_role(tx, staff_id))
+            if refusal is not None:
+                raise InvalidState(refusal)
             previous = tx.execute(
                 "SELECT id FROM decisions WHERE flag_id = ? ORDER BY id DESC LIMIT 1",
                 (flag_id,),
@@ -313,7 +306,8 @@ class IntakeLifecycle:
         """
         if status not in REVIEW_STATUSES:
             raise ValueError(f"set_status sets a review status, not {status!r}")
-        if not actor.startswith("staff:"):
+        staff_id = staff_of(actor)
+        if staff_id is None:
             raise InvalidState("Only staff record a review outcome.")
         with self.transaction(actor, f"set_status:{status}", intake_id) as tx:
             current, locked_at = _intake_state(tx, intake_id)
@@ -323,7 +317,7 @@ class IntakeLifecycle:
                 )
             if current == status:
                 return
-            _staff_role(tx, int(actor.split(":", 1)[1]))
+            _staff_role(tx, staff_id)
             if status == "cleared":
                 undecided = tx.execute(
                     """SELECT count(*) FROM flags f
@@ -350,10 +344,6 @@ class IntakeLifecycle:
             if status not in ("in_progress", "submitted"):
                 raise InvalidState("Only an intake in progress or awaiting review can be voided.")
             _update_intake(tx, intake_id, status="voided", void_reason=reason)
-
-
-def tx_actor(staff_id: int) -> str:
-    return f"staff:{int(staff_id)}"
 
 
 def archive_form(tx: Transaction, form_hash: str, form_id: str, form_version: Any,

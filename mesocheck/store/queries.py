@@ -14,7 +14,7 @@ from mesocheck.store import rows
 from mesocheck.store.db import DocumentDamaged, NotFound, UnreadableRecord, translated
 from mesocheck.store.witness import chain_head
 from mesocheck.store.records import (
-    SEVERITIES, STATUSES, Acknowledgement, Answer, Decision, DocumentInfo, Flag,
+    CONSENT_KINDS, SEVERITIES, STATUSES, Acknowledgement, Answer, Decision, DocumentInfo, Flag,
     IntakeRecord, Patient, QueueRow, Signature, UnfinishedIntake,
 )
 from mesocheck.timeutil import from_iso, to_iso
@@ -164,7 +164,7 @@ class IntakeQueries:
         return pdf
 
     def latest_document(
-        self, intake_id: str, kinds: Iterable[str] = ("reviewed_consent", "consent")
+        self, intake_id: str, kinds: Iterable[str] = CONSENT_KINDS
     ) -> DocumentInfo | None:
         """The newest document of one of ``kinds`` (what to print), or None."""
         with translated(), _decoding():
@@ -172,7 +172,7 @@ class IntakeQueries:
         return documents[-1] if documents else None
 
     def signed_without_document(
-        self, kinds: Iterable[str] = ("reviewed_consent", "consent")
+        self, kinds: Iterable[str] = CONSENT_KINDS
     ) -> list[str]:
         """Ids of signed, not voided intakes with no document of ``kinds``, oldest first:
         what a crash between signing and storing the PDF leaves behind."""

@@ -16,7 +16,9 @@ OUTCOMES = ("cleared", "postponed", "declined")
 DECISIONS = ("proceed", "postpone", "decline")
 ROLES = ("practitioner", "front-desk")
 SIGNER_ROLES = ("patient", "practitioner", "witness")
-CONSENT_KINDS = ("consent", "reviewed_consent")
+CONSENT = "consent"  # the document kind of the patient-signed consent PDF
+REVIEWED_CONSENT = "reviewed_consent"  # the same with the practitioner's review
+CONSENT_KINDS = (CONSENT, REVIEWED_CONSENT)
 
 
 class Patient(Struct, frozen=True):

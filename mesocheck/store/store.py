@@ -39,6 +39,8 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts):
         self.path = path
         self.clock = clock
         self._columns = Columns(conn)
+        self._depth = 0  # atomic blocks open on this connection
+        self._head: AuditHead | None = None  # the newest audit row written, not yet committed
 
     @classmethod
     def open(
@@ -112,36 +114,62 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts):
         return to_iso(self.clock())
 
     @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Several writes as one: all of them are kept, or none.
+
+        The outermost block is one ``BEGIN IMMEDIATE`` transaction (the write lock is taken
+        up front, so two processes never deadlock upgrading a read to a write); a block or
+        :meth:`transaction` inside it is a savepoint, so store writes compose, as
+        sqlite-utils' ``atomic()`` does. Each write inside keeps its own audit row. Any error
+        rolls back everything since the block began. Once the outermost block has committed,
+        the head file names its newest audit row (``witness``).
+        """
+        conn = self._conn
+        depth = self._depth
+        if depth == 0 and conn.in_transaction:
+            raise RuntimeError("a store transaction cannot join one begun outside the store")
+        head_before = self._head
+        with dbmod.translated():
+            conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT s{depth}")
+            self._depth = depth + 1
+            try:
+                yield
+                conn.execute("COMMIT" if depth == 0 else f"RELEASE s{depth}")
+            except BaseException:
+                self._head = head_before  # the audit rows written since are gone
+                if conn.in_transaction:
+                    if depth == 0:
+                        conn.execute("ROLLBACK")
+                    else:
+                        conn.execute(f"ROLLBACK TO s{depth}")
+                        conn.execute(f"RELEASE s{depth}")
+                raise
+            finally:
+                self._depth = depth
+        if depth == 0 and self._head is not None:
+            head, self._head = self._head, None
+            witness.record(conn, self.path, head)  # only now durable: never witness earlier
+
+    @contextmanager
     def transaction(
         self, actor: str, action: str, intake_id: str | None = None
     ) -> Iterator[Transaction]:
-        """One BEGIN IMMEDIATE transaction ending with exactly one audit row.
+        """One write ending with exactly one audit row, in a transaction of its own or, inside
+        :meth:`atomic`, as part of the one around it.
 
-        IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading
-        a read to a write. A transaction that wrote nothing leaves no audit row unless
-        ``tx.audit_always`` is set (sign-in attempts). Any error rolls everything back.
+        A transaction that wrote nothing leaves no audit row unless ``tx.audit_always`` is
+        set (sign-in attempts). Any error rolls everything back.
         """
         audit.check_actor(actor)
-        if self._conn.in_transaction:
-            raise RuntimeError("store transactions do not nest")
-        with dbmod.translated():
-            self._conn.execute("BEGIN IMMEDIATE")
-            head = None
-            try:
-                tx = Transaction(self._conn, self._columns, self.now(), action)
-                yield tx
-                if tx.rows or tx.audit_always:
-                    head = AuditHead(*audit.append(
+        with self.atomic():
+            tx = Transaction(self._conn, self._columns, self.now(), action)
+            yield tx
+            if tx.rows or tx.audit_always:
+                with dbmod.translated():
+                    self._head = AuditHead(*audit.append(
                         self._conn, at=tx.at, actor=actor, action=tx.action,
                         intake_id=intake_id, rows=tx.rows,
                     ))
-                self._conn.execute("COMMIT")
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
-        if head is not None:  # only now durable: never witness an uncommitted row
-            witness.record(self._conn, self.path, head)
 
     def settings(self) -> dict[str, Any]:
         """Clinic settings: stored values over the defaults."""

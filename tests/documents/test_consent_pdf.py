@@ -1,23 +1,26 @@
 """The consent PDF read back as a reader (or a court) would: text, pages, fonts, metadata."""
 
 import re
+from datetime import datetime
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 import pytest
-from consent_readback import LONG_NAME, all_text, flat, page_texts
-from consent_samples import LONG_ANSWERS, SETTINGS, SHORT_ANSWERS, STAFF, make_record
 from msgspec.structs import replace
 from pypdf import PdfReader
 
 from mesocheck.documents.consent import (
     Review,
-    _ConsentDocument,
+    ConsentDocument,
     build_consent_pdf,
 )
 from mesocheck.documents.text import visible
 from mesocheck.forms import Facts
 from mesocheck.forms.flow import Flow
 from mesocheck.forms.model import NEVER, NOT_RECENT
+from tests.support.answers import LONG_ANSWERS, SHORT_ANSWERS
+from tests.support.pdf_text import LONG_NAME, all_text, flat, page_texts
+from tests.support.records import SETTINGS, STAFF, make_record
 
 
 def expected_answer_words(form, question, value) -> list[str]:
@@ -31,8 +34,11 @@ def expected_answer_words(form, question, value) -> list[str]:
         return ["Never"]
     if question.type == "last_taken" and value == NOT_RECENT:
         return ["Not in the last"]
-    if question.type == "last_taken" and "T" in value:
-        return [value[:10]]
+    if question.type == "last_taken":  # a date, or a time in the clinic's zone, in words
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(ZoneInfo(SETTINGS["time_zone"]))
+        return [f"{moment.day} {moment.strftime('%B %Y')}"]
     # Free text as drawn (a missing glyph marked); right-to-left runs are checked on images.
     text = visible(value)
     rtl = re.search("[\u0590-\u08ff]", text)
@@ -158,7 +164,7 @@ def test_amended_answer_keeps_the_patients_own_answer(flagged_pdf):
 def test_form_hash_and_document_id_are_printed_at_the_end(form, short_pdf, short_record):
     last = flat(page_texts(short_pdf)[-1])
     assert form.content_hash in last
-    doc_id = _ConsentDocument(short_record, form, SETTINGS, Review()).document_id
+    doc_id = ConsentDocument(short_record, form, SETTINGS, Review()).document_id
     assert " ".join(doc_id[i:i + 4] for i in range(0, len(doc_id), 4)) in last
     assert f"document {doc_id}" in PdfReader(BytesIO(short_pdf)).metadata["/Keywords"]
 

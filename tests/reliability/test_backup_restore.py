@@ -14,23 +14,23 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.intakes import add_staff
+from .harness import record_figures
 from mesocheck.session import IntakeSession
 from mesocheck.store import Store
 
-from .builders import add_staff
-from .harness import record_figures
-
-DRIVER = Path(__file__).resolve().parent / "load_driver.py"
+DRIVER = "tests.reliability.load_driver"  # run with -m from the repository
+REPO = Path(__file__).resolve().parents[2]
 
 APP = """
 import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-import mesocheck.ui
-from mesocheck.ui.app import run
-from mesocheck.ui.dialogs import Dialog
+from bench.first_paint import FirstPaintApp
+from mesocheck.ui.shell.app import run
+from mesocheck.ui.widgets.dialogs import Dialog
 
-app = QApplication([])
+app = FirstPaintApp([])  # quits once the window has painted
 def refuse_dialogs():
     for widget in QApplication.topLevelWidgets():
         if isinstance(widget, Dialog) and widget.isVisible():
@@ -52,9 +52,9 @@ def test_backups_taken_while_the_wizard_writes_verify_resume_and_open(tmp_path):
     db = tmp_path / "clinic.sqlite3"
     with Store.open(db) as store:
         add_staff(store)
-    wizard = subprocess.Popen([sys.executable, str(DRIVER), "wizard", str(db), "700", "7"],
+    wizard = subprocess.Popen([sys.executable, "-m", DRIVER, "wizard", str(db), "700", "7"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env=_env(tmp_path))
+                              env=_env(tmp_path), cwd=REPO)
     copies = []
     try:
         while wizard.poll() is None:
@@ -87,7 +87,7 @@ def test_backups_taken_while_the_wizard_writes_verify_resume_and_open(tmp_path):
     newest = copies[-1][0]
     app = subprocess.run([sys.executable, "-c", APP, str(newest)], capture_output=True,
                          text=True, timeout=120,
-                         env=_env(tmp_path / "home", MESOCHECK_EXIT_AFTER_FIRST_PAINT="1"))
+                         env=_env(tmp_path / "home", PYTHONPATH=str(REPO)))
     assert app.returncode == 0, (app.stdout, app.stderr)
     assert "DIALOG:" not in app.stdout and "Traceback" not in app.stderr
     with Store.open(newest, create=False) as copy:

@@ -22,7 +22,7 @@ import pytest
 from mesocheck.demo import create_demo_intakes
 from mesocheck.store import Store
 
-from .builders import cheap_pins
+from tests.support.intakes import cheap_pins
 from .harness import record_figures
 from .test_environment import tmpfs
 
@@ -165,7 +165,7 @@ def _every_command(db: Path, intake: str, out: Path) -> dict[str, tuple[tuple[st
 
 
 def test_a_zero_length_database_is_not_taken_for_a_new_one(clinic, tmp_path):
-    from app_child import run_app
+    from tests.support.app_child import run_app
 
     db = tmp_path / "data" / "clinic.sqlite3"
     db.parent.mkdir()

@@ -26,7 +26,7 @@ from mesocheck.export import _cell
 from mesocheck.store import InvalidPin, Store
 from mesocheck.store.staff import check_pin_format
 
-from .builders import cheap_pins
+from tests.support.intakes import cheap_pins
 from .harness import record_figures
 
 APOLOGY = "sorry, something went wrong"

@@ -9,7 +9,7 @@ closing its connection then saw itself as the last one, checkpointed, and delete
 went into a deleted file.
 
 Here the app's database side runs in a child process (app_like_child.py: the real
-``DbWorker`` and background jobs with connections of their own), a staff account is
+database thread and tasks with connections of their own), a staff account is
 locked out, answers are saved all the time, and meanwhile every admin command runs as a
 separate process. The ``-wal``/``-shm`` files must stay the ones the app opened; then the
 app is killed, and every save it reported, the lock-out, and the commands' own writes must
@@ -29,10 +29,11 @@ from mesocheck.demo import create_demo_intakes
 from mesocheck.paths import default_form_path
 from mesocheck.store import Store
 
-from .builders import DESK_PIN, add_staff, cheap_pins
+from tests.support.intakes import DESK_PIN, add_staff, cheap_pins
 from .harness import Lines, record_figures
 
-CHILD = Path(__file__).resolve().parent / "app_like_child.py"
+CHILD = "tests.reliability.app_like_child"  # run with -m from the repository
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _cli(*args: str, home: Path, stdin: str = "") -> subprocess.CompletedProcess:
@@ -55,8 +56,9 @@ def _companions(db: Path) -> dict[str, int | None]:
 class App:
     def __init__(self, db: Path, staff_id: int, home: Path):
         env = {**os.environ, "MESOCHECK_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
-        self.proc = subprocess.Popen([sys.executable, str(CHILD), str(db), str(staff_id)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        self.proc = subprocess.Popen([sys.executable, "-m", CHILD, str(db), str(staff_id)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                                     cwd=REPO)
         self.lines = Lines(self.proc.stdout.fileno())
         self.saved: set[int] = set()
         self.errors: list[dict] = []

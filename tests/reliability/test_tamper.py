@@ -31,7 +31,8 @@ from mesocheck.store.audit import (
 from mesocheck.store.records import AuditHead
 from mesocheck.store.witness import head_file, head_text
 
-from .builders import add_staff, cheap_pins, fill_intake, review
+from tests.support.intakes import add_staff, cheap_pins, fill_intake
+from tests.support.intakes import review_intake as review
 from .harness import record_figures
 
 

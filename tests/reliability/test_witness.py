@@ -32,7 +32,7 @@ from mesocheck.store import Store
 from mesocheck.store.audit import primary_key
 from mesocheck.store.witness import head_file, pdf_head, read_head
 
-from .builders import add_staff, fill_intake
+from tests.support.intakes import add_staff, fill_intake
 from .harness import record_figures
 
 

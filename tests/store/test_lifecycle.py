@@ -6,7 +6,7 @@ import pytest
 
 from mesocheck.store import DocumentDamaged, IntakeLocked, InvalidState, NotFound, rows
 
-from .helpers import FLAGS, FRONT_DESK, PATIENT, PRACTITIONER, signature, start, submitted
+from tests.support.store_rows import FLAGS, FRONT_DESK, PATIENT, PRACTITIONER, signature, start, submitted
 
 
 def audit_actions(store, intake_id):
@@ -189,7 +189,9 @@ def test_stop_override_needs_a_practitioner_and_a_reason(staffed):
     with pytest.raises(InvalidState, match="reason"):
         store.decide(stop.id, "postpone", "", FRONT_DESK)
     assert store.intake(intake_id).flags[0].decisions == ()
-    store.decide(stop.id, "decline", "", FRONT_DESK)
+    with pytest.raises(InvalidState, match="reason"):
+        store.decide(stop.id, "decline", "", FRONT_DESK)
+    store.decide(stop.id, "decline", "Not today", FRONT_DESK)
     store.decide(stop.id, "proceed", "INR in range today", PRACTITIONER)
     assert store.intake(intake_id).flags[0].decision.decision == "proceed"
 
@@ -277,7 +279,7 @@ def test_export_rows(staffed):
     store = staffed
     intake_id = submitted(store)
     start(store, name="Unflagged Person")
-    store.decide(store.intake(intake_id).flags[0].id, "decline", "", FRONT_DESK)
+    store.decide(store.intake(intake_id).flags[0].id, "decline", "Bleeding risk", FRONT_DESK)
     rows = list(store.iter_export(flagged_only=True))
     assert [r["intake_id"] for r in rows] == [intake_id]
     row = rows[0]

@@ -2,7 +2,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from .helpers import FLAGS, FRONT_DESK, PRACTITIONER, signature, start, submitted
+from tests.support.store_rows import FLAGS, FRONT_DESK, PRACTITIONER, signature, start, submitted
 
 BASE = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 SEVERITY_SETS = [[], [FLAGS[2]], [FLAGS[1], FLAGS[2]], [FLAGS[0]], FLAGS]
@@ -61,7 +61,7 @@ def test_bulk_data_can_be_carried_on_with(bulk):
     store.save_answer(draft, "q0", "changed")
     store.submit(draft, signature=signature(), flags=[])
     flag = store.intake(ids[3]).flags[0]
-    store.decide(flag.id, "decline", "", FRONT_DESK)
+    store.decide(flag.id, "decline", "Bleeding risk", FRONT_DESK)
     assert store.verify() == []
 
 

@@ -7,7 +7,7 @@ import stat
 from mesocheck.store import Store
 from mesocheck.store.witness import chain_head, head_file, head_file_witness, read_head, record
 
-from .helpers import intake_fields
+from tests.support.store_rows import intake_fields
 
 
 def test_a_new_database_has_a_private_head_file_naming_its_newest_row(db_path, clock):

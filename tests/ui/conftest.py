@@ -1,7 +1,7 @@
 """The tablet app's tests: their own home folder, cheap PINs, no threads left behind.
 
-The window on a real database (``make_window``) is in ``tests/conftest.py``, shared with
-the reliability tests."""
+The window on a real database (``make_window``) is in ``tests/support/fixtures.py``, shared
+with the reliability tests."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import threading
 
 import pytest
 
-import mesocheck.ui  # noqa: F401 - applies the PySide6 reference-count fix first
 from mesocheck.store import staff as staff_accounts
 
 
@@ -17,7 +16,6 @@ from mesocheck.store import staff as staff_accounts
 def _quiet_home(tmp_path, monkeypatch):
     """Logs and settings go to the test's folder, never the developer's."""
     monkeypatch.setenv("MESOCHECK_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("MESOCHECK_EXIT_AFTER_FIRST_PAINT", raising=False)
     monkeypatch.delenv("MESOCHECK_DEMO_INTAKE", raising=False)
 
 
@@ -32,9 +30,9 @@ def _no_leftover_threads(qapp):
     """Fail a test that leaves a worker thread running (napari's fixture idea)."""
     before = set(threading.enumerate())
     yield
-    from PySide6.QtCore import QThreadPool
+    from mesocheck.ui.tasks import wait_for_threads
 
-    QThreadPool.globalInstance().waitForDone(10_000)
+    wait_for_threads(10)
     left = [t for t in threading.enumerate() if t not in before and t.is_alive()
             and t.name.startswith("mesocheck")]
     assert left == [], f"threads left running: {left}"

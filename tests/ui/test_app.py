@@ -1,31 +1,19 @@
-"""Starting the app: a database that cannot be used is a message and exit code 1; the
-benchmark hook quits once the first wizard step has painted; the look meets its rules."""
+"""Starting the app: a database that cannot be used is a message and exit code 1; a demo
+intake opens at its first step (the start-up benchmark's hook reports its first paint); a
+bug is logged and apologised for, and a native crash leaves its trace in the log folder; the
+look meets its rules."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-
-from app_child import run_app
 from mesocheck.store import Store
-from mesocheck.ui import app as app_module
-from mesocheck.ui import style
-from mesocheck.ui.dialogs import Dialog
-
-
-def _close_dialogs_soon(seen: list[str]) -> QTimer:
-    def close() -> None:
-        for widget in QApplication.topLevelWidgets():
-            if isinstance(widget, Dialog) and widget.isVisible():
-                seen.append(widget.text_label.text())
-                widget.accept_button.click()
-
-    timer = QTimer()
-    timer.timeout.connect(close)
-    timer.start(50)
-    return timer
+from mesocheck.ui.shell.crash import CrashHandler
+from mesocheck.ui.widgets import style
+from tests.support.app_child import run_app
 
 
 def test_a_damaged_database_is_a_message_and_exit_code_1(tmp_path):
@@ -37,13 +25,14 @@ def test_a_damaged_database_is_a_message_and_exit_code_1(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_exit_after_first_paint_with_a_demo_intake(tmp_path):
+def test_a_demo_intake_opens_at_its_first_step_and_the_benchmark_sees_it_painted(tmp_path):
     db = tmp_path / "bench.sqlite3"
-    result = run_app(db, tmp_path / "home", "demo", MESOCHECK_EXIT_AFTER_FIRST_PAINT="1")
+    result = run_app(db, tmp_path / "home", "demo", "quit-after-first-paint")
     assert result.returncode == 0, result.stderr
     assert "DIALOG:" not in result.stdout  # no apology: nothing went wrong
     # The hook names the moment of the paint, for the benchmark that launched the app.
     assert re.search(r"^painted \d+\.\d+$", result.stdout, re.MULTILINE), result.stdout
+    assert "screen: wizard" in result.stdout  # on screen at the first paint: the wizard
     with Store.open(db) as store:
         (unfinished,) = store.unfinished_intakes()
     assert unfinished.patient_name == "Demo Patient"
@@ -51,21 +40,46 @@ def test_exit_after_first_paint_with_a_demo_intake(tmp_path):
 
 
 def test_a_bug_is_logged_and_apologised_for(qtbot, tmp_path):
-    seen: list[str] = []
-    timer = _close_dialogs_soon(seen)
+    handler = CrashHandler()
+    handler.activate()
     try:
         try:
             secret = "secret " + "patient text"
             raise RuntimeError(secret)
         except RuntimeError as exc:
-            app_module._excepthook(type(exc), exc, exc.__traceback__)
-        qtbot.waitUntil(lambda: bool(seen), timeout=3000)
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+        qtbot.waitUntil(lambda: handler.dialog is not None, timeout=3000)
+        text = handler.dialog.text_label.text()
+        handler.dialog.accept_button.click()
     finally:
-        timer.stop()
-    path = seen[0].rsplit("\n", 1)[-1]  # the dialog names the log file
+        handler.deactivate()
+    path = text.rsplit("\n", 1)[-1]  # the apology names the log file
     assert path.endswith("mesocheck.log")
     log = open(path, encoding="utf-8").read()
     assert "RuntimeError" in log and "secret patient text" not in log
+
+
+NATIVE_CRASH = """
+import ctypes, sys
+from PySide6.QtWidgets import QApplication
+from mesocheck.ui.shell.crash import CrashHandler
+
+app = QApplication([])
+CrashHandler(app).activate()
+ctypes.string_at(0)  # a crash in C: Python cannot catch it
+"""
+
+
+def test_a_native_crash_leaves_a_trace_in_the_log_folder(tmp_path):
+    home = tmp_path / "home"
+    done = subprocess.run([sys.executable, "-c", NATIVE_CRASH], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "QT_QPA_PLATFORM": "offscreen",
+                                           "MESOCHECK_HOME": str(home)})
+    assert done.returncode < 0, done.stderr  # killed by the signal, not a Python error
+    log = home / "logs" / "native-crash.log"
+    trace = log.read_text()
+    assert "Segmentation fault" in trace and "string_at" in trace
+    assert log.stat().st_mode & 0o777 == 0o600
 
 
 def test_the_style_sheet_meets_its_rules():

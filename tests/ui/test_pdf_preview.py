@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
 from mesocheck.errors import MesocheckError
-from mesocheck.ui import pdf_preview, printing
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "documents"))
-from consent_samples import LONG_ANSWERS, SETTINGS, make_record  # noqa: E402
+from mesocheck.ui.review import preview as pdf_preview
+from mesocheck.ui.review import printing
+from tests.support.answers import LONG_ANSWERS
+from tests.support.records import SETTINGS, make_record
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
@@ -77,7 +74,7 @@ def test_built_in_the_background_with_a_busy_bar(preview, consent_pdf, qtbot):
     release.set()
     qtbot.waitUntil(lambda: preview.page_count() > 0, timeout=20_000)
     assert preview.stack.currentIndex() == 0 and preview.print_button.isEnabled()
-    preview._build.wait()
+    assert not preview.is_busy()
 
 
 def test_a_failed_build_is_explained(preview, qtbot):
@@ -87,7 +84,7 @@ def test_a_failed_build_is_explained(preview, qtbot):
     preview.load_from(build)
     qtbot.waitUntil(lambda: "no longer available" in preview.status.text(), timeout=20_000)
     assert not preview.print_button.isEnabled()
-    preview._build.wait()
+    assert not preview.is_busy()
 
 
 def test_print_without_a_printer_says_so(preview, consent_pdf, monkeypatch):

@@ -1,21 +1,23 @@
 """A consent PDF lost to a crash between signing and storing it is made at the next start."""
 
-from PySide6.QtCore import QThreadPool
-
 from mesocheck.demo import create_demo_intakes
 from mesocheck.store import Store
-from mesocheck.ui.pdf_job import repair_missing_pdfs
+from mesocheck.ui.shell.app import check_database
+from mesocheck.ui.tasks import Database, shut_down
 
 
-def test_signed_intakes_without_their_pdf_get_it_at_start_up(db_path):
+def test_signed_intakes_without_their_pdf_get_it_at_start_up(qtbot, qapp, db_path):
     with Store.open(db_path) as store:
         create_demo_intakes(store, 4, seed=3, with_pdf=False)
         missing = store.signed_without_document()
     assert missing
 
-    pool = QThreadPool()
-    assert repair_missing_pdfs(db_path, pool)
-    assert pool.waitForDone(60_000)
+    db = Database.open(db_path)
+    try:
+        check_database(qapp, db, repair=True)  # what the app does once its first screen shows
+        qtbot.waitUntil(lambda: db.pending == 0, timeout=60_000)
+    finally:
+        assert shut_down(db)
 
     with Store.open(db_path) as store:
         assert store.signed_without_document() == []

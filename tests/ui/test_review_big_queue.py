@@ -11,14 +11,14 @@ import random
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from PySide6.QtCore import Qt
 
-import mesocheck.ui  # noqa: F401 - the binding fix comes first
 from mesocheck.forms.registry import default_form
 from mesocheck.store.records import SEVERITY_RANK
 from mesocheck.store.store import Store
-from mesocheck.ui.queue_model import PAGE_SIZE
-from mesocheck.ui.queue_view import QueueView
+from mesocheck.timeutil import clinic_zone
+from mesocheck.ui.review.queue_model import PAGE_SIZE
+from mesocheck.ui.review.queue_view import QueueView
+from mesocheck.ui.tasks import Database, shut_down
 
 COUNT = 100_000
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
@@ -62,21 +62,25 @@ def big_db(tmp_path_factory):
 
 
 def test_queue_on_100k_intakes_shows_its_first_page_in_order(qtbot, big_db):
-    with Store.open(big_db, create=False) as store:
-        assert store.queue_count() == COUNT
-        view = QueueView(store)
+    zone = clinic_zone()  # the machine's, as the intakes above were made
+    db = Database.open(big_db)
+    try:
+        view = QueueView(db, zone)
         qtbot.addWidget(view)
         view.resize(1280, 800)
-        view.show()
+        with qtbot.waitSignal(view.model.counted, timeout=30_000):
+            view.show()
         qtbot.waitExposed(view)
         model = view.model
-        total_today = store.queue_count(**model.filter.query())
+        with Store.open(big_db, create=False) as store:
+            assert store.queue_count() == COUNT
+            total_today = store.queue_count(**model.filter.query(zone))
         assert model.total == total_today > PAGE_SIZE
         assert model.rowCount() == PAGE_SIZE
         rows = [model.row_at(i) for i in range(model.rowCount())]
         keys = [(SEVERITY_RANK.get(r.worst_severity, 3), r.appointment_at) for r in rows]
         assert keys == sorted(keys)
-        assert all(r.appointment_at.astimezone().date() == date.today() for r in rows)
+        assert all(r.appointment_at.astimezone(zone).date() == date.today() for r in rows)
         assert model.index(0, 0).data() == "Stop"
         assert view.count_label.text().startswith(f"Showing {PAGE_SIZE} of {total_today:,}")
 
@@ -86,11 +90,14 @@ def test_queue_on_100k_intakes_shows_its_first_page_in_order(qtbot, big_db):
 
         # A filter over all 100 days still answers with one page.
         view.set_range(date.today() - timedelta(days=60), date.today() + timedelta(days=40))
-        view.flagged_only.setChecked(True)
+        with qtbot.waitSignal(model.counted, timeout=30_000):
+            view.flagged_only.setChecked(True)
         assert model.rowCount() == PAGE_SIZE
         assert model.index(0, 0).data() == "Stop"
         qtbot.keyClicks(view.search, "Patient 09999")
-        qtbot.waitUntil(lambda: model.total <= 11)
+        qtbot.waitUntil(lambda: model.total <= 11 and not model.loading, timeout=30_000)
         assert all(model.row_at(i).patient_name.startswith("Patient 09999")
                    for i in range(model.rowCount()))
         view.close()
+    finally:
+        assert shut_down(db)

@@ -4,50 +4,60 @@ what the store kept: decisions, statuses, audit rows and the rebuilt PDF."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QWidget
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from test_review import (  # noqa: E402  (shared builders of realistic intakes)
-    CLEAN_ANSWERS,
-    audit_rows,
-    countersign_now,
-    fast_pins,
-    make_intake,
-    make_staff,
-    pdf_text,
-    today_at,
-)
-
-from mesocheck import review  # noqa: E402
-from mesocheck.store.store import Store  # noqa: E402
-from mesocheck.ui.queue_model import IntakeIdRole  # noqa: E402
-from mesocheck.ui.review_dialogs import (  # noqa: E402
+from mesocheck import review
+from mesocheck.timeutil import day_text
+from mesocheck.ui.review.dialogs import (
     AmendmentDialog,
     CountersignDialog,
     DecisionDialog,
     ResignDialog,
 )
-from mesocheck.ui.review_panel import ReviewPanel  # noqa: E402
+from mesocheck.ui.review.queue_model import IntakeIdRole
+from mesocheck.ui.tasks import Database, shut_down
+from tests.support.answers import CLEAN_ANSWERS
+from tests.support.intakes import (
+    audit_rows,
+    countersign_now,
+    fast_pins,
+    make_intake,
+    make_staff,
+    today_at,
+)
+from tests.support.pdf_text import pdf_text
+from tests.support.review_driver import (
+    current_dialog,
+    decide_through_dialog,
+    make_panel,
+    names_in_queue,
+    open_row,
+    settle,
+    shown,
+    sign_on,
+)
 
 # The offscreen platform says this of every top-level window it shows; it is not our warning.
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
-    fast_pins(monkeypatch)
-    with Store.open(tmp_path / "review-ui.sqlite3") as opened:
-        yield opened
+def db(store):
+    """The panel's front door to the same file the test builds and checks through ``store``."""
+    opened = Database.open(store.path)
+    yield opened
+    assert shut_down(opened)
 
 
 @pytest.fixture
-def people(store):
+def people(store, monkeypatch):
+    fast_pins(monkeypatch)
     doctor, desk = make_staff(store)
     flagged = make_intake(store, name="Amelia Smith", appointment=today_at(10))
     clean = make_intake(store, name="Zoë Kowalski", answers=CLEAN_ANSWERS,
@@ -61,51 +71,12 @@ def people(store):
             "later": later}
 
 
-def make_panel(qtbot, store, staff, **kwargs) -> ReviewPanel:
-    panel = ReviewPanel(store, staff, **kwargs)
-    qtbot.addWidget(panel)
-    panel.resize(1280, 800)
-    panel.show()
-    qtbot.waitExposed(panel)
-    return panel
-
-
-def names_in_queue(panel: ReviewPanel) -> list[str]:
-    model = panel.queue.model
-    return [model.row_at(i).patient_name for i in range(model.rowCount())]
-
-
-def sign_on(qtbot, pad) -> None:
-    """Draw a signature through the pad's pen entry points (what mouse, touch and stylus
-    events all call), with timed points as a real hand makes them."""
-    from PySide6.QtCore import QPointF
-
-    width, height = pad.width(), pad.height()
-    t = 0.0
-    for stroke in range(2):
-        pad.press(QPointF(width * 0.1, height * (0.5 + 0.1 * stroke)), t_ms=t)
-        for i in range(1, 40):
-            t += 12
-            x = width * (0.1 + 0.8 * i / 40)
-            y = height * (0.5 + 0.2 * ((-1) ** (i // 5)) + 0.1 * stroke)
-            pad.move(QPointF(x, y), t_ms=t)
-        pad.release(t_ms=t + 12)
-        t += 200
-    assert pad.is_trivial() is None
-
-
-def current_dialog(panel: ReviewPanel, kind: type):
-    dialog = panel.dialog
-    assert isinstance(dialog, kind) and dialog.isVisible()
-    return dialog
-
-
 # -- the queue -------------------------------------------------------------------------------
 
 
-def test_queue_shows_today_sorted_by_severity_with_icons_and_words(qtbot, store, people):
-    panel = make_panel(qtbot, store, people["doctor"])
-    assert names_in_queue(panel) == ["Amelia Smith", "مريم الحسن", "Zoë Kowalski"]
+def test_queue_shows_today_sorted_by_severity_with_icons_and_words(qtbot, store, db, people):
+    panel = make_panel(qtbot, db, people["doctor"])
+    assert shown(qtbot, panel) == ["Amelia Smith", "مريم الحسن", "Zoë Kowalski"]
     model = panel.queue.model
     first = model.index(0, 0)
     assert first.data() == "Stop"
@@ -117,19 +88,19 @@ def test_queue_shows_today_sorted_by_severity_with_icons_and_words(qtbot, store,
     assert panel.queue.count_label.text() == "3 intakes"
 
 
-def test_queue_filters(qtbot, store, people):
-    panel = make_panel(qtbot, store, people["doctor"])
+def test_queue_filters(qtbot, store, db, people):
+    panel = make_panel(qtbot, db, people["doctor"])
     queue = panel.queue
     queue.flagged_only.setChecked(True)
-    assert names_in_queue(panel) == ["Amelia Smith", "مريم الحسن"]
+    assert shown(qtbot, panel) == ["Amelia Smith", "مريم الحسن"]
     queue.flagged_only.setChecked(False)
 
     queue.status.setCurrentIndex(queue.status.findText("Cleared"))
-    assert names_in_queue(panel) == ["Zoë Kowalski"]
+    assert shown(qtbot, panel) == ["Zoë Kowalski"]
     queue.status.setCurrentIndex(0)
 
     queue.severity.setCurrentIndex(queue.severity.findData("stop"))
-    assert names_in_queue(panel) == ["Amelia Smith", "مريم الحسن"]
+    assert shown(qtbot, panel) == ["Amelia Smith", "مريم الحسن"]
     queue.severity.setCurrentIndex(0)
 
     qtbot.keyClicks(queue.search, "amelia")
@@ -138,20 +109,21 @@ def test_queue_filters(qtbot, store, people):
     qtbot.waitUntil(lambda: len(names_in_queue(panel)) == 3)
 
     queue.set_range(date.today(), date.today() + timedelta(days=3))
-    assert names_in_queue(panel)[-1] == "Hiroshi Tanaka"
+    assert shown(qtbot, panel)[-1] == "Hiroshi Tanaka"
     queue.set_range(date.today() + timedelta(days=5), date.today() + timedelta(days=6))
-    assert names_in_queue(panel) == []
+    assert shown(qtbot, panel) == []
     assert queue.empty.isVisible() and "No intakes match" in queue.empty.text()
     qtbot.mouseClick(queue.today_button, Qt.MouseButton.LeftButton)
-    assert len(names_in_queue(panel)) == 3
+    assert len(shown(qtbot, panel)) == 3
 
 
-def test_keyboard_opens_an_intake_from_the_queue(qtbot, store, people):
-    panel = make_panel(qtbot, store, people["doctor"])
+def test_keyboard_opens_an_intake_from_the_queue(qtbot, store, db, people):
+    panel = make_panel(qtbot, db, people["doctor"])
     table = panel.queue.table
     table.setFocus()
     table.selectRow(1)
     qtbot.keyClick(table, Qt.Key.Key_Return)
+    settle(qtbot, panel)
     assert panel.stack.currentWidget() is panel.detail
     assert panel.detail.record.id == people["rtl"]
     qtbot.keyClick(panel.detail, Qt.Key.Key_Escape)
@@ -161,26 +133,9 @@ def test_keyboard_opens_an_intake_from_the_queue(qtbot, store, people):
 # -- one intake, start to finish -----------------------------------------------------------
 
 
-def open_row(qtbot, panel: ReviewPanel, name: str) -> None:
-    row = names_in_queue(panel).index(name)
-    table = panel.queue.table
-    index = panel.queue.model.index(row, 1)
-    rect = table.visualRect(index)
-    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert panel.stack.currentWidget() is panel.detail
-
-
-def decide_through_dialog(qtbot, panel, card, decision: str, note: str) -> DecisionDialog:
-    qtbot.mouseClick(card.buttons[decision], Qt.MouseButton.LeftButton)
-    dialog = current_dialog(panel, DecisionDialog)
-    dialog.note.setPlainText(note)
-    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    return dialog
-
-
-def test_review_decide_override_countersign_and_rebuilt_pdf(qtbot, store, people):
+def test_review_decide_override_countersign_and_rebuilt_pdf(qtbot, store, db, people):
     doctor = people["doctor"]
-    panel = make_panel(qtbot, store, doctor)
+    panel = make_panel(qtbot, db, doctor)
     open_row(qtbot, panel, "Amelia Smith")
     detail = panel.detail
     severities = [card.flag.severity for card in detail.flag_cards]
@@ -198,6 +153,7 @@ def test_review_decide_override_countersign_and_rebuilt_pdf(qtbot, store, people
     dialog = current_dialog(panel, DecisionDialog)
     assert dialog.findChild(type(dialog.heading), "overrideWarning").isVisible()
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, panel)
     assert dialog.isVisible() and dialog.error.isVisible()
     assert "written reason" in dialog.error.text()
     assert all(f.decisions == () for f in store.intake(people["flagged"]).flags)
@@ -205,6 +161,7 @@ def test_review_decide_override_countersign_and_rebuilt_pdf(qtbot, store, people
     dialog.note.setPlainText("Haematologist's letter: clotting normal")
     with qtbot.waitSignal(dialog.finished):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, panel)
 
     # Decide every other review and stop flag through its card.
     while True:
@@ -238,12 +195,14 @@ def test_review_decide_override_countersign_and_rebuilt_pdf(qtbot, store, people
     dialog = current_dialog(panel, CountersignDialog)
     assert "Reviewed and approved for treatment" in dialog.meaning.text()
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, panel)
     assert "sign in the box" in dialog.error.text()
     sign_on(qtbot, dialog.pad)
     with qtbot.waitSignal(panel.job_finished, timeout=30000,
                           check_params_cb=lambda key: key == "countersign_pdf"):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-        assert not dialog.error.isVisible(), dialog.error.text()
+    assert panel.dialog is None  # saved, and closed
+    settle(qtbot, panel)
     record = store.intake(people["flagged"])
     assert review.countersigned(record)
     documents = {d.kind: d for d in record.documents}
@@ -263,9 +222,10 @@ def test_review_decide_override_countersign_and_rebuilt_pdf(qtbot, store, people
     assert store.verify() == []
 
 
-def test_front_desk_cannot_override_a_stop(qtbot, store, people):
-    panel = make_panel(qtbot, store, people["desk"])
+def test_front_desk_cannot_override_a_stop(qtbot, store, db, people):
+    panel = make_panel(qtbot, db, people["desk"])
     panel.open_intake(people["flagged"])
+    settle(qtbot, panel)
     card = panel.detail.flag_cards[0]
     assert not panel.detail.countersign_button.isEnabled()
     decide_through_dialog(qtbot, panel, card, "proceed", "Patient says it is fine")
@@ -277,22 +237,25 @@ def test_front_desk_cannot_override_a_stop(qtbot, store, people):
     assert (f"staff:{people['desk'].id}", "decide") in audit_rows(store, people["flagged"])
 
 
-def test_amendment_then_the_patient_signs_again(qtbot, store, people):
+def test_amendment_then_the_patient_signs_again(qtbot, store, db, people):
     doctor = people["doctor"]
-    panel = make_panel(qtbot, store, doctor)
+    panel = make_panel(qtbot, db, doctor)
     panel.open_intake(people["flagged"])
+    settle(qtbot, panel)
     detail = panel.detail
     assert "blood_thinner_recent" in {c.flag.rule_id for c in detail.flag_cards}
     qtbot.mouseClick(detail.amend_button, Qt.MouseButton.LeftButton)
     dialog = current_dialog(panel, AmendmentDialog)
     dialog.select_question("last_aspirin")
-    assert dialog.current.text() == (date.today() - timedelta(days=3)).isoformat()
+    assert dialog.current.text() == "On " + day_text(date.today() - timedelta(days=3))
     dialog.editor._combo.setCurrentIndex(dialog.editor._combo.findData("never"))
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, panel)
     assert "Write why" in dialog.error.text()
     dialog.reason.setPlainText("Patient confused aspirin with paracetamol")
     with qtbot.waitSignal(dialog.finished):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, panel)
 
     assert "blood_thinner_recent" not in {c.flag.rule_id for c in detail.flag_cards}
     assert "Awaiting the patient's new signature" in detail.banner.text()
@@ -309,6 +272,7 @@ def test_amendment_then_the_patient_signs_again(qtbot, store, people):
     with qtbot.waitSignal(panel.job_finished, timeout=30000,
                           check_params_cb=lambda key: key == "resign_pdf"):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, panel)
     record = store.intake(people["flagged"])
     assert review.patient_signed_current(record)
     assert [d.kind for d in record.documents] == ["consent", "consent"]
@@ -319,12 +283,12 @@ def test_amendment_then_the_patient_signs_again(qtbot, store, people):
     assert ("patient", "add_signature") in actions
 
 
-def test_print_today_batch_with_progress(qtbot, store, people):
+def test_print_today_batch_with_progress(qtbot, store, db, people):
     doctor = people["doctor"]
     countersign_now(store, people["clean"], doctor)
     review.build_reviewed_consent(store, people["clean"])
     printed: list[bytes] = []
-    panel = make_panel(qtbot, store, doctor, printer=lambda datas: printed.extend(datas))
+    panel = make_panel(qtbot, db, doctor, printer=lambda datas: printed.extend(datas))
     with qtbot.waitSignal(panel.job_finished, timeout=30000):
         qtbot.mouseClick(panel.queue.print_today, Qt.MouseButton.LeftButton)
     bar = panel.batch_bar
@@ -334,21 +298,24 @@ def test_print_today_batch_with_progress(qtbot, store, people):
     assert printed == [store.document_bytes(expected.id)]
 
 
-def test_print_from_the_detail_view(qtbot, store, people):
+def test_print_from_the_detail_view(qtbot, store, db, people):
     printed: list[bytes] = []
-    panel = make_panel(qtbot, store, people["doctor"],
+    panel = make_panel(qtbot, db, people["doctor"],
                        printer=lambda datas: printed.extend(datas))
     panel.open_intake(people["flagged"])
+    settle(qtbot, panel)
     assert panel.detail.print_button.text() == "Print patient-signed consent…"
     qtbot.mouseClick(panel.detail.print_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.detail.print_button, Qt.MouseButton.LeftButton)  # a reprint
+    settle(qtbot, panel)
     document = review.printable_document(store.intake(people["flagged"]))
     assert printed == [store.document_bytes(document.id)] * 2
 
 
-def test_detail_lists_answers_disclosures_and_signature(qtbot, store, people):
-    panel = make_panel(qtbot, store, people["doctor"])
+def test_detail_lists_answers_disclosures_and_signature(qtbot, store, db, people):
+    panel = make_panel(qtbot, db, people["doctor"])
     panel.open_intake(people["rtl"])
+    settle(qtbot, panel)
     detail = panel.detail
     assert detail.title.text() == "مريم الحسن"
     from PySide6.QtWidgets import QLabel
@@ -362,3 +329,60 @@ def test_detail_lists_answers_disclosures_and_signature(qtbot, store, people):
     assert views[0].accessibleName() == "Signature of مريم الحسن"
     intake_id = panel.queue.model.index(0, 0).data(IntakeIdRole)
     assert intake_id in (people["flagged"], people["rtl"])
+
+
+# -- the window never waits on the disk --------------------------------------------------------
+
+HOLD_THE_WRITE_LOCK = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")  # another program writing: every other writer must wait
+print("locked", flush=True)
+sys.stdin.readline()
+conn.execute("ROLLBACK")
+"""
+
+
+class PaintCounter(QWidget):
+    """A spinner's worth of repainting: asks for a paint every 20 ms and counts the paints
+    the event loop delivers."""
+
+    def __init__(self, parent: QWidget):
+        super().__init__(parent)
+        self.paints = 0
+        self.resize(40, 40)
+        self.timer = QTimer(self, interval=20)
+        self.timer.timeout.connect(self.update)
+        self.timer.start()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        self.paints += 1
+
+
+def test_the_window_keeps_painting_while_another_program_holds_the_database(
+        qtbot, store, db, people):
+    panel = make_panel(qtbot, db, people["doctor"])
+    panel.open_intake(people["flagged"])
+    settle(qtbot, panel)
+    counter = PaintCounter(panel)
+    counter.show()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_THE_WRITE_LOCK, str(store.path)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        stop = panel.detail.flag_cards[0]
+        dialog = decide_through_dialog(qtbot, panel, stop, "proceed",
+                                       "Haematologist's letter: clotting normal", wait=False)
+        # The decision waits for the lock on the database thread; the window goes on.
+        start = counter.paints
+        qtbot.waitUntil(lambda: counter.paints >= start + 25, timeout=4_000)
+        assert dialog.isVisible() and not dialog.save_button.isEnabled()
+        assert store.intake(people["flagged"]).flags[0].decisions == ()
+    finally:
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        holder.wait(10)
+    settle(qtbot, panel)
+    assert panel.dialog is None
+    decision = store.intake(people["flagged"]).flags[0].decision
+    assert decision.reason == "Haematologist's letter: clotting normal"

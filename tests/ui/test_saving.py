@@ -1,14 +1,12 @@
 """Saving: one background writer; answers written after a pause in typing; a refused write is
-shown plainly, kept and retried; submission works with or without the PDF module."""
+shown plainly, kept and retried; the consent PDF is made after submission, in the background."""
 
 from __future__ import annotations
 
 import threading
 
 from mesocheck.store import DiskFull, Store
-from mesocheck.ui import pdf_job
-
-import intake_driver as drive
+from tests.support import intake_driver as drive
 
 
 def test_answers_are_saved_after_a_pause_without_pressing_next(qtbot, make_window, db_path):
@@ -77,22 +75,7 @@ def _submit(qtbot, window):
     return intake_id
 
 
-def test_submission_works_without_the_pdf_module(qtbot, make_window, db_path, monkeypatch):
-    monkeypatch.setattr(pdf_job, "consent_pdf_available", lambda: False)
-    window = make_window()
-    intake_id = _submit(qtbot, window)
-    assert not window.thanks.document_row.isVisible()
-    drive.settle(qtbot, window)
-    with Store.open(db_path) as store:
-        record = store.intake(intake_id)
-    assert record.status == "submitted" and record.documents == ()
-
-
 def test_the_consent_pdf_is_made_in_the_background(qtbot, make_window, db_path):
-    if not pdf_job.consent_pdf_available():
-        import pytest
-
-        pytest.skip("the consent PDF module is not in this build")
     window = make_window()
     intake_id = _submit(qtbot, window)
     qtbot.waitUntil(lambda: intake_id not in window.pdf_jobs, timeout=30_000)

@@ -18,10 +18,11 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from mesocheck.session import IntakeSession, PatientDetails
 from mesocheck.store import Store
-from mesocheck.ui.pages import ConsentPage, DisclosurePage, StepPage, SummaryPage
-
-import intake_driver as drive
-from layout_check import layout_problems
+from mesocheck.ui.intake.pages import DisclosurePage, StepPage
+from mesocheck.ui.intake.signing import ConsentPage
+from mesocheck.ui.intake.summary import SummaryPage
+from tests.support import intake_driver as drive
+from tests.support.layout_check import layout_problems
 
 SIZES = {"landscape": (1280, 800), "portrait": (800, 1280)}
 
@@ -172,6 +173,7 @@ def test_every_screen_looks_right(qtbot, make_window, db_path, form, shots, orie
     shoot("thank-you")
 
     window.show_welcome()
+    drive.settle(qtbot, window)  # the count of waiting forms is read after the consent PDF
     qtbot.waitUntil(lambda: window.welcome.waiting.isVisible(), timeout=5000)
     shoot("welcome")
     window.request_staff()

@@ -9,15 +9,14 @@ import time
 
 import pytest
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QImage, QInputDevice, QPointingDevice, QTabletEvent
 from PySide6.QtCore import QEvent
+from PySide6.QtGui import QImage, QInputDevice, QPointingDevice, QTabletEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from mesocheck.signature import EMPTY_REASON, TRIVIAL_REASON, InkPoint, stroke_segments
-from mesocheck.ui.signature_pad import SignaturePad
-
-import intake_driver as drive
+from mesocheck.ui.widgets.signature_pad import SignaturePad
+from tests.support import intake_driver as drive
 
 
 @pytest.fixture

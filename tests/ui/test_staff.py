@@ -9,10 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from mesocheck.store import Store
-from mesocheck.ui.pages import StepPage
-from mesocheck.ui.staff_home import EXTRA_SCREENS, StaffHome
-
-import intake_driver as drive
+from mesocheck.ui.intake.pages import StepPage
+from mesocheck.ui.staff.home import EXTRA_SCREENS, StaffHome
+from tests.support import intake_driver as drive
 
 
 def test_first_run_asks_for_a_practitioner_with_the_pin_twice(qtbot, make_window, db_path):
@@ -220,7 +219,7 @@ def test_another_screen_plugs_into_the_staff_area(qtbot, make_window, practition
         def refresh(self):
             Queue.refreshed += 1
 
-    monkeypatch.setattr("mesocheck.ui.staff_home.EXTRA_SCREENS",
+    monkeypatch.setattr("mesocheck.ui.staff.home.EXTRA_SCREENS",
                         [*EXTRA_SCREENS, ("Stock list", lambda ctx: Queue(ctx.staff.name))])
     window = make_window()
     drive.sign_in(qtbot, window)
@@ -231,7 +230,7 @@ def test_another_screen_plugs_into_the_staff_area(qtbot, make_window, practition
 
 
 def test_the_review_queue_is_in_the_staff_area(qtbot, make_window, practitioner):
-    from mesocheck.ui.review_panel import ReviewPanel
+    from mesocheck.ui.review.panel import ReviewPanel
 
     window = make_window()
     drive.sign_in(qtbot, window)

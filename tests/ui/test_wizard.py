@@ -8,10 +8,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QPushButton
 
 from mesocheck.store import Store
-from mesocheck.ui.pages import ConsentPage, DisclosurePage, StepPage, SummaryPage
-from mesocheck.ui.questions import InputContext, make_input
-
-import intake_driver as drive
+from mesocheck.ui.intake.inputs import InputContext, make_input
+from mesocheck.ui.intake.pages import DisclosurePage, StepPage
+from mesocheck.ui.intake.signing import ConsentPage
+from mesocheck.ui.intake.summary import SummaryPage
+from tests.support import intake_driver as drive
 
 
 def step(qtbot, wizard, step_id: str) -> StepPage:

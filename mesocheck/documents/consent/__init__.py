@@ -1,0 +1,111 @@
+"""The signed consent PDF: the clinic's legal record and the patient's take-home copy.
+
+Built from the stored intake and the exact form it was filled in with, it holds every answer
+in the words the patient saw, every disclosure with its acknowledgement time, the consent
+statement and the patient's signature, the practitioner's review (filled in once done, blank
+lines until then) and the aftercare sheet. Every page's footer names the patient, the form
+and the intake.
+
+The same inputs always give the same bytes: ``build_consent_pdf`` reads no clock and no
+machine setting (time zone included: times are shown in the clinic's zone from its
+settings), so a stored document can be rebuilt and compared, and a golden file can pin it.
+
+The document is built in sections, each a module of this package: ``document`` (the whole,
+header, patient, record), ``answers``, ``statements`` (risks, consent, signatures,
+aftercare) and ``practitioner`` (the review).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from mesocheck.documents.consent.document import ConsentDocument
+from mesocheck.documents.consent.parts import (
+    LAYOUT_VERSION,
+    DocumentRefused,
+    Review,
+    created_at,
+    signatures_of,
+)
+from mesocheck.fileio import is_database_file
+from mesocheck.forms.model import Form
+from mesocheck.forms.registry import FormNotFound, form_of
+from mesocheck.store.db import StoreError
+from mesocheck.store.records import CONSENT, CONSENT_KINDS, REVIEWED_CONSENT
+from mesocheck.store.witness import pdf_document_id
+
+__all__ = ["ConsentDocument", "DocumentRefused", "LAYOUT_VERSION", "Review", "build_consent_pdf",
+           "store_consent_pdf"]
+
+
+def build_consent_pdf(record: Any, form: Form, settings: Mapping[str, Any], *,
+                      review: Review | Mapping[str, Any] | None = None) -> bytes:
+    """The consent document of ``record`` (a store ``IntakeRecord``) as PDF bytes.
+
+    ``form`` must be the form the intake was filled in with (same content hash);
+    ``settings`` are the clinic's (clinic_name, clinic_address, logo_path, time_zone).
+    Pure: the same arguments give byte-identical output.
+    """
+    doc = ConsentDocument(record, form, settings, _review(review))
+    return doc.render()
+
+
+def store_consent_pdf(store: Any, intake_id: str) -> int:
+    """Build the intake's consent document and keep it in ``store``; returns its id.
+
+    The form is the shipped one with the intake's exact content hash (or the store's
+    archived copy of that content): if neither exists the document is refused, because the
+    text printed must be the text the patient was shown. A document identical to the latest
+    one is not stored twice. Safe in a worker thread that has its own Store.
+    """
+    record = store.intake(intake_id)
+    if record.status == "voided":
+        raise DocumentRefused("This intake was voided; no consent document is made for it.")
+    if record.submitted_at is None or not signatures_of(record, "patient"):
+        raise DocumentRefused(
+            "The patient has not signed this intake yet; the consent document is made "
+            "when it is submitted."
+        )
+    form = _form_of(record)
+    staff = {m.id: m.name for m in store.staff_members(include_inactive=True)}
+    settings = store.settings()
+    if settings.get("logo_path") and is_database_file(str(settings["logo_path"]), store.path):
+        # Reading the database (or its -wal/-shm) as an image would close a descriptor of
+        # it, dropping the locks SQLite holds on it for this process.
+        settings = {**settings, "logo_path": None}
+    pdf = build_consent_pdf(record, form, settings, review=Review(staff_names=staff))
+    kind = REVIEWED_CONSENT if signatures_of(record, "practitioner") else CONSENT
+    previous = store.latest_document(intake_id, kinds=CONSENT_KINDS)
+    if previous is not None and previous.kind == kind and _same_content(store, previous.id, pdf):
+        return previous.id  # only the audit head it witnesses would differ
+    return store.add_document(
+        intake_id, kind, pdf, created_at=created_at(record),
+        supersedes=previous.id if previous is not None else None,
+    )
+
+
+def _same_content(store: Any, document_id: int, pdf: bytes) -> bool:
+    try:
+        stored = pdf_document_id(store.document_bytes(document_id))
+    except StoreError:  # a damaged copy: make a new one
+        return False
+    return stored is not None and stored == pdf_document_id(pdf)
+
+
+def _form_of(record: Any) -> Form:
+    try:
+        return form_of(record)
+    except FormNotFound as exc:
+        raise DocumentRefused(
+            f"No consent document was made: {exc.message}. Restore version "
+            f"{record.form_version} of the form file, then try again."
+        ) from None
+
+
+def _review(review: Review | Mapping[str, Any] | None) -> Review:
+    if review is None:
+        return Review()
+    if isinstance(review, Review):
+        return review
+    return Review(staff_names=dict(review.get("staff_names") or {}),
+                  notes=str(review.get("notes") or ""))

@@ -1,0 +1,170 @@
+"""The consent document's answers: every question the patient was shown, by step, with the
+answer in the words the wizard showed, the flags each raised and any amendment."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from reportlab.platypus import Flowable
+
+from mesocheck.documents import styles as st
+from mesocheck.documents.consent.parts import badge, bullet, paragraphs
+from mesocheck.documents.layout import Row, Stack
+from mesocheck.documents.text import escape, para
+from mesocheck.forms.answers import answer_text, choice_labels
+from mesocheck.forms.conditions import is_answered
+from mesocheck.forms.model import Question, Step
+
+ANSWER_COLUMN = st.TEXT_WIDTH * 0.52  # the question's share of a row; the answer has the rest
+ANSWER_PADDING = (3.5, 6, 4.5, 6)
+LONG_ANSWER_LINES = 28  # answers longer than this (in lines of the answer column) go full width
+ANSWER_LINE_CHARS = 46
+TEXT_PART_CHARS = 1200
+
+
+class AnswersSection:
+    """Mixed into the document (needs its record, form, flow, words and styles)."""
+
+    def flag_marks(self, source: str | None) -> list[Flowable]:
+        """The severity badge and message under an answer that raised a flag."""
+        if source is None:
+            return []
+        out = []
+        for flag in self.flags_by_source.get(source, ()):
+            n = self.flag_numbers[flag.id]
+            prefix = (f"{badge(flag.severity)} "
+                      f"<font size=7>{escape(self.w('flag_ref', n=n))}</font>  ")
+            out.append(para(flag.practitioner_message, self.s.flag_note, prefix=prefix,
+                            base="L"))
+        return out
+
+    def answers(self) -> list[Flowable]:
+        w, s = self.w, self.s
+        answers = self.record.answers
+        out: list[Flowable] = [para(w("answers"), s.h1), para(w("answers_intro"), s.intro)]
+        amended = self._amendments()
+        for step in self.flow.shown_steps(answers):
+            questions = self.flow.shown_questions(step, answers)
+            if not questions:
+                continue
+            head = self.step_head(step)
+            rows: list[Flowable] = []
+            for question in questions:
+                value = answers.get(question.id)
+                extras: list[Flowable] = []
+                note = amended.get(question.id)
+                if note:
+                    extras.append(para(note, s.flag_note))
+                extras += self.flag_marks(question.id)
+                flags = self.flags_by_source.get(question.id, ())
+                worst = _worst(f.severity for f in flags) if flags else None
+                asked = para(question.text.get(self.language), s.question)
+                if question.type == "text" and isinstance(value, str) and _is_long(value):
+                    if rows:
+                        out.append(Stack(head, rows))
+                        head, rows = [], []
+                    out.append(self.long_answer(head, asked, value, extras, worst))
+                    head = []
+                    continue
+                cell = self.answer_flowables(question, value) + extras
+                rows.append(Row([[asked], cell], [ANSWER_COLUMN, None], padding=ANSWER_PADDING,
+                                line_below=st.HAIRLINE, **_flag_look(worst)))
+            if rows:
+                out.append(Stack(head, rows))
+        return out
+
+    def step_head(self, step: Step) -> list[Flowable]:
+        """The step's title and the introduction the patient read above its questions;
+        it opens the step's rows and is repeated where they go on over a page."""
+        parts = [para(step.title.get(self.language), self.s.h2_cell)]
+        if step.intro:
+            parts += [para(p, self.s.intro) for p in paragraphs(step.intro.get(self.language))]
+        return [Row([parts], [None], padding=(10, 0, 4, 0), line_below=st.RULE,
+                    line_width=0.8)]
+
+    def long_answer(self, head: list[Flowable], asked: Flowable, text: str,
+                    extras: list[Flowable], worst: str | None) -> Stack:
+        """A long free-text answer under its question, full width, in parts that can go
+        on over pages (the question is repeated at the top of the next)."""
+        look = _flag_look(worst)
+        question = Row([[asked]], [None], padding=(3.5, 6, 1, 6), **look)
+        parts = [Row([[para(part, self.s.body)]], [None], padding=(1, 6, 1, 18), **look)
+                 for part in _text_parts(text)]
+        if extras:
+            parts.append(Row([extras], [None], padding=(1, 6, 1, 18), **look))
+        last = parts[-1]
+        last.padding = (last.padding[0], 6, 4.5, last.padding[3])
+        last.line_below = st.HAIRLINE
+        return Stack(head + [question], parts)
+
+    def answer_flowables(self, question: Question, value: Any) -> list[Flowable]:
+        s = self.s
+        if not is_answered(value):
+            return [para(self.answer_text(question, value), s.not_answered)]
+        if question.type == "multi_choice" and isinstance(value, list) and len(value) > 1:
+            return [bullet(label, s.answer_item)
+                    for label in choice_labels(question, value, self.language)]
+        text = self.answer_text(question, value)
+        if question.type == "text":
+            return [para(re.sub(r"\n{3,}", "\n\n", text), s.body)]
+        return [para(text, s.answer)]
+
+    def answer_text(self, question: Question, value: Any) -> str:
+        """The answer in the words the patient saw in the wizard."""
+        return answer_text(question, value, self.language, self.zone)
+
+    def _amendments(self) -> dict[str, str]:
+        """Notes for answers staff changed after signing, with the patient's own answer."""
+        history = list(getattr(self.record, "answer_history", ()) or ())
+        by_id = {a.id: a for a in history}
+        notes: dict[str, str] = {}
+        for row in history:
+            if row.amends is None:
+                continue
+            original = by_id.get(row.amends)
+            while original is not None and original.amends is not None:
+                original = by_id.get(original.amends)
+            try:
+                question = self.form.question(row.question_id)
+            except KeyError:
+                continue
+            note = self.w("amended", reason=row.reason or "")
+            if original is not None:
+                before = self.answer_text(question, original.value)
+                note += f" ({self.w('patient')}: {before.replace(chr(10), '; ')})"
+            notes[row.question_id] = note
+        return notes
+
+
+def _flag_look(worst: str | None) -> dict[str, Any]:
+    """A flagged answer's row: the severity's tint and a bar of its colour on the left."""
+    if worst is None:
+        return {}
+    look = st.SEVERITY[worst]
+    return {"background": look.tint, "bar": look.ink}
+
+
+def _is_long(text: str) -> bool:
+    lines = sum(1 + len(line) // ANSWER_LINE_CHARS for line in text.split("\n"))
+    return lines > LONG_ANSWER_LINES
+
+
+def _text_parts(text: str) -> list[str]:
+    """A long text in pieces at line breaks (and, in a very long line, at spaces)."""
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    parts: list[str] = []
+    for line in text.split("\n"):
+        while len(line) > TEXT_PART_CHARS:
+            cut = line.rfind(" ", 0, TEXT_PART_CHARS)
+            cut = cut if cut > 0 else TEXT_PART_CHARS
+            parts.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        parts.append(line if line.strip() else "\u00a0")
+    return parts
+
+
+def _worst(severities: Iterable[str]) -> str:
+    order = ("stop", "review", "info")
+    found = set(severities)
+    return next((s for s in order if s in found), "info")

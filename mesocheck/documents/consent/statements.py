@@ -1,0 +1,124 @@
+"""The consent document's statements: the risks read and acknowledged, the consent with the
+patient's signature, signature blocks, and the aftercare sheet."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer
+
+from mesocheck.documents import styles as st
+from mesocheck.documents.consent.parts import bullet, day, grouped, hex_colour, paragraphs
+from mesocheck.documents.layout import Block, FillIn, Row
+from mesocheck.documents.signature import SignatureDrawing
+from mesocheck.documents.text import Para, escape, para
+from mesocheck.forms.flow import disclosure_text_hash
+from mesocheck.forms.model import Section
+
+
+class StatementsSection:
+    """Mixed into the document (needs its record, form, flow, words and styles)."""
+
+    def disclosures(self) -> list[Flowable]:
+        w, s = self.w, self.s
+        shown = self.flow.shown_disclosures(self.record.answers)
+        if not shown:
+            return []
+        acks = {a.disclosure_id: a for a in self.record.acknowledgements}
+        out: list[Flowable] = [para(w("disclosures"), s.h1),
+                               para(w("disclosures_intro"), s.intro)]
+        for disclosure in shown:
+            block: list[Flowable] = [para(disclosure.title.get(self.language),
+                                          s.disclosure_title)]
+            for paragraph in paragraphs(disclosure.body.get(self.language)):
+                block.append(para(paragraph, s.disclosure_body))
+            ack = acks.get(disclosure.id)
+            if ack is None:
+                block.append(Para(
+                    f'<font color="{hex_colour(st.SEVERITY["stop"].ink)}">'
+                    f"<b>\u2717 {escape(w('not_acknowledged'))}</b></font>", s.ack))
+            else:
+                block.append(para(w("acknowledged",
+                                    when=self.when(ack.acknowledged_at, seconds=True)),
+                                  s.ack, prefix="\u2713 "))
+                if ack.text_hash != disclosure_text_hash(disclosure, self.language):
+                    block.append(para(w("ack_text_changed"), s.ack, prefix="\u26a0 "))
+            out.append(Block(block, space_after=5))
+        return out
+
+    def consent(self) -> list[Flowable]:
+        s, w = self.s, self.w
+        statement = self.section(self.form.consent, s.h1)
+        sig = self.patient_signature
+        if sig is None:
+            block = self.signature_block(w("patient_signature"), None, None,
+                                         self.form.signature_meaning.get(self.language))
+        else:
+            block = self.signature_block(w("patient_signature"), sig, sig.printed_name,
+                                         sig.meaning)
+        # What the patient confirmed and their signature under it share a page.
+        return [KeepTogether(statement + [KeepTogether(block)])]
+
+    def section(self, section: Section, heading_style) -> list[Flowable]:
+        s = self.s
+        out: list[Flowable] = [para(section.title.get(self.language), heading_style)]
+        if section.intro:
+            for paragraph in paragraphs(section.intro.get(self.language)):
+                out.append(para(paragraph, s.intro))
+        for item in section.items:
+            out.append(bullet(item.get(self.language), s.bullet))
+        return out
+
+    def signature_block(self, heading: str, sig: Any, name: str | None, meaning: str,
+                        *, blank_name: bool = False) -> list[Flowable]:
+        w, s = self.w, self.s
+        box_w, box_h = 86 * mm, 30 * mm
+        drawing = SignatureDrawing(
+            sig.strokes if sig is not None else None,
+            sig.pad_width if sig is not None else None,
+            sig.pad_height if sig is not None else None,
+            box_w, box_h,
+            empty_text="" if sig is None and blank_name else
+            (w("no_strokes") if sig is not None else w("not_signed")),
+        )
+        lines: list[Flowable] = []
+        if sig is not None:
+            lines += [
+                para(w("signed_by"), s.label),
+                para(name or "", s.value, align_rtl=False),
+                para(w("meaning"), s.label),
+                para(meaning, s.value),
+                para(w("signed_at"), s.label),
+                para(self.when(sig.signed_at, seconds=True, offset=True), s.value),
+                para(w("signed_content"), s.label),
+                para(grouped(sig.content_hash), s.record_mono),
+            ]
+        else:
+            lines += [
+                para(w("meaning"), s.label),
+                para(meaning, s.value),
+            ]
+            lines += self.blank_lines([w("name_blank"), w("date_blank")])
+        row = Row([[drawing], lines], [box_w + 10, None])
+        return [para(heading, s.h2), row, Spacer(1, 4)]
+
+    def blank_lines(self, labels: Sequence[str]) -> list[Flowable]:
+        return [FillIn(label, label_width=26 * mm, size=self.s.label.fontSize)
+                for label in labels]
+
+    def aftercare(self) -> list[Flowable]:
+        w, s, r = self.w, self.s, self.record
+        out: list[Flowable] = [PageBreak()]
+        out += self.section(self.form.aftercare, s.h1)[:1]
+        out.append(para(w("aftercare_for", name=r.patient.name,
+                          date=day(r.appointment_at.astimezone(self.zone).date())),
+                        s.subtitle, align_rtl=False))
+        out += self.section(self.form.aftercare, s.h1)[1:]
+        contact = [x for x in (self._clinic_name(),
+                               str(self.settings.get("clinic_address") or "").strip()) if x]
+        if contact:
+            out.append(Spacer(1, 8))
+            out.append(Block([para(w("contact"), s.label)] + [para(c, s.body) for c in contact],
+                             background=st.PANEL, padding=(5, 8, 6, 8)))
+        return out

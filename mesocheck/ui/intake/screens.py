@@ -1,0 +1,147 @@
+"""Screens the patient sees around the wizard: welcome, "is this you?", and thank you.
+
+None of them shows an answer; the thank-you screen shows nothing about the patient at all.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from mesocheck.forms import Form
+from mesocheck.ui.widgets.labels import label
+from mesocheck.ui.widgets.screen import Screen
+from mesocheck.ui.widgets.style import set_role
+
+
+class WelcomeScreen(Screen):
+    start_requested = Signal()
+    staff_requested = Signal()
+
+    def __init__(self, clinic_name: str, form: Form):
+        super().__init__()
+        lang = form.languages[0]
+        self.clinic = label(clinic_name, "clinic")
+        self.clinic.setVisible(bool(clinic_name))
+        self.layout_.addStretch(1)
+        self.layout_.addWidget(self.clinic)
+        self.layout_.addWidget(label("Welcome", "title"))
+        self.layout_.addWidget(label(form.title.get(lang), "subheading"))
+        self.layout_.addWidget(label(
+            "Before your treatment, please answer some questions about your health and read "
+            "about the risks. It takes about 10 to 15 minutes. Your answers are saved as you "
+            "go.", "lead"))
+        self.start_button = set_role(QPushButton("Start my form"), "primary")
+        self.start_button.setProperty("role", "primary")
+        self.start_button.setProperty("emphasis", "big")
+        self.start_button.clicked.connect(self.start_requested)
+        row = QHBoxLayout()
+        row.addWidget(self.start_button)
+        row.addStretch(1)
+        self.layout_.addLayout(row)
+        self.layout_.addStretch(2)
+        self.waiting = label("", "notice")
+        self.waiting.hide()
+        self.layout_.addWidget(self.waiting)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        self.staff_button = set_role(QPushButton("Staff sign-in"), "link")
+        self.staff_button.clicked.connect(self.staff_requested)
+        bottom.addWidget(self.staff_button)
+        self.layout_.addLayout(bottom)
+
+    def set_clinic_name(self, name: str) -> None:
+        self.clinic.setText(name)
+        self.clinic.setVisible(bool(name))
+
+    def set_unfinished(self, count: int) -> None:
+        """A note for staff, with no patient data: forms waiting to be continued."""
+        if count:
+            forms = "1 form is" if count == 1 else f"{count} forms are"
+            self.waiting.setText(f"{forms} waiting to be continued. Staff: please sign in.")
+        self.waiting.setVisible(bool(count))
+
+
+class ReadyScreen(Screen):
+    """After staff start or resume an intake: the patient checks it is theirs."""
+
+    begin = Signal()
+    not_me = Signal()
+
+    def __init__(self, patient_name: str, resuming: bool):
+        super().__init__()
+        self.layout_.addStretch(1)
+        self.layout_.addWidget(label("Hello", "title"))
+        self.layout_.addWidget(label("This form is for:", "lead"))
+        self.name = label(patient_name, "heading")
+        self.layout_.addWidget(self.name)
+        self.layout_.addWidget(label(
+            "If this is not you, please hand the tablet back to the staff.", "lead"))
+        if resuming:
+            self.layout_.addWidget(label(
+                "Your earlier answers are kept: you will carry on where you stopped.", "lead"))
+        row = QHBoxLayout()
+        row.setSpacing(16)
+        self.begin_button = set_role(QPushButton("Begin" if not resuming else "Carry on"),
+                                     "primary")
+        self.begin_button.setProperty("emphasis", "big")
+        self.begin_button.clicked.connect(self.begin)
+        row.addWidget(self.begin_button)
+        self.not_me_button = QPushButton("This is not me")
+        self.not_me_button.clicked.connect(self.not_me)
+        row.addWidget(self.not_me_button)
+        row.addStretch(1)
+        self.layout_.addLayout(row)
+        self.layout_.addStretch(2)
+
+
+class ThankYouScreen(Screen):
+    staff_requested = Signal()
+
+    def __init__(self, form: Form):
+        super().__init__()
+        lang = form.languages[0]
+        self.layout_.addWidget(label("Thank you", "title"))
+        self.layout_.addWidget(label(
+            "Your form has been signed and sent. Please hand the tablet back to the staff.",
+            "lead"))
+        # Words only, no moving bar: an animation would repaint many times a second while
+        # the PDF is made, each repaint waiting on the PDF's thread for Python's lock.
+        self.document_row = set_role(QLabel("Preparing your document…"), "status")
+        self.document_row.hide()
+        self.layout_.addWidget(self.document_row)
+
+        aftercare = form.aftercare
+        card = set_role(QFrame(), "card")
+        card_layout = QVBoxLayout(card)
+        card_layout.setContentsMargins(28, 20, 28, 24)
+        card_layout.setSpacing(12)
+        card_layout.addWidget(label(aftercare.title.get(lang), "subheading"))
+        if aftercare.intro:
+            card_layout.addWidget(label(aftercare.intro.get(lang), "body"))
+        for item in aftercare.items:
+            row = QHBoxLayout()
+            row.setSpacing(12)
+            row.addWidget(label("•", "subheading"), 0, Qt.AlignmentFlag.AlignTop)
+            row.addWidget(label(item.get(lang), "body"), 1)
+            card_layout.addLayout(row)
+        self.layout_.addWidget(card)
+        self.layout_.addStretch(1)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        self.staff_button = set_role(QPushButton("Staff sign-in"), "link")
+        self.staff_button.clicked.connect(self.staff_requested)
+        bottom.addWidget(self.staff_button)
+        self.layout_.addLayout(bottom)
+
+    def document_busy(self, busy: bool, text: str = "Preparing your document…") -> None:
+        """Say that the consent document is being made (``busy``), or show ``text`` about
+        it once done (nothing when it is empty)."""
+        self.document_row.setText(text)
+        self.document_row.setVisible(bool(text))

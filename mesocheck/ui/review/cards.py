@@ -1,0 +1,166 @@
+"""Pieces of one intake's review: a flag with its decisions and actions, a stored signature
+drawn with the ink of the pad that made it, and the labels they are made of."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mesocheck import review
+from mesocheck.forms.answers import source_question
+from mesocheck.forms.model import Form
+from mesocheck.timeutil import show
+from mesocheck.ui.review.queue_model import severity_icon
+from mesocheck.ui.widgets.signature_pad import SignaturePad
+
+ICON = 28
+
+
+def text_label(text: str = "", name: str | None = None, *, wrap: bool = True,
+           selectable: bool = False) -> QLabel:
+    label = QLabel(text)
+    if name:
+        label.setObjectName(name)
+    label.setWordWrap(wrap)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def icon(severity: str | None, size: int = ICON) -> QLabel:
+    label = QLabel()
+    label.setObjectName("severityIcon")
+    label.setPixmap(severity_icon(severity).pixmap(QSize(size, size)))
+    label.setFixedSize(size, size)
+    label.setAccessibleName(review.SEVERITY_WORDS.get(severity or "", "No flags"))
+    return label
+
+
+def section(title: str) -> QLabel:
+    label = text_label(title, "sectionTitle")
+    label.setAccessibleName(title)
+    return label
+
+
+class SignatureView(SignaturePad):
+    """A stored signature, shown read-only with the same ink as the pad that drew it."""
+
+    def __init__(self, signature: Any, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("signatureView")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents, False)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setCursor(Qt.CursorShape.ArrowCursor)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(170)
+        self.setAccessibleName(f"Signature of {signature.printed_name}")
+        self.setAccessibleDescription("")
+        self.load(signature.strokes, signature.pad_width, signature.pad_height)
+
+    def sizeHint(self) -> QSize:
+        return QSize(480, 170)
+
+
+class FlagCard(QFrame):
+    """One flag: severity (icon and word), the rule's message, the answers that raised it,
+    its decisions (latest first in words, earlier ones kept visible) and the actions."""
+
+    decide_requested = Signal(object, str)  # flag, decision
+
+    def __init__(self, flag: Any, form: Form, language: str, staff_names: dict[int, str],
+                 state: review.ReviewState, record: Any, zone: tzinfo,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.flag = flag
+        self.zone = zone
+        self.setObjectName("flagCard")
+        self.setProperty("severity", flag.severity)
+        word = review.SEVERITY_WORDS[flag.severity]
+        self.setAccessibleName(f"{word} flag: {flag.practitioner_message}")
+
+        head = QHBoxLayout()
+        head.addWidget(icon(flag.severity), 0, Qt.AlignmentFlag.AlignTop)
+        severity = text_label(word.upper(), "severityWord", wrap=False)
+        severity.setProperty("severity", flag.severity)
+        head.addWidget(severity, 0, Qt.AlignmentFlag.AlignTop)
+        message = text_label(flag.practitioner_message, "flagMessage", selectable=True)
+        head.addWidget(message, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+
+        triggers = flag.triggers or []
+        if triggers:
+            grid = QGridLayout()
+            grid.setColumnStretch(0, 2)  # the question gets room too, not only the answer
+            grid.setColumnStretch(1, 3)
+            grid.setHorizontalSpacing(16)
+            caption = text_label("Raised by", "fieldCaption", wrap=False)
+            grid.addWidget(caption, 0, 0, 1, 2)
+            for row, (source, value) in enumerate(triggers, start=1):
+                shown = record.answers.get(source, value) if not source.startswith("@") else value
+                grid.addWidget(text_label(source_question(form, source, language),
+                                      "triggerQuestion"), row, 0)
+                grid.addWidget(text_label(review.describe_value(form, source, shown, language, zone),
+                                      "triggerAnswer", selectable=True), row, 1)
+            layout.addLayout(grid)
+        if flag.patient_message:
+            layout.addWidget(text_label(f"The patient was told: {flag.patient_message}",
+                                    "patientMessage"))
+
+        decisions = list(flag.decisions)
+        if decisions:
+            current = decisions[-1]
+            layout.addWidget(text_label(self._decision_text(current, staff_names), "decisionNow",
+                                    selectable=True))
+            for earlier in reversed(decisions[:-1]):
+                line = text_label("Earlier, superseded: " + self._decision_text(earlier, staff_names),
+                              "decisionEarlier", selectable=True)
+                layout.addWidget(line)
+
+        actions = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        if review.needs_decision(flag):
+            if not decisions:
+                pending = text_label("Needs a decision", "needsDecision", wrap=False)
+                actions.addWidget(pending)
+            actions.addStretch(1)
+            proceed_text = "Override and proceed…" if flag.severity == "stop" else "Proceed…"
+            allowed = record.status in review.REVIEWABLE and state.status != "awaiting_resign"
+            for decision, text in (("proceed", proceed_text), ("postpone", "Postpone…"),
+                                   ("decline", "Decline…")):
+                button = QPushButton(text)
+                button.setObjectName(f"{decision}Button")
+                button.setAccessibleName(f"{text.rstrip('…')}: {flag.practitioner_message}")
+                button.setEnabled(allowed)
+                button.clicked.connect(lambda _=False, d=decision: self.decide_requested.emit(
+                    self.flag, d))
+                actions.addWidget(button)
+                self.buttons[decision] = button
+        else:
+            actions.addWidget(text_label("For information: no decision needed.", "infoNote"), 1)
+        layout.addLayout(actions)
+
+    def _decision_text(self, decision: Any, staff_names: dict[int, str]) -> str:
+        who = staff_names.get(decision.staff_id, f"staff #{decision.staff_id}")
+        text = f"Decision: {review.DECISION_WORDS[decision.decision]}"
+        if decision.new_date:
+            text += f" (new date {decision.new_date[:10]})"
+        if decision.reason:
+            text += f" — “{decision.reason}”"
+        return text + f" — {who}, {show(decision.decided_at, self.zone)}"

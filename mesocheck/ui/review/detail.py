@@ -1,0 +1,418 @@
+"""One intake as the practitioner reviews it: flags first, then every answer by step, the
+acknowledged disclosures, the signatures and the documents.
+
+The screen shows what :mod:`mesocheck.review` says about the intake and offers the actions
+it allows; it never decides a clinical rule itself.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mesocheck import review
+from mesocheck.forms.answers import source_question
+from mesocheck.forms.conditions import Facts, effective_answers
+from mesocheck.forms.model import Form
+from mesocheck.forms.registry import form_of
+from mesocheck.store.audit import staff_of
+from mesocheck.store.records import CONSENT, REVIEWED_CONSENT
+from mesocheck.timeutil import age_on, show
+from mesocheck.ui.review.cards import FlagCard, SignatureView, icon, section, text_label
+from mesocheck.ui.tasks import Database, Task
+
+
+class ReviewDetail(QWidget):
+    """The review of one intake. Actions come out as signals; the panel carries them out."""
+
+    back_requested = Signal()
+    decide_requested = Signal(object, str)  # flag, decision
+    countersign_requested = Signal()
+    amend_requested = Signal()
+    resign_requested = Signal()
+    print_requested = Signal(int)  # document id
+    preview_requested = Signal(int)
+    loaded = Signal(str)  # the intake now shown (after show_intake or reload)
+    failed = Signal(str)  # it could not be read: a sentence for staff
+
+    def __init__(self, db: Database, staff: Any, zone: tzinfo, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("reviewDetail")
+        self.db = db
+        self.staff = staff
+        self.zone = zone
+        self.record: Any = None
+        self.form: Form | None = None
+        self.state: review.ReviewState | None = None
+        self.staff_names: dict[int, str] = {}
+        self.flag_cards: list[FlagCard] = []
+        self._asked: str | None = None  # the intake being read
+
+        self.back_button = QPushButton("‹ Back to queue")
+        self.back_button.setObjectName("backButton")
+        self.title = text_label("", "reviewTitle")
+        self.title.setAccessibleName("Patient")
+        # Beside the Back button whatever the script of the name (Arabic, Hebrew, ...).
+        self.title.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignAbsolute
+                                | Qt.AlignmentFlag.AlignVCenter)
+        self.amend_button = QPushButton("Record amendment…")
+        self.resign_button = QPushButton("Hand to patient to sign again…")
+        self.countersign_button = QPushButton("Countersign…")
+        self.countersign_button.setObjectName("primaryButton")
+        self.print_button = QPushButton("Print…")
+        self.preview_button = QPushButton("View PDF")
+        for button in (self.back_button, self.amend_button, self.resign_button,
+                       self.countersign_button, self.print_button, self.preview_button):
+            button.setAutoDefault(False)
+
+        top = QHBoxLayout()
+        top.addWidget(self.back_button)
+        top.addWidget(self.title, 1)
+        actions = QHBoxLayout()
+        actions.addWidget(self.amend_button)
+        actions.addWidget(self.resign_button)
+        actions.addStretch(1)
+        actions.addWidget(self.preview_button)
+        actions.addWidget(self.print_button)
+        actions.addWidget(self.countersign_button)
+
+        self.banner = text_label("", "reviewBanner")
+        self.banner.setAccessibleName("Review status")
+        self.progress = QProgressBar()
+        self.progress.setObjectName("reviewProgress")
+        self.progress.setAccessibleName("Progress")
+        self.progress.setTextVisible(False)
+        self.progress_text = text_label("", "progressText")
+        self.progress_row = QWidget()
+        progress_layout = QHBoxLayout(self.progress_row)
+        progress_layout.setContentsMargins(0, 0, 0, 0)
+        progress_layout.addWidget(self.progress_text)
+        progress_layout.addWidget(self.progress, 1)
+        self.progress_row.hide()
+
+        self.content: QWidget | None = None
+        self.sections: QVBoxLayout | None = None
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("reviewScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(actions)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.progress_row)
+        layout.addWidget(self.scroll, 1)
+
+        self.back_button.clicked.connect(self.back_requested)
+        self.amend_button.clicked.connect(self.amend_requested)
+        self.resign_button.clicked.connect(self.resign_requested)
+        self.countersign_button.clicked.connect(self.countersign_requested)
+        self.print_button.clicked.connect(self._print)
+        self.preview_button.clicked.connect(self._preview)
+
+    # -- showing an intake ----------------------------------------------------------------
+
+    def show_intake(self, intake_id: str, *, keep_scroll: bool = False) -> None:
+        """Read the intake on the database thread, then show it and emit ``loaded``."""
+        self._asked = intake_id
+        Task(lambda store: _read(store, intake_id), parent=self, what="reading the intake",
+             success=lambda found: self._show(intake_id, found, keep_scroll)).failure(
+            lambda error: self._asked == intake_id and self.failed.emit(error.message)
+        ).run_in_background(self.db)
+
+    def reload(self) -> None:
+        """Show the intake again as the store now holds it, at the same scroll position."""
+        if self.record is not None:
+            self.show_intake(self.record.id, keep_scroll=True)
+
+    def _show(self, intake_id: str, found: tuple, keep_scroll: bool) -> None:
+        if intake_id != self._asked:
+            return  # another intake was asked for meanwhile
+        scroll = self.scroll.verticalScrollBar().value()
+        self.record, self.form, self.state, self.staff_names = found
+        self._rebuild()
+        if keep_scroll:
+            self.scroll.verticalScrollBar().setValue(scroll)
+        self.loaded.emit(intake_id)
+
+    def _rebuild(self) -> None:
+        record, form, state = self.record, self.form, self.state
+        assert record is not None and form is not None and state is not None
+        # A fresh page each time; setting it (below) deletes the previous one at once, so
+        # nothing of the previous intake lingers on screen.
+        self.content = QWidget()
+        self.content.setObjectName("reviewContent")
+        self.sections = QVBoxLayout(self.content)
+        self.sections.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.flag_cards = []
+        patient = record.patient
+        self.title.setText(patient.name)
+        self._update_actions()
+
+        self.sections.addWidget(self._summary())
+        self._add_flags()
+        self._add_amendments()
+        self._add_answers()
+        self._add_disclosures()
+        self._add_signatures()
+        self._add_documents()
+        self.sections.addStretch(1)
+        self.scroll.setWidget(self.content)
+
+    def _summary(self) -> QWidget:
+        record, form = self.record, self.form
+        patient = record.patient
+        box = QFrame()
+        box.setObjectName("intakeSummary")
+        grid = QGridLayout(box)
+        grid.setHorizontalSpacing(24)
+        area = form.area(record.area)
+        age = age_on(patient.birth_date, record.appointment_at.date())
+        items = [
+            ("Born", f"{patient.birth_date.strftime('%d %b %Y')} (age {age} at the appointment)"),
+            ("Appointment", show(record.appointment_at, self.zone)),
+            ("Treatment area", area.label.get(record.language) if area else record.area),
+            ("Status", self.state.status_word),
+            ("Signed", show(record.submitted_at, self.zone) if record.submitted_at else "Not yet"),
+            ("Form", f"{form.title.get(record.language)}, version {record.form_version}"),
+        ]
+        for i, (caption, value) in enumerate(items):
+            row, column = divmod(i, 2)
+            grid.addWidget(text_label(caption, "fieldCaption", wrap=False), row, column * 2)
+            grid.addWidget(text_label(value, "fieldValue", selectable=True), row, column * 2 + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        return box
+
+    def _update_actions(self) -> None:
+        record, state = self.record, self.state
+        practitioner = review.is_practitioner(self.staff)
+        self.banner.setProperty("state", state.status)
+        self.banner.setText(self._banner_text())
+        self.banner.style().unpolish(self.banner)
+        self.banner.style().polish(self.banner)
+        reviewable = record.status in review.REVIEWABLE
+        self.amend_button.setVisible(reviewable)
+        self.amend_button.setEnabled(practitioner)
+        self.resign_button.setVisible(state.status == "awaiting_resign")
+        self.countersign_button.setEnabled(practitioner and state.can_countersign)
+        self.countersign_button.setToolTip(
+            state.countersign_blocker or "" if practitioner
+            else "Only a practitioner can countersign.")
+        document = review.printable_document(record)
+        self.print_button.setEnabled(document is not None)
+        self.preview_button.setEnabled(document is not None)
+        if document is not None and document.kind == REVIEWED_CONSENT:
+            self.print_button.setText("Print reviewed consent…")
+        else:
+            self.print_button.setText("Print patient-signed consent…")
+
+    def _banner_text(self) -> str:
+        state, record = self.state, self.record
+        if state.status == "awaiting_resign":
+            return ("Awaiting the patient's new signature: an answer was amended after "
+                    "signing. Hand the tablet to the patient to sign again.")
+        if record.status not in review.REVIEWABLE:
+            return f"{state.status_word}: this intake cannot be reviewed."
+        if state.pending:
+            n = len(state.pending)
+            return (f"{state.status_word}: {n} flag{'s' if n != 1 else ''} still "
+                    f"need{'s' if n == 1 else ''} a decision.")
+        if state.countersigned:
+            signer = review.practitioner_signature(record)
+            return (f"{state.status_word}: countersigned by {signer.printed_name}, "
+                    f"{show(signer.signed_at, self.zone)}.")
+        return f"{state.status_word}: every decision is recorded; countersign to finish."
+
+    def _add_flags(self) -> None:
+        record = self.record
+        flags = list(record.flags)
+        counts = {s: sum(f.severity == s for f in flags) for s in ("stop", "review", "info")}
+        words = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "none"
+        self.sections.addWidget(section(f"Flags ({words})"))
+        if not flags:
+            self.sections.addWidget(text_label("No answer raised a flag.", "emptyNote"))
+            return
+        names = self.staff_names
+        for flag in flags:
+            card = FlagCard(flag, self.form, record.language, names, self.state, record,
+                            self.zone)
+            card.decide_requested.connect(self.decide_requested)
+            self.flag_cards.append(card)
+            self.sections.addWidget(card)
+
+    def _add_amendments(self) -> None:
+        record, form = self.record, self.form
+        changed = review.amendments(record)
+        if not changed:
+            return
+        self.sections.addWidget(section("Amendments after signing"))
+        by_id = {a.id: a for a in record.answer_history}
+        names = self.staff_names
+        for row in changed:
+            before = by_id.get(row.amends)
+            old = before.value if before is not None else None
+            who = row.actor
+            staff_id = staff_of(who)
+            if staff_id is not None:
+                who = names.get(staff_id, who)
+            was = review.describe_value(form, row.question_id, old, record.language, self.zone)
+            now = review.describe_value(form, row.question_id, row.value, record.language,
+                                        self.zone)
+            text = (f"{source_question(form, row.question_id, record.language)}\n"
+                    f"was: {was}  →  now: {now}"
+                    f"\nReason: “{row.reason}” — {who}, {show(row.answered_at, self.zone)}")
+            self.sections.addWidget(text_label(text, "amendment", selectable=True))
+
+    def _add_answers(self) -> None:
+        record, form = self.record, self.form
+        language = record.language
+        flagged: dict[str, str] = {}
+        for flag in record.flags:
+            for source, _ in flag.triggers or []:
+                current = flagged.get(source)
+                if current is None or _rank(flag.severity) > _rank(current):
+                    flagged[source] = flag.severity
+        amended = {a.question_id for a in review.amendments(record)}
+        shown = effective_answers(form, dict(record.answers), Facts.of(record, self.zone))
+        self.sections.addWidget(section("Answers"))
+        for step in form.steps:
+            questions = [q for q in step.questions if q.id in shown]
+            if not questions:
+                continue
+            box = QFrame()
+            box.setObjectName("answerStep")
+            grid = QGridLayout(box)
+            grid.setColumnStretch(1, 3)
+            grid.setColumnStretch(2, 2)
+            grid.setHorizontalSpacing(16)
+            grid.addWidget(text_label(step.title.get(language), "stepTitle"), 0, 0, 1, 3)
+            for row, q in enumerate(questions, start=1):
+                severity = flagged.get(q.id)
+                if severity:
+                    marker = icon(severity, 22)
+                    marker.setToolTip(f"Raised a {severity} flag")
+                    grid.addWidget(marker, row, 0, Qt.AlignmentFlag.AlignTop)
+                question = text_label(q.text.get(language), "answerQuestion")
+                answer_text = review.describe_value(form, q.id, shown[q.id], language,
+                                                     self.zone)
+                if severity:
+                    answer_text += f"   [{review.SEVERITY_WORDS[severity]} flag]"
+                if q.id in amended:
+                    answer_text += "   [amended]"
+                answer = text_label(answer_text, "answerValue", selectable=True)
+                answer.setProperty("flagged", bool(severity))
+                grid.addWidget(question, row, 1)
+                grid.addWidget(answer, row, 2)
+            grid.setColumnMinimumWidth(0, 22)
+            self.sections.addWidget(box)
+
+    def _add_disclosures(self) -> None:
+        record, form = self.record, self.form
+        language = record.language
+        self.sections.addWidget(section("Risks and statements acknowledged"))
+        acks = {a.disclosure_id: a for a in record.acknowledgements}
+        box = QFrame()
+        box.setObjectName("answerStep")
+        grid = QGridLayout(box)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        row = 0
+        for disclosure in form.disclosures:
+            ack = acks.get(disclosure.id)
+            if ack is None and disclosure.enable_when is not None:
+                continue  # not shown to this patient
+            grid.addWidget(text_label(disclosure.title.get(language), "answerQuestion"), row, 0)
+            when = (f"Acknowledged {show(ack.acknowledged_at, self.zone)}" if ack
+                    else "Not acknowledged")
+            grid.addWidget(text_label(when, "answerValue"), row, 1)
+            row += 1
+        self.sections.addWidget(box)
+
+    def _add_signatures(self) -> None:
+        record = self.record
+        self.sections.addWidget(section("Signatures"))
+        if not record.signatures:
+            self.sections.addWidget(text_label("Not signed yet.", "emptyNote"))
+        roles = {"patient": "Patient", "practitioner": "Practitioner", "witness": "Witness"}
+        for signature in sorted(record.signatures, key=lambda s: s.id, reverse=True):
+            box = QFrame()
+            box.setObjectName("signatureBox")
+            layout = QVBoxLayout(box)
+            layout.addWidget(text_label(
+                f"{roles.get(signature.role, signature.role)}: {signature.printed_name} — "
+                f"“{signature.meaning}” — signed {show(signature.signed_at, self.zone)} ({signature.tz})",
+                "signatureCaption", selectable=True))
+            layout.addWidget(SignatureView(signature))
+            self.sections.addWidget(box)
+
+    def _add_documents(self) -> None:
+        record = self.record
+        documents = sorted(record.documents, key=lambda d: d.id, reverse=True)
+        if not documents:
+            return
+        self.sections.addWidget(section("Documents"))
+        newest = review.printable_document(record)
+        kinds = {CONSENT: "Consent signed by the patient",
+                 REVIEWED_CONSENT: "Consent with the practitioner's review"}
+        for document in documents:
+            text = (f"{kinds.get(document.kind, document.kind)} — {show(document.created_at, self.zone)}"
+                    f" — SHA-256 {document.sha256[:16]}…")
+            if document.supersedes:
+                text += f" — replaces document #{document.supersedes}"
+            if newest is not None and document.id == newest.id:
+                text += " — current"
+            else:
+                text += " — kept for the record"
+            self.sections.addWidget(text_label(text, "documentLine", selectable=True))
+
+    # -- actions --------------------------------------------------------------------------
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.back_requested.emit()
+            return
+        super().keyPressEvent(event)
+
+    def _print(self) -> None:
+        document = review.printable_document(self.record)
+        if document is not None:
+            self.print_requested.emit(document.id)
+
+    def _preview(self) -> None:
+        document = review.printable_document(self.record)
+        if document is not None:
+            self.preview_requested.emit(document.id)
+
+    def show_progress(self, text: str, done: int = 0, total: int = 0) -> None:
+        self.progress_text.setText(text)
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.progress_row.show()
+
+    def hide_progress(self) -> None:
+        self.progress_row.hide()
+
+
+def _rank(severity: str) -> int:
+    return ("info", "review", "stop").index(severity)
+
+
+def _read(store: Any, intake_id: str) -> tuple:
+    """On the database thread: everything the review of one intake shows."""
+    record = store.intake(intake_id)
+    names = {m.id: m.name for m in store.staff_members(include_inactive=True)}
+    return record, form_of(record), review.review_state(record), names

@@ -1,0 +1,239 @@
+"""The consent PDF on screen before it is printed: Qt's PDF viewer with a print bar.
+
+:class:`PdfPreview` is a widget (pages, page counter, zoom, "Print…" and "Print patient
+copy…"); :func:`show_pdf` puts one in a window of its own that does not block the app.
+While a document is still being made (:meth:`PdfPreview.load_from`), the preview shows a
+busy bar and the work runs in a thread of its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtWidgets import (
+    QDialog, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QStackedWidget,
+    QVBoxLayout, QWidget,
+)
+
+from mesocheck.ui.review import printing
+from mesocheck.ui.tasks import Task
+from mesocheck.ui.widgets.style import set_role
+
+ZOOM_STEP = 1.25
+MIN_ZOOM, MAX_ZOOM = 0.25, 4.0
+
+
+class PdfPreview(QWidget):
+    """Shows a PDF and offers to print it."""
+
+    printed = Signal(object)  # printing.PrintOutcome, once a print request has ended
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._data = b""
+        self._buffer: QBuffer | None = None
+        self._build: Task | None = None
+        self.dialog = None  # the print dialog while it is open (tests accept it)
+        self.document = QPdfDocument(self)
+        self.view = QPdfView(self)
+        self.view.setObjectName("pdf-view")
+        self.view.setDocument(self.document)
+        self.view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.view.setPageSpacing(12)
+
+        self.busy_text = set_role(QLabel("Preparing the consent document…"), "status")
+        self.busy_bar = set_role(QProgressBar(), "busy")
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setTextVisible(False)
+        busy = QWidget()
+        busy_layout = QVBoxLayout(busy)
+        busy_layout.addStretch(1)
+        busy_layout.addWidget(self.busy_text, 0, Qt.AlignmentFlag.AlignHCenter)
+        busy_layout.addWidget(self.busy_bar)
+        busy_layout.addStretch(2)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.view)
+        self.stack.addWidget(busy)
+
+        self.page_label = set_role(QLabel(""), "status")
+        self.page_label.setObjectName("page-label")
+        self.zoom_out = self._button("−", "Zoom out", self._zoom_out)
+        self.zoom_fit = self._button("Fit width", "Fit the page to the window width",
+                                     self._fit_width)
+        self.zoom_in = self._button("+", "Zoom in", self._zoom_in)
+        self.print_button = self._button("Print…", "Print the consent (Ctrl+P)",
+                                         self.print_document, role="primary")
+        self.print_button.setShortcut("Ctrl+P")
+        self.copy_button = self._button("Print patient copy…",
+                                        "Print a copy for the patient, marked as such",
+                                        self.print_patient_copy)
+        self.status = set_role(QLabel(""), "status")
+        self.status.setObjectName("print-status")
+        self.status.setWordWrap(True)
+
+        bar = set_role(QFrame(), "bar")
+        row = QHBoxLayout(bar)
+        row.addWidget(self.page_label)
+        row.addStretch(1)
+        for button in (self.zoom_out, self.zoom_fit, self.zoom_in):
+            row.addWidget(button)
+        row.addSpacing(24)
+        row.addWidget(self.copy_button)
+        row.addWidget(self.print_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(bar)
+        layout.addWidget(self.status)
+        layout.addWidget(self.stack, 1)
+
+        self.view.pageNavigator().currentPageChanged.connect(self._show_page)
+        self.document.pageCountChanged.connect(self._show_page)
+        self._set_printable(False)
+
+    def _button(self, text: str, tip: str, slot: Callable[[], object],
+                role: str | None = None) -> QPushButton:
+        button = QPushButton(text)
+        button.setToolTip(tip)
+        button.setAccessibleName(tip)
+        if role:
+            set_role(button, role)
+        button.clicked.connect(slot)
+        return button
+
+    # -- content ------------------------------------------------------------------------
+
+    def set_pdf(self, pdf_bytes: bytes) -> None:
+        """Show ``pdf_bytes``; a document that cannot be read leaves a message instead."""
+        self.document.close()
+        if self._buffer is not None:
+            self._buffer.close()
+        self._data = bytes(pdf_bytes)
+        self._buffer = QBuffer(self)
+        self._buffer.setData(QByteArray(self._data))
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.document.load(self._buffer)
+        self.stack.setCurrentIndex(0)
+        ok = self.document.status() == QPdfDocument.Status.Ready and self.page_count() > 0
+        self._set_printable(ok)
+        self.status.setText("" if ok else "This document cannot be shown: it may be damaged.")
+        self._show_page()
+
+    def pdf_bytes(self) -> bytes:
+        return self._data
+
+    def page_count(self) -> int:
+        return self.document.pageCount()
+
+    def load_from(self, build: Callable[[], bytes], what: str = "the consent document") -> None:
+        """Show a busy bar while ``build`` makes the PDF in a thread, then show it."""
+        self.busy_text.setText(f"Preparing {what}…")
+        self.stack.setCurrentIndex(1)
+        self._set_printable(False)
+        self.status.setText("")
+        self.page_label.setText("")
+        # A preview closed meanwhile just never hears of the result.
+        self._build = Task(lambda: bytes(build()), success=self.set_pdf, parent=self,
+                           what="preparing the document").failure(
+            self._build_failed).heavy().run_in_background()
+
+    def is_busy(self) -> bool:
+        return self._build is not None and not self._build.done
+
+    def _build_failed(self, error: Any) -> None:
+        self.stack.setCurrentIndex(0)
+        self.status.setText(error.message)
+
+    # -- printing -------------------------------------------------------------------------
+
+    def print_document(self) -> None:
+        self._print(patient_copy=False)
+
+    def print_patient_copy(self) -> None:
+        self._print(patient_copy=True)
+
+    def _print(self, *, patient_copy: bool) -> None:
+        if not self._data:
+            return
+        self.status.setText("")
+        self.dialog = printing.print_dialog(
+            self._data, self, patient_copy=patient_copy, on_done=self._print_done,
+            on_progress=self._print_progress,
+        )
+
+    def _print_progress(self, done: int, total: int) -> None:
+        self.status.setText(f"Printing page {done} of {total}…")
+
+    def _print_done(self, outcome: printing.PrintOutcome) -> None:
+        self.dialog = None
+        if outcome.result is not None:
+            r = outcome.result
+            copies = f", {r.copies} copies" if r.copies > 1 else ""
+            self.status.setText(f"Sent {r.pages} page{'s' if r.pages != 1 else ''}{copies} "
+                                f"to “{r.printer}”.")
+        elif outcome.error is not None:
+            self.status.setText(outcome.error)
+        self.printed.emit(outcome)
+
+    def _set_printable(self, on: bool) -> None:
+        for button in (self.print_button, self.copy_button, self.zoom_in, self.zoom_out,
+                       self.zoom_fit):
+            button.setEnabled(on)
+
+    # -- navigation and zoom --------------------------------------------------------------
+
+    def _show_page(self, *_args: object) -> None:
+        count = self.page_count()
+        if count < 1:
+            self.page_label.setText("")
+            return
+        current = self.view.pageNavigator().currentPage() + 1
+        self.page_label.setText(f"Page {current} of {count}")
+
+    def _zoom_in(self) -> None:
+        self._zoom(ZOOM_STEP)
+
+    def _zoom_out(self) -> None:
+        self._zoom(1 / ZOOM_STEP)
+
+    def _zoom(self, factor: float) -> None:
+        current = self.view.zoomFactor()
+        self.view.setZoomMode(QPdfView.ZoomMode.Custom)
+        self.view.setZoomFactor(max(MIN_ZOOM, min(MAX_ZOOM, current * factor)))
+
+    def _fit_width(self) -> None:
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+
+
+class PreviewWindow(QDialog):
+    """A preview in a window of its own, not blocking the app; it deletes itself when
+    closed."""
+
+    def __init__(self, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setObjectName("pdf-preview-window")
+        self.preview = PdfPreview(self)
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.preview, 1)
+        layout.addLayout(row)
+        self.resize(900, 1000)
+        self.finished.connect(lambda _code: self.deleteLater())
+
+
+def show_pdf(pdf_bytes: bytes, parent: QWidget | None = None, *,
+             title: str = "Consent document") -> PreviewWindow:
+    """Open a preview window for ``pdf_bytes`` and return it (already shown)."""
+    window = PreviewWindow(title, parent)
+    window.preview.set_pdf(pdf_bytes)
+    window.open()
+    return window

@@ -1,0 +1,327 @@
+"""The review queue screen: a filter bar over the lazily loaded table of intakes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from PySide6.QtCore import QDate, QModelIndex, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mesocheck.ui.review.queue_model import (
+    IntakeIdRole,
+    QueueFilter,
+    QueueModel,
+    severity_icon,
+)
+from mesocheck.ui.tasks import Database
+
+STATUS_CHOICES = (
+    ("Any status", None),
+    ("Awaiting review", ("submitted",)),
+    ("Cleared", ("cleared",)),
+    ("Postponed", ("postponed",)),
+    ("Declined", ("declined",)),
+    ("In progress", ("in_progress",)),
+    ("Voided", ("voided",)),
+)
+SEVERITY_CHOICES = (
+    ("Any severity", None),
+    ("Has a stop flag", "stop"),
+    ("Has a review flag", "review"),
+    ("Has an info flag", "info"),
+)
+SEARCH_DELAY_MS = 250
+
+
+class FlagCountsDelegate(QStyledItemDelegate):
+    """The Flags column: an icon, a count and a word per severity, never colour alone."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        model = index.model()
+        row = model.row_at(index.row())  # type: ignore[attr-defined]
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else QStyle()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        parts = [(s, n) for s, n in (("stop", row.n_stop), ("review", row.n_review),
+                                     ("info", row.n_info)) if n]
+        painter.save()
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        role = opt.palette.ColorRole.HighlightedText if selected else opt.palette.ColorRole.Text
+        painter.setPen(opt.palette.color(role))
+        painter.setFont(opt.font)
+        metrics = opt.fontMetrics
+        icon = max(16, metrics.height())
+        x = option.rect.left() + 8
+        top = option.rect.top()
+        height = option.rect.height()
+        if not parts:
+            painter.drawText(QRect(x, top, option.rect.width() - 16, height),
+                             Qt.AlignmentFlag.AlignVCenter, "None")
+        for severity, count in parts:
+            severity_icon(severity).paint(painter, QRect(x, top + (height - icon) // 2,
+                                                         icon, icon))
+            x += icon + 6
+            text = f"{count} {severity}"
+            width = metrics.horizontalAdvance(text)
+            painter.drawText(QRect(x, top, width + 2, height), Qt.AlignmentFlag.AlignVCenter,
+                             text)
+            x += width + 18
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        hint = super().sizeHint(option, index)
+        metrics = option.fontMetrics
+        width = 3 * (metrics.height() + 6 + metrics.horizontalAdvance("00 review") + 18)
+        return QSize(max(hint.width(), width), hint.height())
+
+
+class QueueTable(QTableView):
+    """Enter or Space opens the selected intake, as a tap does."""
+
+    activated_intake = Signal(str)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            index = self.currentIndex()
+            if index.isValid():
+                self.activated_intake.emit(index.data(IntakeIdRole))
+                return
+        super().keyPressEvent(event)
+
+
+class QueueView(QWidget):
+    """Filters, the table, and the day's batch print. Emits ``open_intake(intake_id)``."""
+
+    open_intake = Signal(str)
+    print_batch_requested = Signal(object)  # the day (datetime.date)
+
+    def __init__(self, db: Database, zone: tzinfo, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("reviewQueue")
+        self.zone = zone
+        self.model = QueueModel(db, zone, self)
+
+        self.title = QLabel("Review queue")
+        self.title.setObjectName("reviewTitle")
+        self.title.setAccessibleName("Review queue")
+
+        self.date_from = self._date_edit("From", "Appointments from this day")
+        self.date_to = self._date_edit("To", "Appointments up to and including this day")
+        self.today_button = QPushButton("Today")
+        self.today_button.setAccessibleName("Show today's appointments")
+        self.status = self._combo(STATUS_CHOICES, "Status")
+        self.severity = self._combo(SEVERITY_CHOICES, "Severity")
+        self.flagged_only = QCheckBox("Flagged only")
+        self.flagged_only.setAccessibleName("Show only intakes with flags")
+        self.search = QLineEdit()
+        self.search.setObjectName("queueSearch")
+        self.search.setPlaceholderText("Search by name")
+        self.search.setAccessibleName("Search by patient name")
+        self.search.setClearButtonEnabled(True)
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+
+        dates = QHBoxLayout()
+        dates.setSpacing(8)
+        for label, edit in (("From", self.date_from), ("To", self.date_to)):
+            caption = QLabel(label)
+            caption.setBuddy(edit)
+            dates.addWidget(caption)
+            dates.addWidget(edit)
+        dates.addWidget(self.today_button)
+        dates.addStretch(1)
+
+        search_row = QHBoxLayout()
+        search_row.setSpacing(8)
+        search_row.addWidget(self.search, 1)
+        search_row.addWidget(self.status)
+        search_row.addWidget(self.severity)
+        search_row.addWidget(self.flagged_only)
+
+        self.table = QueueTable()
+        self.table.setObjectName("queueTable")
+        self.table.setAccessibleName("Intakes to review")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(True)
+        self.table.setShowGrid(False)
+        self.table.setIconSize(QSize(28, 28))
+        self.table.verticalHeader().hide()
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.setItemDelegateForColumn(4, FlagCountsDelegate(self.table))
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(120)
+
+        self.empty = QLabel()
+        self.empty.setObjectName("queueEmpty")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.hide()
+
+        self.count_label = QLabel()
+        self.count_label.setObjectName("queueCount")
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setAccessibleName("Refresh the queue")
+        self.print_today = QPushButton("Print today's cleared consents")
+        self.print_today.setObjectName("printToday")
+        footer = QHBoxLayout()
+        footer.addWidget(self.count_label, 1)
+        footer.addWidget(self.refresh_button)
+        footer.addWidget(self.print_today)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addLayout(dates)
+        layout.addLayout(search_row)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty, 1)
+        layout.addLayout(footer)
+
+        self.model.counted.connect(self._show_count)
+        self.model.rowsInserted.connect(lambda *_: self._show_count(self.model.total))
+        for edit in (self.date_from, self.date_to):
+            edit.dateChanged.connect(self._apply)
+        self.status.currentIndexChanged.connect(self._apply)
+        self.severity.currentIndexChanged.connect(self._apply)
+        self.flagged_only.toggled.connect(self._apply)
+        self.search.textChanged.connect(lambda _: self._search_timer.start())
+        self._search_timer.timeout.connect(self._apply)
+        self.today_button.clicked.connect(self.show_today)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.table.clicked.connect(self._open_index)  # one tap opens: this is a tablet
+        self.table.activated_intake.connect(self.open_intake)
+        self.print_today.clicked.connect(lambda: self.print_batch_requested.emit(self.today()))
+        self._apply()
+
+    # -- building -------------------------------------------------------------------------
+
+    def _date_edit(self, name: str, description: str) -> QDateEdit:
+        edit = QDateEdit(self._qtoday())
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("dd MMM yyyy")
+        edit.setAccessibleName(f"{name} date")
+        edit.setAccessibleDescription(description)
+        return edit
+
+    def _combo(self, choices: tuple, name: str) -> QComboBox:
+        combo = QComboBox()
+        for label, value in choices:
+            combo.addItem(label, value)
+        combo.setAccessibleName(name)
+        return combo
+
+    # -- behaviour ------------------------------------------------------------------------
+
+    def today(self) -> date:
+        """Today at the clinic."""
+        return datetime.now(self.zone).date()
+
+    def _qtoday(self) -> QDate:
+        day = self.today()
+        return QDate(day.year, day.month, day.day)
+
+    def current_filter(self) -> QueueFilter:
+        start = self.date_from.date().toPython()
+        end = self.date_to.date().toPython()
+        if end < start:
+            start, end = end, start
+        return QueueFilter(
+            date_from=start, date_to=end,
+            statuses=self.status.currentData(),
+            flagged_only=self.flagged_only.isChecked(),
+            severity=self.severity.currentData(),
+            name=self.search.text(),
+        )
+
+    def _apply(self, *_: Any) -> None:
+        self._search_timer.stop()
+        self.model.set_filter(self.current_filter())
+        self._size_columns()
+
+    def refresh(self) -> None:
+        self.model.refresh()
+
+    def show_today(self) -> None:
+        for edit in (self.date_from, self.date_to):
+            edit.blockSignals(True)
+            edit.setDate(self._qtoday())
+            edit.blockSignals(False)
+        self._apply()
+
+    def set_range(self, start: date, end: date) -> None:
+        """Show appointments from ``start`` to ``end`` inclusive (also for tests and scripts)."""
+        for edit, day in ((self.date_from, start), (self.date_to, end)):
+            edit.blockSignals(True)
+            edit.setDate(QDate(day.year, day.month, day.day))
+            edit.blockSignals(False)
+        self._apply()
+
+    def _size_columns(self) -> None:
+        metrics = self.table.fontMetrics()
+        icon = self.table.iconSize().width()
+        one_day = self.date_from.date() == self.date_to.date() == self._qtoday()
+        header = self.table.horizontalHeader().fontMetrics()
+        flags = sum(metrics.height() + metrics.horizontalAdvance(f"00 {word}") + 24
+                    for word in ("stop", "review", "info")) + 8
+
+        def fit(column: int, sample: str) -> int:
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            return max(metrics.horizontalAdvance(sample), header.horizontalAdvance(title)) + 48
+
+        widths = {
+            0: icon + fit(0, "No flags"),
+            2: fit(2, "Today 00:00" if one_day else "Wed 30 Sep 2026, 00:00"),
+            3: fit(3, "Awaiting review"),
+            4: flags,
+        }
+        for column, width in widths.items():
+            self.table.setColumnWidth(column, width)
+        # Two lines (name, date of birth) per row; fixed, so a page never measures its rows.
+        self.table.verticalHeader().setDefaultSectionSize(2 * metrics.lineSpacing() + 20)
+
+    def showEvent(self, event) -> None:  # the style sheet's font is known from here on
+        super().showEvent(event)
+        self._size_columns()
+
+    def _show_count(self, total: int) -> None:
+        shown = self.model.rowCount()
+        if total == 0:
+            self.count_label.setText("No intakes match")
+            self.empty.setText("No intakes match these filters. "
+                               "Try another date range or clear the search.")
+        elif shown < total:
+            self.count_label.setText(f"Showing {shown:,} of {total:,} intakes; "
+                                     "scroll for more")
+        else:
+            self.count_label.setText(f"{total:,} intake{'s' if total != 1 else ''}")
+        self.table.setVisible(total > 0)
+        self.empty.setVisible(total == 0)
+
+    def _open_index(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.open_intake.emit(index.data(IntakeIdRole))

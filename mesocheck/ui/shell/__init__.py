@@ -1,0 +1,1 @@
+"""The app around the screens: start-up, the main window, the idle watch, the crash handler."""

@@ -1,0 +1,151 @@
+"""Starting the tablet app: Qt, the look, the crash handler, the database, the window.
+
+``mesocheck`` with no command calls :func:`run`. Problems a person can fix (a database that
+cannot be opened, a broken form file) end in a plain message and exit code 1; a bug is
+logged with its traceback (no patient data) and the person sees a short apology with the
+log's path, while the app carries on (:mod:`mesocheck.ui.shell.crash`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from mesocheck.errors import MesocheckError
+from mesocheck.logs import setup_logging
+from mesocheck.session import PatientDetails
+from mesocheck.store import DatabaseCorrupt
+from mesocheck.timeutil import clinic_zone
+from mesocheck.ui.shell.crash import CrashHandler
+from mesocheck.ui.tasks import Database, Task, shut_down
+from mesocheck.ui.widgets import style
+from mesocheck.ui.widgets.dialogs import Dialog
+
+log = logging.getLogger(__name__)
+
+DEMO_INTAKE = "MESOCHECK_DEMO_INTAKE"
+_damage_dialog: list[Dialog] = []  # a dialog without a parent lives only while referenced
+
+
+def _fatal(app: QApplication, title: str, text: str) -> int:
+    """A message for a problem that stops the app before its window opens; exit code 1."""
+    dialog = Dialog(None, title, text, accept_text="Close")
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+    dialog.finished.connect(lambda _r: app.quit())
+    dialog.show()
+    app.exec()
+    return 1
+
+
+def _make_missing_pdfs(store: Any) -> list[str]:
+    from mesocheck.session import rebuild_missing_consent_pdfs
+
+    return rebuild_missing_consent_pdfs(store)
+
+
+def check_database(app: QApplication, db: Database, *, repair: bool) -> Task:
+    """Once the first screen shows: read every page of the database (SQLite's quick check,
+    about a second per GB). SQLite notices a damaged page only when it touches it, so
+    without this the app could keep saving beside damage. A damaged file stops the app with
+    the advice to restore; a healthy one then gets the consent PDFs that a crash just after
+    signing left unmade (``repair``)."""
+    def check(store: Any) -> str | None:
+        try:
+            store.check_quickly()
+        except DatabaseCorrupt as exc:
+            return exc.message
+        return None
+
+    def checked(damage: str | None) -> None:
+        if damage is None:
+            if repair:
+                Task(_make_missing_pdfs, what="making consent documents missing after an "
+                     "interruption", success=_repaired).heavy().failure(
+                    lambda error: log.warning("missing consent PDFs not made: %s",
+                                              type(error).__name__)).run_in_background(db)
+            return
+        log.error("the database failed its quick check at start-up")
+        for widget in app.topLevelWidgets():
+            widget.hide()  # nothing more is typed into a file that cannot keep it
+        dialog = Dialog(None, "The database is damaged", damage, accept_text="Close")
+        dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+        dialog.finished.connect(lambda _r: app.exit(1))
+        _damage_dialog[:] = [dialog]
+        dialog.show()
+
+    return Task(check, success=checked, what="checking the database").failure(
+        lambda error: log.warning("start-up database check not done: %s",
+                                  type(error).__name__)).run_in_background(db)
+
+
+def _repaired(built: list[str]) -> None:
+    if built:
+        log.info("made %d consent PDF(s) missing after an interruption", len(built))
+
+
+def demo_patient(today: date, now: Any, area: str) -> PatientDetails:
+    """The made-up walk-in patient of ``MESOCHECK_DEMO_INTAKE`` (benchmarks, screenshots)."""
+    return PatientDetails("Demo Patient", date(today.year - 35, 1, 1), area,
+                          now.replace(second=0, microsecond=0))
+
+
+def run(db_path: Path, *, demo_intake: bool | None = None) -> int:
+    """Run the tablet app on the database at ``db_path``; returns the exit code.
+
+    ``demo_intake`` (or ``MESOCHECK_DEMO_INTAKE=1``) opens straight at the first step of a
+    walk-in intake for a made-up patient.
+    """
+    from mesocheck.forms.registry import default_form
+    from mesocheck.ui.shell.main_window import MainWindow
+
+    setup_logging()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("mesocheck")
+    app.setApplicationDisplayName("mesocheck")
+    style.apply(app)
+    crash = CrashHandler(app)
+    crash.activate()
+
+    try:
+        db = Database.open(Path(db_path))
+    except MesocheckError as exc:
+        crash.deactivate()
+        return _fatal(app, "The database cannot be opened", exc.message)
+    try:
+        try:
+            settings, has_practitioner = db.call(
+                lambda store: (store.settings(), store.has_practitioner()))
+            form = default_form()
+        except MesocheckError as exc:
+            return _fatal(app, "mesocheck cannot start", exc.message)
+        if demo_intake is None:
+            demo_intake = os.environ.get(DEMO_INTAKE) == "1"
+        window = MainWindow(db, form, settings=settings,
+                            zone=clinic_zone(settings.get("time_zone")),
+                            has_practitioner=has_practitioner, welcome=not demo_intake)
+        if demo_intake:
+            context = window.context
+            window.open_walk_in_now(demo_patient(context.today(), context.now(),
+                                                 form.areas[0].value))
+        window.resize(1280, 800)
+        window.after_first_paint(lambda: check_database(app, db, repair=not demo_intake))
+        if settings.get("full_screen") or os.environ.get("MESOCHECK_FULL_SCREEN") == "1":
+            window.showFullScreen()  # a kiosk tablet
+        else:
+            window.show()
+        code = app.exec()
+        window.close()
+        return code
+    finally:
+        crash.deactivate()
+        if not shut_down(db):
+            log.error("some answers could not be written before closing")

@@ -1,0 +1,277 @@
+"""The staff area: start an intake, continue or void unfinished ones, and other screens.
+
+Another screen joins the staff area with one line: add ``(button text, factory)`` to
+:data:`EXTRA_SCREENS`, where ``factory(context: StaffContext) -> QWidget``. A screen with a
+``refresh()`` method gets it called each time it is opened.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any, Callable
+
+from msgspec import Struct
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QButtonGroup,
+    QFrame,
+    QHBoxLayout,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mesocheck.forms import Form
+from mesocheck.store import StaffMember, UnfinishedIntake
+from mesocheck.store.audit import staff_actor
+from mesocheck.timeutil import day_text
+from mesocheck.ui.intake.inputs import InputContext
+from mesocheck.ui.intake.start import StartIntakeScreen
+from mesocheck.ui.staff.signin import ROLE_NAMES
+from mesocheck.ui.tasks import Database, Task
+from mesocheck.ui.widgets.dialogs import ask_text, message
+from mesocheck.ui.widgets.labels import label
+from mesocheck.ui.widgets.responsive import SwitchBox
+from mesocheck.ui.widgets.screen import Screen
+from mesocheck.ui.widgets.style import set_role
+
+
+class StaffContext(Struct):
+    """What a staff screen may use: the database front door and who is signed in."""
+
+    db: Database
+    staff: StaffMember
+    form: Form
+    zone: tzinfo
+    input_context: InputContext
+    open_intake: Callable[[str], None]  # resume an unfinished intake on the tablet
+
+    @property
+    def actor(self) -> str:
+        return staff_actor(self.staff.id)
+
+
+def _review_queue(context: StaffContext) -> QWidget:
+    from mesocheck.ui.review.panel import review_screen  # loaded when staff sign in
+
+    return review_screen(context)
+
+
+# (button text, factory) pairs: one line here adds a screen to the staff area. A screen with a
+# ``lock_requested`` signal can hand the tablet to the patient (the staff view locks).
+EXTRA_SCREENS: list[tuple[str, Callable[[StaffContext], QWidget]]] = [
+    ("Review queue", _review_queue),
+]
+
+
+def page_title(form: Form, token: str | None, language: str) -> str:
+    """Where an unfinished intake stopped, in words."""
+    if not token:
+        return "Not started"
+    kind, _, key = token.partition(":")
+    try:
+        if kind == "step":
+            return next(s for s in form.steps if s.id == key).title.get(language)
+        if kind == "disclosure":
+            return "Risk card: " + form.disclosure(key).title.get(language)
+    except StopIteration:
+        return key
+    return {"summary": "Checking the answers", "consent": "Signing"}.get(kind, token)
+
+
+def when(moment: datetime, zone: tzinfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{day_text(local.date())}, {local.strftime('%H:%M')}"
+
+
+class UnfinishedScreen(Screen):
+    """Intakes still in progress: continue one on the tablet, or void it with a reason."""
+
+    def __init__(self, context: StaffContext):
+        super().__init__()
+        self.context = context
+        self.layout_.addWidget(label("Unfinished intakes", "heading"))
+        self.layout_.addWidget(label(
+            "Forms that were started but not signed. Continue one on the tablet, or void it "
+            "(it is kept, marked void, with your reason).", "lead"))
+        self.list = QWidget()
+        self.list.setObjectName("scrollBody")
+        self.list_layout = QVBoxLayout(self.list)
+        self.list_layout.setContentsMargins(0, 0, 0, 0)
+        self.list_layout.setSpacing(14)
+        self.layout_.addWidget(self.list)
+        self.empty = label("There are no unfinished intakes.", "muted")
+        self.layout_.addWidget(self.empty)
+        self.layout_.addStretch(1)
+        self.rows: dict[str, QFrame] = {}
+        self.items: list[UnfinishedIntake] = []
+
+    def refresh(self) -> None:
+        Task(lambda store: store.unfinished_intakes(), success=self._show, parent=self,
+             what="reading the unfinished intakes").failure(self._failed).run_in_background(
+            self.context.db)
+
+    def _failed(self, error: Any) -> None:
+        message(self, "Cannot show the list", error.message)
+
+    def _show(self, items: list[UnfinishedIntake]) -> None:
+        self.items = items
+        for row in self.rows.values():
+            row.deleteLater()
+        self.rows = {}
+        zone = self.context.zone
+        lang = self.context.form.languages[0]
+        for item in items:
+            card = set_role(QFrame(), "card")
+            outer = QVBoxLayout(card)
+            outer.setContentsMargins(20, 14, 20, 14)
+            switch = SwitchBox(620, spacing=16)
+            outer.addWidget(switch)
+            layout = switch.box
+            text = QVBoxLayout()
+            text.setSpacing(4)
+            text.addWidget(label(item.patient_name, "subheading"))
+            text.addWidget(label(f"Appointment: {when(item.appointment_at, zone)}", "body"))
+            text.addWidget(label(
+                f"Stopped at: {page_title(self.context.form, item.current_step, lang)}  ·  "
+                f"last change {when(item.updated_at, zone)}", "muted"))
+            layout.addLayout(text, 1)
+            resume = set_role(QPushButton("Continue"), "primary")
+            resume.setAccessibleName(f"Continue the form of {item.patient_name}")
+            resume.clicked.connect(lambda _=False, i=item.intake_id: self.context.open_intake(i))
+            void = set_role(QPushButton("Void…"), "danger")
+            void.setAccessibleName(f"Void the form of {item.patient_name}")
+            void.clicked.connect(lambda _=False, i=item: self.ask_void(i))
+            buttons = QHBoxLayout()
+            buttons.setSpacing(16)
+            buttons.addWidget(void)
+            buttons.addWidget(resume)
+            buttons.addStretch(1)
+            layout.addLayout(buttons)
+            self.list_layout.addWidget(card)
+            self.rows[item.intake_id] = card
+        self.empty.setVisible(not items)
+
+    def ask_void(self, item: UnfinishedIntake) -> Any:
+        return ask_text(
+            self, "Void this intake?",
+            f"The form of {item.patient_name} will be marked void. Nothing is deleted.",
+            input_label="Reason", accept_text="Void intake", danger=True,
+            required_message="Please give a reason for voiding.",
+            on_finished=lambda ok, reason: ok and self._void(item.intake_id, reason))
+
+    def _void(self, intake_id: str, reason: str) -> None:
+        actor = self.context.actor
+        Task(lambda store: store.void(intake_id, reason, actor), parent=self,
+             success=lambda _r: self.refresh(), what="voiding the intake").failure(
+            self._failed).run_in_background(self.context.db)
+
+
+class StaffHome(QWidget):
+    """Signed-in staff: a menu of screens on the left, the chosen one on the right."""
+
+    hand_to_patient = Signal()
+    lock_requested = Signal()
+    intake_requested = Signal(object)  # PatientDetails
+
+    def __init__(self, context: StaffContext):
+        super().__init__()
+        self.setObjectName("screen")
+        self.context = context
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+
+        bar = set_role(QFrame(), "bar")
+        bar_layout = QHBoxLayout(bar)
+        bar_layout.setContentsMargins(24, 12, 24, 12)
+        bar_layout.setSpacing(16)
+        staff = context.staff
+        self.who = label(f"Signed in: {staff.name} · {ROLE_NAMES.get(staff.role, staff.role)}",
+                         "progress")
+        bar_layout.addWidget(self.who, 1)
+        self.hand_button = set_role(QPushButton("Hand to patient"), "primary")
+        self.hand_button.clicked.connect(self.hand_to_patient)
+        self.lock_button = QPushButton("Lock")
+        self.lock_button.setAccessibleName("Lock the staff area")
+        self.lock_button.clicked.connect(self.lock_requested)
+        bar_layout.addWidget(self.lock_button)
+        bar_layout.addWidget(self.hand_button)
+        layout.addWidget(bar)
+
+        # The menu is a column on the left in landscape and a row on top in portrait.
+        body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.body_layout = body
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        nav = set_role(QFrame(), "bar")
+        self.nav = nav
+        self.nav_layout = QBoxLayout(QBoxLayout.Direction.TopToBottom, nav)
+        self.nav_layout.setContentsMargins(12, 12, 12, 12)
+        self.nav_layout.setSpacing(6)
+        self.nav_layout.addStretch(1)
+        body.addWidget(nav)
+        self.stack = QStackedWidget()
+        body.addWidget(self.stack, 1)
+        layout.addLayout(body, 1)
+        self.nav_group = QButtonGroup(self)
+        self.nav_group.setExclusive(True)
+        self.screens: dict[str, QWidget] = {}
+
+        self.start_screen = StartIntakeScreen(context.form, context.input_context, staff=True)
+        self.start_screen.submitted.connect(self.intake_requested)
+        self.add_screen("Start an intake", self.start_screen)
+        self.unfinished = UnfinishedScreen(context)
+        self.add_screen("Unfinished intakes", self.unfinished)
+        for title, factory in EXTRA_SCREENS:
+            screen = factory(context)
+            self.add_screen(title, screen)
+            lock = getattr(screen, "lock_requested", None)
+            if lock is not None:
+                lock.connect(self.lock_requested)
+        self.open_screen("Start an intake")
+
+    def add_screen(self, title: str, widget: QWidget) -> QPushButton:
+        """Add a screen with a menu button; returns the button."""
+        button = set_role(QPushButton(title), "nav")
+        button.setCheckable(True)
+        button.clicked.connect(lambda _=False, t=title: self.open_screen(t))
+        self.nav_group.addButton(button)
+        self.nav_layout.insertWidget(self.nav_layout.count() - 1, button)
+        self.stack.addWidget(widget)
+        self.screens[title] = widget
+        return button
+
+    def open_screen(self, title: str) -> QWidget:
+        widget = self.screens[title]
+        for button in self.nav_group.buttons():
+            button.setChecked(button.text() == title)
+        self.stack.setCurrentWidget(widget)
+        refresh = getattr(widget, "refresh", None)
+        if callable(refresh):
+            refresh()
+        return widget
+
+    NARROW = 1000  # px: below this the menu goes on top
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        narrow = event.size().width() < self.NARROW
+        if narrow:
+            self.body_layout.setDirection(QBoxLayout.Direction.TopToBottom)
+            self.nav_layout.setDirection(QBoxLayout.Direction.LeftToRight)
+            self.nav.setMinimumWidth(0)
+            self.nav.setMaximumWidth(16777215)
+        else:
+            self.body_layout.setDirection(QBoxLayout.Direction.LeftToRight)
+            self.nav_layout.setDirection(QBoxLayout.Direction.TopToBottom)
+            self.nav.setMinimumWidth(max(240, self.nav.sizeHint().width()))
+            self.nav.setMaximumWidth(max(320, self.nav.sizeHint().width()))
+        super().resizeEvent(event)
+
+    def focus_first(self) -> None:
+        current = self.stack.currentWidget()
+        focus = getattr(current, "focus_first", None)
+        if callable(focus):
+            focus()

@@ -1,0 +1,326 @@
+"""Staff sign-in with a PIN, and the first practitioner account on a new database.
+
+PINs are checked by the store on the background worker (the check is deliberately slow);
+five wrong PINs lock the account for a while, and the screen says until when.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import tzinfo
+from typing import Any
+
+from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGridLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mesocheck.store import InvalidPin, PinCheck, StaffMember
+from mesocheck.store.audit import staff_actor
+from mesocheck.ui.tasks import Database, Task
+from mesocheck.ui.widgets.choices import ErrorLine, OptionButton
+from mesocheck.ui.widgets.labels import label
+from mesocheck.ui.widgets.responsive import SwitchBox
+from mesocheck.ui.widgets.screen import Screen
+from mesocheck.ui.widgets.style import set_role, set_state
+
+PIN_RULE = "A PIN is 4 to 12 digits."
+_PIN = re.compile(r"^[0-9]{4,12}$")
+ROLE_NAMES = {"practitioner": "Practitioner", "front-desk": "Front desk"}
+
+
+def pin_field(accessible_name: str) -> QLineEdit:
+    field = set_role(QLineEdit(), "pin")
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    field.setMaxLength(12)
+    field.setValidator(QRegularExpressionValidator(QRegularExpression(r"[0-9]{0,12}"), field))
+    field.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly |
+                              Qt.InputMethodHint.ImhSensitiveData |
+                              Qt.InputMethodHint.ImhNoPredictiveText)
+    field.setAccessibleName(accessible_name)
+    field.setMaximumWidth(420)
+    return field
+
+
+class Keypad(QWidget):
+    """On-screen digits for a tablet without a keyboard; types into ``target``."""
+
+    def __init__(self, target: QLineEdit):
+        super().__init__()
+        self.target = target
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(10)
+        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "Clear", "0", "⌫"]
+        for index, key in enumerate(keys):
+            button = set_role(QPushButton(key), "key", word=key == "Clear")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the field keeps the focus
+            button.setAccessibleName({"⌫": "Delete last digit"}.get(key, key))
+            button.clicked.connect(lambda _=False, k=key: self._press(k))
+            grid.addWidget(button, index // 3, index % 3)
+        self.setMaximumWidth(420)
+
+    def _press(self, key: str) -> None:
+        if key == "Clear":
+            self.target.clear()
+        elif key == "⌫":
+            self.target.backspace()
+        elif len(self.target.text()) < self.target.maxLength():
+            self.target.insert(key)
+        self.target.setFocus()
+
+
+def pin_message(check: PinCheck, zone: tzinfo) -> str:
+    if check.locked_until is not None:
+        until = check.locked_until.astimezone(zone).strftime("%H:%M")
+        return (f"Too many wrong PINs: this account is locked until {until}. "
+                "Another staff member can sign in meanwhile.")
+    tries = "1 more try" if check.attempts_left == 1 else f"{check.attempts_left} more tries"
+    return f"That PIN is not right. {tries} before this account is locked for a while."
+
+
+class SignInScreen(Screen):
+    signed_in = Signal(object)  # StaffMember
+    cancelled = Signal()
+
+    def __init__(self, db: Database, zone: tzinfo):
+        super().__init__()
+        self.db = db
+        self.zone = zone
+        self.members: list[StaffMember] = []
+        self.layout_.addWidget(label("Staff sign-in", "heading"))
+        self.layout_.addWidget(label("Choose your name, then enter your PIN.", "lead"))
+        self.names = QWidget()
+        self.names_layout = QVBoxLayout(self.names)
+        self.names_layout.setContentsMargins(0, 0, 0, 0)
+        self.names_layout.setSpacing(10)
+        self.group = QButtonGroup(self)
+        self.group.idClicked.connect(lambda _id: self._picked())
+        self.layout_.addWidget(self.names)
+        # The PIN and its keypad side by side when there is room, stacked when not.
+        columns = SwitchBox(820, spacing=40)
+        self.layout_.addWidget(columns)
+        entry = QWidget()
+        entry_layout = QVBoxLayout(entry)
+        entry_layout.setContentsMargins(0, 0, 0, 0)
+        entry_layout.setSpacing(14)
+        pin_label = label("PIN", "subheading")
+        entry_layout.addWidget(pin_label)
+        self.pin = pin_field("PIN")
+        pin_label.setBuddy(self.pin)
+        self.pin.returnPressed.connect(self.sign_in)
+        self.pin.textChanged.connect(lambda _t: self._update())
+        entry_layout.addWidget(self.pin)
+        self.error = ErrorLine()
+        entry_layout.addWidget(self.error)
+        self.status = label("", "status")
+        entry_layout.addWidget(self.status)
+        entry_layout.addStretch(1)
+        columns.box.addWidget(entry, 1)
+        self.keypad = Keypad(self.pin)
+        columns.box.addWidget(self.keypad, 0, Qt.AlignmentFlag.AlignTop)
+        buttons = self.footer()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancelled)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        self.sign_in_button = set_role(QPushButton("Sign in"), "primary")
+        self.sign_in_button.setProperty("emphasis", "big")
+        self.sign_in_button.clicked.connect(self.sign_in)
+        buttons.addWidget(self.sign_in_button)
+        self.layout_.addStretch(1)
+        self._busy = False
+        self._update()
+
+    def refresh(self) -> None:
+        """Reload the staff list and empty the PIN."""
+        self.clear()
+        Task(lambda store: store.staff_members(), success=self._show_members, parent=self,
+             what="reading the staff list").failure(self._failed).run_in_background(self.db)
+
+    def clear(self) -> None:
+        self.pin.clear()
+        self.error.show_message(None)
+        self.status.clear()
+        set_state(self.pin, None)
+
+    def _show_members(self, members: list[StaffMember]) -> None:
+        self.members = members
+        for button in self.group.buttons():
+            self.group.removeButton(button)
+            button.deleteLater()
+        for index, member in enumerate(members):
+            button = OptionButton(f"{member.name}  ·  {ROLE_NAMES.get(member.role, member.role)}")
+            button.setAccessibleName(member.name)
+            self.group.addButton(button, index)
+            self.names_layout.addWidget(button)
+        if len(members) == 1:
+            self.group.button(0).setChecked(True)
+            self.pin.setFocus()
+        self._update()
+
+    def _picked(self) -> None:
+        self.error.show_message(None)
+        self.pin.setFocus()
+        self._update()
+
+    def selected(self) -> StaffMember | None:
+        index = self.group.checkedId()
+        return self.members[index] if 0 <= index < len(self.members) else None
+
+    def _update(self) -> None:
+        ready = self.selected() is not None and bool(_PIN.match(self.pin.text()))
+        self.sign_in_button.setEnabled(ready and not self._busy)
+
+    def sign_in(self) -> None:
+        member = self.selected()
+        pin = self.pin.text()
+        if member is None:
+            self.error.show_message("Please choose your name first.")
+            return
+        if not _PIN.match(pin):
+            self.error.show_message(PIN_RULE)
+            return
+        if self._busy:
+            return
+        self._busy = True
+        self.status.setText("Checking…")
+        self._update()
+        Task(lambda store: store.check_pin(member.id, pin), what="checking the PIN",
+             success=lambda check: self._checked(member, check), parent=self).failure(
+            self._failed).run_in_background(self.db)
+
+    def _checked(self, member: StaffMember, check: PinCheck) -> None:
+        self._busy = False
+        self.status.clear()
+        self.pin.clear()
+        self._update()
+        if check.ok:
+            self.error.show_message(None)
+            self.signed_in.emit(member)
+            return
+        self.error.show_message(pin_message(check, self.zone))
+        set_state(self.pin, "error")
+        self.pin.setFocus()
+
+    def _failed(self, error: Any) -> None:
+        self._busy = False
+        self.status.clear()
+        self._update()
+        self.error.show_message(error.message)
+
+    def focus_first(self) -> None:
+        checked = self.group.checkedButton()
+        (self.pin if checked else (self.group.button(0) or self.pin)).setFocus()
+
+
+class FirstRunScreen(Screen):
+    """No practitioner yet: create the first one (and name the clinic)."""
+
+    created = Signal(object)  # StaffMember
+
+    def __init__(self, db: Database):
+        super().__init__()
+        self.db = db
+        self.layout_.addWidget(label("Set up mesocheck", "heading"))
+        self.layout_.addWidget(label(
+            "There is no practitioner account yet. Create the first one: it can sign in, "
+            "review forms and add other staff.", "lead"))
+        self.errors: dict[str, ErrorLine] = {}
+        self.clinic = QLineEdit()
+        self.clinic.setAccessibleName("Clinic name")
+        self.clinic.setMaxLength(120)
+        self._field("clinic", "Clinic name (shown on the welcome screen)", self.clinic)
+        self.name = QLineEdit()
+        self.name.setAccessibleName("Practitioner's name")
+        self.name.setMaxLength(120)
+        self._field("name", "Your name", self.name)
+        # The two PIN boxes side by side when there is room.
+        pins = SwitchBox(700, spacing=32)
+        self.layout_.addWidget(pins)
+        self.pin = pin_field("Choose a PIN")
+        self._field("pin", "Choose a PIN (4 to 12 digits)", self.pin, pins.box)
+        self.pin_again = pin_field("The same PIN again")
+        self._field("pin_again", "The same PIN again", self.pin_again, pins.box)
+        self.status = label("", "status")
+        self.layout_.addWidget(self.status)
+        buttons = self.footer()
+        buttons.addStretch(1)
+        self.create_button = set_role(QPushButton("Create account and sign in"), "primary")
+        self.create_button.setProperty("emphasis", "big")
+        self.create_button.clicked.connect(self.create)
+        buttons.addWidget(self.create_button)
+        self.layout_.addStretch(1)
+
+    def _field(self, key: str, title: str, widget: QWidget, into=None) -> None:
+        caption = label(title, "subheading")
+        caption.setBuddy(widget)
+        self.errors[key] = ErrorLine()
+        if into is None:
+            for part in (caption, widget, self.errors[key]):
+                self.layout_.addWidget(part)
+            return
+        column = QWidget()
+        column_layout = QVBoxLayout(column)
+        column_layout.setContentsMargins(0, 0, 0, 0)
+        column_layout.setSpacing(12)
+        for part in (caption, widget, self.errors[key]):
+            column_layout.addWidget(part)
+        column_layout.addStretch(1)
+        into.addWidget(column, 1)
+
+    def create(self) -> None:
+        name = " ".join(self.name.text().split())
+        pin, again = self.pin.text(), self.pin_again.text()
+        problems: dict[str, str] = {}
+        if not name:
+            problems["name"] = "Please enter your name."
+        if not _PIN.match(pin):
+            problems["pin"] = PIN_RULE
+        elif pin != again:
+            problems["pin_again"] = ("The two PINs are not the same. Please type the PIN "
+                                     "again in this box.")
+        for key, error in self.errors.items():
+            error.show_message(problems.get(key))
+        if problems:
+            if "pin_again" in problems:
+                self.pin_again.clear()
+            return
+        clinic = " ".join(self.clinic.text().split())
+        self.create_button.setEnabled(False)
+        self.status.setText("Creating the account…")
+
+        def op(store: Any) -> StaffMember:
+            staff_id = store.add_staff(name, "practitioner", pin, actor="system")
+            if clinic:
+                store.set_settings({"clinic_name": clinic}, actor=staff_actor(staff_id))
+            return next(m for m in store.staff_members() if m.id == staff_id)
+
+        Task(op, success=self._created, what="creating the practitioner account",
+             parent=self).failure(self._failed).run_in_background(self.db)
+
+    def _created(self, member: StaffMember) -> None:
+        self.status.clear()
+        self.pin.clear()
+        self.pin_again.clear()
+        self.created.emit(member)
+
+    def _failed(self, error: Any) -> None:
+        self.create_button.setEnabled(True)
+        self.status.clear()
+        if isinstance(error, InvalidPin):
+            self.errors["pin"].show_message(PIN_RULE)
+        else:
+            self.errors["name"].show_message(error.message)
+
+    def clinic_name(self) -> str:
+        return " ".join(self.clinic.text().split())
+
+    def focus_first(self) -> None:
+        self.clinic.setFocus()
