@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from consent_samples import APPOINTMENT, SHORT_ANSWERS, signature_strokes
 
+from mesocheck.documents.archive import archival_copy
 from mesocheck.fileio import CannotWrite, write_atomic
 from mesocheck.documents.consent import (
     DocumentRefused, build_consent_pdf, store_consent_pdf,
@@ -56,8 +57,11 @@ def test_stored_with_its_sha256_and_rebuilt_identically(store, form):
     assert info.sha256 == hashlib.sha256(data).hexdigest()
     assert data.startswith(b"%PDF-")
     record = store.intake(intake_id)
-    assert build_consent_pdf(record, form, store.settings(),
-                             review={"staff_names": {}}) == data
+    pages = build_consent_pdf(record, form, store.settings(), review={"staff_names": {}})
+    # No seal is set up: the document kept is the archival copy of those pages, as made.
+    assert info.seal is None
+    assert archival_copy(store, record, form, pages, store.settings(),
+                         info.created_at) == data
     assert info.created_at == record.submitted_at
     assert store.verify() == []
 

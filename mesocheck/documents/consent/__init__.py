@@ -17,9 +17,9 @@ aftercare) and ``practitioner`` (the review).
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Mapping
 
+from mesocheck.documents.archive import keep_consent, same_content
 from mesocheck.documents.consent.document import ConsentDocument
 from mesocheck.documents.consent.parts import (
     LAYOUT_VERSION,
@@ -54,7 +54,9 @@ def store_consent_pdf(store: Any, intake_id: str) -> int:
     The form is the shipped one with the intake's exact content hash (or the store's
     archived copy of that content): if neither exists the document is refused, because the
     text printed must be the text the patient was shown. A document identical to the latest
-    one is not stored twice. Safe in a worker thread that has its own Store.
+    one is not stored twice. The document kept is archival and, where the seal is
+    unlocked, sealed (``archive.keep_consent``). Safe in a worker thread that has its own
+    Store.
     """
     record = store.intake(intake_id)
     if record.status == "voided":
@@ -69,13 +71,10 @@ def store_consent_pdf(store: Any, intake_id: str) -> int:
     pdf = build_consent_pdf(record, form, store.settings(), review=Review(staff_names=staff))
     kind = REVIEWED_CONSENT if signatures_of(record, "practitioner") else CONSENT
     previous = store.latest_document(intake_id, kinds=CONSENT_KINDS)
-    digest = hashlib.sha256(pdf).hexdigest()
-    if previous is not None and previous.sha256 == digest and previous.kind == kind:
+    if previous is not None and previous.kind == kind and same_content(store, previous, pdf):
         return previous.id
-    return store.add_document(
-        intake_id, kind, pdf, created_at=created_at(record),
-        supersedes=previous.id if previous is not None else None,
-    )
+    return keep_consent(store, record, form, pdf, kind=kind, created_at=created_at(record),
+                        supersedes=previous.id if previous is not None else None)
 
 
 def _form_of(record: Any) -> Form:
