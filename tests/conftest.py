@@ -87,3 +87,66 @@ def make_window(qtbot, qapp, db_path, form):
             window.close()
             window.deleteLater()
             assert shut_down(db), "queued writes were not all saved"
+
+
+# -- the clinic's seal ------------------------------------------------------------------------
+
+from pki import PASSPHRASE  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _cheap_passphrases(monkeypatch):
+    """Wrapping a key costs 0.3 s and 128 MiB by design; in-process tests use a tiny scrypt
+    cost (a wrapped key records its own, so unwrapping follows). Seals unlocked by a test
+    are forgotten after it."""
+    from mesocheck import keys
+    from mesocheck.documents import certificate
+
+    monkeypatch.setattr(keys, "SCRYPT_N", 2**4)
+    yield
+    certificate.lock_all()
+
+
+@pytest.fixture(scope="session")
+def clinic_key():
+    """One self-signed clinic key and certificate for the session (RSA key generation is
+    slow); each test stores it in its own database."""
+    from datetime import datetime, timezone
+
+    from mesocheck.documents.certificate import make_self_signed
+
+    return make_self_signed("Clinique Lumière", datetime.now(timezone.utc))
+
+
+@pytest.fixture
+def clinic_seal(db_path, clinic_key):
+    """The clinic's seal set up in the test database and unlocked in this process; returns
+    the unlocked seal (``.record``, ``.certificate``)."""
+    from datetime import datetime, timezone
+
+    from mesocheck.documents.certificate import store_seal, unlock
+
+    key, chain = clinic_key
+    with Store.open(db_path) as store:
+        store_seal(store, key, chain, PASSPHRASE, now=datetime.now(timezone.utc))
+        return unlock(store, PASSPHRASE)
+
+
+@pytest.fixture(scope="session")
+def tsa():
+    """A time-stamping authority on 127.0.0.1 (pyHanko's test signer)."""
+    from pki import TimeStampingAuthority
+
+    authority = TimeStampingAuthority()
+    yield authority
+    authority.close()
+
+
+@pytest.fixture
+def silent_tsa():
+    """An address that accepts connections and never answers."""
+    from pki import SilentServer
+
+    server = SilentServer()
+    yield server
+    server.close()

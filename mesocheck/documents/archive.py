@@ -5,8 +5,9 @@ pages become PDF/A-3b carrying the intake's FHIR Bundle (``pdfa``), then, if thi
 has the clinic's seal unlocked, the clinic seals it (``seal``; the reviewed document also
 gets the practitioner's countersignature). Storing never waits for the seal and never fails
 because of it: a document made while the seal is locked, expired, or failing is stored
-unsealed, and :func:`seal_pending` seals it later (a sealed copy superseding it), and
-upgrades B-B seals to B-LT once the time-stamping authority answers.
+unsealed, and :func:`seal_pending` seals it later (a sealed copy superseding it), and adds
+validation data and an archive timestamp to seals (B-B to B-LT) once a time-stamping
+authority is configured and answers.
 """
 
 from __future__ import annotations
@@ -133,9 +134,9 @@ def timestamping(settings: Mapping[str, Any]) -> Any:
 def seal_pending(store: Any, progress: Callable[[int, int], None] | None = None
                  ) -> PendingReport:
     """Seal what was stored unsealed (with the seal unlocked in this process), then
-    upgrade B-B seals (with a time-stamping authority configured)."""
+    upgrade B-B seals to B-LT (with a time-stamping authority configured)."""
     from mesocheck.documents.pdfa import is_archival
-    from mesocheck.documents.seal import TimestampUnavailable, upgrade
+    from mesocheck.documents.seal import TimestampUnavailable
     from mesocheck.forms.registry import FormNotFound, form_of
 
     report = PendingReport()
@@ -166,24 +167,40 @@ def seal_pending(store: Any, progress: Callable[[int, int], None] | None = None
             progress(done, total)
     if seal is not None and report.sealed:
         log.info("sealed %d documents stored unsealed", report.sealed)
-    trusted = [c for s in store.seals() for c in certificates_of(s.certificate)]
     to_upgrade = [d for d in store.documents_to_seal(below="B-T") if d.seal == "B-B"]
     report.to_upgrade = len(to_upgrade)
     if tsa is None:
         return report
     for document in to_upgrade:
         try:
-            upgraded = upgrade(store.document_bytes(document.id), tsa, trusted)
+            upgraded = upgrade_document(store, document, tsa)
         except TimestampUnavailable as exc:
             report.problems.append(exc.message + "; seals are upgraded when it answers")
             break
         except MesocheckError as exc:
             report.problems.append(f"document {document.id}: {exc.message}")
             continue
-        if store.add_sealed_copy(document.id, upgraded, "B-LT") is not None:
+        if upgraded is not None:
             report.upgraded += 1
             report.to_upgrade -= 1
     return report
+
+
+def upgrade_document(store: Any, document: Any, tsa: Any = None) -> int | None:
+    """Add validation data and an archive timestamp to a sealed document (B-B to B-LT, B-T
+    to B-LTA), kept as a copy that supersedes it; its id, or None if another program got
+    there first. :class:`~mesocheck.documents.seal.TimestampUnavailable` when the authority
+    cannot be reached."""
+    from mesocheck.documents.seal import upgrade
+
+    tsa = tsa or timestamping(store.settings())
+    if tsa is None:
+        raise MesocheckError("no time-stamping authority is configured (mesocheck seal setup "
+                             "--tsa URL)")
+    trusted = [c for s in store.seals() for c in certificates_of(s.certificate)]
+    upgraded = upgrade(store.document_bytes(document.id), tsa, trusted)
+    level = "B-LTA" if document.seal == "B-T" else "B-LT"
+    return store.add_sealed_copy(document.id, upgraded, level)
 
 
 def _zone(settings: Mapping[str, Any]) -> Any:

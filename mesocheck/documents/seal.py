@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone, tzinfo
+from functools import lru_cache
 from io import BytesIO
 from typing import Any, Sequence
 
@@ -280,26 +281,41 @@ def _tsa_errors() -> tuple[type[BaseException], ...]:
 
 
 def _tsa_problem(url: str, exc: BaseException) -> str:
-    import asyncio
+    import aiohttp
 
-    if isinstance(exc, asyncio.TimeoutError):
+    causes = []
+    while exc is not None and len(causes) < 8:
+        causes.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    if any(isinstance(c, TimeoutError) for c in causes):
         return f"the time-stamping authority at {url} did not answer in time"
-    status = getattr(exc, "status", None)
+    status = next((c.status for c in causes if isinstance(c, aiohttp.ClientResponseError)),
+                  None)
     if status:
         return f"the time-stamping authority at {url} answered HTTP {status}"
-    if isinstance(exc, OSError) and not str(exc):
+    if any(isinstance(c, (aiohttp.ClientConnectionError, OSError)) for c in causes):
         return f"the time-stamping authority at {url} could not be reached"
-    return f"the time-stamping authority at {url} could not be used ({type(exc).__name__})"
+    return f"the time-stamping authority at {url} gave no usable timestamp"
 
 
 def _validation_context(trusted: Sequence[Any], timestamping: Timestamping | None) -> Any:
     from pyhanko_certvalidator import ValidationContext
 
-    roots = list(trusted)
+    roots = [*trusted, *public_roots()]
     if timestamping is not None and timestamping.trust_pem:
         roots += certificates_of(timestamping.trust_pem)
-    return ValidationContext(extra_trust_roots=roots, allow_fetching=True,
+    return ValidationContext(trust_roots=roots, allow_fetching=True,
                              revocation_mode="soft-fail")
+
+
+@lru_cache(maxsize=1)
+def public_roots() -> tuple[Any, ...]:
+    """The certificate authorities the web trusts (certifi's list), which public
+    time-stamping authorities chain to."""
+    import certifi
+
+    with open(certifi.where(), "rb") as file:
+        return tuple(certificates_of(file.read()))
 
 
 __all__ = ["Countersign", "SealUnavailable", "TimestampUnavailable", "Timestamping",

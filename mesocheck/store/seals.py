@@ -83,6 +83,15 @@ class SealRecords:
                 f"  SELECT max(id) FROM documents WHERE kind IN ({marks}) GROUP BY intake_id) "
                 f"AND ({condition}) ORDER BY d.id", (*CONSENT_KINDS, *weaker))]
 
+    def seal_levels(self) -> dict[str | None, int]:
+        """How many intakes' newest consent document is at each seal level (None: unsealed)."""
+        marks = ", ".join("?" * len(CONSENT_KINDS))
+        with translated():
+            return dict(self._conn.execute(
+                "SELECT seal, count(*) FROM documents WHERE id IN (SELECT max(id) FROM "
+                f"documents WHERE kind IN ({marks}) GROUP BY intake_id) GROUP BY seal "
+                "ORDER BY seal", CONSENT_KINDS).fetchall())
+
     def document(self, document_id: int) -> DocumentInfo:
         with translated():
             row = self._conn.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents d "
