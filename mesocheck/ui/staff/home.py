@@ -59,10 +59,17 @@ def _review_queue(context: StaffContext) -> QWidget:
     return review_screen(context)
 
 
+def _seal_screen(context: StaffContext) -> QWidget:
+    from mesocheck.ui.staff.seal import SealScreen
+
+    return SealScreen(context)
+
+
 # (button text, factory) pairs: one line here adds a screen to the staff area. A screen with a
 # ``lock_requested`` signal can hand the tablet to the patient (the staff view locks).
 EXTRA_SCREENS: list[tuple[str, Callable[[StaffContext], QWidget]]] = [
     ("Review queue", _review_queue),
+    ("Clinic seal", _seal_screen),
 ]
 
 
