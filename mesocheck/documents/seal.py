@@ -17,6 +17,7 @@ Nothing here touches the database (see ``archive``); nothing here needs Qt.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timezone, tzinfo
 from functools import lru_cache
 from io import BytesIO
@@ -214,17 +215,23 @@ def _pdf_page_class():
     from pyhanko.pdf_utils.layout import BoxConstraints
     from pyhanko.pdf_utils.reader import PdfFileReader
 
+    @lru_cache(maxsize=8)
+    def reader(data: bytes) -> Any:
+        return PdfFileReader(BytesIO(data))
+
     class PdfPage(content.PdfContent):
         """The first page of a PDF held in memory, as a form XObject (pyHanko's
-        ``ImportedPdfPage`` reads a file by name)."""
+        ``ImportedPdfPage`` reads a file by name). The page's reader is kept: the same
+        stamp is drawn on every document of a day."""
 
         def __init__(self, data: bytes):
             super().__init__()
             self.data = data
 
         def render(self) -> bytes:
-            xobj = self._ensure_writer.import_page_as_xobject(
-                PdfFileReader(BytesIO(self.data)), page_ix=0)
+            with _READING:  # a reader's stream has one position: one thread at a time
+                xobj = self._ensure_writer.import_page_as_xobject(reader(self.data),
+                                                                  page_ix=0)
             self.resources.xobject["/Stamp"] = xobj
             x1, y1, x2, y2 = xobj.get_object()["/BBox"]
             self.box = BoxConstraints(width=abs(x2 - x1), height=abs(y2 - y1))
@@ -241,21 +248,18 @@ def _PdfPage(data: bytes) -> Any:  # noqa: N802 (a class made on first use: pyHa
 
 
 _PDF_PAGE = None
+_READING = threading.Lock()
 
 
 def _seal_lines(seal: ClinicSeal, moment: datetime, zone: tzinfo,
                 countersign: Countersign | None) -> list[str]:
     lines = [f"Sealed by {seal.name}",
-             f"{_when(moment, zone)} \u00b7 certificate {_short(seal.fingerprint)}"]
+             f"on {moment.astimezone(zone):%Y-%m-%d} \u00b7 certificate "
+             f"{_short(seal.fingerprint)}"]
     if countersign is not None:
         lines.append(f"Countersigned by {countersign.name} (second signature)")
     lines.append("Any change since shows in a PDF signature check (mesocheck check-pdf)")
     return lines
-
-
-def _when(moment: datetime, zone: tzinfo) -> str:
-    here = moment.astimezone(zone)
-    return here.strftime("%Y-%m-%d %H:%M ") + (here.tzname() or "UTC")
 
 
 def _short(fingerprint: str) -> str:

@@ -11,6 +11,7 @@ for a viewer to supply.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from io import BytesIO
 from typing import Sequence
 
@@ -53,7 +54,14 @@ class SealSpace(Flowable):
 
 
 def stamp_pdf(lines: Sequence[str], width: float, height: float) -> bytes:
-    """A one-page PDF ``width`` x ``height`` points: a thin frame, the first line larger."""
+    """A one-page PDF ``width`` x ``height`` points: a thin frame, the first line larger.
+    The same stamp serves a whole day (its words name the day, the signature the time), so
+    it is drawn once."""
+    return _stamp_pdf(tuple(lines), round(width, 2), round(height, 2))
+
+
+@lru_cache(maxsize=16)
+def _stamp_pdf(lines: tuple[str, ...], width: float, height: float) -> bytes:
     register_fonts()
     out = BytesIO()
     canv = Canvas(out, pagesize=(width, height), invariant=1, pageCompression=1,
