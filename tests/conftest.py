@@ -100,11 +100,12 @@ def _cheap_passphrases(monkeypatch):
     cost (a wrapped key records its own, so unwrapping follows). Seals unlocked by a test
     are forgotten after it."""
     from mesocheck import keys
-    from mesocheck.documents import certificate
+    from mesocheck.documents import certificate, seal
 
     monkeypatch.setattr(keys, "SCRYPT_N", 2**4)
     yield
     certificate.lock_all()
+    seal._tsa_failed.clear()
 
 
 @pytest.fixture(scope="session")

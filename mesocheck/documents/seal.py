@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime, timezone, tzinfo
 from functools import lru_cache
 from io import BytesIO
@@ -34,7 +35,9 @@ log = logging.getLogger(__name__)
 SEAL_FIELD = "ClinicSeal"
 COUNTERSIGN_FIELD = "PractitionerCountersignature"
 TIMESTAMP_FIELD = "ArchiveTimestamp"
-DEFAULT_TSA_TIMEOUT_S = 10.0
+DEFAULT_TSA_TIMEOUT_S = 5.0
+TSA_RETRY_AFTER_S = 300.0  # after a failure, seals go without asking again for this long
+_tsa_failed: dict[str, float] = {}  # authority URL -> when it last failed (monotonic)
 
 
 class Countersign(Struct, frozen=True):
@@ -66,22 +69,31 @@ def seal_pdf(pdf: bytes, seal: ClinicSeal, *, timestamping: Timestamping | None,
     time-stamping authority or it failed: then :func:`upgrade` adds it later)."""
     moment = now or datetime.now(timezone.utc)
     seal.usable_at(moment)
-    timestamper = _timestamper(timestamping) if timestamping else None
+    timestamper = None
+    if timestamping is not None and not _recently_failed(timestamping.url):
+        timestamper = _timestamper(timestamping)
     signatures = [(SEAL_FIELD, _seal_lines(seal, moment, zone, countersign), True,
                    f"Sealed by {seal.name}: the consent record as made", None)]
     if countersign is not None:
         signatures.append((COUNTERSIGN_FIELD, None, False,
                            f"Countersigned by {countersign.name}: {countersign.meaning}",
                            countersign.name))
-    level = "B-T" if timestamper is not None else "B-B"
     for field, lines, certify, reason, name in signatures:
         try:
             pdf = _sign(pdf, seal, field, lines, certify, reason, name, timestamper)
         except TimestampUnavailable as exc:
             log.warning("sealing without a timestamp: %s", exc.message)
-            timestamper, level = None, "B-B"
+            _tsa_failed[timestamping.url] = time.monotonic()
+            timestamper = None
             pdf = _sign(pdf, seal, field, lines, certify, reason, name, None)
-    return pdf, level
+    return pdf, ("B-T" if timestamper is not None else "B-B")
+
+
+def _recently_failed(url: str) -> bool:
+    """A document is not held up twice by an authority that just failed (the app's one
+    database thread makes it); upgrading later asks again."""
+    failed = _tsa_failed.get(url)
+    return failed is not None and time.monotonic() - failed < TSA_RETRY_AFTER_S
 
 
 def upgrade(pdf: bytes, timestamping: Timestamping, trusted: Sequence[Any]) -> bytes:
@@ -105,6 +117,7 @@ def upgrade(pdf: bytes, timestamping: Timestamping, trusted: Sequence[Any]) -> b
                                     bytes_reserved=16384)
     except _tsa_errors() as exc:
         raise TimestampUnavailable(_tsa_problem(timestamping.url, exc)) from None
+    _tsa_failed.pop(timestamping.url, None)
     return out.getvalue()
 
 

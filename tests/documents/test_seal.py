@@ -107,16 +107,19 @@ def test_an_authority_that_times_out_leaves_the_seal_at_b_b_and_it_is_upgraded_l
     assert time.monotonic() - began < 5  # the patient's document is not held up for long
     assert store.latest_document(intake_id).seal == "B-B"
     stored = store.document_bytes(doc_id)
+    began = time.monotonic()  # the next document does not wait for it again
+    store_consent_pdf(store, submitted_intake(store, form))
+    assert time.monotonic() - began < 0.5
 
     report = archive.seal_pending(store)  # still silent: a sentence, nothing changed
-    assert report.upgraded == 0 and report.to_upgrade == 1
+    assert report.upgraded == 0 and report.to_upgrade == 2
     assert report.problems == [f"the time-stamping authority at {silent_tsa.url} did not "
                                "answer in time; seals are upgraded when it answers"]
     assert store.latest_document(intake_id).id == doc_id
 
     store.set_settings({archive.TSA_URL: tsa.url, archive.TSA_TRUST: tsa.root_pem}, "system")
     report = archive.seal_pending(store)
-    assert (report.upgraded, report.problems) == (1, [])
+    assert (report.upgraded, report.problems) == (2, [])
     upgraded = store.latest_document(intake_id)
     assert upgraded.seal == "B-LT" and upgraded.supersedes == doc_id
     pdf = store.document_bytes(upgraded.id)

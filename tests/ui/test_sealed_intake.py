@@ -12,6 +12,7 @@ import pytest
 
 import intake_driver as drive
 import pki
+from test_screenshots import shots  # noqa: F401 (a fixture)
 from mesocheck import cli
 from mesocheck.documents import certificate
 from mesocheck.documents.check import check_pdf
@@ -124,11 +125,16 @@ def locked_seal(clinic_seal):
     return clinic_seal
 
 
+@pytest.mark.parametrize("orientation", ["landscape", "portrait"])
 def test_the_seal_is_unlocked_on_the_staff_screen_and_what_waited_is_sealed(
-        qtbot, make_window, db_path, practitioner, locked_seal):
+        qtbot, make_window, db_path, practitioner, locked_seal, shots, orientation):
+    from test_screenshots import SIZES, Camera
+
     from mesocheck.ui.staff.seal import SealScreen
 
     window = make_window()
+    window.resize(*SIZES[orientation])
+    shoot = Camera(qtbot, window, shots, f"seal-{orientation}")
     intake_id = drive.walk_in_and_sign(qtbot, window)
     drive.settle(qtbot, window)
     info, _pdf = stored_consent(qtbot, db_path, intake_id)
@@ -136,17 +142,19 @@ def test_the_seal_is_unlocked_on_the_staff_screen_and_what_waited_is_sealed(
 
     drive.sign_in(qtbot, window)
     qtbot.waitUntil(lambda: window.current_screen == "staff", timeout=10_000)
-    screen = window.staff_home.open_screen("Clinic seal")
+    screen = window.staff_home.open_screen("Seal")
     assert isinstance(screen, SealScreen)
     qtbot.waitUntil(lambda: screen.state is not None, timeout=5000)
     assert "The seal is locked" in screen.status.text()
     assert "1 document waits to be sealed" in screen.status.text()
+    shoot("locked")
 
     drive.type_text(qtbot, screen.passphrase, "not the passphrase")
     drive.click(qtbot, screen.unlock_button)
     qtbot.waitUntil(lambda: screen.error.text.text() != "", timeout=10_000)
-    assert screen.error.text.text() == "the clinic passphrase is wrong; nothing was changed"
+    assert screen.error.text.text() == "The clinic passphrase is wrong; nothing was changed"
     assert screen.passphrase.text() == ""
+    shoot("wrong-passphrase")
 
     drive.type_text(qtbot, screen.passphrase, pki.PASSPHRASE)
     drive.click(qtbot, screen.unlock_button)
@@ -159,6 +167,8 @@ def test_the_seal_is_unlocked_on_the_staff_screen_and_what_waited_is_sealed(
     qtbot.waitUntil(lambda: "unlocked" in screen.status.text() and
                     "waits" not in screen.status.text(), timeout=10_000)
     assert not screen.passphrase.isVisible()
+    shoot("unlocked")
+    assert shoot.problems == [], "\n".join(shoot.problems)
     with Store.open(db_path) as store:
         document = store.latest_document(intake_id)
         assert check_pdf(store.document_bytes(document.id),

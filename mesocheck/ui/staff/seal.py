@@ -131,7 +131,7 @@ class SealScreen(Screen):
         self.unlock_button.setEnabled(True)
         self.refresh()
         path = self.context.db.path
-        if path is not None and self.state is not None and self.state.waiting:
+        if path is not None:  # seal what waited; timestamps for B-B seals, if configured
             Task(lambda: _seal_waiting(path), success=self._sealed, parent=self,
                  what="sealing the documents kept unsealed").heavy().failure(
                 lambda error: self.error.show_message(error.message)).run_in_background()
@@ -143,7 +143,7 @@ class SealScreen(Screen):
 
     def _failed(self, error: Any) -> None:
         self.unlock_button.setEnabled(True)
-        self.error.show_message(error.message)
+        self.error.show_message(error.message[:1].upper() + error.message[1:])
         self.passphrase.setFocus()
 
     def focus_first(self) -> None:
