@@ -228,17 +228,21 @@ def _pdf(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from mesocheck.documents.verify_seals import seal_problems
+    from mesocheck.documents.verify_seals import check_seals, summary
 
     store = _open_store(args, create=False)
+    seals = None
     try:
         problems = store.verify()
         if not any(p.kind == "integrity" for p in problems):
-            problems += seal_problems(store)
+            seals = check_seals(store)
+            problems += seals.problems
     finally:
         store.close()
     if not problems:
         print(f"{_db(args)}: ok (integrity, audit chain and documents all hold)")
+        if seals is not None and (line := summary(seals)):
+            print(line)
         return EXIT_OK
     for problem in problems:
         print(problem, file=sys.stderr)

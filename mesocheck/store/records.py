@@ -191,7 +191,7 @@ class Problem(Struct, frozen=True):
     """One finding of ``verify``; ``detail`` never quotes patient data."""
 
     # integrity | foreign_key | schema | audit_chain | changed | unaudited | missing
-    # | document_hash
+    # | document_hash | seal
     kind: str
     table: str | None
     row_id: Any
