@@ -78,8 +78,8 @@ def cache_dir() -> Path:
 
 def child_env(home: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    for name in ("PYTHONDONTWRITEBYTECODE", "MESOCHECK_EXIT_AFTER_FIRST_PAINT",
-                 "MESOCHECK_DEMO_INTAKE", "PYTHONPROFILEIMPORTTIME"):
+    for name in ("PYTHONDONTWRITEBYTECODE", "MESOCHECK_DEMO_INTAKE",
+                 "PYTHONPROFILEIMPORTTIME"):
         env.pop(name, None)
     env.update(
         QT_QPA_PLATFORM="offscreen",
@@ -116,17 +116,6 @@ def run_child_cpu(args: Sequence[str], env: dict[str, str], *, timeout: float = 
         raise ChildFailed(f"{' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, done.stdout, cpu
-
-
-def document_samples():
-    """The document tests' fixed, clock-free intakes (``tests/documents/consent_samples``)."""
-    folder = str(REPO / "tests" / "documents")
-    sys.path.insert(0, folder)
-    try:
-        import consent_samples
-    finally:
-        sys.path.remove(folder)
-    return consent_samples
 
 
 @contextmanager

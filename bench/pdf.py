@@ -16,13 +16,14 @@ import time
 from io import BytesIO
 from typing import Any, Iterator
 
-from bench.common import Figure, document_samples
+from bench.common import Figure
+from tests.support.answers import LONG_ANSWERS, SHORT_ANSWERS
+from tests.support.records import SETTINGS, STAFF, make_record
 
 
 def full_record(form) -> Any:
-    s = document_samples()
-    return s.make_record(
-        form, s.LONG_ANSWERS, name="Zoë Ångström-Łukasiewicz", area="scalp",
+    return make_record(
+        form, LONG_ANSWERS, name="Zoë Ångström-Łukasiewicz", area="scalp",
         practitioner=True,
         decisions={
             "bleeding_disorder": ("decline", "Needs haematology advice first.", 7),
@@ -98,16 +99,15 @@ def pdf_figures(builds: int) -> list[Figure]:
     from mesocheck.documents.consent import Review, build_consent_pdf
     from mesocheck.forms.registry import default_form
 
-    s = document_samples()
     form = default_form()
     record = full_record(form)
-    review = Review(staff_names=s.STAFF, notes="Discussed expectations.")
+    review = Review(staff_names=STAFF, notes="Discussed expectations.")
 
     def consent() -> bytes:
-        return build_consent_pdf(record, form, s.SETTINGS, review=review)
+        return build_consent_pdf(record, form, SETTINGS, review=review)
 
     def floor() -> bytes:
-        return build_floor(lambda: floor_story(record, form, s.SETTINGS, review))
+        return build_floor(lambda: floor_story(record, form, SETTINGS, review))
 
     full_pdf, floor_pdf = consent(), floor()  # warm: fonts registered, caches filled
     consent_ms, consent_cpu_ms, floor_ms, ratios, cpu_ratios = [], [], [], [], []

@@ -18,7 +18,9 @@ from datetime import datetime, timezone
 from io import BytesIO
 from typing import Any
 
-from bench.common import Figure, document_samples
+from bench.common import Figure
+from tests.support.answers import SHORT_ANSWERS
+from tests.support.records import SETTINGS, STAFF, make_record
 
 
 def clinic_seal() -> Any:
@@ -43,8 +45,7 @@ def archival(record: Any, form: Any, pdf: bytes) -> bytes:
     from mesocheck.documents.pdfa import make_archival
     from mesocheck.fhir.bundle import bundle_json, intake_bundle
 
-    s = document_samples()
-    bundle = bundle_json(intake_bundle(record, form, s.SETTINGS, s.STAFF))
+    bundle = bundle_json(intake_bundle(record, form, SETTINGS, STAFF))
     return make_archival(pdf, bundle, created=record.submitted_at)
 
 
@@ -55,10 +56,9 @@ def stored_typical() -> tuple[bytes, bytes, bytes]:
     from mesocheck.documents.seal import seal_pdf
     from mesocheck.forms.registry import default_form
 
-    s = document_samples()
     form = default_form()
-    record = s.make_record(form, s.SHORT_ANSWERS)
-    pdf = build_consent_pdf(record, form, s.SETTINGS)
+    record = make_record(form, SHORT_ANSWERS)
+    pdf = build_consent_pdf(record, form, SETTINGS)
     kept = archival(record, form, pdf)
     sealed, _level = seal_pdf(kept, clinic_seal(), timestamping=None)
     return pdf, kept, sealed
@@ -72,12 +72,11 @@ def seal_figures(runs: int) -> list[Figure]:
     from mesocheck.documents.seal import seal_pdf
     from mesocheck.forms.registry import default_form
 
-    s = document_samples()
-    form = default_form()
-    record = s.make_record(form, s.SHORT_ANSWERS)
     from mesocheck.documents.consent import build_consent_pdf
 
-    kept = archival(record, form, build_consent_pdf(record, form, s.SETTINGS))
+    form = default_form()
+    record = make_record(form, SHORT_ANSWERS)
+    kept = archival(record, form, build_consent_pdf(record, form, SETTINGS))
     seal = clinic_seal()
     reserve = 4096 + 2 * sum(len(c.dump()) for c in [seal.certificate, *seal.chain])
 
@@ -121,7 +120,6 @@ def fhir_figures(runs: int) -> list[Figure]:
     from mesocheck.forms.registry import default_form
     from mesocheck.store.records import DocumentInfo
 
-    s = document_samples()
     form = default_form()
     record = full_record(form)
     _pdf, _kept, sealed = stored_typical()
@@ -130,7 +128,7 @@ def fhir_figures(runs: int) -> list[Figure]:
     document = Document(info, sealed)
 
     def one() -> bytes:
-        bundle = intake_bundle(record, form, s.SETTINGS, s.STAFF, document)
+        bundle = intake_bundle(record, form, SETTINGS, STAFF, document)
         check_bundle(bundle)
         return bundle_json(bundle)
 

@@ -1,8 +1,10 @@
 """Every wait a user of mesocheck has, measured; a table of median, min and max per figure.
 
-    python bench/run.py            full run (several minutes; builds a 100,000-intake database)
-    python bench/run.py --quick    short run (under two minutes); 100k figures scaled, marked
-    python bench/run.py --json out.json [--only startup_ratio,pdf_ms]
+    python -m bench.run            full run (several minutes; builds a 100,000-intake database)
+    python -m bench.run --quick    short run (under two minutes); 100k figures scaled, marked
+    python -m bench.run --json out.json [--only startup_ratio,pdf_ms]
+
+(from the repository's folder: the benchmarks drive the app as its tests do, tests/support).
 
 Goals are reported, never asserted. On a shared machine absolute times drift, so the figures
 that can be are ratios against a bare floor measured in the same run, alternating runs.
@@ -20,9 +22,7 @@ import traceback
 from pathlib import Path
 from typing import Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.common import Figure  # noqa: E402
+from bench.common import Figure
 
 KEYS = (
     "startup_ratio", "pdf_ms", "pdf_ratio", "autosave_p95_ms", "ui_block_max_ms",
@@ -128,6 +128,10 @@ def table(figures: dict[str, Figure], errors: dict[str, str]) -> str:
         lines.append(f"{key:<27} {_fmt(f.median):>9} {_fmt(f.low):>9} {_fmt(f.high):>9} "
                      f"{f.unit:<4} {'≤' + _fmt(f.goal):>6}  {mark:<5} {len(f.samples):>5}"
                      f"{flag}")
+        if "over_one_label_wizard_median" in f.detail:  # the floor until it changed
+            lines.append(f"{'  over one-label wizard':<27} "
+                         f"{_fmt(f.detail['over_one_label_wizard_median']):>9} "
+                         f"{'':>9} {'':>9} {f.unit:<4} {'':>6}  (history)")
         extra = ", ".join(f"{k}={v}" for k, v in f.detail.items()
                           if k not in ("slowest_events", "database"))
         notes.append(f"  {key}: {f.note}" + (f" [{extra}]" if extra else ""))

@@ -12,43 +12,14 @@ from __future__ import annotations
 
 import random
 import shutil
-import statistics
 import sqlite3
+import statistics
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from bench.common import (
-    Figure, cache_dir, child_env, document_samples, percentile, run_child_cpu, temp_home,
-)
-
-TYPICAL_TEXT = {
-    "medicines_list": "Levothyroxine 50 mcg every morning; cetirizine in spring.",
-    "allergies_details": "Hay fever (grass pollen). Penicillin gave me a rash as a child.",
-}
-
-
-def typical_answer(question, rng: random.Random):
-    """An answer a patient might give: mostly unremarkable, sometimes not."""
-    kind = question.type
-    if kind == "boolean":
-        healthy = question.id in ("consultation", "transport_arranged")
-        return healthy if rng.random() > 0.15 else not healthy
-    if kind == "choice":
-        return question.options[rng.randrange(min(3, len(question.options)))].value
-    if kind == "multi_choice":
-        exclusive = [o.value for o in question.options if o.exclusive]
-        return exclusive[:1] if exclusive and rng.random() < 0.85 else \
-            [question.options[0].value]
-    if kind == "last_taken":
-        return "never" if rng.random() < 0.6 else "not_recent"
-    if kind == "text":
-        if question.id in TYPICAL_TEXT:
-            return TYPICAL_TEXT[question.id]
-        return "Nothing else." if question.required else None
-    if kind == "date":
-        return (date.today() - timedelta(days=400)).isoformat()
-    return None
+from bench.common import Figure, cache_dir, child_env, percentile, run_child_cpu, temp_home
+from tests.support.answers import signature_strokes, typical_answer
 
 
 def complete_intake(store, form, rng: random.Random, strokes: list, autosave_ms: list[float],
@@ -126,7 +97,7 @@ def intake_figures(intakes: int, background: int) -> list[Figure]:
     from mesocheck.forms.registry import default_form
     from mesocheck.store import Store
 
-    strokes = document_samples().signature_strokes()
+    strokes = signature_strokes()
     rng = random.Random(11)
     autosave: list[float] = []
     growth: list[float] = []

@@ -119,8 +119,7 @@ def vm_hwm_kib() -> int:
 
 
 def intake(db_path: str) -> dict:
-    sys.path.insert(0, str(REPO / "tests" / "ui"))
-    import intake_driver as drive
+    from tests.support import intake_driver as drive
 
     from mesocheck.forms.registry import default_form
     from mesocheck.ui.widgets import style

@@ -6,6 +6,10 @@ this module what is allowed and show its answers. Saying "no" (postpone, decline
 any signed-in staff member may record it; saying "yes" (proceed) is a clinical judgement and
 needs a practitioner; proceeding over a stop flag is an override and also needs a written
 reason. Nothing is ever overwritten: a changed decision is a new row that supersedes the last.
+Each action that writes (decide, countersign, amend, re-sign) is one store transaction.
+
+The review's rules are one module (about 490 lines) because they are read together: what a
+decision leads to is what a countersignature covers, and an amendment undoes both.
 """
 
 from __future__ import annotations
@@ -18,8 +22,8 @@ from typing import Any, Iterable, Sequence
 from msgspec import Struct
 
 from mesocheck.errors import MesocheckError
-from mesocheck.forms.answers import answer_text
-from mesocheck.forms.conditions import Facts, is_answered
+from mesocheck.forms.answers import source_answer
+from mesocheck.forms.conditions import Facts
 from mesocheck.forms.flow import signed_content_hash
 from mesocheck.forms.model import Form
 from mesocheck.forms.registry import form_of
@@ -485,30 +489,5 @@ def print_batch(store: Any, day: date, zone: tzinfo, *, page: int = 500) -> list
 
 def describe_value(form: Form, question_id: str, value: Any, language: str,
                    zone: tzinfo) -> str:
-    """An answer or a fact (``@age``, ``@area``) on one line, in the patient's words
-    (:func:`~mesocheck.forms.answers.answer_text`)."""
-    if question_id.startswith("@"):
-        fact = question_id[1:]
-        if fact == "area" and isinstance(value, str):
-            option = form.area(value)
-            return option.label.get(language) if option else value
-        if fact == "age":
-            return f"{value} years" if value is not None else "unknown"
-        return str(value)
-    try:
-        question = form.question(question_id)
-    except KeyError:
-        return str(value) if is_answered(value) else "No answer"
-    text = answer_text(question, value, language, zone)
-    return "; ".join(text.splitlines()) if question.type == "multi_choice" else text
-
-
-def question_text(form: Form, question_id: str, language: str = "en") -> str:
-    if question_id == "@age":
-        return "Age at the appointment"
-    if question_id == "@area":
-        return "Treatment area"
-    try:
-        return form.question(question_id).text.get(language)
-    except KeyError:
-        return question_id
+    """An answer or a fact (``@age``, ``@area``) on one line, in the patient's words."""
+    return "; ".join(source_answer(form, question_id, value, language, zone).splitlines())

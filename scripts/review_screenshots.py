@@ -1,6 +1,8 @@
 """Render the review queue and one intake's detail to PNG at tablet and desktop sizes.
 
-    QT_QPA_PLATFORM=offscreen python scripts/review_screenshots.py [OUT_DIR]
+    QT_QPA_PLATFORM=offscreen python -m scripts.review_screenshots [OUT_DIR]
+
+(from the repository's folder: the intakes are made as the tests make them, tests/support).
 
 The database is made on the fly: intakes with several flags of every severity, long and
 right-to-left names, some decided and one countersigned, so what is clipped or cramped shows.
@@ -13,15 +15,12 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
 SIZES = ((1280, 800), (800, 1280), (1920, 1080))
 
 
 def build(store):
-    from test_review import (CLEAN_ANSWERS, countersign_now, make_intake, make_staff,
-                             today_at)
+    from tests.support.answers import CLEAN_ANSWERS
+    from tests.support.intakes import countersign_now, make_intake, make_staff, today_at
 
     from mesocheck import review
 

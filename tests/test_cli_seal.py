@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-import pki
 from mesocheck import cli
 from mesocheck.store import Store
+from tests.support import pki
 
 NOW = datetime.now(timezone.utc)
 

@@ -1,179 +1,37 @@
 """The review rules against a real store: decisions, overrides, statuses, countersigning,
-the rebuilt PDF, amendments and the print batch. No Qt.
-
-The ``make_*`` helpers build realistic intakes and are shared with the review UI tests and
-the screenshot script.
-"""
+the rebuilt PDF, amendments and the print batch. No Qt. The intakes are made as the wizard
+makes them (``tests/support/intakes.py``)."""
 
 from __future__ import annotations
 
-import io
-import math
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
 
 from mesocheck import review
-from mesocheck.forms import Facts, check_answer, evaluate_rules
-from mesocheck.forms.flow import Flow, disclosure_text_hash
-from mesocheck.forms.registry import canonical_content, default_form
-from mesocheck.store.store import Store
-from mesocheck.store import staff as staff_module
+from mesocheck.forms.answers import source_question
+from mesocheck.forms.registry import default_form
 from mesocheck.store.records import CONSENT, REVIEWED_CONSENT
-from mesocheck.timeutil import clinic_zone
-
-PIN = "2468"
-ZONE = clinic_zone()  # the clinic's zone when none is set: this machine's, as today_at
-
-
-# -- building intakes ----------------------------------------------------------------------
-
-
-def scribble(width: float = 600, height: float = 200, turns: int = 3) -> list[list]:
-    """A plausible handwritten signature: two strokes, a loop and a flourish."""
-    strokes, t = [], 0
-    first = []
-    for i in range(80):
-        x = 40 + i * (width - 120) / 80
-        y = height * 0.55 + math.sin(i / 80 * turns * 2 * math.pi) * height * 0.25
-        first.append([round(x, 1), round(y, 1), t, None])
-        t += 12
-    strokes.append(first)
-    second = []
-    for i in range(30):
-        x = width * 0.3 + i * 8
-        y = height * 0.8 - i * 2
-        second.append([round(x, 1), round(y, 1), t, None])
-        t += 10
-    strokes.append(second)
-    return strokes
-
-
-def fast_pins(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A cheap scrypt cost for tests; the stored hash names its own cost, so checks agree."""
-    monkeypatch.setattr(staff_module, "SCRYPT_N", 2**10)
-
-
-def today_at(hour: int, minute: int = 0, day: date | None = None) -> datetime:
-    return datetime.combine(day or date.today(), time(hour, minute)).astimezone()
-
-
-def flagged_answers(appointment: datetime) -> dict:
-    """Answers raising stop, review and info flags, several of each."""
-    return {
-        "consultation": False,  # review
-        "conditions": ["bleeding_disorder", "diabetes", "keloid"],  # stop, info, review
-        "conditions_other": "Mild asthma, uses an inhaler",  # info
-        "allergy_planned_ingredient": True,  # stop
-        "allergies_any": True,
-        "allergies_details": "Penicillin: rash and hives",  # info
-        "medicines_any": True,
-        "medicine_kinds": ["blood_pressure"],
-        "medicines_list": "Ramipril 5 mg daily",  # info
-        "last_aspirin": (appointment - timedelta(days=3)).date().isoformat(),  # review
-        "last_nsaid": "never",
-        "last_fish_oil": "not_recent",
-        "last_vitamin_e": "never",
-        "anticoagulant": False,
-        "sun_recent": False,
-        "skin_type": "type_3",
-        "last_alcohol": "not_recent",
-        "last_caffeine": "not_recent",
-        "transport_arranged": True,
-    }
-
-
-CLEAN_ANSWERS = {
-    "consultation": True, "conditions": ["none"], "allergy_planned_ingredient": False,
-    "allergies_any": False, "medicines_any": False, "last_aspirin": "never",
-    "last_nsaid": "never", "last_fish_oil": "never", "last_vitamin_e": "never",
-    "anticoagulant": False, "sun_recent": False, "skin_type": "type_2",
-    "last_alcohol": "not_recent", "last_caffeine": "not_recent", "transport_arranged": True,
-}
-
-
-def make_intake(store: Store, *, name: str = "Amelia Smith", answers: dict | None = None,
-                appointment: datetime | None = None, birth_date: date = date(1985, 4, 12),
-                area: str = "face", with_pdf: bool = True) -> str:
-    """A signed, submitted intake made as the wizard makes one, with its consent PDF."""
-    form = default_form()
-    appointment = appointment or today_at(15)
-    raw = flagged_answers(appointment) if answers is None else answers
-    now = datetime.now(timezone.utc)
-    values = {}
-    for qid, value in raw.items():
-        checked = check_answer(form.question(qid), value, now=max(now, appointment))
-        assert checked.ok, (qid, checked.error)
-        values[qid] = checked.value
-    intake_id = store.start_intake(
-        name=name, birth_date=birth_date, form_id=form.id, form_version=form.version,
-        form_hash=form.content_hash, language="en", area=area, appointment_at=appointment,
-        device="test-tablet", actor="patient", form_content=canonical_content(form),
-    )
-    store.save_answers(intake_id, values)
-    facts = Facts(appointment=appointment, birth_date=birth_date, area=area)
-    for disclosure in Flow(form, facts).shown_disclosures(values):
-        store.acknowledge(intake_id, disclosure.id, disclosure_text_hash(disclosure, "en"))
-    flags = evaluate_rules(form, values, facts)
-    record = store.intake(intake_id)
-    signature = {
-        "role": "patient", "printed_name": name,
-        "meaning": form.signature_meaning.get("en"), "strokes": scribble(),
-        "pad_width": 600, "pad_height": 200, "tz": "Europe/London",
-        "content_hash": review.patient_content_hash(record, form, name, ZONE),
-    }
-    store.submit(intake_id, signature=signature, flags=[f.as_dict() for f in flags])
-    if with_pdf:
-        from mesocheck.documents.consent import store_consent_pdf
-
-        store_consent_pdf(store, intake_id)
-    return intake_id
-
-
-def make_staff(store: Store) -> tuple:
-    """A practitioner and a front-desk member, as the store returns them."""
-    doctor = store.add_staff("Dr Ines Okafor", "practitioner", PIN, actor="system")
-    desk = store.add_staff("Sam Front", "front-desk", PIN, actor="system")
-    members = {m.id: m for m in store.staff_members()}
-    return members[doctor], members[desk]
+from mesocheck.store.store import Store
+from tests.support.answers import CLEAN_ANSWERS, scribble
+from tests.support.intakes import REVIEW_ZONE as ZONE
+from tests.support.intakes import (
+    audit_rows,
+    countersign_now,
+    decide_all,
+    fast_pins,
+    make_intake,
+    make_staff,
+    today_at,
+)
+from tests.support.pdf_text import pdf_text
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
+def staff(store, monkeypatch):
     fast_pins(monkeypatch)
-    with Store.open(tmp_path / "review.sqlite3") as opened:
-        yield opened
-
-
-@pytest.fixture
-def staff(store):
     return make_staff(store)
-
-
-def countersign_now(store: Store, intake_id: str, doctor) -> int:
-    return review.countersign(store, intake_id, doctor, strokes=scribble(), pad_width=600,
-                              pad_height=200, tz="Europe/London")
-
-
-def decide_all(store: Store, intake_id: str, doctor, decision: str = "proceed") -> str:
-    status = ""
-    for flag in review.undecided(store.intake(intake_id).flags):
-        status = review.decide(store, intake_id, flag.id, decision,
-                               f"Checked with the patient ({flag.rule_id})", doctor)
-    return status
-
-
-def audit_rows(store: Store, intake_id: str) -> list[tuple[str, str]]:
-    return store.connection.execute(
-        "SELECT actor, action FROM audit WHERE intake_id = ? ORDER BY id", (intake_id,)
-    ).fetchall()
-
-
-def pdf_text(data: bytes) -> str:
-    from pypdf import PdfReader
-
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 # -- the outcome of decisions (pure) -------------------------------------------------------
@@ -503,4 +361,4 @@ def test_answers_are_described_as_people_read_them():
     assert said("last_nsaid", "not_recent") == "Not in the last 7 days"
     assert said("conditions", ["diabetes", "keloid"]).startswith("Diabetes; Raised or keloid")
     assert said("@age", 17) == "17 years"
-    assert review.question_text(form, "@age") == "Age at the appointment"
+    assert source_question(form, "@age", "en") == "Age at the appointment"

@@ -5,7 +5,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mesocheck.forms.registry import default_form
 from mesocheck.session import (
     IntakeSession,
     PatientDetails,
@@ -20,22 +19,6 @@ from mesocheck.timeutil import clinic_zone
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)
 APPOINTMENT = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
 SIGNATURE = [[[10.0 + i * 6, 50.0 + (i % 5) * 8, i * 16, None] for i in range(30)]]
-
-
-@pytest.fixture
-def form():
-    return default_form()
-
-
-@pytest.fixture
-def db_path(tmp_path):
-    return tmp_path / "intakes.sqlite3"
-
-
-@pytest.fixture
-def store(db_path):
-    with Store.open(db_path) as store:
-        yield store
 
 
 def details(**changes):

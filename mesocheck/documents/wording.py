@@ -84,8 +84,6 @@ WORDS: dict[str, dict[str, str]] = {
         "metadata_title": "{title} \u2013 {name}",
         "metadata_subject": "Signed consent record, intake {id}",
         "metadata_subject_reviewed": "Signed consent record with practitioner review, intake {id}",
-        "age_fact": "Age at the appointment",
-        "area_fact": "Treatment area",
     },
 }
 

@@ -3,7 +3,9 @@
 The wizard's summary, the review screen and the consent PDF all say an answer with
 :func:`answer_text`, and the "last taken" question's button says "not recently" with
 :func:`recent_label`, so what the patient tapped, checked and signed is printed in the same
-words. Times are shown in the zone the caller passes: the clinic's.
+words. What raised a flag (a question or a fact such as the age) is said with
+:func:`source_question` and :func:`source_answer` on screen and on paper alike. Times are
+shown in the zone the caller passes: the clinic's.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import tzinfo
 from typing import Any, Sequence
 
 from mesocheck.forms.conditions import is_answered
-from mesocheck.forms.model import NEVER, NOT_RECENT, Question
+from mesocheck.forms.model import NEVER, NOT_RECENT, Form, Question
 from mesocheck.timeutil import moment_text
 
 NO_ANSWER = "No answer"
@@ -66,3 +68,32 @@ def answer_text(question: Question, value: Any, language: str, zone: tzinfo) -> 
     if kind in ("date", "datetime"):
         return moment_text(str(value), zone)
     return str(value)
+
+
+# -- what raised a flag: a question, or a fact of the intake ---------------------------------
+
+FACT_QUESTIONS = {"@age": "Age at the appointment", "@area": "Treatment area"}
+
+
+def source_question(form: Form, source: str, language: str) -> str:
+    """What a flag's source asks: a question's text, or the fact (``@age``, ``@area``)."""
+    if source in FACT_QUESTIONS:
+        return FACT_QUESTIONS[source]
+    try:
+        return form.question(source).text.get(language)
+    except KeyError:
+        return source
+
+
+def source_answer(form: Form, source: str, value: Any, language: str, zone: tzinfo) -> str:
+    """A flag source's value in words: the answer as the patient saw it, or the fact."""
+    if source == "@age":
+        return f"{value} years" if value is not None else "unknown"
+    if source == "@area":
+        option = form.area(str(value))
+        return option.label.get(language) if option is not None else str(value)
+    try:
+        question = form.question(source)
+    except KeyError:
+        return str(value) if is_answered(value) else NO_ANSWER
+    return answer_text(question, value, language, zone)

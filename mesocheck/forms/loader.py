@@ -3,6 +3,10 @@
 A clinic edits its form as data, so a mistake in the file is the clinic's to fix: each
 problem names the file, the path inside it (``steps[2].questions[0].enable_when.op``) and the
 reason. Nothing here raises anything but :class:`FormInvalid` for a bad file.
+
+One module (about 550 lines) because every check shares one pass over the file and its
+list of problems, and a form's parts refer to one another (rules to questions, conditions to
+earlier answers); split, each piece would need the whole loader's state.
 """
 
 from __future__ import annotations

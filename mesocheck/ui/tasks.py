@@ -66,6 +66,13 @@ class Bug(Exception):
         self.message = str(self)
 
 
+class Closed(MesocheckError):
+    """A task asked of a database that was already closed."""
+
+    def __init__(self) -> None:
+        super().__init__("The app is closing, so this was not done.")
+
+
 class _Events(QObject):
     bug = Signal(object)  # a Bug no task's failure callback took
 
@@ -328,6 +335,9 @@ class Database(QObject):
 
     def _queue_task(self, task: Task) -> None:
         self.pending += 1
+        if self._thread is None:  # closed (the app is ending): nothing runs it any more
+            _to_ui(lambda: task._deliver(False, Closed()))
+            return
         self._queue.put(task)
 
     def _delivered(self) -> None:

@@ -1,17 +1,12 @@
-import sys
-from pathlib import Path
+"""The document tests' intakes and their PDFs, built once per session (they take a while)."""
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from consent_readback import LONG_NAME  # noqa: E402
-from consent_samples import (  # noqa: E402
-    LONG_ANSWERS, SETTINGS, SHORT_ANSWERS, STAFF, make_record,
-)
-
-from mesocheck.documents.consent import Review, build_consent_pdf  # noqa: E402
-from mesocheck.forms.registry import default_form  # noqa: E402
+from mesocheck.documents.consent import Review, build_consent_pdf
+from mesocheck.forms.registry import default_form
+from tests.support.answers import LONG_ANSWERS, SHORT_ANSWERS
+from tests.support.pdf_text import LONG_NAME
+from tests.support.records import SETTINGS, STAFF, make_record
 
 
 @pytest.fixture(scope="session")

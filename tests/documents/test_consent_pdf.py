@@ -6,8 +6,6 @@ from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import pytest
-from consent_readback import LONG_NAME, all_text, flat, page_texts
-from consent_samples import LONG_ANSWERS, SETTINGS, SHORT_ANSWERS, STAFF, make_record
 from msgspec.structs import replace
 from pypdf import PdfReader
 
@@ -20,6 +18,9 @@ from mesocheck.documents.text import visible
 from mesocheck.forms import Facts
 from mesocheck.forms.flow import Flow
 from mesocheck.forms.model import NEVER, NOT_RECENT
+from tests.support.answers import LONG_ANSWERS, SHORT_ANSWERS
+from tests.support.pdf_text import LONG_NAME, all_text, flat, page_texts
+from tests.support.records import SETTINGS, STAFF, make_record
 
 
 def expected_answer_words(form, question, value) -> list[str]:

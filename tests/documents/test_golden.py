@@ -13,41 +13,13 @@ import hashlib
 import os
 import subprocess
 import sys
-from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
-from consent_samples import STAFF, make_record
 
-from mesocheck.documents.consent import Review, build_consent_pdf
-from mesocheck.forms import load_form
+from tests.support.records import GOLDEN, golden_pdf
 
-GOLDEN = Path(__file__).parent / "golden"
-SETTINGS = {
-    "clinic_name": "Golden Clinic",
-    "clinic_address": "1 Example Street, Springfield",
-    "logo_path": None,
-    "time_zone": "Europe/Berlin",
-}
-ANSWERS = {
-    "conditions": ["bleeding", "keloid"],
-    "notes": "Allergic to plasters <strong glue> & latex.\nÅsa's note: Ελληνικά, Русский.",
-    "last_aspirin": "2026-03-02",
-    "last_coffee": "not_recent",
-    "transport": True,
-}
-
-
-def golden_pdf() -> bytes:
-    form = load_form(GOLDEN / "golden_form.toml")
-    record = make_record(
-        form, ANSWERS, intake_id="00000000-0000-4000-8000-000000000001",
-        name="Åsa Öberg-Nørgaard", birth_date=date(1979, 11, 30), area="scalp",
-        appointment=datetime(2026, 3, 5, 8, 0, tzinfo=timezone.utc),
-        submitted=datetime(2026, 3, 5, 7, 41, 5, tzinfo=timezone.utc),
-        decisions={"bleeding": ("postpone", "Ask the haematologist first.", 7)},
-    )
-    return build_consent_pdf(record, form, SETTINGS, review=Review(staff_names=STAFF))
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_same_intake_gives_identical_bytes():
@@ -56,14 +28,11 @@ def test_same_intake_gives_identical_bytes():
 
 def test_identical_bytes_in_a_fresh_process():
     """No dict ordering, hash seed, clock or machine zone leaks into the file."""
-    code = (
-        "import sys, hashlib; sys.path.insert(0, sys.argv[1]); "
-        "from test_golden import golden_pdf; "
-        "print(hashlib.sha256(golden_pdf()).hexdigest())"
-    )
+    code = ("import hashlib; from tests.support.records import golden_pdf; "
+            "print(hashlib.sha256(golden_pdf()).hexdigest())")
     env = dict(os.environ, PYTHONHASHSEED="12345", TZ="Pacific/Auckland")
-    out = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent)],
-                         env=env, capture_output=True, text=True, timeout=120, check=True)
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True,
+                         text=True, timeout=120, check=True)
     assert out.stdout.strip() == hashlib.sha256(golden_pdf()).hexdigest()
 
 

@@ -10,18 +10,27 @@ from io import BytesIO
 
 import pikepdf
 import pytest
-from test_seal import countersign, store  # noqa: F401 (a fixture)
-from test_store_consent import submitted_intake
 
 from mesocheck.documents import archive
 from mesocheck.documents.consent import store_consent_pdf
 from mesocheck.paths import resource
+from tests.support.intakes import make_intake
+from tests.support.sealing import countersign
+
+
+@pytest.fixture
+def store(clinic_store):
+    return clinic_store
+
+
+def submitted_intake(store, form) -> str:
+    return make_intake(store, with_pdf=False)
 
 STANDARD_14 = {"Helvetica", "Times", "Courier", "Symbol", "ZapfDingbats"}
 
 
 @pytest.fixture
-def reviewed_sealed_pdf(store, form, clinic_seal, tsa):  # noqa: F811
+def reviewed_sealed_pdf(store, form, clinic_seal, tsa):
     """The reviewed document, sealed, countersigned, timestamped, then upgraded to B-LT."""
     store.set_settings({archive.TSA_URL: tsa.url, archive.TSA_TRUST: tsa.root_pem}, "system")
     intake_id = submitted_intake(store, form)
@@ -34,13 +43,13 @@ def reviewed_sealed_pdf(store, form, clinic_seal, tsa):  # noqa: F811
 
 
 @pytest.fixture
-def unsealed_pdf(store, form):  # noqa: F811
+def unsealed_pdf(store, form):
     intake_id = submitted_intake(store, form)
     return store.document_bytes(store_consent_pdf(store, intake_id))
 
 
 @pytest.fixture(params=["unsealed", "reviewed, sealed and upgraded"])
-def document(request, store):  # noqa: F811
+def document(request, store):
     name = "unsealed_pdf" if request.param == "unsealed" else "reviewed_sealed_pdf"
     return request.getfixturevalue(name)
 

@@ -13,7 +13,6 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from consent_samples import SETTINGS, SHORT_ANSWERS, make_record
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -23,6 +22,8 @@ from mesocheck.documents import styles as st
 from mesocheck.documents.consent import build_consent_pdf
 from mesocheck.documents.fonts import BOLD, register_fonts
 from mesocheck.paths import resource
+from tests.support.answers import SHORT_ANSWERS
+from tests.support.records import SETTINGS, make_record
 
 SCALE = 6  # pixels per point: 432 dpi
 NAME_SIZE = 9.5  # the value style of the patient block

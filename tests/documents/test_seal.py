@@ -9,26 +9,26 @@ from datetime import datetime, timedelta, timezone
 from io import BytesIO
 
 import pytest
-from consent_samples import signature_strokes
-from test_store_consent import submitted_intake
 
 from mesocheck.documents import archive, certificate
 from mesocheck.documents.check import check_pdf
 from mesocheck.documents.consent import store_consent_pdf
 from mesocheck.documents.seal import COUNTERSIGN_FIELD, SEAL_FIELD
-from mesocheck.store import Store
 from mesocheck.store.records import CONSENT, REVIEWED_CONSENT
-
-import pki
-from pki import PASSPHRASE
+from tests.support import pki
+from tests.support.intakes import make_intake
+from tests.support.pki import PASSPHRASE
+from tests.support.sealing import countersign
 
 
 @pytest.fixture
-def store(db_path):
-    s = Store.open(db_path)
-    s.set_settings({"clinic_name": "Clinique Lumière", "time_zone": "Europe/Paris"}, "system")
-    yield s
-    s.close()
+def store(clinic_store):
+    return clinic_store
+
+
+def submitted_intake(store, form) -> str:
+    """A signed intake whose consent document the test makes."""
+    return make_intake(store, with_pdf=False)
 
 
 def validated(pdf: bytes, trusted) -> list:
@@ -40,15 +40,6 @@ def validated(pdf: bytes, trusted) -> list:
     reader = PdfFileReader(BytesIO(pdf))
     context = ValidationContext(trust_roots=[trusted], allow_fetching=False)
     return [validate_pdf_signature(s, context) for s in reader.embedded_regular_signatures]
-
-
-def countersign(store, intake_id) -> None:
-    staff = store.add_staff("Dr Ana Ferreira", "practitioner", "2468", "system")
-    store.add_signature(intake_id, {
-        "role": "practitioner", "printed_name": "Dr Ana Ferreira",
-        "meaning": "Reviewed and approved for treatment", "strokes": signature_strokes(3),
-        "pad_width": 600, "pad_height": 200, "tz": "Europe/Paris", "content_hash": "1" * 64,
-        "staff_id": staff})
 
 
 def test_a_stored_consent_is_sealed_by_the_clinic(store, form, clinic_seal):

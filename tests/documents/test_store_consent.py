@@ -7,26 +7,27 @@ import threading
 from datetime import date
 
 import pytest
-from consent_samples import APPOINTMENT, SHORT_ANSWERS, signature_strokes
 
 from mesocheck.documents.archive import archival_copy
-from mesocheck.fileio import CannotWrite, write_atomic
 from mesocheck.documents.consent import (
     DocumentRefused, build_consent_pdf, store_consent_pdf,
 )
+from mesocheck.fileio import CannotWrite, write_atomic
 from mesocheck.forms import Facts, disclosure_text_hash, evaluate_rules
 from mesocheck.forms.flow import Flow
 from mesocheck.forms.registry import canonical_content
-from mesocheck.store.records import CONSENT, REVIEWED_CONSENT
 from mesocheck.store import Store
+from mesocheck.store.records import CONSENT, REVIEWED_CONSENT
+from tests.support.answers import SHORT_ANSWERS, signature_strokes
+from tests.support.records import APPOINTMENT
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store.open(tmp_path / "db.sqlite3")
-    s.set_settings({"clinic_name": "Clinique Lumière", "time_zone": "Europe/Paris"}, "system")
-    yield s
-    s.close()
+def store(store):
+    """The fresh store, with the clinic's name and zone."""
+    store.set_settings({"clinic_name": "Clinique Lumière", "time_zone": "Europe/Paris"},
+                       "system")
+    return store
 
 
 def submitted_intake(store, form, *, form_hash=None, archive=True, sign=True) -> str:
@@ -104,12 +105,12 @@ def test_refused_before_the_patient_signs(store, form):
         store_consent_pdf(store, intake_id)
 
 
-def test_safe_in_a_worker_thread_with_its_own_store(store, form, tmp_path):
+def test_safe_in_a_worker_thread_with_its_own_store(store, form):
     intake_id = submitted_intake(store, form)
     results = []
 
     def work():
-        own = Store.open(tmp_path / "db.sqlite3")
+        own = Store.open(store.path)
         try:
             results.append(store_consent_pdf(own, intake_id))
         finally:

@@ -153,11 +153,8 @@ def test_the_tablet_starts_without_the_fhir_library():
 
 
 def test_an_intake_bundle_carries_no_document_when_none_is_given():
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parents[1] / "documents"))
-    from consent_samples import SETTINGS, SHORT_ANSWERS, STAFF, make_record
+    from tests.support.answers import SHORT_ANSWERS
+    from tests.support.records import SETTINGS, STAFF, make_record
 
     form = default_form()
     bundle = intake_bundle(make_record(form, SHORT_ANSWERS), form, SETTINGS, STAFF)

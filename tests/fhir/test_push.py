@@ -9,11 +9,11 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import TOKEN, fhir_get, search
 
 from mesocheck import cli
 from mesocheck.fhir.export import made_bundle
 from mesocheck.store import Store
+from tests.support.fhir_server import TOKEN, fhir_get, search
 
 
 def push(capsys, db_path, server, *extra) -> tuple[int, str, str]:
@@ -65,9 +65,8 @@ def test_pushed_searched_and_equal(reviewed_amended, fhir_server, token_file, ca
 
 def test_a_replay_changes_nothing_and_an_amendment_is_sent_again(
         reviewed_amended, fhir_server, token_file, capsys, monkeypatch):
-    from test_review import ZONE, fast_pins
-
     from mesocheck import review
+    from tests.support.intakes import REVIEW_ZONE as ZONE, fast_pins
 
     db_path, intake_id = reviewed_amended
     assert push(capsys, db_path, fhir_server, "--token-file", token_file)[0] == 0

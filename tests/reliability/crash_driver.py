@@ -7,9 +7,9 @@ or may not have happened, and nothing else may have.
 
 Two ways to run:
 
-``python crash_driver.py run '<job json>'``
+``python -m tests.reliability.crash_driver run '<job json>'``
     one job in this process (a fresh interpreter: the most realistic, ~0.3 s to start);
-``python crash_driver.py serve``
+``python -m tests.reliability.crash_driver serve``
     a fork server: imports and warms up everything once, then for each job line read on
     stdin forks a worker that runs it (a fresh process with its own SQLite connection,
     started in milliseconds), reports ``{"ev": "pid"}`` and, when the worker ends,
@@ -30,22 +30,15 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-if str(HERE.parents[1]) not in sys.path:  # run as a script from anywhere
-    sys.path.insert(0, str(HERE.parents[1]))
-
-from mesocheck.forms.registry import default_form  # noqa: E402
-from mesocheck.session import (  # noqa: E402
-    IntakeSession, PatientDetails, rebuild_missing_consent_pdfs,
-)
-from mesocheck.store import Store  # noqa: E402
-from mesocheck.store.audit import to_json  # noqa: E402
+from mesocheck.forms.registry import default_form
+from mesocheck.session import IntakeSession, PatientDetails, rebuild_missing_consent_pdfs
+from mesocheck.store import Store
+from mesocheck.store.audit import to_json
+from tests.support.answers import NAMES
+from tests.support.answers import random_strokes as strokes
+from tests.support.intakes import fill_step
 
 ZONE = timezone.utc
-NAMES = ["Ada Lovelace", "Zoë Quixley-Marchetti", "Łukasz Brzęczyszczykiewicz",
-         "مريم الحسن", "דוד לוי", "Анна Иванова", "Siobhán Ní Bhriain", "李小龙"]
-TEXTS = ["", "None.", "Ibuprofen 200 mg twice a day", "Penicillin – rash 🙁",
-         "line one\nline two", "x" * 900, "‮reversed‬ text", "e\u0301 combining"]
 
 
 def value_hash(value: Any) -> str:
@@ -113,69 +106,6 @@ class ReportingSink:
 
 
 # -- answers a patient might give ---------------------------------------------------------
-
-
-def random_answer(question, rng: random.Random, now: datetime) -> Any:
-    kind = question.type
-    if kind == "boolean":
-        return rng.random() < 0.5
-    if kind == "choice":
-        return rng.choice(question.options).value
-    if kind == "multi_choice":
-        exclusive = [o.value for o in question.options if o.exclusive]
-        if exclusive and rng.random() < 0.5:
-            return [exclusive[0]]
-        plain = [o.value for o in question.options if not o.exclusive]
-        return rng.sample(plain, rng.randint(1, min(3, len(plain))))
-    if kind == "text":
-        text = rng.choice(TEXTS)
-        return text if text or not question.required else "Nothing else."
-    if kind == "last_taken":
-        if rng.random() < 0.5:
-            return "never"
-        moment = now - timedelta(hours=rng.randint(1, 24 * 40))
-        if question.precision == "datetime":
-            return moment.isoformat(timespec="minutes")
-        return moment.date().isoformat()
-    if kind == "date":
-        return (now.date() - timedelta(days=rng.randint(0, 4000))).isoformat()
-    if kind == "datetime":
-        return (now - timedelta(hours=rng.randint(1, 4000))).isoformat(timespec="minutes")
-    raise ValueError(kind)
-
-
-def strokes(rng: random.Random) -> list:
-    x, y = rng.uniform(20, 60), rng.uniform(40, 80)
-    points = []
-    for i in range(rng.randint(12, 40)):
-        x += rng.uniform(4, 12)
-        y += rng.uniform(-10, 10)
-        points.append([round(x, 1), round(y, 1), i * 16, None])
-    return [points]
-
-
-def fill_step(session: IntakeSession, step, rng: random.Random, now: datetime) -> None:
-    """Answer every question the step shows, as questions appear, one save per answer;
-    now and then change an earlier answer (skip logic may then clear others)."""
-    asked: set[str] = set()
-    while True:
-        pending = [q for q in session.shown_questions(step) if q.id not in asked]
-        if not pending:
-            break
-        for question in pending:
-            asked.add(question.id)
-            session.answer(question.id, random_answer(question, rng, now))
-            session.flush()
-            if asked and rng.random() < 0.1:
-                again = session.form.question(rng.choice(sorted(asked)))
-                session.answer(again.id, random_answer(again, rng, now))
-                session.flush()
-    for question in session.shown_questions(step):  # required ones left empty: fill them
-        if question.id in session.problems(step):
-            for _ in range(20):
-                if session.answer(question.id, random_answer(question, rng, now)).ok:
-                    break
-            session.flush()
 
 
 def run_intakes(job: dict, store: Store, rng: random.Random) -> None:

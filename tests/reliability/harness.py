@@ -15,7 +15,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DRIVER = Path(__file__).resolve().parent / "crash_driver.py"
+DRIVER = "tests.reliability.crash_driver"  # run with -m from the repository
+REPO = Path(__file__).resolve().parents[2]
 FIGURES_ENV = "MESOCHECK_RELIABILITY_FIGURES"
 
 
@@ -155,8 +156,8 @@ class ForkServer(_Runner):
     def __init__(self, env: dict | None = None):
         self.errors = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
-            [sys.executable, str(DRIVER), "serve"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=self.errors, env=env)
+            [sys.executable, "-m", DRIVER, "serve"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=self.errors, env=env, cwd=REPO)
         self.lines = Lines(self.proc.stdout.fileno())
         deadline = time.monotonic() + 120
         while True:
@@ -193,8 +194,9 @@ class FreshProcess(_Runner):
 
     def run(self, job: dict, plan: KillPlan | None = None) -> Outcome:
         with tempfile.TemporaryFile() as errors:
-            proc = subprocess.Popen([sys.executable, str(DRIVER), "run", json.dumps(job)],
-                                    stdout=subprocess.PIPE, stderr=errors, env=self.env)
+            proc = subprocess.Popen([sys.executable, "-m", DRIVER, "run", json.dumps(job)],
+                                    stdout=subprocess.PIPE, stderr=errors, env=self.env,
+                                    cwd=REPO)
             try:
                 outcome = self._drive(Lines(proc.stdout.fileno()), plan, proc.pid,
                                       lambda _: False)

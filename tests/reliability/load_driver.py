@@ -1,9 +1,9 @@
 """One side of a two-process run on one database: the tablet's wizard, or the review screen.
 
-``python load_driver.py wizard DB WRITES SEED``
+``python -m tests.reliability.load_driver wizard DB WRITES SEED``
     fills in and submits intakes through the session (each answer saved at once) and
     stores their consent PDFs, until WRITES store writes are done;
-``python load_driver.py review DB STOPFILE SEED``
+``python -m tests.reliability.load_driver review DB STOPFILE SEED``
     until STOPFILE exists: reads the queue and intakes, decides flags, countersigns, clears
     and stores the reviewed PDF, as the practitioner's screen does.
 
@@ -19,14 +19,11 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-if str(HERE.parents[1]) not in sys.path:
-    sys.path.insert(0, str(HERE.parents[1]))
+from mesocheck.forms.registry import default_form
+from mesocheck.store import Store, StoreError
 
-from mesocheck.forms.registry import default_form  # noqa: E402
-from mesocheck.store import Store, StoreError  # noqa: E402
-
-from tests.reliability.builders import fill_intake, review  # noqa: E402
+from tests.support.intakes import fill_intake
+from tests.support.intakes import review_intake as review
 
 
 class Timed:

@@ -32,11 +32,10 @@ from mesocheck.forms.registry import default_form
 from mesocheck.store import DiskFull, Store
 from mesocheck.store import staff as staff_accounts
 
-from .builders import fill_intake
+from tests.support.intakes import fill_intake
 from .harness import record_figures
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
-import intake_driver as drive  # noqa: E402
+from tests.support import intake_driver as drive
 
 PATIENT = "Quilla Ystrøm-Vantablack"
 BIRTH = date(1979, 8, 23)

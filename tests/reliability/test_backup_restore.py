@@ -14,12 +14,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .builders import add_staff
+from tests.support.intakes import add_staff
 from .harness import record_figures
 from mesocheck.session import IntakeSession
 from mesocheck.store import Store
 
-DRIVER = Path(__file__).resolve().parent / "load_driver.py"
+DRIVER = "tests.reliability.load_driver"  # run with -m from the repository
 REPO = Path(__file__).resolve().parents[2]
 
 APP = """
@@ -52,9 +52,9 @@ def test_backups_taken_while_the_wizard_writes_verify_resume_and_open(tmp_path):
     db = tmp_path / "clinic.sqlite3"
     with Store.open(db) as store:
         add_staff(store)
-    wizard = subprocess.Popen([sys.executable, str(DRIVER), "wizard", str(db), "700", "7"],
+    wizard = subprocess.Popen([sys.executable, "-m", DRIVER, "wizard", str(db), "700", "7"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env=_env(tmp_path))
+                              env=_env(tmp_path), cwd=REPO)
     copies = []
     try:
         while wizard.poll() is None:

@@ -28,12 +28,12 @@ from typing import Iterator
 
 import pytest
 
-from app_child import run_app
+from tests.support.app_child import run_app
 from mesocheck.demo import create_demo_intakes
 from mesocheck.forms.registry import default_form
 from mesocheck.store import DiskFull, Store
 
-from .builders import fill_intake
+from tests.support.intakes import fill_intake
 from .harness import record_figures
 
 RESTORE = "mesocheck backup"

@@ -31,7 +31,7 @@ from mesocheck.session import IntakeSession, SessionError, check_details
 from mesocheck.store import Store
 from mesocheck.store.audit import to_json
 
-from .builders import ZONE, fill_intake
+from tests.support.intakes import ZONE, fill_intake
 from .harness import record_figures
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)

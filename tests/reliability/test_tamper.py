@@ -27,7 +27,8 @@ from mesocheck.forms.registry import default_form
 from mesocheck.store import Store
 from mesocheck.store.audit import GENESIS, Columns, audit_hash, canonical_json, row_hash
 
-from .builders import add_staff, fill_intake, review
+from tests.support.intakes import add_staff, fill_intake
+from tests.support.intakes import review_intake as review
 from .harness import record_figures
 
 

@@ -21,10 +21,11 @@ import pytest
 from mesocheck.store import Store
 from mesocheck.store.db import BUSY_TIMEOUT_MS
 
-from .builders import add_staff
+from tests.support.intakes import add_staff
 from .harness import record_figures
 
-DRIVER = Path(__file__).resolve().parent / "load_driver.py"
+DRIVER = "tests.reliability.load_driver"  # run with -m from the repository
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _cli(*args: str, home: Path) -> subprocess.CompletedProcess:
@@ -39,12 +40,12 @@ def run_side_by_side(tmp_path: Path, wizard_writes: int) -> dict:
         add_staff(store)
     stop = tmp_path / "stop"
     env = {**os.environ, "MESOCHECK_HOME": str(tmp_path)}
-    wizard = subprocess.Popen([sys.executable, str(DRIVER), "wizard", str(db),
+    wizard = subprocess.Popen([sys.executable, "-m", DRIVER, "wizard", str(db),
                                str(wizard_writes), "1"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=env)
-    reviewer = subprocess.Popen([sys.executable, str(DRIVER), "review", str(db), str(stop),
+                              stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
+    reviewer = subprocess.Popen([sys.executable, "-m", DRIVER, "review", str(db), str(stop),
                                  "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env=env)
+                                text=True, env=env, cwd=REPO)
     commands: dict[str, int] = {"verify": 0, "export": 0, "backup": 0}
     failures = []
     try:

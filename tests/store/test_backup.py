@@ -5,7 +5,7 @@ import pytest
 
 from mesocheck.store import BackupFailed, Store
 
-from .helpers import submitted, tamper
+from tests.support.store_rows import submitted, tamper
 
 
 def test_backup_round_trip_verifies(staffed, tmp_path, clock):

@@ -6,7 +6,7 @@ import pytest
 
 from mesocheck.store import DocumentDamaged, IntakeLocked, InvalidState, NotFound, rows
 
-from .helpers import FLAGS, FRONT_DESK, PATIENT, PRACTITIONER, signature, start, submitted
+from tests.support.store_rows import FLAGS, FRONT_DESK, PATIENT, PRACTITIONER, signature, start, submitted
 
 
 def audit_actions(store, intake_id):

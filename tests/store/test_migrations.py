@@ -11,7 +11,7 @@ import pytest
 from mesocheck.store import Store, migrations
 from mesocheck.store.audit import AUDITED_TABLES
 
-from .helpers import tamper
+from tests.support.store_rows import tamper
 
 SCHEMA1 = Path(__file__).parent / "data" / "schema1.sqlite3"  # see data/make_schema1.py
 

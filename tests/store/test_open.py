@@ -7,7 +7,7 @@ from mesocheck.store import (
 )
 from mesocheck.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
-from .helpers import start
+from tests.support.store_rows import start
 
 
 def test_open_creates_the_folder_and_sets_safe_pragmas(db_path, clock):

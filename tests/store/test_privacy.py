@@ -7,7 +7,7 @@ import pytest
 
 from mesocheck.store import IntakeLocked, InvalidState, StoreError
 
-from .helpers import PATIENT, PRACTITIONER, signature, start, submitted
+from tests.support.store_rows import PATIENT, PRACTITIONER, signature, start, submitted
 
 SECRET_DOB = "14/07/1990"
 
@@ -45,7 +45,7 @@ def test_errors_do_not_quote_the_patient(staffed):
 
 
 def _fields():
-    from .helpers import intake_fields
+    from tests.support.store_rows import intake_fields
 
     return intake_fields()
 

@@ -2,7 +2,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from .helpers import FLAGS, FRONT_DESK, PRACTITIONER, signature, start, submitted
+from tests.support.store_rows import FLAGS, FRONT_DESK, PRACTITIONER, signature, start, submitted
 
 BASE = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 SEVERITY_SETS = [[], [FLAGS[2]], [FLAGS[1], FLAGS[2]], [FLAGS[0]], FLAGS]

@@ -3,7 +3,7 @@ import pytest
 from mesocheck.store import InvalidPin, Store
 from mesocheck.store.staff import hash_pin, pin_matches
 
-from .helpers import FRONT_DESK, FRONT_DESK_PIN, PRACTITIONER, PRACTITIONER_PIN
+from tests.support.store_rows import FRONT_DESK, FRONT_DESK_PIN, PRACTITIONER, PRACTITIONER_PIN
 
 
 def test_pin_hash_is_self_describing_scrypt():

@@ -6,7 +6,7 @@ import pytest
 
 from mesocheck.store import Store
 
-from .helpers import FRONT_DESK, PATIENT, PRACTITIONER, start, submitted, tamper
+from tests.support.store_rows import FRONT_DESK, PATIENT, PRACTITIONER, start, submitted, tamper
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The tablet app's tests: their own home folder, cheap PINs, no threads left behind.
 
-The window on a real database (``make_window``) is in ``tests/conftest.py``, shared with
-the reliability tests."""
+The window on a real database (``make_window``) is in ``tests/support/fixtures.py``, shared
+with the reliability tests."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from mesocheck.store import staff as staff_accounts
 def _quiet_home(tmp_path, monkeypatch):
     """Logs and settings go to the test's folder, never the developer's."""
     monkeypatch.setenv("MESOCHECK_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("MESOCHECK_EXIT_AFTER_FIRST_PAINT", raising=False)
     monkeypatch.delenv("MESOCHECK_DEMO_INTAKE", raising=False)
 
 

@@ -10,11 +10,10 @@ import re
 import subprocess
 import sys
 
-from app_child import run_app
-
 from mesocheck.store import Store
 from mesocheck.ui.shell.crash import CrashHandler
 from mesocheck.ui.widgets import style
+from tests.support.app_child import run_app
 
 
 def test_a_damaged_database_is_a_message_and_exit_code_1(tmp_path):

@@ -1,8 +1,7 @@
 """A whole intake through the real widgets, then what the database holds."""
 
 from mesocheck.store import Store
-
-import intake_driver as drive
+from tests.support import intake_driver as drive
 
 
 def test_walk_in_patient_completes_and_signs(qtbot, make_window, db_path, practitioner):

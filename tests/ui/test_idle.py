@@ -5,8 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from mesocheck.store import Store
-
-import intake_driver as drive
+from tests.support import intake_driver as drive
 
 QUICK = {"idle_timeout_s": 0.3}
 

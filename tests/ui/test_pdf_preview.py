@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
 from mesocheck.errors import MesocheckError
 from mesocheck.ui.review import preview as pdf_preview
 from mesocheck.ui.review import printing
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "documents"))
-from consent_samples import LONG_ANSWERS, SETTINGS, make_record  # noqa: E402
+from tests.support.answers import LONG_ANSWERS
+from tests.support.records import SETTINGS, make_record
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 

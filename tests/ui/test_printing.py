@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 import uuid
 from io import BytesIO
@@ -22,9 +21,8 @@ from pypdf import PdfReader
 from PySide6.QtPrintSupport import QPrinter
 
 from mesocheck.ui.review import printing
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "documents"))
-from consent_samples import SETTINGS, SHORT_ANSWERS, make_record  # noqa: E402
+from tests.support.answers import SHORT_ANSWERS
+from tests.support.records import SETTINGS, make_record
 
 # The offscreen platform cannot size native dialogs; a message box or print dialog says so.
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")

@@ -9,18 +9,16 @@ import sys
 import textwrap
 from pathlib import Path
 
-import intake_driver as drive
-
 from mesocheck.store import Store
 from mesocheck.ui.intake.pages import StepPage
+from tests.support import intake_driver as drive
 
-HERE = Path(__file__).resolve().parent
+REPO = Path(__file__).resolve().parents[2]
 
 CHILD = textwrap.dedent(
     """
     import os, sys, time
     from datetime import timezone
-    sys.path.insert(0, {here!r})
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
@@ -28,7 +26,7 @@ CHILD = textwrap.dedent(
     from mesocheck.ui.widgets import style
     from mesocheck.ui.tasks import Database
     from mesocheck.ui.shell.main_window import MainWindow
-    import intake_driver as drive
+    from tests.support import intake_driver as drive
 
     class Bot:
         def mouseClick(self, widget, button):
@@ -68,7 +66,7 @@ def test_a_new_process_resumes_where_the_crashed_one_stopped(
         qtbot, make_window, db_path, practitioner, tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MESOCHECK_HOME": str(tmp_path)}
     child = subprocess.run(
-        [sys.executable, "-c", CHILD.format(here=str(HERE), db=str(db_path))],
+        [sys.executable, "-c", CHILD.format(db=str(db_path))], cwd=REPO,
         env=env, capture_output=True, text=True, timeout=120)
     assert child.returncode == 3, child.stderr
     intake_id = child.stdout.strip().splitlines()[-1]

@@ -7,48 +7,44 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QWidget
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from test_review import (  # noqa: E402  (shared builders of realistic intakes)
-    CLEAN_ANSWERS,
-    audit_rows,
-    ZONE,
-    countersign_now,
-    fast_pins,
-    make_intake,
-    make_staff,
-    pdf_text,
-    today_at,
-)
-
-from mesocheck import review  # noqa: E402
-from mesocheck.timeutil import day_text  # noqa: E402
-from mesocheck.store.store import Store  # noqa: E402
-from mesocheck.ui.review.queue_model import IntakeIdRole  # noqa: E402
-from mesocheck.ui.review.dialogs import (  # noqa: E402
+from mesocheck import review
+from mesocheck.timeutil import day_text
+from mesocheck.ui.review.dialogs import (
     AmendmentDialog,
     CountersignDialog,
     DecisionDialog,
     ResignDialog,
 )
-from mesocheck.ui.review.panel import ReviewPanel  # noqa: E402
-from mesocheck.ui.tasks import Database, shut_down  # noqa: E402
+from mesocheck.ui.review.queue_model import IntakeIdRole
+from mesocheck.ui.tasks import Database, shut_down
+from tests.support.answers import CLEAN_ANSWERS
+from tests.support.intakes import (
+    audit_rows,
+    countersign_now,
+    fast_pins,
+    make_intake,
+    make_staff,
+    today_at,
+)
+from tests.support.pdf_text import pdf_text
+from tests.support.review_driver import (
+    current_dialog,
+    decide_through_dialog,
+    make_panel,
+    names_in_queue,
+    open_row,
+    settle,
+    shown,
+    sign_on,
+)
 
 # The offscreen platform says this of every top-level window it shows; it is not our warning.
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    fast_pins(monkeypatch)
-    with Store.open(tmp_path / "review-ui.sqlite3") as opened:
-        yield opened
 
 
 @pytest.fixture
@@ -60,7 +56,8 @@ def db(store):
 
 
 @pytest.fixture
-def people(store):
+def people(store, monkeypatch):
+    fast_pins(monkeypatch)
     doctor, desk = make_staff(store)
     flagged = make_intake(store, name="Amelia Smith", appointment=today_at(10))
     clean = make_intake(store, name="Zoë Kowalski", answers=CLEAN_ANSWERS,
@@ -72,56 +69,6 @@ def people(store):
                         with_pdf=False)
     return {"doctor": doctor, "desk": desk, "flagged": flagged, "clean": clean, "rtl": rtl,
             "later": later}
-
-
-def make_panel(qtbot, db, staff, **kwargs) -> ReviewPanel:
-    panel = ReviewPanel(db, staff, ZONE, **kwargs)
-    qtbot.addWidget(panel)
-    panel.resize(1280, 800)
-    panel.show()
-    qtbot.waitExposed(panel)
-    settle(qtbot, panel)
-    return panel
-
-
-def settle(qtbot, panel: ReviewPanel) -> None:
-    """Wait until every read and write the panel asked of the database has come back."""
-    qtbot.waitUntil(lambda: panel.db.pending == 0, timeout=30_000)
-
-
-def names_in_queue(panel: ReviewPanel) -> list[str]:
-    model = panel.queue.model
-    return [model.row_at(i).patient_name for i in range(model.rowCount())]
-
-
-def shown(qtbot, panel: ReviewPanel) -> list[str]:
-    settle(qtbot, panel)
-    return names_in_queue(panel)
-
-
-def sign_on(qtbot, pad) -> None:
-    """Draw a signature through the pad's pen entry points (what mouse, touch and stylus
-    events all call), with timed points as a real hand makes them."""
-    from PySide6.QtCore import QPointF
-
-    width, height = pad.width(), pad.height()
-    t = 0.0
-    for stroke in range(2):
-        pad.press(QPointF(width * 0.1, height * (0.5 + 0.1 * stroke)), t_ms=t)
-        for i in range(1, 40):
-            t += 12
-            x = width * (0.1 + 0.8 * i / 40)
-            y = height * (0.5 + 0.2 * ((-1) ** (i // 5)) + 0.1 * stroke)
-            pad.move(QPointF(x, y), t_ms=t)
-        pad.release(t_ms=t + 12)
-        t += 200
-    assert pad.is_trivial() is None
-
-
-def current_dialog(panel: ReviewPanel, kind: type):
-    dialog = panel.dialog
-    assert isinstance(dialog, kind) and dialog.isVisible()
-    return dialog
 
 
 # -- the queue -------------------------------------------------------------------------------
@@ -184,25 +131,6 @@ def test_keyboard_opens_an_intake_from_the_queue(qtbot, store, db, people):
 
 
 # -- one intake, start to finish -----------------------------------------------------------
-
-
-def open_row(qtbot, panel: ReviewPanel, name: str) -> None:
-    row = names_in_queue(panel).index(name)
-    table = panel.queue.table
-    index = panel.queue.model.index(row, 1)
-    rect = table.visualRect(index)
-    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    settle(qtbot, panel)
-    assert panel.stack.currentWidget() is panel.detail
-
-
-def decide_through_dialog(qtbot, panel, card, decision: str, note: str) -> DecisionDialog:
-    qtbot.mouseClick(card.buttons[decision], Qt.MouseButton.LeftButton)
-    dialog = current_dialog(panel, DecisionDialog)
-    dialog.note.setPlainText(note)
-    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    settle(qtbot, panel)
-    return dialog
 
 
 def test_review_decide_override_countersign_and_rebuilt_pdf(qtbot, store, db, people):
@@ -443,8 +371,8 @@ def test_the_window_keeps_painting_while_another_program_holds_the_database(
     try:
         assert holder.stdout.readline().strip() == "locked"
         stop = panel.detail.flag_cards[0]
-        dialog = decide_through_dialog_now(qtbot, panel, stop, "proceed",
-                                           "Haematologist's letter: clotting normal")
+        dialog = decide_through_dialog(qtbot, panel, stop, "proceed",
+                                       "Haematologist's letter: clotting normal", wait=False)
         # The decision waits for the lock on the database thread; the window goes on.
         start = counter.paints
         qtbot.waitUntil(lambda: counter.paints >= start + 25, timeout=4_000)
@@ -458,12 +386,3 @@ def test_the_window_keeps_painting_while_another_program_holds_the_database(
     assert panel.dialog is None
     decision = store.intake(people["flagged"]).flags[0].decision
     assert decision.reason == "Haematologist's letter: clotting normal"
-
-
-def decide_through_dialog_now(qtbot, panel, card, decision: str, note: str):
-    """Click through to the decision's Save without waiting for the database."""
-    qtbot.mouseClick(card.buttons[decision], Qt.MouseButton.LeftButton)
-    dialog = current_dialog(panel, DecisionDialog)
-    dialog.note.setPlainText(note)
-    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    return dialog

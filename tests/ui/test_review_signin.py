@@ -4,29 +4,24 @@ follow are audited with that practitioner's staff id as the actor."""
 
 from __future__ import annotations
 
-import sys
 from datetime import timezone
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from test_review import audit_rows, make_intake  # noqa: E402
-
-from mesocheck import review  # noqa: E402
-from mesocheck.store.store import Store  # noqa: E402
-from mesocheck.ui.tasks import Database, shut_down  # noqa: E402
-from mesocheck.ui.review.panel import ReviewPanel  # noqa: E402
-from mesocheck.ui.staff.signin import SignInScreen  # noqa: E402
+from mesocheck import review
+from mesocheck.store.store import Store
+from mesocheck.ui.review.panel import ReviewPanel
+from mesocheck.ui.staff.signin import SignInScreen
+from mesocheck.ui.tasks import Database, shut_down
+from tests.support.intakes import audit_rows, make_intake
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
 
 @pytest.fixture
-def worker(tmp_path):
-    path = tmp_path / "signin.sqlite3"
+def worker(db_path):
+    path = db_path
     with Store.open(path) as store:
         store.add_staff("Dr Ines Okafor", "practitioner", "2468", actor="system")
         store.add_staff("Dr Rowan Hale", "practitioner", "1357", actor="system")
@@ -48,7 +43,7 @@ def enter_pin(qtbot, screen: SignInScreen, pin: str) -> None:
     qtbot.waitUntil(lambda: not screen._busy, timeout=10000)
 
 
-def test_five_wrong_pins_lock_the_account_then_a_colleague_reviews(qtbot, worker, tmp_path):
+def test_five_wrong_pins_lock_the_account_then_a_colleague_reviews(qtbot, worker, db_path):
     screen = SignInScreen(worker, timezone.utc)
     qtbot.addWidget(screen)
     screen.show()
@@ -73,7 +68,7 @@ def test_five_wrong_pins_lock_the_account_then_a_colleague_reviews(qtbot, worker
     member = signed.args[0]
     assert member.name == "Dr Rowan Hale"
 
-    with Store.open(tmp_path / "signin.sqlite3") as store:
+    with Store.open(db_path) as store:
         actions = [a for (a,) in store.connection.execute(
             "SELECT action FROM audit WHERE action LIKE 'sign_in%' ORDER BY id")]
         assert actions == ["sign_in_failed"] * 4 + ["sign_in_locked_out", "sign_in_refused",

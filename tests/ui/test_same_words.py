@@ -177,8 +177,8 @@ def test_every_question_type_is_covered():
 def test_the_wizard_the_pdf_and_the_review_say_each_answer_in_the_same_words(qtbot, signed):
     from PySide6.QtWidgets import QLabel
 
-    from mesocheck.ui.intake.pages import SummaryPage
-    from mesocheck.ui.intake.questions import InputContext
+    from mesocheck.ui.intake.summary import SummaryPage
+    from mesocheck.ui.intake.inputs import InputContext
 
     store, form, session = signed
     page = SummaryPage(session, InputContext("en", ZONE, lambda: NOW))

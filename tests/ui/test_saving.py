@@ -6,8 +6,7 @@ from __future__ import annotations
 import threading
 
 from mesocheck.store import DiskFull, Store
-
-import intake_driver as drive
+from tests.support import intake_driver as drive
 
 
 def test_answers_are_saved_after_a_pause_without_pressing_next(qtbot, make_window, db_path):

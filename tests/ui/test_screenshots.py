@@ -11,16 +11,18 @@ import os
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-import intake_driver as drive
 import pytest
-from layout_check import layout_problems
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QApplication, QDialog
 
 from mesocheck.session import IntakeSession, PatientDetails
 from mesocheck.store import Store
-from mesocheck.ui.intake.pages import ConsentPage, DisclosurePage, StepPage, SummaryPage
+from mesocheck.ui.intake.pages import DisclosurePage, StepPage
+from mesocheck.ui.intake.signing import ConsentPage
+from mesocheck.ui.intake.summary import SummaryPage
+from tests.support import intake_driver as drive
+from tests.support.layout_check import layout_problems
 
 SIZES = {"landscape": (1280, 800), "portrait": (800, 1280)}
 

@@ -10,13 +10,15 @@ from io import BytesIO
 
 import pytest
 
-import intake_driver as drive
-import pki
-from test_screenshots import shots  # noqa: F401 (a fixture)
 from mesocheck import cli
 from mesocheck.documents import certificate
 from mesocheck.documents.check import check_pdf
 from mesocheck.store import Store
+from tests.support import intake_driver as drive
+from tests.support import pki
+from tests.support.layout_check import layout_problems
+
+SIZES = {"landscape": (1280, 800), "portrait": (800, 1280)}
 
 
 def stored_consent(qtbot, db_path, intake_id):
@@ -120,6 +122,32 @@ def test_a_consent_made_through_the_wizard_is_sealed_and_tampering_is_reported(
 
 
 @pytest.fixture
+def shots(tmp_path):
+    """Where the screens' pictures go: ``$MESOCHECK_SCREENSHOTS``, or the test's folder."""
+    import os
+    from pathlib import Path
+
+    folder = Path(os.environ.get("MESOCHECK_SCREENSHOTS") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class Camera:
+    """Each picture of the window is saved and checked for cut-off text and small targets."""
+
+    def __init__(self, qtbot, window, folder, name: str):
+        self.qtbot, self.window, self.folder, self.name = qtbot, window, folder, name
+        self.problems: list[str] = []
+        self.count = 0
+
+    def __call__(self, what: str) -> None:
+        self.count += 1
+        self.qtbot.wait(30)  # let queued layout and paint events run
+        self.window.grab().save(str(self.folder / f"{self.name}-{self.count:02d}-{what}.png"))
+        self.problems += [f"{what}: {p}" for p in layout_problems(self.window)]
+
+
+@pytest.fixture
 def locked_seal(clinic_seal):
     certificate.lock_all()
     return clinic_seal
@@ -128,8 +156,6 @@ def locked_seal(clinic_seal):
 @pytest.mark.parametrize("orientation", ["landscape", "portrait"])
 def test_the_seal_is_unlocked_on_the_staff_screen_and_what_waited_is_sealed(
         qtbot, make_window, db_path, practitioner, locked_seal, shots, orientation):
-    from test_screenshots import SIZES, Camera
-
     from mesocheck.ui.staff.seal import SealScreen
 
     window = make_window()

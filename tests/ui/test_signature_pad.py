@@ -7,7 +7,6 @@ import math
 import statistics
 import time
 
-import intake_driver as drive
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtCore import QEvent
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from mesocheck.signature import EMPTY_REASON, TRIVIAL_REASON, InkPoint, stroke_segments
 from mesocheck.ui.widgets.signature_pad import SignaturePad
+from tests.support import intake_driver as drive
 
 
 @pytest.fixture

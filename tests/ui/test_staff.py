@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
-import intake_driver as drive
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from mesocheck.store import Store
 from mesocheck.ui.intake.pages import StepPage
 from mesocheck.ui.staff.home import EXTRA_SCREENS, StaffHome
+from tests.support import intake_driver as drive
 
 
 def test_first_run_asks_for_a_practitioner_with_the_pin_twice(qtbot, make_window, db_path):

@@ -136,3 +136,16 @@ def test_a_heavy_task_pauses_the_collector_until_it_is_done(qtbot, qapp):
     release.set()
     qtbot.waitUntil(lambda: task.done, timeout=10_000)
     assert guard.timer.isActive()
+
+
+def test_a_task_for_a_closed_database_fails_and_is_counted_back(qtbot, db_path):
+    db = Database.open(db_path)
+    assert shut_down(db)
+    task = Task(lambda store: 1, what="making a PDF").heavy()
+    events = _follow(task)
+    task.run_in_background(db)
+    qtbot.waitUntil(lambda: bool(events), timeout=10_000)
+    kind, error = events[0]
+    assert kind == "failure" and isinstance(error, tasks.Closed)
+    assert db.pending == 0
+    assert gc_guard.installed().timer.isActive()  # the collector is not left paused

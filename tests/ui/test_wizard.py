@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import intake_driver as drive
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QPushButton
 
 from mesocheck.store import Store
-from mesocheck.ui.intake.pages import ConsentPage, DisclosurePage, StepPage, SummaryPage
-from mesocheck.ui.intake.questions import InputContext, make_input
+from mesocheck.ui.intake.inputs import InputContext, make_input
+from mesocheck.ui.intake.pages import DisclosurePage, StepPage
+from mesocheck.ui.intake.signing import ConsentPage
+from mesocheck.ui.intake.summary import SummaryPage
+from tests.support import intake_driver as drive
 
 
 def step(qtbot, wizard, step_id: str) -> StepPage:

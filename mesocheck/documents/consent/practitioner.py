@@ -13,6 +13,7 @@ from mesocheck.documents import styles as st
 from mesocheck.documents.consent.parts import badge, triggers
 from mesocheck.documents.layout import Block
 from mesocheck.documents.text import Para, escape, para
+from mesocheck.forms.answers import source_answer, source_question
 from mesocheck.forms.model import Compare, Form, Group
 
 TRIGGER_CHARS = 180  # an answer quoted under a flag is cut after this many characters
@@ -108,25 +109,15 @@ class ReviewSection:
     def trigger_text(self, flag: Any, source: str, value: Any) -> str:
         """The answer that raised a flag, short: for a list, only the options the rule
         looks for; a long text is cut (it is printed in full with the answers)."""
-        w = self.w
-        if source == "@age":
-            return f"{w('age_fact')}: {value}"
-        if source == "@area":
-            area = self.form.area(str(value))
-            return f"{w('area_fact')}: {area.label.get(self.language) if area else value}"
-        try:
-            question = self.form.question(source)
-        except KeyError:
-            return f"{source}: {value}"
         if isinstance(value, list):
             wanted = _rule_values(self.form, flag.rule_id, source)
             picked = [v for v in value if v in wanted]
             value = picked or value
-        answer = self.answer_text(question, value)
+        answer = source_answer(self.form, source, value, self.language, self.zone)
         answer = "; ".join(line.strip() for line in answer.splitlines() if line.strip())
         if len(answer) > TRIGGER_CHARS:
             answer = answer[:TRIGGER_CHARS].rsplit(" ", 1)[0] + " \u2026"
-        return f"{question.text.get(self.language)} \u2014 {answer}"
+        return f"{source_question(self.form, source, self.language)} \u2014 {answer}"
 
 
 def _rule_values(form: Form, rule_id: str, question_id: str) -> set[Any]:

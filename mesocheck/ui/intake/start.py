@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from mesocheck.forms import Form
 from mesocheck.session import PatientDetails, check_details
-from mesocheck.ui.intake.questions import InputContext
+from mesocheck.ui.intake.inputs import InputContext
 from mesocheck.ui.widgets.choices import ErrorLine, OptionButton
 from mesocheck.ui.widgets.datefields import DateField, TimeField
 from mesocheck.ui.widgets.labels import label

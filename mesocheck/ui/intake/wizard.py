@@ -28,14 +28,10 @@ from PySide6.QtWidgets import (
 
 from mesocheck.forms import Page
 from mesocheck.session import IntakeSession, Submission
-from mesocheck.ui.intake.pages import (
-    ConsentPage,
-    DisclosurePage,
-    StepPage,
-    SummaryPage,
-    WizardPage,
-)
-from mesocheck.ui.intake.questions import InputContext
+from mesocheck.ui.intake.inputs import InputContext
+from mesocheck.ui.intake.pages import DisclosurePage, StepPage, WizardPage
+from mesocheck.ui.intake.signing import ConsentPage
+from mesocheck.ui.intake.summary import SummaryPage
 from mesocheck.ui.tasks import Database
 from mesocheck.ui.widgets.dialogs import confirm, message
 from mesocheck.ui.widgets.labels import label

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck import review
+from mesocheck.forms.answers import source_question
 from mesocheck.forms.model import Form
 from mesocheck.timeutil import show
 from mesocheck.ui.review.queue_model import severity_icon
@@ -113,7 +114,7 @@ class FlagCard(QFrame):
             grid.addWidget(caption, 0, 0, 1, 2)
             for row, (source, value) in enumerate(triggers, start=1):
                 shown = record.answers.get(source, value) if not source.startswith("@") else value
-                grid.addWidget(text_label(review.question_text(form, source, language),
+                grid.addWidget(text_label(source_question(form, source, language),
                                       "triggerQuestion"), row, 0)
                 grid.addWidget(text_label(review.describe_value(form, source, shown, language, zone),
                                       "triggerAnswer", selectable=True), row, 1)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck import review
+from mesocheck.forms.answers import source_question
 from mesocheck.forms.conditions import Facts, effective_answers
 from mesocheck.forms.model import Form
 from mesocheck.forms.registry import form_of
@@ -271,7 +272,7 @@ class ReviewDetail(QWidget):
             was = review.describe_value(form, row.question_id, old, record.language, self.zone)
             now = review.describe_value(form, row.question_id, row.value, record.language,
                                         self.zone)
-            text = (f"{review.question_text(form, row.question_id, record.language)}\n"
+            text = (f"{source_question(form, row.question_id, record.language)}\n"
                     f"was: {was}  →  now: {now}"
                     f"\nReason: “{row.reason}” — {who}, {show(row.answered_at, self.zone)}")
             self.sections.addWidget(text_label(text, "amendment", selectable=True))

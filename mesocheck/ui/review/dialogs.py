@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck import review
+from mesocheck.forms.answers import source_question
 from mesocheck.forms.model import Form
 from mesocheck.timeutil import zone_name
 from mesocheck.ui.review.answer_editor import AnswerEditor, note_box
@@ -319,7 +320,7 @@ class ResignDialog(_ReviewDialog):
         changed = review.changes_since_patient_signed(record)
         lines = []
         for old, new in changed:
-            text = review.question_text(form, new.question_id, language)
+            text = source_question(form, new.question_id, language)
             was = review.describe_value(form, new.question_id, old, language, zone)
             now = review.describe_value(form, new.question_id, new.value, language, zone)
             lines.append(f"{text}\n    was: {was}\n    now: {now}")

@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mesocheck.ui.tasks import Database
 from mesocheck.ui.review.queue_model import (
     IntakeIdRole,
     QueueFilter,
     QueueModel,
     severity_icon,
 )
+from mesocheck.ui.tasks import Database
 
 STATUS_CHOICES = (
     ("Any status", None),

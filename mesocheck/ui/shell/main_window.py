@@ -2,7 +2,9 @@
 
 Every screen change goes through :meth:`MainWindow.show_screen`; a staff screen asked for
 while no staff member is signed in shows the sign-in screen instead. The patient's screens
-hold no way into the staff area other than that sign-in.
+hold no way into the staff area other than that sign-in. The window is the one place that
+wires the screens to one another, so that this wall can be checked in one module (about 460
+lines, longer than most here for that reason).
 """
 
 from __future__ import annotations
@@ -12,19 +14,19 @@ import platform
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Callable
 
-import shiboken6
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
 from mesocheck.forms import Form
 from mesocheck.session import IntakeSession, PatientDetails
 from mesocheck.store import StaffMember
 from mesocheck.timeutil import utc_now
-from mesocheck.ui.intake.questions import InputContext
+from mesocheck.ui.intake.inputs import InputContext
 from mesocheck.ui.intake.screens import ReadyScreen, ThankYouScreen, WelcomeScreen
 from mesocheck.ui.intake.start import StartIntakeScreen
 from mesocheck.ui.intake.wizard import WizardScreen
 from mesocheck.ui.shell.idle import IdleWatcher, StillTherePrompt
+from mesocheck.ui.shell.turns import AfterFirstPaint, after_painted, delete_in_turns
 from mesocheck.ui.tasks import Database, StoreSink, Task
 from mesocheck.ui.widgets.dialogs import message
 
@@ -36,54 +38,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_IDLE_S = 120
 PROMPT_S = 30
-
-
-class _OnPaint(QObject):
-    """Calls ``then`` on the turn of the event loop after the watched widget first painted."""
-
-    def __init__(self, parent: QObject, then: Callable[[], Any]):
-        super().__init__(parent)
-        self._then = then
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.Paint:
-            obj.removeEventFilter(self)
-            QTimer.singleShot(0, self._then)
-        return False
-
-
-def _after_painted(widget: QWidget, work: Callable[[], Any], latest_ms: int = 500) -> None:
-    """Run ``work`` once, on the turn after ``widget`` next paints, or after ``latest_ms``
-    if it has not painted by then (a window that is hidden, for instance)."""
-    pending = [work]
-
-    def once() -> None:
-        if shiboken6.isValid(watcher):
-            widget.removeEventFilter(watcher)
-            watcher.deleteLater()
-        if pending:
-            pending.pop()()
-
-    watcher = _OnPaint(widget, once)
-    widget.installEventFilter(watcher)
-    QTimer.singleShot(latest_ms, once)
-
-
-def _delete_in_turns(widgets: list[QWidget]) -> None:
-    """Delete the widgets one per turn of the event loop, in order: taking down a whole
-    wizard of pages at once would hold the UI thread for a noticeable moment."""
-    pending = list(reversed(widgets))
-
-    def next_one() -> None:
-        while pending:
-            widget = pending.pop()
-            if shiboken6.isValid(widget):  # its parent may have been deleted meanwhile
-                widget.deleteLater()
-                if pending:
-                    QTimer.singleShot(0, next_one)
-                return
-
-    QTimer.singleShot(0, next_one)
 
 
 class MainWindow(QMainWindow):
@@ -152,8 +106,7 @@ class MainWindow(QMainWindow):
         self.prompt.expired.connect(self.reset_to_welcome)
         self.prompt.still_here.connect(self.idle.poke)
 
-        self._painted = False
-        self._after_paint: list[Callable[[], Any]] = []
+        self.first_paint = AfterFirstPaint()
         if welcome:
             self.show_welcome()
 
@@ -273,7 +226,7 @@ class MainWindow(QMainWindow):
         if self.pdf_jobs or not self._to_take_down:
             return
         widgets, self._to_take_down = self._to_take_down, []
-        _delete_in_turns(widgets)
+        delete_in_turns(widgets)
 
     @property
     def current_screen(self) -> str:
@@ -429,7 +382,7 @@ class MainWindow(QMainWindow):
         # waiting on the database thread for Python's lock. Listed at once, as under way.
         self.pdf_jobs.add(intake_id)
         self.thanks.document_busy(True)
-        _after_painted(self.thanks, lambda: self._start_pdf(intake_id))
+        after_painted(self.thanks, lambda: self._start_pdf(intake_id))
 
     def _start_pdf(self, intake_id: str) -> None:
         Task(lambda store: _make_consent_pdf(store, intake_id), what="making the consent PDF",
@@ -496,22 +449,12 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if not self._painted and self._after_paint:
-            self.stack.currentWidget().installEventFilter(_OnPaint(self, self._first_painted))
+        self.first_paint.watch(self.stack.currentWidget())
 
     def after_first_paint(self, work: Callable[[], Any]) -> None:
-        """Run ``work`` once the window has shown its first screen: start-up work that the
-        first screen does not need waits until the patient can see something."""
-        if self._painted:
-            QTimer.singleShot(0, work)
-        else:
-            self._after_paint.append(work)
-
-    def _first_painted(self) -> None:
-        self._painted = True
-        work, self._after_paint = self._after_paint, []
-        for item in work:
-            item()
+        """Run ``work`` once the window has shown its first screen (start-up work that the
+        first screen does not need)."""
+        self.first_paint.add(work)
 
     def open_walk_in_now(self, details: PatientDetails) -> WizardScreen:
         """Start a walk-in intake and open its wizard at its first step before the window

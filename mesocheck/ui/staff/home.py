@@ -27,7 +27,7 @@ from mesocheck.forms import Form
 from mesocheck.store import StaffMember, UnfinishedIntake
 from mesocheck.store.audit import staff_actor
 from mesocheck.timeutil import day_text
-from mesocheck.ui.intake.questions import InputContext
+from mesocheck.ui.intake.inputs import InputContext
 from mesocheck.ui.intake.start import StartIntakeScreen
 from mesocheck.ui.staff.signin import ROLE_NAMES
 from mesocheck.ui.tasks import Database, Task

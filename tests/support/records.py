@@ -1,51 +1,41 @@
-"""Fixed, clock-free intakes for the document tests (and for looking at the PDFs)."""
+"""Intakes as the store hands them out, made without a store or a clock: for the document
+tests, the PDF preview and printing, the benchmarks, and the golden PDF."""
 
 from __future__ import annotations
 
 import hashlib
-import math
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from mesocheck.forms import Facts, disclosure_text_hash, evaluate_rules
+from mesocheck.documents.consent import Review, build_consent_pdf
+from mesocheck.forms import Facts, disclosure_text_hash, evaluate_rules, load_form
 from mesocheck.forms.flow import Flow
 from mesocheck.forms.model import Form
 from mesocheck.store.records import (
     Acknowledgement, Answer, Decision, Flag, IntakeRecord, Patient, Signature,
 )
+from tests.support.answers import signature_strokes
+
+GOLDEN = Path(__file__).resolve().parents[1] / "documents" / "golden"
+
 
 APPOINTMENT = datetime(2026, 1, 15, 9, 30, tzinfo=timezone.utc)
+
+
 SUBMITTED = datetime(2026, 1, 15, 9, 12, 40, tzinfo=timezone.utc)
+
+
 SETTINGS = {
     "clinic_name": "Clinique Lumière",
     "clinic_address": "12 rue des Tilleuls, 69003 Lyon\nTel. +33 4 78 00 00 00",
     "logo_path": None,
     "time_zone": "Europe/Paris",
 }
+
+
 STAFF = {7: "Dr Ana Ferreira", 8: "Nurse Tomasz Wiśniewski"}
-
-
-def signature_strokes(seed: int = 0, with_pressure: bool = False) -> list[list[list[Any]]]:
-    """A cursive-looking, deterministic signature on a 600 x 200 pad."""
-    strokes = []
-    t = 0
-    for part in range(3):
-        stroke = []
-        x0 = 40 + part * 170
-        n = 45 + 10 * part
-        for i in range(n):
-            u = i / (n - 1)
-            x = x0 + u * 150 + 18 * math.sin(u * 19 + seed + part)
-            y = 100 + 42 * math.sin(u * 11 + part) * math.cos(u * 3 + seed)
-            pressure = round(0.35 + 0.5 * abs(math.sin(u * 5)), 3) if with_pressure else None
-            stroke.append([round(x, 1), round(y, 1), t, pressure])
-            t += 9 + (i % 3) * 4
-        strokes.append(stroke)
-        t += 180
-    strokes.append([[60.0, 165.0, t, None], [300.0, 158.0, t + 120, None],
-                    [520.0, 162.0, t + 260, None]])
-    return strokes
 
 
 def make_record(
@@ -132,59 +122,31 @@ def make_record(
     )
 
 
-SHORT_ANSWERS = {
-    "consultation": True,
-    "conditions": ["none"],
-    "allergy_planned_ingredient": False,
-    "allergies_any": False,
-    "medicines_any": False,
-    "last_aspirin": "never",
-    "last_nsaid": "not_recent",
-    "last_fish_oil": "never",
-    "last_vitamin_e": "never",
-    "anticoagulant": False,
-    "sun_recent": False,
-    "skin_type": "type_2",
-    "last_alcohol": "not_recent",
-    "last_caffeine": "2026-01-14T07:15+00:00",
-    "transport_arranged": True,
+GOLDEN_SETTINGS = {
+    "clinic_name": "Golden Clinic",
+    "clinic_address": "1 Example Street, Springfield",
+    "logo_path": None,
+    "time_zone": "Europe/Berlin",
 }
 
-LONG_TEXT = (
-    "Seasonal hay fever (birch and grass pollen) every spring, treated with cetirizine. "
-    "As a child I reacted badly to penicillin: a red itchy rash over my arms and chest "
-    "that lasted about three days. Plasters with strong glue leave red marks on my skin "
-    "for a day or two. I also had a swollen lip once after eating walnuts, in 2019, and "
-    "since then I avoid all tree nuts. <Please> note & keep this in mind: "
-    "Ελληνικά: αλλεργία στη γύρη. Русский: аллергия на пыльцу. "
-    "עברית: אלרגיה לאבקה. العربية: حساسية من حبوب اللقاح."
-)
 
-LONG_ANSWERS = {
-    "consultation": False,
-    "conditions": ["bleeding_disorder", "diabetes", "weak_immunity", "keloid",
-                   "pregnant_breastfeeding", "skin_infection"],
-    "conditions_other": "Mild asthma since childhood, uses an inhaler twice a week.\n"
-                        "Migraine about once a month.\n\nThyroid: hypothyroidism, stable.",
-    "allergy_planned_ingredient": True,
-    "allergies_any": True,
-    "allergies_details": LONG_TEXT,
-    "medicines_any": True,
-    "medicine_kinds": ["blood_pressure", "diabetes", "hormones", "steroids", "other"],
-    "medicines_list": "Metformin 500 mg twice a day; ramipril 5 mg in the morning; "
-                      "levothyroxine 75 µg; combined pill (Microgynon); "
-                      "beclometasone inhaler when needed; " * 3,
-    "last_aspirin": "2026-01-12",
-    "last_nsaid": "2026-01-13",
-    "last_fish_oil": "2026-01-14",
-    "last_vitamin_e": "never",
-    "anticoagulant": True,
-    "anticoagulant_name": "Apixaban (Eliquis) 5 mg twice a day, prescribed by my cardiologist",
-    "sun_recent": True,
-    "skin_type": "type_5",
-    "last_alcohol": "2026-01-14T21:30+00:00",
-    "last_caffeine": "2026-01-15T07:45+00:00",
-    "transport_arranged": False,
-    "other_instructions": "The practitioner asked me to bring my inhaler and to eat "
-                          "breakfast before coming. Ich habe verstanden. 👍🏽 Merci ! ✅",
+def golden_pdf() -> bytes:
+    """The golden intake's consent PDF, whose bytes ``tests/documents/golden`` pins."""
+    form = load_form(GOLDEN / "golden_form.toml")
+    record = make_record(
+        form, GOLDEN_ANSWERS, intake_id="00000000-0000-4000-8000-000000000001",
+        name="Åsa Öberg-Nørgaard", birth_date=date(1979, 11, 30), area="scalp",
+        appointment=datetime(2026, 3, 5, 8, 0, tzinfo=timezone.utc),
+        submitted=datetime(2026, 3, 5, 7, 41, 5, tzinfo=timezone.utc),
+        decisions={"bleeding": ("postpone", "Ask the haematologist first.", 7)},
+    )
+    return build_consent_pdf(record, form, GOLDEN_SETTINGS, review=Review(staff_names=STAFF))
+
+
+GOLDEN_ANSWERS = {
+    "conditions": ["bleeding", "keloid"],
+    "notes": "Allergic to plasters <strong glue> & latex.\nÅsa's note: Ελληνικά, Русский.",
+    "last_aspirin": "2026-03-02",
+    "last_coffee": "not_recent",
+    "transport": True,
 }

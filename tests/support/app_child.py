@@ -1,6 +1,6 @@
 """The tablet app in a child process, as a person would start it, for start-up tests.
 
-``python tests/app_child.py DB [demo] [quit-after-first-paint]`` runs the app on DB
+``python -m tests.support.app_child DB [demo] [quit-after-first-paint]`` runs the app on DB
 (``demo``: straight into a walk-in intake for a made-up patient; ``quit-after-first-paint``:
 with the start-up benchmark's hook, which reports the first paint and quits, and the screen
 then on show), prints each message dialog as a ``DIALOG:`` line and closes it, and gives up
@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run_app(db: Path, home: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
@@ -23,8 +23,8 @@ def run_app(db: Path, home: Path, *args: str, **env: str) -> subprocess.Complete
                    "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO),
                                                                os.environ.get("PYTHONPATH")])),
                    **env}
-    return subprocess.run([sys.executable, __file__, str(db), *args], env=environment,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "tests.support.app_child", str(db), *args],
+                          env=environment, cwd=REPO, capture_output=True, text=True, timeout=120)
 
 
 def main(argv: list[str]) -> int:

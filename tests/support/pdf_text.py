@@ -1,4 +1,6 @@
-"""Reading a consent PDF back as text, page by page."""
+"""Reading a PDF back as text, as a reader (or a court) would: page by page, or all of it."""
+
+from __future__ import annotations
 
 import re
 from io import BytesIO
@@ -19,3 +21,8 @@ def flat(text: str) -> str:
 
 def all_text(pdf: bytes) -> str:
     return flat(" ".join(page_texts(pdf)))
+
+
+def pdf_text(data: bytes) -> str:
+    """Every page's text, a line break between pages (wrapping kept)."""
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)

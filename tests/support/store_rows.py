@@ -1,4 +1,5 @@
-"""Helpers shared by the store tests: ready-made intakes, signatures, flags, tampering."""
+"""Rows for the store tests: ready-made intakes, signatures, flags, and tampering with the
+file behind the store's back."""
 
 from __future__ import annotations
 

@@ -9,15 +9,18 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QWidget
 
-from mesocheck.ui.intake.pages import ConsentPage, DisclosurePage, StepPage, SummaryPage
-from mesocheck.ui.intake.questions import (
+from mesocheck.ui.intake.inputs import (
     ChoiceInput,
     LastTakenInput,
     MomentInput,
     MultiChoiceInput,
-    QuestionView,
     TextInput,
 )
+from mesocheck.ui.intake.pages import DisclosurePage, StepPage
+from mesocheck.ui.intake.questions import QuestionView
+from mesocheck.ui.intake.signing import ConsentPage
+from mesocheck.ui.intake.summary import SummaryPage
+from tests.support.answers import plain_answer
 
 
 def settle(qtbot, window) -> None:
@@ -78,22 +81,6 @@ def answer(qtbot, view: QuestionView, value) -> None:
         raise AssertionError(f"no driver for {type(widget).__name__}")
 
 
-def plain(question):
-    """An answer that raises no flag (None: leave an optional question empty)."""
-    if question.type == "boolean":
-        return question.id in ("consultation", "transport_arranged")
-    if question.type == "choice":
-        return question.options[0].value
-    if question.type == "multi_choice":
-        exclusive = [o.value for o in question.options if o.exclusive]
-        return exclusive or [question.options[0].value]
-    if question.type == "last_taken":
-        return "never"
-    if question.type == "text":
-        return "Nothing else." if question.required else None
-    return None
-
-
 def fill_step(qtbot, page: StepPage, overrides: dict | None = None) -> None:
     overrides = overrides or {}
     done: set[str] = set()
@@ -105,7 +92,7 @@ def fill_step(qtbot, page: StepPage, overrides: dict | None = None) -> None:
             done.add(question.id)
             if question not in page.session.shown_questions(page.step):
                 continue  # an earlier answer here hid it
-            value = overrides.get(question.id, plain(question))
+            value = overrides.get(question.id, plain_answer(question))
             if value is not None:
                 answer(qtbot, page.views[question.id], value)
 

@@ -1,0 +1,157 @@
+"""The summary page: every answer, a card per step, each with its "Change" button, in the
+words the consent PDF prints them."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mesocheck.forms.answers import answer_text
+from mesocheck.session import IntakeSession
+from mesocheck.timeutil import day_text, moment_text
+from mesocheck.ui.intake.inputs import InputContext
+from mesocheck.ui.intake.pages import WizardPage
+from mesocheck.ui.widgets.labels import label
+from mesocheck.ui.widgets.style import set_role
+
+
+class SummaryPage(WizardPage):
+    """Every answer, a card per step, each with its "Change" button.
+
+    A card is remade only when what it shows has changed, so the page can be made ahead of
+    the patient a card per turn of the event loop (:meth:`build_more`) and brought up to
+    date when shown (:meth:`arrive`)."""
+
+    change_requested = Signal(str)  # step id
+
+    def __init__(self, session: IntakeSession, context: InputContext,
+                 parent: QWidget | None = None):
+        super().__init__(session, parent=parent)
+        self.context = context
+        self.title = "Check your answers"
+        self.layout_.addWidget(label(self.title, "heading"))
+        self.layout_.addWidget(label(
+            "Please check that every answer is right. To change one, choose “Change” "
+            "next to it.", "lead"))
+        self._head = self.layout_.count()  # the cards go after the heading and the lead
+        self.layout_.addStretch(1)
+        # section key -> (what its card shows, the card)
+        self._cards: dict[str, tuple[tuple, QFrame]] = {}
+        self._order: list[str] = []  # the keys of the cards in the layout, in order
+
+    def sections(self) -> list[tuple[str, tuple]]:
+        """(key, (title, rows, step id for "Change")) for each card, from the session now."""
+        session, lang = self.session, self.session.language
+        facts = session.facts
+        area = session.form.area(facts.area or "")
+        about = [
+            ("Name", session.patient_name),
+            ("Date of birth", day_text(facts.birth_date) if facts.birth_date else ""),
+            ("Treatment area", area.label.get(lang) if area else (facts.area or "")),
+            ("Appointment", moment_text(facts.appointment.isoformat(), self.context.zone)),
+        ]
+        wanted: list[tuple[str, tuple]] = [("about", ("About you", tuple(about), None))]
+        for step in session.flow.shown_steps(session.answers):
+            rows = tuple(
+                (q.text.get(lang),
+                 answer_text(q, session.answers.get(q.id), lang, self.context.zone))
+                for q in session.shown_questions(step)
+            )
+            wanted.append((f"step:{step.id}", (step.title.get(lang), rows, step.id)))
+        shown = session.flow.shown_disclosures(session.answers)
+        read = sum(1 for d in shown if d.id in session.acknowledged)
+        wanted.append(("risks", ("Risks and information",
+                                 (("Cards read and understood", f"{read} of {len(shown)}"),),
+                                 None)))
+        return wanted
+
+    @property
+    def change_buttons(self) -> dict[str, QPushButton]:
+        """Step id -> the "Change" button of its card, in the order of the cards."""
+        return {key.split(":", 1)[1]: self._cards[key][1].findChild(QPushButton)
+                for key in self._order if key.startswith("step:")}
+
+    def build_more(self) -> bool:
+        """Make or remake one card that is missing or out of date; False when none is."""
+        return any(self._refresh(key, shows) for key, shows in self.sections())
+
+    def arrive(self) -> None:
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Bring every card up to date with the session, remaking only those that changed,
+        and put them in the order of the route."""
+        wanted = self.sections()
+        for key, shows in wanted:
+            self._refresh(key, shows)
+        keys = [key for key, _shows in wanted]
+        for key in set(self._cards) - set(keys):  # a step no longer on the route
+            self._drop_card(key)
+        if keys != self._order:
+            for key in self._order:
+                self.layout_.removeWidget(self._cards[key][1])
+            for offset, key in enumerate(keys):
+                self.layout_.insertWidget(self._head + offset, self._cards[key][1])
+            self._order = keys
+
+    def _refresh(self, key: str, shows: tuple) -> bool:
+        """Make the card ``key`` (again) if it does not show ``shows``; True if it did."""
+        old = self._cards.get(key)
+        if old is not None and old[0] == shows:
+            return False
+        title, rows, step_id = shows
+        card = self._card(title, list(rows), step_id)
+        self._cards[key] = (shows, card)
+        if old is None:
+            self._order.append(key)
+            self.layout_.insertWidget(self._head + len(self._order) - 1, card)
+        else:
+            self.layout_.replaceWidget(old[1], card)
+            self._delete(old[1])
+        return True
+
+    def _drop_card(self, key: str) -> None:
+        _shows, card = self._cards.pop(key)
+        self._order.remove(key)
+        self.layout_.removeWidget(card)
+        self._delete(card)
+
+    @staticmethod
+    def _delete(card: QFrame) -> None:
+        card.hide()
+        card.deleteLater()
+
+    def _card(self, title: str, rows: list[tuple[str, str]], step_id: str | None) -> QFrame:
+        card = set_role(QFrame(), "card")
+        layout = QVBoxLayout(card)
+        layout.setContentsMargins(24, 16, 24, 20)
+        layout.setSpacing(8)
+        head = QHBoxLayout()
+        head.addWidget(label(title, "subheading"), 1)
+        if step_id is not None:
+            change = set_role(QPushButton("Change"), "link")
+            change.setAccessibleName(f"Change: {title}")
+            change.clicked.connect(lambda _=False, s=step_id: self.change_requested.emit(s))
+            head.addWidget(change, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(head)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(24)
+        grid.setVerticalSpacing(10)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        for row, (question, answer) in enumerate(rows):
+            grid.addWidget(label(question, "summaryQuestion"), row, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(label(answer, "answer"), row, 1, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(grid)
+        return card
+
+    def focus_first(self) -> None:
+        if self.change_buttons:
+            next(iter(self.change_buttons.values())).setFocus()

@@ -1,0 +1,1 @@
+"""Scripts for people working on mesocheck: screenshots of every screen."""

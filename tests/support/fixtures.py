@@ -1,0 +1,117 @@
+"""The fixtures every test directory shares (a pytest plugin, named in ``tests/conftest.py``):
+a fresh database file per test (``db_path``), the store on it with a clock the test controls
+(``store``, ``clock``), the same with staff whose full-strength PIN hashes are computed once
+per session (``staffed``), a practitioner on ``db_path`` (``practitioner``), the shipped form,
+and the tablet app's window on the database (``make_window``; Qt is imported only when a test
+uses it)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from mesocheck.forms.registry import default_form
+from mesocheck.store import Store
+from tests.support.store_rows import FRONT_DESK_PIN, PRACTITIONER_PIN
+
+
+class Clock:
+    """Starts at a fixed moment and moves one second per reading, so times are distinct."""
+
+    def __init__(self, start: datetime = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def form():
+    return default_form()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A database file of this test's own, not yet created."""
+    return tmp_path / "data" / "clinic.sqlite3"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(db_path: Path, clock: Clock):
+    """A fresh store on ``db_path``."""
+    with Store.open(db_path, clock=clock) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def _staffed_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "staffed.sqlite3"
+    with Store.open(path, clock=Clock()) as template:
+        template.add_staff("Dr Ada Practitioner", "practitioner", PRACTITIONER_PIN, "system")
+        template.add_staff("Ben Desk", "front-desk", FRONT_DESK_PIN, "system")
+    return path
+
+
+@pytest.fixture
+def staffed(_staffed_template: Path, db_path: Path, clock: Clock):
+    """A store with a practitioner (id 1) and a front-desk member (id 2)."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(_staffed_template, db_path)
+    with Store.open(db_path, clock=clock) as opened:
+        yield opened
+
+
+@pytest.fixture
+def practitioner(db_path):
+    """A practitioner "Dr Rowan Hale" with PIN 2468 on ``db_path``; returns the staff id."""
+    with Store.open(db_path) as store:
+        return store.add_staff("Dr Rowan Hale", "practitioner", "2468", actor="system")
+
+
+@pytest.fixture
+def make_window(qtbot, qapp, db_path, form):
+    """Build the main window on the database; afterwards closes it, and waits for its
+    database thread to write what is queued and for the other background tasks."""
+    made = []
+
+    def make(**kwargs):
+        from mesocheck.ui.shell.main_window import MainWindow
+        from mesocheck.ui.tasks import Database
+        from mesocheck.ui.widgets import style
+
+        style.apply(qapp)
+
+        db = Database.open(db_path, retry_delays=(0.05,))
+        settings, has_practitioner = db.call(
+            lambda store: (store.settings(), store.has_practitioner()))
+        options = dict(settings=settings, zone=timezone.utc, has_practitioner=has_practitioner)
+        options.update(kwargs)
+        window = MainWindow(db, form, **options)
+        window.resize(1280, 800)
+        window.show()
+        qtbot.waitExposed(window)
+        made.append((window, db))
+        return window
+
+    yield make
+    from mesocheck.ui.tasks import shut_down
+
+    for window, db in made:
+        try:
+            qtbot.waitUntil(lambda: db.pending == 0, timeout=10_000)
+        finally:
+            window.close()
+            window.deleteLater()
+            assert shut_down(db), "queued writes were not all saved"
