@@ -62,8 +62,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("intake_id")
     p.add_argument("-o", "--output", type=Path, required=True)
 
-    commands.add_parser("verify", parents=[common],
-                        help="check integrity, the audit chain and every document")
+    p = commands.add_parser("verify", parents=[common],
+                            help="check integrity, the audit chain and every document")
+    p.add_argument("--against", type=Path, action="append", default=[], metavar="FILE",
+                   help="a backup or a consent PDF: check that the database still holds "
+                        "the audit log that copy saw (may be given more than once)")
+
+    p = commands.add_parser("rebuild-pdfs", parents=[common],
+                            help="make the consent PDF of every signed intake that has none")
+    cli_record.passphrase_option(p)
 
     p = commands.add_parser("backup", parents=[common], help="online, verified backup")
     p.add_argument("dest", type=Path)
@@ -91,6 +98,10 @@ def _positive_int(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if any(_undecodable(arg) for arg in argv):
+        _say("mesocheck: an argument holds bytes that are not UTF-8 text (a name or a path "
+             "typed in another encoding); retype it, or rename the file it names")
+        return EXIT_USAGE
     # The tablet starts the app with no arguments: then there is nothing to parse, and
     # argparse and the commands' options (~8 ms) stay out of its start-up.
     args = build_parser().parse_args(argv) if argv else SimpleNamespace(command=None)
@@ -112,6 +123,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" Details were written to {log}." if log else ""
         _say(f"mesocheck: sorry, something went wrong that should not have.{where}")
         return EXIT_BUG
+
+
+def _undecodable(arg: str) -> bool:
+    """Python hands bytes of argv that are not UTF-8 over as lone surrogates, which no
+    name, id or message can hold."""
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _say(line: str) -> None:
@@ -222,27 +243,39 @@ def _pdf(args: argparse.Namespace) -> int:
         store.close()
     from mesocheck.fileio import write_atomic
 
-    write_atomic(args.output, data)
+    write_atomic(args.output, data, database=_db(args))
     _say(f"wrote {args.output}")
     return EXIT_OK
 
 
 def _verify(args: argparse.Namespace) -> int:
     from mesocheck.documents.verify_seals import check_seals, summary
+    from mesocheck.store import witness
 
+    db = _db(args)
+    copies = [witness.copy_witness(path, db) for path in args.against]  # before any connection
     store = _open_store(args, create=False)
     seals = None
     try:
-        problems = store.verify()
+        problems = store.verify(copies)
         if not any(p.kind == "integrity" for p in problems):
             seals = check_seals(store)
             problems += seals.problems
+        unmade = 0 if problems else len(store.signed_without_document())
+        head = witness.head_file_witness(db)
     finally:
         store.close()
     if not problems:
-        print(f"{_db(args)}: ok (integrity, audit chain and documents all hold)")
+        seen = [f"the newest audit rows are as {w.source} saw them" for w in [head, *copies] if w]
+        if head is None:
+            seen.insert(0, f"no readable head file {witness.head_file(db).name} to check the "
+                        "newest audit rows against")
+        print(f"{db}: ok (integrity, audit chain and documents all hold; {'; '.join(seen)})")
         if seals is not None and (line := summary(seals)):
             print(line)
+        if unmade:
+            print(f"note: {unmade} signed intake{'s have' if unmade != 1 else ' has'} no consent "
+                  "PDF yet; `mesocheck rebuild-pdfs` makes them")
         return EXIT_OK
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -254,17 +287,57 @@ def _verify(args: argparse.Namespace) -> int:
         advice = ("records were changed outside mesocheck: keep this file as it is for "
                   "investigation and compare it with the latest copy made with "
                   "`mesocheck backup`")
+        if head is not None and any(head.source in p.detail for p in problems):
+            advice += (f" (if the file was put back from an older copy on purpose, move "
+                       f"{witness.head_file(db).name} aside)")
     _say(f"{count}; {advice}")
     return EXIT_PROBLEMS
 
 
+def _rebuild_pdfs(args: argparse.Namespace) -> int:
+    """What a crash between signing and storing the PDF left: made now, as the tablet app
+    does at its start."""
+    from mesocheck.documents.consent import DocumentRefused, store_consent_pdf
+
+    store = _open_store(args, create=False)
+    made, refused = 0, []
+    try:
+        store.check_quickly()  # never add rows beside damage
+        missing = store.signed_without_document()
+        if missing:
+            from mesocheck import cli_record
+
+            cli_record.unlock_if_set_up(store, args)  # sealed as they are made
+        for done, intake_id in enumerate(missing, start=1):
+            try:
+                store_consent_pdf(store, intake_id)
+                made += 1
+            except DocumentRefused as exc:
+                refused.append(f"intake {intake_id}: {exc.message}")
+            _progress(done, len(missing))
+    finally:
+        store.close()
+    for line in refused:
+        print(line, file=sys.stderr)
+    print(f"made {made} missing consent PDF{'s' if made != 1 else ''}")
+    if refused:
+        _say(f"{len(refused)} could not be made; see above")
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
 def _backup(args: argparse.Namespace) -> int:
+    from mesocheck.store import witness
+
     store = _open_store(args, create=False)
     try:
         store.backup(args.dest)
     finally:
         store.close()
-    print(f"backed up to {args.dest} (verified)")
+    head = witness.copy_witness(args.dest, _db(args)).head
+    print(f"backed up to {args.dest} (verified; its audit log ends at row {head.audit_id}, "
+          f"{head.digest.hex()[:16]}: `mesocheck verify --against` the copy later checks that "
+          "the database still holds it)")
     return EXIT_OK
 
 
@@ -312,6 +385,7 @@ HANDLERS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "export": _export,
     "pdf": _pdf,
     "verify": _verify,
+    "rebuild-pdfs": _rebuild_pdfs,
     "backup": _backup,
     "staff": _staff,
     **{name: _record_command(name) for name in ("seal", "check-pdf", "fhir")},

@@ -63,25 +63,18 @@ def create_demo_intakes(
     signatures = [_signature_strokes(rng) for _ in range(min(SIGNATURES, count))]
     archived = canonical_content(form)
     reviewer = _demo_reviewer(store)
-    made = 0
-    signed: list[str] = []
-    batch: list[dict] = []
+    signs: list[bool] = []
 
-    def flush() -> None:
-        nonlocal made, batch
-        ids = store.bulk_insert_intakes(batch)
-        signed.extend(i for i, intake in zip(ids, batch) if intake["signature"] is not None)
-        made += len(batch)
-        batch = []
-        if progress:
-            progress(made, count)
+    def feed() -> Iterator[dict]:
+        for intake in _intakes(form, rng, count, profiles, signatures, archived, reviewer):
+            signs.append(intake["signature"] is not None)
+            yield intake
 
-    for intake in _intakes(form, rng, count, profiles, signatures, archived, reviewer):
-        batch.append(intake)
-        if len(batch) >= batch_size:
-            flush()
-    if batch:
-        flush()
+    ids = store.bulk_insert_intakes(
+        feed(), batch_size=batch_size,
+        progress=(lambda done: progress(done, count)) if progress else None)
+    made = len(ids)
+    signed = [intake_id for intake_id, sign in zip(ids, signs) if sign]
     if with_pdf:
         from mesocheck.documents.consent import store_consent_pdf
 

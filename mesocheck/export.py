@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import sys
+import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator
@@ -17,6 +18,7 @@ from typing import IO, Any, Callable, Iterator
 from mesocheck.fileio import atomic_writer
 from mesocheck.forms.registry import shipped_forms
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 FIXED_COLUMNS = [
     "intake_id", "patient_name", "birth_date", "appointment_at", "area", "status",
     "form_id", "form_version", "language", "submitted_at", "flags", "decisions",
@@ -29,22 +31,22 @@ def write_export(store: Any, fmt: str, output: Path | None, *, flagged_only: boo
     if fmt == "fhir":  # one Bundle per signed intake (mesocheck.fhir)
         from mesocheck.fhir.export import write_bundles
 
-        with _target(output) as stream:
+        with _target(output, store.path) as stream:
             return write_bundles(store, stream, flagged_only=flagged_only,
                                  on_problem=on_problem)
     rows = store.iter_export(flagged_only=flagged_only)
-    with _target(output) as stream:
+    with _target(output, store.path) as stream:
         if fmt == "json":
             return _write_json(rows, stream)
         return _write_csv(rows, stream)
 
 
 @contextmanager
-def _target(output: Path | None) -> Iterator[IO[str]]:
+def _target(output: Path | None, database: Path) -> Iterator[IO[str]]:
     if output is None:
         yield sys.stdout
         return
-    with atomic_writer(output) as binary:
+    with atomic_writer(output, database=database) as binary:
         text = io.TextIOWrapper(binary, encoding="utf-8", newline="")
         yield text
         text.flush()
@@ -116,6 +118,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, (list, dict)):
         value = json.dumps(value, ensure_ascii=False)
     text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    # Full-width and small forms (＝, ﹢, ＠...) are read as = + - @ by some spreadsheets.
+    if unicodedata.normalize("NFKC", text[:1]) in _FORMULA_STARTS:
         text = "'" + text
     return text

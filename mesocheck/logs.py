@@ -7,6 +7,7 @@ logged by type and traceback, which holds code lines, not values.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from mesocheck.paths import log_dir
@@ -28,11 +29,8 @@ class _RotatingFromFirstRecord(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:  # called with this handler's lock
         if self._file is None:
-            import logging.handlers
-
             try:
-                self._file = logging.handlers.RotatingFileHandler(
-                    self.path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+                self._file = _private_rotating_file(self.path)
             except OSError:  # the folder went away since start-up: as any handler would
                 self.handleError(record)
                 return
@@ -49,6 +47,19 @@ class _RotatingFromFirstRecord(logging.Handler):
         super().close()
 
 
+def _private_rotating_file(path: Path) -> logging.Handler:
+    """A RotatingFileHandler whose files, the first and each one after a rotation, are
+    readable by this user account only."""
+    import logging.handlers
+
+    class Private(logging.handlers.RotatingFileHandler):
+        def _open(self):
+            fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+    return Private(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+
+
 def setup_logging() -> Path | None:
     """Log to a rotating file; returns its path, or None when no log file can be written."""
     global _configured
@@ -56,11 +67,18 @@ def setup_logging() -> Path | None:
         return _configured
     folder = log_dir()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / LOG_NAME, "a", encoding="utf-8"):
-            pass  # it can be written: the handler opens it when the first record comes
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # It can be written (the handler opens it when the first record comes), and it is
+        # private: tracebacks name intakes. Older versions made both readable by all.
+        os.close(os.open(folder / LOG_NAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
     except OSError:
         return None
+    for path, mode in ((folder, 0o700), (folder / LOG_NAME, 0o600)):
+        try:
+            if path.stat().st_mode & 0o777 != mode:
+                os.chmod(path, mode)
+        except OSError:  # not ours to change: logging still works
+            pass
     handler = _RotatingFromFirstRecord(folder / LOG_NAME)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("mesocheck")

@@ -206,3 +206,14 @@ def test_check_pdf_on_something_that_is_not_a_pdf(tmp_path, capsys, content):
 def test_check_pdf_on_a_missing_file(tmp_path, capsys):
     code, _out, err = run(capsys, "check-pdf", tmp_path / "none.pdf")
     assert (code, err.strip()) == (1, f"mesocheck: {tmp_path / 'none.pdf'} does not exist")
+
+
+def test_rebuild_pdfs_seals_what_it_makes(db_path, passphrase_file, capsys):
+    assert run(capsys, "--db", db_path, "seal", "setup", "--name", "Clinique Lumière",
+               "--passphrase-file", passphrase_file)[0] == 0
+    assert run(capsys, "--db", db_path, "demo", "--count", "3", "--no-pdf")[0] == 0
+    code, out, err = run(capsys, "--db", db_path, "rebuild-pdfs", "--passphrase-file",
+                         passphrase_file)
+    assert code == 0, err
+    with Store.open(db_path) as store:
+        assert store.seal_levels() == {"B-B": 3}

@@ -23,17 +23,30 @@ def test_the_file_appears_whole_and_private(tmp_path):
 
 
 def test_temporary_files_of_dead_writers_are_removed_by_the_next_write(tmp_path):
-    stale = tmp_path / ".consent.pdf.k3j9_x2a.part"
-    live = tmp_path / ".consent.pdf.q81mz0ab.part"  # another writer, still at work
-    other_name = tmp_path / ".export.json.k3j9_x2a.part"  # another target's: not ours
-    look_alike = tmp_path / ".consent.pdf.notes.part"  # not a name mkstemp makes
-    for path in (stale, live, other_name, look_alike):
+    """Whatever their name and age: a live writer holds a lock on its file, a dead one no
+    longer can."""
+    from mesocheck.fileio import atomic_writer
+
+    dead = tmp_path / ".consent.pdf.k3j9_x2a.part"
+    dead_other_name = tmp_path / ".export.json.k3j9_x2b.part"
+    dead_backup = tmp_path / f".copy.sqlite3.{'ab' * 16}.partial"
+    dead_backup_journal = tmp_path / f".copy.sqlite3.{'ab' * 16}.partial-journal"
+    orphan_journal = tmp_path / f".new.sqlite3.{'cd' * 16}.new-journal"
+    look_alike = tmp_path / ".consent.pdf.notes.part"  # not a name mesocheck makes
+    for path in (dead, dead_other_name, dead_backup, dead_backup_journal, orphan_journal,
+                 look_alike):
         path.write_bytes(b"half a document")
-    for path in (stale, other_name, look_alike):
-        _age(path, 7200)
-    write_atomic(tmp_path / "consent.pdf", b"%PDF-1.7 whole")
+    with atomic_writer(tmp_path / "report.json") as live:  # another writer, still at work
+        live.write(b"[")
+        write_atomic(tmp_path / "consent.pdf", b"%PDF-1.7 whole")
+        names = sorted(p.name for p in tmp_path.iterdir())
+        live.write(b"]")
+    assert [n for n in names if n.startswith(".report.json.")], "the live writer's file went"
+    assert sorted(n for n in names if not n.startswith(".report.json.")) == sorted(
+        ["consent.pdf", look_alike.name])
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["consent.pdf", live.name, other_name.name, look_alike.name])
+        ["consent.pdf", "report.json", look_alike.name])
+    assert (tmp_path / "report.json").read_bytes() == b"[]"
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):

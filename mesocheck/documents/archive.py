@@ -53,28 +53,13 @@ def same_content(store: Any, previous: Any, pdf: bytes) -> bool:
     ``pdf``: the document id in their metadata (every input hashed) is the same. The
     stored bytes differ anyway once archival and sealed."""
     from mesocheck.store.db import StoreError
+    from mesocheck.store.witness import pdf_document_id
 
     try:
-        stored = document_id_of(store.document_bytes(previous.id))
+        stored = pdf_document_id(store.document_bytes(previous.id))
     except StoreError:  # a damaged copy: make a new one
         return False
-    return stored is not None and stored == document_id_of(pdf)
-
-
-def document_id_of(pdf: bytes) -> str | None:
-    """The content id a consent PDF names in its keywords (``document <20 hex digits>``)."""
-    import re
-    from io import BytesIO
-
-    import pikepdf
-
-    try:
-        with pikepdf.open(BytesIO(pdf)) as doc:
-            keywords = str(doc.docinfo.get("/Keywords", ""))
-    except pikepdf.PdfError:
-        return None
-    found = re.search(r"\bdocument ([0-9A-F]{20})\b", keywords)
-    return found[1] if found else None
+    return stored is not None and stored == pdf_document_id(pdf)
 
 
 def archival_copy(store: Any, record: Any, form: Any, pdf: bytes,

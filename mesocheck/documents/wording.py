@@ -74,9 +74,13 @@ WORDS: dict[str, dict[str, str]] = {
         "record_document": "Document ID",
         "record_form_hash": "Form content (SHA-256)",
         "record_created": "Created",
+        "record_audit_head": "Audit log seen",
+        "record_audit_head_value": "row {id}, {hash}",
         "record_note": "Made by mesocheck from the stored intake. The SHA-256 of this file is "
                        "stored with the intake, and \u201cmesocheck verify\u201d checks that "
-                       "the file is unchanged.",
+                       "the file is unchanged. The audit log seen is its newest entry when "
+                       "this document was made: \u201cmesocheck verify --against\u201d this "
+                       "file checks that the clinic's records still hold it, unchanged.",
         "footer_born": "born {date}",
         "footer_form": "Form {id} v{version}",
         "footer_intake": "Intake {id}",

@@ -79,7 +79,14 @@ def load_form(path: str | Path) -> Form:
     path = Path(path)
     name = str(path)
     try:
-        raw = path.read_bytes()
+        if path.is_dir():
+            raise IsADirectoryError
+        if not path.is_file():  # a device (/dev/zero) or a pipe: never read without end
+            if not path.exists():
+                raise FileNotFoundError
+            raise FormInvalid([FormProblem(name, "", "is not a file but a device or a pipe")])
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise FormInvalid([FormProblem(name, "", "file not found")]) from None
     except IsADirectoryError:
@@ -105,6 +112,8 @@ def parse_form(raw: bytes | str, name: str = "<form>") -> Form:
         raise FormInvalid([FormProblem(name, "", f"is not valid TOML: {exc}")]) from None
     except RecursionError:
         raise FormInvalid([FormProblem(name, "", "is nested too deeply to be a form")]) from None
+    except ValueError:  # Python's limit on the digits of an integer (4,300)
+        raise FormInvalid([FormProblem(name, "", "holds a number too long to be read")]) from None
     return form_from_data(data, name)
 
 

@@ -23,6 +23,9 @@ OLDEST_YEARS = 130
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # A Python string only holds surrogate code points when they are unpaired: not encodable.
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Bidi embeddings, overrides and isolates: a name never needs them (the PDF and the screen
+# order right-to-left text themselves), and they can make one name look like another.
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 class Checked(Struct, frozen=True):
@@ -168,8 +171,8 @@ _CHECKERS = {
 def check_name(raw: Any, language: str = "en") -> Checked:
     if not isinstance(raw, str):
         return Checked(error=message("name_required", language))
-    name = " ".join(clean_text(raw).split())
-    if not name:
+    name = " ".join(_BIDI_CONTROL.sub("", clean_text(raw)).split())
+    if not any(unicodedata.category(c)[0] in "LN" for c in name):  # e.g. only zero-width
         return Checked(error=message("name_required", language))
     if len(name) > NAME_LIMIT:
         return Checked(error=message("name_too_long", language, limit=NAME_LIMIT))

@@ -6,8 +6,9 @@ Plain Python (no Qt). Open with ``Store.open(path)``; errors a user can act on a
 
 from mesocheck.store.db import (
     BackupFailed, DatabaseCorrupt, DatabaseLocked, DatabaseMissing, DiskError, DiskFull,
-    DocumentDamaged, IntakeLocked, InvalidPin, InvalidState, NotAMesocheckDatabase, NotFound,
-    ReadOnlyDatabase, SchemaTooNew, StoreError, UnsafeDatabase,
+    DocumentDamaged, EmptyDatabase, IntakeLocked, InvalidName, InvalidPin, InvalidState,
+    NotAFile, NotAMesocheckDatabase, NotFound, ReadOnlyDatabase, SchemaTooNew, StoreError,
+    UnreadableRecord, UnsafeDatabase,
 )
 from mesocheck.store.records import (
     Acknowledgement, Answer, Decision, DocumentInfo, Flag, IntakeRecord, Patient, PinCheck,
@@ -18,8 +19,9 @@ from mesocheck.store.store import DEFAULT_SETTINGS, SCHEMA_VERSION, Store
 __all__ = [
     "Store", "SCHEMA_VERSION", "DEFAULT_SETTINGS",
     "StoreError", "BackupFailed", "DatabaseCorrupt", "DatabaseLocked", "DatabaseMissing",
-    "DiskError", "DiskFull", "DocumentDamaged", "IntakeLocked", "InvalidPin", "InvalidState",
-    "NotAMesocheckDatabase", "NotFound", "ReadOnlyDatabase", "SchemaTooNew", "UnsafeDatabase",
+    "DiskError", "DiskFull", "DocumentDamaged", "EmptyDatabase", "IntakeLocked", "InvalidName",
+    "InvalidPin", "InvalidState", "NotAFile", "NotAMesocheckDatabase", "NotFound",
+    "ReadOnlyDatabase", "SchemaTooNew", "UnreadableRecord", "UnsafeDatabase",
     "Acknowledgement", "Answer", "Decision", "DocumentInfo", "Flag", "IntakeRecord", "Patient",
     "PinCheck", "Problem", "QueueRow", "Signature", "StaffMember", "UnfinishedIntake",
 ]

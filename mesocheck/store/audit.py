@@ -164,13 +164,14 @@ INSERT_SQL = ("INSERT INTO audit (id, at, actor, action, intake_id, rows, hash) 
 def append(
     conn: sqlite3.Connection, *, at: str, actor: str, action: str,
     intake_id: str | None, rows: list,
-) -> int:
+) -> tuple[int, bytes]:
+    """Chain one audit row on; returns its id and hash (the chain's new head)."""
     last_id, prev = chain_head(conn)
     audit_id = last_id + 1
     rows_json = canonical_json(rows)
     digest = audit_hash(prev, audit_id, at, actor, action, intake_id, rows_json)
     conn.execute(INSERT_SQL, (audit_id, at, actor, action, intake_id, rows_json, digest))
-    return audit_id
+    return audit_id, digest
 
 
 class Columns:

@@ -8,15 +8,21 @@ half-written file under the destination's name.
 
 from __future__ import annotations
 
+import errno
 import os
-import re
 import sqlite3
 import uuid
 from pathlib import Path
 
-from mesocheck.fileio import remove_stale, sync_folder
-from mesocheck.store.db import BackupFailed, DiskFull, classify, translated
+from mesocheck.fileio import (
+    CannotWrite, check_target, is_database_file, mark_in_use, remove_abandoned, sync_folder,
+)
+from mesocheck.store.db import BackupFailed, DiskFull, classify, disk_is_full, translated
 from mesocheck.store.verify import verify
+
+_FULL = ("The backup's disk is full, so no backup was written (the database itself is "
+         "unchanged); free some space there or choose another disk.")
+
 
 def backup(conn: sqlite3.Connection, source: Path, dest: Path) -> Path:
     dest = Path(dest).expanduser()
@@ -27,68 +33,84 @@ def backup(conn: sqlite3.Connection, source: Path, dest: Path) -> Path:
         )
     if dest.is_dir():
         raise BackupFailed("The backup destination is a folder; give a file name inside it.")
-    if dest.exists() and dest.resolve() == Path(source).resolve():
-        raise BackupFailed("A backup cannot overwrite the database it copies; choose another file.")
+    if is_database_file(dest, source):
+        raise BackupFailed("A backup cannot overwrite the database it copies (or one of its "
+                           "companion files, or a link to it); choose another file.")
+    try:
+        check_target(dest, source, sqlite_ok=True)  # an older backup may be replaced
+    except CannotWrite as refused:
+        raise BackupFailed(refused.message) from None
     if not os.access(folder, os.W_OK):
         raise BackupFailed(
             f"The backup folder {folder} is not writable by this user account; "
             "choose another destination."
         )
-    _remove_stale_partials(folder, dest.name)
+    remove_abandoned(folder)
     partial = folder / f".{dest.name}.{uuid.uuid4().hex}.partial"
     try:
-        _copy(conn, partial)
+        # The descriptor that creates the copy (patient data: 0600) marks it in use and
+        # stays open until SQLite has closed the copy: closing a descriptor of a file drops
+        # this process's locks on it, so none is closed while a connection holds the file.
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as error:
+        raise _folder_error(folder, error) from error
+    try:
+        mark_in_use(fd)
+        _copy(conn, partial, folder)
+        os.fsync(fd)
         os.replace(partial, dest)
         sync_folder(folder)
     except OSError as error:
-        raise BackupFailed(
-            f"The backup could not be written to {folder} ({error.strerror or 'error'}). "
-            "Check the folder is writable and has free space."
-        ) from error
+        raise _folder_error(folder, error) from error
     finally:
+        os.close(fd)
         for leftover in (partial, Path(f"{partial}-journal")):
             leftover.unlink(missing_ok=True)
     return dest
 
 
-def _remove_stale_partials(folder: Path, name: str) -> None:
-    """A backup killed mid-way (power cut, SIGKILL) leaves its temporary copy behind: a
-    whole copy of patient data, one more per crash. Remove those nobody has written to for
-    an hour; a running backup writes all the time and verifies in seconds."""
-    remove_stale(folder, re.compile(
-        rf"\.{re.escape(name)}\.[0-9a-f]{{32}}\.partial(-journal|-wal|-shm)?"))
+def _folder_error(folder: Path, error: OSError) -> BackupFailed:
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return BackupFailed(_FULL)
+    return BackupFailed(
+        f"The backup could not be written to {folder} ({error.strerror or 'error'}). "
+        "Check the folder is writable and has free space."
+    )
 
 
-def _copy(conn: sqlite3.Connection, partial: Path) -> None:
-    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # patient data
+def _copy(conn: sqlite3.Connection, partial: Path, folder: Path) -> None:
     try:
         target = sqlite3.connect(str(partial), isolation_level=None)
     except sqlite3.Error as error:
-        raise _target_error(error) from error
+        raise _target_error(error, folder) from error
     try:
-        with translated():
+        try:
             conn.backup(target)
+        except sqlite3.Error as error:
+            # The copy's disk filling up fails the backup call too; only then is the
+            # source to blame for the rest.
+            if disk_is_full(folder):
+                raise BackupFailed(_FULL) from error
+            with translated():
+                raise
         try:
             target.execute("PRAGMA journal_mode = DELETE")
             problems = verify(target)
         except sqlite3.Error as error:
-            raise _target_error(error) from error
+            raise _target_error(error, folder) from error
         if problems:
             raise BackupFailed(
-                f"The copy failed verification ({len(problems)} problem(s)), so no backup was "
-                "written: the database itself is probably damaged or was altered. Run "
-                "`mesocheck verify` for the details."
+                f"The copy failed verification ({len(problems)} problem(s)), so no "
+                "backup was written: the database itself is probably damaged or was "
+                "altered. Run `mesocheck verify` for the details."
             )
     finally:
         target.close()
-    with open(partial, "rb") as handle:
-        os.fsync(handle.fileno())
 
 
-def _target_error(error: sqlite3.Error) -> BackupFailed:
-    mapped = classify(error)
-    if isinstance(mapped, DiskFull):
-        return BackupFailed("The backup disk is full; free some space or choose another disk.")
+def _target_error(error: sqlite3.Error, folder: Path) -> BackupFailed:
+    if isinstance(classify(error), DiskFull) or disk_is_full(folder):
+        return BackupFailed(_FULL)
     return BackupFailed(
         "The backup file could not be written; check the destination folder is writable."
     )

@@ -9,9 +9,14 @@ exactly like data entered on the tablet.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Iterable, Mapping
+import os
+import time
+from contextlib import contextmanager
+from itertools import islice
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from mesocheck.store import rows
+from mesocheck.store import rows, witness
 from mesocheck.store.audit import (
     INSERT_SQL, UNHASHED_COLUMNS, audit_hash, canonical_json, chain_head, check_actor,
     entry_hash, primary_key, to_json,
@@ -19,7 +24,21 @@ from mesocheck.store.audit import (
 from mesocheck.store.db import translated
 from mesocheck.store.records import DECISIONS, OUTCOMES, STATUSES
 
+try:
+    import fcntl
+except ImportError:  # Windows: bulk loads do not take turns
+    fcntl = None  # type: ignore[assignment]
+
 _TEXT_KEYED = ("forms", "intakes")
+# Other programs wait for the write lock (SQLite's busy timeout, 5 s) while a batch holds
+# it: each transaction's work is sized to take about this long, measured on the last one
+# (even made again under the lock, it holds the lock no longer)...
+MAX_HOLD_S = 0.5
+FIRST_BATCH = 50
+# ...and the lock is then left free at least this long (making the next batch usually
+# takes longer): longer than SQLite's busy handler sleeps between two tries (100 ms at
+# most), so a waiting writer's next try always lands in it.
+YIELD_S = 0.12
 # Intakes come in any appointment order (and may bring their own ids), so rows land all
 # over the intakes' indexes: with SQLite's 2 MiB default cache, dirty index pages would
 # spill to the WAL again and again within one batch.
@@ -29,9 +48,16 @@ _ORDER = ("forms", "patients", "intakes", "answers", "acknowledgements", "flags"
 
 
 def bulk_insert(store, intakes: Iterable[Mapping[str, Any]], *, actor: str = "system",
-                batch_size: int = 2000) -> list[str]:
-    """Insert complete intakes; each batch of ``batch_size`` is one transaction (so a crash
-    leaves whole intakes only) and each intake one audit row. Returns the intake ids.
+                batch_size: int = 2000, progress: Callable[[int], None] | None = None
+                ) -> list[str]:
+    """Insert complete intakes; each transaction holds up to ``batch_size`` of them (so a
+    crash leaves whole intakes only) and each intake gets one audit row. Returns the ids.
+
+    Other programs keep writing meanwhile: a transaction holds the write lock about
+    ``MAX_HOLD_S`` at most, then leaves it free for ``YIELD_S`` at least (see
+    :func:`_write_batch`), and bulk loads into one folder take turns, so no other
+    writer's wait comes near the busy timeout. ``progress(n)`` is told the number of
+    intakes committed after each transaction.
 
     One intake is a mapping (times are aware datetimes or ISO 8601 text)::
 
@@ -64,29 +90,39 @@ def bulk_insert(store, intakes: Iterable[Mapping[str, Any]], *, actor: str = "sy
     lifecycle rules (who may decide what) are not re-checked here: this is a loader for
     data produced by trusted code.
 
-    Commits skip their fsync (``synchronous=NORMAL``, safe in WAL mode: a power cut can lose
-    the last batches, never corrupt the file) and use a 256 MiB page cache; the call ends
-    with FULL again and a checkpoint, which makes everything durable.
+    Commits but the last skip their fsync (``synchronous=NORMAL``, safe in WAL mode: a power
+    cut can lose the last batches, never corrupt the file) and use a 256 MiB page cache;
+    the last commit syncs the log, and with it every one before it, and only then is the
+    new head written to the head file (see witness.py).
     """
     check_actor(actor)
     conn = store.connection
     ids: list[str] = []
-    batch: list[Mapping[str, Any]] = []
-    with translated():
+    pending = iter(intakes)
+    size = min(FIRST_BATCH, batch_size)
+    with translated(), _one_bulk_at_a_time(store.path):
         cache = conn.execute("PRAGMA cache_size").fetchone()[0]
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute(f"PRAGMA cache_size = {-_BULK_CACHE_KIB}")
         try:
-            for intake in intakes:
-                batch.append(intake)
-                if len(batch) >= batch_size:
-                    ids += _write_batch(store, batch, actor)
-                    batch = []
-            if batch:
-                ids += _write_batch(store, batch, actor)
+            free_since = 0.0  # nobody has waited on this program yet
+            batch = list(islice(pending, size))
+            while batch:
+                following = list(islice(pending, 1))
+                if not following:  # the last commit syncs the log, and every one before it
+                    conn.execute("PRAGMA synchronous = FULL")
+                written, took = _write_batch(store, batch, actor, free_since)
+                free_since = time.perf_counter()
+                ids += written
+                if progress:
+                    progress(len(ids))
+                size = max(1, min(batch_size, int(MAX_HOLD_S * len(batch) / max(took, 1e-6))))
+                batch = following + list(islice(pending, size - 1)) if following else []
         finally:
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute(f"PRAGMA cache_size = {cache}")
+        if ids:
+            witness.record(conn, store.path)  # durable now: the last commit was synced
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         conn.execute("PRAGMA analysis_limit = 400")
         # Statistics for the query planner come from sampling indexes; a table without one
@@ -95,6 +131,25 @@ def bulk_insert(store, intakes: Iterable[Mapping[str, Any]], *, actor: str = "sy
                 "SELECT DISTINCT tbl_name FROM sqlite_schema WHERE type = 'index'").fetchall():
             conn.execute(f"ANALYZE {table}")
     return ids
+
+
+@contextmanager
+def _one_bulk_at_a_time(db: Path) -> Iterator[None]:
+    """Bulk loads into one folder take turns (a flock on the folder, released with the
+    process), so that the gaps one leaves between its transactions go to the other
+    programs' small writes rather than to another bulk load."""
+    fd = None
+    if fcntl is not None:
+        try:
+            fd = os.open(Path(db).parent, os.O_RDONLY)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            pass
+    try:
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 class _Batch:
@@ -110,6 +165,9 @@ class _Batch:
             for table in _ORDER if table not in _TEXT_KEYED
         }
         self.forms = {h for (h,) in conn.execute("SELECT hash FROM forms")}
+        self.head = chain_head(conn)
+        # What the rows were numbered and chained from: still so when the lock is taken?
+        self.base = (tuple(self.next_id.items()), frozenset(self.forms), self.head)
         self.values: dict[str, list[tuple]] = {table: [] for table in _ORDER}
         self.written: list[list] = []
         self._encoded: dict[int, tuple[Any, str]] = {}
@@ -153,27 +211,26 @@ class _Batch:
                 f"VALUES ({', '.join('?' * len(columns))})")
 
 
-def _write_batch(store, batch: list[Mapping[str, Any]], actor: str) -> list[str]:
+def _write_batch(store, batch: list[Mapping[str, Any]], actor: str, free_since: float
+                 ) -> tuple[list[str], float]:
+    """Write one transaction; returns the intake ids and how long its work took.
+
+    The rows are numbered, hashed and chained before the write lock is taken, from what
+    the database holds then; under the lock they are written if nobody wrote meanwhile,
+    and made again otherwise. So the lock is mostly held for SQLite's own work, and the
+    making of the next batch is time other programs can write in."""
     conn = store.connection
-    ids = []
     with translated():
+        started = time.perf_counter()
+        prepared = _prepare(store, batch, actor)
+        wait = YIELD_S - (time.perf_counter() - free_since)
+        if wait > 0:
+            time.sleep(wait)  # the lock is free: a waiting writer takes it now
         conn.execute("BEGIN IMMEDIATE")
         try:
-            at = store.now()
-            out = _Batch(store)
-            audit_id, prev = chain_head(conn)
-            audit_rows = []
-            for intake in batch:
-                out.written = []
-                intake_id = _add_intake(out, intake, at)
-                ids.append(intake_id)
-                audit_id += 1
-                rows_json = canonical_json(out.written)
-                digest = audit_hash(prev, audit_id, at, actor, "bulk_insert", intake_id,
-                                    rows_json)
-                audit_rows.append((audit_id, at, actor, "bulk_insert", intake_id, rows_json,
-                                   digest))
-                prev = digest
+            if _Batch(store).base != prepared[0].base:  # someone wrote meanwhile
+                prepared = _prepare(store, batch, actor)
+            out, audit_rows, ids = prepared
             for table in _ORDER:
                 if out.values[table]:
                     conn.executemany(out.insert_sql(table), out.values[table])
@@ -183,7 +240,25 @@ def _write_batch(store, batch: list[Mapping[str, Any]], actor: str) -> list[str]
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-    return ids
+    return ids, time.perf_counter() - started
+
+
+def _prepare(store, batch: list[Mapping[str, Any]], actor: str
+             ) -> tuple[_Batch, list[tuple], list[str]]:
+    at = store.now()
+    out = _Batch(store)
+    audit_id, prev = out.head
+    audit_rows, ids = [], []
+    for intake in batch:
+        out.written = []
+        intake_id = _add_intake(out, intake, at)
+        ids.append(intake_id)
+        audit_id += 1
+        rows_json = canonical_json(out.written)
+        digest = audit_hash(prev, audit_id, at, actor, "bulk_insert", intake_id, rows_json)
+        audit_rows.append((audit_id, at, actor, "bulk_insert", intake_id, rows_json, digest))
+        prev = digest
+    return out, audit_rows, ids
 
 
 def _add_intake(out: _Batch, item: Mapping[str, Any], now: str) -> str:

@@ -7,17 +7,22 @@ anything else is our bug and propagates unchanged. No message carries patient da
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import sqlite3
+import stat
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from mesocheck.errors import MesocheckError
+from mesocheck.fileio import mark_in_use, remove_abandoned, sync_folder
 
 BUSY_TIMEOUT_MS = 5000
+FULL_BELOW_BYTES = 1 << 20  # a disk with less free space than this is full for SQLite
 APPLICATION_ID = 0x4D455343  # "MESC" in the file header: tells our files from other SQLite files
-_HEADER = b"SQLite format 3\x00"
 _RESTORE = "restore the latest copy made with `mesocheck backup`"
 
 
@@ -50,6 +55,12 @@ class DiskFull(StoreError):
     )
 
 
+_FULL_AT_OPEN = (
+    "The database's disk is full, so mesocheck cannot open it (nothing in it was changed). "
+    "Free some disk space and try again."
+)
+
+
 class DiskError(StoreError):
     default_message = (
         "The disk reported an error while reading or writing the database. Check the drive, "
@@ -67,6 +78,21 @@ class ReadOnlyDatabase(StoreError):
 class DatabaseMissing(StoreError):
     default_message = (
         f"The database file does not exist. Check the --db path, or {_RESTORE}."
+    )
+
+
+class EmptyDatabase(DatabaseCorrupt):
+    default_message = (
+        "The database file is empty (0 bytes): what it held is gone, perhaps through a copy "
+        f"that failed. Stop using it and {_RESTORE}; a new database is only ever made where "
+        "no file exists."
+    )
+
+
+class NotAFile(DatabaseMissing):
+    default_message = (
+        "The --db path is not a file but a device, a pipe or a socket; give the path of a "
+        "database file."
     )
 
 
@@ -144,8 +170,9 @@ _CANT_OPEN = (
 )
 
 
-def classify(error: sqlite3.Error) -> StoreError | None:
-    """The user-facing error for an SQLite failure, or None when it is our bug."""
+def classify(error: sqlite3.Error, where: Path | None = None) -> StoreError | None:
+    """The user-facing error for an SQLite failure, or None when it is our bug. ``where``
+    (the database's path) lets a disk error on a disk with no space left be named as that."""
     code = getattr(error, "sqlite_errorcode", None)
     kind = _CODES.get(code & 0xFF) if code is not None else None
     if kind is None:
@@ -153,18 +180,31 @@ def classify(error: sqlite3.Error) -> StoreError | None:
         kind = next((k for phrase, k in _PHRASES if phrase in text), None)
     if kind is None:
         return None
+    if kind in (DiskError, DatabaseMissing) and where is not None and disk_is_full(where):
+        return DiskFull()
     if kind is DatabaseMissing:
         return DatabaseMissing(_CANT_OPEN)
     return kind()
 
 
+def disk_is_full(where: Path) -> bool:
+    """Whether the disk holding ``where`` (a file or a folder) has next to no space left:
+    then SQLite's "disk I/O error" (e.g. growing its -shm file) means just that."""
+    where = Path(where)
+    folder = where if where.is_dir() else where.parent
+    try:
+        return shutil.disk_usage(folder).free < FULL_BELOW_BYTES
+    except OSError:
+        return False
+
+
 @contextmanager
-def translated() -> Iterator[None]:
+def translated(where: Path | None = None) -> Iterator[None]:
     """Re-raise environmental SQLite failures as StoreError; let bugs through."""
     try:
         yield
     except sqlite3.Error as error:
-        mapped = classify(error)
+        mapped = classify(error, where)
         if mapped is None:
             raise
         raise mapped from error
@@ -186,67 +226,153 @@ def quick_check(conn: sqlite3.Connection) -> None:
         raise DatabaseCorrupt()
 
 
-def check_header(path: Path) -> None:
-    """Refuse a file that is not SQLite before SQLite gets a chance to misreport it."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(100)
-    except IsADirectoryError:
-        raise DatabaseMissing(_CANT_OPEN) from None
-    except PermissionError:
+def open_database(
+    path: Path, *, create: bool, build: Callable[[sqlite3.Connection], None],
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+) -> tuple[sqlite3.Connection, bool]:
+    """A connection to the database at ``path`` in autocommit mode (we issue BEGIN
+    ourselves) with checked pragmas, and whether this call made the database: with
+    ``create``, a new one is made (``build`` writes its schema) if, and only if, no file
+    exists there.
+
+    The file itself is never opened with plain file calls: on POSIX, closing any descriptor
+    of a file drops every lock this process holds on it, including those SQLite holds for
+    the process's other connections (SQLite's "How To Corrupt An SQLite Database File",
+    2.2). Without them another program takes the database for unused, checkpoints it and
+    deletes the -wal and -shm files this process is still writing into. What kind of file
+    it is comes from its metadata (``stat``); whether its content is SQLite, and whose,
+    from SQLite itself (:func:`_check_identity`), before any setting is written into it.
+    """
+    path = Path(path)
+    created = False
+    for _attempt in range(3):
+        try:
+            info = os.stat(path)
+            break
+        except FileNotFoundError:
+            if not create:
+                raise DatabaseMissing() from None
+            created = _create(path, build)
+        except OSError:  # e.g. a path through a file
+            raise DatabaseMissing(_CANT_OPEN) from None
+    else:
+        raise DatabaseMissing(_CANT_OPEN)
+    if stat.S_ISDIR(info.st_mode):
+        raise DatabaseMissing(_CANT_OPEN)
+    if not stat.S_ISREG(info.st_mode):
+        raise NotAFile()
+    if info.st_size == 0:
+        raise EmptyDatabase()
+    if not os.access(path, os.R_OK):
         raise ReadOnlyDatabase(
             "The database file cannot be read by this user account. Fix its permissions, "
             "or choose another --db path."
-        ) from None
-    if not head:
-        return
-    if len(head) < 100 or not head.startswith(_HEADER):
-        raise DatabaseCorrupt()
-    app_id = int.from_bytes(head[68:72], "big")
-    if app_id not in (0, APPLICATION_ID):
-        raise NotAMesocheckDatabase()
-
-
-def connect(
-    path: Path, *, create: bool = True, busy_timeout_ms: int = BUSY_TIMEOUT_MS
-) -> sqlite3.Connection:
-    """A connection in autocommit mode (we issue BEGIN ourselves) with checked pragmas."""
-    path = Path(path)
-    if path.exists():
-        check_header(path)
-    elif not create:
-        raise DatabaseMissing()
-    else:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Patient data: readable by this user account only (SQLite gives its WAL and
-            # shared-memory files the same mode).
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        except FileExistsError:
-            pass
-        except OSError:
-            raise ReadOnlyDatabase(
-                "The database file cannot be created. Choose a --db path in a folder this "
-                "user account can write to."
-            ) from None
+        )
     try:
-        with translated():
+        with translated(path):
             conn = sqlite3.connect(
                 str(path), isolation_level=None, timeout=busy_timeout_ms / 1000
             )
             try:
+                conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+                _check_identity(conn)
                 configure(conn, busy_timeout_ms)
             except BaseException:
                 conn.close()
                 raise
+    except DiskFull:
+        raise DiskFull(_FULL_AT_OPEN) from None
     except DatabaseMissing:
         # SQLite says only "unable to open" when a WAL database sits on a read-only disk
         # or in a folder it cannot add its -shm file to.
-        if path.is_file() and not (os.access(path, os.W_OK)
-                                   and os.access(path.parent, os.W_OK)):
+        if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
             raise ReadOnlyDatabase() from None
         raise
-    return conn
+    _tidy(path.parent)
+    return conn, created
+
+
+def _check_identity(conn: sqlite3.Connection) -> None:
+    """Refuse any SQLite file but a mesocheck database before a setting is written into it
+    (switching another program's file to WAL would change it for good). A file that is
+    not SQLite at all fails here with SQLite's own "not a database" (DatabaseCorrupt)."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app_id == APPLICATION_ID:
+        return
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    if app_id or version or tables:
+        raise NotAMesocheckDatabase()
+    raise NotAMesocheckDatabase(
+        "This file is an empty SQLite database, not a mesocheck one: mesocheck makes a new "
+        "database only where no file exists. Check the --db path (to start a new database "
+        "at this path, remove the empty file first)."
+    )
+
+
+def _create(path: Path, build: Callable[[sqlite3.Connection], None]) -> bool:
+    """Make a new database at ``path`` whole or not at all: its schema is written into a
+    hidden file beside it, which then takes the name only if it is still free (a hard
+    link: another program making the same database at the same moment keeps its own).
+    Returns whether this one took the name."""
+    folder = path.parent
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # patient data: this user only
+        tmp = folder / f".{path.name}.{uuid.uuid4().hex}.new"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFull(_FULL_AT_OPEN) from None
+        raise ReadOnlyDatabase(
+            "The database file cannot be created. Choose a --db path in a folder this "
+            "user account can write to."
+        ) from None
+    try:
+        mark_in_use(fd)
+        try:
+            with translated(tmp):
+                conn = sqlite3.connect(str(tmp), isolation_level=None)
+                try:
+                    conn.execute("PRAGMA synchronous = FULL")  # each commit on the disk
+                    build(conn)
+                finally:
+                    conn.close()
+            os.fsync(fd)
+        finally:
+            os.close(fd)  # before the file takes its name: no connection holds it yet
+        took = True
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            took = False  # made meanwhile by another program: that one is used
+        except FileNotFoundError:
+            return False  # taken for abandoned by another's clean-up: the caller retries
+        except OSError:  # no hard links here (FAT, some network shares)
+            took = not path.exists()
+            if took:
+                os.replace(tmp, path)
+        sync_folder(folder)
+        return took
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFull(_FULL_AT_OPEN) from None
+        raise
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-journal")):
+            try:
+                leftover.unlink()
+            except OSError:
+                pass
+
+
+_tidied: set[Path] = set()
+
+
+def _tidy(folder: Path) -> None:
+    """Once per process and folder: remove what killed mesocheck writers left there."""
+    if folder not in _tidied:
+        _tidied.add(folder)
+        remove_abandoned(folder)
 
 
 def configure(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
@@ -265,9 +391,6 @@ def configure(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
         actual = conn.execute(f"PRAGMA {name}").fetchone()[0]
         if actual != value:
             raise UnsafeDatabase()
-    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-    if app_id not in (0, APPLICATION_ID):
-        raise NotAMesocheckDatabase()
 
 
 def pragmas(conn: sqlite3.Connection) -> dict[str, object]:
@@ -278,3 +401,17 @@ def pragmas(conn: sqlite3.Connection) -> dict[str, object]:
 
 class InvalidPin(StoreError):
     default_message = "A PIN is 4 to 12 digits, nothing else."
+
+
+class InvalidName(StoreError):
+    default_message = (
+        "A staff member's name needs at least one letter or digit, and at most 200 "
+        "characters."
+    )
+
+
+class UnreadableRecord(StoreError):
+    default_message = (
+        "A stored value cannot be read (a time, an answer or a signature changed outside "
+        "mesocheck, or damaged). Run `mesocheck verify` for the details."
+    )

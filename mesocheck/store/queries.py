@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
+from contextlib import contextmanager
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, Iterable, Iterator
 
 from mesocheck.store import rows
-from mesocheck.store.db import DocumentDamaged, NotFound, translated
+from mesocheck.store.db import DocumentDamaged, NotFound, UnreadableRecord, translated
+from mesocheck.store.witness import chain_head
 from mesocheck.store.records import (
     SEVERITIES, STATUSES, Acknowledgement, Answer, Decision, DocumentInfo, Flag,
     IntakeRecord, Patient, QueueRow, Signature, UnfinishedIntake,
@@ -31,6 +34,17 @@ _INTAKE_COLUMNS = (
 )
 
 
+@contextmanager
+def _decoding() -> Iterator[None]:
+    """A stored value that does not decode (a time that is not a time, an answer that is
+    not JSON, signature strokes that do not inflate) was changed outside mesocheck or
+    damaged: the user's error to act on, not our bug. The value is not repeated."""
+    try:
+        yield
+    except (ValueError, zlib.error):
+        raise UnreadableRecord() from None
+
+
 def _time(text: str | None) -> datetime | None:
     return from_iso(text) if text else None
 
@@ -39,7 +53,7 @@ class IntakeQueries:
     """Read side of intakes; mixed into Store (needs ``_conn``)."""
 
     def intake(self, intake_id: str) -> IntakeRecord:
-        with translated():
+        with translated(), _decoding():
             return self._intake(intake_id)
 
     def _intake(self, intake_id: str) -> IntakeRecord:
@@ -82,7 +96,7 @@ class IntakeQueries:
             void_reason=void_reason, answers=MappingProxyType(current),
             answer_history=history, acknowledgements=acks,
             flags=self._flags(intake_id), signatures=self._signatures(intake_id),
-            documents=self._documents(intake_id),
+            documents=self._documents(intake_id), audit_head=chain_head(conn),
         )
 
     def _flags(self, intake_id: str, *, include_superseded: bool = False) -> tuple[Flag, ...]:
@@ -153,7 +167,7 @@ class IntakeQueries:
         self, intake_id: str, kinds: Iterable[str] = ("reviewed_consent", "consent")
     ) -> DocumentInfo | None:
         """The newest document of one of ``kinds`` (what to print), or None."""
-        with translated():
+        with translated(), _decoding():
             documents = self._documents(intake_id, kinds)
         return documents[-1] if documents else None
 
@@ -229,7 +243,7 @@ class IntakeQueries:
         ids = [r[0] for r in self._conn.execute(
             f"SELECT i.id FROM intakes i {where} ORDER BY i.appointment_at, i.rowid")]
         for intake_id in ids:
-            with translated():
+            with translated(), _decoding():
                 row = self._export_row(intake_id)
             yield row
 

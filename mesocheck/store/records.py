@@ -113,6 +113,13 @@ class SealRecord(Struct, frozen=True):
     created_at: datetime
 
 
+class AuditHead(Struct, frozen=True):
+    """The newest audit row at some moment: what a copy of the database witnesses."""
+
+    audit_id: int
+    digest: bytes
+
+
 class IntakeRecord(Struct, frozen=True):
     id: str
     patient: Patient
@@ -138,6 +145,7 @@ class IntakeRecord(Struct, frozen=True):
     flags: tuple[Flag, ...]  # current (not superseded), most severe first
     signatures: tuple[Signature, ...]
     documents: tuple[DocumentInfo, ...]
+    audit_head: AuditHead | None = None  # the chain's head when the record was read
 
     @property
     def locked(self) -> bool:

@@ -13,14 +13,15 @@ import os
 import re
 from datetime import datetime, timedelta
 
-from mesocheck.store.db import InvalidPin, NotFound, translated
+from mesocheck.forms.validation import check_name
+from mesocheck.store.db import InvalidName, InvalidPin, NotFound, translated
 from mesocheck.store.records import ROLES, PinCheck, StaffMember
 from mesocheck.timeutil import from_iso, to_iso
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
 MAX_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=15)
-_PIN = re.compile(r"^[0-9]{4,12}$")
+_PIN = re.compile(r"[0-9]{4,12}")
 
 
 def _scrypt(pin: str, salt: bytes, n: int, r: int, p: int) -> bytes:
@@ -31,7 +32,7 @@ def _scrypt(pin: str, salt: bytes, n: int, r: int, p: int) -> bytes:
 
 
 def check_pin_format(pin: str) -> str:
-    if not isinstance(pin, str) or not _PIN.match(pin):
+    if not isinstance(pin, str) or not _PIN.fullmatch(pin):
         raise InvalidPin()
     return pin
 
@@ -69,9 +70,10 @@ class StaffAccounts:
     """Mixed into Store (needs ``transaction``, ``clock``, ``_conn``)."""
 
     def add_staff(self, name: str, role: str, pin: str, actor: str) -> int:
-        name = " ".join((name or "").split())
-        if not name:
-            raise ValueError("a staff member needs a name")
+        checked = check_name(name)  # the checks a patient's name gets
+        if not checked.ok:
+            raise InvalidName()
+        name = checked.value
         if role not in ROLES:
             raise ValueError(f"role must be one of {ROLES}")
         pin_hash = hash_pin(pin)

@@ -10,12 +10,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
-from mesocheck.store import audit, db as dbmod
+from mesocheck.store import audit, db as dbmod, witness
 from mesocheck.store.audit import Columns, Transaction
 from mesocheck.store.intakes import IntakeLifecycle
 from mesocheck.store.migrations import SCHEMA_VERSION, migrate, pending
 from mesocheck.store.queries import IntakeQueries
-from mesocheck.store.records import Problem
+from mesocheck.store.records import AuditHead, Problem
 from mesocheck.store.seals import SealRecords
 from mesocheck.store.staff import StaffAccounts
 from mesocheck.timeutil import to_iso, utc_now
@@ -41,6 +41,7 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
         self.clock = clock
         self._columns = Columns(conn)
         self._depth = 0  # atomic blocks open on this connection
+        self._head: AuditHead | None = None  # the newest audit row written, not yet committed
 
     @classmethod
     def open(
@@ -53,12 +54,22 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
     ) -> "Store":
         """Open (or create) the database, check its settings and bring its schema up to date."""
         path = Path(path)
-        conn = dbmod.connect(path, create=create, busy_timeout_ms=busy_timeout_ms)
+
+        def build(conn: sqlite3.Connection) -> None:
+            from sqlite_utils import Database
+
+            migrate(Database(conn), to_iso(clock()))
+
+        conn, created = dbmod.open_database(path, create=create, build=build,
+                                            busy_timeout_ms=busy_timeout_ms)
         try:
             store = cls(conn, path, clock)
             with dbmod.translated():
                 if pending(conn):
                     migrate(store.db, store.now())
+                    witness.record(conn, path)
+            if created:  # a new database: any head file there was another's
+                witness.record(conn, path, replace=True)
         except BaseException:
             conn.close()
             raise
@@ -111,12 +122,14 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
         up front, so two processes never deadlock upgrading a read to a write); a block or
         :meth:`transaction` inside it is a savepoint, so store writes compose, as
         sqlite-utils' ``atomic()`` does. Each write inside keeps its own audit row. Any error
-        rolls back everything since the block began.
+        rolls back everything since the block began. Once the outermost block has committed,
+        the head file names its newest audit row (``witness``).
         """
         conn = self._conn
         depth = self._depth
         if depth == 0 and conn.in_transaction:
             raise RuntimeError("a store transaction cannot join one begun outside the store")
+        head_before = self._head
         with dbmod.translated():
             conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT s{depth}")
             self._depth = depth + 1
@@ -124,6 +137,7 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
                 yield
                 conn.execute("COMMIT" if depth == 0 else f"RELEASE s{depth}")
             except BaseException:
+                self._head = head_before  # the audit rows written since are gone
                 if conn.in_transaction:
                     if depth == 0:
                         conn.execute("ROLLBACK")
@@ -133,6 +147,9 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
                 raise
             finally:
                 self._depth = depth
+        if depth == 0 and self._head is not None:
+            head, self._head = self._head, None
+            witness.record(conn, self.path, head)  # only now durable: never witness earlier
 
     @contextmanager
     def transaction(
@@ -150,8 +167,10 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
             yield tx
             if tx.rows or tx.audit_always:
                 with dbmod.translated():
-                    audit.append(self._conn, at=tx.at, actor=actor, action=tx.action,
-                                 intake_id=intake_id, rows=tx.rows)
+                    self._head = AuditHead(*audit.append(
+                        self._conn, at=tx.at, actor=actor, action=tx.action,
+                        intake_id=intake_id, rows=tx.rows,
+                    ))
 
     def settings(self) -> dict[str, Any]:
         """Clinic settings: stored values over the defaults."""
@@ -177,17 +196,26 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
     def set_setting(self, key: str, value: Any, actor: str) -> None:
         self.set_settings({key: value}, actor)
 
-    def verify(self) -> list[Problem]:
-        """Integrity check, foreign keys, the audit chain and every audited row; see verify.py.
+    def verify(self, against: Iterable[witness.Witness] = ()) -> list[Problem]:
+        """Integrity check, foreign keys, the audit chain and every audited row (see
+        verify.py), and the chain against the head file and every copy in ``against``
+        (see witness.py).
 
         Everything is read in one snapshot: rows another process commits between reading
-        the audit log and reading the tables would otherwise look inserted or edited."""
+        the audit log and reading the tables would otherwise look inserted or edited. The
+        head file is read before it: a head written after the snapshot began could name a
+        row the snapshot cannot see."""
         from mesocheck.store.verify import verify
 
+        witnesses = [w for w in (witness.head_file_witness(self.path), *against) if w]
         with dbmod.translated():
             self._conn.execute("BEGIN")
             try:
-                return verify(self._conn)
+                problems = verify(self._conn)
+                if not any(p.kind == "integrity" for p in problems):
+                    for seen in witnesses:
+                        problems += witness.check(self._conn, seen)
+                return problems
             finally:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
@@ -200,12 +228,13 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
 
     def bulk_insert_intakes(
         self, intakes: Iterable[Mapping[str, Any]], *, actor: str = "system",
-        batch_size: int = 2000,
+        batch_size: int = 2000, progress: Callable[[int], None] | None = None,
     ) -> list[str]:
         """Write many complete intakes fast; see :func:`mesocheck.store.bulk.bulk_insert`."""
         from mesocheck.store.bulk import bulk_insert
 
-        return bulk_insert(self, intakes, actor=actor, batch_size=batch_size)
+        return bulk_insert(self, intakes, actor=actor, batch_size=batch_size,
+                           progress=progress)
 
 
 __all__ = ["Store", "DEFAULT_SETTINGS", "SCHEMA_VERSION"]

@@ -7,6 +7,7 @@ import threading
 from datetime import date
 
 import pytest
+from msgspec.structs import replace
 
 from mesocheck.documents.archive import archival_copy
 from mesocheck.documents.consent import (
@@ -18,6 +19,7 @@ from mesocheck.forms.flow import Flow
 from mesocheck.forms.registry import canonical_content
 from mesocheck.store import Store
 from mesocheck.store.records import CONSENT, REVIEWED_CONSENT
+from mesocheck.store.witness import pdf_head
 from tests.support.answers import SHORT_ANSWERS, signature_strokes
 from tests.support.records import APPOINTMENT
 
@@ -57,7 +59,10 @@ def test_stored_with_its_sha256_and_rebuilt_identically(store, form):
     assert info.id == doc_id and info.kind == CONSENT
     assert info.sha256 == hashlib.sha256(data).hexdigest()
     assert data.startswith(b"%PDF-")
-    record = store.intake(intake_id)
+    # What it witnessed: the audit log's newest row when the intake was read to make it.
+    head = pdf_head(data)
+    assert head is not None and head.audit_id < store.intake(intake_id).audit_head.audit_id
+    record = replace(store.intake(intake_id), audit_head=head)
     pages = build_consent_pdf(record, form, store.settings(), review={"staff_names": {}})
     # No seal is set up: the document kept is the archival copy of those pages, as made.
     assert info.seal is None

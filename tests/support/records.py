@@ -9,12 +9,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from msgspec.structs import replace
+
 from mesocheck.documents.consent import Review, build_consent_pdf
 from mesocheck.forms import Facts, disclosure_text_hash, evaluate_rules, load_form
 from mesocheck.forms.flow import Flow
 from mesocheck.forms.model import Form
 from mesocheck.store.records import (
-    Acknowledgement, Answer, Decision, Flag, IntakeRecord, Patient, Signature,
+    Acknowledgement, Answer, AuditHead, Decision, Flag, IntakeRecord, Patient, Signature,
 )
 from tests.support.answers import signature_strokes
 
@@ -140,6 +142,7 @@ def golden_pdf() -> bytes:
         submitted=datetime(2026, 3, 5, 7, 41, 5, tzinfo=timezone.utc),
         decisions={"bleeding": ("postpone", "Ask the haematologist first.", 7)},
     )
+    record = replace(record, audit_head=AuditHead(4321, hashlib.sha256(b"golden").digest()))
     return build_consent_pdf(record, form, GOLDEN_SETTINGS, review=Review(staff_names=STAFF))
 
 

@@ -28,6 +28,7 @@ from mesocheck.documents.consent.parts import (
     created_at,
     signatures_of,
 )
+from mesocheck.fileio import is_database_file
 from mesocheck.forms.model import Form
 from mesocheck.forms.registry import FormNotFound, form_of
 from mesocheck.store.records import CONSENT, CONSENT_KINDS, REVIEWED_CONSENT
@@ -68,11 +69,16 @@ def store_consent_pdf(store: Any, intake_id: str) -> int:
         )
     form = _form_of(record)
     staff = {m.id: m.name for m in store.staff_members(include_inactive=True)}
-    pdf = build_consent_pdf(record, form, store.settings(), review=Review(staff_names=staff))
+    settings = store.settings()
+    if settings.get("logo_path") and is_database_file(str(settings["logo_path"]), store.path):
+        # Reading the database (or its -wal/-shm) as an image would close a descriptor of
+        # it, dropping the locks SQLite holds on it for this process.
+        settings = {**settings, "logo_path": None}
+    pdf = build_consent_pdf(record, form, settings, review=Review(staff_names=staff))
     kind = REVIEWED_CONSENT if signatures_of(record, "practitioner") else CONSENT
     previous = store.latest_document(intake_id, kinds=CONSENT_KINDS)
     if previous is not None and previous.kind == kind and same_content(store, previous, pdf):
-        return previous.id
+        return previous.id  # only the audit head it witnesses, or its seal, would differ
     return keep_consent(store, record, form, pdf, kind=kind, created_at=created_at(record),
                         supersedes=previous.id if previous is not None else None)
 

@@ -35,6 +35,7 @@ from mesocheck.documents.wording import LANGUAGE_NAMES, words
 from mesocheck.forms.conditions import Facts
 from mesocheck.forms.flow import Flow
 from mesocheck.forms.model import Form
+from mesocheck.store.witness import head_text
 
 
 class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
@@ -87,7 +88,8 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
             subject=w("metadata_subject_reviewed" if reviewed else "metadata_subject",
                       id=record.id),
             keywords=", ".join((f"intake {record.id}", f"document {self.document_id}",
-                                f"form {self.form.id} {self.form.version}")),
+                                f"form {self.form.id} {self.form.version}",
+                                *self._witness())),
             creator=f"mesocheck (consent layout {LAYOUT_VERSION})",
             language=self.language,
         )
@@ -170,6 +172,10 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
             (w("record_form_hash"), self.form.content_hash),
             (w("record_created"), self.when(self.created, seconds=True, offset=True)),
         ]
+        head = getattr(r, "audit_head", None)
+        if head is not None:
+            rows.append((w("record_audit_head"), w("record_audit_head_value",
+                                                   id=head.audit_id, hash=head.digest.hex())))
         lines = [Row([[para(label, s.record)], [para(value, s.record_mono)]], [40 * mm, None],
                      padding=(1.5, 0, 1.5, 0)) for label, value in rows]
         lines.append(Row([[para(w("record_note"), s.record)]], [None], padding=(1.5, 0, 1.5, 0)))
@@ -188,6 +194,11 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
         if not name or name[0] in "+-" or name == utc_offset:
             return f"{text} {utc_offset}"
         return f"{text} {name} ({utc_offset})" if offset else f"{text} {name}"
+
+    def _witness(self) -> list[str]:
+        """The audit head in the metadata, as ``mesocheck verify --against`` reads it."""
+        head = getattr(self.record, "audit_head", None)
+        return [head_text(head)] if head is not None else []
 
     def _document_id(self) -> str:
         """An id for exactly this content: every input of the document hashed together."""

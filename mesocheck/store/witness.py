@@ -1,0 +1,236 @@
+"""The newest audit rows, witnessed outside the database.
+
+The audit chain proves the file consistent with itself, and a row deleted from its middle
+breaks it; but the newest rows can be deleted together with what they wrote and leave a
+shorter chain that is just as consistent. So the chain's head (the newest audit row's id
+and hash) is written down wherever a copy leaves the database, and ``verify`` checks that
+the live chain still holds each head it is shown, unchanged:
+
+- the **head file** beside the database (``NAME.head``), replaced after every commit that
+  added an audit row (:func:`record`);
+- every **consent PDF**, in its record block and its metadata (the head when the intake
+  was read to make it);
+- every **backup**, whose own chain ends at the head it copied.
+
+A head witnesses only rows that are durable: it is written after the commit returns, and
+commits are synced (``synchronous=FULL``; bulk loads sync their last commit before their
+head is written). So after a crash or power cut a head file may be *behind* the database
+(a commit whose head was never written, or two programs committing at once, the slower
+writing last), never ahead of it. ``verify`` accepts any head still found in the chain as
+it was, and reports one the chain no longer holds: deleted rows, a rewritten log, or a
+file restored from an older copy.
+
+A head file that names a newer row than the commit at hand (another program's), or a row
+the chain no longer holds as it was, is left as it is: the first is the better witness, the
+second is evidence that ``verify`` must still see after the next save. The head file is a
+separate file, written to a temporary name and renamed, readable by this user only; the
+database file is never touched by it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sqlite3
+import threading
+from pathlib import Path
+
+from msgspec import Struct
+
+from mesocheck.fileio import SQLITE_MAGIC, is_database_file
+from mesocheck.store.db import APPLICATION_ID, StoreError
+from mesocheck.store.records import AuditHead, Problem
+
+HEAD_SUFFIX = ".head"
+_TEXT = "mesocheck audit head {audit_id} {digest}"
+_PARSE = re.compile(rb"mesocheck audit head ([0-9]{1,18}) ([0-9a-f]{64})")
+_PDF_KEYWORDS = re.compile(rb"/Keywords\s*(?:\(([^()\\]*)\)|<([0-9A-Fa-f\s]*)>)")
+_DOCUMENT_ID = re.compile(r"\bdocument ([0-9A-F]{20})\b")
+MAX_COPY_BYTES = 64 << 20  # a consent PDF is well under a megabyte
+
+
+def head_file(db: Path) -> Path:
+    """Beside the database file itself, whatever link or path led to it (as SQLite puts
+    its -wal and -shm)."""
+    real = Path(os.path.realpath(db))
+    return real.with_name(real.name + HEAD_SUFFIX)
+
+
+def head_text(head: AuditHead) -> str:
+    """The head as written in the head file and a consent PDF's metadata."""
+    return _TEXT.format(audit_id=head.audit_id, digest=head.digest.hex())
+
+
+def chain_head(conn: sqlite3.Connection) -> AuditHead | None:
+    row = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+    return AuditHead(row[0], bytes(row[1])) if row and isinstance(row[1], bytes) else None
+
+
+def record(conn: sqlite3.Connection, db: Path, head: AuditHead | None = None, *,
+           replace: bool = False) -> None:
+    """After a durable commit: let the head file name ``head`` (default: the chain's),
+    unless it names a newer row, or a row the chain no longer holds as it was (see the
+    module's docstring; ``replace`` for a new database). Best effort: a head file that
+    cannot be written costs only the witness of the newest rows."""
+    try:
+        head = head or chain_head(conn)
+        if head is None:
+            return
+        path = head_file(db)
+        if not replace:
+            old = read_head(path)
+            if old is not None and (old.audit_id >= head.audit_id or not _holds(conn, old)):
+                return
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, (head_text(head) + "\n").encode())
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except (OSError, sqlite3.Error):
+        pass
+
+
+def read_head(path: Path) -> AuditHead | None:
+    """The head a head file names; None when it is missing or unreadable."""
+    try:
+        with open(path, "rb") as handle:
+            found = _PARSE.fullmatch(handle.read(200).strip())
+    except OSError:
+        return None
+    return AuditHead(int(found[1]), bytes.fromhex(found[2].decode())) if found else None
+
+
+def _holds(conn: sqlite3.Connection, head: AuditHead) -> bool:
+    row = conn.execute("SELECT hash FROM audit WHERE id = ?", (head.audit_id,)).fetchone()
+    return row is not None and row[0] == head.digest
+
+
+# -- checking -------------------------------------------------------------------------------
+
+
+class Witness(Struct, frozen=True):
+    """A head seen by a copy of the database (``source`` names it in a sentence), and for
+    a consent PDF the SHA-256 of its bytes, which must still be stored."""
+
+    source: str
+    head: AuditHead | None
+    document_sha256: str | None = None
+
+
+class CannotCompare(StoreError):
+    default_message = "The file given with --against cannot be compared with the database."
+
+
+def check(conn: sqlite3.Connection, witness: Witness) -> list[Problem]:
+    """What the live chain (read in the caller's snapshot) no longer holds of ``witness``."""
+    problems = []
+    head = witness.head
+    if head is not None:
+        last = conn.execute("SELECT max(id) FROM audit").fetchone()[0] or 0
+        row = conn.execute("SELECT hash FROM audit WHERE id = ?", (head.audit_id,)).fetchone()
+        if head.audit_id > last:
+            missing = head.audit_id - last
+            problems.append(Problem(
+                "witness", "audit", head.audit_id, None,
+                f"{witness.source} saw the audit log up to this row, but it now ends at row "
+                f"{last}: the newest {missing} audit row{'s' if missing != 1 else ''}, and "
+                "what they wrote, were deleted, or this file was put back from an older "
+                "copy"))
+        elif row is None:
+            problems.append(Problem("witness", "audit", head.audit_id, None,
+                                    f"{witness.source} saw this row, and it is gone"))
+        elif row[0] != head.digest:
+            problems.append(Problem(
+                "witness", "audit", head.audit_id, None,
+                f"is not the row {witness.source} saw: the log was rewritten from here on, or "
+                "this is not the database that copy was made from"))
+    if witness.document_sha256 is not None and conn.execute(
+            "SELECT 1 FROM documents WHERE sha256 = ? LIMIT 1",
+            (witness.document_sha256,)).fetchone() is None:
+        problems.append(Problem("witness", "documents", None, None,
+                                f"{witness.source} is not among the stored documents: it was "
+                                "deleted, or it belongs to another database"))
+    return problems
+
+
+def head_file_witness(db: Path) -> Witness | None:
+    head = read_head(head_file(db))
+    return Witness(f"the head file {head_file(db).name}", head) if head else None
+
+
+def copy_witness(path: Path, db: Path) -> Witness:
+    """The head a backup or a consent PDF at ``path`` carries (``verify --against``)."""
+    path = Path(path)
+    if is_database_file(path, db):
+        raise CannotCompare("The file given with --against is the database itself (or one "
+                            "of its companion files); give a backup or a consent PDF.")
+    if not path.is_file():
+        raise CannotCompare(f"{path} is not a file; give a backup or a consent PDF.")
+    try:
+        with open(path, "rb") as handle:  # not this process's database: checked above
+            start = handle.read(len(SQLITE_MAGIC))
+            if start == SQLITE_MAGIC:
+                return Witness(f"the backup {path.name}", _backup_head(path))
+            if not start.startswith(b"%PDF-"):
+                raise CannotCompare(f"{path} is neither a mesocheck backup nor a consent "
+                                    "PDF.")
+            data = start + handle.read(MAX_COPY_BYTES)
+    except OSError as exc:
+        raise CannotCompare(f"{path} cannot be read ({exc.strerror}).") from None
+    head = pdf_head(data)
+    if head is None:
+        raise CannotCompare(f"{path} is a PDF without an audit head: not a consent PDF "
+                            "made by this version of mesocheck.")
+    return Witness(f"the consent PDF {path.name}", head, hashlib.sha256(data).hexdigest())
+
+
+def _backup_head(path: Path) -> AuditHead:
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                raise CannotCompare(f"{path} is an SQLite file of another program, not a "
+                                    "mesocheck backup.")
+            head = chain_head(conn)
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        raise CannotCompare(f"{path} cannot be read as a mesocheck backup (damaged, or "
+                            "still being written).") from None
+    if head is None:
+        raise CannotCompare(f"{path} holds no audit log: not a mesocheck backup.")
+    return head
+
+
+def pdf_keywords(data: bytes) -> str | None:
+    """A PDF's Keywords entry as text (reportlab writes it plain, or as UTF-16 in hex)."""
+    found = None
+    for found in _PDF_KEYWORDS.finditer(data):
+        pass
+    if found is None:
+        return None
+    if found[1] is not None:
+        return found[1].decode("latin-1")
+    raw = bytes.fromhex(found[2].decode().replace(" ", "").replace("\n", ""))
+    try:
+        return raw.decode("utf-16") if raw[:2] in (b"\xfe\xff", b"\xff\xfe") else \
+            raw.decode("latin-1")
+    except UnicodeDecodeError:
+        return None
+
+
+def pdf_head(data: bytes) -> AuditHead | None:
+    keywords = pdf_keywords(data)
+    found = _PARSE.search(keywords.encode("latin-1", "replace")) if keywords else None
+    return AuditHead(int(found[1]), bytes.fromhex(found[2].decode())) if found else None
+
+
+def pdf_document_id(data: bytes) -> str | None:
+    """The content id a consent PDF names in its metadata (the same for the same content,
+    whatever head it witnesses)."""
+    keywords = pdf_keywords(data)
+    found = _DOCUMENT_ID.search(keywords) if keywords else None
+    return found[1] if found else None
