@@ -27,13 +27,13 @@ from bench.common import Figure
 KEYS = (
     "startup_ratio", "pdf_ms", "pdf_ratio", "autosave_p95_ms", "ui_block_max_ms",
     "review_first_page_ms_100k", "demo_100k_s", "signature_event_us", "peak_rss_mib",
-    "db_kib_per_intake", "pdf_kib",
+    "db_kib_per_intake", "pdf_kib", "seal_ms", "seal_ratio", "fhir_bundle_ms",
 )
 
 
 def plan(quick: bool) -> list[tuple[tuple[str, ...], Callable[[], list[Figure]]]]:
     """(keys produced, how), in running order: the demo run leaves the review database."""
-    from bench import pdf, startup, store, ui
+    from bench import pdf, record, startup, store, ui
 
     if quick:
         def demo_10k() -> list[Figure]:
@@ -51,6 +51,8 @@ def plan(quick: bool) -> list[tuple[tuple[str, ...], Callable[[], list[Figure]]]
             (("demo_100k_s",), demo_10k),
             (("review_first_page_ms_100k",),
              lambda: [store.review_figure(reps=20, build_count=10_000)]),
+            (("seal_ms", "seal_ratio"), lambda: record.seal_figures(runs=20)),
+            (("fhir_bundle_ms",), lambda: record.fhir_figures(runs=20)),
         ]
     return [
         (("demo_100k_s",), lambda: [store.demo_figure(100_000, runs=2, keep_for_review=True)]),
@@ -62,6 +64,8 @@ def plan(quick: bool) -> list[tuple[tuple[str, ...], Callable[[], list[Figure]]]
          lambda: store.intake_figures(intakes=100, background=2000)),
         (("ui_block_max_ms", "peak_rss_mib"), lambda: ui.intake_figures(runs=5)),
         (("signature_event_us",), lambda: [ui.signature_figure(moves=3000)]),
+        (("seal_ms", "seal_ratio"), lambda: record.seal_figures(runs=60)),
+        (("fhir_bundle_ms",), lambda: record.fhir_figures(runs=60)),
     ]
 
 

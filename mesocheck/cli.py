@@ -25,6 +25,8 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 70
 def build_parser() -> argparse.ArgumentParser:
     import argparse
 
+    from mesocheck import cli_record
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db", type=Path, default=argparse.SUPPRESS,
@@ -37,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"mesocheck {__version__}")
+    cli_record.passphrase_option(parser)  # the app: its seal unlocked from the start
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = commands.add_parser("check-form", parents=[common], help="validate a form file")
@@ -46,9 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--count", type=_positive_int, default=20)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-pdf", action="store_true", help="skip building consent PDFs")
+    cli_record.passphrase_option(p)
 
-    p = commands.add_parser("export", parents=[common], help="export intakes as JSON or CSV")
-    p.add_argument("--format", choices=("json", "csv"), default="json")
+    p = commands.add_parser("export", parents=[common],
+                            help="export intakes as JSON, CSV or FHIR R4 Bundles")
+    p.add_argument("--format", choices=("json", "csv", "fhir"), default="json",
+                   help="fhir: one transaction Bundle per signed intake, one per line")
     p.add_argument("--flagged", action="store_true", help="only intakes with flags")
     p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
 
@@ -62,8 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a backup or a consent PDF: check that the database still holds "
                         "the audit log that copy saw (may be given more than once)")
 
-    commands.add_parser("rebuild-pdfs", parents=[common],
-                        help="make the consent PDF of every signed intake that has none")
+    p = commands.add_parser("rebuild-pdfs", parents=[common],
+                            help="make the consent PDF of every signed intake that has none")
+    cli_record.passphrase_option(p)
 
     p = commands.add_parser("backup", parents=[common], help="online, verified backup")
     p.add_argument("dest", type=Path)
@@ -73,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     add = staff.add_parser("add", parents=[common], help="add a staff member (asks for a PIN)")
     add.add_argument("name")
     add.add_argument("--role", choices=("practitioner", "front-desk"), required=True)
+    cli_record.add_commands(commands, common)
     return parser
 
 
@@ -153,6 +161,14 @@ def _run_app(args: argparse.Namespace) -> int:
     from mesocheck.logs import setup_logging
 
     setup_logging()
+    if getattr(args, "passphrase_file", None) is not None:
+        from mesocheck import cli_record
+
+        store = _open_store(args)
+        try:
+            cli_record.unlock_if_set_up(store, args)
+        finally:
+            store.close()
     try:
         from mesocheck.ui.shell.app import run
     except ImportError as exc:
@@ -182,6 +198,10 @@ def _demo(args: argparse.Namespace) -> int:
     store = _open_store(args)
     try:
         store.check_quickly()  # never add rows beside damage
+        if not args.no_pdf:
+            from mesocheck import cli_record
+
+            cli_record.unlock_if_set_up(store, args)  # documents are sealed as they are made
         made = create_demo_intakes(store, args.count, seed=args.seed, with_pdf=not args.no_pdf,
                                    progress=_progress)
     finally:
@@ -201,7 +221,8 @@ def _export(args: argparse.Namespace) -> int:
     store = _open_store(args, create=False)
     try:
         store.check_quickly()  # an export must not end short at a damaged page
-        count = write_export(store, args.format, args.output, flagged_only=args.flagged)
+        count = write_export(store, args.format, args.output, flagged_only=args.flagged,
+                             on_problem=lambda line: print(line, file=sys.stderr))
     finally:
         store.close()
     if args.output:
@@ -228,13 +249,18 @@ def _pdf(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from mesocheck.documents.verify_seals import check_seals, summary
     from mesocheck.store import witness
 
     db = _db(args)
     copies = [witness.copy_witness(path, db) for path in args.against]  # before any connection
     store = _open_store(args, create=False)
+    seals = None
     try:
         problems = store.verify(copies)
+        if not any(p.kind == "integrity" for p in problems):
+            seals = check_seals(store)
+            problems += seals.problems
         unmade = 0 if problems else len(store.signed_without_document())
         head = witness.head_file_witness(db)
     finally:
@@ -245,6 +271,8 @@ def _verify(args: argparse.Namespace) -> int:
             seen.insert(0, f"no readable head file {witness.head_file(db).name} to check the "
                         "newest audit rows against")
         print(f"{db}: ok (integrity, audit chain and documents all hold; {'; '.join(seen)})")
+        if seals is not None and (line := summary(seals)):
+            print(line)
         if unmade:
             print(f"note: {unmade} signed intake{'s have' if unmade != 1 else ' has'} no consent "
                   "PDF yet; `mesocheck rebuild-pdfs` makes them")
@@ -276,6 +304,10 @@ def _rebuild_pdfs(args: argparse.Namespace) -> int:
     try:
         store.check_quickly()  # never add rows beside damage
         missing = store.signed_without_document()
+        if missing:
+            from mesocheck import cli_record
+
+            cli_record.unlock_if_set_up(store, args)  # sealed as they are made
         for done, intake_id in enumerate(missing, start=1):
             try:
                 store_consent_pdf(store, intake_id)
@@ -335,6 +367,17 @@ def _ask_pin() -> str:
     return first
 
 
+def _record_command(name: str) -> Callable[[argparse.Namespace], int]:
+    """A handler of ``cli_record``, imported when its command runs."""
+
+    def handler(args: argparse.Namespace) -> int:
+        from mesocheck import cli_record
+
+        return cli_record.HANDLERS[name](args)
+
+    return handler
+
+
 HANDLERS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     None: _run_app,
     "check-form": _check_form,
@@ -345,5 +388,6 @@ HANDLERS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "rebuild-pdfs": _rebuild_pdfs,
     "backup": _backup,
     "staff": _staff,
+    **{name: _record_command(name) for name in ("seal", "check-pdf", "fhir")},
 }
 

@@ -13,7 +13,7 @@ import sys
 import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Callable, Iterator
 
 from mesocheck.fileio import atomic_writer
 from mesocheck.forms.registry import shipped_forms
@@ -26,7 +26,14 @@ FIXED_COLUMNS = [
 ]
 
 
-def write_export(store: Any, fmt: str, output: Path | None, *, flagged_only: bool = False) -> int:
+def write_export(store: Any, fmt: str, output: Path | None, *, flagged_only: bool = False,
+                 on_problem: Callable[[str], None] | None = None) -> int:
+    if fmt == "fhir":  # one Bundle per signed intake (mesocheck.fhir)
+        from mesocheck.fhir.export import write_bundles
+
+        with _target(output, store.path) as stream:
+            return write_bundles(store, stream, flagged_only=flagged_only,
+                                 on_problem=on_problem)
     rows = store.iter_export(flagged_only=flagged_only)
     with _target(output, store.path) as stream:
         if fmt == "json":

@@ -428,17 +428,19 @@ def build_patient_consent(store: Any, intake_id: str) -> int:
     answers, so it is left out of this copy (it stays stored with the earlier documents)."""
     from msgspec.structs import replace
 
+    from mesocheck.documents.archive import keep_consent
     from mesocheck.documents.consent import Review, build_consent_pdf
 
     record = store.intake(intake_id)
     patient_only = replace(record, signatures=tuple(
         s for s in record.signatures if s.role == "patient"))
     staff = {m.id: m.name for m in store.staff_members(include_inactive=True)}
-    pdf = build_consent_pdf(patient_only, form_of(record), store.settings(),
+    form = form_of(record)
+    pdf = build_consent_pdf(patient_only, form, store.settings(),
                             review=Review(staff_names=staff))
     previous = latest_consent(record)
-    return store.add_document(intake_id, CONSENT, pdf,
-                              supersedes=previous.id if previous else None)
+    return keep_consent(store, patient_only, form, pdf, kind=CONSENT,
+                        created_at=store.clock(), supersedes=previous.id if previous else None)
 
 
 # -- the day's print batch -------------------------------------------------------------------

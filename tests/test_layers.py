@@ -1,5 +1,5 @@
 """The layers hold: import-linter checks the contracts in pyproject.toml (Qt only in the UI;
-ui > session | review > documents > store > forms; the patient's screens and the review
+ui > session | review > documents > fhir > store > forms; the patient's screens and the review
 apart; the screens above the shared widgets and the task runner), indirect imports too."""
 
 from __future__ import annotations

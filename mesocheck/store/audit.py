@@ -28,7 +28,7 @@ GENESIS = bytes(32)
 ROW_HASH_BYTES = 16  # of a row's hash, in its audit entry
 AUDITED_TABLES = (
     "settings", "forms", "staff", "patients", "intakes", "answers", "acknowledgements",
-    "flags", "decisions", "signatures", "documents",
+    "flags", "decisions", "signatures", "documents", "seals", "fhir_pushes",
 )
 UNHASHED_COLUMNS = {"intakes": frozenset({"current_step"})}  # navigation, not a state change
 _ACTOR = re.compile(r"^(patient|system|staff:[1-9][0-9]*)$")

@@ -184,9 +184,10 @@ class IntakeLifecycle:
     def add_document(
         self, intake_id: str, kind: str, pdf_bytes: bytes, *,
         created_at: datetime | str | None = None, supersedes: int | None = None,
-        actor: str = "system",
+        actor: str = "system", seal: str | None = None,
     ) -> int:
-        """Keep a PDF with its SHA-256; a new version names the one it ``supersedes``."""
+        """Keep a PDF with its SHA-256; a new version names the one it ``supersedes``;
+        ``seal`` is the PAdES level it was sealed at (None: stored unsealed)."""
         if not isinstance(pdf_bytes, (bytes, bytearray)) or not pdf_bytes:
             raise ValueError("a document needs non-empty bytes")
         pdf = bytes(pdf_bytes)
@@ -206,6 +207,7 @@ class IntakeLifecycle:
                 "sha256": hashlib.sha256(pdf).hexdigest(),
                 "created_at": rows.iso_time(created_at) if created_at else tx.at,
                 "supersedes": supersedes,
+                "seal": seal,
             })
         return document_id
 

@@ -15,7 +15,8 @@ from mesocheck.store.db import APPLICATION_ID, NotAMesocheckDatabase, SchemaTooN
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
-APPEND_ONLY = ("audit", "signatures", "decisions", "documents")
+APPEND_ONLY = ("audit", "signatures", "decisions", "documents")  # guarded since schema 1
+GUARDED_TABLES = APPEND_ONLY + ("seals", "fhir_pushes")  # every append-only table now
 
 
 def _append_only(db: Database, table: str) -> None:
@@ -309,7 +310,41 @@ def _hash_bytes(text: str) -> bytes:
     return text.encode()
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [m001_initial, m002_compact]
+def m003_seal(db: Database) -> None:
+    """The record others can check.
+
+    - ``seals``: the clinic's certificates (PEM, the chain after the certificate), each with
+      its private key wrapped by the clinic passphrase (``mesocheck.keys``). The newest seals
+      new documents; every one of them stays the clinic's for checking older documents.
+    - ``documents.seal``: the PAdES level a stored PDF was sealed at (``B-B``, ``B-T``,
+      ``B-LT``); NULL for a document stored unsealed (made before a seal was set up, or
+      while it was locked), which a sealed copy supersedes later.
+    - ``fhir_pushes``: each intake's Bundle handed to a FHIR server: the state of the intake
+      it was made from and the Bundle's SHA-256, so a replay sends nothing new.
+    """
+    db["seals"].create(
+        {"id": int, "certificate": str, "key": str, "fingerprint": str, "subject": str,
+         "not_before": str, "not_after": str, "created_at": str},
+        pk="id",
+        not_null={"certificate", "key", "fingerprint", "subject", "not_before", "not_after",
+                  "created_at"},
+        strict=True,
+    )
+    db.execute("ALTER TABLE documents ADD COLUMN seal TEXT")
+    db["fhir_pushes"].create(
+        {"id": int, "intake_id": str, "server": str, "state": str, "bundle_sha256": str,
+         "pushed_at": str},
+        pk="id",
+        not_null={"intake_id", "server", "state", "bundle_sha256", "pushed_at"},
+        foreign_keys=[("intake_id", "intakes", "id")],
+        strict=True,
+    )
+    db["fhir_pushes"].create_index(["server", "intake_id"])
+    for table in ("seals", "fhir_pushes"):
+        _append_only(db, table)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [m001_initial, m002_compact, m003_seal]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -138,7 +138,7 @@ class IntakeQueries:
 
     def _documents(self, intake_id: str, kinds: Iterable[str] | None = None
                    ) -> tuple[DocumentInfo, ...]:
-        sql = ("SELECT id, intake_id, kind, sha256, length(pdf), created_at, supersedes "
+        sql = ("SELECT id, intake_id, kind, sha256, length(pdf), created_at, supersedes, seal "
                "FROM documents WHERE intake_id = ?")
         params: list[Any] = [intake_id]
         if kinds is not None:
@@ -146,7 +146,7 @@ class IntakeQueries:
             sql += f" AND kind IN ({', '.join('?' * len(kinds))})"
             params += kinds
         return tuple(
-            DocumentInfo(d[0], d[1], d[2], d[3], d[4], from_iso(d[5]), d[6])
+            DocumentInfo(d[0], d[1], d[2], d[3], d[4], from_iso(d[5]), d[6], d[7])
             for d in self._conn.execute(sql + " ORDER BY id", params)
         )
 

@@ -96,6 +96,21 @@ class DocumentInfo(Struct, frozen=True):
     size: int
     created_at: datetime
     supersedes: int | None
+    seal: str | None = None  # the PAdES level it is sealed at (B-B, B-T, B-LT), or None
+
+
+class SealRecord(Struct, frozen=True):
+    """One certificate of the clinic's seal; ``key`` is its private key wrapped by the
+    clinic passphrase (``mesocheck.keys``), never in clear."""
+
+    id: int
+    certificate: str  # PEM: the certificate, then the chain above it
+    key: str
+    fingerprint: str  # SHA-256 of the certificate, hex
+    subject: str
+    not_before: datetime
+    not_after: datetime
+    created_at: datetime
 
 
 class AuditHead(Struct, frozen=True):
@@ -184,7 +199,7 @@ class Problem(Struct, frozen=True):
     """One finding of ``verify``; ``detail`` never quotes patient data."""
 
     # integrity | foreign_key | schema | audit_chain | changed | unaudited | missing
-    # | document_hash
+    # | document_hash | seal
     kind: str
     table: str | None
     row_id: Any

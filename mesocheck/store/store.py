@@ -16,6 +16,7 @@ from mesocheck.store.intakes import IntakeLifecycle
 from mesocheck.store.migrations import SCHEMA_VERSION, migrate, pending
 from mesocheck.store.queries import IntakeQueries
 from mesocheck.store.records import AuditHead, Problem
+from mesocheck.store.seals import SealRecords
 from mesocheck.store.staff import StaffAccounts
 from mesocheck.timeutil import to_iso, utc_now
 
@@ -31,7 +32,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 }
 
 
-class Store(IntakeLifecycle, IntakeQueries, StaffAccounts):
+class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
     """Persistence for mesocheck. Use one Store per thread (sqlite3's default rule)."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, clock: Callable[[], datetime]):

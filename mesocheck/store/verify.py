@@ -26,7 +26,7 @@ from typing import Any, Iterator
 from mesocheck.store.audit import (
     AUDITED_TABLES, GENESIS, ROW_HASH_BYTES, Columns, audit_hash, canonical_json, primary_key,
 )
-from mesocheck.store.migrations import APPEND_ONLY
+from mesocheck.store.migrations import GUARDED_TABLES
 from mesocheck.store.records import Problem
 
 _KEEP = ROW_HASH_BYTES  # bytes of each expected row hash compared
@@ -162,7 +162,7 @@ def _foreign_keys(conn: sqlite3.Connection, problems: list[Problem]) -> None:
 
 def _guards(conn: sqlite3.Connection, problems: list[Problem]) -> None:
     """The triggers that make tables append-only: missing or foreign ones are reported."""
-    ours = {f"{t}_no_{e}": t for t in APPEND_ONLY for e in ("update", "delete")}
+    ours = {f"{t}_no_{e}": t for t in GUARDED_TABLES for e in ("update", "delete")}
     present = dict(conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'"))
     for name, table in ours.items():
         if name not in present:

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from msgspec.structs import replace
 
+from mesocheck.documents.archive import archival_copy
 from mesocheck.documents.consent import (
     DocumentRefused, build_consent_pdf, store_consent_pdf,
 )
@@ -62,8 +63,11 @@ def test_stored_with_its_sha256_and_rebuilt_identically(store, form):
     head = pdf_head(data)
     assert head is not None and head.audit_id < store.intake(intake_id).audit_head.audit_id
     record = replace(store.intake(intake_id), audit_head=head)
-    assert build_consent_pdf(record, form, store.settings(),
-                             review={"staff_names": {}}) == data
+    pages = build_consent_pdf(record, form, store.settings(), review={"staff_names": {}})
+    # No seal is set up: the document kept is the archival copy of those pages, as made.
+    assert info.seal is None
+    assert archival_copy(store, record, form, pages, store.settings(),
+                         info.created_at) == data
     assert info.created_at == record.submitted_at
     assert store.verify() == []
 

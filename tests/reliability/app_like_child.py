@@ -2,9 +2,9 @@
 
 ``python -m tests.reliability.app_like_child DB STAFF_ID`` runs what the app runs against its
 database: the one database thread (``tasks.Database``) and, beside it, Store connections
-opened and closed by tasks in threads of their own (as any task needing a connection apart
-from the database thread's would). It locks staff member STAFF_ID out with five wrong PINs,
-then saves one answer every few milliseconds through the writer, as the wizard does, opening a background connection
+opened and closed by tasks in threads of their own (as the sealing of documents that waited
+for the seal does). It locks staff member STAFF_ID out with five wrong PINs, then saves one answer every
+few milliseconds through the writer, as the wizard does, opening a background connection
 now and then. Each line on stdout is JSON:
 
 ``{"ev": "ready"}`` once the first background job has come and gone and the lock-out is
@@ -74,11 +74,11 @@ def main(db: Path, staff_id: int) -> int:
         Task(lambda store: store.save_answers(intake, {f"q{n}": n}),
              success=lambda _r: emit(ev="saved", n=n), what="save_answers").retrying() \
             .failure(lambda exc: emit(ev="error", message=str(exc))).run_in_background(worker)
-        if n % 25 == 0 and state["jobs"] < 2:  # a task with a connection of its own
+        if n % 25 == 0 and state["jobs"] < 2:  # sealing what waited, say
             state["jobs"] += 1
             Task(own_connection(lambda store: store.settings()),
                  success=lambda _r: state.update(jobs=state["jobs"] - 1),
-                 what="reading settings").run_in_background()
+                 what="sealing documents").run_in_background()
 
     timer = QTimer()
     timer.timeout.connect(save)

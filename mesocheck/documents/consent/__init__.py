@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from mesocheck.documents.archive import keep_consent, same_content
 from mesocheck.documents.consent.document import ConsentDocument
 from mesocheck.documents.consent.parts import (
     LAYOUT_VERSION,
@@ -30,9 +31,7 @@ from mesocheck.documents.consent.parts import (
 from mesocheck.fileio import is_database_file
 from mesocheck.forms.model import Form
 from mesocheck.forms.registry import FormNotFound, form_of
-from mesocheck.store.db import StoreError
 from mesocheck.store.records import CONSENT, CONSENT_KINDS, REVIEWED_CONSENT
-from mesocheck.store.witness import pdf_document_id
 
 __all__ = ["ConsentDocument", "DocumentRefused", "LAYOUT_VERSION", "Review", "build_consent_pdf",
            "store_consent_pdf"]
@@ -56,7 +55,9 @@ def store_consent_pdf(store: Any, intake_id: str) -> int:
     The form is the shipped one with the intake's exact content hash (or the store's
     archived copy of that content): if neither exists the document is refused, because the
     text printed must be the text the patient was shown. A document identical to the latest
-    one is not stored twice. Safe in a worker thread that has its own Store.
+    one is not stored twice. The document kept is archival and, where the seal is
+    unlocked, sealed (``archive.keep_consent``). Safe in a worker thread that has its own
+    Store.
     """
     record = store.intake(intake_id)
     if record.status == "voided":
@@ -76,20 +77,10 @@ def store_consent_pdf(store: Any, intake_id: str) -> int:
     pdf = build_consent_pdf(record, form, settings, review=Review(staff_names=staff))
     kind = REVIEWED_CONSENT if signatures_of(record, "practitioner") else CONSENT
     previous = store.latest_document(intake_id, kinds=CONSENT_KINDS)
-    if previous is not None and previous.kind == kind and _same_content(store, previous.id, pdf):
-        return previous.id  # only the audit head it witnesses would differ
-    return store.add_document(
-        intake_id, kind, pdf, created_at=created_at(record),
-        supersedes=previous.id if previous is not None else None,
-    )
-
-
-def _same_content(store: Any, document_id: int, pdf: bytes) -> bool:
-    try:
-        stored = pdf_document_id(store.document_bytes(document_id))
-    except StoreError:  # a damaged copy: make a new one
-        return False
-    return stored is not None and stored == pdf_document_id(pdf)
+    if previous is not None and previous.kind == kind and same_content(store, previous, pdf):
+        return previous.id  # only the audit head it witnesses, or its seal, would differ
+    return keep_consent(store, record, form, pdf, kind=kind, created_at=created_at(record),
+                        supersedes=previous.id if previous is not None else None)
 
 
 def _form_of(record: Any) -> Form:

@@ -29,6 +29,7 @@ from mesocheck.documents.consent.parts import (
 from mesocheck.documents.consent.practitioner import ReviewSection
 from mesocheck.documents.consent.statements import StatementsSection
 from mesocheck.documents.layout import Block, Metadata, PageFrame, Row, render
+from mesocheck.documents.stamp import SealSpace
 from mesocheck.documents.text import para
 from mesocheck.documents.wording import LANGUAGE_NAMES, words
 from mesocheck.forms.conditions import Facts
@@ -105,6 +106,7 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
         out += self.review_section()
         out += self.aftercare()
         out += self.record_block()
+        out.append(SealSpace())  # where sealing draws its stamps
         return out
 
     def _clinic_name(self) -> str:

@@ -46,9 +46,15 @@ def _fatal(app: QApplication, title: str, text: str) -> int:
 
 
 def _make_missing_pdfs(store: Any) -> list[str]:
+    from mesocheck.documents.certificate import unlocked_seal
     from mesocheck.session import rebuild_missing_consent_pdfs
 
-    return rebuild_missing_consent_pdfs(store)
+    built = rebuild_missing_consent_pdfs(store)
+    if unlocked_seal(store) is not None:  # unlocked at launch: seal what waited for it
+        from mesocheck.documents.archive import seal_pending
+
+        seal_pending(store)
+    return built
 
 
 def check_database(app: QApplication, db: Database, *, repair: bool) -> Task:

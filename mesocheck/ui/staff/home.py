@@ -35,7 +35,7 @@ from mesocheck.ui.widgets.dialogs import ask_text, message
 from mesocheck.ui.widgets.labels import label
 from mesocheck.ui.widgets.responsive import SwitchBox
 from mesocheck.ui.widgets.screen import Screen
-from mesocheck.ui.widgets.style import set_role
+from mesocheck.ui.widgets.style import set_role, set_state
 
 
 class StaffContext(Struct):
@@ -59,10 +59,17 @@ def _review_queue(context: StaffContext) -> QWidget:
     return review_screen(context)
 
 
+def _seal_screen(context: StaffContext) -> QWidget:
+    from mesocheck.ui.staff.seal import SealScreen
+
+    return SealScreen(context)
+
+
 # (button text, factory) pairs: one line here adds a screen to the staff area. A screen with a
 # ``lock_requested`` signal can hand the tablet to the patient (the staff view locks).
 EXTRA_SCREENS: list[tuple[str, Callable[[StaffContext], QWidget]]] = [
     ("Review queue", _review_queue),
+    ("Seal", _seal_screen),
 ]
 
 
@@ -258,6 +265,8 @@ class StaffHome(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         narrow = event.size().width() < self.NARROW
+        for button in self.nav_group.buttons():  # a row of menu buttons: narrower padding
+            set_state(button, "compact" if narrow else None)
         if narrow:
             self.body_layout.setDirection(QBoxLayout.Direction.TopToBottom)
             self.nav_layout.setDirection(QBoxLayout.Direction.LeftToRight)

@@ -1,0 +1,339 @@
+"""The admin commands of the record others can check: ``seal`` (set up, show, publish the
+certificate, seal what waits), ``check-pdf`` and ``fhir push``; and the clinic passphrase
+for the commands that store documents (``--passphrase-file``, else asked on the terminal).
+
+Their parsers join ``mesocheck``'s through :func:`add_commands`; their handlers through
+:data:`HANDLERS`.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from mesocheck.errors import MesocheckError
+from mesocheck.keys import PASSPHRASE_FILE_HELP
+
+if TYPE_CHECKING:
+    import argparse
+
+EXIT_OK, EXIT_PROBLEMS = 0, 1
+
+
+def passphrase_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--passphrase-file", type=Path, metavar="FILE",
+                        help=PASSPHRASE_FILE_HELP)
+
+
+def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    p = commands.add_parser("seal", parents=[common],
+                            help="the clinic's seal: set up, show, seal what waits")
+    seal = p.add_subparsers(dest="seal_command", metavar="ACTION", required=True)
+    setup = seal.add_parser("setup", parents=[common],
+                            help="make a self-signed clinic certificate, or import one")
+    setup.add_argument("--import", dest="import_file", type=Path, metavar="FILE.p12",
+                       help="a PKCS#12 bundle (.p12/.pfx) from a certificate authority")
+    setup.add_argument("--import-password-file", type=Path, metavar="FILE",
+                       help="file whose first line is the PKCS#12 bundle's password")
+    setup.add_argument("--name", help="the clinic's name in a self-signed certificate "
+                                      "(default: the clinic name in the settings)")
+    setup.add_argument("--tsa", metavar="URL",
+                       help="a time-stamping authority (RFC 3161) to timestamp every seal")
+    setup.add_argument("--tsa-certificate", type=Path, metavar="FILE",
+                       help="the authority's root certificate (PEM), if this computer does "
+                            "not already trust it")
+    passphrase_option(setup)
+    seal.add_parser("show", parents=[common], help="the seal's certificate and documents")
+    cert = seal.add_parser("certificate", parents=[common],
+                           help="write the clinic's certificate (to publish it)")
+    cert.add_argument("-o", "--output", type=Path, required=True)
+    upgrade = seal.add_parser("upgrade", parents=[common],
+                              help="seal documents stored unsealed; add timestamps")
+    passphrase_option(upgrade)
+
+    p = commands.add_parser("check-pdf", help="check a consent PDF's seal (no database)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--certificate", type=Path, metavar="FILE",
+                   help="the clinic's published certificate (PEM or DER) to check against")
+    p.add_argument("--trust", type=Path, action="append", default=[], metavar="FILE",
+                   help="another root certificate to trust for timestamps")
+
+    p = commands.add_parser("fhir", parents=[common], help="hand intakes to a FHIR server")
+    fhir = p.add_subparsers(dest="fhir_command", metavar="ACTION", required=True)
+    push = fhir.add_parser("push", parents=[common],
+                           help="send each new or changed signed intake as a Bundle")
+    push.add_argument("--server", required=True, metavar="URL",
+                      help="the FHIR R4 server's base URL")
+    push.add_argument("--token-file", type=Path, metavar="FILE",
+                      help="file whose first line is the server's bearer token")
+    push.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
+
+
+def unlock_if_set_up(store: Any, args: argparse.Namespace) -> bool:
+    """Unlock the clinic's seal in this process if one is set up (the passphrase from
+    ``--passphrase-file`` or the terminal). Returns whether one is set up."""
+    if store.current_seal() is None:
+        return False
+    from mesocheck.documents.certificate import unlock
+    from mesocheck.keys import ask_passphrase
+
+    unlock(store, ask_passphrase(getattr(args, "passphrase_file", None)))
+    return True
+
+
+# -- seal ------------------------------------------------------------------------------------------
+
+
+def _seal(args: argparse.Namespace) -> int:
+    return {"setup": _seal_setup, "show": _seal_show, "certificate": _seal_certificate,
+            "upgrade": _seal_upgrade}[args.seal_command](args)
+
+
+def _open(args: argparse.Namespace, create: bool = False):
+    from mesocheck.cli import _open_store
+
+    return _open_store(args, create=create)
+
+
+def _seal_setup(args: argparse.Namespace) -> int:
+    from mesocheck.documents import certificate as cert
+    from mesocheck.keys import ask_passphrase, read_passphrase_file, unwrap
+
+    now = datetime.now(timezone.utc)
+    store = _open(args, create=True)
+    try:
+        existing = store.current_seal()
+        if args.import_file is not None:
+            data = _read(args.import_file)
+            password = read_passphrase_file(args.import_password_file) \
+                if args.import_password_file else _ask_import_password(args.import_file)
+            key, chain = cert.read_pkcs12(data, password, str(args.import_file))
+            source = str(args.import_file)
+        else:
+            name = (args.name or store.settings().get("clinic_name") or "").strip()
+            if not name:
+                raise MesocheckError("give the clinic's name with --name (it is written into "
+                                     "the certificate); nothing was changed")
+            key, chain, source = None, None, "the new certificate"
+        tsa_trust = _read(args.tsa_certificate).decode("ascii", "replace") \
+            if args.tsa_certificate else None
+        if tsa_trust is not None:
+            _check_pem(tsa_trust, args.tsa_certificate)
+        passphrase = ask_passphrase(args.passphrase_file, new=existing is None)
+        if existing is not None:  # one clinic passphrase: the new key takes the same one
+            unwrap(existing.key, passphrase, cert.PURPOSE)
+        if key is None:
+            key, chain = cert.make_self_signed(name, now)
+        record = cert.store_seal(store, key, chain, passphrase, now=now, source=source)
+        changes: dict[str, Any] = {}
+        if args.tsa is not None:
+            changes["seal_tsa_url"] = args.tsa.strip() or None
+        if tsa_trust is not None:
+            changes["seal_tsa_trust"] = tsa_trust
+        if changes:
+            store.set_settings(changes, "system")
+        waiting = len(store.documents_to_seal())
+    finally:
+        store.close()
+    from mesocheck.documents.check import fingerprint_words
+
+    print(f"clinic seal set up: {record.subject}, certificate "
+          f"{fingerprint_words(record.fingerprint)}, valid until {record.not_after:%Y-%m-%d}")
+    print("publish the certificate (mesocheck seal certificate -o clinic.pem) so others can "
+          "check the clinic's PDFs against it")
+    if waiting:
+        print(f"{waiting} stored document{'s are' if waiting != 1 else ' is'} not sealed yet: "
+              "`mesocheck seal upgrade` seals them")
+    return EXIT_OK
+
+
+def _ask_import_password(path: Path) -> str | None:
+    if sys.stdin is None or not sys.stdin.isatty():
+        return None  # try the bundle without a password
+    import getpass
+
+    return getpass.getpass(f"Password of {path.name} (empty if none): ") or None
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise MesocheckError(f"{path} does not exist") from None
+    except IsADirectoryError:
+        raise MesocheckError(f"{path} is a folder, not a file") from None
+    except OSError as exc:
+        raise MesocheckError(f"{path} cannot be read ({exc.strerror or 'error'})") from None
+
+
+def _check_pem(text: str, path: Path) -> None:
+    from mesocheck.documents.certificate import certificates_of
+
+    try:
+        certificates_of(text)
+    except (ValueError, TypeError):
+        raise MesocheckError(f"{path} is not a certificate (PEM); nothing was changed") from None
+
+
+def _seal_show(args: argparse.Namespace) -> int:
+    from mesocheck.documents.check import fingerprint_words
+
+    store = _open(args)
+    try:
+        seals, settings, levels = store.seals(), store.settings(), store.seal_levels()
+    finally:
+        store.close()
+    if not seals:
+        print("no clinic seal is set up: `mesocheck seal setup` makes one")
+        return EXIT_OK
+    now = datetime.now(timezone.utc)
+    for n, seal in enumerate(seals):
+        state = "expired" if seal.not_after <= now else "valid"
+        print(f"{'current' if n == 0 else 'earlier'}: {seal.subject}, "
+              f"{fingerprint_words(seal.fingerprint)}, {state} {seal.not_before:%Y-%m-%d} to "
+              f"{seal.not_after:%Y-%m-%d}")
+    print(f"time-stamping authority: {settings.get('seal_tsa_url') or 'none (seals are B-B)'}")
+    for level, count in levels.items():
+        print(f"intakes whose consent document is {level or 'not sealed'}: {count}")
+    return EXIT_OK
+
+
+def _seal_certificate(args: argparse.Namespace) -> int:
+    from mesocheck.fileio import write_atomic
+
+    store = _open(args)
+    try:
+        seal = store.current_seal()
+    finally:
+        store.close()
+    if seal is None:
+        raise MesocheckError("no clinic seal is set up: `mesocheck seal setup` makes one")
+    write_atomic(args.output, seal.certificate.encode("ascii"))
+    print(f"wrote the clinic's certificate to {args.output}")
+    return EXIT_OK
+
+
+def _seal_upgrade(args: argparse.Namespace) -> int:
+    from mesocheck.documents.archive import seal_pending
+
+    store = _open(args)
+    try:
+        store.check_quickly()
+        if store.current_seal() is None:
+            raise MesocheckError("no clinic seal is set up: `mesocheck seal setup` makes one")
+        if store.documents_to_seal():
+            unlock_if_set_up(store, args)
+        report = seal_pending(store, progress=_progress)
+    finally:
+        store.close()
+    print(f"sealed {report.sealed}, timestamps added to {report.upgraded}")
+    if report.to_upgrade:
+        print(f"{report.to_upgrade} document{'s are' if report.to_upgrade != 1 else ' is'} "
+              "sealed without a timestamp (B-B)")
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    return EXIT_PROBLEMS if report.problems else EXIT_OK
+
+
+# -- check-pdf -------------------------------------------------------------------------------------
+
+
+def _check_pdf(args: argparse.Namespace) -> int:
+    from mesocheck.documents.certificate import certificates_of
+    from mesocheck.documents.check import check_pdf
+
+    data = _read(args.file)
+    clinic = _certificates(args.certificate, certificates_of) if args.certificate else []
+    trust = [c for path in args.trust for c in _certificates(path, certificates_of)]
+    result = check_pdf(data, clinic=clinic, trust=trust)
+    for line in describe(result, args.file, pinned=bool(clinic)):
+        print(line)
+    if result.ok:
+        print("ok: sealed by the clinic, and nothing was changed after")
+        return EXIT_OK
+    for problem in result.problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    count = len(result.problems)
+    print(f"{args.file}: {count} problem{'s' if count != 1 else ''} found: do not rely on "
+          "this file; ask the clinic for its copy", file=sys.stderr)
+    return EXIT_PROBLEMS
+
+
+def _certificates(path: Path, parse: Callable[[str], list]) -> list:
+    data = _read(path)
+    try:
+        return parse(data.decode("ascii") if data.lstrip().startswith(b"-----") else data)
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise MesocheckError(f"{path} is not a certificate (PEM or DER)") from None
+
+
+def describe(result: Any, path: Path, *, pinned: bool) -> list[str]:
+    """check-pdf's report in words, one line per fact."""
+    from mesocheck.documents.check import fingerprint_words
+
+    if not result.readable:
+        return [f"{path}: not a readable PDF"]
+    lines = [f"{path}: {result.revisions} revision{'s' if result.revisions != 1 else ''}"
+             + (f", {result.archival}" if result.archival else "")
+             + (", with its record attached as FHIR (intake.fhir.json)"
+                if result.record_attached else "")]
+    if result.intake:
+        form = f", form {result.form}" if result.form else ""
+        content = f" (content {result.form_hash[:16]}\u2026)" if result.form_hash else ""
+        lines.append(f"records intake {result.intake}{form}{content}")
+    for s in result.signatures:
+        when = f"{s.when:%Y-%m-%d %H:%M:%S %Z}".strip() if s.when else "an unknown time"
+        who = f"{s.signer} ({s.issuer}, {fingerprint_words(s.fingerprint)})"
+        lines.append(f"signature {s.number}: {s.role}"
+                     + (f" by {s.signer_name}" if s.signer_name else "")
+                     + f", made with the certificate of {who}")
+        stamp = f"timestamped {s.timestamp}" if s.timestamp else \
+            "no timestamp: the time is the signer's own clock"
+        lines.append(f"  at {when}; {stamp}")
+        state = "intact" if s.intact else "BROKEN"
+        lines.append(f"  {state}; covers {s.covers}")
+    if result.level:
+        lines.append(f"PAdES level: {result.level}")
+    if result.signatures and not pinned:
+        lines.append("the certificate was not compared with the clinic's published one: "
+                     "give it with --certificate FILE, or compare the fingerprint above")
+    return lines
+
+
+# -- fhir ------------------------------------------------------------------------------------------
+
+
+def _fhir(args: argparse.Namespace) -> int:
+    from mesocheck.fhir.push import normalised, push
+    from mesocheck.keys import read_passphrase_file
+
+    server = normalised(args.server)
+    token = read_passphrase_file(args.token_file) if args.token_file else None
+    store = _open(args)
+    try:
+        store.check_quickly()
+        report = push(store, server, token=token, timeout_s=args.timeout, progress=_progress)
+    finally:
+        store.close()
+    print(f"sent {report.sent} intake{'s' if report.sent != 1 else ''} to {server}; "
+          f"{report.unchanged} unchanged since last sent")
+    if report.waiting_for_seal:
+        print(f"{report.waiting_for_seal} wait for their seal (unlock it, or `mesocheck seal "
+              "upgrade`)")
+    for failure in report.failures:
+        print(failure, file=sys.stderr)
+    return EXIT_PROBLEMS if report.failures else EXIT_OK
+
+
+def _progress(done: int, total: int) -> None:
+    if sys.stderr.isatty():
+        print(f"\r{done}/{total}", end="" if done < total else "\n", file=sys.stderr)
+
+
+HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "seal": _seal,
+    "check-pdf": _check_pdf,
+    "fhir": _fhir,
+}
