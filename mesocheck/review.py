@@ -28,7 +28,7 @@ from mesocheck.forms.flow import signed_content_hash
 from mesocheck.forms.model import Form
 from mesocheck.forms.registry import form_of
 from mesocheck.forms.rules import NEEDS_DECISION, PRACTITIONER, decision_refusal, evaluate_rules
-from mesocheck.forms.validation import check_answer, check_name
+from mesocheck.forms.validation import check_answer, check_name, clean_text
 from mesocheck.signature import from_stored, trivial_reason
 from mesocheck.store.audit import staff_actor
 from mesocheck.store.records import CONSENT, CONSENT_KINDS, DECISIONS, REVIEWED_CONSENT
@@ -110,7 +110,7 @@ def check_decision(
     """The reason, cleaned, when this staff member may record this decision; else refuse."""
     if decision not in DECISIONS:
         raise ReviewRefused(f"“{decision}” is not a decision; choose proceed, postpone or decline.")
-    reason = (reason or "").strip()
+    reason = clean_text(reason or "")
     refusal = decision_refusal(flag.severity, decision, reason, getattr(staff, "role", None))
     if refusal is not None:
         raise ReviewRefused(refusal)
@@ -357,7 +357,7 @@ def _amend(store: Any, intake_id: str, question_id: str, raw_value: Any, reason:
     if record.status not in REVIEWABLE:
         word = STATUS_WORDS.get(record.status, record.status).lower()
         raise ReviewRefused(f"This intake is {word}; it cannot be amended.")
-    reason = (reason or "").strip()
+    reason = clean_text(reason or "")
     if not reason:
         raise ReviewRefused("Write why the answer is being corrected.")
     form = form_of(record)

@@ -2,10 +2,14 @@
 as the wizard says them (:mod:`mesocheck.forms.answers`).
 
 The form's content comes from the form file in the intake's language; these are the words
-around it. A language missing here falls back to English, key by key.
+around it. A language missing here falls back to English, key by key. Every text put into
+these words (a name, a reason, a date) goes in isolated, so that a right-to-left name cannot
+reorder the words around it (:mod:`mesocheck.forms.isolation`).
 """
 
 from __future__ import annotations
+
+from mesocheck.forms.isolation import isolate
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -105,6 +109,9 @@ def words(language: str):
 
     def w(key: str, **values: object) -> str:
         template = table.get(key) or fallback[key]
-        return template.format(**values) if values else template
+        if not values:
+            return template
+        return template.format(**{k: isolate(v) if isinstance(v, str) else v
+                                  for k, v in values.items()})
 
     return w

@@ -14,6 +14,7 @@ from mesocheck.documents.layout import Row, Stack
 from mesocheck.documents.text import escape, para
 from mesocheck.forms.answers import answer_text, choice_labels
 from mesocheck.forms.conditions import is_answered
+from mesocheck.forms.isolation import isolate
 from mesocheck.forms.model import Question, Step
 
 ANSWER_COLUMN = st.TEXT_WIDTH * 0.52  # the question's share of a row; the answer has the rest
@@ -132,7 +133,7 @@ class AnswersSection:
             note = self.w("amended", reason=row.reason or "")
             if original is not None:
                 before = self.answer_text(question, original.value)
-                note += f" ({self.w('patient')}: {before.replace(chr(10), '; ')})"
+                note += f" ({self.w('patient')}: {isolate(before.replace(chr(10), '; '))})"
             notes[row.question_id] = note
         return notes
 

@@ -34,6 +34,7 @@ from mesocheck.documents.text import para
 from mesocheck.documents.wording import LANGUAGE_NAMES, words
 from mesocheck.forms.conditions import Facts
 from mesocheck.forms.flow import Flow
+from mesocheck.forms.isolation import isolate, strip_direction_controls
 from mesocheck.forms.model import Form
 from mesocheck.store.witness import head_text
 
@@ -76,17 +77,17 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
                 w("footer_form", id=self.form.id, version=self.form.version),
                 w("footer_intake", id=record.id),
             )),
-            header="  \u00b7  ".join(x for x in (self._clinic_name(), title) if x),
+            header="  \u00b7  ".join(x for x in (isolate(self._clinic_name()), title) if x),
             page_of=lambda page, pages: w("page_of", page=page, pages=pages),
             created=self.created,
             document_id=self.document_id,
         )
         reviewed = self.practitioner_signature is not None
         meta = Metadata(
-            title=w("metadata_title", title=title, name=name),
+            title=strip_direction_controls(w("metadata_title", title=title, name=name)),
             author=self._clinic_name() or "mesocheck",
-            subject=w("metadata_subject_reviewed" if reviewed else "metadata_subject",
-                      id=record.id),
+            subject=strip_direction_controls(w(
+                "metadata_subject_reviewed" if reviewed else "metadata_subject", id=record.id)),
             keywords=", ".join((f"intake {record.id}", f"document {self.document_id}",
                                 f"form {self.form.id} {self.form.version}",
                                 *self._witness())),
