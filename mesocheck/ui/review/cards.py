@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from mesocheck import review
 from mesocheck.forms.answers import source_question
+from mesocheck.forms.isolation import isolate
 from mesocheck.forms.model import Form
 from mesocheck.timeutil import show
 from mesocheck.ui.review.queue_model import severity_icon
@@ -120,7 +121,7 @@ class FlagCard(QFrame):
                                       "triggerAnswer", selectable=True), row, 1)
             layout.addLayout(grid)
         if flag.patient_message:
-            layout.addWidget(text_label(f"The patient was told: {flag.patient_message}",
+            layout.addWidget(text_label(f"The patient was told: {isolate(flag.patient_message)}",
                                     "patientMessage"))
 
         decisions = list(flag.decisions)
@@ -162,5 +163,5 @@ class FlagCard(QFrame):
         if decision.new_date:
             text += f" (new date {decision.new_date[:10]})"
         if decision.reason:
-            text += f" — “{decision.reason}”"
-        return text + f" — {who}, {show(decision.decided_at, self.zone)}"
+            text += f" — “{isolate(decision.reason)}”"
+        return text + f" — {isolate(who)}, {show(decision.decided_at, self.zone)}"

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from mesocheck import review
 from mesocheck.forms.answers import source_question
 from mesocheck.forms.conditions import Facts, effective_answers
+from mesocheck.forms.isolation import isolate
 from mesocheck.forms.model import Form
 from mesocheck.forms.registry import form_of
 from mesocheck.store.audit import staff_of
@@ -233,7 +234,7 @@ class ReviewDetail(QWidget):
                     f"need{'s' if n == 1 else ''} a decision.")
         if state.countersigned:
             signer = review.practitioner_signature(record)
-            return (f"{state.status_word}: countersigned by {signer.printed_name}, "
+            return (f"{state.status_word}: countersigned by {isolate(signer.printed_name)}, "
                     f"{show(signer.signed_at, self.zone)}.")
         return f"{state.status_word}: every decision is recorded; countersign to finish."
 
@@ -273,8 +274,9 @@ class ReviewDetail(QWidget):
             now = review.describe_value(form, row.question_id, row.value, record.language,
                                         self.zone)
             text = (f"{source_question(form, row.question_id, record.language)}\n"
-                    f"was: {was}  →  now: {now}"
-                    f"\nReason: “{row.reason}” — {who}, {show(row.answered_at, self.zone)}")
+                    f"was: {isolate(was)}  →  now: {isolate(now)}"
+                    f"\nReason: “{isolate(row.reason)}” — {isolate(who)}, "
+                    f"{show(row.answered_at, self.zone)}")
             self.sections.addWidget(text_label(text, "amendment", selectable=True))
 
     def _add_answers(self) -> None:
@@ -307,8 +309,8 @@ class ReviewDetail(QWidget):
                     marker.setToolTip(f"Raised a {severity} flag")
                     grid.addWidget(marker, row, 0, Qt.AlignmentFlag.AlignTop)
                 question = text_label(q.text.get(language), "answerQuestion")
-                answer_text = review.describe_value(form, q.id, shown[q.id], language,
-                                                     self.zone)
+                answer_text = isolate(review.describe_value(form, q.id, shown[q.id], language,
+                                                             self.zone))
                 if severity:
                     answer_text += f"   [{review.SEVERITY_WORDS[severity]} flag]"
                 if q.id in amended:
@@ -353,8 +355,9 @@ class ReviewDetail(QWidget):
             box.setObjectName("signatureBox")
             layout = QVBoxLayout(box)
             layout.addWidget(text_label(
-                f"{roles.get(signature.role, signature.role)}: {signature.printed_name} — "
-                f"“{signature.meaning}” — signed {show(signature.signed_at, self.zone)} ({signature.tz})",
+                f"{roles.get(signature.role, signature.role)}: "
+                f"{isolate(signature.printed_name)} — “{isolate(signature.meaning)}” — "
+                f"signed {show(signature.signed_at, self.zone)} ({signature.tz})",
                 "signatureCaption", selectable=True))
             layout.addWidget(SignatureView(signature))
             self.sections.addWidget(box)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from mesocheck import review
 from mesocheck.forms.answers import source_question
+from mesocheck.forms.isolation import isolate
 from mesocheck.forms.model import Form
 from mesocheck.timeutil import zone_name
 from mesocheck.ui.review.answer_editor import AnswerEditor, note_box
@@ -323,7 +324,7 @@ class ResignDialog(_ReviewDialog):
             text = source_question(form, new.question_id, language)
             was = review.describe_value(form, new.question_id, old, language, zone)
             now = review.describe_value(form, new.question_id, new.value, language, zone)
-            lines.append(f"{text}\n    was: {was}\n    now: {now}")
+            lines.append(f"{text}\n    was: {isolate(was)}\n    now: {isolate(now)}")
         listing = QLabel("\n\n".join(lines) or "No answer was changed.")
         listing.setObjectName("resignChanges")
         listing.setWordWrap(True)

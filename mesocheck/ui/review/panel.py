@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck import review
+from mesocheck.forms.isolation import isolate
 from mesocheck.ui.review.detail import ReviewDetail
 from mesocheck.ui.review.dialogs import (
     AmendmentDialog,
@@ -281,7 +282,7 @@ class ReviewPanel(QWidget):
     def _batch_summary(printed: int, left_out: list) -> str:
         text = f"Printed {printed} cleared consent{'s' if printed != 1 else ''}."
         if left_out:
-            names = "; ".join(f"{i.patient_name} ({i.problem})" for i in left_out[:5])
+            names = "; ".join(f"{isolate(i.patient_name)} ({i.problem})" for i in left_out[:5])
             more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
             text += f" Not printed: {names}{more}."
         return text

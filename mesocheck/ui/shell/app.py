@@ -103,11 +103,14 @@ def demo_patient(today: date, now: Any, area: str) -> PatientDetails:
                           now.replace(second=0, microsecond=0))
 
 
-def run(db_path: Path, *, demo_intake: bool | None = None) -> int:
+def run(db_path: Path, *, demo_intake: bool | None = None,
+        window_size: tuple[int, int] | None = None) -> int:
     """Run the tablet app on the database at ``db_path``; returns the exit code.
 
-    ``demo_intake`` (or ``MESOCHECK_DEMO_INTAKE=1``) opens straight at the first step of a
-    walk-in intake for a made-up patient.
+    The app fills the screen (a kiosk tablet) unless the clinic's ``full_screen`` setting
+    is off or ``window_size`` asks for a window (``mesocheck --window``). ``demo_intake``
+    (or ``MESOCHECK_DEMO_INTAKE=1``) opens straight at the first step of a walk-in intake
+    for a made-up patient.
     """
     from mesocheck.forms.registry import default_form
     from mesocheck.ui.shell.main_window import MainWindow
@@ -142,12 +145,8 @@ def run(db_path: Path, *, demo_intake: bool | None = None) -> int:
             context = window.context
             window.open_walk_in_now(demo_patient(context.today(), context.now(),
                                                  form.areas[0].value))
-        window.resize(1280, 800)
         window.after_first_paint(lambda: check_database(app, db, repair=not demo_intake))
-        if settings.get("full_screen") or os.environ.get("MESOCHECK_FULL_SCREEN") == "1":
-            window.showFullScreen()  # a kiosk tablet
-        else:
-            window.show()
+        window.show_on_screen(full=bool(settings.get("full_screen", True)), size=window_size)
         code = app.exec()
         window.close()
         return code

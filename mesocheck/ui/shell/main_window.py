@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 from mesocheck.forms import Form
 from mesocheck.session import IntakeSession, PatientDetails
 from mesocheck.store import StaffMember
-from mesocheck.timeutil import utc_now
+from mesocheck.timeutil import clinic_zone, utc_now
 from mesocheck.ui.intake.inputs import InputContext
 from mesocheck.ui.intake.screens import ReadyScreen, ThankYouScreen, WelcomeScreen
 from mesocheck.ui.intake.start import StartIntakeScreen
@@ -31,6 +31,7 @@ from mesocheck.ui.tasks import Database, StoreSink, Task
 from mesocheck.ui.widgets.dialogs import message
 
 if TYPE_CHECKING:  # the staff's screens are loaded when first asked for
+    from mesocheck.ui.shell.screen_fit import ScreenFit
     from mesocheck.ui.staff.signin import FirstRunScreen, SignInScreen
     from mesocheck.ui.staff.home import StaffHome
 
@@ -107,6 +108,8 @@ class MainWindow(QMainWindow):
         self.prompt.still_here.connect(self.idle.poke)
 
         self.first_paint = AfterFirstPaint()
+        self.screen_fit: ScreenFit | None = None
+        self.window_chosen = False
         if welcome:
             self.show_welcome()
 
@@ -250,7 +253,12 @@ class MainWindow(QMainWindow):
         return name
 
     def show_welcome(self) -> None:
+        """The patient's first screen; before the clinic has a practitioner, the screen that
+        creates one instead: no patient starts a form on a tablet nobody can review."""
         self._clear("walk_in", "sign_in")
+        if not self.has_practitioner:
+            self.show_screen("first_run")
+            return
         self.show_screen("welcome")
         self.refresh_waiting()
         self._prepare("walk_in", "thanks")
@@ -281,6 +289,7 @@ class MainWindow(QMainWindow):
         self.staff_home.lock_requested.connect(self.lock)
         self.staff_home.intake_requested.connect(
             lambda details: self.start_intake(details, context.actor))
+        self.staff_home.settings_changed.connect(self.apply_settings)
         self._add("staff", self.staff_home)
         self.show_screen("staff")
 
@@ -292,6 +301,29 @@ class MainWindow(QMainWindow):
             self.welcome.set_clinic_name(name)
             self.setWindowTitle(name)
         self.staff_signed_in(member)
+
+    def apply_settings(self, settings: dict[str, Any]) -> None:
+        """The clinic's settings as just saved: taken at once (the time zone by the forms
+        started from now on)."""
+        self.clinic_name = str(settings.get("clinic_name") or "")
+        if "welcome" in self.screens:
+            self.welcome.set_clinic_name(self.clinic_name)
+        self.setWindowTitle(self.clinic_name or "mesocheck")
+        self.idle.set_timeout(float(settings.get("idle_timeout_s") or DEFAULT_IDLE_S))
+        self.zone = clinic_zone(settings.get("time_zone"))
+        self.context.zone = self.zone
+        if self.screen_fit is not None and not self.window_chosen:
+            self.screen_fit.set_full(bool(settings.get("full_screen", True)))
+
+    def show_on_screen(self, *, full: bool, size: tuple[int, int] | None = None) -> None:
+        """Show the window filling its screen (``full``, a kiosk) or as a window of ``size``
+        (chosen at launch: then the clinic's full-screen setting does not change it)."""
+        from mesocheck.ui.shell.screen_fit import WINDOW_SIZE, ScreenFit
+
+        self.window_chosen = size is not None
+        self.screen_fit = ScreenFit(self, full=full and not self.window_chosen,
+                                    size=size or WINDOW_SIZE)
+        self.screen_fit.show()
 
     def lock(self) -> None:
         """Leave the staff area: nothing of it stays in memory."""
@@ -417,6 +449,8 @@ class MainWindow(QMainWindow):
             self.show_welcome()
         elif screen == "welcome":
             self.refresh_waiting()
+        elif screen == "first_run":
+            pass  # nothing of a patient's there
         elif not self.prompt.active:
             self.prompt.start()
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mesocheck.forms.isolation import isolate
 from mesocheck.store import InvalidPin, PinCheck, StaffMember
 from mesocheck.store.audit import staff_actor
 from mesocheck.ui.tasks import Database, Task
@@ -156,7 +157,8 @@ class SignInScreen(Screen):
             self.group.removeButton(button)
             button.deleteLater()
         for index, member in enumerate(members):
-            button = OptionButton(f"{member.name}  ·  {ROLE_NAMES.get(member.role, member.role)}")
+            button = OptionButton(
+                f"{isolate(member.name)}  ·  {ROLE_NAMES.get(member.role, member.role)}")
             button.setAccessibleName(member.name)
             self.group.addButton(button, index)
             self.names_layout.addWidget(button)

@@ -1,0 +1,72 @@
+"""The window on its screen: filling it on a tablet (a kiosk), and following it when the
+tablet turns between landscape and portrait; or a window of a chosen size on a desk.
+
+Filling is done twice over: the window asks the window manager for full screen, and takes
+the screen's geometry itself, since a kiosk often runs with no window manager to ask. When
+the screen's geometry changes (the tablet rotated, a monitor was changed) or the window moves
+to another screen, it takes the new geometry; the screens inside lay themselves out for
+landscape or portrait from their width.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QScreen
+from PySide6.QtWidgets import QWidget
+
+WINDOW_SIZE = (1280, 800)  # a landscape tablet's screen, for a window on a desk
+
+
+class ScreenFit(QObject):
+    """Shows ``window`` full screen (``full``) or as a window of ``size``."""
+
+    def __init__(self, window: QWidget, *, full: bool, size: tuple[int, int] = WINDOW_SIZE):
+        super().__init__(window)
+        self.window = window
+        self.full = full
+        self.size = size
+        self._screen: QScreen | None = None
+
+    def show(self) -> None:
+        if self.full:
+            self.fit()
+            self.window.showFullScreen()
+        else:
+            self.window.resize(*self.size)
+            self.window.showNormal()
+        handle = self.window.windowHandle()
+        if handle is not None:
+            try:
+                handle.screenChanged.disconnect(self._watch)
+            except (RuntimeError, TypeError):  # not connected yet
+                pass
+            handle.screenChanged.connect(self._watch)
+        self._watch(self._current())
+
+    def set_full(self, full: bool) -> None:
+        """Switch between full screen and a window (the clinic's setting changed)."""
+        if full != self.full:
+            self.full = full
+            self.show()
+
+    def _current(self) -> QScreen | None:
+        return QWidget.screen(self.window)  # the main window has a screen() of its own
+
+    def _watch(self, screen: QScreen | None) -> None:
+        if self._screen is not None:
+            try:
+                self._screen.geometryChanged.disconnect(self.fit)
+            except (RuntimeError, TypeError):
+                pass
+        self._screen = screen
+        if screen is not None:
+            screen.geometryChanged.connect(self.fit)
+        self.fit()
+
+    def fit(self, *_: object) -> None:
+        """Take the whole of the screen the window is on (nothing in a window)."""
+        if not self.full:
+            return
+        screen = self._current()
+        if screen is not None:
+            self.window.setGeometry(screen.geometry())
