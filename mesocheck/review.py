@@ -371,7 +371,9 @@ def _amend(store: Any, intake_id: str, question_id: str, raw_value: Any, reason:
     store.amend_answer(intake_id, question_id, checked.value, reason, staff.id)
     amended = store.intake(intake_id)
     flags = evaluate_rules(form, amended.answers, Facts.of(amended, zone), amended.language)
-    store.replace_flags(intake_id, [f.as_dict() for f in flags], staff_actor(staff.id))
+    told = {f.rule_id for f in record.flags if f.patient_told}  # seen before signing
+    store.replace_flags(intake_id, [{**f.as_dict(), "patient_told": f.rule_id in told}
+                                    for f in flags], staff_actor(staff.id))
     if amended.status != "submitted":
         store.set_status(intake_id, "submitted", staff_actor(staff.id))
     return flags

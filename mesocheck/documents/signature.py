@@ -16,7 +16,9 @@ from typing import Any
 from reportlab.platypus import Flowable
 
 from mesocheck.documents import styles as st
-from mesocheck.documents.fonts import REGULAR
+from mesocheck.documents.fonts import BOLD, REGULAR
+from mesocheck.documents.layout import fit_line
+from mesocheck.documents.text import draw_line, text_width
 from mesocheck.signature import InkPoint, InkStyle, Segment, stroke_segments
 
 WIDTH_STEP = 0.12  # points: curves whose widths round to the same step share one path
@@ -53,10 +55,12 @@ def ink_points(raw: Any) -> list[list[InkPoint]]:
 
 class SignatureDrawing(Flowable):
     """The signature fitted into ``width`` x ``height`` points, on a light panel with a
-    signing line; ``empty_text`` is written in the panel when there is no ink."""
+    signing line; ``empty_text`` is written in the panel when there is no ink, and an
+    ``adopted_name`` (a name typed and adopted as the signature) stands on the line in ink."""
 
     def __init__(self, strokes: Any, pad_width: float | None, pad_height: float | None,
-                 width: float, height: float, *, empty_text: str = ""):
+                 width: float, height: float, *, empty_text: str = "",
+                 adopted_name: str | None = None):
         super().__init__()
         self.strokes = ink_points(strokes)
         self.pad_width = float(pad_width or 0)
@@ -64,6 +68,7 @@ class SignatureDrawing(Flowable):
         self.width = width
         self.height = height
         self.empty_text = empty_text
+        self.adopted_name = adopted_name
 
     def wrap(self, avail_width, avail_height):
         return self.width, self.height
@@ -78,7 +83,9 @@ class SignatureDrawing(Flowable):
         canv.setStrokeColor(st.RULE)
         canv.setLineWidth(0.5)
         canv.line(MARGIN, MARGIN + 6, self.width - MARGIN, MARGIN + 6)
-        if not self.strokes:
+        if not self.strokes and self.adopted_name:
+            self._draw_name(canv, self.adopted_name)
+        elif not self.strokes:
             if self.empty_text:
                 canv.setFillColor(st.MUTED)
                 canv.setFont(REGULAR, 8)
@@ -91,6 +98,13 @@ class SignatureDrawing(Flowable):
         canv.setLineJoin(1)
         self._draw_ink(canv)
         canv.restoreState()
+
+    def _draw_name(self, canv, name: str) -> None:
+        size = 15.0
+        line = fit_line(name, BOLD, size, self.width - 2 * MARGIN)
+        canv.setFillColor(st.SIGNATURE_INK)
+        x = (self.width - text_width(line, BOLD, size)) / 2
+        draw_line(canv, x, MARGIN + 10, line, BOLD, size)
 
     def _draw_ink(self, canv) -> None:
         style = InkStyle()

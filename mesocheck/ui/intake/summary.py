@@ -40,7 +40,19 @@ class SummaryPage(WizardPage):
         self.layout_.addWidget(label(
             "Please check that every answer is right. To change one, choose “Change” "
             "next to it.", "lead"))
-        self._head = self.layout_.count()  # the cards go after the heading and the lead
+        # What the form's rules say to this patient about their answers, before they sign.
+        self.notes = set_role(QFrame(), "card", tone="notice")
+        notes_layout = QVBoxLayout(self.notes)
+        notes_layout.setContentsMargins(24, 16, 24, 18)
+        notes_layout.setSpacing(10)
+        notes_layout.addWidget(label("Please note before you sign", "subheading"))
+        self.note_labels = QVBoxLayout()
+        self.note_labels.setSpacing(8)
+        notes_layout.addLayout(self.note_labels)
+        self.notes.hide()
+        self.layout_.addWidget(self.notes)
+        self._shown_notes: list[tuple[str, str]] = []
+        self._head = self.layout_.count()  # the cards go after the heading, lead and notes
         self.layout_.addStretch(1)
         # section key -> (what its card shows, the card)
         self._cards: dict[str, tuple[tuple, QFrame]] = {}
@@ -84,6 +96,21 @@ class SummaryPage(WizardPage):
 
     def arrive(self) -> None:
         self.rebuild()
+        self._show_notes()
+
+    def _show_notes(self) -> None:
+        """The messages for the patient that their answers raise, and note them as seen."""
+        notes = self.session.patient_messages()
+        if notes != self._shown_notes:
+            while self.note_labels.count():
+                item = self.note_labels.takeAt(0)
+                if item.widget() is not None:
+                    item.widget().deleteLater()
+            for _rule, text in notes:
+                self.note_labels.addWidget(label(f"•  {text}", "body"))
+            self._shown_notes = notes
+        self.notes.setVisible(bool(notes))
+        self.session.messages_shown(rule for rule, _text in notes)
 
     def rebuild(self) -> None:
         """Bring every card up to date with the session, remaking only those that changed,

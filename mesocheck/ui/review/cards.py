@@ -120,9 +120,10 @@ class FlagCard(QFrame):
                 grid.addWidget(text_label(review.describe_value(form, source, shown, language, zone),
                                       "triggerAnswer", selectable=True), row, 1)
             layout.addLayout(grid)
-        if flag.patient_message:
-            layout.addWidget(text_label(f"The patient was told: {isolate(flag.patient_message)}",
-                                    "patientMessage"))
+        if flag.patient_message:  # what the patient saw before signing, only when they did
+            told = ("The patient was told: " if flag.patient_told
+                    else "Not shown to the patient before signing: ")
+            layout.addWidget(text_label(told + isolate(flag.patient_message), "patientMessage"))
 
         decisions = list(flag.decisions)
         if decisions:
