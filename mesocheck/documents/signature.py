@@ -85,7 +85,9 @@ class SignatureDrawing(Flowable):
         canv.line(MARGIN, MARGIN + 6, self.width - MARGIN, MARGIN + 6)
         if not self.strokes and self.adopted_name:
             self._draw_name(canv, self.adopted_name)
-        elif not self.strokes:
+            canv.restoreState()
+            return
+        if not self.strokes:
             if self.empty_text:
                 canv.setFillColor(st.MUTED)
                 canv.setFont(REGULAR, 8)

@@ -192,10 +192,10 @@ def test_a_date_and_time_picker_is_built_ahead_a_part_at_a_time(qtbot, form):
     seen = [parts()]
     while made.build_more():
         seen.append(parts())
-    # "Never / not in the last 24 hours / at this time" first, then the date, the time
-    # and the Today / Yesterday shortcuts, each in a call (a turn of the event loop) of
-    # its own.
-    assert seen == [(0, []), (3, []), (5, []), (5, ["Today", "Yesterday"])]
+    # "Never / not in the last 24 hours / at this time" first, then the date, the Today /
+    # Yesterday shortcuts (which fill the date, so they follow it in Tab order) and the
+    # time, each in a call (a turn of the event loop) of its own.
+    assert seen == [(0, []), (3, []), (3, ["Today", "Yesterday"]), (5, ["Today", "Yesterday"])]
     assert not made.moment.isEnabled()  # until "At this date and time" is chosen
     made.set_value("2026-11-20T22:15:00+00:00")
     assert made.raw() == "2026-11-20T22:15:00+00:00"

@@ -250,8 +250,10 @@ class MomentInput(Input):
         # Date, time and shortcuts flow onto new lines when the screen is narrow.
         self._flow = FlowLayout(self, spacing=16)
         self._flow.addWidget(self.date)
-        self._parts = ([self._add_time] if timed else []) + ([self._add_shortcuts] if quick
-                                                             else [])
+        # Today / Yesterday fill the date, so they come right after it, before the time
+        # (in Tab order too: widgets are ordered as they are made).
+        self._parts = ([self._add_shortcuts] if quick else []) + ([self._add_time] if timed
+                                                                  else [])
 
     def build_more(self) -> bool:
         if not self._parts:
@@ -285,6 +287,7 @@ class MomentInput(Input):
         for label, days in (("Today", 0), ("Yesterday", 1)):
             button = set_role(QPushButton(label), "link")
             button.setAccessibleName(f"{label}: {words}")
+            button.setAccessibleDescription(f"Fills in the date: {label.lower()}")
             button.clicked.connect(lambda _=False, d=days: self._quick(d))
             self.quick_buttons.append(button)
             row.addWidget(button)
@@ -390,10 +393,9 @@ class LastTakenInput(Input):
         return moment
 
     def _picked(self, index: int) -> None:
-        on_date = self.keys[index] == "on"
-        self.moment.setEnabled(on_date)
-        if on_date:
-            self.moment.focus_target().setFocus()
+        # The focus stays on the choice: Tab goes on into the date (a jump there would
+        # leave a keyboard user lost, and a tap needs no focus moved).
+        self.moment.setEnabled(self.keys[index] == "on")
         self.changed.emit()
 
     def _moment_changed(self) -> None:

@@ -23,6 +23,7 @@ from mesocheck.ui.intake.inputs import InputContext
 from mesocheck.ui.intake.questions import QuestionView
 from mesocheck.ui.widgets.choices import OptionCheck
 from mesocheck.ui.widgets.labels import CONTENT_WIDTH, label, paragraphs, touch_scrolling
+from mesocheck.ui.widgets.screen import page_scroll
 from mesocheck.ui.widgets.style import set_role
 
 KIND_LABELS = {"risk": "Risk", "evidence": "About the evidence", "cost": "Cost"}
@@ -56,6 +57,7 @@ class WizardPage(QWidget):
     changed = Signal()  # something that may change whether the patient can go on
 
     title = ""
+    focus_on_next = False  # a page to read, not fill in: the focus starts on Next
 
     def __init__(self, session: IntakeSession, *, scrolls: bool = True, kinetic: bool = True,
                  parent: QWidget | None = None):
@@ -80,6 +82,7 @@ class WizardPage(QWidget):
         row.addStretch(1)
         if scrolls:
             self.scroll = QScrollArea()
+            self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop showing nothing
             if kinetic:
                 touch_scrolling(self.scroll)
             self.scroll.setWidgetResizable(True)
@@ -114,6 +117,10 @@ class WizardPage(QWidget):
 
     def focus_first(self) -> None:
         self.focusNextPrevChild(True)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if not page_scroll(self.scroll, event):
+            super().keyPressEvent(event)
 
     def ensure_visible(self, widget: QWidget) -> None:
         if self.scroll is not None:

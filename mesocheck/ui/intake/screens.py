@@ -20,6 +20,10 @@ from mesocheck.ui.widgets.screen import Screen
 from mesocheck.ui.widgets.style import set_role
 
 
+KEYBOARD_HINT = ("Using a keyboard? Tab moves to the next choice, Space chooses, Enter (or "
+                 "Alt+Right) goes to the next page and Alt+Left goes back.")
+
+
 class WelcomeScreen(Screen):
     start_requested = Signal()
     staff_requested = Signal()
@@ -45,6 +49,7 @@ class WelcomeScreen(Screen):
         row.addWidget(self.start_button)
         row.addStretch(1)
         self.layout_.addLayout(row)
+        self.layout_.addWidget(label(KEYBOARD_HINT, "help"))
         self.layout_.addStretch(2)
         self.waiting = label("", "notice")
         self.waiting.hide()
@@ -59,6 +64,9 @@ class WelcomeScreen(Screen):
     def set_clinic_name(self, name: str) -> None:
         self.clinic.setText(name)
         self.clinic.setVisible(bool(name))
+
+    def focus_first(self) -> None:
+        self.start_button.setFocus()
 
     def set_unfinished(self, count: int) -> None:
         """A note for staff, with no patient data: forms waiting to be continued."""
@@ -94,11 +102,16 @@ class ReadyScreen(Screen):
         self.begin_button.clicked.connect(self.begin)
         row.addWidget(self.begin_button)
         self.not_me_button = QPushButton("This is not me")
+        self.not_me_button.setAccessibleDescription("Hands the tablet back to the staff")
         self.not_me_button.clicked.connect(self.not_me)
         row.addWidget(self.not_me_button)
         row.addStretch(1)
         self.layout_.addLayout(row)
+        self.layout_.addWidget(label(KEYBOARD_HINT, "help"))
         self.layout_.addStretch(2)
+
+    def focus_first(self) -> None:
+        self.begin_button.setFocus()
 
 
 class ThankYouScreen(Screen):

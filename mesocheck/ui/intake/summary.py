@@ -30,6 +30,7 @@ class SummaryPage(WizardPage):
     date when shown (:meth:`arrive`)."""
 
     change_requested = Signal(str)  # step id
+    focus_on_next = True
 
     def __init__(self, session: IntakeSession, context: InputContext,
                  parent: QWidget | None = None):

@@ -14,8 +14,8 @@ import platform
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Callable
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QMainWindow, QPushButton, QStackedWidget, QWidget
 
 from mesocheck.forms import Form
 from mesocheck.session import IntakeSession, PatientDetails
@@ -29,6 +29,7 @@ from mesocheck.ui.shell.idle import IdleWatcher, StillTherePrompt
 from mesocheck.ui.shell.turns import AfterFirstPaint, after_painted, delete_in_turns
 from mesocheck.ui.tasks import Database, StoreSink, Task
 from mesocheck.ui.widgets.dialogs import message
+from mesocheck.ui.widgets.screen import scroll_into_view
 
 if TYPE_CHECKING:  # the staff's screens are loaded when first asked for
     from mesocheck.ui.shell.screen_fit import ScreenFit
@@ -107,6 +108,9 @@ class MainWindow(QMainWindow):
         self.prompt.expired.connect(self.reset_to_welcome)
         self.prompt.still_here.connect(self.idle.poke)
 
+        app = QApplication.instance()
+        if app is not None:  # wherever the focus goes, by Tab or an arrow, it is in view
+            app.focusChanged.connect(self._focus_moved)
         self.first_paint = AfterFirstPaint()
         self.screen_fit: ScreenFit | None = None
         self.window_chosen = False
@@ -469,6 +473,21 @@ class MainWindow(QMainWindow):
         self.show_welcome()
 
     # -- closing ---------------------------------------------------------------------------
+
+    def _focus_moved(self, _old: QWidget | None, now: QWidget | None) -> None:
+        scroll_into_view(now)
+        if now is not None:  # again once a screen just shown has been laid out
+            QTimer.singleShot(0, now, lambda: scroll_into_view(now))
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        """Enter presses the button that has the focus (Qt's buttons take only Space
+        outside dialogs)."""
+        focus = self.focusWidget()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
+                isinstance(focus, QPushButton) and focus.isEnabled():
+            focus.click()
+            return
+        super().keyPressEvent(event)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
