@@ -182,6 +182,9 @@ class TextInput(Input):
             self.edit = QLineEdit()
             self.edit.textEdited.connect(self._changed)
         self.edit.setAccessibleName(question.text.get(context.language))
+        self.edit.setAccessibleDescription(
+            question.help.get(context.language) if question.help
+            else "Type your answer; it is saved as you type")
         layout.addWidget(self.edit)
         self.counter = set_role(QLabel(), "tag")
         self.counter.hide()

@@ -264,6 +264,8 @@ class DisclosurePage(WizardPage):
         self.body_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.body_scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # PageDown scrolls it
         self.body_scroll.setAccessibleName(f"{self.title}: explanation")
+        self.body_scroll.setAccessibleDescription(
+            "The card's text: the arrow keys and Page Down scroll it to the end")
         touch_scrolling(self.body_scroll)
         body = QWidget()
         body.setObjectName("scrollBody")
@@ -288,6 +290,8 @@ class DisclosurePage(WizardPage):
         self.layout_.addWidget(self.read_hint)
         self.understood = OptionCheck("I understand")
         self.understood.setAccessibleName(f"I understand: {self.title}")
+        self.understood.setAccessibleDescription(
+            "Tick it once you have read the card to the end")
         self.layout_.addWidget(self.understood)
         self.layout_.addStretch(1)
         self.read_to_end = False

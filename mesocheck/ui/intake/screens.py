@@ -20,6 +20,7 @@ from mesocheck.ui.widgets.screen import Screen
 from mesocheck.ui.widgets.style import set_role
 
 
+STAFF_SIGN_IN = "For the clinic's staff: choose your name and type your PIN"
 KEYBOARD_HINT = ("Using a keyboard? Tab moves to the next choice, Space chooses, Enter (or "
                  "Alt+Right) goes to the next page and Alt+Left goes back.")
 
@@ -44,6 +45,8 @@ class WelcomeScreen(Screen):
         self.start_button = set_role(QPushButton("Start my form"), "primary")
         self.start_button.setProperty("role", "primary")
         self.start_button.setProperty("emphasis", "big")
+        self.start_button.setAccessibleDescription(
+            "Answer the questions about your health, read about the risks, then sign")
         self.start_button.clicked.connect(self.start_requested)
         row = QHBoxLayout()
         row.addWidget(self.start_button)
@@ -57,6 +60,7 @@ class WelcomeScreen(Screen):
         bottom = QHBoxLayout()
         bottom.addStretch(1)
         self.staff_button = set_role(QPushButton("Staff sign-in"), "link")
+        self.staff_button.setAccessibleDescription(STAFF_SIGN_IN)
         self.staff_button.clicked.connect(self.staff_requested)
         bottom.addWidget(self.staff_button)
         self.layout_.addLayout(bottom)
@@ -99,6 +103,7 @@ class ReadyScreen(Screen):
         self.begin_button = set_role(QPushButton("Begin" if not resuming else "Carry on"),
                                      "primary")
         self.begin_button.setProperty("emphasis", "big")
+        self.begin_button.setAccessibleDescription("Starts the questions of your form")
         self.begin_button.clicked.connect(self.begin)
         row.addWidget(self.begin_button)
         self.not_me_button = QPushButton("This is not me")
@@ -149,6 +154,7 @@ class ThankYouScreen(Screen):
         bottom = QHBoxLayout()
         bottom.addStretch(1)
         self.staff_button = set_role(QPushButton("Staff sign-in"), "link")
+        self.staff_button.setAccessibleDescription(STAFF_SIGN_IN)
         self.staff_button.clicked.connect(self.staff_requested)
         bottom.addWidget(self.staff_button)
         self.layout_.addLayout(bottom)

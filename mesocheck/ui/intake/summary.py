@@ -166,6 +166,7 @@ class SummaryPage(WizardPage):
         if step_id is not None:
             change = set_role(QPushButton("Change"), "link")
             change.setAccessibleName(f"Change: {title}")
+            change.setAccessibleDescription("Goes back to these questions to change an answer")
             change.clicked.connect(lambda _=False, s=step_id: self.change_requested.emit(s))
             head.addWidget(change, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(head)

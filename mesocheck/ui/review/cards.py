@@ -149,6 +149,7 @@ class FlagCard(QFrame):
                 button = QPushButton(text)
                 button.setObjectName(f"{decision}Button")
                 button.setAccessibleName(f"{text.rstrip('…')}: {flag.practitioner_message}")
+                button.setAccessibleDescription("Asks for the reason, then records the decision")
                 button.setEnabled(allowed)
                 button.clicked.connect(lambda _=False, d=decision: self.decide_requested.emit(
                     self.flag, d))

@@ -74,9 +74,15 @@ class ReviewDetail(QWidget):
         self.countersign_button.setObjectName("primaryButton")
         self.print_button = QPushButton("Print…")
         self.preview_button = QPushButton("View PDF")
-        for button in (self.back_button, self.amend_button, self.resign_button,
-                       self.countersign_button, self.print_button, self.preview_button):
+        for button, about in (
+                (self.back_button, "Back to the list of intakes (Escape)"),
+                (self.amend_button, "Records an answer the patient corrects, with a reason"),
+                (self.resign_button, "The patient checks the corrected answers and signs"),
+                (self.countersign_button, "Signs the review once every flag has a decision"),
+                (self.print_button, "Prints the current consent document"),
+                (self.preview_button, "Shows the current consent document")):
             button.setAutoDefault(False)
+            button.setAccessibleDescription(about)
 
         top = QHBoxLayout()
         top.addWidget(self.back_button)

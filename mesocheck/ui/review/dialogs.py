@@ -58,7 +58,9 @@ class _ReviewDialog(QDialog):
         self.error.setAccessibleName("Problem")
         self.error.hide()
         self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAccessibleDescription("Closes this without saving")
         self.save_button = QPushButton(primary)
+        self.save_button.setAccessibleDescription("Saves it with your name")
         self.save_button.setObjectName("primaryButton")
         self.save_button.setDefault(True)
         buttons = QHBoxLayout()
@@ -149,11 +151,13 @@ class DecisionDialog(_ReviewDialog):
         self.body.addWidget(self.note, 1)
 
         self.set_date = QCheckBox("Set a new appointment date")
+        self.set_date.setAccessibleDescription("Records the date the treatment moves to")
         self.new_date = QDateEdit(QDate.currentDate().addDays(14))
         self.new_date.setCalendarPopup(True)
         self.new_date.setDisplayFormat("dd MMM yyyy")
         self.new_date.setMinimumDate(QDate.currentDate())
         self.new_date.setAccessibleName("New appointment date")
+        self.new_date.setAccessibleDescription("Day, month and year; the arrows change them")
         self.new_date.setEnabled(False)
         if decision == "postpone":
             row = QHBoxLayout()
@@ -211,6 +215,7 @@ class CountersignDialog(_ReviewDialog):
         form = QFormLayout()
         self.printed_name = QLineEdit(staff.name)
         self.printed_name.setAccessibleName("Printed name")
+        self.printed_name.setAccessibleDescription("Your name as printed under the signature")
         role = QLabel("Practitioner")
         role.setAccessibleName("Role")
         form.addRow("Printed name", self.printed_name)
@@ -219,8 +224,10 @@ class CountersignDialog(_ReviewDialog):
 
         self.pad = SignaturePad()
         self.pad.setAccessibleName("Practitioner's signature pad")
+        self.pad.setAccessibleDescription("Sign here with a finger, a stylus or the mouse")
         self.pad.setMinimumHeight(200)
         self.clear_button = QPushButton("Clear signature")
+        self.clear_button.setAccessibleDescription("Empties the box to sign again")
         self.body.addWidget(self.pad, 1)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -259,6 +266,7 @@ class AmendmentDialog(_ReviewDialog):
         self.body.addWidget(intro)
         self.question = QComboBox()
         self.question.setAccessibleName("Question to correct")
+        self.question.setAccessibleDescription("The answer of this question is corrected")
         for step in form.steps:
             for q in step.questions:
                 self.question.addItem(f"{step.title.get(self.language)}: "
@@ -339,6 +347,7 @@ class ResignDialog(_ReviewDialog):
         self.body.addWidget(statement)
         self.printed_name = QLineEdit(record.patient.name)
         self.printed_name.setAccessibleName("Your full name")
+        self.printed_name.setAccessibleDescription("As printed under your signature")
         row = QFormLayout()
         row.addRow("Your full name", self.printed_name)
         self.body.addLayout(row)
@@ -346,6 +355,7 @@ class ResignDialog(_ReviewDialog):
         self.pad.setMinimumHeight(200)
         self.body.addWidget(self.pad, 1)
         clear = QPushButton("Clear signature")
+        clear.setAccessibleDescription("Empties the box to sign again")
         clear.clicked.connect(self.pad.clear)
         self.body.addWidget(clear, 0, Qt.AlignmentFlag.AlignRight)
         self._meaning = form.signature_meaning.get(language)

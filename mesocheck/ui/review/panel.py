@@ -52,6 +52,7 @@ class BatchBar(QWidget):
         self.bar.setAccessibleName("Batch print progress")
         self.bar.setFormat("%v of %m")
         self.close_button = QPushButton("Close")
+        self.close_button.setAccessibleDescription("Hides this report of the batch print")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.text, 2)

@@ -129,14 +129,17 @@ class QueueView(QWidget):
         self.date_to = self._date_edit("To", "Appointments up to and including this day")
         self.today_button = QPushButton("Today")
         self.today_button.setAccessibleName("Show today's appointments")
+        self.today_button.setAccessibleDescription("Sets both dates to today")
         self.status = self._combo(STATUS_CHOICES, "Status")
         self.severity = self._combo(SEVERITY_CHOICES, "Severity")
         self.flagged_only = QCheckBox("Flagged only")
         self.flagged_only.setAccessibleName("Show only intakes with flags")
+        self.flagged_only.setAccessibleDescription("Leaves out intakes no answer flagged")
         self.search = QLineEdit()
         self.search.setObjectName("queueSearch")
         self.search.setPlaceholderText("Search by name")
         self.search.setAccessibleName("Search by patient name")
+        self.search.setAccessibleDescription("Part of a name is enough")
         self.search.setClearButtonEnabled(True)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
 
@@ -160,6 +163,8 @@ class QueueView(QWidget):
         self.table = QueueTable()
         self.table.setObjectName("queueTable")
         self.table.setAccessibleName("Intakes to review")
+        self.table.setAccessibleDescription(
+            "Most urgent first; Enter or a tap opens the intake's review")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -187,8 +192,11 @@ class QueueView(QWidget):
         self.count_label.setObjectName("queueCount")
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setAccessibleName("Refresh the queue")
+        self.refresh_button.setAccessibleDescription("Reads the queue again")
         self.print_today = QPushButton("Print today's cleared consents")
         self.print_today.setObjectName("printToday")
+        self.print_today.setAccessibleDescription(
+            "Prints the consent of every patient cleared for treatment today")
         footer = QHBoxLayout()
         footer.addWidget(self.count_label, 1)
         footer.addWidget(self.refresh_button)
@@ -233,6 +241,7 @@ class QueueView(QWidget):
         for label, value in choices:
             combo.addItem(label, value)
         combo.setAccessibleName(name)
+        combo.setAccessibleDescription(f"Shows only the intakes of this {name.lower()}")
         return combo
 
     # -- behaviour ------------------------------------------------------------------------

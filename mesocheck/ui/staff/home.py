@@ -155,9 +155,11 @@ class UnfinishedScreen(Screen):
                 f"last change {when(item.updated_at, zone)}", "muted"))
             layout.addLayout(text, 1)
             resume = set_role(QPushButton("Continue"), "primary")
+            resume.setAccessibleDescription("Hands the tablet to the patient to carry on")
             resume.setAccessibleName(f"Continue the form of {item.patient_name}")
             resume.clicked.connect(lambda _=False, i=item.intake_id: self.context.open_intake(i))
             void = set_role(QPushButton("Void…"), "danger")
+            void.setAccessibleDescription("Marks the form void, with your reason; it is kept")
             void.setAccessibleName(f"Void the form of {item.patient_name}")
             void.clicked.connect(lambda _=False, i=item: self.ask_void(i))
             buttons = QHBoxLayout()
@@ -211,9 +213,12 @@ class StaffHome(QWidget):
                          "progress")
         bar_layout.addWidget(self.who, 1)
         self.hand_button = set_role(QPushButton("Hand to patient"), "primary")
+        self.hand_button.setAccessibleDescription(
+            "Locks the staff area and shows the patient's welcome screen")
         self.hand_button.clicked.connect(self.hand_to_patient)
         self.lock_button = QPushButton("Lock")
         self.lock_button.setAccessibleName("Lock the staff area")
+        self.lock_button.setAccessibleDescription("Signs you out; a PIN opens it again")
         self.lock_button.clicked.connect(self.lock_requested)
         bar_layout.addWidget(self.lock_button)
         bar_layout.addWidget(self.hand_button)
@@ -256,6 +261,7 @@ class StaffHome(QWidget):
     def add_screen(self, title: str, widget: QWidget) -> QPushButton:
         """Add a screen with a menu button; returns the button."""
         button = set_role(QPushButton(title), "nav")
+        button.setAccessibleDescription(f"Opens the screen “{title}”")
         button.setCheckable(True)
         button.clicked.connect(lambda _=False, t=title: self.open_screen(t))
         self.nav_group.addButton(button)
