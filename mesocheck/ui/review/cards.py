@@ -24,6 +24,7 @@ from mesocheck.forms.isolation import isolate
 from mesocheck.forms.model import Form
 from mesocheck.timeutil import show
 from mesocheck.ui.review.queue_model import severity_icon
+from mesocheck.ui.widgets.responsive import FlowLayout
 from mesocheck.ui.widgets.signature_pad import SignaturePad
 
 ICON = 28
@@ -135,13 +136,13 @@ class FlagCard(QFrame):
                               "decisionEarlier", selectable=True)
                 layout.addWidget(line)
 
-        actions = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
         if review.needs_decision(flag):
+            row = QWidget()
+            actions = FlowLayout(row, spacing=10)  # onto two lines where narrow
             if not decisions:
                 pending = text_label("Needs a decision", "needsDecision", wrap=False)
                 actions.addWidget(pending)
-            actions.addStretch(1)
             proceed_text = "Override and proceed…" if flag.severity == "stop" else "Proceed…"
             allowed = record.status in review.REVIEWABLE and state.status != "awaiting_resign"
             for decision, text in (("proceed", proceed_text), ("postpone", "Postpone…"),
@@ -155,9 +156,9 @@ class FlagCard(QFrame):
                     self.flag, d))
                 actions.addWidget(button)
                 self.buttons[decision] = button
+            layout.addWidget(row)
         else:
-            actions.addWidget(text_label("For information: no decision needed.", "infoNote"), 1)
-        layout.addLayout(actions)
+            layout.addWidget(text_label("For information: no decision needed.", "infoNote"))
 
     def _decision_text(self, decision: Any, staff_names: dict[int, str]) -> str:
         who = staff_names.get(decision.staff_id, f"staff #{decision.staff_id}")

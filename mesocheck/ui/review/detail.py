@@ -33,6 +33,7 @@ from mesocheck.store.records import CONSENT, REVIEWED_CONSENT
 from mesocheck.timeutil import age_on, show
 from mesocheck.ui.review.cards import FlagCard, SignatureView, icon, section, text_label
 from mesocheck.ui.tasks import Database, Task
+from mesocheck.ui.widgets.responsive import FlowLayout
 
 
 class ReviewDetail(QWidget):
@@ -87,13 +88,13 @@ class ReviewDetail(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.back_button)
         top.addWidget(self.title, 1)
-        actions = QHBoxLayout()
-        actions.addWidget(self.amend_button)
-        actions.addWidget(self.resign_button)
-        actions.addStretch(1)
-        actions.addWidget(self.preview_button)
-        actions.addWidget(self.print_button)
-        actions.addWidget(self.countersign_button)
+        # The actions flow onto a second line where one is too narrow for them (a landscape
+        # tablet beside the staff menu, a portrait one).
+        self.actions = QWidget()
+        actions = FlowLayout(self.actions, spacing=10)
+        for button in (self.countersign_button, self.print_button, self.preview_button,
+                       self.amend_button, self.resign_button):
+            actions.addWidget(button)
 
         self.banner = text_label("", "reviewBanner")
         self.banner.setAccessibleName("Review status")
@@ -118,7 +119,7 @@ class ReviewDetail(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addLayout(actions)
+        layout.addWidget(self.actions)
         layout.addWidget(self.banner)
         layout.addWidget(self.progress_row)
         layout.addWidget(self.scroll, 1)

@@ -51,7 +51,19 @@ class _ReviewDialog(QDialog):
         self.heading = QLabel(title)
         self.heading.setObjectName("dialogTitle")
         self.heading.setWordWrap(True)
-        self.body = QVBoxLayout()
+        # The body scrolls when the screen is shorter than the dialog (a landscape tablet,
+        # many flags to list): the buttons below it stay on the screen.
+        content = QWidget()
+        content.setObjectName("dialogBody")
+        self.body = QVBoxLayout(content)
+        self.body.setContentsMargins(0, 0, 8, 0)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("dialogScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll.setWidget(content)
         self.error = QLabel()
         self.error.setObjectName("formError")
         self.error.setWordWrap(True)
@@ -64,6 +76,7 @@ class _ReviewDialog(QDialog):
         self.save_button.setObjectName("primaryButton")
         self.save_button.setDefault(True)
         buttons = QHBoxLayout()
+        self.buttons = buttons  # a dialog's own tools go at its start, beside Cancel and Save
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.save_button)
@@ -71,11 +84,16 @@ class _ReviewDialog(QDialog):
         layout.setContentsMargins(28, 24, 28, 24)
         layout.setSpacing(12)
         layout.addWidget(self.heading)
-        layout.addLayout(self.body, 1)
+        layout.addWidget(self.scroll, 1)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
         self.cancel_button.clicked.connect(self.reject)
         self.save_button.clicked.connect(self._save)
+
+    def natural_height(self) -> int:
+        """The height that shows the whole body without scrolling."""
+        return (self.sizeHint().height() - self.scroll.sizeHint().height()
+                + self.scroll.widget().sizeHint().height())
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
@@ -210,7 +228,16 @@ class CountersignDialog(_ReviewDialog):
             summary = QLabel("No flag needed a decision.")
         summary.setObjectName("countersignSummary")
         summary.setWordWrap(True)
-        self.body.addWidget(summary)
+        # A long list of decisions scrolls in a box of its own: the pad stays in view.
+        listing = QScrollArea()
+        listing.setObjectName("dialogScroll")
+        listing.setWidgetResizable(True)
+        listing.setFrameShape(QFrame.Shape.NoFrame)
+        listing.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        listing.setWidget(summary)
+        listing.setMaximumHeight(150)
+        listing.setAccessibleName("Decisions to countersign")
+        self.body.addWidget(listing)
 
         form = QFormLayout()
         self.printed_name = QLineEdit(staff.name)
@@ -225,14 +252,11 @@ class CountersignDialog(_ReviewDialog):
         self.pad = SignaturePad()
         self.pad.setAccessibleName("Practitioner's signature pad")
         self.pad.setAccessibleDescription("Sign here with a finger, a stylus or the mouse")
-        self.pad.setMinimumHeight(200)
+        self.pad.setMinimumHeight(160)
         self.clear_button = QPushButton("Clear signature")
         self.clear_button.setAccessibleDescription("Empties the box to sign again")
         self.body.addWidget(self.pad, 1)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.clear_button)
-        self.body.addLayout(row)
+        self.buttons.insertWidget(0, self.clear_button)  # in reach when the body scrolls
         self.clear_button.clicked.connect(self.pad.clear)
         if not state.can_countersign:
             self.show_error(state.countersign_blocker or "")
@@ -265,6 +289,10 @@ class AmendmentDialog(_ReviewDialog):
         intro.setWordWrap(True)
         self.body.addWidget(intro)
         self.question = QComboBox()
+        # As wide as the dialog allows, not as its longest question: the list shows them all.
+        self.question.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.question.setMinimumContentsLength(24)
         self.question.setAccessibleName("Question to correct")
         self.question.setAccessibleDescription("The answer of this question is corrected")
         for step in form.steps:

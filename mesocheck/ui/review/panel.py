@@ -138,7 +138,9 @@ class ReviewPanel(QWidget):
         self.dialog = dialog
         signal.connect(then)
         dialog.finished.connect(lambda *_: setattr(self, "dialog", None))
-        dialog.resize(min(900, max(640, self.width() - 160)), dialog.sizeHint().height())
+        window = self.window()  # on the screen, its buttons in reach
+        dialog.resize(min(900, window.width() - 48),
+                      max(240, min(dialog.natural_height(), window.height() - 40)))
         dialog.show()
         return dialog
 
