@@ -116,6 +116,12 @@ def run(db_path: Path, *, demo_intake: bool | None = None,
     from mesocheck.ui.shell.main_window import MainWindow
 
     setup_logging()
+    if QApplication.instance() is None:
+        from mesocheck.ui.shell.platform_check import platform_problem
+
+        problem = platform_problem()
+        if problem is not None:
+            raise MesocheckError(f"the tablet app cannot start: {problem}")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("mesocheck")
