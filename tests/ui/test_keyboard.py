@@ -158,14 +158,15 @@ def test_the_whole_intake_with_the_keyboard_only(qtbot, make_window, db_path):
     keys.wait_for_focus(consent.name)
     keys.type("Kim Keyboard")
     keys.press(K.Key_Tab)
-    drawn, typed = consent.method_buttons["drawn"], consent.method_buttons["typed"]
-    assert keys.focus is drawn and drawn.isChecked()
-    keys.arrow_to(typed, list(consent.method_buttons.values()))
-    keys.press(K.Key_Space)
+    assert keys.focus is consent.pad  # reachable, saying what else there is
+    assert "typed name" in consent.pad.accessibleDescription()
+    keys.tab_to(consent.method_buttons["typed"], limit=4)  # past Undo and Clear (disabled)
+    keys.press(K.Key_Return)
     assert consent.method == "typed" and not consent.pad.isVisible()
+    assert keys.focus is consent.name  # the typed name is the signature: check it
     assert wizard.next_button.isEnabled()
     intake_id = wizard.session.intake_id
-    keys.press(K.Key_Return)  # Enter on a choice: "Sign and send"
+    keys.press(K.Key_Return)  # Enter in the name: "Sign and send"
     qtbot.waitUntil(lambda: window.current_screen == "thanks", timeout=10_000)
     assert keys.keys > 100
     qtbot.waitUntil(lambda: not window.pdf_jobs, timeout=15_000)

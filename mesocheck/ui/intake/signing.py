@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QFrame,
     QHBoxLayout,
     QLineEdit,
@@ -17,16 +16,15 @@ from PySide6.QtWidgets import (
 
 from mesocheck.session import IntakeSession, SigningRefused, Submission
 from mesocheck.ui.intake.pages import WizardPage
-from mesocheck.ui.widgets.choices import ErrorLine, OptionButton
+from mesocheck.ui.widgets.choices import ErrorLine
 from mesocheck.ui.widgets.labels import label, paragraphs
-from mesocheck.ui.widgets.responsive import SwitchBox
+from mesocheck.ui.widgets.responsive import FlowLayout, SwitchBox
 from mesocheck.ui.widgets.signature_pad import SignaturePad
 from mesocheck.ui.widgets.style import set_role, set_state
 
 
 METHODS = (
-    ("drawn", "Sign with my finger, a stylus or the mouse",
-     "Draw your signature in the box below"),
+    ("drawn", "Sign by drawing instead", "Your signature drawn in the box"),
     ("typed", "Use my typed name as my signature",
      "For anyone who cannot draw a signature: nothing to draw"),
     ("mark", "Make a mark, with a witness",
@@ -89,21 +87,6 @@ class ConsentPage(WizardPage):
         self.name_error = ErrorLine()
         signing_layout.addWidget(self.name_error)
 
-        # How to sign: drawing, or for a patient who cannot draw, the typed name adopted as
-        # the signature, or a mark made before a witness. What was chosen is kept with the
-        # signature and printed with it.
-        signing_layout.addWidget(label("How will you sign?", "subheading"))
-        self.methods = QButtonGroup(self)
-        self.method_buttons: dict[str, OptionButton] = {}
-        for method, text, about in METHODS:
-            button = OptionButton(text)
-            button.setAccessibleDescription(about)
-            self.methods.addButton(button)
-            self.method_buttons[method] = button
-            signing_layout.addWidget(button)
-        self.method_buttons["drawn"].setChecked(True)
-        self.methods.buttonToggled.connect(lambda _b, on: on and self._method_changed())
-
         self.typed_note = label(
             "Your name as you typed it above will be your signature. It is as binding as "
             "a handwritten one, and the document says that you signed this way.", "notice")
@@ -116,7 +99,7 @@ class ConsentPage(WizardPage):
         self.pad.hint = "Sign here with your finger, a stylus or the mouse"
         self.pad.setAccessibleDescription(
             "Draw your signature here with a finger, a stylus or the mouse. Without "
-            "drawing, choose “Use my typed name as my signature” above.")
+            "drawing: “Use my typed name as my signature”, below.")
         self.pad.setMinimumHeight(200)
         self.pad.setMaximumHeight(300)
         self.pad.changed.connect(self._pad_changed)
@@ -151,18 +134,42 @@ class ConsentPage(WizardPage):
         signing_layout.addWidget(self.witness)
         self.witness_error = ErrorLine()
         signing_layout.addWidget(self.witness_error)
+
+        # Other ways to sign, for a patient who cannot draw: the typed name adopted as the
+        # signature, or a mark made before a witness. What was chosen is kept with the
+        # signature and printed with it. Under the pad, so that drawing stays in view.
+        self.method = "drawn"
+        other = QWidget()
+        ways = FlowLayout(other, spacing=8)
+        self.other_ways = label("Cannot draw a signature?", "help")
+        self.other_ways.setWordWrap(False)  # one piece of the flowing row
+        ways.addWidget(self.other_ways)
+        self.method_buttons: dict[str, QPushButton] = {}
+        for method, text, about in METHODS:
+            button = set_role(QPushButton(text), "link")
+            button.setAccessibleDescription(about)
+            button.clicked.connect(lambda _=False, m=method: self.set_method(m))
+            self.method_buttons[method] = button
+            ways.addWidget(button)
+        signing_layout.addWidget(other)
         signing_layout.addStretch(1)
         columns.box.addWidget(signing, 1)
         self.layout_.addStretch(1)
         self._method_changed()
         self._pad_changed()
 
-    @property
-    def method(self) -> str:
-        return next(m for m, b in self.method_buttons.items() if b.isChecked())
+    def set_method(self, method: str) -> None:
+        """Sign by drawing, with the typed name, or with a witnessed mark; the focus goes
+        where that way goes on (the name to check, or the box for the mark)."""
+        self.method = method
+        self._method_changed()
+        {"typed": self.name, "mark": self.pad}.get(method, self.pad).setFocus()
 
     def _method_changed(self) -> None:
         method = self.method
+        self.other_ways.setVisible(method == "drawn")
+        for way, button in self.method_buttons.items():
+            button.setVisible(way != method)
         drawing = method != "typed"
         self.typed_note.setVisible(not drawing)
         for widget in (self.pad_title, self.pad, self.tools):
@@ -260,6 +267,7 @@ class ConsentPage(WizardPage):
         self.witness.setReadOnly(True)
         for button in self.method_buttons.values():
             button.setEnabled(False)
+        self.other_ways.setEnabled(False)
         self.pad.setEnabled(False)
         self.undo_button.setEnabled(False)
         self.clear_button.setEnabled(False)
