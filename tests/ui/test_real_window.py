@@ -47,3 +47,47 @@ def test_every_staff_screen_and_dialog_fits_a_real_window(display, size, tmp_pat
     assert SCREENS <= set(found), f"not shown: {SCREENS - set(found)}"
     problems = [f"{name}: {problem}" for name, listed in found.items() for problem in listed]
     assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (800, 1280)], ids=["landscape", "portrait"])
+def test_the_app_fills_a_real_screen_of_either_orientation(size, tmp_path, practitioner,
+                                                            db_path):
+    """``mesocheck`` as the tablet starts it, on an X server with no window manager (as a
+    kiosk often has): its window takes the whole screen, landscape or portrait."""
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    if shutil.which("xwininfo") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("xwininfo is needed (Debian: x11-utils) (CI=true)")
+        pytest.skip("xwininfo is not installed (Debian: apt-get install x11-utils)")
+    try:
+        server = xvfb(*size)
+        display = server.__enter__()
+    except FileNotFoundError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Xvfb is needed for the real-window check (CI=true)")
+        pytest.skip("Xvfb is not installed (Debian: apt-get install xvfb)")
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
+           "MESOCHECK_HOME": str(tmp_path / "home")}
+    app = subprocess.Popen([sys.executable, "-m", "mesocheck", "--db", str(db_path)], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        found = ""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and app.poll() is None:
+            tree = subprocess.run(["xwininfo", "-root", "-tree"], env=env, capture_output=True,
+                                  text=True, timeout=10).stdout
+            found = next((line for line in tree.splitlines() if '"mesocheck"' in line
+                          and f"{size[0]}x{size[1]}+0+0" in line), "")
+            if found:
+                break
+            time.sleep(0.3)
+        assert found, f"no window filling {size[0]}x{size[1]}:\n{tree}\n" + (
+            app.stderr.read().decode() if app.poll() is not None else "")
+    finally:
+        app.terminate()
+        app.wait(timeout=20)
+        server.__exit__(None, None, None)

@@ -136,3 +136,27 @@ def test_front_desk_staff_are_told_the_screen_is_not_theirs(qtbot, make_window, 
     assert not screen.allowed
     assert any("Only a practitioner" in t for t in drive.visible_texts(screen))
     assert not hasattr(screen, "add_button")
+
+
+def test_the_window_fills_its_screen_and_follows_it_when_the_tablet_turns(qtbot, make_window):
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QWidget
+
+    window = make_window()
+    window.show_on_screen(full=True)
+    screen = QWidget.screen(window)
+    qtbot.waitUntil(lambda: window.geometry() == screen.geometry(), timeout=3000)
+    wizard = drive.start_walk_in(qtbot, window)
+    # The tablet turns: the screen hands over its new geometry, portrait.
+    screen.geometryChanged.emit(QRect(0, 0, 800, 1280))
+    qtbot.waitUntil(lambda: window.size().toTuple() == (800, 1280), timeout=3000)
+    qtbot.waitUntil(lambda: wizard._reason_on_top, timeout=3000)  # the portrait layout
+    screen.geometryChanged.emit(QRect(0, 0, 1280, 800))
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1280, 800), timeout=3000)
+    qtbot.waitUntil(lambda: not wizard._reason_on_top, timeout=3000)
+    # A window chosen at launch stays a window whatever the clinic's setting says.
+    window.show_on_screen(full=True, size=(1024, 768))
+    window.apply_settings({"full_screen": True})
+    screen.geometryChanged.emit(QRect(0, 0, 800, 1280))
+    qtbot.wait(50)
+    assert window.size().toTuple() == (1024, 768) and not window.isFullScreen()

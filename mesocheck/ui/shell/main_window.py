@@ -325,6 +325,8 @@ class MainWindow(QMainWindow):
         from mesocheck.ui.shell.screen_fit import WINDOW_SIZE, ScreenFit
 
         self.window_chosen = size is not None
+        if self.screen_fit is not None:
+            self.screen_fit.stop()
         self.screen_fit = ScreenFit(self, full=full and not self.window_chosen,
                                     size=size or WINDOW_SIZE)
         self.screen_fit.show()

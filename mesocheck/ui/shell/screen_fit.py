@@ -10,7 +10,7 @@ landscape or portrait from their width.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QRect
 from PySide6.QtGui import QScreen
 from PySide6.QtWidgets import QWidget
 
@@ -26,6 +26,7 @@ class ScreenFit(QObject):
         self.full = full
         self.size = size
         self._screen: QScreen | None = None
+        self._moves_watched = False  # the window's moves between screens
 
     def show(self) -> None:
         if self.full:
@@ -35,12 +36,9 @@ class ScreenFit(QObject):
             self.window.resize(*self.size)
             self.window.showNormal()
         handle = self.window.windowHandle()
-        if handle is not None:
-            try:
-                handle.screenChanged.disconnect(self._watch)
-            except (RuntimeError, TypeError):  # not connected yet
-                pass
+        if handle is not None and not self._moves_watched:
             handle.screenChanged.connect(self._watch)
+            self._moves_watched = True
         self._watch(self._current())
 
     def set_full(self, full: bool) -> None:
@@ -49,24 +47,33 @@ class ScreenFit(QObject):
             self.full = full
             self.show()
 
+    def stop(self) -> None:
+        """No longer follow the screen (another fit takes over)."""
+        self.full = False
+        self._watch_none()
+
+    def _watch_none(self) -> None:
+        if self._screen is not None:
+            self._screen.geometryChanged.disconnect(self.fit)
+        self._screen = None
+
     def _current(self) -> QScreen | None:
         return QWidget.screen(self.window)  # the main window has a screen() of its own
 
     def _watch(self, screen: QScreen | None) -> None:
-        if self._screen is not None:
-            try:
-                self._screen.geometryChanged.disconnect(self.fit)
-            except (RuntimeError, TypeError):
-                pass
+        self._watch_none()
         self._screen = screen
         if screen is not None:
             screen.geometryChanged.connect(self.fit)
         self.fit()
 
-    def fit(self, *_: object) -> None:
-        """Take the whole of the screen the window is on (nothing in a window)."""
+    def fit(self, geometry: QRect | None = None) -> None:
+        """Take the whole of the screen the window is on, or ``geometry`` (the screen's new
+        one, as its signal hands it over); nothing in a window."""
         if not self.full:
             return
-        screen = self._current()
-        if screen is not None:
-            self.window.setGeometry(screen.geometry())
+        if not isinstance(geometry, QRect):
+            screen = self._current()
+            geometry = screen.geometry() if screen is not None else None
+        if geometry is not None:
+            self.window.setGeometry(geometry)
