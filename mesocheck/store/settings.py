@@ -6,7 +6,6 @@ Other settings (the seal's, the logo's) are written by the commands that own the
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mesocheck.forms.validation import clean_text
 from mesocheck.store.db import StoreError
@@ -36,6 +35,8 @@ def check_setting(key: str, value: Any) -> Any:
                                  f"{high // 60} minutes.")
         return value
     if key == "time_zone":
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # not at start-up: sysconfig
+
         if value in (None, ""):
             return None
         try:

@@ -53,6 +53,10 @@ class Input(QWidget):
     def focus_target(self) -> QWidget:
         return self
 
+    def tab_stops(self) -> list[QWidget]:
+        """The input's controls in Tab order."""
+        return [self.focus_target()]
+
     def mark_error(self, error: bool) -> None:
         pass
 
@@ -123,6 +127,9 @@ class ChoiceInput(Input):
         checked = self.group.checkedButton()
         return checked or self.buttons[0]
 
+    def tab_stops(self) -> list[QWidget]:
+        return list(self.buttons)
+
 
 class MultiChoiceInput(Input):
     def __init__(self, question: Question, context: InputContext):
@@ -162,6 +169,9 @@ class MultiChoiceInput(Input):
 
     def focus_target(self) -> QWidget:
         return self.boxes[0][2]
+
+    def tab_stops(self) -> list[QWidget]:
+        return [box for _value, _exclusive, box in self.boxes]
 
 
 class TextInput(Input):
@@ -341,6 +351,10 @@ class MomentInput(Input):
     def focus_target(self) -> QWidget:
         return self.date.day
 
+    def tab_stops(self) -> list[QWidget]:
+        time = [self.time.hour, self.time.minute] if self.time is not None else []
+        return [self.date.day, self.date.month, self.date.year, *self.quick_buttons, *time]
+
 
 class LastTakenInput(Input):
     """"Never", "Not in the last N days/hours", or "On this date" with a date picker."""
@@ -435,6 +449,9 @@ class LastTakenInput(Input):
     def focus_target(self) -> QWidget:
         checked = self.group.checkedButton()
         return checked or next(iter(self.buttons.values()))
+
+    def tab_stops(self) -> list[QWidget]:
+        return [*self.buttons.values(), *self.moment.tab_stops()]
 
 
 def make_input(question: Question, context: InputContext) -> Input:

@@ -118,6 +118,11 @@ class WizardPage(QWidget):
     def focus_first(self) -> None:
         self.focusNextPrevChild(True)
 
+    def tab_stops(self) -> list[QWidget]:
+        """The page's controls in the order Tab visits them (every one that can take the
+        focus: a radio button becomes its group's stop when it is chosen)."""
+        return []
+
     def keyPressEvent(self, event) -> None:  # noqa: N802
         if not page_scroll(self.scroll, event):
             super().keyPressEvent(event)
@@ -237,6 +242,9 @@ class StepPage(WizardPage):
             self.views[question.id].focus_input()
             return
 
+    def tab_stops(self) -> list[QWidget]:
+        return [stop for view in self.views.values() for stop in view.input.tab_stops()]
+
 
 # -- one disclosure on its own card --------------------------------------------------------
 
@@ -343,6 +351,9 @@ class DisclosurePage(WizardPage):
 
     def focus_first(self) -> None:
         (self.understood if self.read_to_end else self.body_scroll).setFocus()
+
+    def tab_stops(self) -> list[QWidget]:
+        return [self.body_scroll, self.understood]
 
 
 # -- the summary -----------------------------------------------------------------------

@@ -232,6 +232,10 @@ class ConsentPage(WizardPage):
     def focus_first(self) -> None:
         self.name.setFocus()
 
+    def tab_stops(self) -> list[QWidget]:
+        return [self.name, self.pad, self.undo_button, self.clear_button, self.witness,
+                *self.method_buttons.values()]
+
     def prepare(self) -> Submission | None:
         """The submission, or None after showing what must be fixed."""
         width, height = self.pad.pad_size()

@@ -181,6 +181,9 @@ class SummaryPage(WizardPage):
         layout.addLayout(grid)
         return card
 
+    def tab_stops(self) -> list[QWidget]:
+        return list(self.change_buttons.values())
+
     def focus_first(self) -> None:
         if self.change_buttons:
             next(iter(self.change_buttons.values())).setFocus()

@@ -477,8 +477,7 @@ class MainWindow(QMainWindow):
     # -- closing ---------------------------------------------------------------------------
 
     def _focus_moved(self, _old: QWidget | None, now: QWidget | None) -> None:
-        scroll_into_view(now)
-        if now is not None:  # again once a screen just shown has been laid out
+        if now is not None:  # on the next turn: a screen just shown is laid out by then
             QTimer.singleShot(0, now, lambda: scroll_into_view(now))
 
     def keyPressEvent(self, event) -> None:  # noqa: N802

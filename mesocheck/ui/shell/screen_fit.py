@@ -3,9 +3,11 @@ tablet turns between landscape and portrait; or a window of a chosen size on a d
 
 Filling is done twice over: the window asks the window manager for full screen, and takes
 the screen's geometry itself, since a kiosk often runs with no window manager to ask. When
-the screen's geometry changes (the tablet rotated, a monitor was changed) or the window moves
-to another screen, it takes the new geometry; the screens inside lay themselves out for
-landscape or portrait from their width.
+the geometry of the screen it was shown on changes (the tablet rotated, the monitor
+changed), it takes the new one; the screens inside lay themselves out for landscape or
+portrait from their width. (Its window handle, which would tell of a move to another
+screen, is not asked for: PySide would first have to learn that Qt-made class, some
+milliseconds of start-up, for a tablet that has one screen.)
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ class ScreenFit(QObject):
         self.full = full
         self.size = size
         self._screen: QScreen | None = None
-        self._moves_watched = False  # the window's moves between screens
 
     def show(self) -> None:
         if self.full:
@@ -35,10 +36,6 @@ class ScreenFit(QObject):
         else:
             self.window.resize(*self.size)
             self.window.showNormal()
-        handle = self.window.windowHandle()
-        if handle is not None and not self._moves_watched:
-            handle.screenChanged.connect(self._watch)
-            self._moves_watched = True
         self._watch(self._current())
 
     def set_full(self, full: bool) -> None:
