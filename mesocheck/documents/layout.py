@@ -39,6 +39,7 @@ class PageFrame(Struct, frozen=True):
     page_of: Callable[[int, int], str]
     created: datetime  # aware
     document_id: str
+    footer_size: float = st.FOOTER_SIZE
 
 
 class Metadata(Struct, frozen=True):
@@ -89,7 +90,7 @@ class PagedCanvas(Canvas):
         left = st.MARGIN_LEFT
         right = st.PAGE_SIZE[0] - st.MARGIN_RIGHT
         width = right - left
-        size = st.FOOTER_SIZE
+        size = frame.footer_size
         self.saveState()
         self.setStrokeColor(st.HAIRLINE)
         self.setLineWidth(0.5)
@@ -117,7 +118,8 @@ class PagedCanvas(Canvas):
         self.setFont(REGULAR, size)
         self.drawString(x, top - 10, fit_line(rest, REGULAR, size, left + room - x))
         self.setFillColor(st.MUTED)
-        self.drawString(left, top - 20, fit_line(frame.footer_line2, REGULAR, size, width))
+        self.drawString(left, top - 10 - size * 1.35,
+                        fit_line(frame.footer_line2, REGULAR, size, width))
         self.restoreState()
 
 

@@ -34,9 +34,9 @@ def _srgb_profile() -> bytes:
     return resource("icc", "sRGB.icc").read_bytes()
 
 
-def make_archival(pdf: bytes, record_json: bytes, *, created: datetime) -> bytes:
+def make_archival(pdf: bytes, record_json: bytes | None, *, created: datetime) -> bytes:
     """``pdf`` (reportlab's output) as PDF/A-3b with ``record_json`` (the intake's FHIR
-    Bundle) attached; ``created`` dates the attachment."""
+    Bundle) attached when given; ``created`` dates the attachment."""
     import pikepdf
     from pikepdf import Array, Dictionary, Name, String
 
@@ -49,14 +49,15 @@ def make_archival(pdf: bytes, record_json: bytes, *, created: datetime) -> bytes
             OutputConditionIdentifier=String(OUTPUT_CONDITION), Info=String(OUTPUT_CONDITION),
             RegistryName=String("http://www.color.org"), DestOutputProfile=profile,
         )])
-        spec = pikepdf.AttachedFileSpec(
-            doc, record_json, description="The intake as a FHIR R4 Bundle",
-            filename=ATTACHMENT_NAME, mime_type=ATTACHMENT_TYPE,
-            relationship=Name.Alternative,
-            creation_date=_pdf_date(created), mod_date=_pdf_date(created),
-        )
-        doc.attachments[ATTACHMENT_NAME] = spec
-        doc.Root.AF = Array([spec.obj])
+        if record_json is not None:
+            spec = pikepdf.AttachedFileSpec(
+                doc, record_json, description="The intake as a FHIR R4 Bundle",
+                filename=ATTACHMENT_NAME, mime_type=ATTACHMENT_TYPE,
+                relationship=Name.Alternative,
+                creation_date=_pdf_date(created), mod_date=_pdf_date(created),
+            )
+            doc.attachments[ATTACHMENT_NAME] = spec
+            doc.Root.AF = Array([spec.obj])
         with doc.open_metadata(set_pikepdf_as_editor=False) as meta:
             meta.load_from_docinfo(doc.docinfo)
             meta["pdfaid:part"] = "3"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from mesocheck.documents import styles as st
 from mesocheck.documents.consent.parts import bullet, day, grouped, hex_colour, paragraphs
@@ -48,6 +48,8 @@ class StatementsSection:
         return out
 
     def consent(self) -> list[Flowable]:
+        """What the patient confirmed, with their signature under it on the same page; a
+        signature made before an amendment follows, smaller, as part of the record."""
         s, w = self.s, self.w
         statement = self.section(self.form.consent, s.h1)
         sig = self.patient_signature
@@ -57,8 +59,12 @@ class StatementsSection:
         else:
             block = self.signature_block(w("patient_signature"), sig, sig.printed_name,
                                          sig.meaning)
-        # What the patient confirmed and their signature under it share a page.
-        return [KeepTogether(statement + [KeepTogether(block)])]
+        out: list[Flowable] = [KeepTogether(statement + [KeepTogether(block)])]
+        for earlier in self.earlier_patient_signatures:
+            out.append(KeepTogether(self.signature_block(
+                w("patient_signature_earlier"), earlier, earlier.printed_name,
+                earlier.meaning)))
+        return out
 
     def section(self, section: Section, heading_style) -> list[Flowable]:
         s = self.s
@@ -108,17 +114,18 @@ class StatementsSection:
                 for label in labels]
 
     def aftercare(self) -> list[Flowable]:
+        """The aftercare sheet: on a page of its own only when it does not fit below."""
         w, s, r = self.w, self.s, self.record
-        out: list[Flowable] = [PageBreak()]
-        out += self.section(self.form.aftercare, s.h1)[:1]
+        heading, *items = self.section(self.form.aftercare, s.h1)
+        out: list[Flowable] = [heading]
         out.append(para(w("aftercare_for", name=r.patient.name,
                           date=day(r.appointment_at.astimezone(self.zone).date())),
                         s.subtitle, align_rtl=False))
-        out += self.section(self.form.aftercare, s.h1)[1:]
+        out += items
         contact = [x for x in (self._clinic_name(),
                                str(self.settings.get("clinic_address") or "").strip()) if x]
         if contact:
             out.append(Spacer(1, 8))
             out.append(Block([para(w("contact"), s.label)] + [para(c, s.body) for c in contact],
                              background=st.PANEL, padding=(5, 8, 6, 8)))
-        return out
+        return [KeepTogether(out)]
