@@ -250,6 +250,7 @@ def _intakes(
     areas = [a.value for a in form.areas]
     text_hashes = {d.id: disclosure_text_hash(d, "en") for d in form.disclosures}
     meaning = form.signature_meaning.get("en")
+    ruled: dict[tuple[int, str], tuple[list[dict], list[str]]] = {}
     for n in range(count):
         profile = rng.choice(profiles)
         day = today + timedelta(days=rng.randint(-60, 14)) if n % 10 else today
@@ -264,9 +265,17 @@ def _intakes(
         submitted = started + timedelta(minutes=rng.randint(5, 15))
         area = rng.choice(areas)
         facts = Facts(appointment=appointment, birth_date=birth, area=area)
+        # The rules see times relative to the appointment, the age and the area, which a
+        # profile fixes for an area: they run once per (profile, area); each flag then
+        # quotes this intake's own answers, exactly as evaluate_rules would.
+        key = (id(profile), area)
+        if key not in ruled:
+            ruled[key] = ([f.as_dict() for f in evaluate_rules(form, answers, facts)],
+                          [d.id for d in Flow(form, facts).shown_disclosures(answers)])
+        raised, shown = ruled[key]
         acknowledged = [
-            (d.id, text_hashes[d.id], started + timedelta(minutes=3, seconds=i * 20))
-            for i, d in enumerate(Flow(form, facts).shown_disclosures(answers))
+            (d, text_hashes[d], started + timedelta(minutes=3, seconds=i * 20))
+            for i, d in enumerate(shown)
         ]
         status = "submitted"
         if day > today and rng.random() >= 0.7:
@@ -275,7 +284,8 @@ def _intakes(
             yield _intake(form, intake_id, name, birth, area, appointment, started, archived,
                           answers, acknowledged[:3], status=status)
             continue
-        flags = [f.as_dict() for f in evaluate_rules(form, answers, facts)]
+        flags = [{**f, "triggers": [[source, _quoted(source, answers, facts)]
+                                    for source, _value in f["triggers"]]} for f in raised]
         patient = {
             "role": "patient", "printed_name": name, "meaning": meaning,
             "strokes": rng.choice(signatures), "pad_width": 600, "pad_height": 200,
@@ -306,6 +316,11 @@ def _intakes(
                       answers, acknowledged, status=status, submitted=submitted,
                       signature=patient, signatures=countersignature, flags=flags,
                       decisions=decisions)
+
+
+def _quoted(source: str, answers: dict, facts: Facts) -> Any:
+    """The value a flag quotes for its source: this intake's answer, or its fact."""
+    return facts.get(source[1:]) if source.startswith("@") else answers.get(source)
 
 
 def _review(intake_id: str, form: Form, answers: dict, flags: list[dict],

@@ -24,6 +24,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from mesocheck.documents import styles as st
 from mesocheck.documents.fonts import BOLD, REGULAR
+from mesocheck.documents.tagging import artifact, new_page, tagged
 from mesocheck.documents.text import display_line, visible
 
 ELLIPSIS = "\u2026"
@@ -76,6 +77,7 @@ class PagedCanvas(Canvas):
     def showPage(self):
         self._held.append(dict(self.__dict__))
         self._startPage()
+        new_page(self)
 
     def save(self):
         total = len(self._held)
@@ -86,6 +88,10 @@ class PagedCanvas(Canvas):
         super().save()
 
     def _decorate(self, number: int, total: int) -> None:
+        with artifact(self):  # running header and footer: page furniture, not content
+            self._furniture(number, total)
+
+    def _furniture(self, number: int, total: int) -> None:
         frame = self._frame
         left = st.MARGIN_LEFT
         right = st.PAGE_SIZE[0] - st.MARGIN_RIGHT
@@ -165,6 +171,17 @@ class Block(Flowable):
     def draw(self):
         canv = self.canv
         if self.background is not None or self.bar is not None:
+            with artifact(canv):
+                self._draw_panel(canv)
+        top, _right, _bottom, left = self.padding
+        y = self.height - top
+        for part, (h, before, after) in zip(self.content, self._sizes):
+            y -= before + h
+            part.drawOn(canv, left, y)
+            y -= after
+
+    def _draw_panel(self, canv) -> None:
+        if self.background is not None or self.bar is not None:
             canv.saveState()
             if self.background is not None:
                 canv.setFillColor(self.background)
@@ -173,12 +190,6 @@ class Block(Flowable):
                 canv.setFillColor(self.bar)
                 canv.rect(0, 0, self.bar_width, self.height, stroke=0, fill=1)
             canv.restoreState()
-        top, _right, _bottom, left = self.padding
-        y = self.height - top
-        for part, (h, before, after) in zip(self.content, self._sizes):
-            y -= before + h
-            part.drawOn(canv, left, y)
-            y -= after
 
 
 class Row(Block):
@@ -224,6 +235,20 @@ class Row(Block):
     def draw(self):
         canv = self.canv
         if self.background is not None or self.bar is not None or self.line_below is not None:
+            with artifact(canv):
+                self._draw_panel(canv)
+        top, _right, _bottom, left = self.padding
+        x = 0.0
+        for cell, sizes, width in zip(self.cells, self._cell_sizes, self._cell_widths):
+            y = self.height - top
+            for part, (h, before, after) in zip(cell, sizes):
+                y -= before + h
+                part.drawOn(canv, x + left, y)
+                y -= after
+            x += width
+
+    def _draw_panel(self, canv) -> None:
+        if self.background is not None or self.bar is not None or self.line_below is not None:
             canv.saveState()
             if self.background is not None:
                 canv.setFillColor(self.background)
@@ -238,15 +263,6 @@ class Row(Block):
                 canv.setLineWidth(self.line_width)
                 canv.line(0, y, self.width, y)
             canv.restoreState()
-        top, _right, _bottom, left = self.padding
-        x = 0.0
-        for cell, sizes, width in zip(self.cells, self._cell_sizes, self._cell_widths):
-            y = self.height - top
-            for part, (h, before, after) in zip(cell, sizes):
-                y -= before + h
-                part.drawOn(canv, x + left, y)
-                y -= after
-            x += width
 
 
 class Stack(Block):
@@ -303,12 +319,15 @@ class FillIn(Flowable):
     def draw(self):
         canv = self.canv
         canv.saveState()
-        canv.setFont(REGULAR, self.size)
-        canv.setFillColor(st.MUTED)
-        canv.drawString(0, 3, fit_line(self.label, REGULAR, self.size, self.label_width - 4))
-        canv.setStrokeColor(st.RULE)
-        canv.setLineWidth(0.6)
-        canv.line(self.label_width, 1, self.width, 1)
+        with tagged(canv, "P"):
+            canv.setFont(REGULAR, self.size)
+            canv.setFillColor(st.MUTED)
+            canv.drawString(0, 3, fit_line(self.label, REGULAR, self.size,
+                                           self.label_width - 4))
+        with artifact(canv):
+            canv.setStrokeColor(st.RULE)
+            canv.setLineWidth(0.6)
+            canv.line(self.label_width, 1, self.width, 1)
         canv.restoreState()
 
 

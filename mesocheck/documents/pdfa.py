@@ -9,6 +9,8 @@ seal is an incremental update, which must find the document already archival):
 - an sRGB output intent (``resources/icc/sRGB.icc``, zlib licence beside it);
 - the intake's FHIR Bundle as an associated file (``application/fhir+json``, relationship
   ``Alternative``: the same record, machine-readable), listed in the catalog's ``/AF``;
+- the structure tree of a tagged PDF, from the marks the pages were drawn with
+  (:mod:`~mesocheck.documents.tagging`);
 - PDF 1.7 header, and a file identifier computed from the content (the same document
   always gives the same bytes).
 
@@ -22,6 +24,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from io import BytesIO
 
+from mesocheck.documents.tagging import add_structure
 from mesocheck.paths import resource
 
 ATTACHMENT_NAME = "intake.fhir.json"
@@ -58,6 +61,7 @@ def make_archival(pdf: bytes, record_json: bytes | None, *, created: datetime) -
             )
             doc.attachments[ATTACHMENT_NAME] = spec
             doc.Root.AF = Array([spec.obj])
+        add_structure(doc)  # tagged: reading order, headings, signatures' alternative text
         with doc.open_metadata(set_pikepdf_as_editor=False) as meta:
             meta.load_from_docinfo(doc.docinfo)
             meta["pdfaid:part"] = "3"

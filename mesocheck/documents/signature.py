@@ -20,6 +20,7 @@ from reportlab.platypus import Flowable
 
 from mesocheck.documents import styles as st
 from mesocheck.documents.fonts import REGULAR
+from mesocheck.documents.tagging import tagged
 from mesocheck.signature import InkPoint, InkStyle, Segment, stroke_segments
 
 WIDTH_STEP = 0.12  # points: curves whose widths round to the same step share one path
@@ -61,8 +62,9 @@ class SignatureDrawing(Flowable):
     signing line; ``empty_text`` is written in the panel when there is no ink."""
 
     def __init__(self, strokes: Any, pad_width: float | None, pad_height: float | None,
-                 width: float, height: float, *, empty_text: str = ""):
+                 width: float, height: float, *, empty_text: str = "", alt: str = ""):
         super().__init__()
+        self.alt = alt or empty_text
         self.strokes = ink_points(strokes)
         self.pad_width = float(pad_width or 0)
         self.pad_height = float(pad_height or 0)
@@ -78,6 +80,10 @@ class SignatureDrawing(Flowable):
         return self.width, self.height
 
     def draw(self):
+        with tagged(self.canv, "Figure", alt=self.alt or " "):  # a reader says what it is
+            self._draw()
+
+    def _draw(self):
         canv = self.canv
         canv.saveState()
         canv.setFillColor(st.PANEL)

@@ -51,6 +51,9 @@ WORDS: dict[str, dict[str, str]] = {
         "not_signed": "Not signed",
         "no_strokes": "No signature was drawn.",
         "signed_content": "Signed content (SHA-256)",
+        "signature_alt": "{heading}: the handwritten signature of {name}, drawn on the "
+                         "tablet on {when}",
+        "signature_alt_blank": "{heading}: an empty box to sign in",
         "review": "Practitioner review",
         "review_intro_pending": "To be completed by the practitioner before the procedure.",
         "flag_heading": "{n}. {word}",

@@ -157,8 +157,9 @@ def test_the_patient_is_told_what_signing_electronically_means_before_signing(fo
     and how, and what the consent covers."""
     told = " ".join(form.disclosure(d).body.get("en") for d in
                     ("electronic_signature", "paper_records")).lower()
-    for point in ("on paper at any time, free of charge", "front desk or contact the clinic",
-                  "no longer want your records kept electronically", "for this form only",
+    for point in ("paper copy of this form at any time, free of charge",
+                  "front desk or contact the clinic",
+                  "want your records on paper from now on", "for this form only",
                   "counts the same as a handwritten one", "does not cancel"):
         assert point in told, point
 

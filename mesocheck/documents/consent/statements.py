@@ -87,6 +87,9 @@ class StatementsSection:
             box_w, box_h,
             empty_text="" if sig is None and blank_name else
             (w("no_strokes") if sig is not None else w("not_signed")),
+            alt=w("signature_alt", heading=heading, name=name or "",
+                  when=self.when(sig.signed_at)) if sig is not None and sig.strokes
+            else w("signature_alt_blank", heading=heading),
         )
         lines: list[Flowable] = []
         if sig is not None:
