@@ -273,11 +273,16 @@ class Stack(Block):
     """
 
     def __init__(self, head: Sequence[Flowable], parts: Sequence[Flowable], *,
-                 repeat_head: bool = True, space_after: float = 0.0):
-        super().__init__(list(head) + list(parts), space_after=space_after)
-        self.head = list(head)
+                 repeat_head: bool = True, space_after: float = 0.0,
+                 lead: Sequence[Flowable] = ()):
+        # ``lead`` (a section's heading and introduction) opens the stack with its head and
+        # is not repeated: a heading never ends a page without what it heads.
+        super().__init__(list(lead) + list(head) + list(parts), space_after=space_after)
+        self.lead = list(lead)
+        self.head = list(self.lead) + list(head)
         self.parts = list(parts)
         self.repeat_head = repeat_head
+        self.own_head = list(head)
 
     def split(self, avail_width, avail_height):
         self.wrap(avail_width, avail_height)
@@ -295,8 +300,9 @@ class Stack(Block):
             return []
         if parts_fitting >= len(self.parts):
             return [self]
-        head_again = self.head if self.repeat_head else []
-        return [Stack(self.head, self.parts[:parts_fitting], repeat_head=self.repeat_head),
+        head_again = self.own_head if self.repeat_head else []
+        return [Stack(self.own_head, self.parts[:parts_fitting], repeat_head=self.repeat_head,
+                      lead=self.lead),
                 Stack(head_again, self.parts[parts_fitting:], repeat_head=self.repeat_head,
                       space_after=self.space_after)]
 

@@ -53,7 +53,8 @@ class AnswersSection:
     def answers(self) -> list[Flowable]:
         w, s = self.w, self.s
         answers = self.record.answers
-        out: list[Flowable] = [para(w("answers"), s.h1), para(w("answers_intro"), s.intro)]
+        out: list[Flowable] = []
+        lead = [para(w("answers"), s.h1), para(w("answers_intro"), s.intro)]
         amended = self._amendments()
         for step in self.flow.shown_steps(answers):
             questions = self.flow.shown_questions(step, answers)
@@ -75,8 +76,10 @@ class AnswersSection:
                 asked = self.asked(question)
                 if question.type == "text" and isinstance(value, str) and _is_long(value):
                     if rows:
-                        out.append(Stack(head, rows))
-                        head, rows = [], []
+                        out.append(Stack(head, rows, lead=lead))
+                        head, rows, lead = [], [], []
+                    out += lead
+                    lead = []
                     out.append(self.long_answer(head, asked, value, extras, worst))
                     head = []
                     continue
@@ -84,8 +87,9 @@ class AnswersSection:
                 rows.append(Row([asked, cell], [ANSWER_COLUMN, None], padding=ANSWER_PADDING,
                                 line_below=st.HAIRLINE, **_flag_look(worst)))
             if rows:
-                out.append(Stack(head, rows))
-        return out
+                out.append(Stack(head, rows, lead=lead))
+                lead = []
+        return lead + out
 
     def step_head(self, step: Step) -> list[Flowable]:
         """The step's title and the introduction the patient read above its questions;

@@ -26,11 +26,12 @@ class StatementsSection:
         if not shown:
             return []
         acks = {a.disclosure_id: a for a in self.record.acknowledgements}
-        out: list[Flowable] = [para(w("disclosures"), s.h1),
-                               para(w("disclosures_intro"), s.intro)]
+        out: list[Flowable] = []
+        lead = [para(w("disclosures"), s.h1), para(w("disclosures_intro"), s.intro)]
         for disclosure in shown:
-            block: list[Flowable] = [para(disclosure.title.get(self.language),
-                                          s.disclosure_title)]
+            block: list[Flowable] = lead + [para(disclosure.title.get(self.language),
+                                                 s.disclosure_title)]
+            lead = []  # the heading opens the first card's block: never alone at a foot
             for paragraph in paragraphs(disclosure.body.get(self.language)):
                 block.append(para(paragraph, s.disclosure_body))
             ack = acks.get(disclosure.id)
@@ -59,7 +60,9 @@ class StatementsSection:
         else:
             block = self.signature_block(w("patient_signature"), sig, sig.printed_name,
                                          sig.meaning)
-        out: list[Flowable] = [KeepTogether(statement + [KeepTogether(block)])]
+        # One KeepTogether, not nested: a nested one reports an endless height, which
+        # pushed the whole consent onto a page of its own.
+        out: list[Flowable] = [KeepTogether(statement + block)]
         for earlier in self.earlier_patient_signatures:
             out.append(KeepTogether(self.signature_block(
                 w("patient_signature_earlier"), earlier, earlier.printed_name,
