@@ -28,6 +28,7 @@ from mesocheck.forms.flow import disclosure_text_hash, signed_content_hash
 from mesocheck.forms.model import NEVER, NOT_RECENT, Question
 from mesocheck.forms.outcome import outcome, review_content_hash
 from mesocheck.forms.registry import canonical_content, default_form
+from mesocheck.review import MEANINGS
 
 FIRST = ["Amelia", "Oliver", "Zoë", "Mateo", "Sofía", "Liam", "Chloé", "Noah", "Aisha",
          "Yusuf", "Mei", "Hiroshi", "Ingrid", "Björn", "Élodie", "Łukasz", "Dmitri", "Анна",
@@ -55,11 +56,6 @@ class _Profile(Struct, frozen=True):
 
 
 REVIEWER = "Demo practitioner"
-MEANINGS = {  # as mesocheck.review.MEANINGS: what a countersignature confirms
-    "cleared": "Reviewed and approved for treatment",
-    "postponed": "Reviewed: treatment postponed",
-    "declined": "Reviewed: treatment declined",
-}
 
 
 def create_demo_intakes(

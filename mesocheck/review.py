@@ -15,7 +15,7 @@ decision leads to is what a countersignature covers, and an amendment undoes bot
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from msgspec import Struct
 
@@ -24,7 +24,7 @@ from mesocheck.forms.answers import source_answer
 from mesocheck.forms.conditions import Facts
 from mesocheck.forms.flow import signed_content_hash
 from mesocheck.forms.model import Form
-from mesocheck.forms.outcome import (  # the review's rules over a record, shared with the PDF
+from mesocheck.forms.outcome import (  # noqa: F401 (the review's rules, shared with the PDF)
     amendments,
     countersigned,
     decision_of,
@@ -37,7 +37,7 @@ from mesocheck.forms.outcome import (  # the review's rules over a record, share
     undecided,
 )
 from mesocheck.forms.registry import form_of
-from mesocheck.forms.rules import NEEDS_DECISION, PRACTITIONER, decision_refusal, evaluate_rules
+from mesocheck.forms.rules import PRACTITIONER, decision_refusal, evaluate_rules
 from mesocheck.forms.validation import check_answer, check_name
 from mesocheck.signature import from_stored, trivial_reason
 from mesocheck.store.audit import staff_actor
