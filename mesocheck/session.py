@@ -9,6 +9,8 @@ is a front door to the one background writer, so no write ever blocks the window
 
 Which pages exist, what is complete and where to resume are decided by
 :class:`~mesocheck.forms.Flow`; the session only applies them to this intake's answers.
+(About 460 lines: one object whose parts, opening, the route, answers and signing, share
+its state.)
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """One input widget per question type, built from the form's data; none knows a clinical rule.
 
 Inputs report what the patient entered as a *raw* value;
-:func:`mesocheck.forms.check_answer` (through the session) decides whether it stands."""
+:func:`mesocheck.forms.check_answer` (through the session) decides whether it stands. (About
+470 lines: each input is short, and together they keep one convention for what the wizard
+asks of them: a raw value, a focus target, their Tab stops, parts built ahead.)"""
 
 from __future__ import annotations
 
