@@ -25,13 +25,14 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 70
 def build_parser() -> argparse.ArgumentParser:
     import argparse
 
-    from mesocheck import cli_record
+    from mesocheck import cli_keys, cli_record
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db", type=Path, default=argparse.SUPPRESS,
         help="database file (default: mesocheck.sqlite3 in the user data folder)",
     )
+    cli_keys.add_options(common)  # --passphrase-file: every command, and the app
     parser = argparse.ArgumentParser(
         prog="mesocheck",
         description="Mesotherapy preparation checklist and consent. "
@@ -39,7 +40,6 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"mesocheck {__version__}")
-    cli_record.passphrase_option(parser)  # the app: its seal unlocked from the start
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = commands.add_parser("check-form", parents=[common], help="validate a form file")
@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--count", type=_positive_int, default=20)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-pdf", action="store_true", help="skip building consent PDFs")
-    cli_record.passphrase_option(p)
+    cli_keys.plain_option(p)
 
     p = commands.add_parser("export", parents=[common],
                             help="export intakes as JSON, CSV or FHIR R4 Bundles")
@@ -68,9 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a backup or a consent PDF: check that the database still holds "
                         "the audit log that copy saw (may be given more than once)")
 
-    p = commands.add_parser("rebuild-pdfs", parents=[common],
-                            help="make the consent PDF of every signed intake that has none")
-    cli_record.passphrase_option(p)
+    commands.add_parser("rebuild-pdfs", parents=[common],
+                        help="make the consent PDF of every signed intake that has none")
 
     p = commands.add_parser("backup", parents=[common], help="online, verified backup")
     p.add_argument("dest", type=Path)
@@ -80,7 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     add = staff.add_parser("add", parents=[common], help="add a staff member (asks for a PIN)")
     add.add_argument("name")
     add.add_argument("--role", choices=("practitioner", "front-desk"), required=True)
+    cli_keys.plain_option(add)
     cli_record.add_commands(commands, common)
+    cli_keys.add_commands(commands, common)
     return parser
 
 
@@ -145,9 +146,9 @@ def _db(args: argparse.Namespace) -> Path:
 
 
 def _open_store(args: argparse.Namespace, create: bool = True):
-    from mesocheck.store import Store
+    from mesocheck import cli_keys
 
-    return Store.open(_db(args), create=create)
+    return cli_keys.open_store(args, _db(args), create=create)
 
 
 def _run_app(args: argparse.Namespace) -> int:
@@ -161,10 +162,12 @@ def _run_app(args: argparse.Namespace) -> int:
     from mesocheck.logs import setup_logging
 
     setup_logging()
-    if getattr(args, "passphrase_file", None) is not None:
-        from mesocheck import cli_record
+    from mesocheck import cli_keys
 
-        store = _open_store(args)
+    if cli_keys.passphrase_file(args) is not None and _db(args).exists():
+        from mesocheck import cli_record  # unlocked from the start: the database, the seal
+
+        store = _open_store(args, create=False)
         try:
             cli_record.unlock_if_set_up(store, args)
         finally:
@@ -252,7 +255,10 @@ def _verify(args: argparse.Namespace) -> int:
     from mesocheck.documents.verify_seals import check_seals, summary
     from mesocheck.store import witness
 
+    from mesocheck import cli_keys
+
     db = _db(args)
+    encrypted = cli_keys.unlock(args, db)  # a backup is read with the same key
     copies = [witness.copy_witness(path, db) for path in args.against]  # before any connection
     store = _open_store(args, create=False)
     seals = None
@@ -271,6 +277,8 @@ def _verify(args: argparse.Namespace) -> int:
             seen.insert(0, f"no readable head file {witness.head_file(db).name} to check the "
                         "newest audit rows against")
         print(f"{db}: ok (integrity, audit chain and documents all hold; {'; '.join(seen)})")
+        print(cli_keys.at_rest(db) if encrypted else "not encrypted: `mesocheck encrypt` "
+              "encrypts it (a stolen copy of this file can be read)")
         if seals is not None and (line := summary(seals)):
             print(line)
         if unmade:
@@ -378,6 +386,15 @@ def _record_command(name: str) -> Callable[[argparse.Namespace], int]:
     return handler
 
 
+def _keys_command(name: str) -> Callable[[argparse.Namespace], int]:
+    def handler(args: argparse.Namespace) -> int:
+        from mesocheck import cli_keys
+
+        return cli_keys.HANDLERS[name](args)
+
+    return handler
+
+
 HANDLERS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     None: _run_app,
     "check-form": _check_form,
@@ -389,5 +406,7 @@ HANDLERS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "backup": _backup,
     "staff": _staff,
     **{name: _record_command(name) for name in ("seal", "check-pdf", "fhir")},
+    **{name: _keys_command(name)
+       for name in ("setup", "encrypt", "passphrase", "recovery-key", "keyring")},
 }
 

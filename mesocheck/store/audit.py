@@ -17,11 +17,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sqlite3
 from datetime import date, datetime
 from json.encoder import encode_basestring
 from typing import Any, Callable, Sequence
 
+from mesocheck.store.db import sqlite
 from mesocheck.timeutil import to_iso
 
 GENESIS = bytes(32)
@@ -151,7 +151,7 @@ def audit_hash(
     return hashlib.sha256((prev.hex() + body).encode()).digest()
 
 
-def chain_head(conn: sqlite3.Connection) -> tuple[int, bytes]:
+def chain_head(conn: sqlite.Connection) -> tuple[int, bytes]:
     """(last audit id, its hash); call inside the write transaction that appends."""
     last = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
     return (last[0], last[1]) if last else (0, GENESIS)
@@ -162,7 +162,7 @@ INSERT_SQL = ("INSERT INTO audit (id, at, actor, action, intake_id, rows, hash) 
 
 
 def append(
-    conn: sqlite3.Connection, *, at: str, actor: str, action: str,
+    conn: sqlite.Connection, *, at: str, actor: str, action: str,
     intake_id: str | None, rows: list,
 ) -> tuple[int, bytes]:
     """Chain one audit row on; returns its id and hash (the chain's new head)."""
@@ -177,7 +177,7 @@ def append(
 class Columns:
     """Each audited table's hashed columns, sorted, read from the live schema."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite.Connection):
         self._conn = conn
         self._cache: dict[str, tuple[str, ...]] = {}
         self._digesters: dict[str, Callable[[Sequence[Any]], bytes]] = {}
@@ -198,7 +198,7 @@ class Columns:
 class Transaction:
     """The rows one write transaction touched, hashed as SQLite stored them."""
 
-    def __init__(self, conn: sqlite3.Connection, columns: Columns, at: str, action: str):
+    def __init__(self, conn: sqlite.Connection, columns: Columns, at: str, action: str):
         self.conn = conn
         self.at = at
         self.action = action  # may be refined before commit, e.g. a failed sign-in
@@ -206,7 +206,7 @@ class Transaction:
         self.rows: list[list] = []
         self._columns = columns
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite.Cursor:
         return self.conn.execute(sql, params)
 
     def insert(self, table: str, values: dict[str, Any]) -> Any:

@@ -6,11 +6,10 @@ Each runs in its own write transaction together with its audit row and the versi
 
 from __future__ import annotations
 
-import sqlite3
 from typing import TYPE_CHECKING, Callable
 
 from mesocheck.store import audit
-from mesocheck.store.db import APPLICATION_ID, NotAMesocheckDatabase, SchemaTooNew
+from mesocheck.store.db import APPLICATION_ID, NotAMesocheckDatabase, SchemaTooNew, sqlite
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -287,7 +286,7 @@ def m002_compact(db: Database) -> None:
     db["signatures"].create_index(["intake_id"])
 
 
-def _rebuild(conn: sqlite3.Connection, table: str, create_new: str) -> None:
+def _rebuild(conn: sqlite.Connection, table: str, create_new: str) -> None:
     for event in ("update", "delete"):
         conn.execute(f"DROP TRIGGER {table}_no_{event}")
     conn.execute(create_new)
@@ -348,16 +347,16 @@ MIGRATIONS: list[Callable[[Database], None]] = [m001_initial, m002_compact, m003
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def user_version(conn: sqlite3.Connection) -> int:
+def user_version(conn: sqlite.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
-def pending(conn: sqlite3.Connection) -> bool:
+def pending(conn: sqlite.Connection) -> bool:
     """Whether :func:`migrate` has anything to do (or to refuse)."""
     return user_version(conn) != SCHEMA_VERSION
 
 
-def _log(conn: sqlite3.Connection, version: int, at: str, action: str) -> None:
+def _log(conn: sqlite.Connection, version: int, at: str, action: str) -> None:
     """The migration's audit row, in the format of the schema it reached. Schema 1 is only
     ever reached by a new file, so its row is the first: hex hashes and a ``prev_hash``."""
     if version == 1:

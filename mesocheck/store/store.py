@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cached_property
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from mesocheck.store import audit, db as dbmod, witness
+from mesocheck.store.db import sqlite
 from mesocheck.store.audit import Columns, Transaction
 from mesocheck.store.intakes import IntakeLifecycle
 from mesocheck.store.migrations import SCHEMA_VERSION, migrate, pending
@@ -35,7 +35,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
     """Persistence for mesocheck. Use one Store per thread (sqlite3's default rule)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, clock: Callable[[], datetime]):
+    def __init__(self, conn: sqlite.Connection, path: Path, clock: Callable[[], datetime]):
         self._conn = conn
         self.path = path
         self.clock = clock
@@ -51,17 +51,21 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
         clock: Callable[[], datetime] = utc_now,
         create: bool = True,
         busy_timeout_ms: int = dbmod.BUSY_TIMEOUT_MS,
+        plain: bool = False,
     ) -> "Store":
-        """Open (or create) the database, check its settings and bring its schema up to date."""
+        """Open (or create) the database, check its settings and bring its schema up to date.
+
+        An encrypted database must have been unlocked in this process (or, to be made, set
+        up: :mod:`~mesocheck.store.atrest`); ``plain`` lets a new one be made unencrypted."""
         path = Path(path)
 
-        def build(conn: sqlite3.Connection) -> None:
+        def build(conn: sqlite.Connection) -> None:
             from sqlite_utils import Database
 
             migrate(Database(conn), to_iso(clock()))
 
         conn, created = dbmod.open_database(path, create=create, build=build,
-                                            busy_timeout_ms=busy_timeout_ms)
+                                            busy_timeout_ms=busy_timeout_ms, plain=plain)
         try:
             store = cls(conn, path, clock)
             with dbmod.translated():
@@ -78,7 +82,7 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
     def close(self) -> None:
         try:
             self._conn.execute("PRAGMA optimize")
-        except sqlite3.Error:
+        except sqlite.Error:
             pass
         self._conn.close()
 
@@ -97,7 +101,7 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
         return Database(self._conn)
 
     @property
-    def connection(self) -> sqlite3.Connection:
+    def connection(self) -> sqlite.Connection:
         return self._conn
 
     @property

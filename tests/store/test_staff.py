@@ -3,6 +3,7 @@ import pytest
 from mesocheck.store import InvalidPin, Store
 from mesocheck.store.staff import hash_pin, pin_matches
 
+from tests.support import at_rest
 from tests.support.store_rows import FRONT_DESK, FRONT_DESK_PIN, PRACTITIONER, PRACTITIONER_PIN
 
 
@@ -21,6 +22,7 @@ def test_pin_format_is_checked(pin):
 
 
 def test_first_run_needs_a_practitioner(staffed, tmp_path, clock):
+    at_rest.set_up(tmp_path / "fresh.sqlite3")
     with Store.open(tmp_path / "fresh.sqlite3", clock=clock) as fresh:
         assert not fresh.has_practitioner()
     assert staffed.has_practitioner()
