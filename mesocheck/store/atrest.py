@@ -33,7 +33,8 @@ from msgspec import Struct
 from mesocheck import keys
 from mesocheck.fileio import mark_in_use, sync_folder
 from mesocheck.store.db import (
-    APPLICATION_ID, DatabaseCorrupt, StoreError, _Unreadable, connect, read_identity, sqlite,
+    APPLICATION_ID, DatabaseCorrupt, NotAMesocheckDatabase, StoreError, _Unreadable, connect,
+    read_identity, sqlite,
 )
 from mesocheck.timeutil import from_iso, to_iso
 
@@ -489,12 +490,16 @@ def unreadable(db: Path, key: bytes | None) -> StoreError:
     try:
         probe = connect(db, None)
         try:
-            plain = read_identity(probe) == APPLICATION_ID
+            plain = read_identity(probe)
         finally:
             probe.close()
     except (_Unreadable, sqlite.Error):
-        plain = False
-    if plain:
+        plain = None
+    if plain is not None and plain != APPLICATION_ID:
+        return NotAMesocheckDatabase(
+            "This file is an SQLite database of another program, not a mesocheck database "
+            f"(and the key file {name} beside it is not its own). Check the --db path.")
+    if plain is not None:
         return StoreError(
             f"This database is not encrypted, but a key file ({name}) lies beside it: an "
             "encryption did not finish, or the file was put back from an unencrypted copy. "
@@ -503,4 +508,5 @@ def unreadable(db: Path, key: bytes | None) -> StoreError:
     return DatabaseCorrupt(
         f"The key file beside the database ({name}) does not open it: the key file belongs "
         "to another database, or the database is damaged. Put the database's own key file "
-        "beside it, or restore the latest backup together with its key file.")
+        "beside it; if that does not help, stop using it and restore the latest copy made "
+        "with `mesocheck backup` (with its key file).")

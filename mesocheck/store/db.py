@@ -260,15 +260,19 @@ def connect(path: str | Path, key: bytes | None, *,
     return conn
 
 
+FROM_KEY_FILE = object()  # open_database's default key: the one its key file holds
+
+
 def open_database(
     path: Path, *, create: bool, build: Callable[[Connection], None],
-    busy_timeout_ms: int = BUSY_TIMEOUT_MS, plain: bool = False,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS, plain: bool = False, key: object = FROM_KEY_FILE,
 ) -> tuple[Connection, bool]:
     """A connection to the database at ``path`` with checked pragmas, and whether this
     call made the database: with ``create``, a new one is made (``build`` writes its
     schema) if, and only if, no file exists there; encrypted with the key its key file
     holds (:mod:`~mesocheck.store.atrest`: set up and unlocked before), or, with ``plain``
-    and no key file, unencrypted.
+    and no key file, unencrypted. ``key`` None opens a plain file whatever lies beside it
+    (the encryption that a kill interrupted, taken up again).
 
     The file itself is never opened with plain file calls: on POSIX, closing any descriptor
     of a file drops every lock this process holds on it, including those SQLite holds for
@@ -305,7 +309,8 @@ def open_database(
             "The database file cannot be read by this user account. Fix its permissions, "
             "or choose another --db path."
         )
-    key = atrest.key_for(path)
+    if key is FROM_KEY_FILE:
+        key = atrest.key_for(path)
     try:
         with translated(path):
             conn = connect(path, key, busy_timeout_ms=busy_timeout_ms)

@@ -52,11 +52,13 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
         create: bool = True,
         busy_timeout_ms: int = dbmod.BUSY_TIMEOUT_MS,
         plain: bool = False,
+        key: object = dbmod.FROM_KEY_FILE,
     ) -> "Store":
         """Open (or create) the database, check its settings and bring its schema up to date.
 
         An encrypted database must have been unlocked in this process (or, to be made, set
-        up: :mod:`~mesocheck.store.atrest`); ``plain`` lets a new one be made unencrypted."""
+        up: :mod:`~mesocheck.store.atrest`); ``plain`` lets a new one be made unencrypted.
+        ``key`` None opens a plain file even with a key file beside it (``encrypt``)."""
         path = Path(path)
 
         def build(conn: sqlite.Connection) -> None:
@@ -65,7 +67,8 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
             migrate(Database(conn), to_iso(clock()))
 
         conn, created = dbmod.open_database(path, create=create, build=build,
-                                            busy_timeout_ms=busy_timeout_ms, plain=plain)
+                                            busy_timeout_ms=busy_timeout_ms, plain=plain,
+                                            key=key)
         try:
             store = cls(conn, path, clock)
             with dbmod.translated():

@@ -16,7 +16,9 @@ Two ways to run:
     ``{"ev": "exit", "status": ...}``. The parent kills workers, never the server.
 
 Jobs: ``{"mode": "intake" | "backup" | "demo" | "pdffile" | "open", "db": path, "seed": n,
-...}``; every mode loops until killed or until ``max_ops`` store calls.
+...}``; every mode loops until killed or until ``max_ops`` store calls. The database is
+encrypted, as the tablet's: unlocked with the tests' passphrase file, or set up first where
+none exists yet (as the app's first start does).
 """
 
 from __future__ import annotations
@@ -196,9 +198,22 @@ def run_pdffile(job: dict, store: Store, rng: random.Random) -> None:
         emit(ev="end", op="write")
 
 
+def open_key(db: str | Path) -> None:
+    """Unlock the database at ``db``, or set it up (its key file) where none exists yet."""
+    from mesocheck.store import atrest
+    from tests.support import at_rest
+
+    if atrest.is_encrypted(db):
+        at_rest.unlock(Path(db))
+    else:
+        at_rest.set_up(Path(db))
+
+
 def run_open(job: dict) -> None:
-    """Create the database (schema migrations) and stop: kills land in the creation."""
+    """Create the database (its key, schema migrations) and stop: kills land in the
+    creation."""
     emit(ev="begin", op="open")
+    open_key(job["db"])
     Store.open(job["db"]).close()
     emit(ev="end", op="open")
 
@@ -212,6 +227,7 @@ def run_job(job: dict) -> int:
     if job["mode"] == "open":
         run_open(job)
         return 0
+    open_key(job["db"])
     store = Store.open(job["db"])
     try:
         MODES[job["mode"]](job, store, rng)
@@ -236,6 +252,7 @@ def warm_up() -> None:
 
     folder = tempfile.mkdtemp(prefix="mesocheck-warm-")
     try:
+        open_key(Path(folder) / "warm.sqlite3")
         with Store.open(Path(folder) / "warm.sqlite3") as store:
             create_demo_intakes(store, 1, seed=3, with_pdf=True)
             store.verify()

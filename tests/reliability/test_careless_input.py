@@ -27,6 +27,8 @@ from mesocheck.store import InvalidPin, Store
 from mesocheck.store.staff import check_pin_format
 
 from tests.support.intakes import cheap_pins
+from tests.support import at_rest
+from tests.support.at_rest import raw_connect
 from .harness import record_figures
 
 APOLOGY = "sorry, something went wrong"
@@ -56,6 +58,7 @@ def a_sentence(done: subprocess.CompletedProcess, home: Path) -> str:
 @pytest.fixture
 def db(tmp_path) -> Path:
     path = tmp_path / "clinic.sqlite3"
+    at_rest.set_up(path)
     with Store.open(path) as store:
         with cheap_pins():
             create_demo_intakes(store, 3, seed=2, with_pdf=False)
@@ -92,7 +95,7 @@ def test_staff_names_get_the_checks_patient_names_get(db, tmp_path, typed, store
 
 
 def _staff(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     try:
         return [n for (n,) in conn.execute("SELECT name FROM staff ORDER BY id")]
     finally:
@@ -146,9 +149,8 @@ def test_check_form_names_a_number_too_long_to_read(tmp_path):
     "UPDATE answers SET value = '{not json'",
 ])
 def test_export_of_a_hand_edited_value_is_a_sentence(db, tmp_path, edit):
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     conn.execute(edit)
-    conn.commit()
     conn.close()
     for fmt in ("json", "csv"):
         out = tmp_path / f"all.{fmt}"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from mesocheck.errors import MesocheckError
 from mesocheck.logs import setup_logging
@@ -34,14 +34,17 @@ DEMO_INTAKE = "MESOCHECK_DEMO_INTAKE"
 _damage_dialog: list[Dialog] = []  # a dialog without a parent lives only while referenced
 
 
-def _fatal(app: QApplication, title: str, text: str) -> int:
-    """A message for a problem that stops the app before its window opens; exit code 1."""
+def _fatal(app: QApplication, title: str, text: str, *, running: bool = False) -> int:
+    """A message for a problem that stops the app before its window opens; exit code 1
+    (``running``: the event loop runs already, and ends with it when it is closed)."""
     dialog = Dialog(None, title, text, accept_text="Close")
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
     dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
-    dialog.finished.connect(lambda _r: app.quit())
+    dialog.finished.connect(lambda _r: app.exit(1))
+    _damage_dialog[:] = [dialog]
     dialog.show()
-    app.exec()
+    if not running:
+        app.exec()
     return 1
 
 
@@ -106,12 +109,12 @@ def demo_patient(today: date, now: Any, area: str) -> PatientDetails:
 def run(db_path: Path, *, demo_intake: bool | None = None) -> int:
     """Run the tablet app on the database at ``db_path``; returns the exit code.
 
+    An encrypted database not yet unlocked (by ``--passphrase-file`` or the keyring) first
+    shows the unlock screen, and a new one the set-up screen, in a window of their own;
+    the app's window opens once the passphrase has opened the database.
     ``demo_intake`` (or ``MESOCHECK_DEMO_INTAKE=1``) opens straight at the first step of a
     walk-in intake for a made-up patient.
     """
-    from mesocheck.forms.registry import default_form
-    from mesocheck.ui.shell.main_window import MainWindow
-
     setup_logging()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -120,38 +123,120 @@ def run(db_path: Path, *, demo_intake: bool | None = None) -> int:
     style.apply(app)
     crash = CrashHandler(app)
     crash.activate()
-
-    try:
-        db = Database.open(Path(db_path))
-    except MesocheckError as exc:
-        crash.deactivate()
-        return _fatal(app, "The database cannot be opened", exc.message)
+    db_path = Path(db_path)
+    opened: list[Database] = []
     try:
         try:
-            settings, has_practitioner = db.call(
-                lambda store: (store.settings(), store.has_practitioner()))
-            form = default_form()
+            gate = _gate(db_path)
         except MesocheckError as exc:
-            return _fatal(app, "mesocheck cannot start", exc.message)
-        if demo_intake is None:
-            demo_intake = os.environ.get(DEMO_INTAKE) == "1"
-        window = MainWindow(db, form, settings=settings,
-                            zone=clinic_zone(settings.get("time_zone")),
-                            has_practitioner=has_practitioner, welcome=not demo_intake)
-        if demo_intake:
-            context = window.context
-            window.open_walk_in_now(demo_patient(context.today(), context.now(),
-                                                 form.areas[0].value))
-        window.resize(1280, 800)
-        window.after_first_paint(lambda: check_database(app, db, repair=not demo_intake))
-        if settings.get("full_screen") or os.environ.get("MESOCHECK_FULL_SCREEN") == "1":
-            window.showFullScreen()  # a kiosk tablet
+            return _fatal(app, "The database cannot be opened", exc.message)
+        if gate is None:
+            if _start(app, db_path, demo_intake, opened, None) is not None:
+                return 1
         else:
-            window.show()
+            def unlocked(passphrase: str) -> None:
+                _start(app, db_path, demo_intake, opened, passphrase, running=True)
+                gate.close()
+                gate.deleteLater()
+
+            gate.screen_.unlocked.connect(unlocked)
+            gate.show()
         code = app.exec()
-        window.close()
+        for window in _windows:
+            window.close()
         return code
     finally:
         crash.deactivate()
-        if not shut_down(db):
-            log.error("some answers could not be written before closing")
+        for db in opened:
+            if not shut_down(db):
+                log.error("some answers could not be written before closing")
+
+
+class _GateWindow(QMainWindow):
+    """The window of the unlock or set-up screen, before the app's own."""
+
+    def __init__(self, screen: Any):
+        super().__init__()
+        self.screen_ = screen
+        self.setWindowTitle("mesocheck")
+        self.setCentralWidget(screen)
+        self.setMinimumSize(640, 600)
+        self.resize(1280, 800)
+
+    def show(self) -> None:
+        if os.environ.get("MESOCHECK_FULL_SCREEN") == "1":
+            self.showFullScreen()
+        else:
+            super().show()
+        self.screen_.focus_first()
+
+
+def _gate(db_path: Path) -> _GateWindow | None:
+    """The screen the database needs before it can open: set-up for a new one, unlock for
+    an encrypted one this process has not unlocked (the keyring tried first, where the
+    clinic opted in); None when it can open now."""
+    from mesocheck.store import atrest
+    from mesocheck.ui.staff.unlock import SetUpScreen, UnlockScreen
+
+    if not os.path.lexists(db_path):
+        return _GateWindow(SetUpScreen(db_path))
+    if atrest.is_unlocked(db_path):
+        return None
+    note = None
+    try:
+        if atrest.unlock_from_keyring(db_path):
+            return None
+    except atrest.KeyringProblem as problem:
+        log.warning("the keyring did not give the database key: %s", type(problem).__name__)
+        note = problem.message
+    return _GateWindow(UnlockScreen(db_path, note=note))
+
+
+def _start(app: QApplication, db_path: Path, demo_intake: bool | None,
+           opened: list[Database], passphrase: str | None, *, running: bool = False
+           ) -> int | None:
+    """Open the database and the app's window; an exit code when that failed."""
+    from mesocheck.forms.registry import default_form
+    from mesocheck.ui.shell.main_window import MainWindow
+
+    try:
+        db = Database.open(db_path)
+    except MesocheckError as exc:
+        return _fatal(app, "The database cannot be opened", exc.message, running=running)
+    opened.append(db)
+    try:
+        settings, has_practitioner = db.call(
+            lambda store: (store.settings(), store.has_practitioner()))
+        form = default_form()
+    except MesocheckError as exc:
+        return _fatal(app, "mesocheck cannot start", exc.message, running=running)
+    if demo_intake is None:
+        demo_intake = os.environ.get(DEMO_INTAKE) == "1"
+    window = MainWindow(db, form, settings=settings,
+                        zone=clinic_zone(settings.get("time_zone")),
+                        has_practitioner=has_practitioner, welcome=not demo_intake)
+    _windows[:] = [window]
+    if demo_intake:
+        context = window.context
+        window.open_walk_in_now(demo_patient(context.today(), context.now(),
+                                             form.areas[0].value))
+    window.resize(1280, 800)
+    window.after_first_paint(lambda: check_database(app, db, repair=not demo_intake))
+    if passphrase is not None:  # the one passphrase: the seal too, where one is set up
+        _unlock_seal(db, passphrase)
+    if settings.get("full_screen") or os.environ.get("MESOCHECK_FULL_SCREEN") == "1":
+        window.showFullScreen()  # a kiosk tablet
+    else:
+        window.show()
+    return None
+
+
+_windows: list[Any] = []  # the app's window, kept while the event loop runs
+
+
+def _unlock_seal(db: Database, passphrase: str) -> None:
+    from mesocheck.ui.staff.seal import unlock_seal
+
+    Task(lambda store: unlock_seal(store, passphrase), what="unlocking the clinic's seal") \
+        .failure(lambda error: log.warning("the seal was not unlocked with the database: %s",
+                                           type(error).__name__)).run_in_background(db)
