@@ -6,7 +6,8 @@ app on DB (``demo``: straight into a walk-in intake for a made-up patient;
 and quits, and the screen then on show), prints each message dialog as a ``DIALOG:`` line
 and closes it, and gives up after 30 seconds so a test run never hangs. An encrypted
 database is unlocked first with the tests' passphrase file, as ``mesocheck
---passphrase-file`` does (``locked``: not, so the unlock screen shows). :func:`run_app` runs
+--passphrase-file`` does, and a new one set up (``locked``: neither, so the unlock or
+set-up screen shows). :func:`run_app` runs
 it and returns the finished process.
 """
 
@@ -63,10 +64,12 @@ def main(argv: list[str]) -> int:
     QTimer.singleShot(30_000, lambda: app.exit(99))
     if "locked" not in argv[1:]:
         from mesocheck.store import atrest
-        from tests.support.at_rest import unlock
+        from tests.support import at_rest
 
         if atrest.is_encrypted(argv[0]):
-            unlock(Path(argv[0]))
+            at_rest.unlock(Path(argv[0]))
+        elif not os.path.lexists(argv[0]):  # as `mesocheck setup` makes a new one
+            at_rest.set_up(Path(argv[0]))
     return run(argv[0], demo_intake="demo" in argv[1:])
 
 

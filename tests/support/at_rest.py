@@ -16,7 +16,7 @@ from pathlib import Path
 from mesocheck.cli_keys import PASSPHRASE_FILE_ENV
 from mesocheck.store import atrest
 
-PASSPHRASE = "clinic test passphrase"
+PASSPHRASE = "clinic passphrase for tests"
 COST = 2**4
 
 

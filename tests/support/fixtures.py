@@ -41,7 +41,7 @@ def form():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def passphrase_file(tmp_path_factory) -> Path:
+def clinic_passphrase_file(tmp_path_factory) -> Path:
     """The clinic passphrase of every test database, in the file that the programs the
     tests start are pointed at (``MESOCHECK_PASSPHRASE_FILE``)."""
     path = at_rest.write_passphrase_file(tmp_path_factory.mktemp("passphrase"))

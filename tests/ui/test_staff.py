@@ -153,11 +153,14 @@ def test_a_wizard_still_being_built_is_not_shown_after_a_reset(qtbot, make_windo
 
 
 def store_actor(db_path, intake_id):
-    import sqlite3
+    from tests.support.at_rest import raw_connect
 
-    with sqlite3.connect(db_path) as conn:
+    conn = raw_connect(db_path)
+    try:
         return conn.execute("SELECT actor FROM audit WHERE intake_id = ? AND action = "
                             "'start_intake'", (intake_id,)).fetchone()[0]
+    finally:
+        conn.close()
 
 
 def test_resume_or_void_an_unfinished_intake(qtbot, make_window, practitioner, db_path):

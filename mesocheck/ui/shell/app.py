@@ -178,9 +178,12 @@ def _gate(db_path: Path) -> _GateWindow | None:
     from mesocheck.store import atrest
     from mesocheck.ui.staff.unlock import SetUpScreen, UnlockScreen
 
+    encrypted = atrest.is_encrypted(db_path)
+    if encrypted and atrest.is_unlocked(db_path):
+        return None
     if not os.path.lexists(db_path):
         return _GateWindow(SetUpScreen(db_path))
-    if atrest.is_unlocked(db_path):
+    if not encrypted:
         return None
     note = None
     try:
