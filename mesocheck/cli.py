@@ -228,8 +228,9 @@ def _export(args: argparse.Namespace) -> int:
                              on_problem=lambda line: print(line, file=sys.stderr))
     finally:
         store.close()
-    if args.output:
-        _say(f"exported {count} intakes to {args.output}")
+    if args.output:  # the one copy that leaves encryption behind: say so, and where it is
+        _say(f"exported {count} intakes to {args.output}: that file is not encrypted (it "
+             "holds patients' data in clear); keep it safe and delete it when done")
     return EXIT_OK
 
 
@@ -368,7 +369,7 @@ def _ask_pin() -> str:
     else:
         import getpass
 
-        first = getpass.getpass("PIN (4 to 12 digits): ")
+        first = getpass.getpass("PIN (6 to 12 digits, no easy guess like 123456): ")
         second = getpass.getpass("PIN again: ")
     if first != second:
         raise MesocheckError("the two PINs differ; nothing was saved")

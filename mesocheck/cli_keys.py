@@ -207,7 +207,6 @@ def _clinic_passphrase(args: Any, store: Any) -> str:
 
 def _passphrase(args: argparse.Namespace) -> int:
     from mesocheck.keys import ask_passphrase, read_passphrase_file
-    from mesocheck.store import Store, atrest
 
     db = _db(args)
     recovery = read_passphrase_file(args.recovery_key_file) if args.recovery_key_file else None
@@ -216,30 +215,39 @@ def _passphrase(args: argparse.Namespace) -> int:
         raise MesocheckError("the new passphrase is needed: give --new-passphrase-file FILE, "
                              "or run the command in a terminal to be asked for it")
     new = ask_passphrase(args.new_passphrase_file, new=True, prompt="New clinic passphrase: ")
+    seal_changed = change_passphrase(db, new, old=old, recovery=recovery)
+    print("the clinic passphrase is changed" + ("" if seal_changed else (
+        "; the clinic's seal still needs the earlier passphrase (the recovery key does not "
+        "unlock it): run this again with it, or set up a new seal")))
+    return EXIT_OK
+
+
+def change_passphrase(db: Path, new: str, *, old: str | None,
+                      recovery: str | None = None) -> bool:
+    """The one clinic passphrase changed, for the database's key and the seal's, given
+    the ``old`` one (or the database's ``recovery`` key, which does not open the seal).
+    The seal first, then the key file: a kill in between leaves the old passphrase
+    opening both, and running it again finishes. Returns whether the seal (if any) now
+    takes ``new``."""
+    from mesocheck.store import Store, atrest
+
     encrypted = atrest.is_encrypted(db)
     if encrypted:
         if recovery is not None:
             atrest.unlock_with_recovery(db, recovery)
         else:
-            atrest.unlock(db, old)
-    seal_note = ""
-    store = Store.open(db, create=False)
-    try:
+            atrest.unlock(db, old or "")
+    seal_changed = True
+    with Store.open(db, create=False) as store:
         if store.current_seal() is not None:
             from mesocheck.documents.certificate import rewrap
 
-            if not rewrap(store, new=new, old=old):
-                seal_note = ("; the clinic's seal still needs the earlier passphrase (the "
-                             "recovery key does not unlock it): run this again with it, or "
-                             "set up a new seal")
+            seal_changed = rewrap(store, new=new, old=old)
         elif not encrypted:
             raise atrest.NotEncrypted()
-    finally:
-        store.close()
-    if encrypted:  # after the seal: a kill in between leaves the old passphrase working
+    if encrypted:
         atrest.change_passphrase(db, new, old=old, recovery=recovery)
-    print(f"the clinic passphrase is changed{seal_note}")
-    return EXIT_OK
+    return seal_changed
 
 
 def _recovery_key(args: argparse.Namespace) -> int:

@@ -250,7 +250,7 @@ def _normalised_recovery(text: str) -> str:
 
 
 def set_up(db: str | os.PathLike[str], passphrase: str, *,
-           cost: int = keys.SCRYPT_N) -> str:
+           cost: int | None = None) -> str:
     """A new data key for a database about to be made at ``db``, wrapped by ``passphrase``
     and by a new recovery key (returned, to be shown once); unlocked in this process.
 
@@ -308,7 +308,7 @@ def _recovered(found: KeyFile, recovery: str) -> bytes:
 
 
 def change_passphrase(db: str | os.PathLike[str], new: str, *, old: str | None = None,
-                      recovery: str | None = None, cost: int = keys.SCRYPT_N) -> None:
+                      recovery: str | None = None, cost: int | None = None) -> None:
     """Wrap the data key by ``new`` instead, given the ``old`` passphrase or the
     ``recovery`` key. The data stays as it is: only the key file is replaced, whole."""
     keys.check_new_passphrase(new)
@@ -323,7 +323,7 @@ def change_passphrase(db: str | os.PathLike[str], new: str, *, old: str | None =
 
 
 def replace_recovery_key(db: str | os.PathLike[str], passphrase: str, *,
-                         cost: int = keys.SCRYPT_N) -> str:
+                         cost: int | None = None) -> str:
     """A new recovery key (returned, to be shown once); the old one stops working."""
     found = read_key_file(db)
     if found is None:
@@ -336,7 +336,7 @@ def replace_recovery_key(db: str | os.PathLike[str], passphrase: str, *,
     return recovery
 
 
-def new_key_file(data_key: bytes, passphrase: str, *, cost: int = keys.SCRYPT_N
+def new_key_file(data_key: bytes, passphrase: str, *, cost: int | None = None
                  ) -> tuple[KeyFile, str]:
     """A key file for ``data_key`` (a database being encrypted) and its recovery key."""
     recovery = new_recovery_key()

@@ -458,7 +458,7 @@ def pragmas(conn: Connection) -> dict[str, object]:
 
 
 class InvalidPin(StoreError):
-    default_message = "A PIN is 4 to 12 digits, nothing else."
+    default_message = "A PIN is digits only, at most 12 (a new one at least 6)."
 
 
 class InvalidName(StoreError):

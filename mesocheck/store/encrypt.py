@@ -29,7 +29,6 @@ from pathlib import Path
 
 from msgspec import Struct
 
-from mesocheck import keys
 from mesocheck.fileio import mark_in_use, sync_folder
 from mesocheck.store import atrest
 from mesocheck.store.db import (
@@ -69,7 +68,7 @@ def plain_store(db: Path):
         raise
 
 
-def encrypt(store, passphrase: str, *, cost: int = keys.SCRYPT_N,
+def encrypt(store, passphrase: str, *, cost: int | None = None,
             today: date | None = None) -> Encrypted:
     """Encrypt the database ``store`` holds (opened by :func:`plain_store`) with a new data
     key, wrapped by ``passphrase`` and a new recovery key. ``store`` is unusable after."""

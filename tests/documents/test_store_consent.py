@@ -82,7 +82,7 @@ def test_building_again_without_change_adds_nothing(store, form):
 def test_countersigned_intake_gives_a_reviewed_consent_that_supersedes(store, form):
     intake_id = submitted_intake(store, form)
     first = store_consent_pdf(store, intake_id)
-    staff = store.add_staff("Dr Ana Ferreira", "practitioner", "2468", "system")
+    staff = store.add_staff("Dr Ana Ferreira", "practitioner", "264819", "system")
     store.add_signature(intake_id, {
         "role": "practitioner", "printed_name": "Dr Ana Ferreira",
         "meaning": "Reviewed and approved for treatment", "strokes": signature_strokes(3),

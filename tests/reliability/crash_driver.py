@@ -18,7 +18,9 @@ Two ways to run:
 Jobs: ``{"mode": "intake" | "backup" | "demo" | "pdffile" | "open", "db": path, "seed": n,
 ...}``; every mode loops until killed or until ``max_ops`` store calls. The database is
 encrypted, as the tablet's: unlocked with the tests' passphrase file, or set up first where
-none exists yet (as the app's first start does).
+none exists yet (as the app's first start does). Two more modes change how it is kept:
+``encrypt`` (an unencrypted database, once) and ``rewrap`` (the clinic passphrase changed
+back and forth between ``passphrases``, the first one current, again and again).
 """
 
 from __future__ import annotations
@@ -222,10 +224,38 @@ MODES = {"intake": run_intakes, "backup": run_backups, "demo": run_demo,
          "pdffile": run_pdffile}
 
 
+def run_encrypt(job: dict) -> None:
+    """``mesocheck encrypt`` on an unencrypted database, with a cheap key wrapping."""
+    from mesocheck.store import encrypt
+    from tests.support import at_rest
+
+    emit(ev="begin", op="encrypt")
+    store = encrypt.plain_store(Path(job["db"]))
+    try:
+        done = encrypt.encrypt(store, job["passphrase"], cost=at_rest.COST)
+    finally:
+        store.close()
+    emit(ev="end", op="encrypt", recovery=done.recovery)
+
+
+def run_rewrap(job: dict) -> None:
+    """``mesocheck passphrase`` again and again: the database's key and the seal's."""
+    from mesocheck import keys
+    from mesocheck.cli_keys import change_passphrase
+
+    keys.SCRYPT_N = 2**4  # as the tests' key file records it
+    old, new = job["passphrases"]
+    for _ in range(job.get("max_ops") or 10**9):
+        emit(ev="begin", op="rewrap", to=new)
+        change_passphrase(Path(job["db"]), new, old=old)
+        emit(ev="end", op="rewrap", to=new)
+        old, new = new, old
+
+
 def run_job(job: dict) -> int:
     rng = random.Random(job.get("seed", 0))
-    if job["mode"] == "open":
-        run_open(job)
+    if job["mode"] in ("open", "encrypt", "rewrap"):
+        {"open": run_open, "encrypt": run_encrypt, "rewrap": run_rewrap}[job["mode"]](job)
         return 0
     open_key(job["db"])
     store = Store.open(job["db"])
@@ -247,8 +277,9 @@ def warm_up() -> None:
     import shutil
     import tempfile
 
+    from mesocheck.cli_keys import change_passphrase  # noqa: F401
     from mesocheck.demo import create_demo_intakes
-    from mesocheck.store import backup as _backup  # noqa: F401
+    from mesocheck.store import backup as _backup, encrypt as _encrypt  # noqa: F401
 
     folder = tempfile.mkdtemp(prefix="mesocheck-warm-")
     try:

@@ -166,7 +166,7 @@ def _every_command(db: Path, intake: str, out: Path) -> dict[str, tuple[tuple[st
         "pdf": (("pdf", intake, "-o", str(out / "c.pdf"), "--db", str(db)), ""),
         "demo": (("demo", "--count", "1", "--no-pdf", "--db", str(db)), ""),
         "staff add": (("staff", "add", "Kit Careful", "--role", "front-desk", "--db", str(db)),
-                      "4821\n4821\n"),
+                      "482175\n482175\n"),
     }
 
 

@@ -77,7 +77,7 @@ def db(tmp_path) -> Path:
 def test_staff_add_refuses_a_name_that_is_not_one(db, tmp_path, name):
     before = _staff(db)
     message = a_sentence(run_cli("staff", "add", name, "--role", "front-desk", "--db", str(db),
-                                 home=tmp_path, stdin="4821\n4821\n"), tmp_path)
+                                 home=tmp_path, stdin="482175\n482175\n"), tmp_path)
     assert "name" in message, message
     assert _staff(db) == before
 
@@ -89,7 +89,7 @@ def test_staff_add_refuses_a_name_that_is_not_one(db, tmp_path, name):
 ])
 def test_staff_names_get_the_checks_patient_names_get(db, tmp_path, typed, stored):
     done = run_cli("staff", "add", typed, "--role", "front-desk", "--db", str(db),
-                   home=tmp_path, stdin="4821\n4821\n")
+                   home=tmp_path, stdin="482175\n482175\n")
     assert done.returncode == 0, done.stderr
     assert stored in _staff(db)
 
@@ -116,7 +116,7 @@ def test_bytes_that_are_not_utf8_get_a_sentence(db, tmp_path, args):
     out = os.fsencode(tmp_path / "out")
     args = [arg.replace(b"{out}", out) for arg in args]
     message = a_sentence(run_cli(*args, b"--db", os.fsencode(db), home=tmp_path,
-                                 stdin="4821\n4821\n"), tmp_path)
+                                 stdin="482175\n482175\n"), tmp_path)
     assert "UTF-8" in message, message
     assert not (tmp_path / "out").exists()
 

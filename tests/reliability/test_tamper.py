@@ -62,7 +62,7 @@ def template(tmp_path_factory) -> tuple[Path, dict]:
         c = fill_intake(store, form, rng, name="Third Patient", submit=False).intake_id
         # The newest three transactions only add rows: a staff account, an intake, answers.
         with cheap_pins():
-            store.add_staff("Lee Locum", "front-desk", "2580", "system")
+            store.add_staff("Lee Locum", "front-desk", "258017", "system")
         d = store.start_intake(
             name="Newest Patient", birth_date="1991-09-09", form_id=form.id,
             form_version=form.version, form_hash=form.content_hash, language="en",

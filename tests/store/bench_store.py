@@ -77,7 +77,7 @@ def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     path = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(tempfile.mkdtemp()) / "bench.sqlite3"
     store = Store.open(path)
-    staff_id = store.add_staff("Dr Bench", "practitioner", "2468", "system")
+    staff_id = store.add_staff("Dr Bench", "practitioner", "264819", "system")
     spent = cpu = 0.0
     batch: list[dict] = []
     began = time.perf_counter()

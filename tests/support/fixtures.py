@@ -92,9 +92,9 @@ def staffed(_staffed_template: Path, db_path: Path, clock: Clock):
 
 @pytest.fixture
 def practitioner(db_path):
-    """A practitioner "Dr Rowan Hale" with PIN 2468 on ``db_path``; returns the staff id."""
+    """A practitioner "Dr Rowan Hale" with PIN 264819 on ``db_path``; returns the staff id."""
     with Store.open(db_path) as store:
-        return store.add_staff("Dr Rowan Hale", "practitioner", "2468", actor="system")
+        return store.add_staff("Dr Rowan Hale", "practitioner", "264819", actor="system")
 
 
 @pytest.fixture

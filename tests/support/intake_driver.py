@@ -189,7 +189,7 @@ def walk_in_and_sign(qtbot, window, overrides: dict | None = None, before_signin
     return intake_id
 
 
-def sign_in(qtbot, window, pin: str = "2468", name: str | None = None) -> None:
+def sign_in(qtbot, window, pin: str = "264819", name: str | None = None) -> None:
     """From any patient screen to the staff area."""
     window.request_staff()
     screen = window.sign_in

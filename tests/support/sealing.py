@@ -75,7 +75,7 @@ def silent_tsa():
 
 def countersign(store, intake_id) -> None:
     """A practitioner's countersignature on a signed intake."""
-    staff = store.add_staff("Dr Ana Ferreira", "practitioner", "2468", "system")
+    staff = store.add_staff("Dr Ana Ferreira", "practitioner", "264819", "system")
     store.add_signature(intake_id, {
         "role": "practitioner", "printed_name": "Dr Ana Ferreira",
         "meaning": "Reviewed and approved for treatment", "strokes": signature_strokes(3),

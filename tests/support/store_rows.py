@@ -9,8 +9,8 @@ from pathlib import Path
 from mesocheck.store import Store
 
 PATIENT = "Zoë Quixley-Marchetti"  # distinctive, so leaks are easy to spot
-PRACTITIONER_PIN = "246810"
-FRONT_DESK_PIN = "1357"
+PRACTITIONER_PIN = "246813"
+FRONT_DESK_PIN = "175392"
 PRACTITIONER, FRONT_DESK = 1, 2
 
 

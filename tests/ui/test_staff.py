@@ -25,17 +25,17 @@ def test_first_run_asks_for_a_practitioner_with_the_pin_twice(qtbot, make_window
     drive.click(qtbot, setup.create_button)
     assert setup.errors["pin"].text.text() == "A PIN is 4 to 12 digits."
     setup.pin.clear()
-    drive.type_text(qtbot, setup.pin, "2468")
+    drive.type_text(qtbot, setup.pin, "264819")
     drive.type_text(qtbot, setup.pin_again, "2467")
     drive.click(qtbot, setup.create_button)
     assert "not the same" in setup.errors["pin_again"].text.text()
-    drive.type_text(qtbot, setup.pin_again, "2468")
+    drive.type_text(qtbot, setup.pin_again, "264819")
     drive.click(qtbot, setup.create_button)
     qtbot.waitUntil(lambda: window.current_screen == "staff", timeout=5000)
     assert window.welcome.clinic.text() == "Harbour Street Skin Clinic"
     with Store.open(db_path) as store:
         (member,) = store.staff_members()
-        assert member.role == "practitioner" and store.check_pin(member.id, "2468").ok
+        assert member.role == "practitioner" and store.check_pin(member.id, "264819").ok
         assert store.settings()["clinic_name"] == "Harbour Street Skin Clinic"
 
 
@@ -50,7 +50,7 @@ def test_wrong_pins_count_down_then_lock_out(qtbot, make_window, practitioner):
     drive.sign_in(qtbot, window, pin="1111")
     qtbot.waitUntil(lambda: "locked until" in window.sign_in.error.text.text(), timeout=5000)
     # Even the right PIN is refused while locked.
-    drive.sign_in(qtbot, window, pin="2468")
+    drive.sign_in(qtbot, window, pin="264819")
     qtbot.waitUntil(lambda: not window.sign_in._busy, timeout=5000)
     assert window.current_screen == "sign_in"
     assert "locked until" in window.sign_in.error.text.text()
