@@ -159,8 +159,8 @@ def test_encrypt_takes_the_seals_passphrase(plain_db, tmp_path, capsys, clinic_k
 
 def test_encrypt_refuses_a_database_in_use(plain_db, tmp_path, capsys):
     new = file_with(tmp_path, "new", "our new clinic passphrase")
+    before = plain_db.read_bytes()
     with Store.open(plain_db) as app:  # the tablet app, open on it
-        before = plain_db.read_bytes()
         code, _out, err = run(capsys, "encrypt", "--db", plain_db, "--passphrase-file", new)
         assert code == 1 and "in use by another program" in err and "Nothing was changed" in err
         start(app)  # and the app goes on saving

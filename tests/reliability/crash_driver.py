@@ -225,10 +225,22 @@ MODES = {"intake": run_intakes, "backup": run_backups, "demo": run_demo,
 
 
 def run_encrypt(job: dict) -> None:
-    """``mesocheck encrypt`` on an unencrypted database, with a cheap key wrapping."""
-    from mesocheck.store import encrypt
+    """``mesocheck encrypt`` on an unencrypted database, with a cheap key wrapping. Each
+    of its steps that changes a file is announced first (an event to kill after): the
+    export, the original's second name, the key file, each rename."""
+    from mesocheck.store import atrest, encrypt
     from tests.support import at_rest
 
+    def announced(op: str, fn):
+        def step(*args, **kwargs):
+            emit(ev="begin", op=op)
+            return fn(*args, **kwargs)
+        return step
+
+    encrypt._export = announced("encrypt: export", encrypt._export)
+    encrypt._keep_original = announced("encrypt: keep the original", encrypt._keep_original)
+    atrest.write_key_file = announced("encrypt: key file", atrest.write_key_file)
+    os.replace = announced("encrypt: rename", os.replace)
     emit(ev="begin", op="encrypt")
     store = encrypt.plain_store(Path(job["db"]))
     try:

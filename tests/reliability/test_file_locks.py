@@ -120,7 +120,7 @@ def test_admin_commands_beside_the_open_app_lose_nothing(tmp_path):
         ]
         ran, replaced = [], []
         for command in commands:
-            done = _cli(*command, "--db", str(db), home=tmp_path, stdin="7391\n7391\n") \
+            done = _cli(*command, "--db", str(db), home=tmp_path, stdin="739158\n739158\n") \
                 if command[0] != "check-form" else _cli(*command, home=tmp_path)
             assert done.returncode == 0, (command, done.stderr)
             ran.append(command[0])

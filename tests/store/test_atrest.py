@@ -19,6 +19,8 @@ from tests.support.store_rows import PATIENT, start
 
 def test_a_new_database_is_encrypted_and_its_key_file_private(store, db_path):
     start(store)
+    key = store.connection.key
+    store.close()  # never read a file this process holds open through SQLite
     data = db_path.read_bytes()
     assert not data.startswith(b"SQLite format 3\x00")
     assert PATIENT.encode() not in data
@@ -29,7 +31,7 @@ def test_a_new_database_is_encrypted_and_its_key_file_private(store, db_path):
     assert fields["keyring"] is False
     # The key itself is nowhere in clear: each wrapping records its own scrypt cost.
     assert json.loads(fields["passphrase"])["n"] == at_rest.COST
-    assert store.connection.key.hex() not in key_file.read_text()
+    assert key.hex() not in key_file.read_text()
 
 
 def test_the_passphrase_or_the_recovery_key_unlock_it_and_nothing_else(tmp_path):

@@ -48,8 +48,3 @@ def raw_connect(path: Path):
         unlock(path)
     return connect(path, atrest.key_for(path))
 
-
-def plain_file_bytes(folder: Path) -> dict[Path, bytes]:
-    """Every file under ``folder`` and its bytes (for searching them for what must not be
-    there in clear)."""
-    return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

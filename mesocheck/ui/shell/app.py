@@ -168,6 +168,7 @@ class _GateWindow(QMainWindow):
             self.showFullScreen()
         else:
             super().show()
+        self.activateWindow()  # typed into at once, before anything else
         self.screen_.focus_first()
 
 

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+)
 
 from mesocheck.timeutil import utc_now
 from mesocheck.ui.tasks import Task
@@ -51,6 +53,7 @@ class PassphraseEntry(QWidget):
         self.field = passphrase_field("Clinic passphrase")
         self.field.setPlaceholderText("Clinic passphrase")
         self.field.returnPressed.connect(self._submit)
+        self.field.textEdited.connect(lambda _t: set_state(self.field, None))
         self.button = set_role(QPushButton(button_text), "primary")
         self.button.clicked.connect(self._submit)
         layout.addWidget(self.field, 1)
@@ -112,7 +115,7 @@ class UnlockScreen(Screen):
         self.layout_.addWidget(self.status)
         self.layout_.addWidget(label(
             "Forgotten? The clinic's IT contact sets a new passphrase with the recovery key "
-            "printed at set-up (mesocheck passphrase --recovery-key-file FILE).", "muted"))
+            "written down at set-up (mesocheck passphrase --recovery-key-file FILE).", "muted"))
         self.layout_.addStretch(1)
 
     def _try(self, passphrase: str) -> None:
@@ -155,39 +158,51 @@ class SetUpScreen(Screen):
         super().__init__()
         self.db_path = db_path
         self.passphrase = ""
-        self.layout_.addWidget(label("Set up mesocheck on this tablet", "heading"))
-        self.layout_.addWidget(label(
+        self.heading = label("Set up mesocheck on this tablet", "heading")
+        self.layout_.addWidget(self.heading)
+        # First the passphrase, then (the key made) the recovery key: one part shows.
+        self.choose = QWidget()
+        choose = QVBoxLayout(self.choose)
+        choose.setContentsMargins(0, 0, 0, 0)
+        choose.setSpacing(20)
+        choose.addWidget(label(
             "Choose the clinic passphrase. It encrypts every patient's record on this "
             "tablet, and staff type it each time the app starts. Keep it where the clinic's "
             "staff can find it, never on the tablet.", "lead"))
         self.fields: list[QLineEdit] = []
-        for title in ("Clinic passphrase (" + MIN_LENGTH_TEXT + ")", "The same passphrase again"):
+        for title, name in ((f"Clinic passphrase ({MIN_LENGTH_TEXT})", "Clinic passphrase"),
+                            ("The same passphrase again", "The same passphrase again")):
             caption = label(title, "subheading")
-            field = passphrase_field(title.split(" (")[0])
+            field = passphrase_field(name)
             caption.setBuddy(field)
             field.returnPressed.connect(self._next_field)
-            self.layout_.addWidget(caption)
-            self.layout_.addWidget(field)
+            field.textEdited.connect(lambda _t, f=field: set_state(f, None))
+            choose.addWidget(caption)
+            choose.addWidget(field)
             self.fields.append(field)
         self.error = ErrorLine()
-        self.layout_.addWidget(self.error)
+        choose.addWidget(self.error)
         self.status = label("", "status")
-        self.layout_.addWidget(self.status)
-        # Shown once the key exists: the recovery key, and the promise it was written down.
-        self.recovery_heading = label("The recovery key", "subheading")
-        self.recovery_text = label(
-            "Write it down (or photograph it with another device) now, and keep it in the "
-            "clinic's safe. It opens the records if the passphrase is forgotten. It is shown "
-            "only this once.", "body")
+        choose.addWidget(self.status)
+        self.layout_.addWidget(self.choose)
+        self.keep = QWidget()
+        keep = QVBoxLayout(self.keep)
+        keep.setContentsMargins(0, 0, 0, 0)
+        keep.setSpacing(20)
+        keep.addWidget(label(
+            "The passphrase is set. Below is the recovery key: it opens the records if the "
+            "passphrase is ever forgotten. Write it down now and keep it in the clinic's "
+            "safe. It is shown only this once.", "lead"))
         self.recovery = label("", "recovery")
+        self.recovery.setWordWrap(False)  # two lines of four groups, never broken
         self.recovery.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.recovery.setAccessibleName("Recovery key")
+        keep.addWidget(self.recovery, 0, Qt.AlignmentFlag.AlignLeft)
         self.written = QCheckBox("I have written down the recovery key")
-        self.written.toggled.connect(lambda on: self.continue_button.setEnabled(
-            on or not self.recovery.isVisible()))
-        for widget in (self.recovery_heading, self.recovery_text, self.recovery, self.written):
-            widget.hide()
-            self.layout_.addWidget(widget)
+        self.written.toggled.connect(lambda on: self.continue_button.setEnabled(on))
+        keep.addWidget(self.written)
+        self.keep.hide()
+        self.layout_.addWidget(self.keep)
         self.layout_.addStretch(1)
         buttons = self.footer()
         buttons.addStretch(1)
@@ -202,7 +217,7 @@ class SetUpScreen(Screen):
             self._continue()
 
     def _continue(self) -> None:
-        if self.recovery.isVisible():
+        if self.keep.isVisible():
             if self.written.isChecked():
                 self.unlocked.emit(self.passphrase)
             return
@@ -243,17 +258,15 @@ class SetUpScreen(Screen):
 
     def _show_recovery(self, passphrase: str, recovery: str) -> None:
         self.passphrase = passphrase
-        self.status.clear()
         for field in self.fields:
             field.clear()
-            field.setEnabled(False)
         groups = recovery.split("-")
         self.recovery.setText("  ".join(groups[:4]) + "\n" + "  ".join(groups[4:]))
-        for widget in (self.recovery_heading, self.recovery_text, self.recovery, self.written):
-            widget.show()
+        self.choose.hide()
+        self.heading.setText("The recovery key")
+        self.keep.show()
         self.continue_button.setEnabled(False)
         self.written.setFocus()
-        self.scroll.ensureWidgetVisible(self.written)
 
     def focus_first(self) -> None:
-        self.fields[0].setFocus()
+        (self.written if self.keep.isVisible() else self.fields[0]).setFocus()
