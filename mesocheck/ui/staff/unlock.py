@@ -58,6 +58,7 @@ class PassphraseEntry(QWidget):
         self.button.clicked.connect(self._submit)
         layout.addWidget(self.field, 1)
         layout.addWidget(self.button)
+        layout.addStretch(0)  # the button keeps its size beside a field at its widest
         self.error = ErrorLine()
 
     def _submit(self) -> None:
