@@ -145,6 +145,10 @@ def intake(db_path: str) -> dict:
     bot = Bot()
     style.apply(app)
     form = default_form()
+    from bench.common import PASSPHRASE
+    from mesocheck.store import atrest
+
+    atrest.set_up(Path(db_path), PASSPHRASE)  # a new encrypted database, as a new install's
     worker = Database.open(Path(db_path))
     settings, has_practitioner = worker.call(
         lambda store: (store.settings(), store.has_practitioner()))
@@ -177,9 +181,10 @@ def intake(db_path: str) -> dict:
 
 
 def _has_pdf(db_path: str) -> bool:
-    import sqlite3
+    from mesocheck.store import atrest
+    from mesocheck.store.db import connect
 
-    conn = sqlite3.connect(db_path)
+    conn = connect(db_path, atrest.key_for(db_path))
     try:
         return conn.execute("SELECT count(*) FROM documents").fetchone()[0] > 0
     finally:

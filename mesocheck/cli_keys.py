@@ -147,9 +147,9 @@ def at_rest(db: Path) -> str:
 
 
 def _db(args: Any) -> Path:
-    from mesocheck.cli import _db
+    from mesocheck.paths import default_db_path
 
-    return _db(args)
+    return getattr(args, "db", None) or default_db_path()
 
 
 def _setup(args: argparse.Namespace) -> int:

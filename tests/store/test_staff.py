@@ -17,8 +17,46 @@ def test_pin_hash_is_self_describing_scrypt():
 
 @pytest.mark.parametrize("pin", ["123", "1234567890123", "12a4", "", " 1234", "١٢٣٤"])
 def test_pin_format_is_checked(pin):
-    with pytest.raises(InvalidPin, match="4 to 12 digits"):
+    with pytest.raises(InvalidPin, match="digits only, at most 12"):
         hash_pin(pin)
+
+
+@pytest.mark.parametrize("pin, why", [
+    ("4821", "6 to 12 digits"), ("48210", "6 to 12 digits"),
+    ("123456", "anybody would try first"), ("654321", "anybody would try first"),
+    ("111111", "anybody would try first"), ("890123", "anybody would try first"),
+    ("121212", "anybody would try first"), ("123123", "anybody would try first"),
+    ("112233", "anybody would try first"), ("147258", "anybody would try first"),
+    ("258369", "anybody would try first"), ("000000000000", "anybody would try first"),
+])
+def test_a_new_pin_is_long_enough_and_no_easy_guess(staffed, pin, why):
+    with pytest.raises(InvalidPin, match=why):
+        staffed.add_staff("Kit New", "front-desk", pin, "system")
+    with pytest.raises(InvalidPin, match=why):
+        staffed.change_pin(FRONT_DESK, pin, "system")
+    assert [m.name for m in staffed.staff_members()] == ["Ben Desk", "Dr Ada Practitioner"]
+
+
+def test_the_clinic_chooses_the_shortest_pin(staffed):
+    assert staffed.pin_min_length() == 6
+    staffed.set_setting("pin_min_length", 8, "system")
+    with pytest.raises(InvalidPin, match="A PIN is 8 to 12 digits"):
+        staffed.add_staff("Kit New", "front-desk", "582047", "system")
+    staffed.add_staff("Kit New", "front-desk", "58204719", "system")
+    staffed.set_setting("pin_min_length", 99, "system")  # out of range: the default holds
+    assert staffed.pin_min_length() == 6
+
+
+def test_a_pin_set_under_older_rules_signs_in_and_is_weak(staffed):
+    staffed.set_setting("pin_min_length", 4, "system")
+    member = staffed.add_staff("Kit Old", "front-desk", "4821", "system")
+    staffed.set_setting("pin_min_length", 6, "system")
+    check = staffed.check_pin(member, "4821")
+    assert check.ok and check.weak
+    staffed.change_pin(member, "582047", "system")
+    check = staffed.check_pin(member, "582047")
+    assert check.ok and not check.weak
+    assert not staffed.check_pin(PRACTITIONER, PRACTITIONER_PIN).weak
 
 
 def test_first_run_needs_a_practitioner(staffed, tmp_path, clock):

@@ -21,9 +21,13 @@ def test_first_run_asks_for_a_practitioner_with_the_pin_twice(qtbot, make_window
     setup = window.first_run
     drive.type_text(qtbot, setup.clinic, "Harbour Street Skin Clinic")
     drive.type_text(qtbot, setup.name, "Dr Rowan Hale")
-    drive.type_text(qtbot, setup.pin, "12")
+    drive.type_text(qtbot, setup.pin, "1234")
     drive.click(qtbot, setup.create_button)
-    assert setup.errors["pin"].text.text() == "A PIN is 4 to 12 digits."
+    assert setup.errors["pin"].text.text() == "A PIN is 6 to 12 digits, nothing else."
+    setup.pin.clear()
+    drive.type_text(qtbot, setup.pin, "123456")
+    drive.click(qtbot, setup.create_button)
+    assert "one anybody would try first" in setup.errors["pin"].text.text()
     setup.pin.clear()
     drive.type_text(qtbot, setup.pin, "264819")
     drive.type_text(qtbot, setup.pin_again, "2467")
