@@ -96,7 +96,7 @@ def used_bytes(path: Path) -> int:
         size = conn.execute("PRAGMA page_size").fetchone()[0]
     finally:
         conn.close()
-    return (count - free) * size
+    return (count - free) * int(size)  # SQLCipher answers page_size as text
 
 
 def table_bytes(path: Path) -> dict[str, int]:

@@ -315,3 +315,31 @@ def _opens(db: Path, passphrase: str) -> bool:
         return atrest.unlock(db, passphrase)
     except keys.WrongPassphrase:
         return False
+
+
+def test_a_full_disk_during_encrypt_says_so_and_changes_nothing(plain_template, tmp_path):
+    from .test_environment import tmpfs
+
+    template, expected = plain_template
+    size = template.stat().st_size
+    with tmpfs(f"{(size * 3) // 2 // 1024 + 512}k") as disk:
+        db = disk / "clinic.sqlite3"
+        shutil.copy(template, db)
+        filler = disk / "filler"
+        filler.write_bytes(b"\0" * max(0, shutil.disk_usage(disk).free - size // 2))
+        done = run_cli("encrypt", "--db", str(db), home=tmp_path)
+        assert done.returncode == 1, (done.stdout, done.stderr)
+        message = done.stderr.strip()
+        assert done.stderr.splitlines() == [
+            "mesocheck: The disk is full, so the encrypted copy could not be written; the "
+            "database is unchanged and still unencrypted. Free as much space as the database "
+            "takes, then try again."]
+        assert sorted(p.name for p in disk.iterdir()) == ["clinic.sqlite3", "filler"]
+        assert _contents(db) == expected  # still plain, all there
+        filler.unlink()
+        done = run_cli("encrypt", "--db", str(db), home=tmp_path)  # space again: it works
+        assert done.returncode == 0, done.stderr
+        atrest.lock_all()
+        atrest.unlock(db, at_rest.PASSPHRASE)
+        assert _contents(db) == expected
+    record_figures("at_rest.encrypt_full_disk", message=message)

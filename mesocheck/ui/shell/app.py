@@ -177,12 +177,13 @@ def _gate(db_path: Path) -> _GateWindow | None:
     an encrypted one this process has not unlocked (the keyring tried first, where the
     clinic opted in); None when it can open now."""
     from mesocheck.store import atrest
-    from mesocheck.ui.staff.unlock import SetUpScreen, UnlockScreen
 
     encrypted = atrest.is_encrypted(db_path)
     if encrypted and atrest.is_unlocked(db_path):
         return None
     if not os.path.lexists(db_path):
+        from mesocheck.ui.staff.unlock import SetUpScreen
+
         return _GateWindow(SetUpScreen(db_path))
     if not encrypted:
         return None
@@ -193,6 +194,8 @@ def _gate(db_path: Path) -> _GateWindow | None:
     except atrest.KeyringProblem as problem:
         log.warning("the keyring did not give the database key: %s", type(problem).__name__)
         note = problem.message
+    from mesocheck.ui.staff.unlock import UnlockScreen
+
     return _GateWindow(UnlockScreen(db_path, note=note))
 
 
