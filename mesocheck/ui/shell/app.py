@@ -161,7 +161,8 @@ class _GateWindow(QMainWindow):
         self.setWindowTitle("mesocheck")
         self.setCentralWidget(screen)
         self.setMinimumSize(640, 600)
-        self.resize(1280, 800)
+        room = self.screen().availableSize()  # a portrait tablet: its whole screen
+        self.resize(1280, 800) if room.width() >= 1280 else self.resize(room)
 
     def show(self) -> None:
         if os.environ.get("MESOCHECK_FULL_SCREEN") == "1":
