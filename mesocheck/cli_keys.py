@@ -89,7 +89,7 @@ def unlock(args: Any, db: Path) -> bool:
     """Unlock the database at ``db`` in this process if it is encrypted and not yet: from
     the keyring where the clinic opted in, else with the passphrase. Returns whether it is
     encrypted."""
-    from mesocheck.store import atrest
+    from mesocheck.store import atrest, unattended
 
     if not atrest.is_encrypted(db):
         return False
@@ -97,9 +97,9 @@ def unlock(args: Any, db: Path) -> bool:
         return True
     if passphrase_file(args) is None:
         try:
-            if atrest.unlock_from_keyring(db):
+            if unattended.unlock_from_keyring(db):
                 return True
-        except atrest.KeyringProblem as problem:
+        except unattended.KeyringProblem as problem:
             _say(f"mesocheck: {problem.message}")
     atrest.unlock(db, passphrase(args))
     return True
@@ -153,7 +153,7 @@ def _db(args: Any) -> Path:
 
 
 def _setup(args: argparse.Namespace) -> int:
-    from mesocheck.store import atrest
+    from mesocheck.store import atrest, unattended
 
     db = _db(args)
     if _exists(db):
@@ -161,7 +161,7 @@ def _setup(args: argparse.Namespace) -> int:
     store = open_store(args, db)
     try:
         if args.keyring and not args.plain:
-            atrest.remember_in_keyring(db)
+            unattended.remember_in_keyring(db)
     finally:
         store.close()
     kind = "unencrypted (--plain)" if args.plain else "encrypted"
@@ -264,18 +264,18 @@ def _recovery_key(args: argparse.Namespace) -> int:
 
 
 def _keyring(args: argparse.Namespace) -> int:
-    from mesocheck.store import atrest
+    from mesocheck.store import atrest, unattended
 
     db = _db(args)
     if not atrest.is_encrypted(db):
         raise atrest.NotEncrypted()
     if args.action == "on":
         atrest.unlock(db, passphrase(args))
-        atrest.remember_in_keyring(db)
+        unattended.remember_in_keyring(db)
         print("the database key is kept in this computer's keyring: the app starts unlocked "
               "on this user account (see the README for what that does not protect)")
     else:
-        atrest.forget_in_keyring(db)
+        unattended.forget_in_keyring(db)
         print("the database key is no longer kept in the keyring: the app asks for the "
               "clinic passphrase at every start")
     return EXIT_OK

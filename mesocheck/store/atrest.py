@@ -5,7 +5,8 @@ with a random 256-bit data key used raw, so a connection costs no key derivation
 key is never stored in clear: the key file beside the database (``NAME.key``, readable by
 this user only) holds it wrapped twice, by the clinic passphrase and by the recovery key
 printed once at set-up (scrypt and AES-GCM, :mod:`mesocheck.keys`), and, where the clinic
-opted in, the operating system's keyring holds it for unattended starts. Unlocking puts the
+opted in, the operating system's keyring holds it for unattended starts
+(:mod:`~mesocheck.store.unattended`). Unlocking puts the
 data key in this process's memory until it ends; every later connection finds it there.
 
 The key file must be readable before the database opens, so it is a file of its own. It is
@@ -41,7 +42,6 @@ from mesocheck.timeutil import from_iso, to_iso
 KEY_SUFFIX = ".key"
 TRIES_SUFFIX = ".key.tries"
 PURPOSE = "mesocheck database key"
-KEYRING_SERVICE = "mesocheck database key"
 MAX_TRIES = 5  # wrong passphrases in a row on the unlock screen, then a pause
 PAUSE = timedelta(minutes=5)
 _FORMAT = "mesocheck key file"
@@ -71,10 +71,6 @@ class KeyFileDamaged(StoreError):
 class WrongRecoveryKey(StoreError):
     default_message = ("The recovery key is wrong (check each group of four against the "
                        "printed sheet); nothing was changed.")
-
-
-class KeyringProblem(StoreError):
-    default_message = "The keyring could not be used."
 
 
 class NotEncrypted(StoreError):
@@ -345,7 +341,8 @@ def new_key_file(data_key: bytes, passphrase: str, *, cost: int | None = None
     return found, recovery
 
 
-def remember_new(found: KeyFile, data_key: bytes) -> None:
+def remember(found: KeyFile, data_key: bytes) -> None:
+    """Keep ``data_key`` (the key of ``found``, known some other way) for this process."""
     _remember(found, data_key)
 
 
@@ -392,85 +389,6 @@ def _write_tries(path: Path, failed: int, until: datetime | None) -> None:
         os.replace(tmp, path)
     except OSError:  # best effort: the pause then lasts as long as this process
         tmp.unlink(missing_ok=True)
-
-
-# -- the operating system's keyring (opt-in) ------------------------------------------------------
-
-
-def _keyring():
-    try:
-        import keyring
-        import keyring.errors
-    except ImportError:
-        raise KeyringProblem("This computer has no keyring for mesocheck to use (the "
-                             "`keyring` package is missing); the passphrase is asked at "
-                             "every start instead.") from None
-    return keyring
-
-
-def _keyring_failure(error: Exception) -> KeyringProblem:
-    import keyring.errors
-
-    if isinstance(error, keyring.errors.NoKeyringError):
-        return KeyringProblem("This computer has no keyring for mesocheck to use (no secret "
-                              "service is running); the passphrase is asked at every start "
-                              "instead.")
-    return KeyringProblem(f"The keyring refused ({type(error).__name__}): it may be locked. "
-                          "Unlock it, or type the clinic passphrase instead.")
-
-
-def remember_in_keyring(db: str | os.PathLike[str]) -> None:
-    """Keep the (unlocked) data key in the operating system's keyring, so that the app
-    starts unlocked on this user account without the passphrase."""
-    found = read_key_file(db)
-    if found is None:
-        raise NotEncrypted()
-    data_key = key_for(db)
-    keyring = _keyring()
-    try:
-        keyring.set_password(KEYRING_SERVICE, found.id, data_key.hex())
-    except Exception as error:  # every backend has failures of its own
-        raise _keyring_failure(error) from None
-    if not found.keyring:
-        write_key_file(db, KeyFile(found.id, found.passphrase, found.recovery, True))
-
-
-def forget_in_keyring(db: str | os.PathLike[str]) -> None:
-    found = read_key_file(db)
-    if found is None:
-        raise NotEncrypted()
-    if found.keyring:  # from now on the passphrase is asked, whatever the keyring says
-        write_key_file(db, KeyFile(found.id, found.passphrase, found.recovery, False))
-    keyring = _keyring()
-    try:
-        keyring.delete_password(KEYRING_SERVICE, found.id)
-    except keyring.errors.PasswordDeleteError:
-        pass  # not there: nothing to forget
-    except Exception as error:
-        raise _keyring_failure(error) from None
-
-
-def unlock_from_keyring(db: str | os.PathLike[str]) -> bool:
-    """Unlock with the key kept in the keyring, where the clinic opted in; False when it
-    did not; :class:`KeyringProblem` when the keyring is missing, refuses, or has lost it."""
-    found = read_key_file(db)
-    if found is None or not found.keyring:
-        return False
-    keyring = _keyring()
-    try:
-        text = keyring.get_password(KEYRING_SERVICE, found.id)
-    except Exception as error:
-        raise _keyring_failure(error) from None
-    if text is None:
-        raise KeyringProblem("The keyring no longer holds this database's key (another user "
-                             "account, or another computer?): type the clinic passphrase.")
-    try:
-        data_key = bytes.fromhex(text)
-    except ValueError:
-        raise KeyringProblem("The key kept in the keyring is damaged: type the clinic "
-                             "passphrase, then keep it in the keyring again.") from None
-    _remember(found, data_key)
-    return True
 
 
 # -- what an open that failed means -------------------------------------------------------------

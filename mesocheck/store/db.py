@@ -8,7 +8,8 @@ descriptor drops the locks the other holds. An encrypted database's key comes fr
 
 SQLite failures are sorted qutebrowser-style: the environment's fault (a locked, damaged,
 full or read-only database) becomes a :class:`StoreError` with one sentence saying what to do;
-anything else is our bug and propagates unchanged. No message carries patient data.
+anything else is our bug and propagates unchanged. No message carries patient data. (About
+470 lines: the sentences stay beside the one place that opens the file and sorts its errors.)
 """
 
 from __future__ import annotations

@@ -103,7 +103,7 @@ def encrypt(store, passphrase: str, *, cost: int | None = None,
         for leftover in (copy, Path(f"{copy}-journal")):
             leftover.unlink(missing_ok=True)
     conn.close()  # on the original, now under its second name only: nothing more is written
-    atrest.remember_new(found, data_key)
+    atrest.remember(found, data_key)
     return Encrypted(kept, atrest.key_file(db), recovery)
 
 

@@ -110,8 +110,8 @@ class _SqliteChecks:
         self._error: BaseException | None = None
         self._thread = None
         if path:
-            self._thread = threading.Thread(target=self._run, args=(path, getattr(conn, "key", None)),
-                                            daemon=True)
+            key = getattr(conn, "key", None)  # an encrypted database's, for a second connection
+            self._thread = threading.Thread(target=self._run, args=(path, key), daemon=True)
             self._thread.start()
         else:
             self._check(conn)

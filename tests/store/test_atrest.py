@@ -11,7 +11,9 @@ import stat
 import pytest
 
 from mesocheck import keys
-from mesocheck.store import DatabaseCorrupt, NotAMesocheckDatabase, Store, StoreError, atrest
+from mesocheck.store import (
+    DatabaseCorrupt, NotAMesocheckDatabase, Store, StoreError, atrest, unattended,
+)
 
 from tests.support import at_rest
 from tests.support.store_rows import PATIENT, start
@@ -214,15 +216,15 @@ def file_keyring(tmp_path, monkeypatch):
 def test_the_key_kept_in_the_keyring_unlocks_without_the_passphrase(store, db_path,
                                                                    file_keyring):
     store.close()
-    assert not atrest.unlock_from_keyring(db_path)  # not opted in
-    atrest.remember_in_keyring(db_path)
+    assert not unattended.unlock_from_keyring(db_path)  # not opted in
+    unattended.remember_in_keyring(db_path)
     assert atrest.read_key_file(db_path).keyring
     atrest.lock_all()
-    assert atrest.unlock_from_keyring(db_path)
+    assert unattended.unlock_from_keyring(db_path)
     Store.open(db_path).close()
-    atrest.forget_in_keyring(db_path)
+    unattended.forget_in_keyring(db_path)
     atrest.lock_all()
-    assert not atrest.unlock_from_keyring(db_path)
+    assert not unattended.unlock_from_keyring(db_path)
     assert not atrest.read_key_file(db_path).keyring
 
 
@@ -233,21 +235,22 @@ def test_a_keyring_that_is_missing_refuses_or_lost_the_key_is_named(store, db_pa
     from keyrings.alt.file import PlaintextKeyring
 
     store.close()
-    atrest.remember_in_keyring(db_path)
+    unattended.remember_in_keyring(db_path)
     atrest.lock_all()
-    file_keyring.delete_password(atrest.KEYRING_SERVICE, atrest.read_key_file(db_path).id)
-    with pytest.raises(atrest.KeyringProblem, match="no longer holds this database's key"):
-        atrest.unlock_from_keyring(db_path)
+    file_keyring.delete_password(unattended.KEYRING_SERVICE, atrest.read_key_file(db_path).id)
+    with pytest.raises(unattended.KeyringProblem, match="no longer holds this database's key"):
+        unattended.unlock_from_keyring(db_path)
     keyring.set_keyring(NoKeyring())  # keyring's own backend where the system offers none
-    with pytest.raises(atrest.KeyringProblem, match="no keyring for mesocheck to use"):
-        atrest.unlock_from_keyring(db_path)
+    with pytest.raises(unattended.KeyringProblem, match="no keyring for mesocheck to use"):
+        unattended.unlock_from_keyring(db_path)
     atrest.unlock(db_path, at_rest.PASSPHRASE)  # the passphrase still works
-    with pytest.raises(atrest.KeyringProblem, match="no keyring for mesocheck to use"):
-        atrest.remember_in_keyring(db_path)
+    with pytest.raises(unattended.KeyringProblem, match="no keyring for mesocheck to use"):
+        unattended.remember_in_keyring(db_path)
     broken = PlaintextKeyring()  # a keyring whose store cannot be written
     broken.file_path = str(tmp_path / "unwritable")
     (tmp_path / "unwritable").mkdir()
     keyring.set_keyring(broken)
-    with pytest.raises(atrest.KeyringProblem, match=r"The keyring refused \(IsADirectoryError\)"):
-        atrest.remember_in_keyring(db_path)
+    with pytest.raises(unattended.KeyringProblem,
+                       match=r"The keyring refused \(IsADirectoryError\)"):
+        unattended.remember_in_keyring(db_path)
     Store.open(db_path).close()

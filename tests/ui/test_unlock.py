@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtWidgets import QApplication, QLabel
 
 from mesocheck.documents import certificate
-from mesocheck.store import Store, atrest
+from mesocheck.store import Store, atrest, unattended
 from mesocheck.ui.shell import app as shell
 from mesocheck.ui.staff.unlock import SetUpScreen, UnlockScreen
 from mesocheck.ui.tasks import shut_down
@@ -204,10 +204,10 @@ def test_a_plain_database_and_one_the_keyring_unlocks_need_no_screen(tmp_path, d
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)
     try:
-        atrest.remember_in_keyring(db_path)
+        unattended.remember_in_keyring(db_path)
         atrest.lock_all()
         assert shell._gate(db_path) is None and atrest.is_unlocked(db_path)
-        backend.delete_password(atrest.KEYRING_SERVICE, atrest.read_key_file(db_path).id)
+        backend.delete_password(unattended.KEYRING_SERVICE, atrest.read_key_file(db_path).id)
         atrest.lock_all()
         gate = shell._gate(db_path)  # the keyring lost it: the screen says so, and asks
         assert isinstance(gate.screen_, UnlockScreen)

@@ -177,7 +177,7 @@ def _gate(db_path: Path) -> _GateWindow | None:
     """The screen the database needs before it can open: set-up for a new one, unlock for
     an encrypted one this process has not unlocked (the keyring tried first, where the
     clinic opted in); None when it can open now."""
-    from mesocheck.store import atrest
+    from mesocheck.store import atrest, unattended
 
     encrypted = atrest.is_encrypted(db_path)
     if encrypted and atrest.is_unlocked(db_path):
@@ -190,9 +190,9 @@ def _gate(db_path: Path) -> _GateWindow | None:
         return None
     note = None
     try:
-        if atrest.unlock_from_keyring(db_path):
+        if unattended.unlock_from_keyring(db_path):
             return None
-    except atrest.KeyringProblem as problem:
+    except unattended.KeyringProblem as problem:
         log.warning("the keyring did not give the database key: %s", type(problem).__name__)
         note = problem.message
     from mesocheck.ui.staff.unlock import UnlockScreen
