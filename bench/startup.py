@@ -21,7 +21,7 @@ import statistics
 import time
 
 from bench.common import (
-    BENCH_DIR, Figure, child_env, passphrase_file, run_child, run_child_cpu, temp_home,
+    BENCH_DIR, Figure, child_env, passphrase_file, run_child, run_child_cpu, temp_home, windowed,
 )
 
 CHILD = str(BENCH_DIR / "startup_child.py")
@@ -53,6 +53,7 @@ def startup_ratio(pairs: int) -> Figure:
         envs = {mode: locked_env if mode == "app-locked" else env for mode in MODES}
         for mode in MODES:  # warm-up: caches bytecode
             _launch(mode, envs[mode])
+        windowed(home)
         for n in range(pairs):
             got = {}
             for mode in MODES if n % 2 == 0 else tuple(reversed(MODES)):

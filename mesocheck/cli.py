@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"mesocheck {__version__}")
+    parser.add_argument(
+        "--window", nargs="?", const="1280x800", type=_window_size, metavar="WIDTHxHEIGHT",
+        help="the app in a window (default 1280x800) instead of filling the screen")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = commands.add_parser("check-form", parents=[common], help="validate a form file")
@@ -85,6 +88,19 @@ def build_parser() -> argparse.ArgumentParser:
     cli_record.add_commands(commands, common)
     cli_keys.add_commands(commands, common)
     return parser
+
+
+def _window_size(text: str) -> tuple[int, int]:
+    import argparse
+
+    width, _, height = text.lower().partition("x")
+    try:
+        size = int(width), int(height)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 1280x800") from None
+    if not all(320 <= n <= 10_000 for n in size):
+        raise argparse.ArgumentTypeError("each side must be between 320 and 10000 pixels")
+    return size
 
 
 def _positive_int(text: str) -> int:
@@ -181,7 +197,7 @@ def _run_app(args: argparse.Namespace) -> int:
             f"the tablet app cannot start: a part of Qt is missing ({exc.name}); "
             "reinstall mesocheck"
         ) from None
-    return run(_db(args))
+    return run(_db(args), window_size=getattr(args, "window", None))
 
 
 def _check_form(args: argparse.Namespace) -> int:

@@ -106,16 +106,25 @@ def demo_patient(today: date, now: Any, area: str) -> PatientDetails:
                           now.replace(second=0, microsecond=0))
 
 
-def run(db_path: Path, *, demo_intake: bool | None = None) -> int:
+def run(db_path: Path, *, demo_intake: bool | None = None,
+        window_size: tuple[int, int] | None = None) -> int:
     """Run the tablet app on the database at ``db_path``; returns the exit code.
 
     An encrypted database not yet unlocked (by ``--passphrase-file`` or the keyring) first
     shows the unlock screen, and a new one the set-up screen, in a window of their own;
-    the app's window opens once the passphrase has opened the database.
-    ``demo_intake`` (or ``MESOCHECK_DEMO_INTAKE=1``) opens straight at the first step of a
-    walk-in intake for a made-up patient.
+    the app's window opens once the passphrase has opened the database. It fills the
+    screen (a kiosk tablet) unless the clinic's ``full_screen`` setting is off or
+    ``window_size`` asks for a window (``mesocheck --window``). ``demo_intake`` (or
+    ``MESOCHECK_DEMO_INTAKE=1``) opens straight at the first step of a walk-in intake for a
+    made-up patient.
     """
     setup_logging()
+    if QApplication.instance() is None:
+        from mesocheck.ui.shell.platform_check import platform_problem
+
+        problem = platform_problem()
+        if problem is not None:
+            raise MesocheckError(f"the tablet app cannot start: {problem}")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("mesocheck")
@@ -131,11 +140,13 @@ def run(db_path: Path, *, demo_intake: bool | None = None) -> int:
         except MesocheckError as exc:
             return _fatal(app, "The database cannot be opened", exc.message)
         if gate is None:
-            if _start(app, db_path, demo_intake, opened, None) is not None:
+            if _start(app, db_path, demo_intake, opened, None, window_size=window_size) \
+                    is not None:
                 return 1
         else:
             def unlocked(passphrase: str) -> None:
-                _start(app, db_path, demo_intake, opened, passphrase, running=True)
+                _start(app, db_path, demo_intake, opened, passphrase, running=True,
+                       window_size=window_size)
                 gate.close()
                 gate.deleteLater()
 
@@ -201,8 +212,8 @@ def _gate(db_path: Path) -> _GateWindow | None:
 
 
 def _start(app: QApplication, db_path: Path, demo_intake: bool | None,
-           opened: list[Database], passphrase: str | None, *, running: bool = False
-           ) -> int | None:
+           opened: list[Database], passphrase: str | None, *, running: bool = False,
+           window_size: tuple[int, int] | None = None) -> int | None:
     """Open the database and the app's window; an exit code when that failed."""
     from mesocheck.forms.registry import default_form
     from mesocheck.ui.shell.main_window import MainWindow
@@ -228,14 +239,10 @@ def _start(app: QApplication, db_path: Path, demo_intake: bool | None,
         context = window.context
         window.open_walk_in_now(demo_patient(context.today(), context.now(),
                                              form.areas[0].value))
-    window.resize(1280, 800)
     window.after_first_paint(lambda: check_database(app, db, repair=not demo_intake))
     if passphrase is not None:  # the one passphrase: the seal too, where one is set up
         _unlock_seal(db, passphrase)
-    if settings.get("full_screen") or os.environ.get("MESOCHECK_FULL_SCREEN") == "1":
-        window.showFullScreen()  # a kiosk tablet
-    else:
-        window.show()
+    window.show_on_screen(full=bool(settings.get("full_screen", True)), size=window_size)
     return None
 
 

@@ -72,6 +72,10 @@ class SealScreen(Screen):
         self.detail = label("", "muted")
         self.layout_.addWidget(self.detail)
         self.entry = PassphraseEntry("Unlock the seal")
+        self.entry.field.setAccessibleDescription(
+            "The clinic's passphrase unlocks its seal until the app closes")
+        self.entry.button.setAccessibleDescription(
+            "Checks the passphrase, then seals the documents that wait")
         self.entry.submitted.connect(self.unlock)
         self.passphrase, self.unlock_button, self.error = (
             self.entry.field, self.entry.button, self.entry.error)
