@@ -1,0 +1,101 @@
+"""Clinic-wide row ids.
+
+A device (a tablet, or the hub itself) numbers its own rows 1, 2, 3, ... as a lone
+tablet always has, and those numbers are kept: they are in the device's audit chain,
+whose hashes cover them. On the hub, and in every other device's copy, the row is known
+by ``device number * 2^40 + its own number``; a device's number is clinic-wide and unique
+across a group of clinics (``site * 4096 + n``, the hub being ``n = 0``), so no two rows
+anywhere share an id. A device keeps rows copied from the hub under their clinic-wide
+ids, which are all at or above 2^40 (its own stay below: ``store.dialect``).
+
+So a row has two forms: as its device stores it (*local*) and as the hub stores it
+(*clinic-wide*); only the id columns listed here differ, and :func:`to_hub` and
+:func:`to_device` turn one into the other. The hub's own rows are created clinic-wide,
+so for the hub device both forms are the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from mesocheck.store.dialect import LOCAL_ID_LIMIT
+
+LOCAL_BITS = 40
+SITE_SHIFT = 12  # devices per site: 4096, the hub being the first
+MAX_SITE = (1 << (63 - LOCAL_BITS - SITE_SHIFT)) - 1  # 2047 sites in a group
+MAX_DEVICE = (1 << SITE_SHIFT) - 1
+
+# The columns holding row ids (the row's own, and references to other rows).
+ID_COLUMNS: dict[str, tuple[str, ...]] = {
+    "staff": ("id",),
+    "patients": ("id",),
+    "intakes": ("patient_id",),
+    "answers": ("id", "amends"),
+    "acknowledgements": ("id",),
+    "flags": ("id",),
+    "decisions": ("id", "flag_id", "staff_id", "supersedes"),
+    "signatures": ("id", "staff_id"),
+    "documents": ("id", "supersedes"),
+    "seals": ("id",),
+    "fhir_pushes": ("id",),
+    "settings": (),
+    "forms": (),
+}
+INTEGER_KEYED = frozenset(t for t, columns in ID_COLUMNS.items() if "id" in columns)
+
+
+def hub_device(site: int) -> int:
+    return site << SITE_SHIFT
+
+
+def site_of(device: int) -> int:
+    return device >> SITE_SHIFT
+
+
+def is_hub(device: int) -> bool:
+    return device & MAX_DEVICE == 0
+
+
+def global_id(device: int, value: int) -> int:
+    """A row id as the hub knows it, from the id device ``device`` stores it under."""
+    if is_hub(device) or value >= LOCAL_ID_LIMIT:
+        return value
+    return device << LOCAL_BITS | value
+
+
+def local_id(device: int, value: int) -> int:
+    """A clinic-wide id as device ``device`` stores it."""
+    if not is_hub(device) and value >> LOCAL_BITS == device:
+        return value & (LOCAL_ID_LIMIT - 1)
+    return value
+
+
+def owner(value: int) -> int:
+    """The device that made the row with this clinic-wide id."""
+    return value >> LOCAL_BITS
+
+
+def to_hub(device: int, table: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for column in ID_COLUMNS.get(table, ()):
+        value = out.get(column)
+        if value is not None:
+            out[column] = global_id(device, value)
+    return out
+
+
+def to_device(device: int, table: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for column in ID_COLUMNS.get(table, ()):
+        value = out.get(column)
+        if value is not None:
+            out[column] = local_id(device, value)
+    return out
+
+
+def key_to_hub(device: int, table: str, key: Any) -> Any:
+    return global_id(device, key) if table in INTEGER_KEYED and isinstance(key, int) else key
+
+
+def key_to_device(device: int, table: str, key: Any) -> Any:
+    return local_id(device, key) if table in INTEGER_KEYED and isinstance(key, int) else key
