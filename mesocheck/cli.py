@@ -25,13 +25,16 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 70
 def build_parser() -> argparse.ArgumentParser:
     import argparse
 
-    from mesocheck import cli_record
+    from mesocheck import cli_hub, cli_record
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db", type=Path, default=argparse.SUPPRESS,
         help="database file (default: mesocheck.sqlite3 in the user data folder)",
     )
+    common.add_argument("--hub", default=argparse.SUPPRESS, metavar="URL",
+                        help=cli_hub.HUB_HELP + "; the command works on the hub's record "
+                             "(the app: the practitioner's station)")
     parser = argparse.ArgumentParser(
         prog="mesocheck",
         description="Mesotherapy preparation checklist and consent. "
@@ -81,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--role", choices=("practitioner", "front-desk"), required=True)
     cli_record.add_commands(commands, common)
+    cli_hub.add_commands(commands, common)
     return parser
 
 
@@ -145,6 +149,12 @@ def _db(args: argparse.Namespace) -> Path:
 
 
 def _open_store(args: argparse.Namespace, create: bool = True):
+    """The store a command works on: the hub's with ``--hub`` (and no ``--db``), else the
+    database file's."""
+    if getattr(args, "hub", None) and getattr(args, "db", None) is None:
+        from mesocheck.hub.store import HubStore
+
+        return HubStore.open(args.hub)
     from mesocheck.store import Store
 
     return Store.open(_db(args), create=create)
@@ -176,6 +186,8 @@ def _run_app(args: argparse.Namespace) -> int:
             f"the tablet app cannot start: a part of Qt is missing ({exc.name}); "
             "reinstall mesocheck"
         ) from None
+    if getattr(args, "hub", None):
+        return run(None, hub=args.hub)  # the practitioner's station, on the hub's record
     return run(_db(args))
 
 
@@ -243,7 +255,7 @@ def _pdf(args: argparse.Namespace) -> int:
         store.close()
     from mesocheck.fileio import write_atomic
 
-    write_atomic(args.output, data, database=_db(args))
+    write_atomic(args.output, data, database=store.path)
     _say(f"wrote {args.output}")
     return EXIT_OK
 
@@ -251,6 +263,11 @@ def _pdf(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from mesocheck.documents.verify_seals import check_seals, summary
     from mesocheck.store import witness
+
+    if getattr(args, "hub", None):
+        from mesocheck import cli_hub
+
+        return cli_hub.verify(args)
 
     db = _db(args)
     copies = [witness.copy_witness(path, db) for path in args.against]  # before any connection
@@ -329,6 +346,15 @@ def _rebuild_pdfs(args: argparse.Namespace) -> int:
 def _backup(args: argparse.Namespace) -> int:
     from mesocheck.store import witness
 
+    if getattr(args, "hub", None) and getattr(args, "db", None) is None:
+        store = _open_store(args, create=False)
+        try:
+            store.backup(args.dest)
+        finally:
+            store.close()
+        print(f"backed up the hub {store.where} to {args.dest} (pg_dump's custom format: "
+              "restore with pg_restore into an empty database)")
+        return EXIT_OK
     store = _open_store(args, create=False)
     try:
         store.backup(args.dest)
@@ -378,6 +404,15 @@ def _record_command(name: str) -> Callable[[argparse.Namespace], int]:
     return handler
 
 
+def _hub_command(name: str) -> Callable[[argparse.Namespace], int]:
+    def handler(args: argparse.Namespace) -> int:
+        from mesocheck import cli_hub
+
+        return cli_hub.HANDLERS[name](args)
+
+    return handler
+
+
 HANDLERS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     None: _run_app,
     "check-form": _check_form,
@@ -389,5 +424,6 @@ HANDLERS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "backup": _backup,
     "staff": _staff,
     **{name: _record_command(name) for name in ("seal", "check-pdf", "fhir")},
+    **{name: _hub_command(name) for name in ("hub", "sync")},
 }
 

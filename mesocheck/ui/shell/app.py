@@ -97,17 +97,32 @@ def _repaired(built: list[str]) -> None:
         log.info("made %d consent PDF(s) missing after an interruption", len(built))
 
 
+def start_sync(db: Database, path: Path, settings: dict[str, Any]) -> None:
+    """A tablet with a hub: send and fetch in the background (``mesocheck.sync``); staff
+    see how it goes in the staff area, patients never."""
+    from mesocheck.store import Store
+    from mesocheck.sync import SyncWorker
+
+    db.sync = SyncWorker(lambda: Store.open(path, create=False), settings["hub_url"],
+                         name=settings.get("device_name"))
+    db.sync.start()
+
+
 def demo_patient(today: date, now: Any, area: str) -> PatientDetails:
     """The made-up walk-in patient of ``MESOCHECK_DEMO_INTAKE`` (benchmarks, screenshots)."""
     return PatientDetails("Demo Patient", date(today.year - 35, 1, 1), area,
                           now.replace(second=0, microsecond=0))
 
 
-def run(db_path: Path, *, demo_intake: bool | None = None) -> int:
+def run(db_path: Path | None, *, demo_intake: bool | None = None, hub: str | None = None
+        ) -> int:
     """Run the tablet app on the database at ``db_path``; returns the exit code.
 
     ``demo_intake`` (or ``MESOCHECK_DEMO_INTAKE=1``) opens straight at the first step of a
-    walk-in intake for a made-up patient.
+    walk-in intake for a made-up patient. With ``hub`` (its address) the app is the
+    practitioner's station instead: staff sign in, and the review works on the hub's record
+    of every tablet, its queue kept up to date as tablets send. A tablet whose database
+    names a hub (``mesocheck hub connect``) sends to it in the background.
     """
     from mesocheck.forms.registry import default_form
     from mesocheck.ui.shell.main_window import MainWindow
@@ -122,10 +137,11 @@ def run(db_path: Path, *, demo_intake: bool | None = None) -> int:
     crash.activate()
 
     try:
-        db = Database.open(Path(db_path))
+        db = Database.open_hub(hub) if hub else Database.open(Path(db_path))
     except MesocheckError as exc:
         crash.deactivate()
-        return _fatal(app, "The database cannot be opened", exc.message)
+        return _fatal(app, "The hub cannot be opened" if hub else
+                      "The database cannot be opened", exc.message)
     try:
         try:
             settings, has_practitioner = db.call(
@@ -134,16 +150,20 @@ def run(db_path: Path, *, demo_intake: bool | None = None) -> int:
         except MesocheckError as exc:
             return _fatal(app, "mesocheck cannot start", exc.message)
         if demo_intake is None:
-            demo_intake = os.environ.get(DEMO_INTAKE) == "1"
+            demo_intake = os.environ.get(DEMO_INTAKE) == "1" and not hub
+        if not hub and settings.get("hub_url"):
+            start_sync(db, Path(db_path), settings)
         window = MainWindow(db, form, settings=settings,
                             zone=clinic_zone(settings.get("time_zone")),
-                            has_practitioner=has_practitioner, welcome=not demo_intake)
+                            has_practitioner=has_practitioner, welcome=not demo_intake,
+                            station=bool(hub))
         if demo_intake:
             context = window.context
             window.open_walk_in_now(demo_patient(context.today(), context.now(),
                                                  form.areas[0].value))
         window.resize(1280, 800)
-        window.after_first_paint(lambda: check_database(app, db, repair=not demo_intake))
+        if not hub:  # the hub checks its own pages; its documents are each tablet's to make
+            window.after_first_paint(lambda: check_database(app, db, repair=not demo_intake))
         if settings.get("full_screen") or os.environ.get("MESOCHECK_FULL_SCREEN") == "1":
             window.showFullScreen()  # a kiosk tablet
         else:

@@ -59,9 +59,12 @@ class MainWindow(QMainWindow):
         prompt_s: int = PROMPT_S,
         device: str | None = None,
         welcome: bool = True,
+        station: bool = False,
     ):
         """``welcome=False``: the caller opens an intake at once (:meth:`open_walk_in_now`)
-        instead of the welcome screen."""
+        instead of the welcome screen. ``station``: the practitioner's station on the hub,
+        which opens at the staff sign-in instead of the patient's welcome, and at the
+        review queue once signed in."""
         super().__init__()
         settings = settings or {}
         self.db = db
@@ -71,6 +74,7 @@ class MainWindow(QMainWindow):
         self.language = form.languages[0]
         self.device = device or platform.node() or None
         self.has_practitioner = has_practitioner
+        self.station = station
         self.clinic_name = str(settings.get("clinic_name") or "")
         self.context = InputContext(self.language, zone, clock)
         self.staff: StaffMember | None = None
@@ -251,6 +255,9 @@ class MainWindow(QMainWindow):
 
     def show_welcome(self) -> None:
         self._clear("walk_in", "sign_in")
+        if self.station:  # no patient uses the practitioner's station
+            self.show_screen("staff")
+            return
         self.show_screen("welcome")
         self.refresh_waiting()
         self._prepare("walk_in", "thanks")
@@ -282,6 +289,8 @@ class MainWindow(QMainWindow):
         self.staff_home.intake_requested.connect(
             lambda details: self.start_intake(details, context.actor))
         self._add("staff", self.staff_home)
+        if self.station:
+            self.staff_home.open_screen("Review queue")
         self.show_screen("staff")
 
     def _first_practitioner(self, member: StaffMember) -> None:

@@ -199,6 +199,12 @@ class StaffHome(QWidget):
         self.who = label(f"Signed in: {staff.name} · {ROLE_NAMES.get(staff.role, staff.role)}",
                          "progress")
         bar_layout.addWidget(self.who, 1)
+        self.hub_status = None
+        if context.db.sync is not None:  # a tablet with a hub: how sending goes
+            from mesocheck.ui.staff.hub_status import HubStatus
+
+            self.hub_status = HubStatus(context.db.sync, context.zone)
+            bar_layout.addWidget(self.hub_status.label)
         self.hand_button = set_role(QPushButton("Hand to patient"), "primary")
         self.hand_button.clicked.connect(self.hand_to_patient)
         self.lock_button = QPushButton("Lock")
