@@ -198,13 +198,18 @@ class StaffHome(QWidget):
         staff = context.staff
         self.who = label(f"Signed in: {staff.name} · {ROLE_NAMES.get(staff.role, staff.role)}",
                          "progress")
-        bar_layout.addWidget(self.who, 1)
         self.hub_status = None
-        if context.db.sync is not None:  # a tablet with a hub: how sending goes
+        if context.db.sync is not None:  # a tablet with a hub: how sending goes, below
             from mesocheck.ui.staff.hub_status import HubStatus
 
             self.hub_status = HubStatus(context.db.sync, context.zone)
-            bar_layout.addWidget(self.hub_status.label)
+            who = QVBoxLayout()
+            who.setSpacing(2)
+            who.addWidget(self.who)
+            who.addWidget(self.hub_status.label)
+            bar_layout.addLayout(who, 1)
+        else:
+            bar_layout.addWidget(self.who, 1)
         self.hand_button = set_role(QPushButton("Hand to patient"), "primary")
         self.hand_button.clicked.connect(self.hand_to_patient)
         self.lock_button = QPushButton("Lock")

@@ -32,7 +32,7 @@ class HubStatus:
     def __init__(self, sync: Any, zone: tzinfo):
         self.sync = sync
         self.zone = zone
-        self.label: QLabel = label("", "progress")
+        self.label: QLabel = label("", "muted")
         self.label.setObjectName("hubStatus")
         self.label.setAccessibleName("Connection to the clinic's hub")
         self.timer = QTimer(self.label, interval=1000)
