@@ -29,6 +29,7 @@ from mesocheck.forms.model import Form
 from mesocheck.forms.registry import form_of
 from mesocheck.forms.rules import NEEDS_DECISION, PRACTITIONER, decision_refusal, evaluate_rules
 from mesocheck.forms.validation import check_answer, check_name
+from mesocheck.hub.ids import origin_form
 from mesocheck.signature import from_stored, trivial_reason
 from mesocheck.store.audit import staff_actor
 from mesocheck.store.records import CONSENT, CONSENT_KINDS, DECISIONS, REVIEWED_CONSENT
@@ -202,15 +203,16 @@ def review_content_hash(record: Any) -> str:
     patient's signature. Any later decision or amendment changes it, so a countersignature
     made before that is no longer current."""
     patient = patient_signature(record)
+    own = origin_form(record.patient.id)  # ids as the intake's tablet gives them
     content = {
         "intake": record.id,
         "form": record.form_hash,
         "answers": dict(sorted(record.answers.items())),
         "flags": [
-            [f.rule_id, f.severity, decision_of(f).id if decision_of(f) else None]
-            for f in sorted(record.flags, key=lambda f: f.id)
+            [f.rule_id, f.severity, own(decision_of(f).id) if decision_of(f) else None]
+            for f in sorted(record.flags, key=lambda f: own(f.id))
         ],
-        "patient_signature": patient.id if patient else None,
+        "patient_signature": own(patient.id) if patient else None,
     }
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       default=str)

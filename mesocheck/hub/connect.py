@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import psycopg
 from psycopg.adapt import AdaptersMap, Loader
@@ -106,10 +106,16 @@ def _placeholders(sql: str) -> str:
 
 
 class PgConnection:
-    """The parts of ``sqlite3.Connection`` the store's shared code uses, over psycopg."""
+    """The parts of ``sqlite3.Connection`` the store's shared code uses, over psycopg.
 
-    def __init__(self, raw: psycopg.Connection):
+    With ``reopen``, a connection lost with the hub (the hub restarted, the network came
+    back) is opened again at the next statement that begins a piece of work: what failed
+    meanwhile was rolled back by PostgreSQL and said so; nothing continues half done."""
+
+    def __init__(self, raw: psycopg.Connection,
+                 reopen: Callable[[], psycopg.Connection] | None = None):
         self.raw = raw
+        self._reopen = reopen
         self._sql: dict[str, str] = {}
 
     def _translate(self, sql: str) -> str:
@@ -119,6 +125,8 @@ class PgConnection:
         return translated
 
     def execute(self, sql: str, params: Sequence[Any] | None = ()) -> psycopg.Cursor:
+        if self.raw.closed and self._reopen is not None:
+            self.raw = self._reopen()
         cursor = self.raw.cursor()
         if params:
             cursor.execute(self._translate(sql), list(params))

@@ -104,7 +104,7 @@ def init(conn: Any, *, site: int = 1, name: str = "hub") -> bool:
             ("application", APPLICATION), ("site", str(site)), ("hub_device", str(hub))])
         conn.execute("INSERT INTO devices (number, uid, name, kind) VALUES (%s, %s, %s, 'hub')",
                      (hub, str(uuid.uuid4()), name))
-        conn.execute("CREATE SEQUENCE device_numbers MINVALUE 1 MAXVALUE 4095")
+        conn.execute("CREATE SEQUENCE device_numbers MINVALUE 1 MAXVALUE 4094")
         # The hub's own rows are numbered clinic-wide from the start (see ids.py).
         for (sequence,) in conn.execute(
                 "SELECT sequencename FROM pg_sequences WHERE schemaname = %s "

@@ -23,7 +23,7 @@ from msgspec import Struct
 
 from mesocheck.hub.connect import PgConnection
 from mesocheck.hub.dialect import CHANNEL, PostgresDialect, as_device, begin_hub_write
-from mesocheck.hub.ids import global_id
+from mesocheck.hub.ids import global_id, site_base
 from mesocheck.store.audit import Columns, Transaction, primary_key
 from mesocheck.store.staff import LOCKOUT, MAX_ATTEMPTS
 from mesocheck.timeutil import from_iso, to_iso
@@ -201,7 +201,7 @@ def register(raw: Any, uid: str, name: str, hub: int) -> int:
             found = conn.execute(
                 "INSERT INTO devices (number, uid, name, kind) VALUES "
                 "(? + nextval('device_numbers'), ?, ?, 'tablet') RETURNING number",
-                (hub, uid, name)).fetchone()
+                (site_base(hub), uid, name)).fetchone()
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:

@@ -37,7 +37,8 @@ class HubStore(Store):
         except BaseException:
             raw.close()
             raise
-        store = cls(PgConnection(raw), None, clock, PostgresDialect(device))
+        store = cls(PgConnection(raw, lambda: connect(url, timeout_s=timeout_s)), None, clock,
+                    PostgresDialect(device))
         store.url = url
         return store
 

@@ -58,3 +58,25 @@ def hub_store(hub_url, clock):
 
     with HubStore.open(hub_url, clock=clock) as opened:
         yield opened
+
+
+@pytest.fixture
+def own_hub():
+    """A hub on a cluster of this test's own (for tests that stop or cut it): (cluster,
+    its address)."""
+    from mesocheck.hub import migrate
+    from mesocheck.hub.connect import connect
+
+    cluster = Cluster(name="own")
+    try:
+        cluster.start()
+        cluster.create_hub_user()
+        url = cluster.create_database("clinic")
+        conn = connect(url)
+        try:
+            migrate.init(conn)
+        finally:
+            conn.close()
+        yield cluster, url
+    finally:
+        cluster.destroy()
