@@ -157,7 +157,10 @@ def _replay_staff(conn: PgConnection, changes: Iterable[tuple[str, Mapping[str, 
                            "active FROM staff WHERE id = ?", (staff_id,)).fetchone()
         tx = Transaction(conn, columns, now, f"{action} (device {device})", dialect.insert)
         if row is None:
-            tx.insert("staff", dict(theirs))
+            values = dict(theirs)
+            if values.get("locked_until") and values["locked_until"] > lockout_end:
+                values["locked_until"] = lockout_end  # a lock-out lasts by the hub's clock
+            tx.insert("staff", values)
             new.add(staff_id)
         else:
             name, role, pin_hash, attempts, locked_until, active = row
