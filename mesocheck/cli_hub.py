@@ -31,6 +31,8 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     init.add_argument("--site", type=int, default=1,
                       help="this clinic's number in a group of clinics (1 to 2047; default 1)")
     init.add_argument("--name", default="hub", help="the hub's name in `hub status`")
+    init.add_argument("--group", action="store_true",
+                      help="a group of clinics' database, subscribing to each site's hub")
     hub.add_parser("upgrade", parents=[common], help="bring the hub's tables up to date")
     hub.add_parser("status", parents=[common],
                    help="devices, what each last sent, their backlog and chain heads")
@@ -80,11 +82,14 @@ def _init(args: argparse.Namespace) -> int:
     conn = _raw(url)
     try:
         with translated():
-            made = migrate.init(conn, site=args.site, name=args.name)
+            made = migrate.init(conn, site=args.site, name=args.name, group=args.group)
             version = migrate.check(conn)
     finally:
         conn.close()
-    if made:
+    if made and args.group:
+        print(f"group database set up at {describe(url)} (schema {version}); subscribe it "
+              "to each site's hub (README: a group of clinics)")
+    elif made:
         print(f"hub set up at {describe(url)} (schema {version}, site {args.site}); each "
               "tablet joins with `mesocheck hub connect --hub URL`, the practitioner's "
               "station opens with `mesocheck --hub URL`")

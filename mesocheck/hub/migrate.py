@@ -78,8 +78,10 @@ def check(conn: Any) -> int:
     return version
 
 
-def init(conn: Any, *, site: int = 1, name: str = "hub") -> bool:
-    """Set up an empty database as a hub; False when it already is one (nothing done)."""
+def init(conn: Any, *, site: int = 1, name: str = "hub", group: bool = False) -> bool:
+    """Set up an empty database as a hub (``group``: as a group's database, which receives
+    the sites' records by replication and has no device of its own); False when it already
+    is one (nothing done)."""
     if not 1 <= site <= MAX_SITE:
         raise errors.HubError(f"A site number is between 1 and {MAX_SITE}.")
     conn.execute("BEGIN")
@@ -100,10 +102,12 @@ def init(conn: Any, *, site: int = 1, name: str = "hub") -> bool:
         for version, step, sql in migrations():
             _apply(conn, version, step, sql)
         hub = hub_device(site)
-        conn.cursor().executemany("INSERT INTO hub_meta (key, value) VALUES (%s, %s)", [
-            ("application", APPLICATION), ("site", str(site)), ("hub_device", str(hub))])
-        conn.execute("INSERT INTO devices (number, uid, name, kind) VALUES (%s, %s, %s, 'hub')",
-                     (hub, str(uuid.uuid4()), name))
+        meta = [("application", APPLICATION)]
+        meta += [("role", "group")] if group else [("site", str(site)), ("hub_device", str(hub))]
+        conn.cursor().executemany("INSERT INTO hub_meta (key, value) VALUES (%s, %s)", meta)
+        if not group:
+            conn.execute("INSERT INTO devices (number, uid, name, kind) VALUES "
+                         "(%s, %s, %s, 'hub')", (hub, str(uuid.uuid4()), name))
         conn.execute("CREATE SEQUENCE device_numbers MINVALUE 1 MAXVALUE 4094")
         # The hub's own rows are numbered clinic-wide from the start (see ids.py).
         for (sequence,) in conn.execute(
@@ -152,5 +156,10 @@ def _apply(conn: Any, version: int, name: str, sql: str) -> None:
 
 
 def hub_device_number(conn: Any) -> int:
-    return int(conn.execute(f"SELECT value FROM {SCHEMA}.hub_meta "
-                            "WHERE key = 'hub_device'").fetchone()[0])
+    row = conn.execute(f"SELECT value FROM {SCHEMA}.hub_meta WHERE key = 'hub_device'"
+                       ).fetchone()
+    if row is None:
+        raise errors.HubError(
+            "This is a group of clinics' database, which receives every site's record; "
+            "stations and tablets work with their own site's hub.")
+    return int(row[0])
