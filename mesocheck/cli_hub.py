@@ -141,10 +141,10 @@ def _status(args: argparse.Namespace) -> int:
             last = f"{d.last_push_at:%Y-%m-%d %H:%M:%S} UTC" if d.last_push_at else "never"
             line += (f"; last sent {last}; {d.waiting} signed intake"
                      f"{'s' if d.waiting != 1 else ''} waiting")
-            if d.clock_offset_ms is not None and abs(d.clock_offset_ms) >= 60_000:
+            minutes = round(abs(d.clock_offset_ms or 0) / 60_000)
+            if minutes:
                 side = "behind" if d.clock_offset_ms > 0 else "ahead of"
-                line += (f"; its clock is {abs(d.clock_offset_ms) // 60_000} min {side} "
-                         "the hub's")
+                line += f"; its clock is {minutes} min {side} the hub's"
         print(line)
     return EXIT_OK
 

@@ -22,11 +22,12 @@ from __future__ import annotations
 import json
 import logging
 import platform
+import re
 import threading
 import time
 import uuid
 from datetime import datetime
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from msgspec import Struct
 
@@ -252,6 +253,8 @@ class Tablet:
 
     def _batch(self, conn: Any, batch_type: Any, start: int, start_hash: bytes | None,
                entries: list[tuple], waiting: int) -> Any:
+        from mesocheck.hub.receive import hub_rows
+
         device = self.device
         wanted: dict[str, dict[Any, None]] = {t: {} for t in PUSHED}
         staff: list[tuple[str, Any]] = []
@@ -264,20 +267,24 @@ class Tablet:
                     staff.append((action, key))
                 elif table in wanted:
                     wanted[table][key] = None
-        rows: dict[str, list[dict[str, Any]]] = {}
+        rows: dict[str, tuple[list[str], list[tuple]]] = {}
         deleted: dict[str, list[Any]] = {}
         for table, keys in wanted.items():
             if not keys:
                 continue
-            found = _fetch(conn, table, list(keys))
-            rows[table] = [_hub_form(device, table, r) for r in found.values()]
+            names, found = _fetch(conn, table, list(keys))
+            _check_storable(table, names, found.values())
+            rows[table] = (names, hub_rows(device, table, names, found.values()))
             gone = [ids.key_to_hub(device, table, k) for k in keys if k not in found]
             if gone:
                 deleted[table] = gone
-        staff_rows = _fetch(conn, "staff", list(dict.fromkeys(k for _, k in staff))) if staff \
-            else {}
-        changes = [(action, _hub_form(device, "staff", staff_rows[key]))
-                   for action, key in staff if key in staff_rows]
+        changes = []
+        if staff:
+            names, accounts = _fetch(conn, "staff", list(dict.fromkeys(k for _, k in staff)))
+            for action, key in staff:
+                if key in accounts:
+                    changes.append((action, dict(zip(names, hub_rows(
+                        device, "staff", names, [accounts[key]])[0]))))
         audit = [(e[0], e[1], e[2], e[3], e[4], e[5], bytes(e[6])) for e in entries]
         return batch_type(device=device, start=start, start_hash=start_hash, audit=audit,
                           rows=rows, deleted=deleted, staff=changes,
@@ -393,59 +400,60 @@ def _local_head(local: Store) -> int:
     return local.connection.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0]
 
 
-def _fetch(conn: Any, table: str, keys: list[Any]) -> dict[Any, dict[str, Any]]:
-    """Rows of a local table by key, as column dicts (every stored column)."""
+def _fetch(conn: Any, table: str, keys: list[Any]) -> tuple[list[str], dict[Any, tuple]]:
+    """Rows of a local table by key (every stored column): the columns, and key -> row."""
     key = primary_key(table)
-    columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-    found: dict[Any, dict[str, Any]] = {}
-    for at in range(0, len(keys), _IN):
-        chunk = keys[at:at + _IN]
+    names = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+    at = names.index(key)
+    found: dict[Any, tuple] = {}
+    for start in range(0, len(keys), _IN):
+        chunk = keys[start:start + _IN]
         for row in conn.execute(
-                f"SELECT {', '.join(columns)} FROM {table} WHERE {key} IN "
+                f"SELECT {', '.join(names)} FROM {table} WHERE {key} IN "
                 f"({', '.join('?' * len(chunk))})", chunk):
-            record = dict(zip(columns, row))
-            found[record[key]] = record
-    return found
+            found[row[at]] = row
+    return names, found
 
 
 _JSON_COLUMNS = {"answers": "value", "flags": "triggers"}
+# JSON text that jsonb might give back otherwise: a NUL, a number in exponent form (jsonb
+# writes 1e+20 as 1 and twenty zeros), or no number at all (NaN, Infinity).
+_DOUBTFUL_JSON = re.compile(r"\\u0000|[0-9][eE]|NaN|Infinity")
 
 
-def _hub_form(device: int, table: str, row: dict[str, Any]) -> dict[str, Any]:
-    """A local row as the hub stores it; refuses a value PostgreSQL would not keep as is."""
-    from mesocheck.hub.receive import hub_row
-
-    for value in row.values():
-        if isinstance(value, str) and "\x00" in value:
-            raise Unstorable()
+def _check_storable(table: str, names: list[str], rows: Iterable[tuple]) -> None:
+    """Refuse a value PostgreSQL would not keep exactly as it is (see :class:`Unstorable`)."""
     column = _JSON_COLUMNS.get(table)
-    if column is not None:
-        _check_json(row[column])
-    return hub_row(device, table, row)
+    at = names.index(column) if column is not None else None
+    for row in rows:
+        for value in row:
+            if value.__class__ is str and "\x00" in value:
+                raise Unstorable()
+        if at is not None and _DOUBTFUL_JSON.search(row[at]):
+            _check_json(row[at])
 
 
 def _check_json(text: str) -> None:
     """jsonb keeps JSON's meaning, not its text: the text read back must be the same."""
-    if "\\u0000" in text:
+    from mesocheck.store.audit import to_json
+
+    def plain(value: Any) -> bool:
+        if isinstance(value, float):
+            return abs(value) < 1e16 and value == value and abs(value) != float("inf")
+        if isinstance(value, str):
+            return "\x00" not in value
+        if isinstance(value, list):
+            return all(plain(v) for v in value)
+        if isinstance(value, dict):
+            return all(plain(v) for v in value.values())
+        return True
+
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        raise Unstorable() from None
+    if to_json(parsed) != text or not plain(parsed):
         raise Unstorable()
-    if any(c in text for c in "eEIN"):
-        from mesocheck.store.audit import to_json
-
-        def numbers(value: Any) -> bool:
-            if isinstance(value, float):
-                return abs(value) < 1e16 and value == value and abs(value) != float("inf")
-            if isinstance(value, list):
-                return all(numbers(v) for v in value)
-            if isinstance(value, dict):
-                return all(numbers(v) for v in value.values())
-            return True
-
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            raise Unstorable() from None
-        if to_json(parsed) != text or not numbers(parsed):
-            raise Unstorable()
 
 
 def _device_form(device: int, table: str, row: dict[str, Any]) -> dict[str, Any]:

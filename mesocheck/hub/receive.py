@@ -20,10 +20,11 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from msgspec import Struct
+from psycopg.errors import UniqueViolation
 
 from mesocheck.hub.connect import PgConnection
 from mesocheck.hub.dialect import CHANNEL, PostgresDialect, as_device, begin_hub_write
-from mesocheck.hub.ids import global_id, site_base
+from mesocheck.hub.ids import site_base
 from mesocheck.store.audit import Columns, Transaction, primary_key
 from mesocheck.store.staff import LOCKOUT, MAX_ATTEMPTS
 from mesocheck.timeutil import from_iso, to_iso
@@ -52,7 +53,7 @@ class Batch(Struct):
     start: int
     start_hash: bytes | None
     audit: list[tuple]  # (id, at, actor, action, intake_id, rows, hash)
-    rows: dict[str, list[dict[str, Any]]]
+    rows: dict[str, tuple[list[str], list[tuple]]]  # table -> (columns, rows)
     deleted: dict[str, list[Any]]
     staff: list[tuple[str, dict[str, Any]]]
     device_now: str
@@ -84,9 +85,9 @@ def store_batch(raw: Any, batch: Batch, hub: int) -> Stored:
                 copy.write_row((batch.device, *entry))
         count = 0
         for table in ORDER:
-            rows = batch.rows.get(table)
+            names, rows = batch.rows.get(table, ((), ()))
             if rows:
-                count += _upsert(conn, raw, table, rows, batch.device)
+                count += _upsert(conn, raw, table, list(names), rows, batch.device)
         for table, keys in batch.deleted.items():
             if keys:
                 conn.execute(f"DELETE FROM {table} WHERE {primary_key(table)} = ANY(?) "
@@ -115,17 +116,29 @@ def store_batch(raw: Any, batch: Batch, hub: int) -> Stored:
     return Stored(last[0], last[-1], count, intakes)
 
 
-def _upsert(conn: PgConnection, raw: Any, table: str, rows: list[dict[str, Any]],
+def _upsert(conn: PgConnection, raw: Any, table: str, names: list[str], rows: list[tuple],
             device: int) -> int:
-    names = list(rows[0])
+    """Store rows of one table; the count stored or changed. Rows the hub has never seen
+    (all of a backlog's) are copied straight in; when one is already there, the batch goes
+    through a temporary table and ``INSERT ... ON CONFLICT``."""
+    columns = ", ".join(names)
+    conn.execute("SAVEPOINT straight_in")
+    try:
+        with raw.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        conn.execute("RELEASE SAVEPOINT straight_in")
+        return len(rows)
+    except UniqueViolation:
+        conn.execute("ROLLBACK TO SAVEPOINT straight_in")
+        conn.execute("RELEASE SAVEPOINT straight_in")
     stage = f"stage_{table}"
     conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table} INCLUDING DEFAULTS) "
                  "ON COMMIT DELETE ROWS")
-    with raw.cursor().copy(f"COPY {stage} ({', '.join(names)}) FROM STDIN") as copy:
+    with raw.cursor().copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([row[n] for n in names])
+            copy.write_row(row)
     key = primary_key(table)
-    columns = ", ".join(names)
     if table in APPEND_ONLY:
         conflict = "DO NOTHING"
     else:
@@ -213,16 +226,26 @@ def register(raw: Any, uid: str, name: str, hub: int) -> int:
     return int(found[0])
 
 
-def hub_row(device: int, table: str, row: Mapping[str, Any]) -> dict[str, Any]:
-    """A tablet's row (column -> value as SQLite holds it) as the hub stores it."""
-    from mesocheck.hub.ids import ID_COLUMNS
+def hub_rows(device: int, table: str, names: list[str], rows: Iterable[tuple]
+             ) -> list[tuple]:
+    """A tablet's rows (in ``names`` order, as SQLite holds them) as the hub stores them:
+    its ids clinic-wide, signature strokes of schema 1 (JSON text) as their UTF-8 bytes."""
+    from mesocheck.hub.ids import ID_COLUMNS, LOCAL_BITS
+    from mesocheck.store.dialect import LOCAL_ID_LIMIT
 
-    out = dict(row)
-    for column in ID_COLUMNS.get(table, ()):
-        value = out.get(column)
-        if value is not None:
-            out[column] = global_id(device, value)
-    strokes = out.get("strokes")
-    if isinstance(strokes, str):  # signed before the tablet's schema 2: JSON text
-        out["strokes"] = strokes.encode()
+    at = [names.index(c) for c in ID_COLUMNS.get(table, ()) if c in names]
+    strokes = names.index("strokes") if "strokes" in names else None
+    prefix = device << LOCAL_BITS
+    out = []
+    for row in rows:
+        if at or strokes is not None:
+            row = list(row)
+            for i in at:
+                value = row[i]
+                if value is not None and value < LOCAL_ID_LIMIT:
+                    row[i] = prefix | value
+            if strokes is not None and row[strokes].__class__ is str:
+                row[strokes] = row[strokes].encode()
+        out.append(tuple(row))
     return out
+

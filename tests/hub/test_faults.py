@@ -38,7 +38,7 @@ def wait_for(condition, timeout: float, what: str) -> None:
     end = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
         time.sleep(0.05)
 
 
@@ -89,14 +89,15 @@ def test_the_network_cut_while_two_tablets_keep_taking_intakes(own_hub, tmp_path
             workers.append(worker)
         rng = random.Random(4)
         fill_intake(stores[0], form, rng, name="Before Cut")
-        wait_for(lambda: hub_count(url, "SELECT count(*) FROM intakes") == 1, 30, "a first intake")
-        wait_for(lambda: all(w.status().connected for w in workers), 30, "both tablets")
+        wait_for(lambda: all(w.status().connected and w.status().waiting == 0
+                             for w in workers), 30, "both tablets to have sent all")
+        assert hub_count(url, "SELECT count(*) FROM intakes WHERE status = 'submitted'") == 1
         proxy.cut()
         cut_at = datetime.now(timezone.utc)
         taken = [fill_intake(s, form, rng, name=f"During Cut {n}").intake_id
                  for n in range(3) for s in stores]
         wait_for(lambda: all(w.status().problem and w.status().waiting == 3 for w in workers),
-                 30, "the cut to be noticed")
+                 30, lambda: f"the cut to be noticed: {[w.status() for w in workers]}")
         for worker, store in zip(workers, stores):
             status = worker.status()
             assert status.failing_since >= cut_at - timedelta(seconds=1)
