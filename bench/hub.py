@@ -2,8 +2,9 @@
 ``tests/support/postgres.py``):
 
 - ``sync_visible_ms``: a patient signs on a tablet (a process with the app's background
-  sync) until the intake is painted in the review queue open on the practitioner's
-  station (another process: the review panel on the hub, refreshed by NOTIFY alone). Both
+  sync) until the intake is painted as signed ("Awaiting review") in the review queue open
+  on the practitioner's station (another process: the review panel on the hub, refreshed
+  by NOTIFY alone; the intake was there as in progress since its first answers). Both
   clocks are this machine's; each sample is one intake.
 - ``hub_push_100k_s``: a tablet holding 100,000 intakes the hub has never seen sends them
   all (``Tablet.push``: read in one snapshot, batches of 5,000 audit rows, each one hub
@@ -38,10 +39,12 @@ seen = set()
 class Painted(QObject):
     def eventFilter(self, obj, event):
         if event.type() == QEvent.Type.Paint:
-            for intake_id in panel.queue.model.intake_ids():
-                if intake_id not in seen:
-                    seen.add(intake_id)
-                    print(f"painted {intake_id} {time.time():.6f}", flush=True)
+            model = panel.queue.model
+            for row in range(model.rowCount()):
+                shown = model.row_at(row)
+                if shown.status == "submitted" and shown.intake_id not in seen:
+                    seen.add(shown.intake_id)  # painted as signed, awaiting review
+                    print(f"painted {shown.intake_id} {time.time():.6f}", flush=True)
         return False
 watch = Painted()
 panel.queue.table.viewport().installEventFilter(watch)
