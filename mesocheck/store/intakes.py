@@ -371,7 +371,7 @@ def _reviewed_here(tx: Transaction) -> None:
     if row is not None and row[0] not in ("null", '""'):
         raise InvalidState(
             "This tablet sends its intakes to the clinic's hub: review them on the "
-            "practitioner's station, where every tablet's intakes are (mesocheck --hub).")
+            "practitioner's station, where every tablet's intakes are.")
 
 
 def _intake_state(tx: Transaction, intake_id: str) -> tuple[str, str | None]:
