@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("pdf", parents=[common], help="write an intake's consent PDF")
     p.add_argument("intake_id")
     p.add_argument("-o", "--output", type=Path, required=True)
+    p.add_argument("--copy", choices=("clinic", "patient"), default="clinic",
+                   help="the clinic's record (default) or the patient's copy")
 
     p = commands.add_parser("verify", parents=[common],
                             help="check integrity, the audit chain and every document")
@@ -243,13 +245,16 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _pdf(args: argparse.Namespace) -> int:
-    from mesocheck.store.records import CONSENT_KINDS
+    from mesocheck.store.records import CONSENT_KINDS, PATIENT_COPY
 
+    patient = getattr(args, "copy", "clinic") == "patient"
     store = _open_store(args, create=False)
     try:
-        document = store.latest_document(args.intake_id, kinds=CONSENT_KINDS)
+        document = store.latest_document(args.intake_id,
+                                         kinds=(PATIENT_COPY,) if patient else CONSENT_KINDS)
         if document is None:
-            raise MesocheckError(f"intake {args.intake_id} has no consent PDF yet")
+            raise MesocheckError(f"intake {args.intake_id} has no "
+                                 f"{'patient copy' if patient else 'consent PDF'} yet")
         data = store.document_bytes(document.id)
     finally:
         store.close()

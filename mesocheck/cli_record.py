@@ -196,7 +196,8 @@ def _seal_show(args: argparse.Namespace) -> int:
               f"{seal.not_after:%Y-%m-%d}")
     print(f"time-stamping authority: {settings.get('seal_tsa_url') or 'none (seals are B-B)'}")
     for level, count in levels.items():
-        print(f"intakes whose consent document is {level or 'not sealed'}: {count}")
+        print(f"documents (each intake's newest record and patient's copy) "
+              f"{level or 'not sealed'}: {count}")
     return EXIT_OK
 
 

@@ -1,9 +1,14 @@
 """Realistic synthetic intakes for training, screenshots and benchmarks.
 
-Answers are drawn per question with clinically plausible odds, so most intakes are clean and
-some raise flags of every severity; a share are already reviewed. To make 100,000 intakes in
-about a minute, answer *profiles* (answers with times relative to the appointment, and the
-flags they raise) are computed once and reused: the rules run per profile, not per intake.
+Each is an intake the app could have produced, since staff train on them: answers drawn per
+question with clinically plausible odds (most intakes clean, some raising flags of every
+severity), the flags the form's rules raise for *its own* answers, age and area, the
+patient's signature in handwriting bound to its real signed content, and, for a share, a
+review reached through the review's rules: decisions, the status they lead to, and the
+practitioner's countersignature bound to the review as it stands.
+
+To make 100,000 intakes in about a minute, answer *profiles* (answers with times relative to
+the appointment) are drawn once and reused; the rules and hashes run per intake.
 """
 
 from __future__ import annotations
@@ -11,15 +16,19 @@ from __future__ import annotations
 import math
 import random
 import secrets
+import uuid
 from datetime import date, datetime, time, timedelta, timezone
+from types import SimpleNamespace
 from typing import Any, Callable, Iterator
 
 from msgspec import Struct
 
 from mesocheck.forms import Facts, Flow, Form, evaluate_rules
-from mesocheck.forms.flow import disclosure_text_hash
+from mesocheck.forms.flow import disclosure_text_hash, signed_content_hash
 from mesocheck.forms.model import NEVER, NOT_RECENT, Question
+from mesocheck.forms.outcome import outcome, review_content_hash
 from mesocheck.forms.registry import canonical_content, default_form
+from mesocheck.review import MEANINGS
 
 FIRST = ["Amelia", "Oliver", "Zoë", "Mateo", "Sofía", "Liam", "Chloé", "Noah", "Aisha",
          "Yusuf", "Mei", "Hiroshi", "Ingrid", "Björn", "Élodie", "Łukasz", "Dmitri", "Анна",
@@ -43,8 +52,10 @@ SIGNATURES = 40
 
 class _Profile(Struct, frozen=True):
     answers: dict[str, Any]   # last_taken answers hold a timedelta before the appointment
-    flags: list[dict]
     age: int
+
+
+REVIEWER = "Demo practitioner"
 
 
 def create_demo_intakes(
@@ -102,12 +113,7 @@ def _profile(form: Form, rng: random.Random) -> _Profile:
                 value = _answer(q, rng)
                 if value is not None:
                     answers[q.id] = value
-    materialised = _materialise(form, answers, reference)
-    birth = _birth_date(age, reference.date(), rng)
-    flags = evaluate_rules(
-        form, materialised, Facts(appointment=reference, birth_date=birth, area=area)
-    )
-    return _Profile(answers, [f.as_dict() for f in flags], age)
+    return _Profile(answers, age)
 
 
 def _answer(q: Question, rng: random.Random) -> Any:
@@ -161,26 +167,70 @@ def _materialise(form: Form, answers: dict[str, Any], appointment: datetime) -> 
     return out
 
 
-def _signature_strokes(rng: random.Random) -> list[list[list[float]]]:
-    """A few looping strokes across a 600x200 pad, like a hurried cursive signature."""
-    strokes = []
-    t = 0
-    x = rng.uniform(30, 80)
-    for _ in range(rng.randint(2, 4)):
-        points = []
-        width = rng.uniform(90, 180)
-        start = x
-        phase = rng.uniform(0, 6.28)
-        for i in range(rng.randint(40, 80)):
-            u = i / 60
-            px = start + width * u + 12 * math.sin(phase + u * 9)
-            py = 100 + 45 * math.sin(phase + u * 14) * (1 - 0.4 * u)
-            points.append([round(px, 1), round(py, 1), t, round(0.4 + 0.3 * abs(math.sin(u * 5)), 2)])
-            t += rng.randint(8, 16)
-        strokes.append(points)
-        x = start + width + rng.uniform(10, 30)
-        t += rng.randint(120, 300)
+def _signature_strokes(rng: random.Random) -> list[list[list[Any]]]:
+    """A signature as a hurried hand writes one on a 600 x 200 pad: a tall capital, a run
+    of joined letters of varying height (now and then a loop above or below the line), a
+    second word, perhaps an underline; slanted, sitting on the pad's line (y = 150),
+    timed at a pen's pace. Touch screens report no pressure."""
+    base, x_height, cap = 150.0, rng.uniform(22, 32), rng.uniform(55, 80)
+    slant = rng.uniform(0.15, 0.35)
+    strokes: list[list[list[Any]]] = []
+    clock = [0.0]
+    x = rng.uniform(30, 70)
+    for word in range(rng.choice((1, 2, 2))):
+        keys = [(x, base - rng.uniform(0, 8))]
+        # the capital: up, a loop back down to the line
+        width = rng.uniform(22, 40)
+        keys += [(x + width * 0.3, base - cap), (x + width * 0.55, base - cap * 0.9),
+                 (x + width * 0.25, base - cap * 0.35), (x + width * 0.7, base)]
+        x += width * 0.8
+        for _letter in range(rng.randint(3, 7)):
+            w = rng.uniform(12, 22)
+            top = x_height * rng.uniform(0.8, 1.15)
+            roll = rng.random()
+            if roll < 0.15:  # an ascender: a loop up to the capitals
+                keys += [(x + w * 0.6, base - cap * 0.85), (x + w * 0.35, base - cap * 0.6)]
+            elif roll < 0.25:  # a descender: a loop under the line
+                keys += [(x + w * 0.3, base - top), (x + w * 0.45, base + 28),
+                         (x + w * 0.2, base + 18)]
+            else:
+                keys += [(x + w * 0.35, base - top), (x + w * 0.55, base - top * 0.85)]
+            keys.append((x + w, base - rng.uniform(0, 4)))
+            x += w
+        strokes.append(_pen(keys, slant, rng, clock))
+        x += rng.uniform(18, 35)
+    if rng.random() < 0.5:  # an underline, quick
+        start = rng.uniform(30, 80)
+        keys = [(start, base + 14), ((start + x) / 2, base + rng.uniform(10, 20)),
+                (min(x, 570), base + rng.uniform(4, 14))]
+        strokes.append(_pen(keys, 0.0, rng, clock, speed=2.0))
     return strokes
+
+
+def _pen(keys: list[tuple[float, float]], slant: float, rng: random.Random,
+         clock: list[float], speed: float = 1.0) -> list[list[Any]]:
+    """A smooth stroke through ``keys`` (Catmull-Rom), slanted, with a little tremor, at a
+    pen's varying pace (about 0.6 px/ms, faster on long runs)."""
+    pts = [keys[0]] + keys + [keys[-1]]
+    out: list[list[Any]] = []
+    for i in range(1, len(pts) - 2):
+        p0, p1, p2, p3 = pts[i - 1], pts[i], pts[i + 1], pts[i + 2]
+        steps = max(3, int(math.dist(p1, p2) / 5))
+        for k in range(steps):
+            t = k / steps
+            t2, t3 = t * t, t * t * t
+            px = 0.5 * (2 * p1[0] + (-p0[0] + p2[0]) * t + (2 * p0[0] - 5 * p1[0] + 4 * p2[0]
+                        - p3[0]) * t2 + (-p0[0] + 3 * p1[0] - 3 * p2[0] + p3[0]) * t3)
+            py = 0.5 * (2 * p1[1] + (-p0[1] + p2[1]) * t + (2 * p0[1] - 5 * p1[1] + 4 * p2[1]
+                        - p3[1]) * t2 + (-p0[1] + 3 * p1[1] - 3 * p2[1] + p3[1]) * t3)
+            px += (150 - py) * slant + rng.gauss(0, 0.4)
+            py += rng.gauss(0, 0.4)
+            if out:
+                step = math.dist(out[-1][:2], (px, py))
+                clock[0] += max(step / (0.6 * speed * rng.uniform(0.7, 1.4)), 4)
+            out.append([round(px, 1), round(py, 1), int(clock[0]), None])
+    clock[0] += rng.uniform(150, 400)  # the pen lifts
+    return out
 
 
 def _intakes(
@@ -195,6 +245,8 @@ def _intakes(
     today = datetime.now(timezone.utc).date()
     areas = [a.value for a in form.areas]
     text_hashes = {d.id: disclosure_text_hash(d, "en") for d in form.disclosures}
+    meaning = form.signature_meaning.get("en")
+    ruled: dict[tuple[int, str], tuple[list[dict], list[str]]] = {}
     for n in range(count):
         profile = rng.choice(profiles)
         day = today + timedelta(days=rng.randint(-60, 14)) if n % 10 else today
@@ -203,21 +255,45 @@ def _intakes(
         birth = _birth_date(profile.age, day, rng)
         name = rng.choice(RTL_NAMES) if rng.random() < 0.01 else (
             f"{rng.choice(FIRST)} {rng.choice(LAST)}")
+        intake_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         answers = _materialise(form, profile.answers, appointment)
         started = appointment - timedelta(minutes=rng.randint(10, 40))
         submitted = started + timedelta(minutes=rng.randint(5, 15))
         area = rng.choice(areas)
         facts = Facts(appointment=appointment, birth_date=birth, area=area)
+        # The rules see times relative to the appointment, the age and the area, which a
+        # profile fixes for an area: they run once per (profile, area); each flag then
+        # quotes this intake's own answers, exactly as evaluate_rules would.
+        key = (id(profile), area)
+        if key not in ruled:
+            ruled[key] = ([f.as_dict() for f in evaluate_rules(form, answers, facts)],
+                          [d.id for d in Flow(form, facts).shown_disclosures(answers)])
+        raised, shown = ruled[key]
         acknowledged = [
-            (d.id, text_hashes[d.id], started + timedelta(minutes=3, seconds=i * 20))
-            for i, d in enumerate(Flow(form, facts).shown_disclosures(answers))
+            (d, text_hashes[d], started + timedelta(minutes=3, seconds=i * 20))
+            for i, d in enumerate(shown)
         ]
-        flags = profile.flags
-        reviewed = day < today and rng.random() < 0.8
-        decisions = []
         status = "submitted"
-        if reviewed:
-            status = "cleared"
+        if day > today and rng.random() >= 0.7:
+            status = "in_progress"
+        if status == "in_progress":
+            yield _intake(form, intake_id, name, birth, area, appointment, started, archived,
+                          answers, acknowledged[:3], status=status)
+            continue
+        flags = [{**f, "triggers": [[source, _quoted(source, answers, facts)]
+                                    for source, _value in f["triggers"]]} for f in raised]
+        patient = {
+            "role": "patient", "printed_name": name, "meaning": meaning,
+            "strokes": rng.choice(signatures), "pad_width": 600, "pad_height": 200,
+            "signed_at": submitted, "tz": "UTC", "staff_id": None,
+            "content_hash": signed_content_hash(
+                form, intake_id, "en", answers, facts,
+                {d: h for d, h, _at in acknowledged}, name),
+        }
+        decisions: list[dict] = []
+        countersignature = []
+        if day < today and rng.random() < 0.8:
+            decided_at = appointment - timedelta(minutes=5)
             for index, flag in enumerate(flags):
                 if flag["severity"] == "info":
                     continue
@@ -228,42 +304,69 @@ def _intakes(
                     choice = "postpone"
                 decisions.append({"flag_index": index, "decision": choice,
                                   "reason": _reason(choice), "staff_id": reviewer,
-                                  "decided_at": appointment - timedelta(minutes=5)})
-            outcomes = {d["decision"] for d in decisions}
-            status = ("declined" if "decline" in outcomes else
-                      "postponed" if "postpone" in outcomes else "cleared")
-        elif day > today:
-            status = "submitted" if rng.random() < 0.7 else "in_progress"
-        yield {
-            "patient": {"name": name, "birth_date": birth.isoformat(), "contact": None},
-            "form_id": form.id,
-            "form_version": form.version,
-            "form_hash": form.content_hash,
-            "form_content": archived,
-            "language": "en",
-            "area": area,
-            "appointment_at": appointment,
-            "device": "demo",
-            "status": status,
-            "created_at": started,
-            "submitted_at": submitted if status != "in_progress" else None,
-            "answers": answers,
-            "acknowledgements": acknowledged if status != "in_progress" else acknowledged[:3],
-            "signature": None if status == "in_progress" else {
-                "role": "patient", "printed_name": name, "meaning": form.signature_meaning.get("en"),
-                "strokes": rng.choice(signatures), "pad_width": 600, "pad_height": 200,
-                "signed_at": submitted, "tz": "UTC",
-                "content_hash": form.content_hash, "staff_id": None,
-            },
-            "flags": flags if status != "in_progress" else [],
-            "decisions": decisions,
-        }
+                                  "decided_at": decided_at})
+            status, countersignature = _review(intake_id, form, answers, flags, decisions,
+                                               patient, reviewer, signatures, rng,
+                                               decided_at + timedelta(minutes=2))
+        yield _intake(form, intake_id, name, birth, area, appointment, started, archived,
+                      answers, acknowledged, status=status, submitted=submitted,
+                      signature=patient, signatures=countersignature, flags=flags,
+                      decisions=decisions)
+
+
+def _quoted(source: str, answers: dict, facts: Facts) -> Any:
+    """The value a flag quotes for its source: this intake's answer, or its fact."""
+    return facts.get(source[1:]) if source.startswith("@") else answers.get(source)
+
+
+def _review(intake_id: str, form: Form, answers: dict, flags: list[dict],
+            decisions: list[dict], patient: dict, reviewer: int, signatures: list[list],
+            rng: random.Random, signed_at: datetime) -> tuple[str, list[dict]]:
+    """The status the decisions lead to and the countersignature over them, computed by the
+    review's own rules from the intake as the store will hand it out."""
+    chosen = {d["flag_index"]: d for d in decisions}
+    record = SimpleNamespace(
+        id=intake_id, form_hash=form.content_hash, answers=answers,
+        flags=[SimpleNamespace(
+            rule_id=f["rule_id"], severity=f["severity"],
+            decisions=[SimpleNamespace(**{k: chosen[i][k] for k in
+                                          ("decision", "reason", "staff_id", "decided_at")})]
+            if i in chosen else []) for i, f in enumerate(flags)],
+        signatures=[SimpleNamespace(id=0, role="patient", signed_at=patient["signed_at"],
+                                    content_hash=patient["content_hash"])],
+    )
+    status = outcome(record.flags)
+    assert status is not None  # every flag that needs a decision got one
+    return status, [{
+        "role": "practitioner", "printed_name": REVIEWER, "meaning": MEANINGS[status],
+        "strokes": rng.choice(signatures), "pad_width": 600, "pad_height": 200,
+        "signed_at": signed_at, "tz": "UTC", "staff_id": reviewer,
+        "content_hash": review_content_hash(record),
+    }]
+
+
+def _intake(form: Form, intake_id: str, name: str, birth: date, area: str,
+            appointment: datetime, started: datetime, archived: str, answers: dict,
+            acknowledged: list, *, status: str, submitted: datetime | None = None,
+            signature: dict | None = None, signatures: list[dict] = (),
+            flags: list[dict] = (), decisions: list[dict] = ()) -> dict:
+    return {
+        "id": intake_id,
+        "patient": {"name": name, "birth_date": birth.isoformat(), "contact": None},
+        "form_id": form.id, "form_version": form.version, "form_hash": form.content_hash,
+        "form_content": archived, "language": "en", "area": area,
+        "appointment_at": appointment, "device": "demo", "status": status,
+        "created_at": started, "submitted_at": submitted, "answers": answers,
+        "acknowledgements": acknowledged, "signature": signature,
+        "signatures": list(signatures), "flags": list(flags), "decisions": list(decisions),
+        "reviewed_at": signatures[0]["signed_at"] if signatures else None,
+    }
 
 
 def _demo_reviewer(store: Any) -> int:
     """The practitioner whose name is on demo decisions: inactive, with a PIN nobody knows,
     so demo data never opens a way into the staff screens."""
-    name = "Demo practitioner"
+    name = REVIEWER
     for member in store.staff_members(include_inactive=True):
         if member.name == name:
             return member.id

@@ -14,10 +14,8 @@ decision leads to is what a countersignature covers, and an amendment undoes bot
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from msgspec import Struct
 
@@ -26,13 +24,24 @@ from mesocheck.forms.answers import source_answer
 from mesocheck.forms.conditions import Facts
 from mesocheck.forms.flow import signed_content_hash
 from mesocheck.forms.model import Form
+from mesocheck.forms.outcome import (  # noqa: F401 (the review's rules, shared with the PDF)
+    amendments,
+    countersigned,
+    decision_of,
+    needs_decision,
+    outcome,
+    patient_signature,
+    patient_signed_current,
+    practitioner_signature,
+    review_content_hash,
+    undecided,
+)
 from mesocheck.forms.registry import form_of
-from mesocheck.forms.rules import NEEDS_DECISION, PRACTITIONER, decision_refusal, evaluate_rules
+from mesocheck.forms.rules import PRACTITIONER, decision_refusal, evaluate_rules
 from mesocheck.forms.validation import check_answer, check_name
-from mesocheck.hub.ids import origin_form
 from mesocheck.signature import from_stored, trivial_reason
 from mesocheck.store.audit import staff_actor
-from mesocheck.store.records import CONSENT, CONSENT_KINDS, DECISIONS, REVIEWED_CONSENT
+from mesocheck.store.records import CONSENT_KINDS, DECISIONS, PATIENT_COPY, REVIEWED_CONSENT
 from mesocheck.timeutil import to_iso, zone_name
 
 REVIEWABLE = ("submitted", "cleared", "postponed", "declined")
@@ -65,39 +74,6 @@ def is_practitioner(staff: Any) -> bool:
 
 
 # -- flags and the outcome they lead to ----------------------------------------------------
-
-
-def needs_decision(flag: Any) -> bool:
-    return flag.severity in NEEDS_DECISION
-
-
-def decision_of(flag: Any) -> Any:
-    """The flag's current decision (its latest), or None."""
-    decisions = getattr(flag, "decisions", ())
-    return decisions[-1] if decisions else None
-
-
-def undecided(flags: Iterable[Any]) -> list[Any]:
-    """Flags that still need a decision before the intake can be cleared."""
-    return [f for f in flags if needs_decision(f) and decision_of(f) is None]
-
-
-def outcome(flags: Iterable[Any]) -> str | None:
-    """The status the decisions lead to, or None while a decision is missing.
-
-    Any decline: declined. Else any postpone: postponed. Else, when every review and stop
-    flag has been decided "proceed" (or there are none): cleared. A postponement or decline
-    settles the intake even while other flags are undecided: one "no" is enough.
-    """
-    current = [decision_of(f) for f in flags if needs_decision(f)]
-    chosen = [d.decision for d in current if d is not None]
-    if "decline" in chosen:
-        return "declined"
-    if "postpone" in chosen:
-        return "postponed"
-    if all(d is not None for d in current):
-        return "cleared"
-    return None
 
 
 def status_after_decisions(record: Any) -> str:
@@ -169,60 +145,6 @@ def _check_reviewable(record: Any) -> None:
 
 
 # -- signatures: the patient's (again, after an amendment) and the practitioner's ----------
-
-
-def amendments(record: Any) -> list[Any]:
-    """Answer rows written by staff after signing, oldest first."""
-    return [a for a in record.answer_history if a.reason is not None or a.amends is not None]
-
-
-def _latest(signatures: Iterable[Any], role: str) -> Any:
-    chosen = [s for s in signatures if s.role == role]
-    return max(chosen, key=lambda s: (s.signed_at, s.id)) if chosen else None
-
-
-def patient_signature(record: Any) -> Any:
-    return _latest(record.signatures, "patient")
-
-
-def practitioner_signature(record: Any) -> Any:
-    return _latest(record.signatures, "practitioner")
-
-
-def patient_signed_current(record: Any) -> bool:
-    """False when an answer was amended after the patient's latest signature."""
-    signed = patient_signature(record)
-    if signed is None:
-        return False
-    changed = amendments(record)
-    return not changed or max(a.answered_at for a in changed) <= signed.signed_at
-
-
-def review_content_hash(record: Any) -> str:
-    """What a countersignature is bound to: the answers, flags, current decisions and the
-    patient's signature. Any later decision or amendment changes it, so a countersignature
-    made before that is no longer current."""
-    patient = patient_signature(record)
-    own = origin_form(record.patient.id)  # ids as the intake's tablet gives them
-    content = {
-        "intake": record.id,
-        "form": record.form_hash,
-        "answers": dict(sorted(record.answers.items())),
-        "flags": [
-            [f.rule_id, f.severity, own(decision_of(f).id) if decision_of(f) else None]
-            for f in sorted(record.flags, key=lambda f: own(f.id))
-        ],
-        "patient_signature": own(patient.id) if patient else None,
-    }
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def countersigned(record: Any) -> bool:
-    """True when the latest practitioner signature covers the review as it stands now."""
-    signed = practitioner_signature(record)
-    return signed is not None and signed.content_hash == review_content_hash(record)
 
 
 class ReviewState(Struct, frozen=True):
@@ -304,12 +226,15 @@ def _check_drawn(strokes: Sequence) -> None:
 
 
 def countersign(store: Any, intake_id: str, staff: Any, **signature: Any) -> int:
-    """Store the practitioner's countersignature; returns its id. The reviewed PDF is built
-    afterwards (:func:`build_reviewed_consent`), off the UI thread."""
+    """Store the practitioner's countersignature and the status it confirms (an intake with
+    no flag to decide becomes cleared here), in one transaction; returns its id. The
+    reviewed PDF is built afterwards (:func:`build_reviewed_consent`), off the UI thread."""
     with store.atomic():
         record = store.intake(intake_id)
         values = practitioner_signature_dict(record, staff, **signature)
-        return store.add_signature(intake_id, values, actor=staff_actor(staff.id))
+        signature_id = store.add_signature(intake_id, values, actor=staff_actor(staff.id))
+        sync_status(store, intake_id, staff)
+        return signature_id
 
 
 def latest_consent(record: Any) -> Any:
@@ -333,8 +258,19 @@ def build_reviewed_consent(store: Any, intake_id: str) -> int:
 
 
 def printable_document(record: Any) -> Any:
-    """The document to print for this intake: the newest consent document."""
-    return latest_consent(record)
+    """The document to print for this intake: the newest consent document, unless it is a
+    reviewed one whose countersignature no longer covers the review (a later decision or
+    amendment): then none, until the review is signed again or the patient has re-signed."""
+    document = latest_consent(record)
+    if document is not None and document.kind == REVIEWED_CONSENT and not countersigned(record):
+        return None
+    return document
+
+
+def patient_copy(record: Any) -> Any:
+    """The newest copy made for the patient, or None (an intake from before copies)."""
+    docs = [d for d in record.documents if d.kind == PATIENT_COPY]
+    return max(docs, key=lambda d: (d.created_at, d.id)) if docs else None
 
 
 # -- amendments ------------------------------------------------------------------------------
@@ -425,24 +361,12 @@ def resign(
 
 
 def build_patient_consent(store: Any, intake_id: str) -> int:
-    """The patient-signed consent PDF again, after a re-signature; it supersedes the newest
-    consent document. A countersignature made before the amendment no longer covers the
-    answers, so it is left out of this copy (it stays stored with the earlier documents)."""
-    from msgspec.structs import replace
+    """The consent documents again, after a re-signature: the clinic's copy (no
+    countersignature covers the amended answers yet, so its review is open again) and the
+    patient's copy, superseding the newest ones; the earlier ones stay stored."""
+    from mesocheck.documents.consent import store_consent_pdf
 
-    from mesocheck.documents.archive import keep_consent
-    from mesocheck.documents.consent import Review, build_consent_pdf
-
-    record = store.intake(intake_id)
-    patient_only = replace(record, signatures=tuple(
-        s for s in record.signatures if s.role == "patient"))
-    staff = {m.id: m.name for m in store.staff_members(include_inactive=True)}
-    form = form_of(record)
-    pdf = build_consent_pdf(patient_only, form, store.settings(),
-                            review=Review(staff_names=staff))
-    previous = latest_consent(record)
-    return keep_consent(store, patient_only, form, pdf, kind=CONSENT,
-                        created_at=store.clock(), supersedes=previous.id if previous else None)
+    return store_consent_pdf(store, intake_id)
 
 
 # -- the day's print batch -------------------------------------------------------------------

@@ -92,7 +92,8 @@ def test_pdf_writes_the_stored_consent(demo_db, tmp_path):
         (intake_id,) = conn.execute(
             "SELECT intake_id FROM documents ORDER BY id LIMIT 1").fetchone()
         stored = conn.execute(
-            "SELECT pdf FROM documents WHERE intake_id = ? ORDER BY id DESC LIMIT 1",
+            "SELECT pdf FROM documents WHERE intake_id = ? AND kind != 'patient_copy' "
+            "ORDER BY id DESC LIMIT 1",
             (intake_id,)).fetchone()[0]
     out = tmp_path / "consent.pdf"
     done = run("pdf", intake_id, "-o", str(out), "--db", str(demo_db), home=home)

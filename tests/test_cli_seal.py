@@ -51,7 +51,7 @@ def test_a_self_signed_seal_is_set_up_and_demo_documents_are_sealed(
                          "--passphrase-file", passphrase_file)
     assert code == 0, err
     code, out, _err = run(capsys, "--db", db_path, "seal", "show")
-    assert "intakes whose consent document is B-B: 3" in out
+    assert "documents (each intake's newest record and patient's copy) B-B: 6" in out
     with Store.open(db_path) as store:
         seal = store.current_seal()
         assert pki.PASSPHRASE not in seal.key and "PRIVATE KEY" not in seal.key
@@ -167,7 +167,7 @@ def test_seal_upgrade_names_an_authority_that_times_out(
         before = [d.id for d, _pdf in store.all_documents()]
     code, out, err = run(capsys, "--db", db_path, "seal", "upgrade")
     assert code == 1
-    assert "1 document is sealed without a timestamp (B-B)" in out
+    assert "2 documents are sealed without a timestamp (B-B)" in out
     assert err.strip() == (f"the time-stamping authority at {silent_tsa.url} did not answer "
                            "in time; seals are upgraded when it answers")
     with Store.open(db_path) as store:
@@ -216,4 +216,4 @@ def test_rebuild_pdfs_seals_what_it_makes(db_path, passphrase_file, capsys):
                          passphrase_file)
     assert code == 0, err
     with Store.open(db_path) as store:
-        assert store.seal_levels() == {"B-B": 3}
+        assert store.seal_levels() == {"B-B": 6}  # a record and a patient's copy each

@@ -132,7 +132,7 @@ def test_status_follows_decisions_and_changes_keep_history(store, staff):
 def test_countersign_rebuilds_the_pdf_as_a_new_document(store, staff):
     doctor, desk = staff
     intake_id = make_intake(store)
-    patient_doc = store.intake(intake_id).documents[-1]
+    patient_doc = review.latest_consent(store.intake(intake_id))
     assert patient_doc.kind == CONSENT
     with pytest.raises(review.ReviewRefused, match="still need"):
         countersign_now(store, intake_id, doctor)
@@ -233,8 +233,10 @@ def test_amendment_recomputes_flags_and_waits_for_the_patient(store, staff):
     record = store.intake(intake_id)
     assert review.patient_signed_current(record)
     assert review.review_state(record).status == "submitted"
-    assert [d.kind for d in record.documents] == ["consent", "consent"]
-    assert record.documents[1].supersedes == record.documents[0].id
+    kinds = [d.kind for d in record.documents]
+    assert kinds == ["consent", "patient_copy", "consent", "patient_copy"]
+    assert record.documents[2].supersedes == record.documents[0].id
+    assert record.documents[3].supersedes == record.documents[1].id
     actions = audit_rows(store, intake_id)
     doctor_actor = "staff:%d" % doctor.id
     for action in ("amend_answer", "replace_flags", "set_status:submitted"):

@@ -21,7 +21,7 @@ from msgspec import Struct
 
 from mesocheck.documents.certificate import SealUnavailable, certificates_of, unlocked_seal
 from mesocheck.errors import MesocheckError
-from mesocheck.store.records import REVIEWED_CONSENT
+from mesocheck.store.records import PATIENT_COPY, REVIEWED_CONSENT
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +37,43 @@ class PendingReport(Struct):
     problems: list[str] = []
 
 
+class Keep(Struct, frozen=True):
+    """A newly built consent document to keep: its kind, reportlab's bytes, and the
+    document it supersedes."""
+
+    kind: str
+    pdf: bytes
+    supersedes: int | None
+
+
 def keep_consent(store: Any, record: Any, form: Any, pdf: bytes, *, kind: str,
                  created_at: datetime, supersedes: int | None) -> int:
     """Store ``pdf`` (reportlab's consent document of ``record``) as the intake's newest
-    consent document: archival, and sealed if the seal is unlocked here. Returns its id."""
+    document of ``kind``: archival, and sealed if the seal is unlocked here. Returns its
+    id."""
+    return keep_consents(store, record, form, [Keep(kind, pdf, supersedes)],
+                         created_at=created_at)[0]
+
+
+def keep_consents(store: Any, record: Any, form: Any, documents: list[Keep | int], *,
+                  created_at: datetime) -> list[int]:
+    """Store several documents of ``record`` (its two copies) in one transaction, each
+    made archival and sealed as :func:`keep_consent` does; an ``int`` in ``documents`` is
+    a stored document kept as it is. Returns their ids, in order."""
     settings = store.settings()
-    archival = archival_copy(store, record, form, pdf, settings, created_at)
-    document, level = _sealed_if_possible(store, record, kind, archival, settings)
-    return store.add_document(record.id, kind, document, created_at=created_at,
-                              supersedes=supersedes, seal=level)
+    ready: list[tuple[Keep, bytes, str | None] | int] = []
+    for item in documents:
+        if isinstance(item, int):
+            ready.append(item)
+            continue
+        archival = archival_copy(store, record, form, item.pdf, settings, created_at,
+                                 attach=item.kind != PATIENT_COPY)
+        ready.append((item, *_sealed_if_possible(store, record, item.kind, archival,
+                                                 settings)))
+    with store.atomic():
+        return [item if isinstance(item, int) else store.add_document(
+            record.id, item[0].kind, item[1], created_at=created_at,
+            supersedes=item[0].supersedes, seal=item[2]) for item in ready]
 
 
 def same_content(store: Any, previous: Any, pdf: bytes) -> bool:
@@ -63,15 +91,20 @@ def same_content(store: Any, previous: Any, pdf: bytes) -> bool:
 
 
 def archival_copy(store: Any, record: Any, form: Any, pdf: bytes,
-                  settings: Mapping[str, Any], created_at: datetime) -> bytes:
-    """PDF/A-3b with the intake's FHIR Bundle attached; reportlab's own bytes if that
-    fails (a bug, logged): the patient's document is kept either way."""
+                  settings: Mapping[str, Any], created_at: datetime, *,
+                  attach: bool = True) -> bytes:
+    """PDF/A-3b, tagged, with the intake's FHIR Bundle attached (``attach``: the clinic's
+    record; the patient's copy carries none, the Bundle holding the practitioner's
+    wording); reportlab's own bytes if that fails (a bug, logged): the patient's document
+    is kept either way."""
     from mesocheck.documents.pdfa import make_archival
     from mesocheck.fhir.bundle import bundle_json, intake_bundle
 
     try:
-        staff = {m.id: m.name for m in store.staff_members(include_inactive=True)}
-        bundle = bundle_json(intake_bundle(record, form, settings, staff))
+        bundle = None
+        if attach:
+            staff = {m.id: m.name for m in store.staff_members(include_inactive=True)}
+            bundle = bundle_json(intake_bundle(record, form, settings, staff))
         return make_archival(pdf, bundle, created=created_at)
     except Exception as exc:  # never lose the document over its archival form
         _log_bug(exc, "making the consent PDF archival")
@@ -140,7 +173,7 @@ def seal_pending(store: Any, progress: Callable[[int, int], None] | None = None
             record = store.intake(document.intake_id)
             if not is_archival(pdf):
                 pdf = archival_copy(store, record, form_of(record), pdf, settings,
-                                    document.created_at)
+                                    document.created_at, attach=document.kind != PATIENT_COPY)
             sealed, level = seal_document(seal, record, document.kind, pdf, settings)
         except (MesocheckError, FormNotFound) as exc:
             report.problems.append(f"document {document.id} (intake {document.intake_id}): "

@@ -24,6 +24,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from mesocheck.documents import styles as st
 from mesocheck.documents.fonts import BOLD, REGULAR
+from mesocheck.documents.tagging import artifact, new_page, tagged
 from mesocheck.documents.text import display_line, visible
 
 ELLIPSIS = "\u2026"
@@ -39,6 +40,7 @@ class PageFrame(Struct, frozen=True):
     page_of: Callable[[int, int], str]
     created: datetime  # aware
     document_id: str
+    footer_size: float = st.FOOTER_SIZE
 
 
 class Metadata(Struct, frozen=True):
@@ -75,6 +77,7 @@ class PagedCanvas(Canvas):
     def showPage(self):
         self._held.append(dict(self.__dict__))
         self._startPage()
+        new_page(self)
 
     def save(self):
         total = len(self._held)
@@ -85,11 +88,15 @@ class PagedCanvas(Canvas):
         super().save()
 
     def _decorate(self, number: int, total: int) -> None:
+        with artifact(self):  # running header and footer: page furniture, not content
+            self._furniture(number, total)
+
+    def _furniture(self, number: int, total: int) -> None:
         frame = self._frame
         left = st.MARGIN_LEFT
         right = st.PAGE_SIZE[0] - st.MARGIN_RIGHT
         width = right - left
-        size = st.FOOTER_SIZE
+        size = frame.footer_size
         self.saveState()
         self.setStrokeColor(st.HAIRLINE)
         self.setLineWidth(0.5)
@@ -117,7 +124,8 @@ class PagedCanvas(Canvas):
         self.setFont(REGULAR, size)
         self.drawString(x, top - 10, fit_line(rest, REGULAR, size, left + room - x))
         self.setFillColor(st.MUTED)
-        self.drawString(left, top - 20, fit_line(frame.footer_line2, REGULAR, size, width))
+        self.drawString(left, top - 10 - size * 1.35,
+                        fit_line(frame.footer_line2, REGULAR, size, width))
         self.restoreState()
 
 
@@ -163,6 +171,17 @@ class Block(Flowable):
     def draw(self):
         canv = self.canv
         if self.background is not None or self.bar is not None:
+            with artifact(canv):
+                self._draw_panel(canv)
+        top, _right, _bottom, left = self.padding
+        y = self.height - top
+        for part, (h, before, after) in zip(self.content, self._sizes):
+            y -= before + h
+            part.drawOn(canv, left, y)
+            y -= after
+
+    def _draw_panel(self, canv) -> None:
+        if self.background is not None or self.bar is not None:
             canv.saveState()
             if self.background is not None:
                 canv.setFillColor(self.background)
@@ -171,12 +190,6 @@ class Block(Flowable):
                 canv.setFillColor(self.bar)
                 canv.rect(0, 0, self.bar_width, self.height, stroke=0, fill=1)
             canv.restoreState()
-        top, _right, _bottom, left = self.padding
-        y = self.height - top
-        for part, (h, before, after) in zip(self.content, self._sizes):
-            y -= before + h
-            part.drawOn(canv, left, y)
-            y -= after
 
 
 class Row(Block):
@@ -222,6 +235,20 @@ class Row(Block):
     def draw(self):
         canv = self.canv
         if self.background is not None or self.bar is not None or self.line_below is not None:
+            with artifact(canv):
+                self._draw_panel(canv)
+        top, _right, _bottom, left = self.padding
+        x = 0.0
+        for cell, sizes, width in zip(self.cells, self._cell_sizes, self._cell_widths):
+            y = self.height - top
+            for part, (h, before, after) in zip(cell, sizes):
+                y -= before + h
+                part.drawOn(canv, x + left, y)
+                y -= after
+            x += width
+
+    def _draw_panel(self, canv) -> None:
+        if self.background is not None or self.bar is not None or self.line_below is not None:
             canv.saveState()
             if self.background is not None:
                 canv.setFillColor(self.background)
@@ -236,15 +263,6 @@ class Row(Block):
                 canv.setLineWidth(self.line_width)
                 canv.line(0, y, self.width, y)
             canv.restoreState()
-        top, _right, _bottom, left = self.padding
-        x = 0.0
-        for cell, sizes, width in zip(self.cells, self._cell_sizes, self._cell_widths):
-            y = self.height - top
-            for part, (h, before, after) in zip(cell, sizes):
-                y -= before + h
-                part.drawOn(canv, x + left, y)
-                y -= after
-            x += width
 
 
 class Stack(Block):
@@ -255,11 +273,16 @@ class Stack(Block):
     """
 
     def __init__(self, head: Sequence[Flowable], parts: Sequence[Flowable], *,
-                 repeat_head: bool = True, space_after: float = 0.0):
-        super().__init__(list(head) + list(parts), space_after=space_after)
-        self.head = list(head)
+                 repeat_head: bool = True, space_after: float = 0.0,
+                 lead: Sequence[Flowable] = ()):
+        # ``lead`` (a section's heading and introduction) opens the stack with its head and
+        # is not repeated: a heading never ends a page without what it heads.
+        super().__init__(list(lead) + list(head) + list(parts), space_after=space_after)
+        self.lead = list(lead)
+        self.head = list(self.lead) + list(head)
         self.parts = list(parts)
         self.repeat_head = repeat_head
+        self.own_head = list(head)
 
     def split(self, avail_width, avail_height):
         self.wrap(avail_width, avail_height)
@@ -277,8 +300,9 @@ class Stack(Block):
             return []
         if parts_fitting >= len(self.parts):
             return [self]
-        head_again = self.head if self.repeat_head else []
-        return [Stack(self.head, self.parts[:parts_fitting], repeat_head=self.repeat_head),
+        head_again = self.own_head if self.repeat_head else []
+        return [Stack(self.own_head, self.parts[:parts_fitting], repeat_head=self.repeat_head,
+                      lead=self.lead),
                 Stack(head_again, self.parts[parts_fitting:], repeat_head=self.repeat_head,
                       space_after=self.space_after)]
 
@@ -301,12 +325,15 @@ class FillIn(Flowable):
     def draw(self):
         canv = self.canv
         canv.saveState()
-        canv.setFont(REGULAR, self.size)
-        canv.setFillColor(st.MUTED)
-        canv.drawString(0, 3, fit_line(self.label, REGULAR, self.size, self.label_width - 4))
-        canv.setStrokeColor(st.RULE)
-        canv.setLineWidth(0.6)
-        canv.line(self.label_width, 1, self.width, 1)
+        with tagged(canv, "P"):
+            canv.setFont(REGULAR, self.size)
+            canv.setFillColor(st.MUTED)
+            canv.drawString(0, 3, fit_line(self.label, REGULAR, self.size,
+                                           self.label_width - 4))
+        with artifact(canv):
+            canv.setStrokeColor(st.RULE)
+            canv.setLineWidth(0.6)
+            canv.line(self.label_width, 1, self.width, 1)
         canv.restoreState()
 
 

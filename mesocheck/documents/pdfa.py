@@ -9,6 +9,8 @@ seal is an incremental update, which must find the document already archival):
 - an sRGB output intent (``resources/icc/sRGB.icc``, zlib licence beside it);
 - the intake's FHIR Bundle as an associated file (``application/fhir+json``, relationship
   ``Alternative``: the same record, machine-readable), listed in the catalog's ``/AF``;
+- the structure tree of a tagged PDF, from the marks the pages were drawn with
+  (:mod:`~mesocheck.documents.tagging`);
 - PDF 1.7 header, and a file identifier computed from the content (the same document
   always gives the same bytes).
 
@@ -22,6 +24,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from io import BytesIO
 
+from mesocheck.documents.tagging import add_structure
 from mesocheck.paths import resource
 
 ATTACHMENT_NAME = "intake.fhir.json"
@@ -34,9 +37,9 @@ def _srgb_profile() -> bytes:
     return resource("icc", "sRGB.icc").read_bytes()
 
 
-def make_archival(pdf: bytes, record_json: bytes, *, created: datetime) -> bytes:
+def make_archival(pdf: bytes, record_json: bytes | None, *, created: datetime) -> bytes:
     """``pdf`` (reportlab's output) as PDF/A-3b with ``record_json`` (the intake's FHIR
-    Bundle) attached; ``created`` dates the attachment."""
+    Bundle) attached when given; ``created`` dates the attachment."""
     import pikepdf
     from pikepdf import Array, Dictionary, Name, String
 
@@ -49,14 +52,16 @@ def make_archival(pdf: bytes, record_json: bytes, *, created: datetime) -> bytes
             OutputConditionIdentifier=String(OUTPUT_CONDITION), Info=String(OUTPUT_CONDITION),
             RegistryName=String("http://www.color.org"), DestOutputProfile=profile,
         )])
-        spec = pikepdf.AttachedFileSpec(
-            doc, record_json, description="The intake as a FHIR R4 Bundle",
-            filename=ATTACHMENT_NAME, mime_type=ATTACHMENT_TYPE,
-            relationship=Name.Alternative,
-            creation_date=_pdf_date(created), mod_date=_pdf_date(created),
-        )
-        doc.attachments[ATTACHMENT_NAME] = spec
-        doc.Root.AF = Array([spec.obj])
+        if record_json is not None:
+            spec = pikepdf.AttachedFileSpec(
+                doc, record_json, description="The intake as a FHIR R4 Bundle",
+                filename=ATTACHMENT_NAME, mime_type=ATTACHMENT_TYPE,
+                relationship=Name.Alternative,
+                creation_date=_pdf_date(created), mod_date=_pdf_date(created),
+            )
+            doc.attachments[ATTACHMENT_NAME] = spec
+            doc.Root.AF = Array([spec.obj])
+        add_structure(doc)  # tagged: reading order, headings, signatures' alternative text
         with doc.open_metadata(set_pikepdf_as_editor=False) as meta:
             meta.load_from_docinfo(doc.docinfo)
             meta["pdfaid:part"] = "3"

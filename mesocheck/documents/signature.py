@@ -6,6 +6,9 @@ pressure where the device reported it). Here those curves are fitted into a fixe
 keeping their aspect, and written as PDF paths. PDF strokes a path with one width, so
 successive curves of about the same width share a path and a new one starts where the
 width changes by a step.
+
+The ink sits on the box's signing line as it sat on the pad's: the pad draws its guide at
+three quarters of its height (``PAD_LINE``), and that height is put on the printed line.
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ from reportlab.platypus import Flowable
 
 from mesocheck.documents import styles as st
 from mesocheck.documents.fonts import REGULAR
+from mesocheck.documents.tagging import tagged
 from mesocheck.signature import InkPoint, InkStyle, Segment, stroke_segments
 
 WIDTH_STEP = 0.12  # points: curves whose widths round to the same step share one path
 MARGIN = 8.0  # points between the ink and the box
 MAX_ENLARGE = 3.0  # a small mark is enlarged at most this much over the pad's own scale
+PAD_LINE = 0.75  # where the pad's signing line is, as a share of its height from the top
+LINE_SHARE = 0.27  # where the printed signing line is, as a share of the box from the bottom
 
 
 def ink_points(raw: Any) -> list[list[InkPoint]]:
@@ -56,8 +62,9 @@ class SignatureDrawing(Flowable):
     signing line; ``empty_text`` is written in the panel when there is no ink."""
 
     def __init__(self, strokes: Any, pad_width: float | None, pad_height: float | None,
-                 width: float, height: float, *, empty_text: str = ""):
+                 width: float, height: float, *, empty_text: str = "", alt: str = ""):
         super().__init__()
+        self.alt = alt or empty_text
         self.strokes = ink_points(strokes)
         self.pad_width = float(pad_width or 0)
         self.pad_height = float(pad_height or 0)
@@ -65,10 +72,18 @@ class SignatureDrawing(Flowable):
         self.height = height
         self.empty_text = empty_text
 
+    @property
+    def line_y(self) -> float:
+        return round(self.height * LINE_SHARE, 2)
+
     def wrap(self, avail_width, avail_height):
         return self.width, self.height
 
     def draw(self):
+        with tagged(self.canv, "Figure", alt=self.alt or " "):  # a reader says what it is
+            self._draw()
+
+    def _draw(self):
         canv = self.canv
         canv.saveState()
         canv.setFillColor(st.PANEL)
@@ -77,7 +92,7 @@ class SignatureDrawing(Flowable):
         canv.roundRect(0, 0, self.width, self.height, 3, stroke=1, fill=1)
         canv.setStrokeColor(st.RULE)
         canv.setLineWidth(0.5)
-        canv.line(MARGIN, MARGIN + 6, self.width - MARGIN, MARGIN + 6)
+        canv.line(MARGIN, self.line_y, self.width - MARGIN, self.line_y)
         if not self.strokes:
             if self.empty_text:
                 canv.setFillColor(st.MUTED)
@@ -104,17 +119,26 @@ class SignatureDrawing(Flowable):
                 ys += (y0, y1)
         min_x, max_x, min_y, max_y = min(xs), max(xs), min(ys), max(ys)
         ink_w, ink_h = max(max_x - min_x, 1.0), max(max_y - min_y, 1.0)
-        room_w, room_h = self.width - 2 * MARGIN, self.height - 2 * MARGIN
-        scale = min(room_w / ink_w, room_h / ink_h)
+        # The pad's line (or, without the pad's size, a fifth above the ink's foot).
+        base = self.pad_height * PAD_LINE if self.pad_height > 0 else max_y - 0.2 * ink_h
+        base = min(max(base, min_y), max_y)
+        room_w = self.width - 2 * MARGIN
+        above, below = self.height - MARGIN / 2 - self.line_y, self.line_y - MARGIN / 2
+        scale = room_w / ink_w
+        if base > min_y:
+            scale = min(scale, above / (base - min_y))
+        if max_y > base:
+            scale = min(scale, below / (max_y - base))
         if self.pad_width > 0 and self.pad_height > 0:
-            pad_scale = min(room_w / self.pad_width, room_h / self.pad_height)
+            pad_scale = min(room_w / self.pad_width,
+                            (self.height - MARGIN) / self.pad_height)
             scale = min(scale, MAX_ENLARGE * pad_scale)
-        off_x = MARGIN + (room_w - ink_w * scale) / 2
-        off_y = MARGIN + (room_h - ink_h * scale) / 2
+        off_x = MARGIN + 4  # from the start of the line, as a pen signs
+        line_y = self.line_y
 
         def place(x: float, y: float) -> tuple[float, float]:
             # The pad's y grows downwards, the page's upwards.
-            return round(off_x + (x - min_x) * scale, 2), round(off_y + (max_y - y) * scale, 2)
+            return round(off_x + (x - min_x) * scale, 2), round(line_y + (base - y) * scale, 2)
 
         for points, segments in strokes:
             if not segments:

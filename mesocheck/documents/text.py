@@ -28,6 +28,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph
 
 from mesocheck.documents.fonts import BOLD, REGULAR, cmap
+from mesocheck.documents.tagging import role_of, tagged
 
 MISSING = "\ufffd"
 
@@ -155,6 +156,10 @@ class Para(Paragraph):
         self._wrapped_for = (availWidth, width, height)
         return width, height
 
+    def draw(self):
+        with tagged(self.canv, role_of(self.style)):  # one element for a screen reader
+            super().draw()
+
 
 def para(text: str, style: ParagraphStyle, *, prefix: str = "", base: str | None = None,
          align_rtl: bool = True, bullet: str | None = None) -> Flowable:
@@ -219,6 +224,7 @@ class BidiParagraph(Flowable):
                  base: str | None = None, align_rtl: bool = True, bullet: str | None = None):
         super().__init__()
         self.bullet = bullet
+        self.logical = text
         self.text = shape(text, style.fontName)
         self.style = style
         self.prefix = prefix
@@ -258,7 +264,9 @@ class BidiParagraph(Flowable):
 
     def draw(self):
         assert self._para is not None
-        self._para.drawOn(self.canv, 0, 0)
+        # Drawn shaped and in visual order; read and searched as typed.
+        with tagged(self.canv, role_of(self.style), actual=self.logical):
+            self._para.drawOn(self.canv, 0, 0)
 
     def plain_text(self) -> str:
         return self.text

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
-        "subtitle": "Preparation checklist, risk disclosures and signed consent",
+        "subtitle": "Preparation checklist, risk disclosures and signed consent: "
+                    "the clinic's record",
+        "subtitle_patient": "Your copy: your answers, what you read, and the consent you "
+                            "signed",
         "patient": "Patient",
         "birth_date": "Date of birth",
         "age": "age {age}",
@@ -25,7 +28,12 @@ WORDS: dict[str, dict[str, str]] = {
         "flags_none": "No answer needs the practitioner's attention.",
         "answers": "Your answers",
         "answers_intro": "Every question you were shown, with your answer, in the words you saw.",
-        "amended": "Corrected after signing by staff: {reason}",
+        "amended": "Corrected after signing by {staff}, {when}: {reason}",
+        "amended_before": "(Patient: {answer})",
+        "amended_before_patient": "(Your answer was: {answer})",
+        "patient_flag_default": "The practitioner will talk with you about this answer "
+                                "before any treatment.",
+        "patient_told": "The patient's copy says",
         "flag_ref": "flag {n}",
         "disclosures": "Risks and information you read",
         "disclosures_intro": "Each was shown on its own screen and acknowledged separately.",
@@ -34,12 +42,18 @@ WORDS: dict[str, dict[str, str]] = {
         "ack_text_changed": "The text acknowledged differs from the text printed here.",
         "consent": "Consent",
         "patient_signature": "Patient's signature",
+        "patient_signature_earlier": "Earlier signature of the patient, over the answers "
+                                     "before they were corrected",
+        "signature_superseded": "made before a later change; kept for the record",
         "signed_by": "Signed by",
         "meaning": "Meaning of this signature",
         "signed_at": "Date and time",
         "not_signed": "Not signed",
         "no_strokes": "No signature was drawn.",
         "signed_content": "Signed content (SHA-256)",
+        "signature_alt": "{heading}: the handwritten signature of {name}, drawn on the "
+                         "tablet on {when}",
+        "signature_alt_blank": "{heading}: an empty box to sign in",
         "review": "Practitioner review",
         "review_intro_pending": "To be completed by the practitioner before the procedure.",
         "flag_heading": "{n}. {word}",
@@ -73,14 +87,27 @@ WORDS: dict[str, dict[str, str]] = {
         "record": "Document record",
         "record_document": "Document ID",
         "record_form_hash": "Form content (SHA-256)",
+        "record_copy": "Copy",
+        "copy_clinic": "The clinic's record",
+        "copy_patient": "The patient's copy",
+        "record_device": "Signed on device",
         "record_created": "Created",
         "record_audit_head": "Audit log seen",
         "record_audit_head_value": "row {id}, {hash}",
-        "record_note": "Made by mesocheck from the stored intake. The SHA-256 of this file is "
-                       "stored with the intake, and \u201cmesocheck verify\u201d checks that "
-                       "the file is unchanged. The audit log seen is its newest entry when "
-                       "this document was made: \u201cmesocheck verify --against\u201d this "
-                       "file checks that the clinic's records still hold it, unchanged.",
+        "record_signature_patient": "Signed by the patient",
+        "record_signature_practitioner": "Countersigned",
+        "record_note": "Made by mesocheck from the intake stored at the clinic. The document "
+                       "ID is a fingerprint of everything this document says. The file is "
+                       "stored with its SHA-256 and sealed by the clinic; "
+                       "\u201cmesocheck verify\u201d checks both. The audit log seen is "
+                       "the newest entry of the clinic's tamper-evident log when this "
+                       "document was made.",
+        "record_paper": "To check a paper copy, the clinic writes out the stored file "
+                        "(\u201cmesocheck pdf {intake}\u201d, with \u201c--copy "
+                        "patient\u201d for the patient's copy), checks that it shows this "
+                        "document ID, checks its seal (\u201cmesocheck check-pdf\u201d), "
+                        "and runs \u201cmesocheck verify --against\u201d that file: the "
+                        "clinic's log must still hold the entry named above, unchanged.",
         "footer_born": "born {date}",
         "footer_form": "Form {id} v{version}",
         "footer_intake": "Intake {id}",
@@ -88,6 +115,7 @@ WORDS: dict[str, dict[str, str]] = {
         "metadata_title": "{title} \u2013 {name}",
         "metadata_subject": "Signed consent record, intake {id}",
         "metadata_subject_reviewed": "Signed consent record with practitioner review, intake {id}",
+        "metadata_subject_patient": "The patient's copy of the signed consent, intake {id}",
     },
 }
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from mesocheck.hub import errors
 from mesocheck.hub.connect import SCHEMA
-from mesocheck.hub.ids import MAX_SITE, hub_device, LOCAL_BITS
+from mesocheck.ids import LOCAL_BITS, MAX_SITE, hub_device
 
 APPLICATION = "mesocheck hub"
 MIGRATION_LOCK = 0x4D45534D  # "MESM": one set-up or upgrade at a time

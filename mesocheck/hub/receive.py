@@ -24,7 +24,7 @@ from psycopg.errors import UniqueViolation
 
 from mesocheck.hub.connect import PgConnection
 from mesocheck.hub.dialect import CHANNEL, PostgresDialect, as_device, begin_hub_write
-from mesocheck.hub.ids import site_base
+from mesocheck.ids import site_base
 from mesocheck.store.audit import Columns, Transaction, primary_key
 from mesocheck.store.staff import LOCKOUT, MAX_ATTEMPTS
 from mesocheck.timeutil import from_iso, to_iso
@@ -230,8 +230,8 @@ def hub_rows(device: int, table: str, names: list[str], rows: Iterable[tuple]
              ) -> list[tuple]:
     """A tablet's rows (in ``names`` order, as SQLite holds them) as the hub stores them:
     its ids clinic-wide, signature strokes of schema 1 (JSON text) as their UTF-8 bytes."""
-    from mesocheck.hub.ids import ID_COLUMNS, LOCAL_BITS
-    from mesocheck.store.dialect import LOCAL_ID_LIMIT
+    from mesocheck.hub.ids import ID_COLUMNS
+    from mesocheck.ids import LOCAL_BITS, LOCAL_ID_LIMIT
 
     at = [names.index(c) for c in ID_COLUMNS.get(table, ()) if c in names]
     strokes = names.index("strokes") if "strokes" in names else None

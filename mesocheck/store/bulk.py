@@ -22,7 +22,7 @@ from mesocheck.store.audit import (
     entry_hash, primary_key, to_json,
 )
 from mesocheck.store.db import translated
-from mesocheck.store.dialect import LOCAL_ID_LIMIT
+from mesocheck.ids import LOCAL_ID_LIMIT
 from mesocheck.store.records import DECISIONS, OUTCOMES, STATUSES
 
 try:

@@ -13,12 +13,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from mesocheck.ids import LOCAL_ID_LIMIT
 from mesocheck.store import audit
 from mesocheck.store.records import AuditHead
-
-LOCAL_ID_LIMIT = 1 << 40
-"""Ids a database gives its own rows are below this; rows copied from the hub keep their
-clinic-wide ids, which are above it (see ``mesocheck.hub.ids``)."""
 
 
 class Dialect:

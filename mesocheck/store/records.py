@@ -18,7 +18,15 @@ ROLES = ("practitioner", "front-desk")
 SIGNER_ROLES = ("patient", "practitioner", "witness")
 CONSENT = "consent"  # the document kind of the patient-signed consent PDF
 REVIEWED_CONSENT = "reviewed_consent"  # the same with the practitioner's review
-CONSENT_KINDS = (CONSENT, REVIEWED_CONSENT)
+CONSENT_KINDS = (CONSENT, REVIEWED_CONSENT)  # the clinic's record: printed, sent to the EHR
+PATIENT_COPY = "patient_copy"  # the patient's copy: their answers and messages, their words
+DOCUMENT_KINDS = (*CONSENT_KINDS, PATIENT_COPY)
+
+
+def document_chain(kind: str) -> tuple[str, ...]:
+    """The kinds whose newest document supersedes the earlier ones of an intake: the
+    clinic's record and the patient's copy each have their own line."""
+    return (PATIENT_COPY,) if kind == PATIENT_COPY else CONSENT_KINDS
 
 
 class Patient(Struct, frozen=True):

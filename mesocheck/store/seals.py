@@ -12,7 +12,14 @@ import hashlib
 from typing import Any, Iterable, Iterator
 
 from mesocheck.store.db import InvalidState, translated
-from mesocheck.store.records import CONSENT_KINDS, DocumentInfo, SealRecord
+from mesocheck.store.records import (
+    CONSENT_KINDS, DOCUMENT_KINDS, PATIENT_COPY, DocumentInfo, SealRecord, document_chain,
+)
+
+# The newest document of each line of an intake: its clinic record, its patient's copy.
+_NEWEST = (f"SELECT max(id) FROM documents WHERE kind IN ({', '.join('?' * len(DOCUMENT_KINDS))}) "
+           "GROUP BY intake_id, kind = ?")
+_NEWEST_PARAMS = (*DOCUMENT_KINDS, PATIENT_COPY)
 from mesocheck.timeutil import from_iso
 
 # Seal levels, weakest first; a stored document's ``seal`` is one of them or NULL.
@@ -58,9 +65,10 @@ class SealRecords:
             kind, current, created_at = tx.execute(
                 "SELECT kind, seal, created_at FROM documents WHERE id = ?",
                 (document_id,)).fetchone()
+            chain = document_chain(kind)
             newest = tx.execute("SELECT max(id) FROM documents WHERE intake_id = ? AND kind IN "
-                                f"({', '.join('?' * len(CONSENT_KINDS))})",
-                                (intake_id, *CONSENT_KINDS)).fetchone()[0]
+                                f"({', '.join('?' * len(chain))})",
+                                (intake_id, *chain)).fetchone()[0]
             if newest != document_id or _rank(current) >= _rank(level):
                 return None
             new_id = tx.insert("documents", {
@@ -71,26 +79,23 @@ class SealRecords:
         return new_id
 
     def documents_to_seal(self, below: str = "B-B") -> list[DocumentInfo]:
-        """The newest consent document of every intake whose seal is weaker than ``below``
-        (``B-B``: unsealed), oldest first."""
-        marks = ", ".join("?" * len(CONSENT_KINDS))
+        """The newest document of every intake's clinic record and patient's copy whose
+        seal is weaker than ``below`` (``B-B``: unsealed), oldest first."""
         weaker = [lvl for lvl in SEAL_LEVELS if _rank(lvl) < _rank(below)]
         condition = "d.seal IS NULL" + (
             f" OR d.seal IN ({', '.join('?' * len(weaker))})" if weaker else "")
         with translated():
             return [_document(r) for r in self._conn.execute(
-                f"SELECT {_DOCUMENT_COLUMNS} FROM documents d WHERE d.id IN ("
-                f"  SELECT max(id) FROM documents WHERE kind IN ({marks}) GROUP BY intake_id) "
-                f"AND ({condition}) ORDER BY d.id", (*CONSENT_KINDS, *weaker))]
+                f"SELECT {_DOCUMENT_COLUMNS} FROM documents d WHERE d.id IN ({_NEWEST}) "
+                f"AND ({condition}) ORDER BY d.id", (*_NEWEST_PARAMS, *weaker))]
 
     def seal_levels(self) -> dict[str | None, int]:
-        """How many intakes' newest consent document is at each seal level (None: unsealed)."""
-        marks = ", ".join("?" * len(CONSENT_KINDS))
+        """How many newest documents (each intake's clinic record and patient's copy) are
+        at each seal level (None: unsealed)."""
         with translated():
             return dict(self._conn.execute(
-                "SELECT seal, count(*) FROM documents WHERE id IN (SELECT max(id) FROM "
-                f"documents WHERE kind IN ({marks}) GROUP BY intake_id) GROUP BY seal "
-                "ORDER BY seal", CONSENT_KINDS).fetchall())
+                f"SELECT seal, count(*) FROM documents WHERE id IN ({_NEWEST}) GROUP BY seal "
+                "ORDER BY seal", _NEWEST_PARAMS).fetchall())
 
     def document(self, document_id: int) -> DocumentInfo:
         with translated():

@@ -18,6 +18,7 @@ from mesocheck.documents.text import visible
 from mesocheck.forms import Facts
 from mesocheck.forms.flow import Flow
 from mesocheck.forms.model import NEVER, NOT_RECENT
+from mesocheck.forms.registry import default_form
 from tests.support.answers import LONG_ANSWERS, SHORT_ANSWERS
 from tests.support.pdf_text import LONG_NAME, all_text, flat, page_texts
 from tests.support.records import SETTINGS, STAFF, make_record
@@ -120,7 +121,7 @@ def test_every_page_has_the_footer_and_page_x_of_y(request, which):
         assert f"Page {number} of {len(pages)}" in text
         assert record.patient.name in text
         assert f"born {record.patient.birth_date.isoformat()}" in text
-        assert "Form mesotherapy v1.0" in text
+        assert f"Form mesotherapy v{default_form().version}" in text
         assert f"Intake {record.id}" in text
 
 
@@ -157,8 +158,8 @@ def test_countersigned_review_is_printed_with_outcome(form):
 
 def test_amended_answer_keeps_the_patients_own_answer(flagged_pdf):
     text = all_text(flagged_pdf)
-    assert "Corrected after signing by staff: Partner will drive; confirmed by phone." in text
-    assert "(Patient: No)" in text
+    assert ("Corrected after signing by Dr Ana Ferreira, 2026-01-15 10:42 CET: Partner will "
+            "drive; confirmed by phone. (Patient: No)") in text
 
 
 def test_form_hash_and_document_id_are_printed_at_the_end(form, short_pdf, short_record):

@@ -53,7 +53,7 @@ def test_a_stored_consent_is_sealed_by_the_clinic(store, form, clinic_seal):
     assert status.coverage.name == "ENTIRE_FILE"
     result = check_pdf(pdf, clinic=[clinic_seal.certificate])
     assert result.ok, result.problems
-    assert (result.intake, result.form, result.archival) == (intake_id, "mesotherapy 1.0",
+    assert (result.intake, result.form, result.archival) == (intake_id, f"mesotherapy {form.version}",
                                                              "PDF/A-3b")
     assert [s.field for s in result.signatures] == [SEAL_FIELD]
 
@@ -103,14 +103,14 @@ def test_an_authority_that_times_out_leaves_the_seal_at_b_b_and_it_is_upgraded_l
     assert time.monotonic() - began < 0.5
 
     report = archive.seal_pending(store)  # still silent: a sentence, nothing changed
-    assert report.upgraded == 0 and report.to_upgrade == 2
+    assert report.upgraded == 0 and report.to_upgrade == 4  # each intake's two copies
     assert report.problems == [f"the time-stamping authority at {silent_tsa.url} did not "
                                "answer in time; seals are upgraded when it answers"]
     assert store.latest_document(intake_id).id == doc_id
 
     store.set_settings({archive.TSA_URL: tsa.url, archive.TSA_TRUST: tsa.root_pem}, "system")
     report = archive.seal_pending(store)
-    assert (report.upgraded, report.problems) == (2, [])
+    assert (report.upgraded, report.problems) == (4, [])
     upgraded = store.latest_document(intake_id)
     assert upgraded.seal == "B-LT" and upgraded.supersedes == doc_id
     pdf = store.document_bytes(upgraded.id)
@@ -130,10 +130,10 @@ def test_a_document_made_while_the_seal_is_locked_is_stored_and_sealed_later(
     unsealed = store.document_bytes(doc_id)
     assert check_pdf(unsealed).problems[-1] == ("it carries no seal: nothing shows whether it "
                                                 "was changed")
-    assert archive.seal_pending(store).waiting == 1
+    assert archive.seal_pending(store).waiting == 2  # the clinic's record, the patient's copy
 
     certificate.unlock(store, PASSPHRASE)
-    assert archive.seal_pending(store).sealed == 1
+    assert archive.seal_pending(store).sealed == 2
     sealed = store.latest_document(intake_id)
     assert sealed.seal == "B-B" and sealed.supersedes == doc_id
     pdf = store.document_bytes(sealed.id)

@@ -18,9 +18,12 @@ from mesocheck.forms import Facts, disclosure_text_hash, evaluate_rules
 from mesocheck.forms.flow import Flow
 from mesocheck.forms.registry import canonical_content
 from mesocheck.store import Store
-from mesocheck.store.records import CONSENT, REVIEWED_CONSENT
+from mesocheck import review
+from mesocheck.store.records import CONSENT, PATIENT_COPY, REVIEWED_CONSENT
 from mesocheck.store.witness import pdf_head
 from tests.support.answers import SHORT_ANSWERS, signature_strokes
+from tests.support.intakes import cheap_pins
+from tests.support.pdf_text import all_text
 from tests.support.records import APPOINTMENT
 
 
@@ -72,27 +75,34 @@ def test_stored_with_its_sha256_and_rebuilt_identically(store, form):
     assert store.verify() == []
 
 
-def test_building_again_without_change_adds_nothing(store, form):
+def test_both_copies_are_kept_and_building_again_without_change_adds_nothing(store, form):
     intake_id = submitted_intake(store, form)
     first = store_consent_pdf(store, intake_id)
     assert store_consent_pdf(store, intake_id) == first
-    assert len(store.intake(intake_id).documents) == 1
+    kinds = sorted(d.kind for d in store.intake(intake_id).documents)
+    assert kinds == [CONSENT, PATIENT_COPY]
+    copy = store.latest_document(intake_id, kinds=(PATIENT_COPY,))
+    assert "The patient's copy" in all_text(store.document_bytes(copy.id))
 
 
 def test_countersigned_intake_gives_a_reviewed_consent_that_supersedes(store, form):
     intake_id = submitted_intake(store, form)
     first = store_consent_pdf(store, intake_id)
-    staff = store.add_staff("Dr Ana Ferreira", "practitioner", "2468", "system")
-    store.add_signature(intake_id, {
-        "role": "practitioner", "printed_name": "Dr Ana Ferreira",
-        "meaning": "Reviewed and approved for treatment", "strokes": signature_strokes(3),
-        "pad_width": 600, "pad_height": 200, "tz": "Europe/Paris", "content_hash": "1" * 64,
-        "staff_id": staff,
-    })
+    copy = store.latest_document(intake_id, kinds=(PATIENT_COPY,))
+    with cheap_pins():
+        store.add_staff("Dr Ana Ferreira", "practitioner", "2468", "system")
+    doctor = store.staff_members()[0]
+    for flag in review.undecided(store.intake(intake_id).flags):
+        review.decide(store, intake_id, flag.id, "proceed", "Checked with the patient", doctor)
+    review.countersign(store, intake_id, doctor, strokes=signature_strokes(3),
+                       pad_width=600, pad_height=200, tz="Europe/Paris")
     second = store_consent_pdf(store, intake_id)
     info = store.latest_document(intake_id)
     assert info.id == second != first
     assert info.kind == REVIEWED_CONSENT and info.supersedes == first
+    assert "Outcome: Cleared for treatment" in all_text(store.document_bytes(second))
+    # The review is not on the patient's copy, so it stays as it was.
+    assert store.latest_document(intake_id, kinds=(PATIENT_COPY,)) == copy
 
 
 def test_refused_when_the_forms_text_is_not_the_one_shown(store, form):
@@ -100,7 +110,7 @@ def test_refused_when_the_forms_text_is_not_the_one_shown(store, form):
     with pytest.raises(DocumentRefused) as refused:
         store_consent_pdf(store, intake_id)
     assert "text cannot be shown faithfully" in refused.value.message
-    assert "Restore version 1.0 of the form file" in refused.value.message
+    assert f"Restore version {form.version} of the form file" in refused.value.message
     assert store.intake(intake_id).documents == ()
 
 

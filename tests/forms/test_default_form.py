@@ -66,7 +66,7 @@ def all_texts(form):
 
 def test_the_shipped_form_loads(form):
     assert form.id == "mesotherapy"
-    assert form.version == "1.0"
+    assert form.version == "1.1"
     assert form.languages == ("en",)
     assert [a.value for a in form.areas] == ["face", "neck", "body", "scalp"]
     assert "hair loss" in form.area("scalp").label.get("en").lower()
@@ -94,7 +94,7 @@ def test_the_about_step_explains_the_procedure(form):
     for fact in ("injections", "middle layer", "face", "neck", "body", "scalp", "cellulite",
                  "hair loss", "acetyl tetrapeptide-3", "biochanin a", "platelet-rich plasma",
                  "growth factors", "doctor or nurse", "anaesthetic", "10 to 30 minutes",
-                 "10 sessions", "every two weeks", "insurance"):
+                 "10 sessions", "closer together at first", "insurance may not pay"):
         assert fact in intro, fact
 
 
@@ -141,11 +141,43 @@ def test_follow_up_questions_appear_only_after_yes(form):
 
 def test_every_risk_is_its_own_disclosure_then_evidence_and_cost(form):
     assert [d.id for d in form.disclosures] == RISKS + [
-        "evidence_limited", "hair_loss_not_approved", "cost"]
+        "evidence_limited", "hair_loss_not_approved", "cost", "electronic_signature",
+        "paper_records"]
     assert {d.id for d in form.disclosures if d.kind == "risk"} == set(RISKS)
     assert form.disclosure("evidence_limited").kind == "evidence"
     assert form.disclosure("hair_loss_not_approved").kind == "evidence"
     assert form.disclosure("cost").kind == "cost"
+    for records in ("electronic_signature", "paper_records"):
+        assert form.disclosure(records).kind == "records"
+
+
+def test_the_patient_is_told_what_signing_electronically_means_before_signing(form):
+    """What ESIGN asks a consumer be told before consenting to electronic records: that a
+    paper copy is available and how, that consent to electronic records can be withdrawn
+    and how, and what the consent covers."""
+    told = " ".join(form.disclosure(d).body.get("en") for d in
+                    ("electronic_signature", "paper_records")).lower()
+    for point in ("paper copy of this form at any time, free of charge",
+                  "front desk or contact the clinic",
+                  "want your records on paper from now on", "for this form only",
+                  "counts the same as a handwritten one", "does not cancel"):
+        assert point in told, point
+
+
+def test_claims_are_no_stronger_than_the_sources(form):
+    texts = " ".join(text for _where, text in all_texts(form)).lower()
+    for claim in ("usually does not pay", "every two weeks", "no anaesthetic is used"):
+        assert claim not in texts, claim
+    about = form.step_of("consultation").intro.get("en")
+    assert "At this clinic, no numbing cream or anaesthetic is used." in about
+    assert "Health insurance may not pay" in form.disclosure("cost").body.get("en")
+    reasons = [form.step_of("last_alcohol").intro.get("en"),
+               form.rule("alcohol_recent").practitioner.get("en"),
+               form.rule("caffeine_recent").practitioner.get("en")]
+    assert not any("bruis" in r for r in reasons)
+    assert "before" in form.question("sun_recent").help.get("en") or \
+        "after the treatment" in form.question("sun_recent").help.get("en")
+    assert "in the last week" in form.question("sun_recent").help.get("en")
 
 
 def test_disclosure_bodies_are_short_plain_paragraphs(form):

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from mesocheck import cli
-from mesocheck.hub import ids
+from mesocheck import ids
 from mesocheck.hub.store import HubStore
 from mesocheck.store import Store
 from mesocheck.sync import Tablet, read_state

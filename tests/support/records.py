@@ -13,8 +13,10 @@ from msgspec.structs import replace
 
 from mesocheck.documents.consent import Review, build_consent_pdf
 from mesocheck.forms import Facts, disclosure_text_hash, evaluate_rules, load_form
-from mesocheck.forms.flow import Flow
+from mesocheck.forms.flow import Flow, signed_content_hash
 from mesocheck.forms.model import Form
+from mesocheck.forms.outcome import outcome, review_content_hash
+from mesocheck.review import MEANINGS
 from mesocheck.store.records import (
     Acknowledgement, Answer, AuditHead, Decision, Flag, IntakeRecord, Patient, Signature,
 )
@@ -57,10 +59,14 @@ def make_record(
     acknowledge: bool = True,
     amendments: Mapping[str, tuple[Any, str]] | None = None,
 ) -> IntakeRecord:
-    """An intake as the store would hand it out, with flags computed by the form's rules.
+    """An intake as the store would hand it out, with flags computed by the form's rules,
+    in a state the review's rules can reach: its status is what the decisions lead to
+    (``status`` only for "in_progress" or "voided"), and ``practitioner`` adds a
+    countersignature bound to the review as it stands (so its decisions must settle it).
 
     ``decisions`` maps a rule id to (decision, reason, staff id); ``amendments`` a question
-    id to (new value, reason): the patient's answer stays in the history.
+    id to (new value, reason): the patient's answer stays in the history, and the patient
+    signs again after it.
     """
     facts = Facts(appointment=appointment, birth_date=birth_date, area=area)
     created = appointment - timedelta(minutes=40)
@@ -83,9 +89,25 @@ def make_record(
             acks.append(Acknowledgement(
                 n, disclosure.id, disclosure_text_hash(disclosure, language),
                 at + timedelta(seconds=35 * n + 3)))
+    acknowledged = {a.disclosure_id: a.text_hash for a in acks}
+    signatures = []
+    if submitted is not None:
+        signatures.append(Signature(
+            1, "patient", name, form.signature_meaning.get(language), signature_strokes(),
+            600, 200, submitted, "Europe/Paris", signed_content_hash(
+                form, intake_id, language, answers, facts, acknowledged, name), None))
+        if amendments:  # the patient signs the corrected answers again
+            latest = max(a.answered_at for a in history)
+            signatures.append(Signature(
+                3, "patient", name, form.signature_meaning.get(language),
+                signature_strokes(seed=3), 600, 200, latest + timedelta(minutes=5),
+                "Europe/Paris", signed_content_hash(
+                    form, intake_id, language, current, facts, acknowledged, name), None))
+    # Flags come from the answers as they stand (an amendment replaces them), raised when
+    # the patient last signed; decisions follow.
     flags = []
-    raised = submitted or at
-    for n, flag in enumerate(evaluate_rules(form, answers, facts, language), start=1):
+    raised = signatures[-1].signed_at if signatures else at
+    for n, flag in enumerate(evaluate_rules(form, current, facts, language), start=1):
         decided: tuple[Decision, ...] = ()
         if decisions and flag.rule_id in decisions:
             decision, reason, staff = decisions[flag.rule_id]
@@ -94,27 +116,23 @@ def make_record(
         flags.append(Flag(n, flag.rule_id, flag.severity, flag.practitioner_message,
                           flag.patient_message or None, [list(t) for t in flag.triggers],
                           raised, None, decided))
-    signatures = []
-    if submitted is not None:
-        signatures.append(Signature(
-            1, "patient", name, form.signature_meaning.get(language), signature_strokes(),
-            600, 200, submitted, "Europe/Paris",
-            hashlib.sha256(f"{intake_id}:{form.content_hash}".encode()).hexdigest(), None))
+    if status is not None and status not in ("in_progress", "voided"):
+        raise ValueError("the status follows from the decisions; pass it only for "
+                         "in_progress or voided")
+    settled = outcome(flags)
+    decided = any(f.decisions for f in flags)
     reviewed_at = None
-    if practitioner:
-        reviewed_at = raised + timedelta(minutes=35)
-        signatures.append(Signature(
-            2, "practitioner", STAFF[7], "Reviewed the answers and flags; cleared to proceed",
-            signature_strokes(seed=2, with_pressure=True), 600, 200, reviewed_at,
-            "Europe/Paris", hashlib.sha256(b"review").hexdigest(), 7))
-    return IntakeRecord(
+    if status is None and submitted is not None and settled is not None and \
+            (decided or practitioner):
+        status = settled  # as the review sets it after a decision or a countersignature
+        reviewed_at = max([raised] + [d.decided_at for f in flags for d in f.decisions])
+    record = IntakeRecord(
         id=intake_id,
         patient=Patient(1, name, birth_date, None, created),
         form_id=form.id, form_version=form.version, form_hash=form.content_hash,
         form_content=None,
         language=language, area=area, appointment_at=appointment,
-        status=status or ("cleared" if practitioner else
-                          "submitted" if submitted else "in_progress"),
+        status=status or ("submitted" if submitted else "in_progress"),
         current_step=None, device="tablet-1", created_at=created,
         updated_at=reviewed_at or submitted or at, submitted_at=submitted,
         locked_at=submitted, reviewed_at=reviewed_at, void_reason=None,
@@ -122,6 +140,19 @@ def make_record(
         acknowledgements=tuple(acks), flags=tuple(flags), signatures=tuple(signatures),
         documents=(),
     )
+    if practitioner:
+        if settled is None:
+            raise ValueError("a countersignature needs every flag decided (or a no)")
+        signed_at = max([raised] + [s.signed_at for s in signatures] +
+                        [d.decided_at for f in flags for d in f.decisions]) + \
+            timedelta(minutes=5)
+        record = replace(record, reviewed_at=record.reviewed_at or signed_at,
+                         updated_at=signed_at)
+        record = replace(record, signatures=(*record.signatures, Signature(
+            2, "practitioner", STAFF[7], MEANINGS[settled],
+            signature_strokes(seed=2, with_pressure=True), 600, 200, signed_at,
+            "Europe/Paris", review_content_hash(record), 7)))
+    return record
 
 
 GOLDEN_SETTINGS = {

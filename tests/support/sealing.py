@@ -74,10 +74,15 @@ def silent_tsa():
 
 
 def countersign(store, intake_id) -> None:
-    """A practitioner's countersignature on a signed intake."""
-    staff = store.add_staff("Dr Ana Ferreira", "practitioner", "2468", "system")
-    store.add_signature(intake_id, {
-        "role": "practitioner", "printed_name": "Dr Ana Ferreira",
-        "meaning": "Reviewed and approved for treatment", "strokes": signature_strokes(3),
-        "pad_width": 600, "pad_height": 200, "tz": "Europe/Paris", "content_hash": "1" * 64,
-        "staff_id": staff})
+    """A practitioner's review of a signed intake, through the review's rules: every flag
+    decided "proceed", then countersigned."""
+    from mesocheck import review
+    from tests.support.intakes import cheap_pins
+
+    with cheap_pins():
+        staff = store.add_staff("Dr Ana Ferreira", "practitioner", "2468", "system")
+    doctor = next(m for m in store.staff_members() if m.id == staff)
+    for flag in review.undecided(store.intake(intake_id).flags):
+        review.decide(store, intake_id, flag.id, "proceed", "Checked with the patient", doctor)
+    review.countersign(store, intake_id, doctor, strokes=signature_strokes(3), pad_width=600,
+                       pad_height=200, tz="Europe/Paris")

@@ -275,7 +275,8 @@ def test_amendment_then_the_patient_signs_again(qtbot, store, db, people):
     settle(qtbot, panel)
     record = store.intake(people["flagged"])
     assert review.patient_signed_current(record)
-    assert [d.kind for d in record.documents] == ["consent", "consent"]
+    assert [d.kind for d in record.documents] == [
+        "consent", "patient_copy", "consent", "patient_copy"]
     assert "still need" in detail.banner.text()
     actions = audit_rows(store, people["flagged"])
     for action in ("amend_answer", "replace_flags"):

@@ -82,7 +82,7 @@ def test_the_consent_pdf_is_made_in_the_background(qtbot, make_window, db_path):
     assert not window.thanks.document_row.isVisible()
     with Store.open(db_path) as store:
         kinds = [d.kind for d in store.intake(intake_id).documents]
-    assert kinds == ["consent"]
+    assert kinds == ["consent", "patient_copy"]
 
 
 def test_a_form_voided_meanwhile_says_so(qtbot, make_window, db_path):

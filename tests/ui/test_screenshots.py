@@ -205,5 +205,5 @@ def test_every_screen_looks_right(qtbot, make_window, db_path, form, shots, orie
     drive.click(qtbot, window.welcome.start_button)
     shoot("walk-in")
 
-    assert seen_kinds == {"risk", "evidence", "cost"}
+    assert seen_kinds == {"risk", "evidence", "cost", "records"}
     assert shoot.problems == [], "\n".join(shoot.problems)

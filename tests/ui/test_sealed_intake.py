@@ -172,7 +172,7 @@ def test_the_seal_is_unlocked_on_the_staff_screen_and_what_waited_is_sealed(
     assert isinstance(screen, SealScreen)
     qtbot.waitUntil(lambda: screen.state is not None, timeout=5000)
     assert "The seal is locked" in screen.status.text()
-    assert "1 document waits to be sealed" in screen.status.text()
+    assert "2 documents wait to be sealed" in screen.status.text()
     shoot("locked")
 
     drive.type_text(qtbot, screen.passphrase, "not the passphrase")

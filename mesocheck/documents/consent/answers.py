@@ -9,10 +9,10 @@ from typing import Any, Iterable
 from reportlab.platypus import Flowable
 
 from mesocheck.documents import styles as st
-from mesocheck.documents.consent.parts import badge, bullet, paragraphs
+from mesocheck.documents.consent.parts import badge, paragraphs
 from mesocheck.documents.layout import Row, Stack
 from mesocheck.documents.text import escape, para
-from mesocheck.forms.answers import answer_text, choice_labels
+from mesocheck.forms.answers import answer_text
 from mesocheck.forms.conditions import is_answered
 from mesocheck.forms.model import Question, Step
 
@@ -27,14 +27,25 @@ class AnswersSection:
     """Mixed into the document (needs its record, form, flow, words and styles)."""
 
     def flag_marks(self, source: str | None) -> list[Flowable]:
-        """The severity badge and message under an answer that raised a flag."""
+        """What a flag raised by this answer says under it: on the clinic's copy the
+        severity badge and the practitioner's message; on the patient's copy the rule's
+        message for the patient (a flag that needs a decision and has none says that the
+        practitioner will talk it through; an information flag without one says nothing)."""
         if source is None:
             return []
         out = []
         for flag in self.flags_by_source.get(source, ()):
+            if self.for_patient:
+                message = flag.patient_message or (
+                    self.w("patient_flag_default") if flag.severity != "info" else "")
+                if message:
+                    out.append(para(message, self.s.flag_note, base="L",
+                                    prefix="<b>\u2192</b> "))
+                continue
             n = self.flag_numbers[flag.id]
             prefix = (f"{badge(flag.severity)} "
-                      f"<font size=7>{escape(self.w('flag_ref', n=n))}</font>  ")
+                      f"<font size={self.s.sizes.label}>{escape(self.w('flag_ref', n=n))}"
+                      "</font>  ")
             out.append(para(flag.practitioner_message, self.s.flag_note, prefix=prefix,
                             base="L"))
         return out
@@ -42,7 +53,8 @@ class AnswersSection:
     def answers(self) -> list[Flowable]:
         w, s = self.w, self.s
         answers = self.record.answers
-        out: list[Flowable] = [para(w("answers"), s.h1), para(w("answers_intro"), s.intro)]
+        out: list[Flowable] = []
+        lead = [para(w("answers"), s.h1), para(w("answers_intro"), s.intro)]
         amended = self._amendments()
         for step in self.flow.shown_steps(answers):
             questions = self.flow.shown_questions(step, answers)
@@ -59,20 +71,25 @@ class AnswersSection:
                 extras += self.flag_marks(question.id)
                 flags = self.flags_by_source.get(question.id, ())
                 worst = _worst(f.severity for f in flags) if flags else None
-                asked = para(question.text.get(self.language), s.question)
+                if self.for_patient:
+                    worst = "info" if flags else None  # a mark, without the severity
+                asked = self.asked(question)
                 if question.type == "text" and isinstance(value, str) and _is_long(value):
                     if rows:
-                        out.append(Stack(head, rows))
-                        head, rows = [], []
+                        out.append(Stack(head, rows, lead=lead))
+                        head, rows, lead = [], [], []
+                    out += lead
+                    lead = []
                     out.append(self.long_answer(head, asked, value, extras, worst))
                     head = []
                     continue
                 cell = self.answer_flowables(question, value) + extras
-                rows.append(Row([[asked], cell], [ANSWER_COLUMN, None], padding=ANSWER_PADDING,
+                rows.append(Row([asked, cell], [ANSWER_COLUMN, None], padding=ANSWER_PADDING,
                                 line_below=st.HAIRLINE, **_flag_look(worst)))
             if rows:
-                out.append(Stack(head, rows))
-        return out
+                out.append(Stack(head, rows, lead=lead))
+                lead = []
+        return lead + out
 
     def step_head(self, step: Step) -> list[Flowable]:
         """The step's title and the introduction the patient read above its questions;
@@ -83,12 +100,19 @@ class AnswersSection:
         return [Row([parts], [None], padding=(10, 0, 4, 0), line_below=st.RULE,
                     line_width=0.8)]
 
-    def long_answer(self, head: list[Flowable], asked: Flowable, text: str,
+    def asked(self, question: Question) -> list[Flowable]:
+        """The question as the patient read it: its text and its help text."""
+        out = [para(question.text.get(self.language), self.s.question)]
+        if question.help:
+            out.append(para(question.help.get(self.language), self.s.help))
+        return out
+
+    def long_answer(self, head: list[Flowable], asked: list[Flowable], text: str,
                     extras: list[Flowable], worst: str | None) -> Stack:
         """A long free-text answer under its question, full width, in parts that can go
         on over pages (the question is repeated at the top of the next)."""
         look = _flag_look(worst)
-        question = Row([[asked]], [None], padding=(3.5, 6, 1, 6), **look)
+        question = Row([asked], [None], padding=(3.5, 6, 1, 6), **look)
         parts = [Row([[para(part, self.s.body)]], [None], padding=(1, 6, 1, 18), **look)
                  for part in _text_parts(text)]
         if extras:
@@ -100,22 +124,43 @@ class AnswersSection:
 
     def answer_flowables(self, question: Question, value: Any) -> list[Flowable]:
         s = self.s
+        if question.type in ("choice", "multi_choice") and question.options:
+            return self.options(question, value)
         if not is_answered(value):
             return [para(self.answer_text(question, value), s.not_answered)]
-        if question.type == "multi_choice" and isinstance(value, list) and len(value) > 1:
-            return [bullet(label, s.answer_item)
-                    for label in choice_labels(question, value, self.language)]
         text = self.answer_text(question, value)
         if question.type == "text":
             return [para(re.sub(r"\n{3,}", "\n\n", text), s.body)]
         return [para(text, s.answer)]
+
+    def options(self, question: Question, value: Any) -> list[Flowable]:
+        """Every option the patient saw, the chosen ones ticked and in bold: so "None of
+        these" stands beside the list it refers to. A value the form does not know (an
+        archived answer) follows, as it is."""
+        s = self.s
+        chosen = set(map(str, value if isinstance(value, list) else
+                         ([value] if is_answered(value) else [])))
+        marks = ("\u25c9", "\u25cb") if question.type == "choice" else ("\u2611", "\u2610")
+        out: list[Flowable] = []
+        for option in question.options:
+            picked = option.value in chosen
+            out.append(para(option.label.get(self.language),
+                            s.option_chosen if picked else s.option,
+                            bullet=marks[0] if picked else marks[1]))
+        known = {o.value for o in question.options}
+        for other in sorted(chosen - known):
+            out.append(para(other, s.option_chosen, bullet=marks[0]))
+        if not chosen:
+            out.insert(0, para(self.answer_text(question, value), s.not_answered))
+        return out
 
     def answer_text(self, question: Question, value: Any) -> str:
         """The answer in the words the patient saw in the wizard."""
         return answer_text(question, value, self.language, self.zone)
 
     def _amendments(self) -> dict[str, str]:
-        """Notes for answers staff changed after signing, with the patient's own answer."""
+        """Notes for answers staff changed after signing: who changed it, when, why, and
+        the patient's own answer."""
         history = list(getattr(self.record, "answer_history", ()) or ())
         by_id = {a.id: a for a in history}
         notes: dict[str, str] = {}
@@ -129,10 +174,12 @@ class AnswersSection:
                 question = self.form.question(row.question_id)
             except KeyError:
                 continue
-            note = self.w("amended", reason=row.reason or "")
+            note = self.w("amended", staff=self.staff_name(row.actor),
+                          when=self.when(row.answered_at), reason=row.reason or "")
             if original is not None:
                 before = self.answer_text(question, original.value)
-                note += f" ({self.w('patient')}: {before.replace(chr(10), '; ')})"
+                key = "amended_before_patient" if self.for_patient else "amended_before"
+                note += " " + self.w(key, answer=before.replace(chr(10), "; "))
             notes[row.question_id] = note
         return notes
 

@@ -18,12 +18,14 @@ from reportlab.platypus import Flowable, HRFlowable, Image, Spacer
 from mesocheck.documents import styles as st
 from mesocheck.documents.consent.answers import AnswersSection
 from mesocheck.documents.consent.parts import (
+    CLINIC,
     LAYOUT_VERSION,
+    PATIENT,
+    DocumentRefused,
     Review,
     created_at,
     day,
     grouped,
-    signatures_of,
     triggers,
 )
 from mesocheck.documents.consent.practitioner import ReviewSection
@@ -35,19 +37,38 @@ from mesocheck.documents.wording import LANGUAGE_NAMES, words
 from mesocheck.forms.conditions import Facts
 from mesocheck.forms.flow import Flow
 from mesocheck.forms.model import Form
+from mesocheck.forms.outcome import current_countersignature, patient_signature, unreachable
+from mesocheck.store.audit import staff_of
 from mesocheck.store.witness import head_text
 
 
 class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
-    """One intake's consent document: its inputs, the page frame and the order of its
-    sections (each in a module of its own)."""
+    """One intake's consent document, in one of its two copies: the clinic's record
+    (``CLINIC``: everything, in the practitioner's words where a flag speaks to the
+    practitioner) or the patient's copy (``PATIENT``: the patient's words only, in larger
+    type). Its inputs, the page frame and the order of its sections (each in a module of
+    its own).
 
-    def __init__(self, record: Any, form: Form, settings: Mapping[str, Any], review: Review):
+    A record the review's rules could not have produced is refused
+    (:class:`DocumentRefused`): the outcome printed is derived from the decisions and the
+    countersignature, never taken from a status handed in.
+    """
+
+    def __init__(self, record: Any, form: Form, settings: Mapping[str, Any], review: Review,
+                 copy: str = CLINIC):
+        if copy not in (CLINIC, PATIENT):
+            raise ValueError(f"unknown copy {copy!r}")
+        why = unreachable(record)
+        if why is not None:
+            raise DocumentRefused(f"No consent document was made for intake {record.id}: "
+                                  f"{why}, which the review's rules cannot lead to.")
         self.record = record
         self.form = form
         self.settings = settings
         self.review = review
-        self.s = st.styles()
+        self.copy = copy
+        self.for_patient = copy == PATIENT
+        self.s = st.styles(st.PATIENT_SIZES if self.for_patient else st.CLINIC_SIZES)
         self.language = record.language if record.language in form.languages \
             else form.languages[0]
         self.w = words(self.language)
@@ -60,9 +81,18 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
         for flag in self.flags:
             for source in _trigger_sources(flag.triggers):
                 self.flags_by_source.setdefault(source, []).append(flag)
-        self.patient_signature = (signatures_of(record, "patient") or [None])[-1]
-        self.practitioner_signature = (signatures_of(record, "practitioner") or [None])[-1]
-        self.created = created_at(record)
+        self.patient_signature = patient_signature(record)
+        self.earlier_patient_signatures = sorted(
+            (s for s in record.signatures
+             if s.role == "patient" and s is not self.patient_signature),
+            key=lambda s: (s.signed_at, s.id), reverse=True)
+        # Only a countersignature that covers the review as it stands vouches for it.
+        self.practitioner_signature = current_countersignature(record)
+        # The signatures this copy records: the patient's copy leaves the review out.
+        self.signatures = [s for s in record.signatures
+                           if not self.for_patient or s.role == "patient"]
+        self.created = created_at(record) if not self.for_patient else max(
+            [record.submitted_at or record.updated_at] + [s.signed_at for s in self.signatures])
         self.document_id = self._document_id()
 
     def render(self) -> bytes:
@@ -80,13 +110,15 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
             page_of=lambda page, pages: w("page_of", page=page, pages=pages),
             created=self.created,
             document_id=self.document_id,
+            footer_size=self.s.sizes.footer,
         )
         reviewed = self.practitioner_signature is not None
+        subject = "metadata_subject_patient" if self.for_patient else \
+            "metadata_subject_reviewed" if reviewed else "metadata_subject"
         meta = Metadata(
             title=w("metadata_title", title=title, name=name),
             author=self._clinic_name() or "mesocheck",
-            subject=w("metadata_subject_reviewed" if reviewed else "metadata_subject",
-                      id=record.id),
+            subject=w(subject, id=record.id),
             keywords=", ".join((f"intake {record.id}", f"document {self.document_id}",
                                 f"form {self.form.id} {self.form.version}",
                                 *self._witness())),
@@ -99,11 +131,13 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
         out: list[Flowable] = []
         out += self.header()
         out += self.patient_block()
-        out += self.flag_summary()
+        if not self.for_patient:
+            out += self.flag_summary()
         out += self.answers()
         out += self.disclosures()
         out += self.consent()
-        out += self.review_section()
+        if not self.for_patient:
+            out += self.review_section()
         out += self.aftercare()
         out += self.record_block()
         out.append(SealSpace())  # where sealing draws its stamps
@@ -129,7 +163,8 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
                            line_width=0.8))
         out.append(Spacer(1, 8))
         out.append(para(self.form.title.get(self.language), s.title))
-        out.append(para(self.w("subtitle"), s.subtitle))
+        out.append(para(self.w("subtitle_patient" if self.for_patient else "subtitle"),
+                        s.subtitle))
         return out
 
     def patient_block(self) -> list[Flowable]:
@@ -164,24 +199,50 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
         return [Block(rows, space_after=6)]
 
     def record_block(self) -> list[Flowable]:
+        """What ties this document to the stored record: its content id, the intake, the
+        exact form, the device, every signature, and the audit log's newest entry when it
+        was made; and how a reader holding only paper can check it."""
         w, s, r = self.w, self.s, self.record
         rows = [
             (w("record_document"), grouped(self.document_id)),
+            (w("record_copy"), w("copy_patient" if self.for_patient else "copy_clinic")),
             (w("intake"), r.id),
             (w("form"), w("form_value", id=self.form.id, version=self.form.version)),
             (w("record_form_hash"), self.form.content_hash),
+            (w("record_device"), r.device or "\u2014"),
             (w("record_created"), self.when(self.created, seconds=True, offset=True)),
         ]
         head = getattr(r, "audit_head", None)
         if head is not None:
             rows.append((w("record_audit_head"), w("record_audit_head_value",
                                                    id=head.audit_id, hash=head.digest.hex())))
+        for sig in sorted(self.signatures, key=lambda x: (x.signed_at, x.id)):
+            rows.append((w(f"record_signature_{sig.role}") if sig.role in
+                         ("patient", "practitioner") else sig.role,
+                         self.signature_line(sig)))
         lines = [Row([[para(label, s.record)], [para(value, s.record_mono)]], [40 * mm, None],
                      padding=(1.5, 0, 1.5, 0)) for label, value in rows]
-        lines.append(Row([[para(w("record_note"), s.record)]], [None], padding=(1.5, 0, 1.5, 0)))
+        for key in ("record_note", "record_paper"):
+            lines.append(Row([[para(w(key, intake=r.id), s.record)]], [None],
+                             padding=(1.5, 0, 1.5, 0)))
         rule = HRFlowable(width="100%", thickness=0.6, color=st.RULE, spaceBefore=0,
                           spaceAfter=3.5)
         return [Spacer(1, 14), Block([para(w("record"), s.h2), rule] + lines)]
+
+    def signature_line(self, sig: Any) -> str:
+        """One signature in the record: who, when, and the content it is bound to; one
+        that no longer covers the intake as it stands says so."""
+        current = sig is self.patient_signature or sig is self.practitioner_signature
+        text = (f"{sig.printed_name}, {self.when(sig.signed_at, seconds=True, offset=True)}; "
+                f"{self.w('signed_content')} {sig.content_hash}")
+        return text if current else f"{text} ({self.w('signature_superseded')})"
+
+    def staff_name(self, actor_or_id: Any) -> str:
+        """A staff member's name from their id or an audit actor (``staff:7``)."""
+        staff_id = actor_or_id if isinstance(actor_or_id, int) else staff_of(str(actor_or_id))
+        if staff_id is None:
+            return str(actor_or_id)
+        return self.review.staff_names.get(staff_id) or self.w("staff_unknown", id=staff_id)
 
     def when(self, moment: datetime | None, *, seconds: bool = False,
              offset: bool = False) -> str:
@@ -205,6 +266,7 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
         r = self.record
         manifest = {
             "layout": LAYOUT_VERSION,
+            "copy": self.copy,
             "intake": r.id,
             "form": [self.form.id, self.form.version, self.form.content_hash],
             "language": self.language,
@@ -212,23 +274,31 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
             "area": r.area,
             "appointment": r.appointment_at.isoformat(),
             "status": r.status,
+            "device": r.device,
             "answers": dict(r.answers),
-            "history": [[a.id, a.amends, a.reason] for a in
+            "history": [[a.id, a.amends, a.reason, a.actor, a.answered_at.isoformat()] for a in
                         getattr(r, "answer_history", ()) or () if a.amends is not None],
             "acks": [[a.disclosure_id, a.text_hash, a.acknowledged_at.isoformat()]
                      for a in r.acknowledgements],
-            "flags": [[f.rule_id, f.severity, f.practitioner_message,
+            "flags": [[f.rule_id, f.severity, f.practitioner_message, f.patient_message,
                        [[d.decision, d.reason, d.new_date, d.staff_id,
                          d.decided_at.isoformat()] for d in f.decisions]] for f in r.flags],
             "signatures": [[s.role, s.printed_name, s.meaning, s.signed_at.isoformat(),
                             s.content_hash, hashlib.sha256(json.dumps(
                                 s.strokes, sort_keys=True).encode()).hexdigest()]
-                           for s in r.signatures],
+                           for s in self.signatures],
             "settings": {k: str(self.settings.get(k) or "") for k in
                          ("clinic_name", "clinic_address", "logo_path", "time_zone")},
             "review": [sorted((int(k), v) for k, v in self.review.staff_names.items()),
                        self.review.notes],
         }
+        if self.for_patient:  # the review is not on the patient's copy: it does not move it
+            manifest["status"] = None
+            manifest["review"] = [sorted(
+                (int(k), v) for k, v in self.review.staff_names.items()
+                if k in {staff_of(a.actor) for a in r.answer_history}), ""]
+            for flag in manifest["flags"]:
+                flag[2], flag[4] = None, []
         digest = hashlib.sha256(json.dumps(manifest, sort_keys=True, default=str,
                                            ensure_ascii=False).encode("utf-8"))
         return digest.hexdigest()[:20].upper()

@@ -14,7 +14,9 @@ from mesocheck.documents.text import para
 from mesocheck.errors import MesocheckError
 
 # Changes whenever the layout changes on purpose (and the golden files are regenerated).
-LAYOUT_VERSION = "3"
+LAYOUT_VERSION = "4"
+
+CLINIC, PATIENT = "clinic", "patient"  # the two copies of a consent document
 
 
 class DocumentRefused(MesocheckError):
@@ -33,9 +35,10 @@ def signatures_of(record: Any, role: str) -> list[Any]:
 
 
 def created_at(record: Any) -> datetime:
-    """The document's time: when it was signed, or when its review was completed."""
+    """The document's time: its newest signature (the patient's, again after an amendment,
+    or the practitioner's), or when its review was completed."""
     moments = [record.submitted_at or record.updated_at]
-    moments += [s.signed_at for s in signatures_of(record, "practitioner")]
+    moments += [s.signed_at for s in record.signatures]
     if record.reviewed_at is not None:
         moments.append(record.reviewed_at)
     return max(moments)

@@ -15,6 +15,7 @@ from mesocheck.documents.layout import Block
 from mesocheck.documents.text import Para, escape, para
 from mesocheck.forms.answers import source_answer, source_question
 from mesocheck.forms.model import Compare, Form, Group
+from mesocheck.forms.outcome import printed_outcome
 
 TRIGGER_CHARS = 180  # an answer quoted under a flag is cut after this many characters
 
@@ -49,7 +50,7 @@ class ReviewSection:
             out.append(self.flag_entry(flag))
         # The outcome, the notes and the signature that vouches for them stay together.
         closing: list[Flowable] = [Spacer(1, 4)]
-        outcome = r.status if r.status in ("cleared", "postponed", "declined") else None
+        outcome = printed_outcome(r)  # derived, and only once a countersignature covers it
         if outcome:
             closing.append(para(w(f"outcome_{outcome}"), s.body,
                                 prefix=f"<b>{escape(w('outcome'))}:</b> "))
@@ -74,6 +75,10 @@ class ReviewSection:
         head = para(flag.practitioner_message, s.body_bold, base="L",
                     prefix=f"{badge(flag.severity)}  <b>{n}.</b> ")
         cell: list[Flowable] = [head]
+        if flag.patient_message:
+            cell.append(para(flag.patient_message, s.flag_note, base="L",
+                             prefix=f"<font color='#555555'>{escape(w('patient_told'))}:"
+                                    "</font> "))
         for source, value in triggers(flag.triggers):
             cell.append(para(self.trigger_text(flag, source, value), s.flag_note,
                              prefix=f"<font color='#555555'>{escape(w('raised_by'))}:</font> ",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from mesocheck.documents import styles as st
 from mesocheck.documents.consent.parts import bullet, day, grouped, hex_colour, paragraphs
@@ -26,11 +26,12 @@ class StatementsSection:
         if not shown:
             return []
         acks = {a.disclosure_id: a for a in self.record.acknowledgements}
-        out: list[Flowable] = [para(w("disclosures"), s.h1),
-                               para(w("disclosures_intro"), s.intro)]
+        out: list[Flowable] = []
+        lead = [para(w("disclosures"), s.h1), para(w("disclosures_intro"), s.intro)]
         for disclosure in shown:
-            block: list[Flowable] = [para(disclosure.title.get(self.language),
-                                          s.disclosure_title)]
+            block: list[Flowable] = lead + [para(disclosure.title.get(self.language),
+                                                 s.disclosure_title)]
+            lead = []  # the heading opens the first card's block: never alone at a foot
             for paragraph in paragraphs(disclosure.body.get(self.language)):
                 block.append(para(paragraph, s.disclosure_body))
             ack = acks.get(disclosure.id)
@@ -48,6 +49,8 @@ class StatementsSection:
         return out
 
     def consent(self) -> list[Flowable]:
+        """What the patient confirmed, with their signature under it on the same page; a
+        signature made before an amendment follows, smaller, as part of the record."""
         s, w = self.s, self.w
         statement = self.section(self.form.consent, s.h1)
         sig = self.patient_signature
@@ -57,8 +60,14 @@ class StatementsSection:
         else:
             block = self.signature_block(w("patient_signature"), sig, sig.printed_name,
                                          sig.meaning)
-        # What the patient confirmed and their signature under it share a page.
-        return [KeepTogether(statement + [KeepTogether(block)])]
+        # One KeepTogether, not nested: a nested one reports an endless height, which
+        # pushed the whole consent onto a page of its own.
+        out: list[Flowable] = [KeepTogether(statement + block)]
+        for earlier in self.earlier_patient_signatures:
+            out.append(KeepTogether(self.signature_block(
+                w("patient_signature_earlier"), earlier, earlier.printed_name,
+                earlier.meaning)))
+        return out
 
     def section(self, section: Section, heading_style) -> list[Flowable]:
         s = self.s
@@ -81,6 +90,9 @@ class StatementsSection:
             box_w, box_h,
             empty_text="" if sig is None and blank_name else
             (w("no_strokes") if sig is not None else w("not_signed")),
+            alt=w("signature_alt", heading=heading, name=name or "",
+                  when=self.when(sig.signed_at)) if sig is not None and sig.strokes
+            else w("signature_alt_blank", heading=heading),
         )
         lines: list[Flowable] = []
         if sig is not None:
@@ -108,17 +120,18 @@ class StatementsSection:
                 for label in labels]
 
     def aftercare(self) -> list[Flowable]:
+        """The aftercare sheet: on a page of its own only when it does not fit below."""
         w, s, r = self.w, self.s, self.record
-        out: list[Flowable] = [PageBreak()]
-        out += self.section(self.form.aftercare, s.h1)[:1]
+        heading, *items = self.section(self.form.aftercare, s.h1)
+        out: list[Flowable] = [heading]
         out.append(para(w("aftercare_for", name=r.patient.name,
                           date=day(r.appointment_at.astimezone(self.zone).date())),
                         s.subtitle, align_rtl=False))
-        out += self.section(self.form.aftercare, s.h1)[1:]
+        out += items
         contact = [x for x in (self._clinic_name(),
                                str(self.settings.get("clinic_address") or "").strip()) if x]
         if contact:
             out.append(Spacer(1, 8))
             out.append(Block([para(w("contact"), s.label)] + [para(c, s.body) for c in contact],
                              background=st.PANEL, padding=(5, 8, 6, 8)))
-        return out
+        return [KeepTogether(out)]

@@ -28,7 +28,7 @@ from mesocheck.forms.conditions import Facts, effective_answers
 from mesocheck.forms.model import Form
 from mesocheck.forms.registry import form_of
 from mesocheck.store.audit import staff_of
-from mesocheck.store.records import CONSENT, REVIEWED_CONSENT
+from mesocheck.store.records import CONSENT, PATIENT_COPY, REVIEWED_CONSENT
 from mesocheck.timeutil import age_on, show
 from mesocheck.ui.review.cards import FlagCard, SignatureView, icon, section, text_label
 from mesocheck.ui.tasks import Database, Task
@@ -367,13 +367,18 @@ class ReviewDetail(QWidget):
         self.sections.addWidget(section("Documents"))
         newest = review.printable_document(record)
         kinds = {CONSENT: "Consent signed by the patient",
-                 REVIEWED_CONSENT: "Consent with the practitioner's review"}
+                 REVIEWED_CONSENT: "Consent with the practitioner's review",
+                 PATIENT_COPY: "The patient's copy"}
         for document in documents:
             text = (f"{kinds.get(document.kind, document.kind)} — {show(document.created_at, self.zone)}"
                     f" — SHA-256 {document.sha256[:16]}…")
             if document.supersedes:
                 text += f" — replaces document #{document.supersedes}"
-            if newest is not None and document.id == newest.id:
+            if document.kind == PATIENT_COPY:
+                current = review.patient_copy(record)
+                text += " — current" if current is not None and current.id == document.id \
+                    else " — kept for the record"
+            elif newest is not None and document.id == newest.id:
                 text += " — current"
             else:
                 text += " — kept for the record"

@@ -236,12 +236,22 @@ class ReviewPanel(QWidget):
         return self._with_document(document_id, print_it)
 
     def preview_document(self, document_id: int) -> Task:
-        def show(data: bytes) -> None:
+        """The clinic's record on screen; its patient's copy goes with it, for printing."""
+        def read(store: Any) -> tuple[bytes, bytes | None]:
+            from mesocheck.store.records import PATIENT_COPY
+
+            copy = store.latest_document(store.document(document_id).intake_id,
+                                         kinds=(PATIENT_COPY,))
+            return (store.document_bytes(document_id),
+                    store.document_bytes(copy.id) if copy is not None else None)
+
+        def show(found: tuple[bytes, bytes | None]) -> None:
             from mesocheck.ui.review import preview
 
-            preview.show_pdf(data, parent=self)
+            preview.show_pdf(found[0], parent=self, patient_copy=found[1])
 
-        return self._with_document(document_id, show)
+        return Task(read, success=show, parent=self, what="reading the document").failure(
+            lambda error: self.message.emit(error.message)).run_in_background(self.db)
 
     def print_batch(self, day: date) -> Task:
         """Print every consent cleared for ``day``, one after another, with progress."""

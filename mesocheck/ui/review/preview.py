@@ -156,12 +156,19 @@ class PdfPreview(QWidget):
     def print_patient_copy(self) -> None:
         self._print(patient_copy=True)
 
+    def set_patient_copy(self, pdf_bytes: bytes | None) -> None:
+        """The patient's own copy, which "Print patient copy…" prints (the document shown
+        is the clinic's record); without one, the record itself is printed, marked."""
+        self._patient_copy = bytes(pdf_bytes) if pdf_bytes else None
+
     def _print(self, *, patient_copy: bool) -> None:
         if not self._data:
             return
         self.status.setText("")
+        data = (getattr(self, "_patient_copy", None) or self._data) if patient_copy \
+            else self._data
         self.dialog = printing.print_dialog(
-            self._data, self, patient_copy=patient_copy, on_done=self._print_done,
+            data, self, patient_copy=patient_copy, on_done=self._print_done,
             on_progress=self._print_progress,
         )
 
@@ -231,9 +238,12 @@ class PreviewWindow(QDialog):
 
 
 def show_pdf(pdf_bytes: bytes, parent: QWidget | None = None, *,
-             title: str = "Consent document") -> PreviewWindow:
-    """Open a preview window for ``pdf_bytes`` and return it (already shown)."""
+             title: str = "Consent document",
+             patient_copy: bytes | None = None) -> PreviewWindow:
+    """Open a preview window for ``pdf_bytes`` and return it (already shown);
+    ``patient_copy`` is what "Print patient copy…" prints."""
     window = PreviewWindow(title, parent)
     window.preview.set_pdf(pdf_bytes)
+    window.preview.set_patient_copy(patient_copy)
     window.open()
     return window

@@ -1,0 +1,72 @@
+"""Demo intakes are intakes the app could have produced: each one's flags, signed content,
+status and countersignature are what the app's own rules make of its own answers."""
+
+from datetime import timezone
+
+from mesocheck import review
+from mesocheck.demo import create_demo_intakes
+from mesocheck.forms import Facts, evaluate_rules
+from mesocheck.forms.outcome import unreachable
+from mesocheck.forms.registry import form_of
+from mesocheck.signature import from_stored, trivial_reason
+from tests.support.pdf_text import all_text
+
+
+def test_every_demo_intake_holds_up_to_its_own_rules(store):
+    made = create_demo_intakes(store, 300, seed=11, with_pdf=False)
+    assert made == 300
+    statuses, flagged, strokes = {}, 0, set()
+    for row in store.queue(limit=1000):
+        record = store.intake(row.intake_id)
+        statuses[record.status] = statuses.get(record.status, 0) + 1
+        assert unreachable(record) is None, record.id
+        if record.status == "in_progress":
+            assert not record.signatures and not record.flags
+            continue
+        form = form_of(record)
+        facts = Facts.of(record, timezone.utc)  # demo appointments are set in UTC
+        # The flags its own answers, age and area raise, with the values it holds.
+        expected = [f.as_dict() for f in evaluate_rules(form, dict(record.answers), facts)]
+        stored = [{"rule_id": f.rule_id, "severity": f.severity,
+                   "practitioner_message": f.practitioner_message,
+                   "patient_message": f.patient_message or "",
+                   "triggers": [list(t) for t in f.triggers]} for f in record.flags]
+        assert sorted(stored, key=str) == sorted(expected, key=str), record.id
+        flagged += bool(record.flags)
+        # The patient's signature is bound to what this intake shows.
+        patient = review.patient_signature(record)
+        assert patient.content_hash == review.patient_content_hash(
+            record, form, patient.printed_name, timezone.utc)
+        assert trivial_reason(from_stored(patient.strokes)) is None
+        strokes.add(str(patient.strokes)[:200])
+        # A reviewed intake: its status is its decisions' outcome, countersigned over them.
+        if record.status in ("cleared", "postponed", "declined"):
+            assert record.status == review.outcome(record.flags)
+            assert review.countersigned(record), record.id
+            assert review.practitioner_signature(record).meaning == \
+                review.MEANINGS[record.status]
+        else:
+            assert not record.signatures or review.practitioner_signature(record) is None
+    assert {"submitted", "cleared", "in_progress"} <= set(statuses)
+    assert flagged > 30 and len(strokes) > 10
+
+
+def test_demo_documents_print_the_outcome_only_under_a_countersignature(store):
+    create_demo_intakes(store, 30, seed=3, with_pdf=True)
+    seen = set()
+    for row in store.queue(limit=100):
+        record = store.intake(row.intake_id)
+        document = review.printable_document(record)
+        if document is None:
+            continue
+        text = all_text(store.document_bytes(document.id))
+        if record.status in ("cleared", "postponed", "declined"):
+            assert document.kind == "reviewed_consent"
+            word = {"cleared": "Cleared for treatment", "postponed": "Postponed",
+                    "declined": "Declined"}[record.status]
+            assert f"Outcome: {word}" in text
+            assert "Signed by Demo practitioner" in text
+            seen.add(record.status)
+        else:
+            assert "Outcome: ☐" in text
+    assert "cleared" in seen
