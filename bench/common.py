@@ -118,6 +118,15 @@ def run_child_cpu(args: Sequence[str], env: dict[str, str], *, timeout: float = 
     return wall, done.stdout, cpu
 
 
+def windowed(home: Path) -> None:
+    """The app under ``home`` opens in a 1280x800 window, as the floors do, rather than
+    filling the offscreen platform's screen: the clinic's full-screen setting off."""
+    from mesocheck.store import Store
+
+    with Store.open(home / "mesocheck.sqlite3") as store:
+        store.set_settings({"full_screen": False}, "system")
+
+
 @contextmanager
 def temp_home(prefix: str) -> Iterator[Path]:
     """A throw-away MESOCHECK_HOME (database, logs), removed afterwards."""

@@ -20,7 +20,7 @@ import subprocess
 import sys
 
 from bench.common import (
-    BENCH_DIR, PYTHON, REPO, ChildFailed, child_env, run_child, temp_home,
+    BENCH_DIR, PYTHON, REPO, ChildFailed, child_env, run_child, temp_home, windowed,
 )
 
 CHILD = str(BENCH_DIR / "startup_child.py")
@@ -48,6 +48,7 @@ def main() -> int:
         env = child_env(home, MESOCHECK_DEMO_INTAKE="1")
         for mode in MODES:  # as in startup_ratio: the database exists, bytecode is cached
             run_child([CHILD, mode], env, timeout=120)
+        windowed(home)
         counts = {mode: instructions(mode, env) for mode in MODES}
     for mode, count in counts.items():
         print(f"{mode:8} {count / 1e6:9.1f} M instructions")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from bench.common import BENCH_DIR, Figure, child_env, run_child_cpu, temp_home
+from bench.common import BENCH_DIR, Figure, child_env, run_child_cpu, temp_home, windowed
 
 CHILD = str(BENCH_DIR / "startup_child.py")
 MODES = ("app", "bare-qt", "bare")
@@ -42,6 +42,7 @@ def startup_ratio(pairs: int) -> Figure:
         env = child_env(home, MESOCHECK_DEMO_INTAKE="1")
         for mode in MODES:  # warm-up: creates the database, caches bytecode
             _launch(mode, env)
+        windowed(home)
         for n in range(pairs):
             got = {}
             for mode in MODES if n % 2 == 0 else tuple(reversed(MODES)):

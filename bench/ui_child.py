@@ -123,6 +123,7 @@ def intake(db_path: str) -> dict:
 
     from mesocheck.forms.registry import default_form
     from mesocheck.ui.widgets import style
+    from mesocheck.store import Store, staff as staff_accounts
     from mesocheck.ui.tasks import Database
     from mesocheck.ui.shell.main_window import MainWindow
 
@@ -145,6 +146,12 @@ def intake(db_path: str) -> dict:
     bot = Bot()
     style.apply(app)
     form = default_form()
+    # A clinic with a practitioner, so the app opens on the welcome screen; the PIN at a tiny
+    # scrypt cost (nobody signs in here), or its 128 MiB would be this process's peak.
+    staff_accounts.SCRYPT_N = 2**4
+    with Store.open(Path(db_path)) as store:
+        if not store.has_practitioner():
+            store.add_staff("Dr Bench", "practitioner", "2468", actor="system")
     worker = Database.open(Path(db_path))
     settings, has_practitioner = worker.call(
         lambda store: (store.settings(), store.has_practitioner()))

@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"mesocheck {__version__}")
+    parser.add_argument(
+        "--window", nargs="?", const="1280x800", type=_window_size, metavar="WIDTHxHEIGHT",
+        help="the app in a window (default 1280x800) instead of filling the screen")
     cli_record.passphrase_option(parser)  # the app: its seal unlocked from the start
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -88,6 +91,19 @@ def build_parser() -> argparse.ArgumentParser:
     cli_record.add_commands(commands, common)
     cli_hub.add_commands(commands, common)
     return parser
+
+
+def _window_size(text: str) -> tuple[int, int]:
+    import argparse
+
+    width, _, height = text.lower().partition("x")
+    try:
+        size = int(width), int(height)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 1280x800") from None
+    if not all(320 <= n <= 10_000 for n in size):
+        raise argparse.ArgumentTypeError("each side must be between 320 and 10000 pixels")
+    return size
 
 
 def _positive_int(text: str) -> int:
@@ -188,9 +204,10 @@ def _run_app(args: argparse.Namespace) -> int:
             f"the tablet app cannot start: a part of Qt is missing ({exc.name}); "
             "reinstall mesocheck"
         ) from None
+    window = getattr(args, "window", None)
     if getattr(args, "hub", None):
-        return run(None, hub=args.hub)  # the practitioner's station, on the hub's record
-    return run(_db(args))
+        return run(None, hub=args.hub, window_size=window)  # the practitioner's station
+    return run(_db(args), window_size=window)
 
 
 def _check_form(args: argparse.Namespace) -> int:

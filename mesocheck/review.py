@@ -38,7 +38,7 @@ from mesocheck.forms.outcome import (  # noqa: F401 (the review's rules, shared 
 )
 from mesocheck.forms.registry import form_of
 from mesocheck.forms.rules import PRACTITIONER, decision_refusal, evaluate_rules
-from mesocheck.forms.validation import check_answer, check_name
+from mesocheck.forms.validation import check_answer, check_name, clean_text
 from mesocheck.signature import from_stored, trivial_reason
 from mesocheck.store.audit import staff_actor
 from mesocheck.store.records import CONSENT_KINDS, DECISIONS, PATIENT_COPY, REVIEWED_CONSENT
@@ -87,7 +87,7 @@ def check_decision(
     """The reason, cleaned, when this staff member may record this decision; else refuse."""
     if decision not in DECISIONS:
         raise ReviewRefused(f"“{decision}” is not a decision; choose proceed, postpone or decline.")
-    reason = (reason or "").strip()
+    reason = clean_text(reason or "")
     refusal = decision_refusal(flag.severity, decision, reason, getattr(staff, "role", None))
     if refusal is not None:
         raise ReviewRefused(refusal)
@@ -295,7 +295,7 @@ def _amend(store: Any, intake_id: str, question_id: str, raw_value: Any, reason:
     if record.status not in REVIEWABLE:
         word = STATUS_WORDS.get(record.status, record.status).lower()
         raise ReviewRefused(f"This intake is {word}; it cannot be amended.")
-    reason = (reason or "").strip()
+    reason = clean_text(reason or "")
     if not reason:
         raise ReviewRefused("Write why the answer is being corrected.")
     form = form_of(record)
@@ -309,7 +309,9 @@ def _amend(store: Any, intake_id: str, question_id: str, raw_value: Any, reason:
     store.amend_answer(intake_id, question_id, checked.value, reason, staff.id)
     amended = store.intake(intake_id)
     flags = evaluate_rules(form, amended.answers, Facts.of(amended, zone), amended.language)
-    store.replace_flags(intake_id, [f.as_dict() for f in flags], staff_actor(staff.id))
+    told = {f.rule_id for f in record.flags if f.patient_told}  # seen before signing
+    store.replace_flags(intake_id, [{**f.as_dict(), "patient_told": f.rule_id in told}
+                                    for f in flags], staff_actor(staff.id))
     if amended.status != "submitted":
         store.set_status(intake_id, "submitted", staff_actor(staff.id))
     return flags

@@ -9,6 +9,8 @@ is a front door to the one background writer, so no write ever blocks the window
 
 Which pages exist, what is complete and where to resume are decided by
 :class:`~mesocheck.forms.Flow`; the session only applies them to this intake's answers.
+(About 460 lines: one object whose parts, opening, the route, answers and signing, share
+its state.)
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from mesocheck.forms.messages import message
 from mesocheck.forms.model import Question, Step
 from mesocheck.forms.registry import FormNotFound, canonical_content, form_of
 from mesocheck.signature import from_stored, trivial_reason
+from mesocheck.store.records import SIGNING_METHODS
 from mesocheck.timeutil import clinic_zone, to_iso, utc_now, zone_name
 
 Clock = Callable[[], datetime]
@@ -67,7 +70,7 @@ class SigningRefused(SessionError):
 
     def __init__(self, message: str, field: str):
         super().__init__(message)
-        self.field = field  # "name" | "signature" | "pages"
+        self.field = field  # "name" | "signature" | "witness" | "pages"
 
 
 # -- the patient's details at the start ---------------------------------------------------
@@ -120,9 +123,11 @@ class Submission(Struct, frozen=True):
 
     signature: dict
     flags: tuple[Flag, ...]
+    told: frozenset[str] = frozenset()  # rules whose message for the patient was on screen
 
     def flag_dicts(self) -> list[dict]:
-        return [f.as_dict() for f in self.flags]
+        return [{**f.as_dict(), "patient_told": f.rule_id in self.told} for f in self.flags]
+
 
 
 class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fields
@@ -139,6 +144,7 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
     errors: dict[str, str] = field(default_factory=dict)  # question id -> latest refusal
     current_step: str | None = None
     submission: Submission | None = None
+    told: set[str] = field(default_factory=set)  # rules whose patient message was shown
     _dirty: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -342,11 +348,28 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
     def flags(self) -> list[Flag]:
         return evaluate_rules(self.form, self.answers, self.facts, self.language)
 
+    def patient_messages(self) -> list[tuple[str, str]]:
+        """(rule id, message) for each flag the answers raise that has words for the patient
+        (e.g. "Please ask the staff to help you arrange a way home"), most severe first."""
+        return [(f.rule_id, f.patient_message) for f in self.flags() if f.patient_message]
+
+    def messages_shown(self, rule_ids: Any) -> None:
+        """These rules' messages for the patient are on the screen now: the flags they raise
+        at signing record that the patient was told."""
+        self.told.update(rule_ids)
+
     def prepare_signature(
-        self, printed_name: Any, strokes: list, pad_width: float, pad_height: float
+        self, printed_name: Any, strokes: list, pad_width: float, pad_height: float, *,
+        method: str = "drawn", witness: Any = None,
     ) -> Submission:
         """Check everything signing needs and build what the store keeps; raises
-        :class:`SigningRefused` with words for the patient when something is missing."""
+        :class:`SigningRefused` with words for the patient when something is missing.
+
+        ``method``: ``drawn`` (strokes that make a signature), ``typed`` (the typed name
+        adopted as the signature, for a patient who cannot draw: no strokes), or ``mark``
+        (any mark on the pad, made before a ``witness`` whose name is typed)."""
+        if method not in SIGNING_METHODS:
+            raise ValueError(f"unknown signing method {method!r}")
         incomplete = self.first_incomplete()
         if incomplete is not None:
             raise SigningRefused(
@@ -355,9 +378,23 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
         name = check_name(printed_name, self.language)
         if not name.ok:
             raise SigningRefused("Please type your full name.", "name")
-        reason = trivial_reason(from_stored(strokes))
-        if reason is not None:
-            raise SigningRefused(reason, "signature")
+        ink = from_stored(strokes)
+        witness_name = None
+        if method == "typed":
+            strokes, pad_width, pad_height = [], 0, 0
+        elif method == "mark":
+            if not any(ink):
+                raise SigningRefused("Please make your mark in the box, while your witness "
+                                     "watches.", "signature")
+            checked_witness = check_name(witness, self.language)
+            if not checked_witness.ok:
+                raise SigningRefused("Please ask your witness to type their full name.",
+                                     "witness")
+            witness_name = checked_witness.value
+        else:
+            reason = trivial_reason(ink)
+            if reason is not None:
+                raise SigningRefused(reason, "signature")
         signed_at = self.clock()
         signature = {
             "role": "patient",
@@ -370,8 +407,11 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
             "tz": zone_name(self.zone),
             "content_hash": self.signed_content_hash(name.value),
             "staff_id": None,
+            "method": method,
+            "witness": witness_name,
         }
-        return Submission(signature=signature, flags=tuple(self.flags()))
+        return Submission(signature=signature, flags=tuple(self.flags()),
+                          told=frozenset(self.told))
 
     def signed_content_hash(self, printed_name: str) -> str:
         """What the signature vouches for (:func:`~mesocheck.forms.flow.signed_content_hash`)."""

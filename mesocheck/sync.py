@@ -93,7 +93,7 @@ def _write_state(conn: Any, values: dict[str, Any]) -> None:
 
 
 def write_state(local: Store, **values: Any) -> None:
-    """Bookkeeping outside the audit chain (see migration ``m004_sync``)."""
+    """Bookkeeping outside the audit chain (see migration ``m005_sync``)."""
     with local.atomic(), translated():
         _write_state(local.connection, values)
 

@@ -1,8 +1,12 @@
-"""The fonts every document uses: DejaVu Sans, embedded (as a subset) in each PDF.
+"""The fonts every document uses: DejaVu Sans, and Noto Emoji for what DejaVu lacks, both
+embedded (as subsets) in each PDF.
 
 A patient may type any script, so the PDF never relies on the viewer's fonts: DejaVu Sans
 covers Latin, Greek, Cyrillic, Hebrew and Arabic (with its presentation forms, which
-``text.py`` shapes into). Registration is global in reportlab, so it happens once a process.
+``text.py`` shapes into); Noto Emoji (Google's monochrome emoji, a static TrueType instance
+with glyf outlines, which reportlab can embed: colour emoji fonts cannot be; SIL Open Font
+License, ``resources/fonts/LICENSE-NotoEmoji.txt``) draws the emoji a name may hold.
+Registration is global in reportlab, so it happens once a process.
 """
 
 from __future__ import annotations
@@ -11,18 +15,33 @@ import threading
 from typing import Mapping
 
 from reportlab.lib.fonts import addMapping
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
 from mesocheck.paths import resource
 
 REGULAR = "DejaVuSans"
 BOLD = "DejaVuSans-Bold"
+EMOJI = "NotoEmoji"
 FAMILY = REGULAR
 
-_FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
+_FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf",
+          EMOJI: "NotoEmoji-Regular.ttf"}
 _lock = threading.Lock()
 _cmaps: dict[str, Mapping[int, int]] = {}
+_bmp_to_unicode_cmap = ttfonts.makeToUnicodeCMap
+
+
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ToUnicode CMap, with characters beyond U+FFFF written as the UTF-16
+    surrogate pairs PDF asks for (reportlab writes five hex digits, which readers reject:
+    an emoji's text could not be copied, searched or read aloud)."""
+    text = _bmp_to_unicode_cmap(fontname, [c if c <= 0xFFFF else 0 for c in subset])
+    for i, code in enumerate(subset):
+        if code > 0xFFFF:
+            high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
+            text = text.replace(f"<{i:02X}> <0000>", f"<{i:02X}> <{high:04X}{low:04X}>", 1)
+    return text
 
 
 def register_fonts() -> None:
@@ -32,6 +51,7 @@ def register_fonts() -> None:
     with _lock:
         if len(_cmaps) == len(_FILES):
             return
+        ttfonts.makeToUnicodeCMap = _to_unicode_cmap  # looked up when a PDF is written
         for name, file_name in _FILES.items():
             font = TTFont(name, str(resource("fonts", file_name)))
             pdfmetrics.registerFont(font)

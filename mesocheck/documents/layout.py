@@ -25,7 +25,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 from mesocheck.documents import styles as st
 from mesocheck.documents.fonts import BOLD, REGULAR
 from mesocheck.documents.tagging import artifact, new_page, tagged
-from mesocheck.documents.text import display_line, visible
+from mesocheck.documents.text import display_line, draw_line, text_width, visible
 
 ELLIPSIS = "\u2026"
 
@@ -105,8 +105,7 @@ class PagedCanvas(Canvas):
             y = st.PAGE_SIZE[1] - st.MARGIN_TOP + 7
             self.line(left, y - 3, right, y - 3)
             self.setFillColor(st.MUTED)
-            self.setFont(REGULAR, size)
-            self.drawString(left, y, fit_line(frame.header, REGULAR, size, width))
+            draw_line(self, left, y, fit_line(frame.header, REGULAR, size, width), REGULAR, size)
 
         top = st.MARGIN_BOTTOM - 8
         self.line(left, top, right, top)
@@ -117,15 +116,14 @@ class PagedCanvas(Canvas):
         self.drawRightString(right, top - 10, page_of)
         room = width - page_width - 12
         rest = visible(frame.footer_line1, REGULAR)
-        rest_width = stringWidth(rest, REGULAR, size)
+        rest_width = text_width(rest, REGULAR, size)
         name = fit_line(frame.footer_name, BOLD, size, max(room - rest_width, room * 0.5))
-        self.drawString(left, top - 10, name)
-        x = left + stringWidth(name, BOLD, size)
-        self.setFont(REGULAR, size)
-        self.drawString(x, top - 10, fit_line(rest, REGULAR, size, left + room - x))
+        x = draw_line(self, left, top - 10, name, BOLD, size)
+        draw_line(self, x, top - 10, fit_line(rest, REGULAR, size, left + room - x), REGULAR,
+                  size)
         self.setFillColor(st.MUTED)
-        self.drawString(left, top - 10 - size * 1.35,
-                        fit_line(frame.footer_line2, REGULAR, size, width))
+        draw_line(self, left, top - 10 - size * 1.35,
+                  fit_line(frame.footer_line2, REGULAR, size, width), REGULAR, size)
         self.restoreState()
 
 
@@ -326,10 +324,9 @@ class FillIn(Flowable):
         canv = self.canv
         canv.saveState()
         with tagged(canv, "P"):
-            canv.setFont(REGULAR, self.size)
             canv.setFillColor(st.MUTED)
-            canv.drawString(0, 3, fit_line(self.label, REGULAR, self.size,
-                                           self.label_width - 4))
+            draw_line(canv, 0, 3, fit_line(self.label, REGULAR, self.size,
+                                           self.label_width - 4), REGULAR, self.size)
         with artifact(canv):
             canv.setStrokeColor(st.RULE)
             canv.setLineWidth(0.6)
@@ -355,14 +352,14 @@ def _stack(canv, parts: Sequence[Flowable], width: float
 def fit_line(text: str, font: str, size: float, width: float) -> str:
     """One drawable line in visual order, cut with an ellipsis where it would not fit."""
     shown = display_line(text, font, base="L")
-    if stringWidth(shown, font, size) <= width:
+    if text_width(shown, font, size) <= width:
         return shown
     logical = visible(text, font).replace("\n", " ")
     low, high = 0, len(logical)
     while low < high:  # the longest prefix that fits with its ellipsis
         mid = (low + high + 1) // 2
         candidate = display_line(logical[:mid].rstrip() + ELLIPSIS, font, base="L")
-        if stringWidth(candidate, font, size) <= width:
+        if text_width(candidate, font, size) <= width:
             low = mid
         else:
             high = mid - 1

@@ -19,8 +19,11 @@ from typing import Any
 from reportlab.platypus import Flowable
 
 from mesocheck.documents import styles as st
-from mesocheck.documents.fonts import REGULAR
+from mesocheck.documents.fonts import BOLD, REGULAR
+from mesocheck.documents.layout import fit_line
 from mesocheck.documents.tagging import tagged
+from mesocheck.documents.text import draw_line, text_width
+from mesocheck.forms.isolation import strip_direction_controls
 from mesocheck.signature import InkPoint, InkStyle, Segment, stroke_segments
 
 WIDTH_STEP = 0.12  # points: curves whose widths round to the same step share one path
@@ -59,18 +62,21 @@ def ink_points(raw: Any) -> list[list[InkPoint]]:
 
 class SignatureDrawing(Flowable):
     """The signature fitted into ``width`` x ``height`` points, on a light panel with a
-    signing line; ``empty_text`` is written in the panel when there is no ink."""
+    signing line; ``empty_text`` is written in the panel when there is no ink, and an
+    ``adopted_name`` (a name typed and adopted as the signature) stands on the line in ink."""
 
     def __init__(self, strokes: Any, pad_width: float | None, pad_height: float | None,
-                 width: float, height: float, *, empty_text: str = "", alt: str = ""):
+                 width: float, height: float, *, empty_text: str = "", alt: str = "",
+                 adopted_name: str | None = None):
         super().__init__()
-        self.alt = alt or empty_text
+        self.alt = strip_direction_controls(alt or empty_text)  # read aloud, not ordered
         self.strokes = ink_points(strokes)
         self.pad_width = float(pad_width or 0)
         self.pad_height = float(pad_height or 0)
         self.width = width
         self.height = height
         self.empty_text = empty_text
+        self.adopted_name = adopted_name
 
     @property
     def line_y(self) -> float:
@@ -93,6 +99,10 @@ class SignatureDrawing(Flowable):
         canv.setStrokeColor(st.RULE)
         canv.setLineWidth(0.5)
         canv.line(MARGIN, self.line_y, self.width - MARGIN, self.line_y)
+        if not self.strokes and self.adopted_name:
+            self._draw_name(canv, self.adopted_name)
+            canv.restoreState()
+            return
         if not self.strokes:
             if self.empty_text:
                 canv.setFillColor(st.MUTED)
@@ -106,6 +116,13 @@ class SignatureDrawing(Flowable):
         canv.setLineJoin(1)
         self._draw_ink(canv)
         canv.restoreState()
+
+    def _draw_name(self, canv, name: str) -> None:
+        size = 15.0
+        line = fit_line(name, BOLD, size, self.width - 2 * MARGIN)
+        canv.setFillColor(st.SIGNATURE_INK)
+        x = (self.width - text_width(line, BOLD, size)) / 2
+        draw_line(canv, x, self.line_y + 4, line, BOLD, size)  # standing on the line
 
     def _draw_ink(self, canv) -> None:
         style = InkStyle()

@@ -1,16 +1,22 @@
 """Any text on its way into a PDF: escaped, drawable, and in reading order.
 
-Three things reportlab does not do for us:
+Four things reportlab does not do for us:
 
 * escaping: a ``Paragraph`` parses markup, so ``<``, ``>`` and ``&`` typed by a patient (or
   written by a clinic in its form) must be escaped or they change the document;
-* missing glyphs: a character the embedded font lacks would silently become an empty box
-  or nothing; here it becomes a visible U+FFFD (�) so a reader knows something was there;
+* missing glyphs: a character DejaVu lacks is drawn from Noto Emoji when that has it (an
+  emoji in a name), in a run of its own font; one neither has would silently become an
+  empty box or nothing: here it becomes a visible U+FFFD (�) so a reader knows something
+  was there. Formatting characters (joiners, variation selectors, direction controls) are
+  never drawn, even where a font has a glyph for them;
 * right-to-left scripts: Arabic letters must be shaped into their joined forms
   (arabic-reshaper) and Hebrew and Arabic runs put in visual order (python-bidi). Reordering
   is per *line*, so right-to-left paragraphs are broken into lines here, in logical order,
   before each line is reordered: reordering a whole paragraph and letting reportlab wrap it
-  would put its last words on its first line.
+  would put its last words on its first line;
+* isolation: typed text inside the document's own words arrives wrapped in Unicode
+  isolates (:mod:`mesocheck.forms.isolation`), which python-bidi follows when it orders a
+  line; they are dropped once the line is in visual order.
 """
 
 from __future__ import annotations
@@ -27,8 +33,9 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph
 
-from mesocheck.documents.fonts import BOLD, REGULAR, cmap
+from mesocheck.documents.fonts import BOLD, EMOJI, REGULAR, cmap
 from mesocheck.documents.tagging import role_of, tagged
+from mesocheck.forms.isolation import FSI, PDI
 
 MISSING = "\ufffd"
 
@@ -39,8 +46,10 @@ _RTL = re.compile(
 )
 # Controls are never drawn; a tab is a space on paper.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# Parts of a character sequence that have no glyph of their own when the base is missing:
-# joiners, variation selectors, emoji skin tones and tags.
+# What ordering a line still needs and nothing draws: isolates and the direction marks.
+_DIRECTION_MARKS = re.compile("[\u061c\u200e\u200f\u2066-\u2069]")
+# Parts of a character sequence that have no glyph of their own: joiners, variation
+# selectors, emoji skin tones and tags.
 _CLUSTER_TAIL = re.compile(
     "[\u200d\ufe00-\ufe0f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f\U000e0100-\U000e01ef]"
 )
@@ -51,45 +60,87 @@ def has_rtl(text: str) -> bool:
 
 
 def visible(text: str, font: str = REGULAR) -> str:
-    """The text with every character ``font`` cannot draw replaced by U+FFFD.
+    """The text with every character that neither ``font`` nor the emoji font can draw
+    replaced by U+FFFD, and formatting characters dropped (the direction marks stay until
+    the line is ordered: :func:`drawn`).
 
     A run of missing characters that forms one symbol (an emoji with a skin tone or a
-    family joined with zero-width joiners) becomes one marker; an invisible formatting
-    character the font lacks is dropped, as it would not show anyway. Characters beyond
-    U+FFFF (emoji) count as missing even where the font has a glyph: reportlab cannot
-    write them into the PDF's text layer, which would make the file's text unreadable
-    to copy, search and screen readers.
+    family joined with zero-width joiners) becomes one marker; an emoji's skin tone, which
+    a monochrome font cannot apply, is dropped with the other parts of its sequence.
     """
     text = _CONTROL.sub("", text.replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n"))
     if text.isascii():
         return text  # DejaVu has every printable ASCII character
-    glyphs = cmap(font)
+    glyphs, emoji = cmap(font), cmap(EMOJI)
     out: list[str] = []
     after_marker = joined = False
     for ch in text:
+        if ch == "\n" or _DIRECTION_MARKS.match(ch):
+            out.append(ch)
+            continue
         code = ord(ch)
-        drawable = (code in glyphs and code <= 0xFFFF) or ch == "\n"
-        if after_marker and (_CLUSTER_TAIL.match(ch) or unicodedata.category(ch) == "Mn"):
+        tail = _CLUSTER_TAIL.match(ch) is not None
+        drawable = not tail and (code in glyphs or code in emoji)
+        if after_marker and (tail or unicodedata.category(ch) == "Mn"):
             joined = ch == "\u200d"  # what follows a joiner is part of the same symbol
             continue
         if joined and not drawable:
             joined = False
             continue
         joined = False
+        if tail or unicodedata.category(ch) == "Cf":
+            continue  # never drawn, whatever glyph a font has for it
         if drawable:
             out.append(ch)
             after_marker = False
-        elif unicodedata.category(ch) == "Cf" or _CLUSTER_TAIL.match(ch):
-            continue
         else:
             out.append(MISSING)
             after_marker = True
     return "".join(out)
 
 
+def drawn(text: str) -> str:
+    """A line in visual order as it is drawn: without the isolates and marks that ordered it."""
+    return _DIRECTION_MARKS.sub("", text)
+
+
+def runs(text: str, font: str = REGULAR) -> list[tuple[str, str]]:
+    """Drawable text as (text, font name) runs: ``font``, or the emoji font where ``font``
+    has no glyph."""
+    if text.isascii():
+        return [(text, font)] if text else []
+    glyphs = cmap(font)
+    out: list[tuple[str, str]] = []
+    for ch in text:
+        use = font if ord(ch) in glyphs or ch == "\n" else EMOJI
+        if out and out[-1][1] == use:
+            out[-1] = (out[-1][0] + ch, use)
+        else:
+            out.append((ch, use))
+    return out
+
+
+def text_width(text: str, font: str, size: float) -> float:
+    """The width of drawable text, each run in its own font."""
+    return sum(stringWidth(part, name, size) for part, name in runs(drawn(text), font))
+
+
+def draw_line(canv, x: float, y: float, text: str, font: str, size: float) -> float:
+    """Draw one line (visual order, drawable) at ``x``; returns where it ends."""
+    for part, name in runs(drawn(text), font):
+        canv.setFont(name, size)
+        canv.drawString(x, y, part)
+        x += stringWidth(part, name, size)
+    canv.setFont(font, size)
+    return x
+
+
 def escape(text: str, font: str = REGULAR) -> str:
-    """Left-to-right text as safe ``Paragraph`` markup; line breaks kept."""
-    return _xml_escape(visible(text, font)).replace("\n", "<br/>")
+    """Left-to-right text as safe ``Paragraph`` markup; line breaks kept; a character only
+    the emoji font has in a ``<font>`` of its own."""
+    return "".join(
+        _xml_escape(part) if name == font else f'<font name="{name}">{_xml_escape(part)}</font>'
+        for part, name in runs(drawn(visible(text, font)), font)).replace("\n", "<br/>")
 
 
 _reshaper: ArabicReshaper | None = None
@@ -126,9 +177,9 @@ def display_line(text: str, font: str = REGULAR, base: str | None = None) -> str
     """
     text = visible(text, font).replace("\n", " ")
     if not has_rtl(text):
-        return text
+        return drawn(text)
     shaped = shape(text, font)
-    return get_display(shaped, base_dir=base) if base else get_display(shaped)
+    return drawn(get_display(shaped, base_dir=base) if base else get_display(shaped))
 
 
 def base_direction(text: str) -> str:
@@ -208,11 +259,12 @@ def _text_frags(text: str, style: ParagraphStyle) -> list:
         hit = _parsed[key] = (style, Paragraph("x<br/>x", style).frags)
     plain, line_break = hit[1][0], hit[1][1]
     out = []
-    for i, line in enumerate(text.split("\n")):
+    for i, line in enumerate(drawn(text).split("\n")):
         if i:
             out.append(line_break.clone())
-        if line:
-            out.append(plain.clone(text=line))
+        for part, name in runs(line, style.fontName):
+            out.append(plain.clone(text=part) if name == style.fontName
+                       else plain.clone(text=part, fontName=name))
     return out
 
 
@@ -239,7 +291,7 @@ class BidiParagraph(Flowable):
             width = avail_width - style.leftIndent - style.rightIndent
             prefix_width = _markup_width(self.prefix, style) if self.prefix else 0.0
             lines = break_lines(self.text, style.fontName, style.fontSize, width, prefix_width)
-            shown = [get_display(line, base_dir=self.base) for line in lines]
+            shown = [drawn(get_display(line, base_dir=self.base)) for line in isolated(lines)]
             if self.base == "R" and self.align_rtl and style.alignment != TA_RIGHT:
                 style = _aligned(style, TA_RIGHT)
             elif self.base == "L" and style.alignment not in (TA_LEFT, TA_RIGHT):
@@ -265,7 +317,7 @@ class BidiParagraph(Flowable):
     def draw(self):
         assert self._para is not None
         # Drawn shaped and in visual order; read and searched as typed.
-        with tagged(self.canv, role_of(self.style), actual=self.logical):
+        with tagged(self.canv, role_of(self.style), actual=drawn(self.logical)):
             self._para.drawOn(self.canv, 0, 0)
 
     def plain_text(self) -> str:
@@ -285,6 +337,22 @@ def _aligned(style: ParagraphStyle, alignment: int) -> ParagraphStyle:
     return hit[1]
 
 
+def isolated(lines: list[str]) -> list[str]:
+    """Lines broken inside an isolate, each closed and reopened at the break, so that every
+    line is ordered with the typed text still kept apart from the words around it."""
+    out, open_ = [], 0
+    for line in lines:
+        depth = open_
+        for ch in line:
+            if ch in "\u2066\u2067\u2068":
+                depth += 1
+            elif ch == PDI and depth:
+                depth -= 1
+        out.append(FSI * open_ + line + PDI * depth)
+        open_ = depth
+    return out
+
+
 def break_lines(text: str, font: str, size: float, width: float,
                 first_indent: float = 0.0) -> list[str]:
     """Greedy line breaking in logical order; words longer than a line are cut."""
@@ -297,7 +365,7 @@ def break_lines(text: str, font: str, size: float, width: float,
         for word in hard_line.split(" "):
             if not word:
                 continue
-            w = stringWidth(word, font, size)
+            w = text_width(word, font, size)
             needed = w + (space if current else 0.0)
             if used + needed <= limit:
                 current.append(word)
@@ -310,7 +378,7 @@ def break_lines(text: str, font: str, size: float, width: float,
                 cut = _fit(word, font, size, limit - used)
                 lines.append(word[:cut])
                 word = word[cut:]
-                w = stringWidth(word, font, size)
+                w = text_width(word, font, size)
                 used = 0.0
             if word:
                 current, used = [word], w
@@ -322,7 +390,7 @@ def _fit(word: str, font: str, size: float, width: float) -> int:
     """How many leading characters of ``word`` fit in ``width`` (at least one)."""
     total = 0.0
     for i, ch in enumerate(word):
-        total += stringWidth(ch, font, size)
+        total += text_width(ch, font, size)
         if total > width:
             return max(i, 1)
     return len(word)

@@ -2,10 +2,14 @@
 as the wizard says them (:mod:`mesocheck.forms.answers`).
 
 The form's content comes from the form file in the intake's language; these are the words
-around it. A language missing here falls back to English, key by key.
+around it. A language missing here falls back to English, key by key. Every text put into
+these words (a name, a reason, a date) goes in isolated, so that a right-to-left name cannot
+reorder the words around it (:mod:`mesocheck.forms.isolation`).
 """
 
 from __future__ import annotations
+
+from mesocheck.forms.isolation import isolate
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -48,12 +52,20 @@ WORDS: dict[str, dict[str, str]] = {
         "signed_by": "Signed by",
         "meaning": "Meaning of this signature",
         "signed_at": "Date and time",
+        "signed_how": "How it was signed",
+        "signed_drawn": "Drawn by hand on the tablet",
+        "signed_typed": "The typed name, adopted as the signature (nothing was drawn)",
+        "signed_mark": "A mark made on the tablet, witnessed by {witness}",
         "not_signed": "Not signed",
         "no_strokes": "No signature was drawn.",
         "signed_content": "Signed content (SHA-256)",
         "signature_alt": "{heading}: the handwritten signature of {name}, drawn on the "
                          "tablet on {when}",
         "signature_alt_blank": "{heading}: an empty box to sign in",
+        "signature_alt_typed": "{heading}: the typed name of {name}, adopted as the "
+                               "signature on {when}",
+        "signature_alt_mark": "{heading}: a mark made by {name} on the tablet on {when}, "
+                              "witnessed by {witness}",
         "review": "Practitioner review",
         "review_intro_pending": "To be completed by the practitioner before the procedure.",
         "flag_heading": "{n}. {word}",
@@ -133,6 +145,9 @@ def words(language: str):
 
     def w(key: str, **values: object) -> str:
         template = table.get(key) or fallback[key]
-        return template.format(**values) if values else template
+        if not values:
+            return template
+        return template.format(**{k: isolate(v) if isinstance(v, str) else v
+                                  for k, v in values.items()})
 
     return w

@@ -14,6 +14,7 @@ from typing import Any
 
 from msgspec import Struct
 
+from mesocheck.forms.isolation import strip_direction_controls
 from mesocheck.forms.messages import message
 from mesocheck.forms.model import NEVER, NOT_RECENT, Question
 
@@ -23,9 +24,6 @@ OLDEST_YEARS = 130
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # A Python string only holds surrogate code points when they are unpaired: not encodable.
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# Bidi embeddings, overrides and isolates: a name never needs them (the PDF and the screen
-# order right-to-left text themselves), and they can make one name look like another.
-_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 class Checked(Struct, frozen=True):
@@ -40,10 +38,12 @@ class Checked(Struct, frozen=True):
 
 
 def clean_text(raw: str) -> str:
-    """NFC, no control characters, no lone surrogates; line breaks and tabs kept."""
+    """NFC, no control characters, no direction controls (the screen and the PDF isolate
+    typed text and order it themselves: :mod:`mesocheck.forms.isolation`), no lone
+    surrogates; line breaks and tabs kept."""
     text = _SURROGATE.sub("\ufffd", raw)
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", text).strip()
+    return strip_direction_controls(_CONTROL.sub("", text)).strip()
 
 
 def check_answer(question: Question, raw: Any, *, now: datetime, language: str = "en") -> Checked:
@@ -171,7 +171,7 @@ _CHECKERS = {
 def check_name(raw: Any, language: str = "en") -> Checked:
     if not isinstance(raw, str):
         return Checked(error=message("name_required", language))
-    name = " ".join(_BIDI_CONTROL.sub("", clean_text(raw)).split())
+    name = " ".join(clean_text(raw).split())
     if not any(unicodedata.category(c)[0] in "LN" for c in name):  # e.g. only zero-width
         return Checked(error=message("name_required", language))
     if len(name) > NAME_LIMIT:

@@ -11,6 +11,7 @@ import hashlib
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping
 
+from mesocheck.forms.validation import clean_text
 from mesocheck.store import rows
 from mesocheck.store.audit import Transaction, staff_actor, staff_of, to_json
 from mesocheck.store.db import IntakeLocked, InvalidState, NotFound, translated
@@ -216,7 +217,7 @@ class IntakeLifecycle:
         self, intake_id: str, question_id: str, new_value: Any, reason: str, staff_id: int
     ) -> int:
         """Change a signed answer: a new row that ``amends`` the current one, with a reason."""
-        reason = (reason or "").strip()
+        reason = clean_text(reason or "")
         with self.transaction(staff_actor(staff_id), "amend_answer", intake_id) as tx:
             _reviewed_here(tx)
             status, locked_at = _intake_state(tx, intake_id)
@@ -270,7 +271,7 @@ class IntakeLifecycle:
 
         if decision not in DECISIONS:
             raise ValueError(f"unknown decision {decision!r}")
-        reason = (reason or "").strip()
+        reason = clean_text(reason or "")
         with translated():
             row = self._conn.execute("SELECT intake_id FROM flags WHERE id = ?",
                                      (flag_id,)).fetchone()
@@ -343,7 +344,7 @@ class IntakeLifecycle:
 
     def void(self, intake_id: str, reason: str, actor: str) -> None:
         """Abandon an intake (in progress or submitted); everything is kept, marked void."""
-        reason = (reason or "").strip()
+        reason = clean_text(reason or "")
         if not reason:
             raise InvalidState("Voiding an intake needs a reason.")
         with self.transaction(actor, "void", intake_id) as tx:

@@ -344,7 +344,24 @@ def m003_seal(db: Database) -> None:
         _append_only(db, table)
 
 
-def m004_sync(db: Database) -> None:
+def m004_manifestation(db: Database) -> None:
+    """How each signature was given, and what the patient was told before signing.
+
+    - ``signatures.method``: ``typed`` (the typed name adopted as the signature, for a
+      patient who cannot draw), ``mark`` (a mark on the pad, made before a witness), or
+      NULL: drawn on the pad, as every signature before this schema was.
+    - ``signatures.witness``: the printed name of the witness of a mark.
+    - ``flags.patient_told``: 1 when the rule's message for the patient was on the screen
+      before they signed; NULL when it was not, or is not known (flags before this schema).
+
+    Nullable columns: the hashes of older rows stay as they were (NULLs are not hashed).
+    """
+    db.execute("ALTER TABLE signatures ADD COLUMN method TEXT")
+    db.execute("ALTER TABLE signatures ADD COLUMN witness TEXT")
+    db.execute("ALTER TABLE flags ADD COLUMN patient_told INTEGER")
+
+
+def m005_sync(db: Database) -> None:
     """The tablet's side of a clinic's hub (``mesocheck.sync``).
 
     - ``sync_state``: this database's device id and number on the hub, and how far sending
@@ -358,7 +375,7 @@ def m004_sync(db: Database) -> None:
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [m001_initial, m002_compact, m003_seal,
-                                                m004_sync]
+                                                m004_manifestation, m005_sync]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

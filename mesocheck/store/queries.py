@@ -114,10 +114,10 @@ class IntakeQueries:
         where = "" if include_superseded else " AND superseded_at IS NULL"
         flags = [
             Flag(f[0], f[1], f[2], f[3], f[4], json.loads(f[5]), from_iso(f[6]),
-                 _time(f[7]), tuple(decisions.get(f[0], ())))
+                 _time(f[7]), tuple(decisions.get(f[0], ())), bool(f[8]))
             for f in conn.execute(
                 "SELECT id, rule_id, severity, practitioner_message, patient_message, "
-                "triggers, raised_at, superseded_at FROM flags "
+                "triggers, raised_at, superseded_at, patient_told FROM flags "
                 f"WHERE intake_id = ?{where} ORDER BY id", (intake_id,))
         ]
         flags.sort(key=lambda f: -SEVERITIES.index(f.severity))
@@ -131,10 +131,10 @@ class IntakeQueries:
     def _signatures(self, intake_id: str) -> tuple[Signature, ...]:
         return tuple(
             Signature(s[0], s[1], s[2], s[3], rows.unpacked_strokes(s[4]), s[5], s[6],
-                      from_iso(s[7]), s[8], s[9], s[10])
+                      from_iso(s[7]), s[8], s[9], s[10], s[11] or "drawn", s[12])
             for s in self._conn.execute(
                 "SELECT id, role, printed_name, meaning, strokes, pad_width, pad_height, "
-                "signed_at, tz, content_hash, staff_id FROM signatures "
+                "signed_at, tz, content_hash, staff_id, method, witness FROM signatures "
                 "WHERE intake_id = ? ORDER BY id", (intake_id,))
         )
 
@@ -276,13 +276,15 @@ class IntakeQueries:
                 "decided_by": d.staff_id if d else None,
                 "decided_at": to_iso(d.decided_at) if d else None,
                 "new_date": d.new_date if d else None,
+                "patient_told": f.patient_told,
             })
         signatures = [
             {"role": s[0], "printed_name": s[1], "meaning": s[2], "signed_at": s[3],
-             "tz": s[4], "content_hash": s[5], "staff_id": s[6]}
+             "tz": s[4], "content_hash": s[5], "staff_id": s[6], "method": s[7] or "drawn",
+             "witness": s[8]}
             for s in conn.execute(
-                "SELECT role, printed_name, meaning, signed_at, tz, content_hash, staff_id "
-                "FROM signatures WHERE intake_id = ? ORDER BY id", (intake_id,))
+                "SELECT role, printed_name, meaning, signed_at, tz, content_hash, staff_id, "
+                "method, witness FROM signatures WHERE intake_id = ? ORDER BY id", (intake_id,))
         ]
         return {
             "intake_id": i[0],

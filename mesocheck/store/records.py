@@ -16,6 +16,7 @@ OUTCOMES = ("cleared", "postponed", "declined")
 DECISIONS = ("proceed", "postpone", "decline")
 ROLES = ("practitioner", "front-desk")
 SIGNER_ROLES = ("patient", "practitioner", "witness")
+SIGNING_METHODS = ("drawn", "typed", "mark")  # how a signature was given (see m004)
 CONSENT = "consent"  # the document kind of the patient-signed consent PDF
 REVIEWED_CONSENT = "reviewed_consent"  # the same with the practitioner's review
 CONSENT_KINDS = (CONSENT, REVIEWED_CONSENT)  # the clinic's record: printed, sent to the EHR
@@ -75,6 +76,7 @@ class Flag(Struct, frozen=True):
     raised_at: datetime
     superseded_at: datetime | None
     decisions: tuple[Decision, ...]  # oldest first
+    patient_told: bool = False  # its patient message was on screen before signing
 
     @property
     def decision(self) -> Decision | None:
@@ -94,6 +96,8 @@ class Signature(Struct, frozen=True):
     tz: str
     content_hash: str
     staff_id: int | None
+    method: str = "drawn"  # "drawn", "typed" (the typed name adopted) or "mark" (witnessed)
+    witness: str | None = None  # who witnessed a mark
 
 
 class DocumentInfo(Struct, frozen=True):

@@ -17,7 +17,9 @@ from time import time_ns
 from typing import Any, Callable, Mapping
 
 from mesocheck.store.audit import to_json
-from mesocheck.store.records import SEVERITIES, SEVERITY_RANK, SIGNER_ROLES, CLEAN_RANK
+from mesocheck.store.records import (
+    CLEAN_RANK, SEVERITIES, SEVERITY_RANK, SIGNER_ROLES, SIGNING_METHODS,
+)
 from mesocheck.timeutil import from_iso, to_iso
 
 
@@ -117,10 +119,16 @@ def signature_values(
 ) -> dict[str, Any]:
     """Columns of a signature row. ``sig`` keys: printed_name, meaning, strokes (list of
     strokes, each a list of [x, y, t_ms, pressure]; opaque here), pad_width, pad_height,
-    tz, content_hash; optional role (default patient), signed_at, staff_id."""
+    tz, content_hash; optional role (default patient), signed_at, staff_id, method (drawn,
+    typed or mark; default drawn, stored as NULL) and witness (a mark's witness)."""
     role = sig.get("role", "patient")
     if role not in SIGNER_ROLES:
         raise ValueError(f"signature: unknown role {role!r}")
+    method = sig.get("method") or "drawn"
+    if method not in SIGNING_METHODS:
+        raise ValueError(f"signature: unknown method {method!r}")
+    if (method == "mark") != bool(sig.get("witness")):
+        raise ValueError("signature: a mark, and only a mark, names its witness")
     strokes = sig.get("strokes")
     if strokes is None:
         raise ValueError("signature: 'strokes' is required")
@@ -137,6 +145,8 @@ def signature_values(
         "tz": required_text(sig, "tz", "signature"),
         "content_hash": required_text(sig, "content_hash", "signature"),
         "staff_id": None if staff_id is None else int(staff_id),
+        "method": None if method == "drawn" else method,
+        "witness": sig.get("witness") or None,
     }
 
 
@@ -145,7 +155,8 @@ def flag_values(
 ) -> dict[str, Any]:
     """Columns of a flag row, from a mapping or anything with ``as_dict()`` (forms.Flag):
     rule_id, severity (info|review|stop), practitioner_message, optional patient_message,
-    triggers (JSON-able) and raised_at."""
+    patient_told (it was on the patient's screen before signing), triggers (JSON-able) and
+    raised_at."""
     if hasattr(flag, "as_dict"):
         flag = flag.as_dict()
     severity = flag.get("severity")
@@ -160,6 +171,7 @@ def flag_values(
         "patient_message": flag.get("patient_message") or None,
         "triggers": encode(flag.get("triggers") or []),
         "raised_at": iso_time(raised) if raised else at,
+        "patient_told": 1 if flag.get("patient_told") and flag.get("patient_message") else None,
     }
 
 

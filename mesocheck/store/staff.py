@@ -14,7 +14,8 @@ import re
 from datetime import datetime, timedelta
 
 from mesocheck.forms.validation import check_name
-from mesocheck.store.db import InvalidName, InvalidPin, NotFound, translated
+from mesocheck.store.audit import staff_of
+from mesocheck.store.db import InvalidName, InvalidPin, InvalidState, NotFound, translated
 from mesocheck.store.records import ROLES, PinCheck, StaffMember
 from mesocheck.timeutil import from_iso, to_iso
 
@@ -67,7 +68,11 @@ def _member(row: tuple) -> StaffMember:
 
 
 class StaffAccounts:
-    """Mixed into Store (needs ``transaction``, ``clock``, ``_conn``)."""
+    """Mixed into Store (needs ``transaction``, ``clock``, ``_conn``).
+
+    Managing accounts (adding, a new PIN, unlocking, deactivating) is for the system (the
+    command line, the first practitioner's set-up) or an active practitioner: another actor
+    is refused (:func:`require_administrator`), inside the transaction that writes."""
 
     def add_staff(self, name: str, role: str, pin: str, actor: str) -> int:
         checked = check_name(name)  # the checks a patient's name gets
@@ -78,6 +83,7 @@ class StaffAccounts:
             raise ValueError(f"role must be one of {ROLES}")
         pin_hash = hash_pin(pin)
         with self.transaction(actor, "add_staff") as tx:
+            require_administrator(tx, actor)
             return tx.insert("staff", {"name": name, "role": role, "pin_hash": pin_hash,
                                        "failed_attempts": 0, "created_at": tx.at, "active": 1})
 
@@ -85,13 +91,34 @@ class StaffAccounts:
         """A new PIN; also lifts a lock-out."""
         pin_hash = hash_pin(pin)
         with self.transaction(actor, "change_pin") as tx:
+            require_administrator(tx, actor)
             _existing(tx, staff_id)
             tx.update("staff", staff_id,
                       {"pin_hash": pin_hash, "failed_attempts": 0, "locked_until": None})
 
-    def set_staff_active(self, staff_id: int, active: bool, actor: str) -> None:
-        with self.transaction(actor, "activate_staff" if active else "deactivate_staff") as tx:
+    def unlock_staff(self, staff_id: int, actor: str) -> None:
+        """Lift a lock-out after too many wrong PINs (the PIN stays)."""
+        with self.transaction(actor, "unlock_staff") as tx:
+            require_administrator(tx, actor)
             _existing(tx, staff_id)
+            tx.update("staff", staff_id, {"failed_attempts": 0, "locked_until": None})
+
+    def set_staff_active(self, staff_id: int, active: bool, actor: str) -> None:
+        """Deactivate a leaver (never deleted: the audit names them) or take them back. The
+        last active practitioner stays when staff deactivate: nobody could manage the clinic
+        from the tablet otherwise (the system, e.g. demo data, may)."""
+        with self.transaction(actor, "activate_staff" if active else "deactivate_staff") as tx:
+            require_administrator(tx, actor)
+            _existing(tx, staff_id)
+            if not active and actor != "system" and tx.execute(
+                "SELECT count(*) FROM staff WHERE role = 'practitioner' AND active = 1 "
+                "AND id != ?", (staff_id,)
+            ).fetchone()[0] == 0 and tx.execute(
+                "SELECT role = 'practitioner' AND active = 1 FROM staff WHERE id = ?",
+                (staff_id,)
+            ).fetchone()[0]:
+                raise InvalidState("This is the only active practitioner: add another "
+                                   "practitioner first, or the clinic could not be managed.")
             tx.update("staff", staff_id, {"active": int(bool(active))})
 
     def staff_members(self, *, include_inactive: bool = False) -> list[StaffMember]:
@@ -161,6 +188,17 @@ def _lock_end(text: str | None, now: datetime) -> datetime | None:
         return None
     until = from_iso(text)
     return until if until > now else None
+
+
+def require_administrator(tx, actor: str) -> None:
+    """The system, or an active practitioner; anyone else is refused."""
+    staff_id = staff_of(actor)
+    if actor == "system":
+        return
+    row = None if staff_id is None else tx.execute(
+        "SELECT role, active FROM staff WHERE id = ?", (staff_id,)).fetchone()
+    if row is None or row[0] != "practitioner" or not row[1]:
+        raise InvalidState("Only a practitioner can manage staff and the clinic's settings.")
 
 
 def _existing(tx, staff_id: int) -> None:

@@ -18,7 +18,8 @@ from mesocheck.store.migrations import SCHEMA_VERSION, migrate, pending
 from mesocheck.store.queries import IntakeQueries
 from mesocheck.store.records import AuditHead, Problem
 from mesocheck.store.seals import SealRecords
-from mesocheck.store.staff import StaffAccounts
+from mesocheck.store.settings import check_setting
+from mesocheck.store.staff import StaffAccounts, require_administrator
 from mesocheck.timeutil import to_iso, utc_now
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "logo_path": None,
     "idle_timeout_s": 120,
     "time_zone": None,
+    "full_screen": True,  # a kiosk tablet; `mesocheck --window` opens a window for one run
 }
 
 
@@ -200,8 +202,12 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
         return self.settings().get(key, default)
 
     def set_settings(self, values: Mapping[str, Any], actor: str) -> None:
+        """Store settings, each checked (:func:`~mesocheck.store.settings.check_setting`);
+        by the system or an active practitioner."""
+        checked = {key: check_setting(key, value) for key, value in values.items()}
         with self.transaction(actor, "settings") as tx:
-            for key, value in values.items():
+            require_administrator(tx, actor)
+            for key, value in checked.items():
                 text = audit.to_json(value)
                 row = tx.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
                 if row is None:

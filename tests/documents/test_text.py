@@ -3,8 +3,10 @@
 from reportlab.platypus import Paragraph
 
 from mesocheck.documents import styles as st
+from mesocheck.documents.fonts import EMOJI, REGULAR
 from mesocheck.documents.text import (
-    MISSING, BidiParagraph, break_lines, display_line, escape, para, shape, visible,
+    MISSING, BidiParagraph, break_lines, display_line, escape, isolated, para, runs, shape,
+    visible,
 )
 
 
@@ -15,9 +17,31 @@ def test_drawable_text_is_unchanged():
 
 def test_missing_characters_become_one_visible_marker_each():
     assert visible("山田 Hanako") == f"{MISSING}{MISSING} Hanako"
-    # an emoji with a skin tone, and a family joined by zero-width joiners: one marker each
-    assert visible("ok 👍🏽 and 👨‍👩‍👧 done") == f"ok {MISSING} and {MISSING} done"
-    assert visible("flag ✅!") == f"flag {MISSING}!"
+    # missing characters joined by a zero-width joiner, or with a variation selector: one each
+    assert visible("ok 𒀀\u200d𒀁 and 漢\ufe0f done") == f"ok {MISSING} and {MISSING} done"
+
+
+def test_emoji_are_drawn_from_the_emoji_font_in_runs_of_their_own():
+    # A monochrome font cannot apply a skin tone or join a family: each emoji is drawn.
+    assert visible("ok 👍🏽 and 👨‍👩‍👧 ✅ ❤️ done") == "ok 👍 and 👨👩👧 ✅ ❤ done"
+    assert runs("Zoë 👍 ❤", REGULAR) == [("Zoë ", REGULAR), ("👍", EMOJI), (" ❤", REGULAR)]
+    p = para("Zoë 👍", st.styles().body)
+    assert [(f.text, f.fontName) for f in p.frags] == [("Zoë ", REGULAR), ("👍", EMOJI)]
+
+
+def test_formatting_characters_are_never_drawn():
+    # DejaVu has glyphs for some of them (a boxed "RLO"); none may reach the page.
+    text = "a\u202eb\u200dc\ufe0fd\u00ade"
+    assert visible(text) == "abcde"
+    assert display_line("x \u2068abc\u2069 y") == "x abc y"
+
+
+def test_isolated_text_keeps_the_words_around_it_in_their_order():
+    line = "For \u2068Zoë محمد\u2069, treated on 2026-04-12"
+    shown = display_line(line)
+    assert shown.startswith("For Zoë ") and shown.endswith(", treated on 2026-04-12")
+    # A paragraph broken inside an isolate: each line closes it and the next reopens it.
+    assert isolated(["a \u2068b", "c\u2069 d"]) == ["a \u2068b\u2069", "\u2068c\u2069 d"]
 
 
 def test_controls_go_and_tabs_become_spaces():

@@ -1,6 +1,8 @@
 import pytest
 
-from mesocheck.store import InvalidPin, Store
+from mesocheck.store import InvalidPin, InvalidState, Store
+from mesocheck.store.audit import staff_actor
+from mesocheck.store.settings import InvalidSetting
 from mesocheck.store.staff import hash_pin, pin_matches
 
 from tests.support.store_rows import FRONT_DESK, FRONT_DESK_PIN, PRACTITIONER, PRACTITIONER_PIN
@@ -55,3 +57,79 @@ def test_five_wrong_pins_lock_the_account_across_restarts(staffed, db_path, cloc
         logged = "".join(r for (r,) in reopened.connection.execute("SELECT rows FROM audit"))
         assert PRACTITIONER_PIN not in logged and "9999" not in logged
         assert reopened.verify() == []
+
+
+# -- a practitioner runs the clinic ---------------------------------------------------------
+
+
+def _actions(store):
+    return [(a, actor) for a, actor in store.connection.execute(
+        "SELECT action, actor FROM audit ORDER BY id")]
+
+
+def test_a_practitioner_manages_accounts_each_change_audited(staffed):
+    doctor = staff_actor(PRACTITIONER)
+    new = staffed.add_staff("Ana Ruiz", "front-desk", "5555", doctor)
+    for _ in range(5):
+        staffed.check_pin(new, "0000")
+    assert not staffed.check_pin(new, "5555").ok  # locked out
+    staffed.unlock_staff(new, doctor)
+    assert staffed.check_pin(new, "5555").ok
+    staffed.change_pin(new, "6666", doctor)
+    assert staffed.check_pin(new, "6666").ok
+    staffed.set_staff_active(new, False, doctor)
+    assert not staffed.check_pin(new, "6666").ok  # a leaver cannot sign in
+    assert "Ana Ruiz" in [m.name for m in staffed.staff_members(include_inactive=True)]
+    assert "Ana Ruiz" not in [m.name for m in staffed.staff_members()]
+    staffed.set_staff_active(new, True, doctor)
+    assert staffed.check_pin(new, "6666").ok
+    mine = [a for a in _actions(staffed) if a[1] == doctor]
+    assert mine == [("add_staff", doctor), ("unlock_staff", doctor), ("change_pin", doctor),
+                    ("deactivate_staff", doctor), ("activate_staff", doctor)]
+    assert staffed.verify() == []
+
+
+@pytest.mark.parametrize("actor", [staff_actor(FRONT_DESK), "patient", staff_actor(99)])
+def test_only_the_system_or_an_active_practitioner_manages_staff_and_settings(staffed, actor):
+    before = _actions(staffed)
+    for change in (lambda: staffed.add_staff("Eve", "practitioner", "1234", actor),
+                   lambda: staffed.change_pin(FRONT_DESK, "1234", actor),
+                   lambda: staffed.unlock_staff(FRONT_DESK, actor),
+                   lambda: staffed.set_staff_active(PRACTITIONER, False, actor),
+                   lambda: staffed.set_settings({"clinic_name": "Mine now"}, actor)):
+        with pytest.raises(InvalidState, match="Only a practitioner"):
+            change()
+    assert _actions(staffed) == before  # nothing written, not even an audit row
+
+
+def test_a_deactivated_practitioner_manages_nothing(staffed):
+    doctor = staff_actor(PRACTITIONER)
+    other = staffed.add_staff("Dr Second", "practitioner", "2222", doctor)
+    staffed.set_staff_active(PRACTITIONER, False, staff_actor(other))
+    with pytest.raises(InvalidState, match="Only a practitioner"):
+        staffed.unlock_staff(FRONT_DESK, doctor)
+
+
+def test_the_last_active_practitioner_cannot_be_deactivated_from_the_tablet(staffed):
+    with pytest.raises(InvalidState, match="only active practitioner"):
+        staffed.set_staff_active(PRACTITIONER, False, staff_actor(PRACTITIONER))
+    assert staffed.has_practitioner()
+
+
+def test_clinic_settings_are_checked_before_they_are_stored(staffed):
+    doctor = staff_actor(PRACTITIONER)
+    staffed.set_settings({"clinic_name": "  Clinique\u202e  Lumière ", "idle_timeout_s": 300,
+                          "time_zone": "Europe/Paris", "full_screen": False}, doctor)
+    settings = staffed.settings()
+    assert (settings["clinic_name"], settings["idle_timeout_s"], settings["time_zone"],
+            settings["full_screen"]) == ("Clinique Lumière", 300, "Europe/Paris", False)
+    for values, words in (({"idle_timeout_s": 5}, "between 30 seconds"),
+                          ({"idle_timeout_s": "300"}, "between 30 seconds"),
+                          ({"time_zone": "Mars/Olympus"}, "not known"),
+                          ({"full_screen": "yes"}, "on or off"),
+                          ({"clinic_name": "x" * 121}, "under 120")):
+        with pytest.raises(InvalidSetting, match=words):
+            staffed.set_settings({"clinic_name": "Changed", **values}, doctor)
+    assert staffed.settings()["clinic_name"] == "Clinique Lumière"  # nothing half-saved
+    staffed.set_settings({"time_zone": None}, doctor)
+    assert staffed.settings()["time_zone"] is None

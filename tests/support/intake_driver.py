@@ -204,8 +204,11 @@ def sign_in(qtbot, window, pin: str = "2468", name: str | None = None) -> None:
 
 
 def visible_texts(widget: QWidget) -> list[str]:
-    """Every text a person could read on the window right now."""
+    """Every text a person could read on the window right now (without the invisible
+    isolates around typed text)."""
     from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QPlainTextEdit
+
+    from mesocheck.forms.isolation import strip_direction_controls
 
     texts = []
     for child in widget.findChildren(QWidget):
@@ -217,4 +220,4 @@ def visible_texts(widget: QWidget) -> list[str]:
             texts.append(child.toPlainText())
         elif isinstance(child, QComboBox):
             texts.append(child.currentText())
-    return texts
+    return [strip_direction_controls(text) for text in texts]

@@ -90,6 +90,14 @@ def _overlaps(top: QWidget) -> list[str]:
     return problems
 
 
+def _ancestors(widget: QWidget, top: QWidget) -> list[QWidget]:
+    found, parent = [], widget.parentWidget()
+    while parent is not None and parent is not top:
+        found.append(parent)
+        parent = parent.parentWidget()
+    return found
+
+
 def _direct():
     from PySide6.QtCore import Qt
 
@@ -104,3 +112,24 @@ def _decoration(widget: QWidget) -> bool:
 def _name(widget: QWidget) -> str:
     text = widget.text() if hasattr(widget, "text") and callable(widget.text) else ""
     return f"{type(widget).__name__}({widget.accessibleName() or text or widget.objectName()!s:.30})"
+
+
+def window_problems(dialog: QWidget, window: QWidget) -> list[str]:
+    """A dialog must fit on the window it belongs to, its buttons inside it: one that runs
+    below the screen's edge leaves its buttons out of reach of a finger."""
+    from PySide6.QtWidgets import QPushButton
+
+    problems = []
+    screen = window.geometry()
+    box = dialog.frameGeometry()
+    if box.height() > screen.height() or box.width() > screen.width():
+        problems.append(f"dialog larger than the screen ({box.width()}x{box.height()} on "
+                        f"{screen.width()}x{screen.height()})")
+    elif not screen.contains(box):
+        problems.append(f"dialog beyond the screen's edge ({box} on {screen})")
+    for button in dialog.findChildren(QPushButton):
+        scrolled = any(isinstance(a, QAbstractScrollArea) for a in _ancestors(button, dialog))
+        if button.isVisibleTo(dialog) and not scrolled and not dialog.rect().contains(
+                QRect(button.mapTo(dialog, button.rect().topLeft()), button.size())):
+            problems.append(f"button outside its dialog: {button.text()!r}")
+    return problems

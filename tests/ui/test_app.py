@@ -93,3 +93,52 @@ def test_the_style_sheet_meets_its_rules():
     assert min(sizes) >= style.THEME["small_pt"] >= 14
     for value in re.findall(r"min-height:\s*(\d+)px", sheet):
         assert int(value) >= 10  # progress bars; touch targets are checked on screen
+
+
+# -- a fresh machine: Qt's X11 platform cannot start -------------------------------------------
+
+
+def _app_command(env: dict, home) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "MESOCHECK_HOME": str(home), **env}
+    environment.pop("WAYLAND_DISPLAY", None)
+    return subprocess.run([sys.executable, "-m", "mesocheck", "--db", str(home / "db.sqlite3")],
+                          env=environment, capture_output=True, text=True, timeout=60)
+
+
+def test_no_display_is_one_clear_line_not_qt_aborting(tmp_path):
+    result = _app_command({"QT_QPA_PLATFORM": "", "DISPLAY": ""}, tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "mesocheck: the tablet app cannot start: there is no screen to show the app on "
+        "(DISPLAY is not set): start it from the tablet's desktop session"]
+    assert not (tmp_path / "db.sqlite3").exists()  # nothing made before it could show
+
+
+def test_a_library_qts_x11_platform_lacks_is_named(tmp_path):
+    """A copy of Qt's own X11 plugin where the library it needs next to it cannot be found:
+    the loader's answer, as a missing X library on a fresh machine gives it."""
+    import shutil
+
+    from PySide6.QtCore import QLibraryInfo
+
+    plugins = tmp_path / "platforms"
+    plugins.mkdir()
+    shutil.copy(os.path.join(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath),
+                             "platforms", "libqxcb.so"), plugins)
+    result = _app_command({"QT_QPA_PLATFORM": "xcb", "DISPLAY": ":99",
+                           "QT_QPA_PLATFORM_PLUGIN_PATH": str(plugins)}, tmp_path)
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("mesocheck: the tablet app cannot start: Qt's X11 platform needs "
+                           "libQt6XcbQpa.so.6, which is not installed")
+    assert "Traceback" not in result.stderr and "Aborted" not in result.stderr
+
+
+def test_the_missing_librarys_debian_package_is_named():
+    from mesocheck.ui.shell.platform_check import debian_package
+
+    assert [debian_package(name) for name in (
+        "libxcb-cursor.so.0", "libxcb-icccm.so.4", "libxcb-keysyms.so.1",
+        "libxcb-xinerama.so.0", "libxkbcommon-x11.so.0", "libxcb-render-util.so.0")] == [
+        "libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxcb-xinerama0",
+        "libxkbcommon-x11-0", "libxcb-render-util0"]

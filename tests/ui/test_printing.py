@@ -186,13 +186,33 @@ def wait_for_printed(folder: Path, token: str, pages: int, timeout: float = 240)
 
 
 @pytest.mark.printing
-def test_consent_prints_through_a_real_print_server(qapp, consent_pdf):
+def test_a_cups_queue_is_sent_the_pdf_itself(qapp, consent_pdf):
+    """The document, not pictures of it: what the queue printed still holds the consent's
+    text (page images would hold none) and is about the size of the consent."""
     queue, folder = print_server()
+    assert printing.cups.is_cups_queue(queue)
     token = f"mc-{uuid.uuid4().hex[:10]}"
     result = printing.print_pdf(consent_pdf, queue, copies=1, doc_name=token)
     assert result.printer == queue and result.pages == page_count(consent_pdf)
     printed = wait_for_printed(folder, token, result.pages)
-    assert len(PdfReader(printed).pages) == page_count(consent_pdf)
+    text = " ".join(page.extract_text() for page in PdfReader(printed).pages)
+    # (ghostscript in cups-pdf writes its own encoding of letters beyond ASCII)
+    assert "lodie Marchand" in text and "Your consent" in text
+    assert printed.stat().st_size < 4 * len(consent_pdf)  # a raster job was 100 times larger
+    printed.unlink()
+
+
+@pytest.mark.printing
+def test_page_images_where_the_pdf_cannot_go(qapp, consent_pdf):
+    """The way for a print system that takes no PDF: each page rendered and painted."""
+    queue, folder = print_server()
+    token = f"mc-{uuid.uuid4().hex[:10]}"
+    result = printing.print_pdf(consent_pdf, queue, doc_name=token, raster=True)
+    assert result.resolution > 0  # rendered at the printer's resolution
+    printed = wait_for_printed(folder, token, result.pages)
+    reader = PdfReader(printed)
+    assert len(reader.pages) == page_count(consent_pdf)
+    assert reader.pages[0].images  # pictures of the pages
     printed.unlink()
 
 
@@ -238,4 +258,6 @@ def test_patient_copy_through_the_print_dialog(qtbot, consent_pdf):
     assert outcomes[0].error is None, outcomes[0].error
     assert outcomes[0].result.printer == queue
     printed = wait_for_printed(folder, token, page_count(consent_pdf))
-    printed.unlink()  # the stamp itself is checked above; cups-pdf's text is not readable
+    text = " ".join(page.extract_text() for page in PdfReader(printed).pages)
+    assert text.count("PATIENT COPY") >= page_count(consent_pdf)  # CUPS's label, every page
+    printed.unlink()

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QWidget
 
 from mesocheck import review
+from mesocheck.forms.isolation import strip_direction_controls
 from mesocheck.timeutil import day_text
 from mesocheck.ui.review.dialogs import (
     AmendmentDialog,
@@ -209,7 +210,7 @@ def test_review_decide_override_countersign_and_rebuilt_pdf(qtbot, store, db, pe
     assert documents["reviewed_consent"].supersedes == documents["consent"].id
     assert review.printable_document(record).kind == "reviewed_consent"
     assert detail.print_button.text() == "Print reviewed consent…"
-    assert "countersigned by Dr Ines Okafor" in detail.banner.text()
+    assert "countersigned by Dr Ines Okafor" in strip_direction_controls(detail.banner.text())
     text = " ".join(pdf_text(store.document_bytes(documents["reviewed_consent"].id)).split())
     assert "Haematologist's letter: clotting normal" in text
     assert "Scar checked: flat and settled" in text

@@ -36,6 +36,7 @@ from mesocheck.documents.text import para
 from mesocheck.documents.wording import LANGUAGE_NAMES, words
 from mesocheck.forms.conditions import Facts
 from mesocheck.forms.flow import Flow
+from mesocheck.forms.isolation import isolate, strip_direction_controls
 from mesocheck.forms.model import Form
 from mesocheck.forms.outcome import current_countersignature, patient_signature, unreachable
 from mesocheck.store.audit import staff_of
@@ -106,7 +107,7 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
                 w("footer_form", id=self.form.id, version=self.form.version),
                 w("footer_intake", id=record.id),
             )),
-            header="  \u00b7  ".join(x for x in (self._clinic_name(), title) if x),
+            header="  \u00b7  ".join(x for x in (isolate(self._clinic_name()), title) if x),
             page_of=lambda page, pages: w("page_of", page=page, pages=pages),
             created=self.created,
             document_id=self.document_id,
@@ -116,9 +117,9 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
         subject = "metadata_subject_patient" if self.for_patient else \
             "metadata_subject_reviewed" if reviewed else "metadata_subject"
         meta = Metadata(
-            title=w("metadata_title", title=title, name=name),
+            title=strip_direction_controls(w("metadata_title", title=title, name=name)),
             author=self._clinic_name() or "mesocheck",
-            subject=w(subject, id=record.id),
+            subject=strip_direction_controls(w(subject, id=record.id)),
             keywords=", ".join((f"intake {record.id}", f"document {self.document_id}",
                                 f"form {self.form.id} {self.form.version}",
                                 *self._witness())),

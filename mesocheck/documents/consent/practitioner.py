@@ -14,6 +14,7 @@ from mesocheck.documents.consent.parts import badge, triggers
 from mesocheck.documents.layout import Block
 from mesocheck.documents.text import Para, escape, para
 from mesocheck.forms.answers import source_answer, source_question
+from mesocheck.forms.isolation import isolate
 from mesocheck.forms.model import Compare, Form, Group
 from mesocheck.forms.outcome import printed_outcome
 
@@ -122,7 +123,7 @@ class ReviewSection:
         answer = "; ".join(line.strip() for line in answer.splitlines() if line.strip())
         if len(answer) > TRIGGER_CHARS:
             answer = answer[:TRIGGER_CHARS].rsplit(" ", 1)[0] + " \u2026"
-        return f"{source_question(self.form, source, self.language)} \u2014 {answer}"
+        return f"{source_question(self.form, source, self.language)} \u2014 {isolate(answer)}"
 
 
 def _rule_values(form: Form, rule_id: str, question_id: str) -> set[Any]:

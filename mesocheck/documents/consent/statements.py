@@ -83,6 +83,7 @@ class StatementsSection:
                         *, blank_name: bool = False) -> list[Flowable]:
         w, s = self.w, self.s
         box_w, box_h = 86 * mm, 30 * mm
+        method = getattr(sig, "method", "drawn") if sig is not None else None
         drawing = SignatureDrawing(
             sig.strokes if sig is not None else None,
             sig.pad_width if sig is not None else None,
@@ -90,17 +91,24 @@ class StatementsSection:
             box_w, box_h,
             empty_text="" if sig is None and blank_name else
             (w("no_strokes") if sig is not None else w("not_signed")),
-            alt=w("signature_alt", heading=heading, name=name or "",
-                  when=self.when(sig.signed_at)) if sig is not None and sig.strokes
+            alt=w({"typed": "signature_alt_typed", "mark": "signature_alt_mark"}.get(
+                method or "", "signature_alt"), heading=heading, name=name or "",
+                when=self.when(sig.signed_at), witness=getattr(sig, "witness", "") or "")
+            if sig is not None and (sig.strokes or method == "typed")
             else w("signature_alt_blank", heading=heading),
+            adopted_name=name if method == "typed" else None,
         )
         lines: list[Flowable] = []
         if sig is not None:
+            how = (w("signed_mark", witness=sig.witness or "") if method == "mark"
+                   else w(f"signed_{method}"))
             lines += [
                 para(w("signed_by"), s.label),
                 para(name or "", s.value, align_rtl=False),
                 para(w("meaning"), s.label),
                 para(meaning, s.value),
+                para(w("signed_how"), s.label),
+                para(how, s.value),
                 para(w("signed_at"), s.label),
                 para(self.when(sig.signed_at, seconds=True, offset=True), s.value),
                 para(w("signed_content"), s.label),

@@ -160,6 +160,7 @@ CREATE TABLE flags (
     triggers             jsonb NOT NULL,
     raised_at            timestamptz NOT NULL,
     superseded_at        timestamptz,
+    patient_told         integer,  -- 1: the patient's message was on screen before signing
     written_by           bigint NOT NULL DEFAULT current_setting('mesocheck.device')::bigint
 );
 CREATE INDEX flags_intake ON flags (intake_id);
@@ -194,6 +195,8 @@ CREATE TABLE signatures (
     tz           text NOT NULL,
     content_hash text NOT NULL,
     staff_id     bigint REFERENCES staff (id) DEFERRABLE INITIALLY DEFERRED,
+    method       text,  -- NULL: drawn; 'typed' (an adopted name) or 'mark' (witnessed)
+    witness      text,  -- the printed name of the witness of a mark
     written_by   bigint NOT NULL DEFAULT current_setting('mesocheck.device')::bigint
 );
 CREATE INDEX signatures_intake ON signatures (intake_id);

@@ -1,7 +1,9 @@
 """One input widget per question type, built from the form's data; none knows a clinical rule.
 
 Inputs report what the patient entered as a *raw* value;
-:func:`mesocheck.forms.check_answer` (through the session) decides whether it stands."""
+:func:`mesocheck.forms.check_answer` (through the session) decides whether it stands. (About
+470 lines: each input is short, and together they keep one convention for what the wizard
+asks of them: a raw value, a focus target, their Tab stops, parts built ahead.)"""
 
 from __future__ import annotations
 
@@ -52,6 +54,10 @@ class Input(QWidget):
 
     def focus_target(self) -> QWidget:
         return self
+
+    def tab_stops(self) -> list[QWidget]:
+        """The input's controls in Tab order."""
+        return [self.focus_target()]
 
     def mark_error(self, error: bool) -> None:
         pass
@@ -123,6 +129,9 @@ class ChoiceInput(Input):
         checked = self.group.checkedButton()
         return checked or self.buttons[0]
 
+    def tab_stops(self) -> list[QWidget]:
+        return list(self.buttons)
+
 
 class MultiChoiceInput(Input):
     def __init__(self, question: Question, context: InputContext):
@@ -163,6 +172,9 @@ class MultiChoiceInput(Input):
     def focus_target(self) -> QWidget:
         return self.boxes[0][2]
 
+    def tab_stops(self) -> list[QWidget]:
+        return [box for _value, _exclusive, box in self.boxes]
+
 
 class TextInput(Input):
     def __init__(self, question: Question, context: InputContext):
@@ -182,6 +194,9 @@ class TextInput(Input):
             self.edit = QLineEdit()
             self.edit.textEdited.connect(self._changed)
         self.edit.setAccessibleName(question.text.get(context.language))
+        self.edit.setAccessibleDescription(
+            question.help.get(context.language) if question.help
+            else "Type your answer; it is saved as you type")
         layout.addWidget(self.edit)
         self.counter = set_role(QLabel(), "tag")
         self.counter.hide()
@@ -250,8 +265,10 @@ class MomentInput(Input):
         # Date, time and shortcuts flow onto new lines when the screen is narrow.
         self._flow = FlowLayout(self, spacing=16)
         self._flow.addWidget(self.date)
-        self._parts = ([self._add_time] if timed else []) + ([self._add_shortcuts] if quick
-                                                             else [])
+        # Today / Yesterday fill the date, so they come right after it, before the time
+        # (in Tab order too: widgets are ordered as they are made).
+        self._parts = ([self._add_shortcuts] if quick else []) + ([self._add_time] if timed
+                                                                  else [])
 
     def build_more(self) -> bool:
         if not self._parts:
@@ -285,6 +302,7 @@ class MomentInput(Input):
         for label, days in (("Today", 0), ("Yesterday", 1)):
             button = set_role(QPushButton(label), "link")
             button.setAccessibleName(f"{label}: {words}")
+            button.setAccessibleDescription(f"Fills in the date: {label.lower()}")
             button.clicked.connect(lambda _=False, d=days: self._quick(d))
             self.quick_buttons.append(button)
             row.addWidget(button)
@@ -334,6 +352,10 @@ class MomentInput(Input):
 
     def focus_target(self) -> QWidget:
         return self.date.day
+
+    def tab_stops(self) -> list[QWidget]:
+        time = [self.time.hour, self.time.minute] if self.time is not None else []
+        return [self.date.day, self.date.month, self.date.year, *self.quick_buttons, *time]
 
 
 class LastTakenInput(Input):
@@ -390,10 +412,9 @@ class LastTakenInput(Input):
         return moment
 
     def _picked(self, index: int) -> None:
-        on_date = self.keys[index] == "on"
-        self.moment.setEnabled(on_date)
-        if on_date:
-            self.moment.focus_target().setFocus()
+        # The focus stays on the choice: Tab goes on into the date (a jump there would
+        # leave a keyboard user lost, and a tap needs no focus moved).
+        self.moment.setEnabled(self.keys[index] == "on")
         self.changed.emit()
 
     def _moment_changed(self) -> None:
@@ -430,6 +451,9 @@ class LastTakenInput(Input):
     def focus_target(self) -> QWidget:
         checked = self.group.checkedButton()
         return checked or next(iter(self.buttons.values()))
+
+    def tab_stops(self) -> list[QWidget]:
+        return [*self.buttons.values(), *self.moment.tab_stops()]
 
 
 def make_input(question: Question, context: InputContext) -> Input:

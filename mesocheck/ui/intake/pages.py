@@ -23,6 +23,7 @@ from mesocheck.ui.intake.inputs import InputContext
 from mesocheck.ui.intake.questions import QuestionView
 from mesocheck.ui.widgets.choices import OptionCheck
 from mesocheck.ui.widgets.labels import CONTENT_WIDTH, label, paragraphs, touch_scrolling
+from mesocheck.ui.widgets.screen import page_scroll
 from mesocheck.ui.widgets.style import set_role
 
 KIND_LABELS = {"risk": "Risk", "evidence": "About the evidence", "cost": "Cost"}
@@ -56,6 +57,7 @@ class WizardPage(QWidget):
     changed = Signal()  # something that may change whether the patient can go on
 
     title = ""
+    focus_on_next = False  # a page to read, not fill in: the focus starts on Next
 
     def __init__(self, session: IntakeSession, *, scrolls: bool = True, kinetic: bool = True,
                  parent: QWidget | None = None):
@@ -80,6 +82,7 @@ class WizardPage(QWidget):
         row.addStretch(1)
         if scrolls:
             self.scroll = QScrollArea()
+            self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop showing nothing
             if kinetic:
                 touch_scrolling(self.scroll)
             self.scroll.setWidgetResizable(True)
@@ -114,6 +117,15 @@ class WizardPage(QWidget):
 
     def focus_first(self) -> None:
         self.focusNextPrevChild(True)
+
+    def tab_stops(self) -> list[QWidget]:
+        """The page's controls in the order Tab visits them (every one that can take the
+        focus: a radio button becomes its group's stop when it is chosen)."""
+        return []
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if not page_scroll(self.scroll, event):
+            super().keyPressEvent(event)
 
     def ensure_visible(self, widget: QWidget) -> None:
         if self.scroll is not None:
@@ -230,6 +242,9 @@ class StepPage(WizardPage):
             self.views[question.id].focus_input()
             return
 
+    def tab_stops(self) -> list[QWidget]:
+        return [stop for view in self.views.values() for stop in view.input.tab_stops()]
+
 
 # -- one disclosure on its own card --------------------------------------------------------
 
@@ -257,6 +272,8 @@ class DisclosurePage(WizardPage):
         self.body_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.body_scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # PageDown scrolls it
         self.body_scroll.setAccessibleName(f"{self.title}: explanation")
+        self.body_scroll.setAccessibleDescription(
+            "The card's text: the arrow keys and Page Down scroll it to the end")
         touch_scrolling(self.body_scroll)
         body = QWidget()
         body.setObjectName("scrollBody")
@@ -281,6 +298,8 @@ class DisclosurePage(WizardPage):
         self.layout_.addWidget(self.read_hint)
         self.understood = OptionCheck("I understand")
         self.understood.setAccessibleName(f"I understand: {self.title}")
+        self.understood.setAccessibleDescription(
+            "Tick it once you have read the card to the end")
         self.layout_.addWidget(self.understood)
         self.layout_.addStretch(1)
         self.read_to_end = False
@@ -332,6 +351,9 @@ class DisclosurePage(WizardPage):
 
     def focus_first(self) -> None:
         (self.understood if self.read_to_end else self.body_scroll).setFocus()
+
+    def tab_stops(self) -> list[QWidget]:
+        return [self.body_scroll, self.understood]
 
 
 # -- the summary -----------------------------------------------------------------------

@@ -20,6 +20,11 @@ from mesocheck.ui.widgets.screen import Screen
 from mesocheck.ui.widgets.style import set_role
 
 
+STAFF_SIGN_IN = "For the clinic's staff: choose your name and type your PIN"
+KEYBOARD_HINT = ("Using a keyboard? Tab moves to the next choice, Space chooses, Enter (or "
+                 "Alt+Right) goes to the next page and Alt+Left goes back.")
+
+
 class WelcomeScreen(Screen):
     start_requested = Signal()
     staff_requested = Signal()
@@ -40,11 +45,14 @@ class WelcomeScreen(Screen):
         self.start_button = set_role(QPushButton("Start my form"), "primary")
         self.start_button.setProperty("role", "primary")
         self.start_button.setProperty("emphasis", "big")
+        self.start_button.setAccessibleDescription(
+            "Answer the questions about your health, read about the risks, then sign")
         self.start_button.clicked.connect(self.start_requested)
         row = QHBoxLayout()
         row.addWidget(self.start_button)
         row.addStretch(1)
         self.layout_.addLayout(row)
+        self.layout_.addWidget(label(KEYBOARD_HINT, "help"))
         self.layout_.addStretch(2)
         self.waiting = label("", "notice")
         self.waiting.hide()
@@ -52,6 +60,7 @@ class WelcomeScreen(Screen):
         bottom = QHBoxLayout()
         bottom.addStretch(1)
         self.staff_button = set_role(QPushButton("Staff sign-in"), "link")
+        self.staff_button.setAccessibleDescription(STAFF_SIGN_IN)
         self.staff_button.clicked.connect(self.staff_requested)
         bottom.addWidget(self.staff_button)
         self.layout_.addLayout(bottom)
@@ -59,6 +68,9 @@ class WelcomeScreen(Screen):
     def set_clinic_name(self, name: str) -> None:
         self.clinic.setText(name)
         self.clinic.setVisible(bool(name))
+
+    def focus_first(self) -> None:
+        self.start_button.setFocus()
 
     def set_unfinished(self, count: int) -> None:
         """A note for staff, with no patient data: forms waiting to be continued."""
@@ -91,14 +103,20 @@ class ReadyScreen(Screen):
         self.begin_button = set_role(QPushButton("Begin" if not resuming else "Carry on"),
                                      "primary")
         self.begin_button.setProperty("emphasis", "big")
+        self.begin_button.setAccessibleDescription("Starts the questions of your form")
         self.begin_button.clicked.connect(self.begin)
         row.addWidget(self.begin_button)
         self.not_me_button = QPushButton("This is not me")
+        self.not_me_button.setAccessibleDescription("Hands the tablet back to the staff")
         self.not_me_button.clicked.connect(self.not_me)
         row.addWidget(self.not_me_button)
         row.addStretch(1)
         self.layout_.addLayout(row)
+        self.layout_.addWidget(label(KEYBOARD_HINT, "help"))
         self.layout_.addStretch(2)
+
+    def focus_first(self) -> None:
+        self.begin_button.setFocus()
 
 
 class ThankYouScreen(Screen):
@@ -136,6 +154,7 @@ class ThankYouScreen(Screen):
         bottom = QHBoxLayout()
         bottom.addStretch(1)
         self.staff_button = set_role(QPushButton("Staff sign-in"), "link")
+        self.staff_button.setAccessibleDescription(STAFF_SIGN_IN)
         self.staff_button.clicked.connect(self.staff_requested)
         bottom.addWidget(self.staff_button)
         self.layout_.addLayout(bottom)

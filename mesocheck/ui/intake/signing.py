@@ -1,18 +1,35 @@
-"""The consent page: the consent statement, the typed name and the drawn signature; what
-signing needs is checked by the session."""
+"""The consent page: the consent statement, the typed name and the signature, drawn, or for
+a patient who cannot draw, the typed name adopted or a witnessed mark; what signing needs is
+checked by the session."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mesocheck.session import IntakeSession, SigningRefused, Submission
 from mesocheck.ui.intake.pages import WizardPage
 from mesocheck.ui.widgets.choices import ErrorLine
 from mesocheck.ui.widgets.labels import label, paragraphs
-from mesocheck.ui.widgets.responsive import SwitchBox
+from mesocheck.ui.widgets.responsive import FlowLayout, SwitchBox
 from mesocheck.ui.widgets.signature_pad import SignaturePad
 from mesocheck.ui.widgets.style import set_role, set_state
+
+
+METHODS = (
+    ("drawn", "Sign by drawing instead", "Your signature drawn in the box"),
+    ("typed", "Use my typed name as my signature",
+     "For anyone who cannot draw a signature: nothing to draw"),
+    ("mark", "Make a mark, with a witness",
+     "A simple mark in the box, made while another person watches and types their name"),
+)
 
 
 class ConsentPage(WizardPage):
@@ -62,6 +79,7 @@ class ConsentPage(WizardPage):
         signing_layout.addWidget(name_label)
         self.name = QLineEdit()
         self.name.setAccessibleName("Your full name")
+        self.name.setAccessibleDescription("As you would write it on a paper form")
         self.name.setMaxLength(200)
         self.name.textEdited.connect(lambda _: self._name_edited())
         name_label.setBuddy(self.name)
@@ -69,34 +87,110 @@ class ConsentPage(WizardPage):
         self.name_error = ErrorLine()
         signing_layout.addWidget(self.name_error)
 
-        signing_layout.addWidget(label("Sign in the box", "subheading"))
+        self.typed_note = label(
+            "Your name as you typed it above will be your signature. It is as binding as "
+            "a handwritten one, and the document says that you signed this way.", "notice")
+        signing_layout.addWidget(self.typed_note)
+        self.pad_title = label("Sign in the box", "subheading")
+        signing_layout.addWidget(self.pad_title)
         self.signature_error = ErrorLine()
         signing_layout.addWidget(self.signature_error)
         self.pad = SignaturePad()
         self.pad.hint = "Sign here with your finger, a stylus or the mouse"
+        self.pad.setAccessibleDescription(
+            "Draw your signature here with a finger, a stylus or the mouse. Without "
+            "drawing: “Use my typed name as my signature”, below.")
         self.pad.setMinimumHeight(200)
         self.pad.setMaximumHeight(300)
         self.pad.changed.connect(self._pad_changed)
         signing_layout.addWidget(self.pad)
-        tools = QHBoxLayout()
+        self.tools = QWidget()
+        tools = QHBoxLayout(self.tools)
+        tools.setContentsMargins(0, 0, 0, 0)
         tools.setSpacing(16)
         self.undo_button = QPushButton("Undo last stroke")
+        self.undo_button.setAccessibleDescription("Takes away the last line drawn in the box")
         self.undo_button.clicked.connect(self.pad.undo)
         self.clear_button = QPushButton("Clear")
         self.clear_button.setAccessibleName("Clear the signature")
+        self.clear_button.setAccessibleDescription("Empties the box to sign again")
         self.clear_button.clicked.connect(self.pad.clear)
         tools.addWidget(self.undo_button)
         tools.addWidget(self.clear_button)
         tools.addStretch(1)
-        signing_layout.addLayout(tools)
+        signing_layout.addWidget(self.tools)
+        self.witness_title = label("Your witness types their full name", "subheading")
+        signing_layout.addWidget(self.witness_title)
+        self.witness_help = label(
+            "A witness watches you make your mark: a member of staff, or someone with you.",
+            "help")
+        signing_layout.addWidget(self.witness_help)
+        self.witness = QLineEdit()
+        self.witness.setAccessibleName("Witness's full name")
+        self.witness.setAccessibleDescription("The person who watched the mark being made")
+        self.witness.setMaxLength(200)
+        self.witness.textEdited.connect(lambda _: self._witness_edited())
+        self.witness_title.setBuddy(self.witness)
+        signing_layout.addWidget(self.witness)
+        self.witness_error = ErrorLine()
+        signing_layout.addWidget(self.witness_error)
+
+        # Other ways to sign, for a patient who cannot draw: the typed name adopted as the
+        # signature, or a mark made before a witness. What was chosen is kept with the
+        # signature and printed with it. Under the pad, so that drawing stays in view.
+        self.method = "drawn"
+        other = QWidget()
+        ways = FlowLayout(other, spacing=8)
+        self.other_ways = label("Cannot draw a signature?", "help")
+        self.other_ways.setWordWrap(False)  # one piece of the flowing row
+        ways.addWidget(self.other_ways)
+        self.method_buttons: dict[str, QPushButton] = {}
+        for method, text, about in METHODS:
+            button = set_role(QPushButton(text), "link")
+            button.setAccessibleDescription(about)
+            button.clicked.connect(lambda _=False, m=method: self.set_method(m))
+            self.method_buttons[method] = button
+            ways.addWidget(button)
+        signing_layout.addWidget(other)
         signing_layout.addStretch(1)
         columns.box.addWidget(signing, 1)
         self.layout_.addStretch(1)
+        self._method_changed()
         self._pad_changed()
+
+    def set_method(self, method: str) -> None:
+        """Sign by drawing, with the typed name, or with a witnessed mark; the focus goes
+        where that way goes on (the name to check, or the box for the mark)."""
+        self.method = method
+        self._method_changed()
+        {"typed": self.name, "mark": self.pad}.get(method, self.pad).setFocus()
+
+    def _method_changed(self) -> None:
+        method = self.method
+        self.other_ways.setVisible(method == "drawn")
+        for way, button in self.method_buttons.items():
+            button.setVisible(way != method)
+        drawing = method != "typed"
+        self.typed_note.setVisible(not drawing)
+        for widget in (self.pad_title, self.pad, self.tools):
+            widget.setVisible(drawing)
+        self.pad_title.setText("Make your mark in the box (a cross is enough)"
+                               if method == "mark" else "Sign in the box")
+        for widget in (self.witness_title, self.witness_help, self.witness):
+            widget.setVisible(method == "mark")
+        for error in (self.signature_error, self.witness_error):
+            error.show_message(None)
+        set_state(self.pad, None)
+        self.changed.emit()
 
     def _name_edited(self) -> None:
         self.name_error.show_message(None)
         set_state(self.name, None)
+        self.changed.emit()
+
+    def _witness_edited(self) -> None:
+        self.witness_error.show_message(None)
+        set_state(self.witness, None)
         self.changed.emit()
 
     def _pad_changed(self) -> None:
@@ -109,32 +203,46 @@ class ConsentPage(WizardPage):
         self.changed.emit()
 
     def blocking_reason(self) -> str | None:
-        no_name, no_ink = not self.name.text().strip(), self.pad.is_empty()
+        method = self.method
+        no_name = not self.name.text().strip()
+        no_ink = method != "typed" and self.pad.is_empty()
+        if method == "mark" and not no_name and not no_ink and not self.witness.text().strip():
+            return "Your witness types their name to finish."
+        sign = "make your mark" if method == "mark" else "sign"
         if no_name and no_ink:
-            return "Type your name and sign to finish."
+            return f"Type your name and {sign} to finish."
         if no_name:
             return "Type your name to finish."
         if no_ink:
-            return "Sign in the box to finish."
+            return f"{sign[0].upper()}{sign[1:]} in the box to finish."
         return None
 
     def reveal_problems(self) -> None:
         if not self.name.text().strip():
             self.name.setFocus()
             self.ensure_visible(self.name)
-        elif self.pad.is_empty():
+        elif self.method != "typed" and self.pad.is_empty():
             self.signature_error.show_message(self.pad.is_trivial())
+            self.pad.setFocus()
             self.ensure_visible(self.pad)
+        elif self.method == "mark" and not self.witness.text().strip():
+            self.witness.setFocus()
+            self.ensure_visible(self.witness)
 
     def focus_first(self) -> None:
         self.name.setFocus()
+
+    def tab_stops(self) -> list[QWidget]:
+        return [self.name, self.pad, self.undo_button, self.clear_button, self.witness,
+                *self.method_buttons.values()]
 
     def prepare(self) -> Submission | None:
         """The submission, or None after showing what must be fixed."""
         width, height = self.pad.pad_size()
         try:
-            return self.session.prepare_signature(self.name.text(), self.pad.strokes(),
-                                                  width, height)
+            return self.session.prepare_signature(
+                self.name.text(), self.pad.strokes(), width, height, method=self.method,
+                witness=self.witness.text())
         except SigningRefused as refused:
             self.show_refusal(refused)
             return None
@@ -149,12 +257,21 @@ class ConsentPage(WizardPage):
             self.signature_error.show_message(refused.message)
             set_state(self.pad, "error")
             QTimer.singleShot(0, lambda: self.ensure_visible(self.pad))
+        elif refused.field == "witness":
+            self.witness_error.show_message(refused.message)
+            set_state(self.witness, "error")
+            self.witness.setFocus()
+            self.ensure_visible(self.witness)
         else:
             self.signature_error.show_message(refused.message)
 
     def lock(self) -> None:
         """Signed: nothing on this page can change any more."""
         self.name.setReadOnly(True)
+        self.witness.setReadOnly(True)
+        for button in self.method_buttons.values():
+            button.setEnabled(False)
+        self.other_ways.setEnabled(False)
         self.pad.setEnabled(False)
         self.undo_button.setEnabled(False)
         self.clear_button.setEnabled(False)

@@ -54,6 +54,7 @@ class StartIntakeScreen(Screen):
         self.name = QLineEdit()
         self.name.setMaxLength(200)
         self.name.setAccessibleName("Full name")
+        self.name.setAccessibleDescription("As on an identity card")
         self._field("name", "Full name" if staff else "Your full name", self.name)
 
         today = context.today()
@@ -106,12 +107,17 @@ class StartIntakeScreen(Screen):
         buttons = self.footer()
         if not staff:
             self.cancel_button = QPushButton("Cancel")
+            self.cancel_button.setAccessibleDescription(
+                "Back to the welcome screen; nothing is kept")
             self.cancel_button.clicked.connect(self.cancelled)
             buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
         self.go_button = set_role(
             QPushButton("Start and hand to patient" if staff else "Continue  ›"), "primary")
         self.go_button.setProperty("emphasis", "big")
+        self.go_button.setAccessibleDescription(
+            "Starts the intake and locks the staff area for the patient" if staff
+            else "Starts your form with these details")
         self.go_button.clicked.connect(self.submit)
         buttons.addWidget(self.go_button)
         self.layout_.addStretch(1)

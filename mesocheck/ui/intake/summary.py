@@ -30,6 +30,7 @@ class SummaryPage(WizardPage):
     date when shown (:meth:`arrive`)."""
 
     change_requested = Signal(str)  # step id
+    focus_on_next = True
 
     def __init__(self, session: IntakeSession, context: InputContext,
                  parent: QWidget | None = None):
@@ -40,7 +41,19 @@ class SummaryPage(WizardPage):
         self.layout_.addWidget(label(
             "Please check that every answer is right. To change one, choose “Change” "
             "next to it.", "lead"))
-        self._head = self.layout_.count()  # the cards go after the heading and the lead
+        # What the form's rules say to this patient about their answers, before they sign.
+        self.notes = set_role(QFrame(), "card", tone="notice")
+        notes_layout = QVBoxLayout(self.notes)
+        notes_layout.setContentsMargins(24, 16, 24, 18)
+        notes_layout.setSpacing(10)
+        notes_layout.addWidget(label("Please note before you sign", "subheading"))
+        self.note_labels = QVBoxLayout()
+        self.note_labels.setSpacing(8)
+        notes_layout.addLayout(self.note_labels)
+        self.notes.hide()
+        self.layout_.addWidget(self.notes)
+        self._shown_notes: list[tuple[str, str]] = []
+        self._head = self.layout_.count()  # the cards go after the heading, lead and notes
         self.layout_.addStretch(1)
         # section key -> (what its card shows, the card)
         self._cards: dict[str, tuple[tuple, QFrame]] = {}
@@ -84,6 +97,21 @@ class SummaryPage(WizardPage):
 
     def arrive(self) -> None:
         self.rebuild()
+        self._show_notes()
+
+    def _show_notes(self) -> None:
+        """The messages for the patient that their answers raise, and note them as seen."""
+        notes = self.session.patient_messages()
+        if notes != self._shown_notes:
+            while self.note_labels.count():
+                item = self.note_labels.takeAt(0)
+                if item.widget() is not None:
+                    item.widget().deleteLater()
+            for _rule, text in notes:
+                self.note_labels.addWidget(label(f"•  {text}", "body"))
+            self._shown_notes = notes
+        self.notes.setVisible(bool(notes))
+        self.session.messages_shown(rule for rule, _text in notes)
 
     def rebuild(self) -> None:
         """Bring every card up to date with the session, remaking only those that changed,
@@ -138,6 +166,7 @@ class SummaryPage(WizardPage):
         if step_id is not None:
             change = set_role(QPushButton("Change"), "link")
             change.setAccessibleName(f"Change: {title}")
+            change.setAccessibleDescription("Goes back to these questions to change an answer")
             change.clicked.connect(lambda _=False, s=step_id: self.change_requested.emit(s))
             head.addWidget(change, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(head)
@@ -151,6 +180,9 @@ class SummaryPage(WizardPage):
             grid.addWidget(label(answer, "answer"), row, 1, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(grid)
         return card
+
+    def tab_stops(self) -> list[QWidget]:
+        return list(self.change_buttons.values())
 
     def focus_first(self) -> None:
         if self.change_buttons:

@@ -5,7 +5,9 @@ Answers are handed to the session as they are given and written a moment after t
 stops typing, and at once on every move, so a crash loses at most the keystroke in flight.
 
 While the patient reads a page, the next step is built a question at a time, one per turn of
-the event loop, so that Next does not wait on building a page of questions.
+the event loop, so that Next does not wait on building a page of questions. (About 470
+lines: the route, saving, the keyboard's way through and signing all act on the one page
+shown.)
 """
 
 from __future__ import annotations
@@ -82,7 +84,8 @@ class WizardScreen(QWidget):
         layout.addWidget(self.stack, 1)
         layout.addWidget(self._footer())
 
-        # Keyboard: Alt+Right / Alt+Left, as Forward / Back in a browser.
+        # Keyboard: Alt+Right / Alt+Left, as Forward / Back in a browser; Enter (keyPressEvent)
+        # goes on too. The welcome and "Hello" screens say so.
         for keys, action in (("Alt+Right", self.next), ("Alt+Left", self.back)):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.activated.connect(action)
@@ -118,12 +121,15 @@ class WizardScreen(QWidget):
         row.addWidget(self.progress_label)
         self.stop_button = set_role(QPushButton("Stop"), "link")
         self.stop_button.setAccessibleName("Stop and hand the tablet back")
+        self.stop_button.setAccessibleDescription(
+            "Your answers so far are kept; the staff can help you carry on later")
         self.stop_button.clicked.connect(self._ask_stop)
         row.addWidget(self.stop_button)
         layout.addLayout(row)
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
         self.progress.setAccessibleName("Progress")
+        self.progress.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout.addWidget(self.progress)
         return bar
 
@@ -144,6 +150,7 @@ class WizardScreen(QWidget):
         reason_layout.addWidget(self.reason, 10)
         self.show_me = set_role(QPushButton("Show me"), "link")
         self.show_me.setAccessibleName("Show what is missing")
+        self.show_me.setAccessibleDescription("Goes to the first question still to answer")
         self.show_me.clicked.connect(self._reveal)
         reason_layout.addWidget(self.show_me)
         self.top_row = QHBoxLayout()
@@ -153,6 +160,7 @@ class WizardScreen(QWidget):
         row.setSpacing(16)
         self.back_button = set_role(QPushButton("‹  Back"), "big")
         self.back_button.setAccessibleName("Back")
+        self.back_button.setAccessibleDescription("The page before (keyboard: Alt+Left)")
         self.back_button.clicked.connect(self.back)
         row.addWidget(self.back_button)
         row.addStretch(1)
@@ -237,10 +245,46 @@ class WizardScreen(QWidget):
         self.stack.setCurrentWidget(widget)
         self.session.arrive(page)
         self._update()
+        self._tab_order(widget)
         if widget.scroll is not None:
             widget.scroll.verticalScrollBar().setValue(0)
-        QTimer.singleShot(0, widget.focus_first)
+        QTimer.singleShot(0, self.focus_first)
         self.prepare_timer.start()
+
+    def focus_first(self) -> None:
+        """The focus on the page's first control; a page to read through (the summary) on
+        Next, so that Enter goes on (its "Change" buttons are a Tab away)."""
+        page = self.current
+        if page is None:
+            return
+        if page.focus_on_next:
+            self.next_button.setFocus()
+        else:
+            page.focus_first()
+
+    def _tab_order(self, page: WizardPage) -> None:
+        """Tab goes Stop, the page's controls top to bottom, then Back, Show me and Next:
+        pages are made after the wizard's own buttons, so Qt's order (the order widgets
+        were made in) would put the page last. The page names its controls itself: walking
+        Qt's focus chain would hand Python widgets Qt made (scroll bars), and finding their
+        type costs PySide some 15 ms the first time."""
+        chain = [self.stop_button, *page.tab_stops(), self.back_button, self.show_me,
+                 self.next_button]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        """Enter presses the button that has the focus, and elsewhere Next (a line of text
+        in a box of several lines takes its Enter itself)."""
+        if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter) or event.modifiers() & (
+                Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ControlModifier):
+            super().keyPressEvent(event)
+            return
+        focus = self.focusWidget()
+        if isinstance(focus, QPushButton) and self.isAncestorOf(focus):
+            focus.click()
+        else:
+            self.next()
 
     def _prepare_next(self) -> None:
         """Build the page after this one ahead of the patient, a piece per turn of the event
@@ -325,7 +369,8 @@ class WizardScreen(QWidget):
         else:
             self.next_button.setText("Next  ›")
             self.next_button.setAccessibleName("Next")
-        self.next_button.setAccessibleDescription(reason or "")
+        self.next_button.setAccessibleDescription(
+            reason or "The next page (keyboard: Enter or Alt+Right)")
 
     def _say(self, text: str) -> None:
         self.reason.setText(text)

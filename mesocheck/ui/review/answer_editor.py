@@ -23,6 +23,7 @@ def note_box(name: str, placeholder: str) -> QPlainTextEdit:
     box = QPlainTextEdit()
     box.setObjectName("noteBox")
     box.setAccessibleName(name)
+    box.setAccessibleDescription(placeholder)
     box.setPlaceholderText(placeholder)
     box.setTabChangesFocus(True)
     box.setMinimumHeight(120)
@@ -51,6 +52,7 @@ class AnswerEditor(QWidget):
         elif kind == "multi_choice":
             for option in question.options:
                 box = QCheckBox(option.label.get(language))
+                box.setAccessibleDescription("Ticked: part of the new answer")
                 box.setProperty("value", option.value)
                 self._checks.append(box)
                 self._layout.addWidget(box)
@@ -72,6 +74,7 @@ class AnswerEditor(QWidget):
                 edit.setDisplayFormat("dd MMM yyyy")
             edit.setCalendarPopup(True)
             edit.setAccessibleName("Date")
+            edit.setAccessibleDescription("The date of the new answer; the arrows change it")
             self._date = edit
             self._layout.addWidget(edit)
             if self._combo is not None:
@@ -81,6 +84,7 @@ class AnswerEditor(QWidget):
     def _make_combo(self, items: list[tuple[str, Any]], name: str) -> QComboBox:
         combo = QComboBox()
         combo.setAccessibleName(name)
+        combo.setAccessibleDescription("The corrected answer")
         for label, value in items:
             combo.addItem(label, value)
         self._layout.addWidget(combo)

@@ -20,9 +20,11 @@ from PySide6.QtWidgets import (
 
 from mesocheck import review
 from mesocheck.forms.answers import source_question
+from mesocheck.forms.isolation import isolate
 from mesocheck.forms.model import Form
 from mesocheck.timeutil import show
 from mesocheck.ui.review.queue_model import severity_icon
+from mesocheck.ui.widgets.responsive import FlowLayout
 from mesocheck.ui.widgets.signature_pad import SignaturePad
 
 ICON = 28
@@ -119,9 +121,10 @@ class FlagCard(QFrame):
                 grid.addWidget(text_label(review.describe_value(form, source, shown, language, zone),
                                       "triggerAnswer", selectable=True), row, 1)
             layout.addLayout(grid)
-        if flag.patient_message:
-            layout.addWidget(text_label(f"The patient was told: {flag.patient_message}",
-                                    "patientMessage"))
+        if flag.patient_message:  # what the patient saw before signing, only when they did
+            told = ("The patient was told: " if flag.patient_told
+                    else "Not shown to the patient before signing: ")
+            layout.addWidget(text_label(told + isolate(flag.patient_message), "patientMessage"))
 
         decisions = list(flag.decisions)
         if decisions:
@@ -133,13 +136,13 @@ class FlagCard(QFrame):
                               "decisionEarlier", selectable=True)
                 layout.addWidget(line)
 
-        actions = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
         if review.needs_decision(flag):
+            row = QWidget()
+            actions = FlowLayout(row, spacing=10)  # onto two lines where narrow
             if not decisions:
                 pending = text_label("Needs a decision", "needsDecision", wrap=False)
                 actions.addWidget(pending)
-            actions.addStretch(1)
             proceed_text = "Override and proceed…" if flag.severity == "stop" else "Proceed…"
             allowed = record.status in review.REVIEWABLE and state.status != "awaiting_resign"
             for decision, text in (("proceed", proceed_text), ("postpone", "Postpone…"),
@@ -147,14 +150,15 @@ class FlagCard(QFrame):
                 button = QPushButton(text)
                 button.setObjectName(f"{decision}Button")
                 button.setAccessibleName(f"{text.rstrip('…')}: {flag.practitioner_message}")
+                button.setAccessibleDescription("Asks for the reason, then records the decision")
                 button.setEnabled(allowed)
                 button.clicked.connect(lambda _=False, d=decision: self.decide_requested.emit(
                     self.flag, d))
                 actions.addWidget(button)
                 self.buttons[decision] = button
+            layout.addWidget(row)
         else:
-            actions.addWidget(text_label("For information: no decision needed.", "infoNote"), 1)
-        layout.addLayout(actions)
+            layout.addWidget(text_label("For information: no decision needed.", "infoNote"))
 
     def _decision_text(self, decision: Any, staff_names: dict[int, str]) -> str:
         who = staff_names.get(decision.staff_id, f"staff #{decision.staff_id}")
@@ -162,5 +166,5 @@ class FlagCard(QFrame):
         if decision.new_date:
             text += f" (new date {decision.new_date[:10]})"
         if decision.reason:
-            text += f" — “{decision.reason}”"
-        return text + f" — {who}, {show(decision.decided_at, self.zone)}"
+            text += f" — “{isolate(decision.reason)}”"
+        return text + f" — {isolate(who)}, {show(decision.decided_at, self.zone)}"

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from mesocheck import review
 from mesocheck.forms.answers import source_question
 from mesocheck.forms.conditions import Facts, effective_answers
+from mesocheck.forms.isolation import isolate
 from mesocheck.forms.model import Form
 from mesocheck.forms.registry import form_of
 from mesocheck.store.audit import staff_of
@@ -32,6 +33,7 @@ from mesocheck.store.records import CONSENT, PATIENT_COPY, REVIEWED_CONSENT
 from mesocheck.timeutil import age_on, show
 from mesocheck.ui.review.cards import FlagCard, SignatureView, icon, section, text_label
 from mesocheck.ui.tasks import Database, Task
+from mesocheck.ui.widgets.responsive import FlowLayout
 
 
 class ReviewDetail(QWidget):
@@ -73,20 +75,26 @@ class ReviewDetail(QWidget):
         self.countersign_button.setObjectName("primaryButton")
         self.print_button = QPushButton("Print…")
         self.preview_button = QPushButton("View PDF")
-        for button in (self.back_button, self.amend_button, self.resign_button,
-                       self.countersign_button, self.print_button, self.preview_button):
+        for button, about in (
+                (self.back_button, "Back to the list of intakes (Escape)"),
+                (self.amend_button, "Records an answer the patient corrects, with a reason"),
+                (self.resign_button, "The patient checks the corrected answers and signs"),
+                (self.countersign_button, "Signs the review once every flag has a decision"),
+                (self.print_button, "Prints the current consent document"),
+                (self.preview_button, "Shows the current consent document")):
             button.setAutoDefault(False)
+            button.setAccessibleDescription(about)
 
         top = QHBoxLayout()
         top.addWidget(self.back_button)
         top.addWidget(self.title, 1)
-        actions = QHBoxLayout()
-        actions.addWidget(self.amend_button)
-        actions.addWidget(self.resign_button)
-        actions.addStretch(1)
-        actions.addWidget(self.preview_button)
-        actions.addWidget(self.print_button)
-        actions.addWidget(self.countersign_button)
+        # The actions flow onto a second line where one is too narrow for them (a landscape
+        # tablet beside the staff menu, a portrait one).
+        self.actions = QWidget()
+        actions = FlowLayout(self.actions, spacing=10)
+        for button in (self.countersign_button, self.print_button, self.preview_button,
+                       self.amend_button, self.resign_button):
+            actions.addWidget(button)
 
         self.banner = text_label("", "reviewBanner")
         self.banner.setAccessibleName("Review status")
@@ -111,7 +119,7 @@ class ReviewDetail(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addLayout(actions)
+        layout.addWidget(self.actions)
         layout.addWidget(self.banner)
         layout.addWidget(self.progress_row)
         layout.addWidget(self.scroll, 1)
@@ -233,7 +241,7 @@ class ReviewDetail(QWidget):
                     f"need{'s' if n == 1 else ''} a decision.")
         if state.countersigned:
             signer = review.practitioner_signature(record)
-            return (f"{state.status_word}: countersigned by {signer.printed_name}, "
+            return (f"{state.status_word}: countersigned by {isolate(signer.printed_name)}, "
                     f"{show(signer.signed_at, self.zone)}.")
         return f"{state.status_word}: every decision is recorded; countersign to finish."
 
@@ -273,8 +281,9 @@ class ReviewDetail(QWidget):
             now = review.describe_value(form, row.question_id, row.value, record.language,
                                         self.zone)
             text = (f"{source_question(form, row.question_id, record.language)}\n"
-                    f"was: {was}  →  now: {now}"
-                    f"\nReason: “{row.reason}” — {who}, {show(row.answered_at, self.zone)}")
+                    f"was: {isolate(was)}  →  now: {isolate(now)}"
+                    f"\nReason: “{isolate(row.reason)}” — {isolate(who)}, "
+                    f"{show(row.answered_at, self.zone)}")
             self.sections.addWidget(text_label(text, "amendment", selectable=True))
 
     def _add_answers(self) -> None:
@@ -307,8 +316,8 @@ class ReviewDetail(QWidget):
                     marker.setToolTip(f"Raised a {severity} flag")
                     grid.addWidget(marker, row, 0, Qt.AlignmentFlag.AlignTop)
                 question = text_label(q.text.get(language), "answerQuestion")
-                answer_text = review.describe_value(form, q.id, shown[q.id], language,
-                                                     self.zone)
+                answer_text = isolate(review.describe_value(form, q.id, shown[q.id], language,
+                                                             self.zone))
                 if severity:
                     answer_text += f"   [{review.SEVERITY_WORDS[severity]} flag]"
                 if q.id in amended:
@@ -353,8 +362,9 @@ class ReviewDetail(QWidget):
             box.setObjectName("signatureBox")
             layout = QVBoxLayout(box)
             layout.addWidget(text_label(
-                f"{roles.get(signature.role, signature.role)}: {signature.printed_name} — "
-                f"“{signature.meaning}” — signed {show(signature.signed_at, self.zone)} ({signature.tz})",
+                f"{roles.get(signature.role, signature.role)}: "
+                f"{isolate(signature.printed_name)} — “{isolate(signature.meaning)}” — "
+                f"signed {show(signature.signed_at, self.zone)} ({signature.tz})",
                 "signatureCaption", selectable=True))
             layout.addWidget(SignatureView(signature))
             self.sections.addWidget(box)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from mesocheck import review
 from mesocheck.forms.answers import source_question
+from mesocheck.forms.isolation import isolate
 from mesocheck.forms.model import Form
 from mesocheck.timeutil import zone_name
 from mesocheck.ui.review.answer_editor import AnswerEditor, note_box
@@ -50,17 +51,32 @@ class _ReviewDialog(QDialog):
         self.heading = QLabel(title)
         self.heading.setObjectName("dialogTitle")
         self.heading.setWordWrap(True)
-        self.body = QVBoxLayout()
+        # The body scrolls when the screen is shorter than the dialog (a landscape tablet,
+        # many flags to list): the buttons below it stay on the screen.
+        content = QWidget()
+        content.setObjectName("dialogBody")
+        self.body = QVBoxLayout(content)
+        self.body.setContentsMargins(0, 0, 8, 0)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("dialogScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll.setWidget(content)
         self.error = QLabel()
         self.error.setObjectName("formError")
         self.error.setWordWrap(True)
         self.error.setAccessibleName("Problem")
         self.error.hide()
         self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAccessibleDescription("Closes this without saving")
         self.save_button = QPushButton(primary)
+        self.save_button.setAccessibleDescription("Saves it with your name")
         self.save_button.setObjectName("primaryButton")
         self.save_button.setDefault(True)
         buttons = QHBoxLayout()
+        self.buttons = buttons  # a dialog's own tools go at its start, beside Cancel and Save
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.save_button)
@@ -68,11 +84,16 @@ class _ReviewDialog(QDialog):
         layout.setContentsMargins(28, 24, 28, 24)
         layout.setSpacing(12)
         layout.addWidget(self.heading)
-        layout.addLayout(self.body, 1)
+        layout.addWidget(self.scroll, 1)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
         self.cancel_button.clicked.connect(self.reject)
         self.save_button.clicked.connect(self._save)
+
+    def natural_height(self) -> int:
+        """The height that shows the whole body without scrolling."""
+        return (self.sizeHint().height() - self.scroll.sizeHint().height()
+                + self.scroll.widget().sizeHint().height())
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
@@ -148,11 +169,13 @@ class DecisionDialog(_ReviewDialog):
         self.body.addWidget(self.note, 1)
 
         self.set_date = QCheckBox("Set a new appointment date")
+        self.set_date.setAccessibleDescription("Records the date the treatment moves to")
         self.new_date = QDateEdit(QDate.currentDate().addDays(14))
         self.new_date.setCalendarPopup(True)
         self.new_date.setDisplayFormat("dd MMM yyyy")
         self.new_date.setMinimumDate(QDate.currentDate())
         self.new_date.setAccessibleName("New appointment date")
+        self.new_date.setAccessibleDescription("Day, month and year; the arrows change them")
         self.new_date.setEnabled(False)
         if decision == "postpone":
             row = QHBoxLayout()
@@ -205,11 +228,21 @@ class CountersignDialog(_ReviewDialog):
             summary = QLabel("No flag needed a decision.")
         summary.setObjectName("countersignSummary")
         summary.setWordWrap(True)
-        self.body.addWidget(summary)
+        # A long list of decisions scrolls in a box of its own: the pad stays in view.
+        listing = QScrollArea()
+        listing.setObjectName("dialogScroll")
+        listing.setWidgetResizable(True)
+        listing.setFrameShape(QFrame.Shape.NoFrame)
+        listing.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        listing.setWidget(summary)
+        listing.setMaximumHeight(150)
+        listing.setAccessibleName("Decisions to countersign")
+        self.body.addWidget(listing)
 
         form = QFormLayout()
         self.printed_name = QLineEdit(staff.name)
         self.printed_name.setAccessibleName("Printed name")
+        self.printed_name.setAccessibleDescription("Your name as printed under the signature")
         role = QLabel("Practitioner")
         role.setAccessibleName("Role")
         form.addRow("Printed name", self.printed_name)
@@ -218,13 +251,12 @@ class CountersignDialog(_ReviewDialog):
 
         self.pad = SignaturePad()
         self.pad.setAccessibleName("Practitioner's signature pad")
-        self.pad.setMinimumHeight(200)
+        self.pad.setAccessibleDescription("Sign here with a finger, a stylus or the mouse")
+        self.pad.setMinimumHeight(160)
         self.clear_button = QPushButton("Clear signature")
+        self.clear_button.setAccessibleDescription("Empties the box to sign again")
         self.body.addWidget(self.pad, 1)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.clear_button)
-        self.body.addLayout(row)
+        self.buttons.insertWidget(0, self.clear_button)  # in reach when the body scrolls
         self.clear_button.clicked.connect(self.pad.clear)
         if not state.can_countersign:
             self.show_error(state.countersign_blocker or "")
@@ -257,7 +289,12 @@ class AmendmentDialog(_ReviewDialog):
         intro.setWordWrap(True)
         self.body.addWidget(intro)
         self.question = QComboBox()
+        # As wide as the dialog allows, not as its longest question: the list shows them all.
+        self.question.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.question.setMinimumContentsLength(24)
         self.question.setAccessibleName("Question to correct")
+        self.question.setAccessibleDescription("The answer of this question is corrected")
         for step in form.steps:
             for q in step.questions:
                 self.question.addItem(f"{step.title.get(self.language)}: "
@@ -323,7 +360,7 @@ class ResignDialog(_ReviewDialog):
             text = source_question(form, new.question_id, language)
             was = review.describe_value(form, new.question_id, old, language, zone)
             now = review.describe_value(form, new.question_id, new.value, language, zone)
-            lines.append(f"{text}\n    was: {was}\n    now: {now}")
+            lines.append(f"{text}\n    was: {isolate(was)}\n    now: {isolate(now)}")
         listing = QLabel("\n\n".join(lines) or "No answer was changed.")
         listing.setObjectName("resignChanges")
         listing.setWordWrap(True)
@@ -338,6 +375,7 @@ class ResignDialog(_ReviewDialog):
         self.body.addWidget(statement)
         self.printed_name = QLineEdit(record.patient.name)
         self.printed_name.setAccessibleName("Your full name")
+        self.printed_name.setAccessibleDescription("As printed under your signature")
         row = QFormLayout()
         row.addRow("Your full name", self.printed_name)
         self.body.addLayout(row)
@@ -345,6 +383,7 @@ class ResignDialog(_ReviewDialog):
         self.pad.setMinimumHeight(200)
         self.body.addWidget(self.pad, 1)
         clear = QPushButton("Clear signature")
+        clear.setAccessibleDescription("Empties the box to sign again")
         clear.clicked.connect(self.pad.clear)
         self.body.addWidget(clear, 0, Qt.AlignmentFlag.AlignRight)
         self._meaning = form.signature_meaning.get(language)

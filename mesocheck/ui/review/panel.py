@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck import review
+from mesocheck.forms.isolation import isolate
 from mesocheck.ui.review.detail import ReviewDetail
 from mesocheck.ui.review.dialogs import (
     AmendmentDialog,
@@ -51,6 +52,7 @@ class BatchBar(QWidget):
         self.bar.setAccessibleName("Batch print progress")
         self.bar.setFormat("%v of %m")
         self.close_button = QPushButton("Close")
+        self.close_button.setAccessibleDescription("Hides this report of the batch print")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.text, 2)
@@ -155,7 +157,9 @@ class ReviewPanel(QWidget):
         self.dialog = dialog
         signal.connect(then)
         dialog.finished.connect(lambda *_: setattr(self, "dialog", None))
-        dialog.resize(min(900, max(640, self.width() - 160)), dialog.sizeHint().height())
+        window = self.window()  # on the screen, its buttons in reach
+        dialog.resize(min(900, window.width() - 48),
+                      max(240, min(dialog.natural_height(), window.height() - 40)))
         dialog.show()
         return dialog
 
@@ -310,7 +314,7 @@ class ReviewPanel(QWidget):
     def _batch_summary(printed: int, left_out: list) -> str:
         text = f"Printed {printed} cleared consent{'s' if printed != 1 else ''}."
         if left_out:
-            names = "; ".join(f"{i.patient_name} ({i.problem})" for i in left_out[:5])
+            names = "; ".join(f"{isolate(i.patient_name)} ({i.problem})" for i in left_out[:5])
             more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
             text += f" Not printed: {names}{more}."
         return text

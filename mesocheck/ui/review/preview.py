@@ -100,6 +100,7 @@ class PdfPreview(QWidget):
         button = QPushButton(text)
         button.setToolTip(tip)
         button.setAccessibleName(tip)
+        button.setAccessibleDescription(tip)
         if role:
             set_role(button, role)
         button.clicked.connect(slot)

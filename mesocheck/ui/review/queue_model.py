@@ -24,6 +24,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QIcon
 
+from mesocheck.forms.isolation import isolate
 from mesocheck.paths import resource
 from mesocheck.review import SEVERITY_WORDS, STATUS_WORDS
 from mesocheck.ui.tasks import Database, Task
@@ -211,8 +212,8 @@ class QueueModel(QAbstractTableModel):
             return severity_word(row.worst_severity)
         if column == 1:
             born = row.birth_date.strftime("%d %b %Y")
-            return f"{row.patient_name}, born {born}" if spoken else (
-                f"{row.patient_name}\nborn {born}")
+            return f"{isolate(row.patient_name)}, born {born}" if spoken else (
+                f"{isolate(row.patient_name)}\nborn {born}")
         if column == 2:
             return appointment_text(row, self.zone)
         if column == 3:

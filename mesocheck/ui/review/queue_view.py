@@ -32,6 +32,7 @@ from mesocheck.ui.review.queue_model import (
     severity_icon,
 )
 from mesocheck.ui.tasks import Database
+from mesocheck.ui.widgets.responsive import FlowLayout
 
 STATUS_CHOICES = (
     ("Any status", None),
@@ -52,7 +53,8 @@ SEARCH_DELAY_MS = 250
 
 
 class FlagCountsDelegate(QStyledItemDelegate):
-    """The Flags column: an icon, a count and a word per severity, never colour alone."""
+    """The Flags column: an icon, a count and a word per severity, never colour alone; on
+    two lines where the column is narrower than all three."""
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         model = index.model()
@@ -71,27 +73,41 @@ class FlagCountsDelegate(QStyledItemDelegate):
         painter.setFont(opt.font)
         metrics = opt.fontMetrics
         icon = max(16, metrics.height())
-        x = option.rect.left() + 8
+        left = option.rect.left() + 8
         top = option.rect.top()
         height = option.rect.height()
         if not parts:
-            painter.drawText(QRect(x, top, option.rect.width() - 16, height),
+            painter.drawText(QRect(left, top, option.rect.width() - 16, height),
                              Qt.AlignmentFlag.AlignVCenter, "None")
+        lines: list[list[tuple[str, str, int]]] = [[]]
+        used = 0
         for severity, count in parts:
-            severity_icon(severity).paint(painter, QRect(x, top + (height - icon) // 2,
-                                                         icon, icon))
-            x += icon + 6
             text = f"{count} {severity}"
             width = metrics.horizontalAdvance(text)
-            painter.drawText(QRect(x, top, width + 2, height), Qt.AlignmentFlag.AlignVCenter,
-                             text)
-            x += width + 18
+            needed = icon + 6 + width + 18
+            if lines[-1] and used + needed > option.rect.width() - 8:
+                lines.append([])
+                used = 0
+            lines[-1].append((severity, text, width))
+            used += needed
+        line_height = max(icon, metrics.lineSpacing()) + 4
+        y = top + (height - len(lines) * line_height) // 2
+        for line in lines:
+            x = left
+            for severity, text, width in line:
+                severity_icon(severity).paint(painter, QRect(x, y + (line_height - icon) // 2,
+                                                             icon, icon))
+                x += icon + 6
+                painter.drawText(QRect(x, y, width + 2, line_height),
+                                 Qt.AlignmentFlag.AlignVCenter, text)
+                x += width + 18
+            y += line_height
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         hint = super().sizeHint(option, index)
         metrics = option.fontMetrics
-        width = 3 * (metrics.height() + 6 + metrics.horizontalAdvance("00 review") + 18)
+        width = 2 * (metrics.height() + 6 + metrics.horizontalAdvance("00 review") + 18)
         return QSize(max(hint.width(), width), hint.height())
 
 
@@ -129,14 +145,17 @@ class QueueView(QWidget):
         self.date_to = self._date_edit("To", "Appointments up to and including this day")
         self.today_button = QPushButton("Today")
         self.today_button.setAccessibleName("Show today's appointments")
+        self.today_button.setAccessibleDescription("Sets both dates to today")
         self.status = self._combo(STATUS_CHOICES, "Status")
         self.severity = self._combo(SEVERITY_CHOICES, "Severity")
         self.flagged_only = QCheckBox("Flagged only")
         self.flagged_only.setAccessibleName("Show only intakes with flags")
+        self.flagged_only.setAccessibleDescription("Leaves out intakes no answer flagged")
         self.search = QLineEdit()
         self.search.setObjectName("queueSearch")
         self.search.setPlaceholderText("Search by name")
         self.search.setAccessibleName("Search by patient name")
+        self.search.setAccessibleDescription("Part of a name is enough")
         self.search.setClearButtonEnabled(True)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
 
@@ -150,16 +169,18 @@ class QueueView(QWidget):
         dates.addWidget(self.today_button)
         dates.addStretch(1)
 
-        search_row = QHBoxLayout()
-        search_row.setSpacing(8)
-        search_row.addWidget(self.search, 1)
-        search_row.addWidget(self.status)
-        search_row.addWidget(self.severity)
-        search_row.addWidget(self.flagged_only)
+        # The filters flow onto a second line on a portrait screen.
+        self.search.setMinimumWidth(260)
+        filters = QWidget()
+        search_row = FlowLayout(filters, spacing=8)
+        for widget in (self.search, self.status, self.severity, self.flagged_only):
+            search_row.addWidget(widget)
 
         self.table = QueueTable()
         self.table.setObjectName("queueTable")
         self.table.setAccessibleName("Intakes to review")
+        self.table.setAccessibleDescription(
+            "Most urgent first; Enter or a tap opens the intake's review")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -187,8 +208,11 @@ class QueueView(QWidget):
         self.count_label.setObjectName("queueCount")
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setAccessibleName("Refresh the queue")
+        self.refresh_button.setAccessibleDescription("Reads the queue again")
         self.print_today = QPushButton("Print today's cleared consents")
         self.print_today.setObjectName("printToday")
+        self.print_today.setAccessibleDescription(
+            "Prints the consent of every patient cleared for treatment today")
         footer = QHBoxLayout()
         footer.addWidget(self.count_label, 1)
         footer.addWidget(self.refresh_button)
@@ -197,7 +221,7 @@ class QueueView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(dates)
-        layout.addLayout(search_row)
+        layout.addWidget(filters)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty, 1)
         layout.addLayout(footer)
@@ -233,6 +257,7 @@ class QueueView(QWidget):
         for label, value in choices:
             combo.addItem(label, value)
         combo.setAccessibleName(name)
+        combo.setAccessibleDescription(f"Shows only the intakes of this {name.lower()}")
         return combo
 
     # -- behaviour ------------------------------------------------------------------------
@@ -286,17 +311,19 @@ class QueueView(QWidget):
         icon = self.table.iconSize().width()
         one_day = self.date_from.date() == self.date_to.date() == self._qtoday()
         header = self.table.horizontalHeader().fontMetrics()
+        # Two of the three counts on a line (rows are two lines high for the patient's name
+        # and date of birth): the patient's name keeps the room.
         flags = sum(metrics.height() + metrics.horizontalAdvance(f"00 {word}") + 24
-                    for word in ("stop", "review", "info")) + 8
+                    for word in ("stop", "review")) + 16
 
         def fit(column: int, sample: str) -> int:
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
-            return max(metrics.horizontalAdvance(sample), header.horizontalAdvance(title)) + 48
+            return max(metrics.horizontalAdvance(sample), header.horizontalAdvance(title)) + 36
 
         widths = {
             0: icon + fit(0, "No flags"),
             2: fit(2, "Today 00:00" if one_day else "Wed 30 Sep 2026, 00:00"),
-            3: fit(3, "Awaiting review"),
+            3: fit(3, "Postponed"),  # its longest word: "Awaiting review" takes two lines
             4: flags,
         }
         for column, width in widths.items():

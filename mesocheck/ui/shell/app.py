@@ -114,20 +114,28 @@ def demo_patient(today: date, now: Any, area: str) -> PatientDetails:
                           now.replace(second=0, microsecond=0))
 
 
-def run(db_path: Path | None, *, demo_intake: bool | None = None, hub: str | None = None
-        ) -> int:
+def run(db_path: Path | None, *, demo_intake: bool | None = None, hub: str | None = None,
+        window_size: tuple[int, int] | None = None) -> int:
     """Run the tablet app on the database at ``db_path``; returns the exit code.
 
-    ``demo_intake`` (or ``MESOCHECK_DEMO_INTAKE=1``) opens straight at the first step of a
-    walk-in intake for a made-up patient. With ``hub`` (its address) the app is the
-    practitioner's station instead: staff sign in, and the review works on the hub's record
-    of every tablet, its queue kept up to date as tablets send. A tablet whose database
-    names a hub (``mesocheck hub connect``) sends to it in the background.
+    The app fills the screen (a kiosk tablet) unless the clinic's ``full_screen`` setting
+    is off or ``window_size`` asks for a window (``mesocheck --window``). ``demo_intake``
+    (or ``MESOCHECK_DEMO_INTAKE=1``) opens straight at the first step of a walk-in intake
+    for a made-up patient. With ``hub`` (its address) the app is the practitioner's station
+    instead: staff sign in, and the review works on the hub's record of every tablet, its
+    queue kept up to date as tablets send. A tablet whose database names a hub
+    (``mesocheck hub connect``) sends to it in the background.
     """
     from mesocheck.forms.registry import default_form
     from mesocheck.ui.shell.main_window import MainWindow
 
     setup_logging()
+    if QApplication.instance() is None:
+        from mesocheck.ui.shell.platform_check import platform_problem
+
+        problem = platform_problem()
+        if problem is not None:
+            raise MesocheckError(f"the tablet app cannot start: {problem}")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("mesocheck")
@@ -161,13 +169,9 @@ def run(db_path: Path | None, *, demo_intake: bool | None = None, hub: str | Non
             context = window.context
             window.open_walk_in_now(demo_patient(context.today(), context.now(),
                                                  form.areas[0].value))
-        window.resize(1280, 800)
         if not hub:  # the hub checks its own pages; its documents are each tablet's to make
             window.after_first_paint(lambda: check_database(app, db, repair=not demo_intake))
-        if settings.get("full_screen") or os.environ.get("MESOCHECK_FULL_SCREEN") == "1":
-            window.showFullScreen()  # a kiosk tablet
-        else:
-            window.show()
+        window.show_on_screen(full=bool(settings.get("full_screen", True)), size=window_size)
         code = app.exec()
         window.close()
         return code

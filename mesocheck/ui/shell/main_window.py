@@ -3,8 +3,8 @@
 Every screen change goes through :meth:`MainWindow.show_screen`; a staff screen asked for
 while no staff member is signed in shows the sign-in screen instead. The patient's screens
 hold no way into the staff area other than that sign-in. The window is the one place that
-wires the screens to one another, so that this wall can be checked in one module (about 460
-lines, longer than most here for that reason).
+wires the screens to one another and takes the clinic's settings, so that this wall can be
+checked in one module (about 520 lines, longer than most here for that reason).
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import platform
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Callable
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QMainWindow, QPushButton, QStackedWidget, QWidget
 
 from mesocheck.forms import Form
 from mesocheck.session import IntakeSession, PatientDetails
 from mesocheck.store import StaffMember
-from mesocheck.timeutil import utc_now
+from mesocheck.timeutil import clinic_zone, utc_now
 from mesocheck.ui.intake.inputs import InputContext
 from mesocheck.ui.intake.screens import ReadyScreen, ThankYouScreen, WelcomeScreen
 from mesocheck.ui.intake.start import StartIntakeScreen
@@ -29,8 +29,10 @@ from mesocheck.ui.shell.idle import IdleWatcher, StillTherePrompt
 from mesocheck.ui.shell.turns import AfterFirstPaint, after_painted, delete_in_turns
 from mesocheck.ui.tasks import Database, StoreSink, Task
 from mesocheck.ui.widgets.dialogs import message
+from mesocheck.ui.widgets.screen import scroll_into_view
 
 if TYPE_CHECKING:  # the staff's screens are loaded when first asked for
+    from mesocheck.ui.shell.screen_fit import ScreenFit
     from mesocheck.ui.staff.signin import FirstRunScreen, SignInScreen
     from mesocheck.ui.staff.home import StaffHome
 
@@ -110,7 +112,12 @@ class MainWindow(QMainWindow):
         self.prompt.expired.connect(self.reset_to_welcome)
         self.prompt.still_here.connect(self.idle.poke)
 
+        app = QApplication.instance()
+        if app is not None:  # wherever the focus goes, by Tab or an arrow, it is in view
+            app.focusChanged.connect(self._focus_moved)
         self.first_paint = AfterFirstPaint()
+        self.screen_fit: ScreenFit | None = None
+        self.window_chosen = False
         if welcome:
             self.show_welcome()
 
@@ -254,7 +261,12 @@ class MainWindow(QMainWindow):
         return name
 
     def show_welcome(self) -> None:
+        """The patient's first screen; before the clinic has a practitioner, the screen that
+        creates one instead: no patient starts a form on a tablet nobody can review."""
         self._clear("walk_in", "sign_in")
+        if not self.has_practitioner:
+            self.show_screen("first_run")
+            return
         if self.station:  # no patient uses the practitioner's station
             self.show_screen("staff")
             return
@@ -288,6 +300,7 @@ class MainWindow(QMainWindow):
         self.staff_home.lock_requested.connect(self.lock)
         self.staff_home.intake_requested.connect(
             lambda details: self.start_intake(details, context.actor))
+        self.staff_home.settings_changed.connect(self.apply_settings)
         self._add("staff", self.staff_home)
         if self.station:
             self.staff_home.open_screen("Review queue")
@@ -301,6 +314,31 @@ class MainWindow(QMainWindow):
             self.welcome.set_clinic_name(name)
             self.setWindowTitle(name)
         self.staff_signed_in(member)
+
+    def apply_settings(self, settings: dict[str, Any]) -> None:
+        """The clinic's settings as just saved: taken at once (the time zone by the forms
+        started from now on)."""
+        self.clinic_name = str(settings.get("clinic_name") or "")
+        if "welcome" in self.screens:
+            self.welcome.set_clinic_name(self.clinic_name)
+        self.setWindowTitle(self.clinic_name or "mesocheck")
+        self.idle.set_timeout(float(settings.get("idle_timeout_s") or DEFAULT_IDLE_S))
+        self.zone = clinic_zone(settings.get("time_zone"))
+        self.context.zone = self.zone
+        if self.screen_fit is not None and not self.window_chosen:
+            self.screen_fit.set_full(bool(settings.get("full_screen", True)))
+
+    def show_on_screen(self, *, full: bool, size: tuple[int, int] | None = None) -> None:
+        """Show the window filling its screen (``full``, a kiosk) or as a window of ``size``
+        (chosen at launch: then the clinic's full-screen setting does not change it)."""
+        from mesocheck.ui.shell.screen_fit import WINDOW_SIZE, ScreenFit
+
+        self.window_chosen = size is not None
+        if self.screen_fit is not None:
+            self.screen_fit.stop()
+        self.screen_fit = ScreenFit(self, full=full and not self.window_chosen,
+                                    size=size or WINDOW_SIZE)
+        self.screen_fit.show()
 
     def lock(self) -> None:
         """Leave the staff area: nothing of it stays in memory."""
@@ -426,6 +464,8 @@ class MainWindow(QMainWindow):
             self.show_welcome()
         elif screen == "welcome":
             self.refresh_waiting()
+        elif screen == "first_run":
+            pass  # nothing of a patient's there
         elif not self.prompt.active:
             self.prompt.start()
 
@@ -444,6 +484,20 @@ class MainWindow(QMainWindow):
         self.show_welcome()
 
     # -- closing ---------------------------------------------------------------------------
+
+    def _focus_moved(self, _old: QWidget | None, now: QWidget | None) -> None:
+        if now is not None:  # on the next turn: a screen just shown is laid out by then
+            QTimer.singleShot(0, now, lambda: scroll_into_view(now))
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        """Enter presses the button that has the focus (Qt's buttons take only Space
+        outside dialogs)."""
+        focus = self.focusWidget()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
+                isinstance(focus, QPushButton) and focus.isEnabled():
+            focus.click()
+            return
+        super().keyPressEvent(event)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck.forms import Form
+from mesocheck.forms.isolation import isolate
 from mesocheck.store import StaffMember, UnfinishedIntake
 from mesocheck.store.audit import staff_actor
 from mesocheck.timeutil import day_text
@@ -33,7 +34,7 @@ from mesocheck.ui.staff.signin import ROLE_NAMES
 from mesocheck.ui.tasks import Database, Task
 from mesocheck.ui.widgets.dialogs import ask_text, message
 from mesocheck.ui.widgets.labels import label
-from mesocheck.ui.widgets.responsive import SwitchBox
+from mesocheck.ui.widgets.responsive import FlowLayout, SwitchBox
 from mesocheck.ui.widgets.screen import Screen
 from mesocheck.ui.widgets.style import set_role, set_state
 
@@ -65,11 +66,19 @@ def _seal_screen(context: StaffContext) -> QWidget:
     return SealScreen(context)
 
 
+def _admin_screen(context: StaffContext) -> QWidget:
+    from mesocheck.ui.staff.admin import StaffAdminScreen
+
+    return StaffAdminScreen(context)
+
+
 # (button text, factory) pairs: one line here adds a screen to the staff area. A screen with a
-# ``lock_requested`` signal can hand the tablet to the patient (the staff view locks).
+# ``lock_requested`` signal can hand the tablet to the patient (the staff view locks); one
+# with ``settings_changed(dict)`` has the app take the clinic's new settings at once.
 EXTRA_SCREENS: list[tuple[str, Callable[[StaffContext], QWidget]]] = [
     ("Review queue", _review_queue),
     ("Seal", _seal_screen),
+    ("Staff", _admin_screen),
 ]
 
 
@@ -146,9 +155,11 @@ class UnfinishedScreen(Screen):
                 f"last change {when(item.updated_at, zone)}", "muted"))
             layout.addLayout(text, 1)
             resume = set_role(QPushButton("Continue"), "primary")
+            resume.setAccessibleDescription("Hands the tablet to the patient to carry on")
             resume.setAccessibleName(f"Continue the form of {item.patient_name}")
             resume.clicked.connect(lambda _=False, i=item.intake_id: self.context.open_intake(i))
             void = set_role(QPushButton("Void…"), "danger")
+            void.setAccessibleDescription("Marks the form void, with your reason; it is kept")
             void.setAccessibleName(f"Void the form of {item.patient_name}")
             void.clicked.connect(lambda _=False, i=item: self.ask_void(i))
             buttons = QHBoxLayout()
@@ -164,7 +175,7 @@ class UnfinishedScreen(Screen):
     def ask_void(self, item: UnfinishedIntake) -> Any:
         return ask_text(
             self, "Void this intake?",
-            f"The form of {item.patient_name} will be marked void. Nothing is deleted.",
+            f"The form of {isolate(item.patient_name)} will be marked void. Nothing is deleted.",
             input_label="Reason", accept_text="Void intake", danger=True,
             required_message="Please give a reason for voiding.",
             on_finished=lambda ok, reason: ok and self._void(item.intake_id, reason))
@@ -182,6 +193,7 @@ class StaffHome(QWidget):
     hand_to_patient = Signal()
     lock_requested = Signal()
     intake_requested = Signal(object)  # PatientDetails
+    settings_changed = Signal(dict)
 
     def __init__(self, context: StaffContext):
         super().__init__()
@@ -196,7 +208,8 @@ class StaffHome(QWidget):
         bar_layout.setContentsMargins(24, 12, 24, 12)
         bar_layout.setSpacing(16)
         staff = context.staff
-        self.who = label(f"Signed in: {staff.name} · {ROLE_NAMES.get(staff.role, staff.role)}",
+        self.who = label(f"Signed in: {isolate(staff.name)} · "
+                         f"{ROLE_NAMES.get(staff.role, staff.role)}",
                          "progress")
         self.hub_status = None
         if context.db.sync is not None:  # a tablet with a hub: how sending goes, below
@@ -211,25 +224,27 @@ class StaffHome(QWidget):
         else:
             bar_layout.addWidget(self.who, 1)
         self.hand_button = set_role(QPushButton("Hand to patient"), "primary")
+        self.hand_button.setAccessibleDescription(
+            "Locks the staff area and shows the patient's welcome screen")
         self.hand_button.clicked.connect(self.hand_to_patient)
         self.lock_button = QPushButton("Lock")
         self.lock_button.setAccessibleName("Lock the staff area")
+        self.lock_button.setAccessibleDescription("Signs you out; a PIN opens it again")
         self.lock_button.clicked.connect(self.lock_requested)
         bar_layout.addWidget(self.lock_button)
         bar_layout.addWidget(self.hand_button)
         layout.addWidget(bar)
 
-        # The menu is a column on the left in landscape and a row on top in portrait.
+        # The menu is a column on the left in landscape, and rows on top in portrait (its
+        # buttons flow onto a second row when they do not fit on one).
         body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.body_layout = body
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
         nav = set_role(QFrame(), "bar")
         self.nav = nav
-        self.nav_layout = QBoxLayout(QBoxLayout.Direction.TopToBottom, nav)
+        self.nav_layout = FlowLayout(nav, spacing=6)
         self.nav_layout.setContentsMargins(12, 12, 12, 12)
-        self.nav_layout.setSpacing(6)
-        self.nav_layout.addStretch(1)
         body.addWidget(nav)
         self.stack = QStackedWidget()
         body.addWidget(self.stack, 1)
@@ -249,15 +264,19 @@ class StaffHome(QWidget):
             lock = getattr(screen, "lock_requested", None)
             if lock is not None:
                 lock.connect(self.lock_requested)
+            changed = getattr(screen, "settings_changed", None)
+            if changed is not None:
+                changed.connect(self.settings_changed)
         self.open_screen("Start an intake")
 
     def add_screen(self, title: str, widget: QWidget) -> QPushButton:
         """Add a screen with a menu button; returns the button."""
         button = set_role(QPushButton(title), "nav")
+        button.setAccessibleDescription(f"Opens the screen “{title}”")
         button.setCheckable(True)
         button.clicked.connect(lambda _=False, t=title: self.open_screen(t))
         self.nav_group.addButton(button)
-        self.nav_layout.insertWidget(self.nav_layout.count() - 1, button)
+        self.nav_layout.addWidget(button)
         self.stack.addWidget(widget)
         self.screens[title] = widget
         return button
@@ -278,16 +297,19 @@ class StaffHome(QWidget):
         narrow = event.size().width() < self.NARROW
         for button in self.nav_group.buttons():  # a row of menu buttons: narrower padding
             set_state(button, "compact" if narrow else None)
+        buttons = self.nav_group.buttons()
         if narrow:
             self.body_layout.setDirection(QBoxLayout.Direction.TopToBottom)
-            self.nav_layout.setDirection(QBoxLayout.Direction.LeftToRight)
+            for button in buttons:
+                button.setMinimumWidth(0)
             self.nav.setMinimumWidth(0)
             self.nav.setMaximumWidth(16777215)
-        else:
+        else:  # a column: each button as wide as the column, so one per line
             self.body_layout.setDirection(QBoxLayout.Direction.LeftToRight)
-            self.nav_layout.setDirection(QBoxLayout.Direction.TopToBottom)
-            self.nav.setMinimumWidth(max(240, self.nav.sizeHint().width()))
-            self.nav.setMaximumWidth(max(320, self.nav.sizeHint().width()))
+            inner = max([216] + [b.sizeHint().width() for b in buttons])
+            for button in buttons:
+                button.setMinimumWidth(inner)
+            self.nav.setFixedWidth(inner + 24)
         super().resizeEvent(event)
 
     def focus_first(self) -> None:

@@ -70,12 +70,16 @@ class SealScreen(Screen):
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.setAccessibleName("Clinic passphrase")
+        self.passphrase.setAccessibleDescription(
+            "The clinic's passphrase unlocks its seal until the app closes")
         self.passphrase.setPlaceholderText("Clinic passphrase")
         self.passphrase.setInputMethodHints(Qt.InputMethodHint.ImhSensitiveData |
                                             Qt.InputMethodHint.ImhNoPredictiveText)
         self.passphrase.setMaximumWidth(520)
         self.passphrase.returnPressed.connect(self.unlock)
         self.unlock_button = set_role(QPushButton("Unlock the seal"), "primary")
+        self.unlock_button.setAccessibleDescription(
+            "Checks the passphrase, then seals the documents that wait")
         self.unlock_button.clicked.connect(self.unlock)
         row = QHBoxLayout()
         row.setSpacing(16)

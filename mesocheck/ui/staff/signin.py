@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mesocheck.forms.isolation import isolate
 from mesocheck.store import InvalidPin, PinCheck, StaffMember
 from mesocheck.store.audit import staff_actor
 from mesocheck.ui.tasks import Database, Task
@@ -44,6 +45,7 @@ def pin_field(accessible_name: str) -> QLineEdit:
                               Qt.InputMethodHint.ImhSensitiveData |
                               Qt.InputMethodHint.ImhNoPredictiveText)
     field.setAccessibleName(accessible_name)
+    field.setAccessibleDescription(PIN_RULE)
     field.setMaximumWidth(420)
     return field
 
@@ -62,6 +64,9 @@ class Keypad(QWidget):
             button = set_role(QPushButton(key), "key", word=key == "Clear")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the field keeps the focus
             button.setAccessibleName({"⌫": "Delete last digit"}.get(key, key))
+            button.setAccessibleDescription({"Clear": "Empties the PIN",
+                                             "⌫": "Takes away the last digit typed"}.get(
+                key, "Types this digit into the PIN"))
             button.clicked.connect(lambda _=False, k=key: self._press(k))
             grid.addWidget(button, index // 3, index % 3)
         self.setMaximumWidth(420)
@@ -127,11 +132,13 @@ class SignInScreen(Screen):
         columns.box.addWidget(self.keypad, 0, Qt.AlignmentFlag.AlignTop)
         buttons = self.footer()
         self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAccessibleDescription("Back to the welcome screen")
         self.cancel_button.clicked.connect(self.cancelled)
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
         self.sign_in_button = set_role(QPushButton("Sign in"), "primary")
         self.sign_in_button.setProperty("emphasis", "big")
+        self.sign_in_button.setAccessibleDescription("Checks your PIN and opens the staff area")
         self.sign_in_button.clicked.connect(self.sign_in)
         buttons.addWidget(self.sign_in_button)
         self.layout_.addStretch(1)
@@ -156,8 +163,10 @@ class SignInScreen(Screen):
             self.group.removeButton(button)
             button.deleteLater()
         for index, member in enumerate(members):
-            button = OptionButton(f"{member.name}  ·  {ROLE_NAMES.get(member.role, member.role)}")
+            button = OptionButton(
+                f"{isolate(member.name)}  ·  {ROLE_NAMES.get(member.role, member.role)}")
             button.setAccessibleName(member.name)
+            button.setAccessibleDescription("Choose your name, then type your PIN")
             self.group.addButton(button, index)
             self.names_layout.addWidget(button)
         if len(members) == 1:
@@ -235,10 +244,12 @@ class FirstRunScreen(Screen):
         self.errors: dict[str, ErrorLine] = {}
         self.clinic = QLineEdit()
         self.clinic.setAccessibleName("Clinic name")
+        self.clinic.setAccessibleDescription("Shown on the welcome screen and the documents")
         self.clinic.setMaxLength(120)
         self._field("clinic", "Clinic name (shown on the welcome screen)", self.clinic)
         self.name = QLineEdit()
         self.name.setAccessibleName("Practitioner's name")
+        self.name.setAccessibleDescription("Your name, as it will be printed on reviews")
         self.name.setMaxLength(120)
         self._field("name", "Your name", self.name)
         # The two PIN boxes side by side when there is room.
@@ -254,6 +265,8 @@ class FirstRunScreen(Screen):
         buttons.addStretch(1)
         self.create_button = set_role(QPushButton("Create account and sign in"), "primary")
         self.create_button.setProperty("emphasis", "big")
+        self.create_button.setAccessibleDescription(
+            "Creates the first practitioner's account and opens the staff area")
         self.create_button.clicked.connect(self.create)
         buttons.addWidget(self.create_button)
         self.layout_.addStretch(1)

@@ -16,6 +16,15 @@ from mesocheck.ui.widgets.style import set_role
 MONTHS = [calendar.month_name[m] for m in range(1, 13)]
 
 
+HOW_TO_PICK = {
+    "Day": "The day of the month: type its number, or open the list",
+    "Month": "Type the first letters of the month, or open the list",
+    "Year": "Type the year, or open the list",
+    "Hour": "The hour, 00 to 23: type it, or open the list",
+    "Minute": "The minutes: type them, or open the list",
+}
+
+
 def _combo(parent: QWidget, placeholder: str, items: list[str], name: str) -> QComboBox:
     # Made inside its field, not on its own: a combo box set up as a window of its own is
     # styled there and then again when it joins the field, which doubles its cost.
@@ -31,6 +40,7 @@ def _combo(parent: QWidget, placeholder: str, items: list[str], name: str) -> QC
     combo.addItems(items)
     combo.setCurrentIndex(-1)
     combo.setAccessibleName(name)
+    combo.setAccessibleDescription(HOW_TO_PICK[placeholder])
     combo.setMaxVisibleItems(10)
     return combo
 

@@ -75,6 +75,7 @@ class Dialog(QDialog):
             else:
                 self.input = QLineEdit()
             self.input.setAccessibleName(input_label)
+            self.input.setAccessibleDescription(required_message or input_label)
             label.setBuddy(self.input)
             layout.addWidget(self.input)
             layout.addWidget(self.error_label)
@@ -85,9 +86,11 @@ class Dialog(QDialog):
         self.reject_button: QPushButton | None = None
         if reject_text is not None:
             self.reject_button = QPushButton(reject_text)
+            self.reject_button.setAccessibleDescription("Closes this, changing nothing")
             self.reject_button.clicked.connect(self.reject)
             buttons.addWidget(self.reject_button)
         self.accept_button = set_role(QPushButton(accept_text), "danger" if danger else "primary")
+        self.accept_button.setAccessibleDescription(title)
         self.accept_button.setDefault(True)
         self.accept_button.clicked.connect(self._try_accept)
         buttons.addWidget(self.accept_button)

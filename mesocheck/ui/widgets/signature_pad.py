@@ -54,6 +54,9 @@ class SignaturePad(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.CrossCursor)
+        # Reachable with Tab (a screen reader says what it is and what else there is), though
+        # ink comes only from a finger, a stylus or the mouse.
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName("Signature pad")
         self.setAccessibleDescription(
             "Sign here with your finger, a stylus or the mouse."
