@@ -29,12 +29,13 @@ KEYS = (
     "ui_block_max_ms", "review_first_page_ms_100k", "review_first_page_ms_100k_plain",
     "unlock_ms", "demo_100k_s", "signature_event_us", "peak_rss_mib", "db_kib_per_intake",
     "pdf_kib", "seal_ms", "seal_ratio", "fhir_bundle_ms",
+    "sync_visible_ms", "hub_push_100k_s",
 )
 
 
 def plan(quick: bool) -> list[tuple[tuple[str, ...], Callable[[], list[Figure]]]]:
     """(keys produced, how), in running order: the demo run leaves the review database."""
-    from bench import pdf, record, startup, store, ui
+    from bench import hub, pdf, record, startup, store, ui
 
     if quick:
         def demo_10k() -> list[Figure]:
@@ -55,6 +56,8 @@ def plan(quick: bool) -> list[tuple[tuple[str, ...], Callable[[], list[Figure]]]
              lambda: store.review_figures(reps=20, build_count=10_000)),
             (("seal_ms", "seal_ratio"), lambda: record.seal_figures(runs=20)),
             (("fhir_bundle_ms",), lambda: record.fhir_figures(runs=20)),
+            (("sync_visible_ms",), lambda: [hub.sync_visible(samples=10)]),
+            (("hub_push_100k_s",), lambda: [hub.hub_push(10_000)]),
         ]
     return [
         (("demo_100k_s",), lambda: [store.demo_figure(100_000, runs=2, keep_for_review=True)]),
@@ -69,6 +72,8 @@ def plan(quick: bool) -> list[tuple[tuple[str, ...], Callable[[], list[Figure]]]
         (("signature_event_us",), lambda: [ui.signature_figure(moves=3000)]),
         (("seal_ms", "seal_ratio"), lambda: record.seal_figures(runs=60)),
         (("fhir_bundle_ms",), lambda: record.fhir_figures(runs=60)),
+        (("sync_visible_ms",), lambda: [hub.sync_visible(samples=30)]),
+        (("hub_push_100k_s",), lambda: [hub.hub_push(100_000)]),
     ]
 
 

@@ -25,7 +25,7 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 70
 def build_parser() -> argparse.ArgumentParser:
     import argparse
 
-    from mesocheck import cli_keys, cli_record
+    from mesocheck import cli_hub, cli_keys, cli_record
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="database file (default: mesocheck.sqlite3 in the user data folder)",
     )
     cli_keys.add_options(common)  # --passphrase-file: every command, and the app
+    common.add_argument("--hub", default=argparse.SUPPRESS, metavar="URL",
+                        help=cli_hub.HUB_HELP + "; the command works on the hub's record "
+                             "(the app: the practitioner's station)")
     parser = argparse.ArgumentParser(
         prog="mesocheck",
         description="Mesotherapy preparation checklist and consent. "
@@ -87,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_keys.plain_option(add)
     cli_record.add_commands(commands, common)
     cli_keys.add_commands(commands, common)
+    cli_hub.add_commands(commands, common)
     return parser
 
 
@@ -164,6 +168,12 @@ def _db(args: argparse.Namespace) -> Path:
 
 
 def _open_store(args: argparse.Namespace, create: bool = True):
+    """The store a command works on: the hub's with ``--hub`` (and no ``--db``), else the
+    database file's (unlocked with the clinic passphrase where it is encrypted)."""
+    if getattr(args, "hub", None) and getattr(args, "db", None) is None:
+        from mesocheck.hub.store import HubStore
+
+        return HubStore.open(args.hub)
     from mesocheck import cli_keys
 
     return cli_keys.open_store(args, _db(args), create=create)
@@ -197,7 +207,10 @@ def _run_app(args: argparse.Namespace) -> int:
             f"the tablet app cannot start: a part of Qt is missing ({exc.name}); "
             "reinstall mesocheck"
         ) from None
-    return run(_db(args), window_size=getattr(args, "window", None))
+    window = getattr(args, "window", None)
+    if getattr(args, "hub", None):
+        return run(None, hub=args.hub, window_size=window)  # the practitioner's station
+    return run(_db(args), window_size=window)
 
 
 def _check_form(args: argparse.Namespace) -> int:
@@ -268,7 +281,7 @@ def _pdf(args: argparse.Namespace) -> int:
         store.close()
     from mesocheck.fileio import write_atomic
 
-    write_atomic(args.output, data, database=_db(args))
+    write_atomic(args.output, data, database=store.path)
     _say(f"wrote {args.output}")
     return EXIT_OK
 
@@ -277,6 +290,10 @@ def _verify(args: argparse.Namespace) -> int:
     from mesocheck.documents.verify_seals import check_seals, summary
     from mesocheck.store import witness
 
+    if getattr(args, "hub", None):
+        from mesocheck import cli_hub
+
+        return cli_hub.verify(args)
     from mesocheck import cli_keys
 
     db = _db(args)
@@ -359,6 +376,15 @@ def _rebuild_pdfs(args: argparse.Namespace) -> int:
 def _backup(args: argparse.Namespace) -> int:
     from mesocheck.store import witness
 
+    if getattr(args, "hub", None) and getattr(args, "db", None) is None:
+        store = _open_store(args, create=False)
+        try:
+            store.backup(args.dest)
+        finally:
+            store.close()
+        print(f"backed up the hub {store.where} to {args.dest} (pg_dump's custom format: "
+              "restore with pg_restore into an empty database)")
+        return EXIT_OK
     store = _open_store(args, create=False)
     try:
         store.backup(args.dest)
@@ -417,6 +443,15 @@ def _keys_command(name: str) -> Callable[[argparse.Namespace], int]:
     return handler
 
 
+def _hub_command(name: str) -> Callable[[argparse.Namespace], int]:
+    def handler(args: argparse.Namespace) -> int:
+        from mesocheck import cli_hub
+
+        return cli_hub.HANDLERS[name](args)
+
+    return handler
+
+
 HANDLERS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     None: _run_app,
     "check-form": _check_form,
@@ -430,5 +465,6 @@ HANDLERS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     **{name: _record_command(name) for name in ("seal", "check-pdf", "fhir")},
     **{name: _keys_command(name)
        for name in ("setup", "encrypt", "passphrase", "recovery-key", "keyring")},
+    **{name: _hub_command(name) for name in ("hub", "sync")},
 }
 

@@ -327,6 +327,7 @@ def _review(intake_id: str, form: Form, answers: dict, flags: list[dict],
     chosen = {d["flag_index"]: d for d in decisions}
     record = SimpleNamespace(
         id=intake_id, form_hash=form.content_hash, answers=answers,
+        patient=SimpleNamespace(id=None),  # made on this tablet: its ids stay as they are
         flags=[SimpleNamespace(
             rule_id=f["rule_id"], severity=f["severity"],
             decisions=[SimpleNamespace(**{k: chosen[i][k] for k in

@@ -175,10 +175,13 @@ def append(
 
 
 class Columns:
-    """Each audited table's hashed columns, sorted, read from the live schema."""
+    """Each audited table's hashed columns, sorted, read from the live schema (through
+    ``names(conn, table)``: SQLite's table_info unless another engine's is given)."""
 
-    def __init__(self, conn: sqlite.Connection):
+    def __init__(self, conn: sqlite.Connection,
+                 names: Callable[[Any, str], list[str]] | None = None):
         self._conn = conn
+        self._names = names or _table_info
         self._cache: dict[str, tuple[str, ...]] = {}
         self._digesters: dict[str, Callable[[Sequence[Any]], bytes]] = {}
 
@@ -190,16 +193,25 @@ class Columns:
     def __getitem__(self, table: str) -> tuple[str, ...]:
         if table not in self._cache:
             skip = UNHASHED_COLUMNS.get(table, frozenset())
-            names = [r[1] for r in self._conn.execute(f"PRAGMA table_info({table})")]
+            names = self._names(self._conn, table)
             self._cache[table] = tuple(sorted(n for n in names if n not in skip))
         return self._cache[table]
 
 
-class Transaction:
-    """The rows one write transaction touched, hashed as SQLite stored them."""
+def _table_info(conn: sqlite.Connection, table: str) -> list[str]:
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
 
-    def __init__(self, conn: sqlite.Connection, columns: Columns, at: str, action: str):
+
+class Transaction:
+    """The rows one write transaction touched, hashed as the database stored them.
+
+    ``insert`` is the store dialect's (how a new row gets its id); everything else is
+    plain SQL both engines run."""
+
+    def __init__(self, conn: sqlite.Connection, columns: Columns, at: str, action: str,
+                 insert: Callable[[Any, str, dict[str, Any]], Any]):
         self.conn = conn
+        self._insert = insert
         self.at = at
         self.action = action  # may be refined before commit, e.g. a failed sign-in
         self.audit_always = False
@@ -210,12 +222,7 @@ class Transaction:
         return self.conn.execute(sql, params)
 
     def insert(self, table: str, values: dict[str, Any]) -> Any:
-        names = ", ".join(values)
-        marks = ", ".join("?" * len(values))
-        cursor = self.conn.execute(
-            f"INSERT INTO {table} ({names}) VALUES ({marks})", list(values.values())
-        )
-        key = values.get(primary_key(table), cursor.lastrowid)
+        key = self._insert(self.conn, table, values)
         self.record(table, key)
         return key
 

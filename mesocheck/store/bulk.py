@@ -22,6 +22,7 @@ from mesocheck.store.audit import (
     entry_hash, primary_key, to_json,
 )
 from mesocheck.store.db import translated
+from mesocheck.ids import LOCAL_ID_LIMIT
 from mesocheck.store.records import DECISIONS, OUTCOMES, STATUSES
 
 try:
@@ -160,8 +161,10 @@ class _Batch:
         self.columns = {table: store._columns[table] for table in _ORDER}
         self.digest = {table: store._columns.digester(table) for table in _ORDER}
         self.unhashed = {table: tuple(sorted(UNHASHED_COLUMNS.get(table, ()))) for table in _ORDER}
-        self.next_id = {
-            table: conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0] + 1
+        self.next_id = {  # below the ids of rows copied from a hub, as the dialect numbers
+            table: conn.execute(f"SELECT coalesce((SELECT id FROM {table} WHERE id < ? "
+                                "ORDER BY id DESC LIMIT 1), 0)",
+                                (LOCAL_ID_LIMIT,)).fetchone()[0] + 1
             for table in _ORDER if table not in _TEXT_KEYED
         }
         self.forms = {h for (h,) in conn.execute("SELECT hash FROM forms")}

@@ -206,9 +206,20 @@ def disk_is_full(where: Path) -> bool:
         return False
 
 
+_ENGINES: list[Callable[[BaseException], StoreError | None]] = []
+
+
+def register_engine_errors(classify_error: Callable[[BaseException], StoreError | None]) -> None:
+    """Let :func:`translated` sort another SQL engine's failures too (the hub's
+    PostgreSQL: ``mesocheck.hub.errors``), without the store importing its driver."""
+    if classify_error not in _ENGINES:
+        _ENGINES.append(classify_error)
+
+
 @contextmanager
 def translated(where: Path | None = None) -> Iterator[None]:
-    """Re-raise environmental SQLite failures as StoreError; let bugs through."""
+    """Re-raise environmental SQLite failures (or a registered engine's) as StoreError;
+    let bugs through."""
     try:
         yield
     except sqlite.Error as error:
@@ -216,6 +227,12 @@ def translated(where: Path | None = None) -> Iterator[None]:
         if mapped is None:
             raise
         raise mapped from error
+    except Exception as error:
+        for classify_error in _ENGINES:
+            mapped = classify_error(error)
+            if mapped is not None:
+                raise mapped from error
+        raise
 
 
 def quick_check(conn: Connection) -> None:

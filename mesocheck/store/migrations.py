@@ -360,8 +360,21 @@ def m004_manifestation(db: Database) -> None:
     db.execute("ALTER TABLE flags ADD COLUMN patient_told INTEGER")
 
 
+def m005_sync(db: Database) -> None:
+    """The tablet's side of a clinic's hub (``mesocheck.sync``).
+
+    - ``sync_state``: this database's device id and number on the hub, and how far sending
+      and fetching have got. Bookkeeping, like ``intakes.current_step``: not audited, and
+      not the record (the hub holds the truth of what it received; a lost or edited value
+      here only makes the next sync ask again). The audit log itself is the outbox: every
+      write already records, in its own transaction, each row it wrote.
+    """
+    db["sync_state"].create({"key": str, "value": str}, pk="key", not_null={"value"},
+                            strict=True)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [m001_initial, m002_compact, m003_seal,
-                                                m004_manifestation]
+                                                m004_manifestation, m005_sync]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,4 +1,4 @@
-"""Promise 9: a stolen tablet gives away nothing.
+"""Promise 12: a stolen tablet gives away nothing.
 
 A patient's name, date of birth and answers, entered through the real app, are searched for
 byte by byte in every file of the data folder: the database, its -wal (while the app still

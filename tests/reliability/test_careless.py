@@ -254,7 +254,7 @@ def test_a_device_as_the_database_is_refused_without_a_journal_beside_it(clinic,
 def test_a_full_disk_is_named_as_such_by_every_command(clinic, tmp_path):
     with tmpfs("2m") as disk:
         db = _fresh(clinic, disk / "data")
-        with open(disk / "filler", "wb") as filler:
+        with open(disk / "filler", "wb", buffering=0) as filler:  # nothing left to flush
             try:
                 while True:
                     filler.write(b"\0" * 65536)

@@ -44,8 +44,8 @@ class ReviewDetail(QWidget):
     countersign_requested = Signal()
     amend_requested = Signal()
     resign_requested = Signal()
-    print_requested = Signal(int)  # document id
-    preview_requested = Signal(int)
+    print_requested = Signal(object)  # document id (64 bits on the hub: not a C int)
+    preview_requested = Signal(object)
     loaded = Signal(str)  # the intake now shown (after show_intake or reload)
     failed = Signal(str)  # it could not be read: a sentence for staff
 

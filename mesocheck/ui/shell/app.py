@@ -100,13 +100,24 @@ def _repaired(built: list[str]) -> None:
         log.info("made %d consent PDF(s) missing after an interruption", len(built))
 
 
+def start_sync(db: Database, path: Path, settings: dict[str, Any]) -> None:
+    """A tablet with a hub: send and fetch in the background (``mesocheck.sync``); staff
+    see how it goes in the staff area, patients never."""
+    from mesocheck.store import Store
+    from mesocheck.sync import SyncWorker
+
+    db.sync = SyncWorker(lambda: Store.open(path, create=False), settings["hub_url"],
+                         name=settings.get("device_name"))
+    db.sync.start()
+
+
 def demo_patient(today: date, now: Any, area: str) -> PatientDetails:
     """The made-up walk-in patient of ``MESOCHECK_DEMO_INTAKE`` (benchmarks, screenshots)."""
     return PatientDetails("Demo Patient", date(today.year - 35, 1, 1), area,
                           now.replace(second=0, microsecond=0))
 
 
-def run(db_path: Path, *, demo_intake: bool | None = None,
+def run(db_path: Path | None, *, demo_intake: bool | None = None, hub: str | None = None,
         window_size: tuple[int, int] | None = None) -> int:
     """Run the tablet app on the database at ``db_path``; returns the exit code.
 
@@ -116,7 +127,10 @@ def run(db_path: Path, *, demo_intake: bool | None = None,
     screen (a kiosk tablet) unless the clinic's ``full_screen`` setting is off or
     ``window_size`` asks for a window (``mesocheck --window``). ``demo_intake`` (or
     ``MESOCHECK_DEMO_INTAKE=1``) opens straight at the first step of a walk-in intake for a
-    made-up patient.
+    made-up patient. With ``hub`` (its address) the app is the practitioner's station
+    instead: staff sign in, and the review works on the hub's record of every tablet, its
+    queue kept up to date as tablets send. A tablet whose database names a hub
+    (``mesocheck hub connect``) sends to it in the background.
     """
     setup_logging()
     if QApplication.instance() is None:
@@ -132,16 +146,16 @@ def run(db_path: Path, *, demo_intake: bool | None = None,
     style.apply(app)
     crash = CrashHandler(app)
     crash.activate()
-    db_path = Path(db_path)
+    db_path = None if hub else Path(db_path)
     opened: list[Database] = []
     try:
         try:
-            gate = _gate(db_path)
+            gate = None if db_path is None else _gate(db_path)
         except MesocheckError as exc:
             return _fatal(app, "The database cannot be opened", exc.message)
         if gate is None:
-            if _start(app, db_path, demo_intake, opened, None, window_size=window_size) \
-                    is not None:
+            if _start(app, db_path, demo_intake, opened, None, window_size=window_size,
+                      hub=hub) is not None:
                 return 1
         else:
             def unlocked(passphrase: str) -> None:
@@ -211,17 +225,20 @@ def _gate(db_path: Path) -> _GateWindow | None:
     return _GateWindow(UnlockScreen(db_path, note=note))
 
 
-def _start(app: QApplication, db_path: Path, demo_intake: bool | None,
+def _start(app: QApplication, db_path: Path | None, demo_intake: bool | None,
            opened: list[Database], passphrase: str | None, *, running: bool = False,
-           window_size: tuple[int, int] | None = None) -> int | None:
-    """Open the database and the app's window; an exit code when that failed."""
+           window_size: tuple[int, int] | None = None, hub: str | None = None
+           ) -> int | None:
+    """Open the database (the hub's, with ``hub``) and the app's window; an exit code when
+    that failed."""
     from mesocheck.forms.registry import default_form
     from mesocheck.ui.shell.main_window import MainWindow
 
     try:
-        db = Database.open(db_path)
+        db = Database.open_hub(hub) if hub else Database.open(Path(db_path))
     except MesocheckError as exc:
-        return _fatal(app, "The database cannot be opened", exc.message, running=running)
+        return _fatal(app, "The hub cannot be opened" if hub else
+                      "The database cannot be opened", exc.message, running=running)
     opened.append(db)
     try:
         settings, has_practitioner = db.call(
@@ -230,16 +247,20 @@ def _start(app: QApplication, db_path: Path, demo_intake: bool | None,
     except MesocheckError as exc:
         return _fatal(app, "mesocheck cannot start", exc.message, running=running)
     if demo_intake is None:
-        demo_intake = os.environ.get(DEMO_INTAKE) == "1"
+        demo_intake = os.environ.get(DEMO_INTAKE) == "1" and not hub
+    if not hub and settings.get("hub_url"):
+        start_sync(db, Path(db_path), settings)
     window = MainWindow(db, form, settings=settings,
                         zone=clinic_zone(settings.get("time_zone")),
-                        has_practitioner=has_practitioner, welcome=not demo_intake)
+                        has_practitioner=has_practitioner, welcome=not demo_intake,
+                        station=bool(hub))
     _windows[:] = [window]
     if demo_intake:
         context = window.context
         window.open_walk_in_now(demo_patient(context.today(), context.now(),
                                              form.areas[0].value))
-    window.after_first_paint(lambda: check_database(app, db, repair=not demo_intake))
+    if not hub:  # the hub checks its own pages; its documents are each tablet's to make
+        window.after_first_paint(lambda: check_database(app, db, repair=not demo_intake))
     if passphrase is not None:  # the one passphrase: the seal too, where one is set up
         _unlock_seal(db, passphrase)
     window.show_on_screen(full=bool(settings.get("full_screen", True)), size=window_size)
