@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import REPO, Figure, child_env, percentile, temp_home
+from bench.common import PASSPHRASE, REPO, Figure, child_env, percentile, temp_home
 
 _STATION = r'''
 import sys, time
@@ -60,7 +60,9 @@ from mesocheck.store import Store
 from mesocheck.sync import SyncWorker
 from tests.support.intakes import fill_intake
 from tests.support.answers import random_strokes
+from mesocheck.store import atrest
 db, url, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+atrest.set_up(db, sys.argv[4])  # a new tablet's database, encrypted as every tablet's is
 store = Store.open(db)
 worker = SyncWorker(lambda: Store.open(db, create=False), url, name="bench tablet")
 worker.start()
@@ -107,7 +109,8 @@ def sync_visible(samples: int) -> Figure:
                                        text=True)
             assert station.stdout.readline().strip() == "ready", station.stderr.read()
             tablet = subprocess.run([sys.executable, "-c", _TABLET,
-                                     str(home / "tablet.sqlite3"), url, str(samples)],
+                                     str(home / "tablet.sqlite3"), url, str(samples),
+                                     PASSPHRASE],
                                     env=env, cwd=REPO, capture_output=True, text=True,
                                     timeout=samples * 10 + 120)
             if tablet.returncode != 0:
@@ -135,16 +138,17 @@ def sync_visible(samples: int) -> Figure:
 
 def hub_push(count: int) -> Figure:
     from bench import store as bench_store
-    from mesocheck.store import Store
+    from mesocheck.store import Store, atrest
     from mesocheck.sync import Tablet
 
-    path = bench_store.review_db_path(count)
+    path = bench_store.review_db_path(count)  # encrypted, as a tablet's is
     if not path.exists():
         with temp_home("push") as home:
             bench_store.run_demo(count, home / "mesocheck.sqlite3")
             bench_store._keep(home / "mesocheck.sqlite3", path)
     cluster, url = _hub()
     try:
+        atrest.unlock(path, PASSPHRASE)
         with Store.open(path, create=False) as store:
             tablet = Tablet(store, url, name="bench tablet")
             tablet.connection()

@@ -13,7 +13,9 @@ import functools
 import pytest
 
 from mesocheck.store import Store, staff as staff_module
+from tests.support import at_rest
 from tests.support.store_rows import FRONT_DESK_PIN, PRACTITIONER_PIN
+from tests.support import at_rest
 
 
 @functools.lru_cache(maxsize=None)
@@ -28,7 +30,7 @@ _real_hash_pin = staff_module.hash_pin
 def contract_store(request, tmp_path, clock, monkeypatch):
     monkeypatch.setattr(staff_module, "hash_pin", _hash_once)
     if request.param == "sqlite":
-        store = Store.open(tmp_path / "tablet.sqlite3", clock=clock)
+        store = Store.open(at_rest.ready(tmp_path / "tablet.sqlite3"), clock=clock)
     else:
         from mesocheck.hub.store import HubStore
 
@@ -91,9 +93,7 @@ def tamper(request):
 
 
 def _tamper_sqlite(path, sql: str, params: tuple) -> None:
-    import sqlite3
-
-    conn = sqlite3.connect(path, isolation_level=None)
+    conn = at_rest.raw_connect(path)
     try:
         triggers = conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()

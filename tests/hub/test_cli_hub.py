@@ -14,6 +14,7 @@ from mesocheck.hub.store import HubStore
 from mesocheck.store import Store
 from tests.support.postgres import HUB_PASSWORD, HUB_USER
 from tests.support.store_rows import submitted
+from tests.support import at_rest
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
@@ -76,7 +77,7 @@ def test_another_programs_database_and_a_newer_hub_are_refused(pg_cluster, hub_u
 
 def test_a_tablet_joins_syncs_and_is_seen(hub_url, tmp_path, capsys):
     db = tmp_path / "tablet.sqlite3"
-    with Store.open(db) as store:
+    with Store.open(at_rest.ready(db)) as store:
         intake_id = submitted(store)
         store.add_document(intake_id, "consent", b"%PDF-1.7 the patient's copy")
     code, out, _ = run(capsys, "hub", "connect", "--hub", hub_url, "--db", db, "--name",
@@ -103,7 +104,7 @@ def test_a_tablet_joins_syncs_and_is_seen(hub_url, tmp_path, capsys):
 
 def test_verify_finds_a_record_changed_on_the_hub(hub_url, tmp_path, pg_cluster, capsys):
     db = tmp_path / "tablet.sqlite3"
-    with Store.open(db) as store:
+    with Store.open(at_rest.ready(db)) as store:
         submitted(store)
     run(capsys, "hub", "connect", "--hub", hub_url, "--db", db)
     run(capsys, "sync", "--once", "--db", db)
@@ -120,13 +121,13 @@ def test_verify_finds_a_record_changed_on_the_hub(hub_url, tmp_path, pg_cluster,
 def test_review_on_a_tablet_with_a_hub_is_the_hubs(hub_url, tmp_path, capsys):
     """A tablet that sends to a hub leaves review to the hub's record."""
     db = tmp_path / "tablet.sqlite3"
-    with Store.open(db) as store:
-        doctor = store.add_staff("Dr Ada", "practitioner", "246810", "system")
+    with Store.open(at_rest.ready(db)) as store:
+        doctor = store.add_staff("Dr Ada", "practitioner", "264819", "system")
         intake_id = submitted(store)
     run(capsys, "hub", "connect", "--hub", hub_url, "--db", db)
     from mesocheck.store import InvalidState
 
-    with Store.open(db) as store:
+    with Store.open(at_rest.ready(db)) as store:
         flag = store.intake(intake_id).flags[0]
         with pytest.raises(InvalidState, match="practitioner's station"):
             store.decide(flag.id, "decline", "Not today", doctor)

@@ -23,6 +23,7 @@ from mesocheck.store import Store
 from mesocheck.ui.review.dialogs import CountersignDialog
 from mesocheck.ui.tasks import Database, shut_down
 from tests.support.intakes import PRACTITIONER_PIN
+from tests.support import at_rest
 from tests.support.review_driver import (
     current_dialog, decide_through_dialog, make_panel, open_row, settle, sign_on,
 )
@@ -102,7 +103,7 @@ def test_two_tablets_a_hub_and_the_practitioner(qtbot, tmp_path, own_hub, capsys
 
     # The decisions and countersignatures reach the tablets' own records.
     def reached(path: Path, own: list[str]) -> bool:
-        with Store.open(path, create=False) as store:
+        with Store.open(at_rest.ready(path), create=False) as store:
             return all(review.countersigned(store.intake(i)) for i in own)
 
     a_ids, b_ids = ids[:3], ids[3:]
@@ -111,7 +112,7 @@ def test_two_tablets_a_hub_and_the_practitioner(qtbot, tmp_path, own_hub, capsys
     for child in (a, b):
         child.wait(timeout=60)
         assert child.returncode == 0
-    with Store.open(a_db, create=False) as store:
+    with Store.open(at_rest.ready(a_db), create=False) as store:
         record = store.intake(a_ids[0])
         assert all(d.staff_id is not None for f in record.flags for d in f.decisions)
 

@@ -16,6 +16,7 @@ from mesocheck.store import Store
 from mesocheck.sync import Tablet
 from tests.support.postgres import HUB_PASSWORD, HUB_USER, Cluster
 from tests.support.store_rows import submitted
+from tests.support import at_rest
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def test_a_signed_intake_with_its_pdf_arrives_at_the_group(clusters, tmp_path, c
     central.sql(group.subscription_sql("site_3", site_conninfo), "group_record")
 
     pdf = b"%PDF-1.7 the patient's signed copy " + bytes(range(256)) * 40
-    with Store.open(tmp_path / "tablet.sqlite3") as store:
+    with Store.open(at_rest.ready(tmp_path / "tablet.sqlite3")) as store:
         intake_id = submitted(store)
         store.add_document(intake_id, "consent", pdf)
         tablet = Tablet(store, site_url, name="front desk")

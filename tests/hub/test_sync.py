@@ -6,11 +6,14 @@ from __future__ import annotations
 import pytest
 
 from mesocheck.hub.store import HubStore
-from mesocheck.store import Store
+from mesocheck.store import Store, atrest
 from mesocheck.sync import ChainMismatch, Tablet, read_state
 
+from tests.support import at_rest
 from tests.support.fixtures import Clock
-from tests.support.store_rows import FLAGS, FRONT_DESK_PIN, PRACTITIONER_PIN, signature, start, submitted
+from tests.support.store_rows import (
+    FLAGS, FRONT_DESK_PIN, PRACTITIONER_PIN, signature, start, submitted,
+)
 
 
 @pytest.fixture
@@ -20,13 +23,14 @@ def tablet_a(tmp_path, _staffed_template):
     path = tmp_path / "a" / "tablet.sqlite3"
     path.parent.mkdir()
     shutil.copy(_staffed_template, path)
-    with Store.open(path, clock=Clock()) as store:
+    shutil.copy(atrest.key_file(_staffed_template), atrest.key_file(path))
+    with Store.open(at_rest.ready(path), clock=Clock()) as store:
         yield store
 
 
 @pytest.fixture
 def tablet_b(tmp_path):
-    with Store.open(tmp_path / "b" / "tablet.sqlite3", clock=Clock()) as store:
+    with Store.open(at_rest.ready(tmp_path / "b" / "tablet.sqlite3"), clock=Clock()) as store:
         yield store
 
 

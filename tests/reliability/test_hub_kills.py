@@ -31,6 +31,7 @@ from mesocheck.sync import Tablet, read_state
 from tests.reliability.harness import record_figures
 from tests.support.intakes import cheap_pins
 from tests.support.store_rows import FLAGS, signature, start
+from tests.support import at_rest
 
 REPO = Path(__file__).resolve().parents[2]
 DIRECTIONS = ("push", "pull", "both")
@@ -100,7 +101,7 @@ def test_killed_syncs_lose_and_double_nothing(own_hub, tmp_path, kills):
     cluster, url = own_hub
     rng = random.Random(kills)
     db = tmp_path / "tablet.sqlite3"
-    with Store.open(db) as store:
+    with Store.open(at_rest.ready(db)) as store:
         with cheap_pins():
             store.add_staff("Dr Rowan Hale", "practitioner", "482913", "system")
         grow(store, 10, rng)
@@ -113,7 +114,7 @@ def test_killed_syncs_lose_and_double_nothing(own_hub, tmp_path, kills):
     for n in range(kills):
         direction = DIRECTIONS[n % 3]
         if direction != "pull":  # something to send
-            with Store.open(db, create=False) as store:
+            with Store.open(at_rest.ready(db), create=False) as store:
                 grow(store, 2, rng)
                 written += 2
         if direction != "push":  # something to fetch
@@ -124,7 +125,7 @@ def test_killed_syncs_lose_and_double_nothing(own_hub, tmp_path, kills):
             if not finished or any(line.split()[-1] != "0" for line in finished[-2:]):
                 mid_work += 1
 
-    with Store.open(db, create=False) as store:
+    with Store.open(at_rest.ready(db), create=False) as store:
         tablet = Tablet(store, url, name="killed tablet")
         for _ in range(3):  # until nothing is left either way
             tablet.sync_once()

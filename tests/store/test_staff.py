@@ -109,20 +109,20 @@ def _actions(store):
 
 def test_a_practitioner_manages_accounts_each_change_audited(staffed):
     doctor = staff_actor(PRACTITIONER)
-    new = staffed.add_staff("Ana Ruiz", "front-desk", "5555", doctor)
+    new = staffed.add_staff("Ana Ruiz", "front-desk", "583926", doctor)
     for _ in range(5):
         staffed.check_pin(new, "0000")
-    assert not staffed.check_pin(new, "5555").ok  # locked out
+    assert not staffed.check_pin(new, "583926").ok  # locked out
     staffed.unlock_staff(new, doctor)
-    assert staffed.check_pin(new, "5555").ok
-    staffed.change_pin(new, "6666", doctor)
-    assert staffed.check_pin(new, "6666").ok
+    assert staffed.check_pin(new, "583926").ok
+    staffed.change_pin(new, "692417", doctor)
+    assert staffed.check_pin(new, "692417").ok
     staffed.set_staff_active(new, False, doctor)
-    assert not staffed.check_pin(new, "6666").ok  # a leaver cannot sign in
+    assert not staffed.check_pin(new, "692417").ok  # a leaver cannot sign in
     assert "Ana Ruiz" in [m.name for m in staffed.staff_members(include_inactive=True)]
     assert "Ana Ruiz" not in [m.name for m in staffed.staff_members()]
     staffed.set_staff_active(new, True, doctor)
-    assert staffed.check_pin(new, "6666").ok
+    assert staffed.check_pin(new, "692417").ok
     mine = [a for a in _actions(staffed) if a[1] == doctor]
     assert mine == [("add_staff", doctor), ("unlock_staff", doctor), ("change_pin", doctor),
                     ("deactivate_staff", doctor), ("activate_staff", doctor)]
@@ -132,8 +132,8 @@ def test_a_practitioner_manages_accounts_each_change_audited(staffed):
 @pytest.mark.parametrize("actor", [staff_actor(FRONT_DESK), "patient", staff_actor(99)])
 def test_only_the_system_or_an_active_practitioner_manages_staff_and_settings(staffed, actor):
     before = _actions(staffed)
-    for change in (lambda: staffed.add_staff("Eve", "practitioner", "1234", actor),
-                   lambda: staffed.change_pin(FRONT_DESK, "1234", actor),
+    for change in (lambda: staffed.add_staff("Eve", "practitioner", "714952", actor),
+                   lambda: staffed.change_pin(FRONT_DESK, "714952", actor),
                    lambda: staffed.unlock_staff(FRONT_DESK, actor),
                    lambda: staffed.set_staff_active(PRACTITIONER, False, actor),
                    lambda: staffed.set_settings({"clinic_name": "Mine now"}, actor)):
@@ -144,7 +144,7 @@ def test_only_the_system_or_an_active_practitioner_manages_staff_and_settings(st
 
 def test_a_deactivated_practitioner_manages_nothing(staffed):
     doctor = staff_actor(PRACTITIONER)
-    other = staffed.add_staff("Dr Second", "practitioner", "2222", doctor)
+    other = staffed.add_staff("Dr Second", "practitioner", "825163", doctor)
     staffed.set_staff_active(PRACTITIONER, False, staff_actor(other))
     with pytest.raises(InvalidState, match="Only a practitioner"):
         staffed.unlock_staff(FRONT_DESK, doctor)

@@ -26,6 +26,18 @@ def set_up(db: Path) -> str:
     return atrest.set_up(db, PASSPHRASE, cost=COST)
 
 
+def ready(db: Path) -> Path:
+    """``db`` ready to open in this program: a new path set up as a new encrypted
+    database (as every tablet's is), an existing encrypted one unlocked."""
+    db = Path(db)
+    if not os.path.lexists(db):
+        db.parent.mkdir(parents=True, exist_ok=True)
+        set_up(db)
+    elif atrest.is_encrypted(db) and not atrest.is_unlocked(db):
+        unlock(db)
+    return db
+
+
 def write_passphrase_file(folder: Path, passphrase: str = PASSPHRASE) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "passphrase.txt"

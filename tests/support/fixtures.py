@@ -102,7 +102,7 @@ def make_window(qtbot, qapp, db_path, form):
     """Build the main window on the database; afterwards closes it, and waits for its
     database thread to write what is queued and for the other background tasks.
 
-    The clinic has a practitioner (Dr Rowan Hale, PIN 2468: made here if the database has
+    The clinic has a practitioner (Dr Rowan Hale, PIN 264819: made here if the database has
     none), as the app opens on the patient's welcome screen only then; ``first_run=True``
     leaves a database without one (the app opens on the first practitioner's set-up)."""
     made = []
@@ -112,7 +112,7 @@ def make_window(qtbot, qapp, db_path, form):
             db_path.parent.mkdir(parents=True, exist_ok=True)
             with Store.open(db_path) as store:
                 if not store.has_practitioner():
-                    store.add_staff("Dr Rowan Hale", "practitioner", "2468", actor="system")
+                    store.add_staff("Dr Rowan Hale", "practitioner", "264819", actor="system")
         from mesocheck.ui.shell.main_window import MainWindow
         from mesocheck.ui.tasks import Database
         from mesocheck.ui.widgets import style

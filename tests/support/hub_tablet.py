@@ -36,7 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     from mesocheck.sync import SyncWorker
     from tests.support.intakes import add_staff, fill_intake
 
-    store = Store.open(args.db)
+    from tests.support import at_rest
+
+    store = Store.open(at_rest.ready(args.db))
     if args.staff:
         add_staff(store)
     store.set_settings({"hub_url": args.url, "device_name": args.name}, "system")

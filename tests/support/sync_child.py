@@ -23,7 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     from mesocheck.store import Store
     from mesocheck.sync import Tablet
 
-    store = Store.open(args.db, create=False)
+    from tests.support import at_rest
+
+    store = Store.open(at_rest.ready(args.db), create=False)
     tablet = Tablet(store, args.url, name="killed tablet")
     tablet.connection()
     print("ready", flush=True)

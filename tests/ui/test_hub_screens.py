@@ -17,6 +17,7 @@ from mesocheck.ui.tasks import Database, shut_down
 from mesocheck.ui.widgets import style
 from tests.support import intake_driver as drive
 from tests.support.intakes import make_intake, today_at
+from tests.support import at_rest
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 ZONE = timezone(timedelta(hours=1))
@@ -40,8 +41,8 @@ def test_the_hub_line_in_words():
 def test_the_station_opens_at_sign_in_then_the_live_queue(qtbot, qapp, hub_url, tmp_path):
     form = default_form()
     tablet_db = tmp_path / "tablet.sqlite3"
-    with Store.open(tablet_db) as store:
-        store.add_staff("Dr Rowan Hale", "practitioner", "2468", "system")
+    with Store.open(at_rest.ready(tablet_db)) as store:
+        store.add_staff("Dr Rowan Hale", "practitioner", "264819", "system")
         first = make_intake(store, name="Amelia Smith", appointment=today_at(10))
         link = Tablet(store, hub_url, name="front desk")
         link.push()
@@ -56,7 +57,7 @@ def test_the_station_opens_at_sign_in_then_the_live_queue(qtbot, qapp, hub_url, 
         window.show()
         qtbot.waitExposed(window)
         assert window.current_screen == "sign_in"  # no patient's welcome on the station
-        drive.sign_in(qtbot, window, pin="2468")
+        drive.sign_in(qtbot, window, pin="264819")
         qtbot.waitUntil(lambda: window.current_screen == "staff", timeout=10_000)
         panel = window.staff_home.stack.currentWidget()
         assert window.staff_home.screens["Review queue"] is panel
@@ -78,10 +79,10 @@ def test_the_station_opens_at_sign_in_then_the_live_queue(qtbot, qapp, hub_url, 
 
 def test_a_tablet_with_a_hub_tells_staff_and_never_patients(qtbot, make_window, db_path,
                                                            practitioner):
-    with Store.open(db_path) as store:
+    with Store.open(at_rest.ready(db_path)) as store:
         make_intake(store, name="Amelia Smith", with_pdf=False)
     window = make_window()
-    window.db.sync = SyncWorker(lambda: Store.open(db_path, create=False),
+    window.db.sync = SyncWorker(lambda: Store.open(at_rest.ready(db_path), create=False),
                                 "postgresql://mesocheck:secret@127.0.0.1:1/clinic",
                                 name="front desk")
     window.db.sync.start()

@@ -42,7 +42,7 @@ CLINIC = "عيادة \u202eالميناء"
 
 def _hostile_intake(store: Store) -> tuple[str, object, bytes]:
     form = default_form()
-    doctor_id = store.add_staff(STAFF, "practitioner", "2468", actor="system")
+    doctor_id = store.add_staff(STAFF, "practitioner", "264819", actor="system")
     doctor = next(m for m in store.staff_members() if m.id == doctor_id)
     store.set_settings({"clinic_name": CLINIC}, "system")
     appointment = today_at(15)

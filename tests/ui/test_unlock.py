@@ -109,7 +109,7 @@ def test_the_first_start_sets_the_passphrase_and_shows_the_recovery_key_once(
     assert shell._start(qapp, db, False, started, unlocked[0], running=True) is None
     window = shell._windows[0]
     qtbot.waitExposed(window)
-    assert window.current_screen == "welcome"
+    assert window.current_screen == "first_run"  # then the clinic's first practitioner
     assert not db.read_bytes().startswith(b"SQLite format 3\x00")
     atrest.lock_all()
     assert atrest.unlock_with_recovery(db, recovery)
