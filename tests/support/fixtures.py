@@ -86,6 +86,7 @@ def staffed(_staffed_template: Path, db_path: Path, clock: Clock):
     db_path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(_staffed_template, db_path)
     shutil.copy(atrest.key_file(_staffed_template), atrest.key_file(db_path))
+    at_rest.ready(db_path)  # unlocked again where a test before locked every key
     with Store.open(db_path, clock=clock) as opened:
         yield opened
 
