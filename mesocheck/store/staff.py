@@ -59,6 +59,14 @@ def check_pin_format(pin: str) -> str:
     return pin
 
 
+def pin_min_length_of(value: object) -> int:
+    """The shortest new PIN a clinic's ``pin_min_length`` setting asks for: 4 to 12, else
+    the default."""
+    if isinstance(value, int) and not isinstance(value, bool) and 4 <= value <= 12:
+        return value
+    return MIN_PIN_LENGTH
+
+
 def pin_rule(min_length: int = MIN_PIN_LENGTH) -> str:
     return f"A PIN is {min_length} to {MAX_PIN_LENGTH} digits, nothing else."
 
@@ -122,10 +130,7 @@ class StaffAccounts:
 
     def pin_min_length(self) -> int:
         """The clinic's shortest new PIN (``pin_min_length``; 6 unless it chose 4 to 12)."""
-        value = self.setting("pin_min_length")
-        if isinstance(value, int) and not isinstance(value, bool) and 4 <= value <= 12:
-            return value
-        return MIN_PIN_LENGTH
+        return pin_min_length_of(self.setting("pin_min_length"))
 
     def add_staff(self, name: str, role: str, pin: str, actor: str) -> int:
         checked = check_name(name)  # the checks a patient's name gets

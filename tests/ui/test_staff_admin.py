@@ -160,3 +160,25 @@ def test_the_window_fills_its_screen_and_follows_it_when_the_tablet_turns(qtbot,
     screen.geometryChanged.emit(QRect(0, 0, 800, 1280))
     qtbot.wait(50)
     assert window.size().toTuple() == (1024, 768) and not window.isFullScreen()
+
+
+def test_the_staff_screen_asks_for_pins_as_long_as_the_clinic_wants(qtbot, make_window,
+                                                                   practitioner, db_path):
+    window = make_window()
+    screen = _admin(qtbot, window)
+    assert screen.captions["pin"].text() == "PIN (6 to 12 digits)"
+    with Store.open(db_path) as store:  # (a PIN shorter than this asks for a new one at sign-in)
+        store.set_settings({"pin_min_length": 8}, "system")
+    screen.refresh()
+    qtbot.waitUntil(lambda: screen.captions["pin"].text() == "PIN (8 to 12 digits)",
+                    timeout=5000)
+    drive.type_text(qtbot, screen.new_name, "Ana Ruiz")
+    drive.type_text(qtbot, screen.new_pin, "5839261")  # 7 digits: refused before the store
+    drive.type_text(qtbot, screen.new_pin_again, "5839261")
+    drive.click(qtbot, screen.add_button)
+    assert screen.add_errors["pin"].text.text() == "A PIN is 8 to 12 digits, nothing else."
+    dialog = screen.ask_pin(screen.members[0])
+    assert "New PIN (8 to 12 digits)" in drive.visible_texts(dialog)
+    dialog.reject()
+    with Store.open(db_path) as store:
+        assert "Ana Ruiz" not in [m.name for m in store.staff_members()]

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from mesocheck.forms.isolation import isolate
 from mesocheck.store import InvalidPin, PinCheck, StaffMember
 from mesocheck.store.audit import staff_actor
-from mesocheck.store.staff import MIN_PIN_LENGTH, check_new_pin, pin_rule
+from mesocheck.store.staff import MIN_PIN_LENGTH, check_new_pin
 from mesocheck.ui.tasks import Database, Task
 from mesocheck.ui.widgets.choices import ErrorLine, OptionButton
 from mesocheck.ui.widgets.labels import label
@@ -37,7 +37,6 @@ from mesocheck.ui.widgets.style import set_role, set_state
 _PIN = re.compile(r"^[0-9]{4,12}$")  # a PIN that may sign in (older ones have 4 digits)
 _NEW_PIN = re.compile(r"^[0-9]{%d,12}$" % MIN_PIN_LENGTH)
 ROLE_NAMES = {"practitioner": "Practitioner", "front-desk": "Front desk"}
-PIN_RULE = pin_rule()  # a new PIN at the default length; the store applies the clinic's
 
 
 def pin_field(accessible_name: str) -> QLineEdit:
