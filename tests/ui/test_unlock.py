@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from mesocheck.documents import certificate
@@ -245,3 +246,23 @@ def test_a_pin_set_under_older_rules_signs_in_and_is_changed_first(qtbot, make_w
         check = store.check_pin(member.id, "582047")
         assert check.ok and not check.weak
         assert store.verify() == []
+
+
+def test_the_set_up_screen_goes_on_with_enter_on_its_focused_button(qtbot, tmp_path):
+    db = tmp_path / "data" / "clinic.sqlite3"
+    gate = shell._gate(db)
+    qtbot.addWidget(gate)
+    gate.show_on_screen((1280, 800))
+    qtbot.waitExposed(gate)
+    screen = gate.screen_
+    for field in screen.fields:
+        drive.type_text(qtbot, field, "lavender harbour 1987")
+    screen.continue_button.setFocus()
+    qtbot.keyClick(gate, Qt.Key.Key_Return)
+    qtbot.waitUntil(screen.recovery.isVisible, timeout=10_000)
+    screen.written.setChecked(True)
+    unlocked: list[str] = []
+    screen.unlocked.connect(unlocked.append)
+    screen.continue_button.setFocus()
+    qtbot.keyClick(gate, Qt.Key.Key_Enter)
+    assert unlocked == ["lavender harbour 1987"]

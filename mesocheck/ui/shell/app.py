@@ -27,6 +27,7 @@ from mesocheck.ui.shell.crash import CrashHandler
 from mesocheck.ui.tasks import Database, Task, shut_down
 from mesocheck.ui.widgets import style
 from mesocheck.ui.widgets.dialogs import Dialog
+from mesocheck.ui.widgets.screen import enter_presses_focused_button
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +166,7 @@ def run(db_path: Path | None, *, demo_intake: bool | None = None, hub: str | Non
                 gate.deleteLater()
 
             gate.screen_.unlocked.connect(unlocked)
-            gate.show()
+            gate.show_on_screen(window_size)
         code = app.exec()
         for window in _windows:
             window.close()
@@ -190,12 +191,23 @@ class _GateWindow(QMainWindow):
         self.resize(1280, 800) if room.width() >= 1280 else self.resize(room)
 
     def show(self) -> None:
-        if os.environ.get("MESOCHECK_FULL_SCREEN") == "1":
-            self.showFullScreen()
-        else:
-            super().show()
+        super().show()
         self.activateWindow()  # typed into at once, before anything else
         self.screen_.focus_first()
+
+    def show_on_screen(self, size: tuple[int, int] | None) -> None:
+        """Fill the screen, as the app's window will (a kiosk tablet), or a window of
+        ``size`` (``mesocheck --window``)."""
+        from mesocheck.ui.shell.screen_fit import WINDOW_SIZE, ScreenFit
+
+        self.fit = ScreenFit(self, full=size is None, size=size or WINDOW_SIZE)
+        self.fit.show()
+        self.activateWindow()
+        self.screen_.focus_first()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if not enter_presses_focused_button(self, event):
+            super().keyPressEvent(event)
 
 
 def _gate(db_path: Path) -> _GateWindow | None:

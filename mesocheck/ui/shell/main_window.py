@@ -15,7 +15,7 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMainWindow, QPushButton, QStackedWidget, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
 
 from mesocheck.forms import Form
 from mesocheck.session import IntakeSession, PatientDetails
@@ -29,7 +29,7 @@ from mesocheck.ui.shell.idle import IdleWatcher, StillTherePrompt
 from mesocheck.ui.shell.turns import AfterFirstPaint, after_painted, delete_in_turns
 from mesocheck.ui.tasks import Database, StoreSink, Task
 from mesocheck.ui.widgets.dialogs import message
-from mesocheck.ui.widgets.screen import scroll_into_view
+from mesocheck.ui.widgets.screen import enter_presses_focused_button, scroll_into_view
 
 if TYPE_CHECKING:  # the staff's screens are loaded when first asked for
     from mesocheck.ui.shell.screen_fit import ScreenFit
@@ -490,14 +490,8 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, now, lambda: scroll_into_view(now))
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
-        """Enter presses the button that has the focus (Qt's buttons take only Space
-        outside dialogs)."""
-        focus = self.focusWidget()
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
-                isinstance(focus, QPushButton) and focus.isEnabled():
-            focus.click()
-            return
-        super().keyPressEvent(event)
+        if not enter_presses_focused_button(self, event):
+            super().keyPressEvent(event)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -351,6 +351,7 @@ class FirstRunScreen(Screen):
         self.create_button.setAccessibleDescription(
             "Creates the first practitioner's account and opens the staff area")
         self.create_button.clicked.connect(self.create)
+        self.pin_again.returnPressed.connect(self.create)  # Enter in the last box creates it
         buttons.addWidget(self.create_button)
         self.layout_.addStretch(1)
 
@@ -366,9 +367,9 @@ class FirstRunScreen(Screen):
         column_layout = QVBoxLayout(column)
         column_layout.setContentsMargins(0, 0, 0, 0)
         column_layout.setSpacing(12)
+        column_layout.addStretch(1)  # side by side, the boxes line up under captions of any length
         for part in (caption, widget, self.errors[key]):
             column_layout.addWidget(part)
-        column_layout.addStretch(1)
         into.addWidget(column, 1)
 
     def create(self) -> None:
