@@ -80,45 +80,31 @@ worker.stop()
 '''
 
 
-def _hub() -> tuple[object, str]:
+def _hub():
+    """A new hub on a PostgreSQL cluster of its own: (cluster, address), as the tests make."""
     sys.path.insert(0, str(REPO))
-    from mesocheck.hub import migrate
-    from mesocheck.hub.connect import connect
-    from tests.support.postgres import Cluster
+    from tests.support.postgres import hub_on_own_cluster
 
-    cluster = Cluster(name="bench")
-    cluster.start()
-    cluster.create_hub_user()
-    url = cluster.create_database("clinic")
-    conn = connect(url)
-    try:
-        migrate.init(conn)
-    finally:
-        conn.close()
-    return cluster, url
+    return hub_on_own_cluster("bench")
 
 
 def sync_visible(samples: int) -> Figure:
-    cluster, url = _hub()
-    try:
-        with temp_home("sync") as home:
-            env = child_env(home)
-            station = subprocess.Popen([sys.executable, "-c", _STATION, url,
-                                        str(samples * 1.0 + 20)], env=env, cwd=REPO,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                       text=True)
-            assert station.stdout.readline().strip() == "ready", station.stderr.read()
-            tablet = subprocess.run([sys.executable, "-c", _TABLET,
-                                     str(home / "tablet.sqlite3"), url, str(samples),
-                                     PASSPHRASE],
-                                    env=env, cwd=REPO, capture_output=True, text=True,
-                                    timeout=samples * 10 + 120)
-            if tablet.returncode != 0:
-                raise RuntimeError(tablet.stderr[-3000:])
-            station.terminate()
-            painted_out, _ = station.communicate(timeout=30)
-    finally:
-        cluster.destroy()
+    with _hub() as (_cluster, url), temp_home("sync") as home:
+        env = child_env(home)
+        station = subprocess.Popen([sys.executable, "-c", _STATION, url,
+                                    str(samples * 1.0 + 20)], env=env, cwd=REPO,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True)
+        assert station.stdout.readline().strip() == "ready", station.stderr.read()
+        tablet = subprocess.run([sys.executable, "-c", _TABLET,
+                                 str(home / "tablet.sqlite3"), url, str(samples),
+                                 PASSPHRASE],
+                                env=env, cwd=REPO, capture_output=True, text=True,
+                                timeout=samples * 10 + 120)
+        if tablet.returncode != 0:
+            raise RuntimeError(tablet.stderr[-3000:])
+        station.terminate()
+        painted_out, _ = station.communicate(timeout=30)
     signed = {line.split()[1]: float(line.split()[2])
               for line in tablet.stdout.splitlines() if line.startswith("signed ")}
     painted = {line.split()[1]: float(line.split()[2])
@@ -146,18 +132,14 @@ def hub_push(count: int) -> Figure:
         with temp_home("push") as home:
             bench_store.run_demo(count, home / "mesocheck.sqlite3")
             bench_store._keep(home / "mesocheck.sqlite3", path)
-    cluster, url = _hub()
-    try:
-        atrest.unlock(path, PASSPHRASE)
-        with Store.open(path, create=False) as store:
-            tablet = Tablet(store, url, name="bench tablet")
-            tablet.connection()
-            began = time.perf_counter()
-            report = tablet.push()
-            seconds = time.perf_counter() - began
-            tablet.close()
-    finally:
-        cluster.destroy()
+    atrest.unlock(path, PASSPHRASE)
+    with _hub() as (_cluster, url), Store.open(path, create=False) as store:
+        tablet = Tablet(store, url, name="bench tablet")
+        tablet.connection()
+        began = time.perf_counter()
+        report = tablet.push()
+        seconds = time.perf_counter() - began
+        tablet.close()
     scale = 100_000 / count
     return Figure("hub_push_100k_s", "s", 60, [seconds * scale], scaled=count != 100_000,
                   note=(f"SCALED: {count:,} intakes x{scale:g} (linear)" if count != 100_000

@@ -9,7 +9,7 @@ import itertools
 
 import pytest
 
-from tests.support.postgres import Cluster
+from tests.support.postgres import Cluster, hub_on_own_cluster
 
 _numbers = itertools.count(1)
 
@@ -64,19 +64,5 @@ def hub_store(hub_url, clock):
 def own_hub():
     """A hub on a cluster of this test's own (for tests that stop or cut it): (cluster,
     its address)."""
-    from mesocheck.hub import migrate
-    from mesocheck.hub.connect import connect
-
-    cluster = Cluster(name="own")
-    try:
-        cluster.start()
-        cluster.create_hub_user()
-        url = cluster.create_database("clinic")
-        conn = connect(url)
-        try:
-            migrate.init(conn)
-        finally:
-            conn.close()
-        yield cluster, url
-    finally:
-        cluster.destroy()
+    with hub_on_own_cluster("own") as made:
+        yield made

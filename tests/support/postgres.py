@@ -15,7 +15,9 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -140,3 +142,25 @@ class Cluster:
         clause = f" TEMPLATE {template}" if template else ""
         self.sql(f"CREATE DATABASE {name} OWNER {HUB_USER}{clause}")
         return self.url(name)
+
+
+@contextmanager
+def hub_on_own_cluster(name: str) -> Iterator[tuple[Cluster, str]]:
+    """A new cluster of its own holding a new hub, removed afterwards: (cluster, the hub's
+    address). For what stops or cuts its server, and for the benchmarks."""
+    from mesocheck.hub import migrate
+    from mesocheck.hub.connect import connect
+
+    cluster = Cluster(name=name)
+    try:
+        cluster.start()
+        cluster.create_hub_user()
+        url = cluster.create_database("clinic")
+        conn = connect(url)
+        try:
+            migrate.init(conn)
+        finally:
+            conn.close()
+        yield cluster, url
+    finally:
+        cluster.destroy()
