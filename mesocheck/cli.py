@@ -344,24 +344,19 @@ def _verify(args: argparse.Namespace) -> int:
 def _rebuild_pdfs(args: argparse.Namespace) -> int:
     """What a crash between signing and storing the PDF left: made now, as the tablet app
     does at its start."""
-    from mesocheck.documents.consent import DocumentRefused, store_consent_pdf
+    from mesocheck.session import rebuild_missing_consent_pdfs
 
     store = _open_store(args, create=False)
-    made, refused = 0, []
+    refused: list[str] = []
     try:
         store.check_quickly()  # never add rows beside damage
-        missing = store.signed_without_document()
-        if missing:
+        if store.signed_without_document():
             from mesocheck import cli_record
 
             cli_record.unlock_if_set_up(store, args)  # sealed as they are made
-        for done, intake_id in enumerate(missing, start=1):
-            try:
-                store_consent_pdf(store, intake_id)
-                made += 1
-            except DocumentRefused as exc:
-                refused.append(f"intake {intake_id}: {exc.message}")
-            _progress(done, len(missing))
+        made = len(rebuild_missing_consent_pdfs(
+            store, progress=_progress,
+            on_refused=lambda intake_id, why: refused.append(f"intake {intake_id}: {why}")))
     finally:
         store.close()
     for line in refused:

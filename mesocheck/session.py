@@ -444,8 +444,12 @@ def _form_for(record: Any) -> Form:
 # -- after a crash -------------------------------------------------------------------------
 
 
-def rebuild_missing_consent_pdfs(store: Any) -> list[str]:
+def rebuild_missing_consent_pdfs(
+    store: Any, *, progress: Callable[[int, int], None] | None = None,
+    on_refused: Callable[[str, str], None] | None = None,
+) -> list[str]:
     """Make the consent PDF of every signed intake that has none; returns their ids.
+    ``progress(done, total)`` after each; ``on_refused(intake id, why)`` for each refused.
 
     Signing and storing the PDF are separate transactions (submission must never wait on
     the PDF), so a crash or power cut between them leaves a signed intake without its
@@ -456,10 +460,14 @@ def rebuild_missing_consent_pdfs(store: Any) -> list[str]:
     from mesocheck.documents.consent import DocumentRefused, store_consent_pdf
 
     built = []
-    for intake_id in store.signed_without_document():
+    missing = store.signed_without_document()
+    for done, intake_id in enumerate(missing, start=1):
         try:
             store_consent_pdf(store, intake_id)
-        except DocumentRefused:
-            continue
-        built.append(intake_id)
+            built.append(intake_id)
+        except DocumentRefused as exc:
+            if on_refused is not None:
+                on_refused(intake_id, exc.message)
+        if progress is not None:
+            progress(done, len(missing))
     return built
