@@ -397,9 +397,10 @@ class FirstRunScreen(Screen):
         self.status.setText("Creating the account…")
 
         def op(store: Any) -> StaffMember:
-            staff_id = store.add_staff(name, "practitioner", pin, actor="system")
-            if clinic:
-                store.set_settings({"clinic_name": clinic}, actor=staff_actor(staff_id))
+            with store.atomic():  # the account and the clinic's name, or neither
+                staff_id = store.add_staff(name, "practitioner", pin, actor="system")
+                if clinic:
+                    store.set_settings({"clinic_name": clinic}, actor=staff_actor(staff_id))
             return next(m for m in store.staff_members() if m.id == staff_id)
 
         Task(op, success=self._created, what="creating the practitioner account",
