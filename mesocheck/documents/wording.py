@@ -42,6 +42,7 @@ WORDS: dict[str, dict[str, str]] = {
         "disclosures": "Risks and information you read",
         "disclosures_intro": "Each was shown on its own screen and acknowledged separately.",
         "acknowledged": "Acknowledged {when}",
+        "read_and_acknowledged": "Read to the end at {read}; acknowledged {when}",
         "not_acknowledged": "NOT ACKNOWLEDGED",
         "ack_text_changed": "The text acknowledged differs from the text printed here.",
         "consent": "Consent",

@@ -76,8 +76,8 @@ def bulk_insert(store, intakes: Iterable[Mapping[str, Any]], *, actor: str = "sy
           "void_reason": str | None,
           "current_step": str | None,
           "answers": {question_id: JSON-able value},   # answered at created_at
-          "acknowledgements": [(disclosure_id, text_hash, acknowledged_at) or a mapping
-                               with those keys; acknowledged_at optional],
+          "acknowledgements": [(disclosure_id, text_hash, acknowledged_at[, read_at]) or a
+                               mapping with those keys; the times optional],
           "signature": signature dict as for Store.submit, or None,    # the patient's
           "signatures": [further signature dicts],                      # optional
           "flags": [flag dicts as for Store.submit],
@@ -322,12 +322,13 @@ def _add_intake(out: _Batch, item: Mapping[str, Any], now: str) -> str:
                             "actor": "patient"})
     for ack in item.get("acknowledgements") or ():
         if isinstance(ack, (tuple, list)):
-            ack = dict(zip(("disclosure_id", "text_hash", "acknowledged_at"), ack))
-        when = ack.get("acknowledged_at")
+            ack = dict(zip(("disclosure_id", "text_hash", "acknowledged_at", "read_at"), ack))
+        when, read = ack.get("acknowledged_at"), ack.get("read_at")
         out.add("acknowledgements", {
             "intake_id": intake_id, "disclosure_id": ack["disclosure_id"],
             "text_hash": ack["text_hash"],
             "acknowledged_at": rows.iso_time(when) if when else created,
+            "read_at": rows.iso_time(read) if read else None,
         })
     flag_ids = [out.add("flags", values) for values in flags]
     latest: dict[int, int] = {}

@@ -100,8 +100,11 @@ class IntakeLifecycle:
                     })
 
     def acknowledge(
-        self, intake_id: str, disclosure_id: str, text_hash: str, *, actor: str = "patient"
+        self, intake_id: str, disclosure_id: str, text_hash: str,
+        read_at: datetime | None = None, *, actor: str = "patient",
     ) -> None:
+        """The patient's "I understand" on a card; ``read_at``: when they had read its text
+        to the end (never later than the acknowledgement)."""
         with self.transaction(actor, "acknowledge", intake_id) as tx:
             _open_intake(tx, intake_id)
             row = tx.execute(
@@ -109,14 +112,15 @@ class IntakeLifecycle:
                 "WHERE intake_id = ? AND disclosure_id = ?",
                 (intake_id, disclosure_id),
             ).fetchone()
+            read = None if read_at is None else min(rows.iso_time(read_at), tx.at)  # ISO texts
             if row is None:
                 tx.insert("acknowledgements", {
                     "intake_id": intake_id, "disclosure_id": disclosure_id,
-                    "text_hash": text_hash, "acknowledged_at": tx.at,
+                    "text_hash": text_hash, "acknowledged_at": tx.at, "read_at": read,
                 })
             elif row[1] != text_hash:
                 tx.update("acknowledgements", row[0],
-                          {"text_hash": text_hash, "acknowledged_at": tx.at})
+                          {"text_hash": text_hash, "acknowledged_at": tx.at, "read_at": read})
 
     def withdraw_acknowledgement(
         self, intake_id: str, disclosure_id: str, *, actor: str = "patient"

@@ -373,8 +373,19 @@ def m005_sync(db: Database) -> None:
                             strict=True)
 
 
+def m006_read_at(db: Database) -> None:
+    """When each risk card was read to its end.
+
+    - ``acknowledgements.read_at``: the moment the patient had scrolled the card's text to
+      its end (the screen enables "I understand" only then), kept with the acknowledgement
+      it led to; NULL for acknowledgements from before this schema, whose hashes stay as
+      they were (NULLs are not hashed).
+    """
+    db.execute("ALTER TABLE acknowledgements ADD COLUMN read_at TEXT")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [m001_initial, m002_compact, m003_seal,
-                                                m004_manifestation, m005_sync]
+                                                m004_manifestation, m005_sync, m006_read_at]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -80,9 +80,10 @@ class IntakeQueries:
         )
         current = {answer.question_id: answer.value for answer in history}
         acks = tuple(
-            Acknowledgement(a[0], a[1], a[2], from_iso(a[3]))
+            Acknowledgement(a[0], a[1], a[2], from_iso(a[3]), from_iso(a[4]) if a[4] else None)
             for a in conn.execute(
-                "SELECT id, disclosure_id, text_hash, acknowledged_at FROM acknowledgements "
+                "SELECT id, disclosure_id, text_hash, acknowledged_at, read_at "
+                "FROM acknowledgements "
                 "WHERE intake_id = ? ORDER BY id", (intake_id,))
         )
         content = conn.execute("SELECT content FROM forms WHERE hash = ?",
@@ -295,9 +296,11 @@ class IntakeQueries:
             "void_reason": i[16],
             "answers": answers,
             "acknowledgements": [
-                {"disclosure_id": a[0], "text_hash": a[1], "acknowledged_at": a[2]}
+                {"disclosure_id": a[0], "text_hash": a[1], "acknowledged_at": a[2],
+                 "read_at": a[3]}
                 for a in conn.execute(
-                    "SELECT disclosure_id, text_hash, acknowledged_at FROM acknowledgements "
+                    "SELECT disclosure_id, text_hash, acknowledged_at, read_at "
+                    "FROM acknowledgements "
                     "WHERE intake_id = ? ORDER BY id", (intake_id,))
             ],
             "flags": flags,

@@ -53,6 +53,7 @@ class Acknowledgement(Struct, frozen=True):
     disclosure_id: str
     text_hash: str
     acknowledged_at: datetime
+    read_at: datetime | None = None  # the card's text scrolled to its end (schema 6 on)
 
 
 class Decision(Struct, frozen=True):

@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Generic, TypeVar
 
@@ -432,9 +433,10 @@ class StoreSink:
     def save_answers(self, intake_id: str, answers: dict) -> Task:
         return self._write("save_answers", "saving the answers", intake_id, dict(answers))
 
-    def acknowledge(self, intake_id: str, disclosure_id: str, text_hash: str) -> Task:
+    def acknowledge(self, intake_id: str, disclosure_id: str, text_hash: str,
+                    read_at: datetime | None = None) -> Task:
         return self._write("acknowledge", "saving an acknowledgement", intake_id,
-                           disclosure_id, text_hash)
+                           disclosure_id, text_hash, read_at)
 
     def withdraw_acknowledgement(self, intake_id: str, disclosure_id: str) -> Task:
         return self._write("withdraw_acknowledgement", "saving an acknowledgement",

@@ -85,9 +85,10 @@ class ReportingSink:
                           lambda: self.store.save_answers(intake_id, answers),
                           {"answers": hashes})
 
-    def acknowledge(self, intake_id, disclosure_id, text_hash_):
+    def acknowledge(self, intake_id, disclosure_id, text_hash_, read_at=None):
         return self._call("ack", intake_id,
-                          lambda: self.store.acknowledge(intake_id, disclosure_id, text_hash_),
+                          lambda: self.store.acknowledge(intake_id, disclosure_id, text_hash_,
+                                                         read_at),
                           {"disclosure": disclosure_id, "hash": text_hash_})
 
     def withdraw_acknowledgement(self, intake_id, disclosure_id):

@@ -98,6 +98,9 @@ def fill_step(qtbot, page: StepPage, overrides: dict | None = None) -> None:
 
 
 def acknowledge(qtbot, page: DisclosurePage) -> None:
+    """Read the card to its end (scrolled, where it scrolls), then "I understand"."""
+    bar = page.body_scroll.verticalScrollBar()
+    bar.setValue(bar.maximum())
     qtbot.waitUntil(lambda: page.understood.isEnabled(), timeout=3000)
     if not page.understood.isChecked():
         click(qtbot, page.understood)

@@ -345,8 +345,10 @@ class ReviewDetail(QWidget):
             if ack is None and disclosure.enable_when is not None:
                 continue  # not shown to this patient
             grid.addWidget(text_label(disclosure.title.get(language), "answerQuestion"), row, 0)
-            when = (f"Acknowledged {show(ack.acknowledged_at, self.zone)}" if ack
-                    else "Not acknowledged")
+            when = "Not acknowledged" if ack is None else \
+                f"Acknowledged {show(ack.acknowledged_at, self.zone)}"
+            if ack is not None and ack.read_at is not None:
+                when += f" (read to the end at {ack.read_at.astimezone(self.zone):%H:%M:%S})"
             grid.addWidget(text_label(when, "answerValue"), row, 1)
             row += 1
         self.sections.addWidget(box)
