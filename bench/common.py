@@ -70,9 +70,22 @@ def percentile(values: Sequence[float], fraction: float) -> float:
 
 
 def cache_dir() -> Path:
-    """Kept between runs: bytecode of the children, the 100,000-intake database."""
+    """Kept between runs: bytecode of the children, the 100,000-intake databases."""
     path = Path(tempfile.gettempdir()) / "mesocheck-bench"
     path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+PASSPHRASE = "bench clinic passphrase"  # of every encrypted database the benchmarks make
+
+
+def passphrase_file() -> Path:
+    """The benchmarks' clinic passphrase, for the commands they run (--passphrase-file)."""
+    path = cache_dir() / "passphrase.txt"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(PASSPHRASE + "\n")
     return path
 
 

@@ -46,6 +46,7 @@ def main() -> int:
         return 2
     with temp_home("instructions") as home:
         env = child_env(home, MESOCHECK_DEMO_INTAKE="1")
+        run_child(["-m", "mesocheck", "setup", "--plain"], env)  # as in startup_ratio
         for mode in MODES:  # as in startup_ratio: the database exists, bytecode is cached
             run_child([CHILD, mode], env, timeout=120)
         windowed(home)

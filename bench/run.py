@@ -25,54 +25,63 @@ from typing import Callable
 from bench.common import Figure
 
 KEYS = (
-    "startup_ratio", "pdf_ms", "pdf_ratio", "autosave_p95_ms", "ui_block_max_ms",
-    "review_first_page_ms_100k", "demo_100k_s", "signature_event_us", "peak_rss_mib",
-    "db_kib_per_intake", "pdf_kib", "seal_ms", "seal_ratio", "fhir_bundle_ms",
+    "startup_ratio", "pdf_ms", "pdf_ratio", "autosave_p95_ms", "autosave_p95_ms_plain",
+    "ui_block_max_ms", "review_first_page_ms_100k", "review_first_page_ms_100k_plain",
+    "unlock_ms", "demo_100k_s", "signature_event_us", "peak_rss_mib", "db_kib_per_intake",
+    "pdf_kib", "seal_ms", "seal_ratio", "fhir_bundle_ms",
+    "sync_visible_ms", "hub_push_100k_s",
 )
 
 
 def plan(quick: bool) -> list[tuple[tuple[str, ...], Callable[[], list[Figure]]]]:
     """(keys produced, how), in running order: the demo run leaves the review database."""
-    from bench import pdf, record, startup, store, ui
+    from bench import hub, pdf, record, startup, store, ui
 
     if quick:
         def demo_10k() -> list[Figure]:
-            # Its database serves the review figure while no 100k one is cached.
+            # Its databases serve the review figures while no 100k ones are cached.
             keep = not store.review_db_path(100_000).exists()
             return [store.demo_figure(10_000, runs=1, keep_for_review=keep)]
 
         return [
             (("startup_ratio",), lambda: [startup.startup_ratio(pairs=5)]),
             (("pdf_ms", "pdf_ratio", "pdf_kib"), lambda: pdf.pdf_figures(builds=20)),
-            (("autosave_p95_ms", "db_kib_per_intake"),
+            (("autosave_p95_ms", "autosave_p95_ms_plain", "db_kib_per_intake"),
              lambda: store.intake_figures(intakes=20, background=500)),
+            (("unlock_ms",), lambda: [store.unlock_figure(reps=5)]),
             (("ui_block_max_ms", "peak_rss_mib"), lambda: ui.intake_figures(runs=1)),
             (("signature_event_us",), lambda: [ui.signature_figure(moves=500)]),
             (("demo_100k_s",), demo_10k),
-            (("review_first_page_ms_100k",),
-             lambda: [store.review_figure(reps=20, build_count=10_000)]),
+            (("review_first_page_ms_100k", "review_first_page_ms_100k_plain"),
+             lambda: store.review_figures(reps=20, build_count=10_000)),
             (("seal_ms", "seal_ratio"), lambda: record.seal_figures(runs=20)),
             (("fhir_bundle_ms",), lambda: record.fhir_figures(runs=20)),
+            (("sync_visible_ms",), lambda: [hub.sync_visible(samples=10)]),
+            (("hub_push_100k_s",), lambda: [hub.hub_push(10_000)]),
         ]
     return [
         (("demo_100k_s",), lambda: [store.demo_figure(100_000, runs=2, keep_for_review=True)]),
-        (("review_first_page_ms_100k",),
-         lambda: [store.review_figure(reps=100, build_count=100_000)]),
+        (("review_first_page_ms_100k", "review_first_page_ms_100k_plain"),
+         lambda: store.review_figures(reps=100, build_count=100_000)),
         (("startup_ratio",), lambda: [startup.startup_ratio(pairs=20)]),
         (("pdf_ms", "pdf_ratio", "pdf_kib"), lambda: pdf.pdf_figures(builds=60)),
-        (("autosave_p95_ms", "db_kib_per_intake"),
+        (("autosave_p95_ms", "autosave_p95_ms_plain", "db_kib_per_intake"),
          lambda: store.intake_figures(intakes=100, background=2000)),
+        (("unlock_ms",), lambda: [store.unlock_figure(reps=10)]),
         (("ui_block_max_ms", "peak_rss_mib"), lambda: ui.intake_figures(runs=5)),
         (("signature_event_us",), lambda: [ui.signature_figure(moves=3000)]),
         (("seal_ms", "seal_ratio"), lambda: record.seal_figures(runs=60)),
         (("fhir_bundle_ms",), lambda: record.fhir_figures(runs=60)),
+        (("sync_visible_ms",), lambda: [hub.sync_visible(samples=30)]),
+        (("hub_push_100k_s",), lambda: [hub.hub_push(100_000)]),
     ]
 
 
 def machine() -> dict[str, object]:
     import PySide6
     import reportlab
-    import sqlite3
+
+    from mesocheck.store.db import connect, sqlite
 
     cpu = "unknown"
     try:
@@ -87,7 +96,8 @@ def machine() -> dict[str, object]:
         "cpu": cpu, "cores": os.cpu_count(), "load_avg_start": os.getloadavg(),
         "system": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(), "pyside6": PySide6.__version__,
-        "reportlab": reportlab.Version, "sqlite": sqlite3.sqlite_version,
+        "reportlab": reportlab.Version, "sqlite": sqlite.sqlite_version,
+        "sqlcipher": connect(":memory:", None).execute("PRAGMA cipher_version").fetchone()[0],
     }
 
 
@@ -161,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"mesocheck benchmarks, {mode} run: {info['cpu']}, {info['cores']} cores, "
           f"load {info['load_avg_start'][0]:.2f}; Python {info['python']}, "
           f"PySide6 {info['pyside6']}, reportlab {info['reportlab']}, "
-          f"SQLite {info['sqlite']}; commit {info['commit']}", flush=True)
+          f"SQLite {info['sqlite']} (SQLCipher {info['sqlcipher']}); commit "
+          f"{info['commit']}", flush=True)
     began = time.perf_counter()
     figures: dict[str, Figure] = {}
     errors: dict[str, str] = {}

@@ -6,9 +6,13 @@ floor is a bare QWizard with one page whose label is aligned by a ``Qt`` flag (`
 The one-label wizard without it (``bare``) is measured in the same rounds, and the app's
 ratio over it is given beside the figure, so that runs compare with earlier ones.
 
-Each round runs the three in turn, the order reversed every other round so a drifting
-machine load falls on all alike; each round gives one ratio. The database exists already
-(the first, untimed, runs create it): the timed runs are a tablet opening its usual database.
+Each round runs them in turn, the order reversed every other round so a drifting machine
+load falls on all alike; each round gives one ratio. The database exists already: the timed
+runs are a tablet opening its usual database. It is a plain one, so that the figure compares
+with earlier runs and holds what encryption adds to every start (SQLCipher's library in
+place of the standard sqlite3); a tablet with an encrypted database first shows its unlock
+screen, whose first paint is measured beside it (``app_locked``: launch -> unlock screen
+painted), and the passphrase then costs ``unlock_ms``.
 """
 
 from __future__ import annotations
@@ -16,15 +20,17 @@ from __future__ import annotations
 import statistics
 import time
 
-from bench.common import BENCH_DIR, Figure, child_env, run_child_cpu, temp_home, windowed
+from bench.common import (
+    BENCH_DIR, Figure, child_env, passphrase_file, run_child, run_child_cpu, temp_home, windowed,
+)
 
 CHILD = str(BENCH_DIR / "startup_child.py")
-MODES = ("app", "bare-qt", "bare")
+MODES = ("app", "bare-qt", "bare", "app-locked")
 
 
 def _launch(mode: str, env: dict[str, str]) -> tuple[float, float, float]:
     """(launch -> painted, launch -> exited, CPU time of the whole process), in seconds."""
-    args = [CHILD, mode]
+    args = [CHILD, mode.removesuffix("-locked")]
     began = time.monotonic()
     wall, out, cpu = run_child_cpu(args, env, timeout=120)
     painted = [line for line in out.splitlines() if line.startswith("painted ")]
@@ -37,21 +43,27 @@ def startup_ratio(pairs: int) -> Figure:
     painted: dict[str, list[float]] = {mode: [] for mode in MODES}
     exits: dict[str, list[float]] = {mode: [] for mode in MODES}
     cpus: dict[str, list[float]] = {mode: [] for mode in MODES}
-    ratios, one_label = [], []
-    with temp_home("startup") as home:
+    ratios, one_label, locked = [], [], []
+    with temp_home("startup") as home, temp_home("startup-locked") as locked_home:
         env = child_env(home, MESOCHECK_DEMO_INTAKE="1")
-        for mode in MODES:  # warm-up: creates the database, caches bytecode
-            _launch(mode, env)
+        locked_env = child_env(locked_home)
+        run_child(["-m", "mesocheck", "setup", "--plain"], env)
+        run_child(["-m", "mesocheck", "setup", "--passphrase-file", str(passphrase_file())],
+                  locked_env)
+        envs = {mode: locked_env if mode == "app-locked" else env for mode in MODES}
+        for mode in MODES:  # warm-up: caches bytecode
+            _launch(mode, envs[mode])
         windowed(home)
         for n in range(pairs):
             got = {}
             for mode in MODES if n % 2 == 0 else tuple(reversed(MODES)):
-                got[mode] = _launch(mode, env)
+                got[mode] = _launch(mode, envs[mode])
                 painted[mode].append(got[mode][0])
                 exits[mode].append(got[mode][1])
                 cpus[mode].append(got[mode][2])
             ratios.append(got["app"][0] / got["bare-qt"][0])
             one_label.append(got["app"][0] / got["bare"][0])
+            locked.append(got["app-locked"][0] / got["bare-qt"][0])
 
     def ms(values: list[float]) -> float:
         return round(statistics.median(values) * 1000, 1)
@@ -59,10 +71,13 @@ def startup_ratio(pairs: int) -> Figure:
     return Figure(
         "startup_ratio", "x", 1.3, ratios,
         note=f"{pairs} rounds; app = `mesocheck` (no arguments, as the tablet starts it) with "
-             "MESOCHECK_DEMO_INTAKE=1 on its existing default database, its first paint "
-             "reported by bench/first_paint.py; over the bare wizard using the Qt namespace",
+             "MESOCHECK_DEMO_INTAKE=1 on its existing default database (plain), its first "
+             "paint reported by bench/first_paint.py; over the bare wizard using the Qt "
+             "namespace. app_locked: the same on an encrypted database, whose first screen "
+             "is the unlock screen",
         detail={
             "over_one_label_wizard_median": round(statistics.median(one_label), 2),
+            "app_locked_ratio_median": round(statistics.median(locked), 2),
             **{f"{mode.replace('-', '_')}_ms_median": ms(painted[mode]) for mode in MODES},
             **{f"{mode.replace('-', '_')}_exit_ms_median": ms(exits[mode]) for mode in MODES},
             **{f"{mode.replace('-', '_')}_cpu_ms_median": ms(cpus[mode]) for mode in MODES},

@@ -25,13 +25,17 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 70
 def build_parser() -> argparse.ArgumentParser:
     import argparse
 
-    from mesocheck import cli_record
+    from mesocheck import cli_hub, cli_keys, cli_record
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db", type=Path, default=argparse.SUPPRESS,
         help="database file (default: mesocheck.sqlite3 in the user data folder)",
     )
+    cli_keys.add_options(common)  # --passphrase-file: every command, and the app
+    common.add_argument("--hub", default=argparse.SUPPRESS, metavar="URL",
+                        help=cli_hub.HUB_HELP + "; the command works on the hub's record "
+                             "(the app: the practitioner's station)")
     parser = argparse.ArgumentParser(
         prog="mesocheck",
         description="Mesotherapy preparation checklist and consent. "
@@ -42,7 +46,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--window", nargs="?", const="1280x800", type=_window_size, metavar="WIDTHxHEIGHT",
         help="the app in a window (default 1280x800) instead of filling the screen")
-    cli_record.passphrase_option(parser)  # the app: its seal unlocked from the start
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = commands.add_parser("check-form", parents=[common], help="validate a form file")
@@ -52,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--count", type=_positive_int, default=20)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-pdf", action="store_true", help="skip building consent PDFs")
-    cli_record.passphrase_option(p)
+    cli_keys.plain_option(p)
 
     p = commands.add_parser("export", parents=[common],
                             help="export intakes as JSON, CSV or FHIR R4 Bundles")
@@ -73,9 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a backup or a consent PDF: check that the database still holds "
                         "the audit log that copy saw (may be given more than once)")
 
-    p = commands.add_parser("rebuild-pdfs", parents=[common],
-                            help="make the consent PDF of every signed intake that has none")
-    cli_record.passphrase_option(p)
+    commands.add_parser("rebuild-pdfs", parents=[common],
+                        help="make the consent PDF of every signed intake that has none")
 
     p = commands.add_parser("backup", parents=[common], help="online, verified backup")
     p.add_argument("dest", type=Path)
@@ -85,7 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     add = staff.add_parser("add", parents=[common], help="add a staff member (asks for a PIN)")
     add.add_argument("name")
     add.add_argument("--role", choices=("practitioner", "front-desk"), required=True)
+    cli_keys.plain_option(add)
     cli_record.add_commands(commands, common)
+    cli_keys.add_commands(commands, common)
+    cli_hub.add_commands(commands, common)
     return parser
 
 
@@ -163,9 +168,15 @@ def _db(args: argparse.Namespace) -> Path:
 
 
 def _open_store(args: argparse.Namespace, create: bool = True):
-    from mesocheck.store import Store
+    """The store a command works on: the hub's with ``--hub`` (and no ``--db``), else the
+    database file's (unlocked with the clinic passphrase where it is encrypted)."""
+    if getattr(args, "hub", None) and getattr(args, "db", None) is None:
+        from mesocheck.hub.store import HubStore
 
-    return Store.open(_db(args), create=create)
+        return HubStore.open(args.hub)
+    from mesocheck import cli_keys
+
+    return cli_keys.open_store(args, _db(args), create=create)
 
 
 def _run_app(args: argparse.Namespace) -> int:
@@ -179,10 +190,12 @@ def _run_app(args: argparse.Namespace) -> int:
     from mesocheck.logs import setup_logging
 
     setup_logging()
-    if getattr(args, "passphrase_file", None) is not None:
-        from mesocheck import cli_record
+    from mesocheck import cli_keys
 
-        store = _open_store(args)
+    if cli_keys.passphrase_file(args) is not None and _db(args).exists():
+        from mesocheck import cli_record  # unlocked from the start: the database, the seal
+
+        store = _open_store(args, create=False)
         try:
             cli_record.unlock_if_set_up(store, args)
         finally:
@@ -194,7 +207,10 @@ def _run_app(args: argparse.Namespace) -> int:
             f"the tablet app cannot start: a part of Qt is missing ({exc.name}); "
             "reinstall mesocheck"
         ) from None
-    return run(_db(args), window_size=getattr(args, "window", None))
+    window = getattr(args, "window", None)
+    if getattr(args, "hub", None):
+        return run(None, hub=args.hub, window_size=window)  # the practitioner's station
+    return run(_db(args), window_size=window)
 
 
 def _check_form(args: argparse.Namespace) -> int:
@@ -243,8 +259,9 @@ def _export(args: argparse.Namespace) -> int:
                              on_problem=lambda line: print(line, file=sys.stderr))
     finally:
         store.close()
-    if args.output:
-        _say(f"exported {count} intakes to {args.output}")
+    if args.output:  # the one copy that leaves encryption behind: say so, and where it is
+        _say(f"exported {count} intakes to {args.output}: that file is not encrypted (it "
+             "holds patients' data in clear); keep it safe and delete it when done")
     return EXIT_OK
 
 
@@ -264,7 +281,7 @@ def _pdf(args: argparse.Namespace) -> int:
         store.close()
     from mesocheck.fileio import write_atomic
 
-    write_atomic(args.output, data, database=_db(args))
+    write_atomic(args.output, data, database=store.path)
     _say(f"wrote {args.output}")
     return EXIT_OK
 
@@ -273,7 +290,14 @@ def _verify(args: argparse.Namespace) -> int:
     from mesocheck.documents.verify_seals import check_seals, summary
     from mesocheck.store import witness
 
+    if getattr(args, "hub", None):
+        from mesocheck import cli_hub
+
+        return cli_hub.verify(args)
+    from mesocheck import cli_keys
+
     db = _db(args)
+    encrypted = cli_keys.unlock(args, db)  # a backup is read with the same key
     copies = [witness.copy_witness(path, db) for path in args.against]  # before any connection
     store = _open_store(args, create=False)
     seals = None
@@ -292,6 +316,8 @@ def _verify(args: argparse.Namespace) -> int:
             seen.insert(0, f"no readable head file {witness.head_file(db).name} to check the "
                         "newest audit rows against")
         print(f"{db}: ok (integrity, audit chain and documents all hold; {'; '.join(seen)})")
+        print(cli_keys.at_rest(db) if encrypted else "not encrypted: `mesocheck encrypt` "
+              "encrypts it (a stolen copy of this file can be read)")
         if seals is not None and (line := summary(seals)):
             print(line)
         if unmade:
@@ -318,24 +344,19 @@ def _verify(args: argparse.Namespace) -> int:
 def _rebuild_pdfs(args: argparse.Namespace) -> int:
     """What a crash between signing and storing the PDF left: made now, as the tablet app
     does at its start."""
-    from mesocheck.documents.consent import DocumentRefused, store_consent_pdf
+    from mesocheck.session import rebuild_missing_consent_pdfs
 
     store = _open_store(args, create=False)
-    made, refused = 0, []
+    refused: list[str] = []
     try:
         store.check_quickly()  # never add rows beside damage
-        missing = store.signed_without_document()
-        if missing:
+        if store.signed_without_document():
             from mesocheck import cli_record
 
             cli_record.unlock_if_set_up(store, args)  # sealed as they are made
-        for done, intake_id in enumerate(missing, start=1):
-            try:
-                store_consent_pdf(store, intake_id)
-                made += 1
-            except DocumentRefused as exc:
-                refused.append(f"intake {intake_id}: {exc.message}")
-            _progress(done, len(missing))
+        made = len(rebuild_missing_consent_pdfs(
+            store, progress=_progress,
+            on_refused=lambda intake_id, why: refused.append(f"intake {intake_id}: {why}")))
     finally:
         store.close()
     for line in refused:
@@ -350,6 +371,15 @@ def _rebuild_pdfs(args: argparse.Namespace) -> int:
 def _backup(args: argparse.Namespace) -> int:
     from mesocheck.store import witness
 
+    if getattr(args, "hub", None) and getattr(args, "db", None) is None:
+        store = _open_store(args, create=False)
+        try:
+            store.backup(args.dest)
+        finally:
+            store.close()
+        print(f"backed up the hub {store.where} to {args.dest} (pg_dump's custom format: "
+              "restore with pg_restore into an empty database)")
+        return EXIT_OK
     store = _open_store(args, create=False)
     try:
         store.backup(args.dest)
@@ -381,7 +411,7 @@ def _ask_pin() -> str:
     else:
         import getpass
 
-        first = getpass.getpass("PIN (4 to 12 digits): ")
+        first = getpass.getpass("PIN (6 to 12 digits, no easy guess like 123456): ")
         second = getpass.getpass("PIN again: ")
     if first != second:
         raise MesocheckError("the two PINs differ; nothing was saved")
@@ -399,6 +429,24 @@ def _record_command(name: str) -> Callable[[argparse.Namespace], int]:
     return handler
 
 
+def _keys_command(name: str) -> Callable[[argparse.Namespace], int]:
+    def handler(args: argparse.Namespace) -> int:
+        from mesocheck import cli_keys
+
+        return cli_keys.HANDLERS[name](args)
+
+    return handler
+
+
+def _hub_command(name: str) -> Callable[[argparse.Namespace], int]:
+    def handler(args: argparse.Namespace) -> int:
+        from mesocheck import cli_hub
+
+        return cli_hub.HANDLERS[name](args)
+
+    return handler
+
+
 HANDLERS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     None: _run_app,
     "check-form": _check_form,
@@ -410,5 +458,8 @@ HANDLERS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "backup": _backup,
     "staff": _staff,
     **{name: _record_command(name) for name in ("seal", "check-pdf", "fhir")},
+    **{name: _keys_command(name)
+       for name in ("setup", "encrypt", "passphrase", "recovery-key", "keyring")},
+    **{name: _hub_command(name) for name in ("hub", "sync")},
 }
 

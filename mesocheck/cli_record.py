@@ -14,17 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from mesocheck.errors import MesocheckError
-from mesocheck.keys import PASSPHRASE_FILE_HELP
 
 if TYPE_CHECKING:
     import argparse
 
 EXIT_OK, EXIT_PROBLEMS = 0, 1
-
-
-def passphrase_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--passphrase-file", type=Path, metavar="FILE",
-                        help=PASSPHRASE_FILE_HELP)
 
 
 def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -44,14 +38,15 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     setup.add_argument("--tsa-certificate", type=Path, metavar="FILE",
                        help="the authority's root certificate (PEM), if this computer does "
                             "not already trust it")
-    passphrase_option(setup)
+    from mesocheck.cli_keys import plain_option
+
+    plain_option(setup)
     seal.add_parser("show", parents=[common], help="the seal's certificate and documents")
     cert = seal.add_parser("certificate", parents=[common],
                            help="write the clinic's certificate (to publish it)")
     cert.add_argument("-o", "--output", type=Path, required=True)
-    upgrade = seal.add_parser("upgrade", parents=[common],
-                              help="seal documents stored unsealed; add timestamps")
-    passphrase_option(upgrade)
+    seal.add_parser("upgrade", parents=[common],
+                    help="seal documents stored unsealed; add timestamps")
 
     p = commands.add_parser("check-pdf", help="check a consent PDF's seal (no database)")
     p.add_argument("file", type=Path)
@@ -76,10 +71,10 @@ def unlock_if_set_up(store: Any, args: argparse.Namespace) -> bool:
     ``--passphrase-file`` or the terminal). Returns whether one is set up."""
     if store.current_seal() is None:
         return False
+    from mesocheck.cli_keys import passphrase
     from mesocheck.documents.certificate import unlock
-    from mesocheck.keys import ask_passphrase
 
-    unlock(store, ask_passphrase(getattr(args, "passphrase_file", None)))
+    unlock(store, passphrase(args))
     return True
 
 
@@ -98,8 +93,10 @@ def _open(args: argparse.Namespace, create: bool = False):
 
 
 def _seal_setup(args: argparse.Namespace) -> int:
+    from mesocheck.cli_keys import passphrase as clinic_passphrase
     from mesocheck.documents import certificate as cert
-    from mesocheck.keys import ask_passphrase, read_passphrase_file, unwrap
+    from mesocheck.keys import read_passphrase_file
+    from mesocheck.store import atrest
 
     now = datetime.now(timezone.utc)
     store = _open(args, create=True)
@@ -121,9 +118,14 @@ def _seal_setup(args: argparse.Namespace) -> int:
             if args.tsa_certificate else None
         if tsa_trust is not None:
             _check_pem(tsa_trust, args.tsa_certificate)
-        passphrase = ask_passphrase(args.passphrase_file, new=existing is None)
-        if existing is not None:  # one clinic passphrase: the new key takes the same one
-            unwrap(existing.key, passphrase, cert.PURPOSE)
+        # One clinic passphrase: a new seal takes the database's (checked when it was
+        # unlocked) or an earlier seal's.
+        encrypted = atrest.is_encrypted(store.path)
+        passphrase = clinic_passphrase(args, new=existing is None and not encrypted)
+        if existing is not None:
+            cert.unwrapped_key(store, existing, passphrase)
+        elif encrypted:
+            atrest.unlock(store.path, passphrase)
         if key is None:
             key, chain = cert.make_self_signed(name, now)
         record = cert.store_seal(store, key, chain, passphrase, now=now, source=source)
@@ -189,6 +191,8 @@ def _seal_show(args: argparse.Namespace) -> int:
         print("no clinic seal is set up: `mesocheck seal setup` makes one")
         return EXIT_OK
     now = datetime.now(timezone.utc)
+    seen: set[str] = set()  # a passphrase change stores the same certificate again
+    seals = [s for s in seals if not (s.fingerprint in seen or seen.add(s.fingerprint))]
     for n, seal in enumerate(seals):
         state = "expired" if seal.not_after <= now else "valid"
         print(f"{'current' if n == 0 else 'earlier'}: {seal.subject}, "

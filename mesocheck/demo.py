@@ -269,8 +269,9 @@ def _intakes(
             ruled[key] = ([f.as_dict() for f in evaluate_rules(form, answers, facts)],
                           [d.id for d in Flow(form, facts).shown_disclosures(answers)])
         raised, shown = ruled[key]
-        acknowledged = [
-            (d, text_hashes[d], started + timedelta(minutes=3, seconds=i * 20))
+        acknowledged = [  # each card read to its end a few seconds before "I understand"
+            (d, text_hashes[d], started + timedelta(minutes=3, seconds=i * 20),
+             started + timedelta(minutes=3, seconds=i * 20 - rng.randint(2, 9)))
             for i, d in enumerate(shown)
         ]
         status = "submitted"
@@ -288,7 +289,7 @@ def _intakes(
             "signed_at": submitted, "tz": "UTC", "staff_id": None,
             "content_hash": signed_content_hash(
                 form, intake_id, "en", answers, facts,
-                {d: h for d, h, _at in acknowledged}, name),
+                {d: h for d, h, *_times in acknowledged}, name),
         }
         decisions: list[dict] = []
         countersignature = []
@@ -327,6 +328,7 @@ def _review(intake_id: str, form: Form, answers: dict, flags: list[dict],
     chosen = {d["flag_index"]: d for d in decisions}
     record = SimpleNamespace(
         id=intake_id, form_hash=form.content_hash, answers=answers,
+        patient=SimpleNamespace(id=None),  # made on this tablet: its ids stay as they are
         flags=[SimpleNamespace(
             rule_id=f["rule_id"], severity=f["severity"],
             decisions=[SimpleNamespace(**{k: chosen[i][k] for k in

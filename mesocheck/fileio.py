@@ -135,9 +135,11 @@ def check_target(target: Path, database: str | os.PathLike[str] | None = None, *
     if any(target.with_name(target.name + s).exists() for s in ("-wal", "-shm")):
         raise CannotWrite(f"{target} is a database in use (it has a -wal or -shm file beside "
                           "it): writing there would destroy it. Choose another file name.")
-    if not sqlite_ok and _starts_like_sqlite(target):
-        raise CannotWrite(f"{target} is an SQLite database; an export or a PDF never replaces "
-                          "one. Choose another file name.")
+    if not sqlite_ok and (_starts_like_sqlite(target)
+                          or target.with_name(target.name + ".key").exists()):
+        raise CannotWrite(f"{target} is an SQLite database (an encrypted one, when its key "
+                          "file is beside it); an export or a PDF never replaces one. Choose "
+                          "another file name.")
 
 
 def _starts_like_sqlite(path: Path) -> bool:
@@ -205,7 +207,7 @@ def _abandoned(path: Path) -> bool:
     return True
 
 
-COMPANION_SUFFIXES = ("-wal", "-shm", "-journal", ".head")
+COMPANION_SUFFIXES = ("-wal", "-shm", "-journal", ".head", ".key")
 
 
 def database_files(db: str | os.PathLike[str]) -> list[Path]:

@@ -89,14 +89,16 @@ def _derive(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
                           maxmem=128 * r * (n + p + 2) + 2**20)
 
 
-def wrap(secret: bytes, passphrase: str, purpose: str) -> str:
-    """``secret`` encrypted under the passphrase, as one line of JSON text."""
+def wrap(secret: bytes, passphrase: str, purpose: str, *, cost: int | None = None) -> str:
+    """``secret`` encrypted under the passphrase, as one line of JSON text. ``cost`` is
+    scrypt's N (default :data:`SCRYPT_N`; the wrapped form records it)."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+    cost = cost or SCRYPT_N
     salt, nonce = os.urandom(16), os.urandom(12)
-    header = {"v": 1, "kdf": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
+    header = {"v": 1, "kdf": "scrypt", "n": cost, "r": SCRYPT_R, "p": SCRYPT_P,
               "purpose": purpose, "salt": _b64(salt), "nonce": _b64(nonce)}
-    key = _derive(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    key = _derive(passphrase, salt, cost, SCRYPT_R, SCRYPT_P)
     data = AESGCM(key).encrypt(nonce, secret, _aad(header))
     return json.dumps({**header, "data": _b64(data)}, sort_keys=True)
 

@@ -37,7 +37,9 @@ from mesocheck.forms.outcome import (  # noqa: F401 (the review's rules, shared 
     undecided,
 )
 from mesocheck.forms.registry import form_of
-from mesocheck.forms.rules import PRACTITIONER, decision_refusal, evaluate_rules
+from mesocheck.forms.rules import (  # noqa: F401 (the severity words, for the screens)
+    PRACTITIONER, SEVERITY_WORDS, decision_refusal, evaluate_rules, severity_word,
+)
 from mesocheck.forms.validation import check_answer, check_name, clean_text
 from mesocheck.signature import from_stored, trivial_reason
 from mesocheck.store.audit import staff_actor
@@ -53,7 +55,6 @@ MEANINGS = {
     "declined": "Reviewed: treatment declined",
 }
 DECISION_WORDS = {"proceed": "Proceed", "postpone": "Postpone", "decline": "Decline"}
-SEVERITY_WORDS = {"stop": "Stop", "review": "Review", "info": "Info"}
 STATUS_WORDS = {
     "in_progress": "In progress",
     "submitted": "Awaiting review",

@@ -52,7 +52,8 @@ class Sink(Protocol):
     """Where the session's changes go: the Store, or something that forwards to one."""
 
     def save_answers(self, intake_id: str, answers: Mapping[str, Any]) -> Any: ...
-    def acknowledge(self, intake_id: str, disclosure_id: str, text_hash: str) -> Any: ...
+    def acknowledge(self, intake_id: str, disclosure_id: str, text_hash: str,
+                    read_at: datetime | None = None) -> Any: ...
     def withdraw_acknowledgement(self, intake_id: str, disclosure_id: str) -> Any: ...
     def set_current_step(self, intake_id: str, step: str | None) -> Any: ...
     def submit(self, intake_id: str, *, signature: Mapping[str, Any], flags: list) -> Any: ...
@@ -142,6 +143,7 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
     clock: Clock = utc_now
     answers: dict[str, Any] = field(default_factory=dict)
     acknowledged: dict[str, str] = field(default_factory=dict)  # disclosure id -> text hash
+    read_at: dict[str, datetime] = field(default_factory=dict)  # card read to its end, when
     errors: dict[str, str] = field(default_factory=dict)  # question id -> latest refusal
     current_step: str | None = None
     submission: Submission | None = None
@@ -315,6 +317,11 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
             self._dirty = {**batch, **self._dirty}
             raise
 
+    def read_to_end(self, disclosure_id: str) -> None:
+        """The patient has scrolled the card's text to its end: the moment is kept with the
+        acknowledgement it leads to (the first such moment since the card was opened)."""
+        self.read_at.setdefault(disclosure_id, self.clock())
+
     def acknowledge(self, disclosure_id: str) -> Any:
         self._refuse_if_locked()
         disclosure = self.form.disclosure(disclosure_id)
@@ -322,7 +329,8 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
         if self.acknowledged.get(disclosure_id) == text_hash:
             return None
         self.acknowledged[disclosure_id] = text_hash
-        return self.sink.acknowledge(self.intake_id, disclosure_id, text_hash)
+        return self.sink.acknowledge(self.intake_id, disclosure_id, text_hash,
+                                     self.read_at.get(disclosure_id))
 
     def withdraw(self, disclosure_id: str) -> Any:
         self._refuse_if_locked()
@@ -446,8 +454,12 @@ def _form_for(record: Any) -> Form:
 # -- after a crash -------------------------------------------------------------------------
 
 
-def rebuild_missing_consent_pdfs(store: Any) -> list[str]:
+def rebuild_missing_consent_pdfs(
+    store: Any, *, progress: Callable[[int, int], None] | None = None,
+    on_refused: Callable[[str, str], None] | None = None,
+) -> list[str]:
     """Make the consent PDF of every signed intake that has none; returns their ids.
+    ``progress(done, total)`` after each; ``on_refused(intake id, why)`` for each refused.
 
     Signing and storing the PDF are separate transactions (submission must never wait on
     the PDF), so a crash or power cut between them leaves a signed intake without its
@@ -458,10 +470,14 @@ def rebuild_missing_consent_pdfs(store: Any) -> list[str]:
     from mesocheck.documents.consent import DocumentRefused, store_consent_pdf
 
     built = []
-    for intake_id in store.signed_without_document():
+    missing = store.signed_without_document()
+    for done, intake_id in enumerate(missing, start=1):
         try:
             store_consent_pdf(store, intake_id)
-        except DocumentRefused:
-            continue
-        built.append(intake_id)
+            built.append(intake_id)
+        except DocumentRefused as exc:
+            if on_refused is not None:
+                on_refused(intake_id, exc.message)
+        if progress is not None:
+            progress(done, len(missing))
     return built

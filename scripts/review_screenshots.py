@@ -83,7 +83,7 @@ def main(out: Path) -> None:
         app.setFont(font)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "shots.sqlite3"
-        with Store.open(path) as store:
+        with Store.open(path, plain=True) as store:  # throw-away, made-up patients
             doctor, ids = build(store)
         db = Database.open(path)
 

@@ -2,8 +2,9 @@
 
     python scripts/screenshots.py [FOLDER]      (default: ./screenshots)
 
-Runs tests/ui/test_screenshots.py on the offscreen platform with MESOCHECK_SCREENSHOTS set;
-the same test also checks each screen for cut-off text, overlaps and small touch targets.
+Runs tests/ui/test_screenshots.py and tests/ui/test_unlock.py (the set-up and unlock
+screens) on the offscreen platform with MESOCHECK_SCREENSHOTS set; the same tests also check
+each screen for cut-off text, overlaps and small touch targets.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ def main(argv: list[str]) -> int:
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     code = subprocess.call(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         str(ROOT / "tests" / "ui" / "test_screenshots.py")], cwd=ROOT, env=env)
+         str(ROOT / "tests" / "ui" / "test_screenshots.py"),
+         str(ROOT / "tests" / "ui" / "test_unlock.py")], cwd=ROOT, env=env)
     shots = sorted(folder.glob("*.png"))
     print(f"{len(shots)} screenshots in {folder}")
     return code

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["tests.support.fixtures", "tests.support.sealing"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.sealing", "tests.support.hub"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -3,14 +3,16 @@
 import csv
 import json
 import os
-import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from mesocheck.paths import default_form_path
+
+from tests.support.at_rest import raw_connect
 
 
 def run(*args: str, home: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -88,7 +90,7 @@ def test_demo_data_verifies_and_exports(demo_db, tmp_path):
 
 def test_pdf_writes_the_stored_consent(demo_db, tmp_path):
     home = demo_db.parent
-    with sqlite3.connect(demo_db) as conn:
+    with closing(raw_connect(demo_db)) as conn:
         (intake_id,) = conn.execute(
             "SELECT intake_id FROM documents ORDER BY id LIMIT 1").fetchone()
         stored = conn.execute(
@@ -119,7 +121,7 @@ def test_staff_add_stores_only_a_hash(tmp_path):
     done = run("staff", "add", "Dr Ana Ruiz", "--role", "practitioner", "--db", str(db),
                home=tmp_path, stdin="482913\n482913\n")
     assert done.returncode == 0, done.stderr
-    with sqlite3.connect(db) as conn:
+    with closing(raw_connect(db)) as conn:
         name, role, pin_hash = conn.execute("SELECT name, role, pin_hash FROM staff").fetchone()
     assert (name, role) == ("Dr Ana Ruiz", "practitioner")
     assert "482913" not in pin_hash and pin_hash.startswith("scrypt$")

@@ -145,14 +145,26 @@ def test_a_self_signed_seal_needs_the_clinic_name(db_path, passphrase_file, caps
     assert "give the clinic's name with --name" in err
 
 
-def test_a_new_passphrase_that_is_too_short_is_refused(db_path, tmp_path, capsys):
+def test_a_new_passphrase_that_is_too_short_is_refused(tmp_path, capsys):
+    """On an unencrypted database the seal's passphrase is new; on an encrypted one it is
+    the database's (the next test)."""
     short = tmp_path / "short"
     short.write_text("abc\n")
-    code, _out, err = run(capsys, "--db", db_path, "seal", "setup", "--name", "Clinic",
+    db = tmp_path / "plain.sqlite3"
+    code, _out, err = run(capsys, "--db", db, "seal", "setup", "--name", "Clinic", "--plain",
                           "--passphrase-file", short)
     assert code == 1 and "at least 10 characters" in err
-    with Store.open(db_path) as store:
+    with Store.open(db) as store:
         assert store.current_seal() is None
+
+
+def test_the_seal_of_an_encrypted_database_takes_its_passphrase(
+        db_path, wrong_passphrase_file, passphrase_file, capsys):
+    code, _out, err = run(capsys, "--db", db_path, "seal", "setup", "--name", "Clinic",
+                          "--passphrase-file", wrong_passphrase_file)
+    assert (code, err) == (1, "mesocheck: the clinic passphrase is wrong; nothing was changed\n")
+    assert run(capsys, "--db", db_path, "seal", "setup", "--name", "Clinic",
+               "--passphrase-file", passphrase_file)[0] == 0
 
 
 def test_seal_upgrade_names_an_authority_that_times_out(

@@ -311,6 +311,9 @@ from mesocheck.timeutil import clinic_zone
 
 path, intake_id, staff_id, step, action = sys.argv[1:]
 setattr(Store, step, lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL))
+from mesocheck.store import atrest
+with open(os.environ["MESOCHECK_PASSPHRASE_FILE"]) as passphrase:
+    atrest.unlock(path, passphrase.readline().rstrip("\\n"))
 with Store.open(path) as store:
     staff = next(m for m in store.staff_members() if m.id == int(staff_id))
     if action == "amend":

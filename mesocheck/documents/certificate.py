@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from mesocheck.errors import MesocheckError
-from mesocheck.keys import unwrap, wrap
+from mesocheck.keys import WrongPassphrase, unwrap, wrap
 
 PURPOSE = "mesocheck clinic seal private key"
 SELF_SIGNED_YEARS = 10
@@ -189,20 +189,52 @@ def unlock(store: Any, passphrase: str) -> ClinicSeal:
     record = store.current_seal()
     if record is None:
         raise SealUnavailable("no clinic seal is set up yet: run `mesocheck seal setup`")
+    der = unwrapped_key(store, record, passphrase)
     with _lock:
         if record.fingerprint in _unlocked:
-            seal = _unlocked[record.fingerprint]
-            unwrap(record.key, passphrase, PURPOSE)  # still check the passphrase given
-            return seal
+            return _unlocked[record.fingerprint]
     from cryptography.hazmat.primitives.serialization import load_der_private_key
 
-    der = unwrap(record.key, passphrase, PURPOSE)
     key = load_der_private_key(der, password=None)
     certificates = certificates_of(record.certificate)
     seal = ClinicSeal(record, key, certificates[0], certificates[1:])
     with _lock:
         _unlocked[record.fingerprint] = seal
     return seal
+
+
+def unwrapped_key(store: Any, record: Any, passphrase: str) -> bytes:
+    """The seal's private key, from whichever of its stored wrappings ``passphrase`` opens:
+    a passphrase change adds the key wrapped anew before it changes the database's key
+    file, so after a kill in between the earlier passphrase still opens both."""
+    wrapped = [s.key for s in store.seals() if s.fingerprint == record.fingerprint]
+    for n, key in enumerate(wrapped):
+        try:
+            return unwrap(key, passphrase, PURPOSE)
+        except WrongPassphrase:
+            if n == len(wrapped) - 1:
+                raise
+    raise WrongPassphrase()
+
+
+def rewrap(store: Any, *, new: str, old: str | None) -> bool:
+    """Let ``new`` unlock the current seal, given the ``old`` passphrase: its key is stored
+    again wrapped by ``new`` (the seals are append-only). False when ``old`` is not known
+    (a passphrase reset with the recovery key); :class:`WrongPassphrase` when it is wrong."""
+    record = store.current_seal()
+    try:
+        unwrap(record.key, new, PURPOSE)
+        return True  # done already (a change that was interrupted, run again)
+    except WrongPassphrase:
+        pass
+    if old is None:
+        return False
+    der = unwrapped_key(store, record, old)
+    store.add_seal(certificate=record.certificate, key=wrap(der, new, PURPOSE),
+                   fingerprint=record.fingerprint, subject=record.subject,
+                   not_before=record.not_before.isoformat(),
+                   not_after=record.not_after.isoformat())
+    return True
 
 
 def unlocked_seal(store: Any) -> ClinicSeal | None:

@@ -14,6 +14,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 
 from mesocheck.documents.fonts import BOLD, REGULAR, register_fonts
+from mesocheck.forms.rules import SEVERITY_WORDS
 
 PAGE_SIZE = A4
 MARGIN_LEFT = MARGIN_RIGHT = 18 * mm
@@ -39,11 +40,11 @@ class SeverityLook(Struct, frozen=True):
 
 
 SEVERITY = {
-    "stop": SeverityLook("STOP", "\u25a0", colors.HexColor("#a4161a"),
+    "stop": SeverityLook(SEVERITY_WORDS["stop"].upper(), "\u25a0", colors.HexColor("#a4161a"),
                          colors.HexColor("#fbe3e4")),
-    "review": SeverityLook("REVIEW", "\u25b2", colors.HexColor("#7a4b00"),
+    "review": SeverityLook(SEVERITY_WORDS["review"].upper(), "\u25b2", colors.HexColor("#7a4b00"),
                            colors.HexColor("#fdf0d5")),
-    "info": SeverityLook("INFO", "\u25cf", colors.HexColor("#1f4e79"),
+    "info": SeverityLook(SEVERITY_WORDS["info"].upper(), "\u25cf", colors.HexColor("#1f4e79"),
                          colors.HexColor("#e3edf7")),
 }
 

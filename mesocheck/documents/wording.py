@@ -42,6 +42,7 @@ WORDS: dict[str, str] = {
     "disclosures": N_("Risks and information you read"),
     "disclosures_intro": N_("Each was shown on its own screen and acknowledged separately."),
     "acknowledged": N_("Acknowledged {when}"),
+    "read_and_acknowledged": N_("Read to the end at {read}; acknowledged {when}"),
     "not_acknowledged": N_("NOT ACKNOWLEDGED"),
     "ack_text_changed": N_("The text acknowledged differs from the text printed here."),
     "consent": N_("Consent"),

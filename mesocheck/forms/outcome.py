@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from mesocheck.forms.rules import NEEDS_DECISION
+from mesocheck.ids import origin_form
 
 OUTCOMES = ("cleared", "postponed", "declined")
 
@@ -91,11 +92,12 @@ def review_content_hash(record: Any) -> str:
     differ from one database to another). Any later decision, amendment or re-signature
     changes it, so a countersignature made before that no longer covers the review."""
     patient = patient_signature(record)
+    own = origin_form(record.patient.id)  # a staff id as the intake's tablet has it
     flags = []
     for flag in record.flags:
         d = decision_of(flag)
         flags.append([flag.rule_id, flag.severity, None if d is None else [
-            d.decision, d.reason or "", int(d.staff_id), _moment(d.decided_at)]])
+            d.decision, d.reason or "", int(own(d.staff_id)), _moment(d.decided_at)]])
     content = {
         "intake": record.id,
         "form": record.form_hash,
@@ -109,17 +111,18 @@ def review_content_hash(record: Any) -> str:
 
 def _legacy_review_hash(record: Any) -> str:
     """The countersignature's content as written before it was bound by content: flags and
-    the patient's signature by their row ids in this database."""
+    the patient's signature by their row ids on the intake's tablet (on the hub too)."""
     patient = patient_signature(record)
+    own = origin_form(record.patient.id)
     content = {
         "intake": record.id,
         "form": record.form_hash,
         "answers": dict(sorted(record.answers.items())),
         "flags": [
-            [f.rule_id, f.severity, decision_of(f).id if decision_of(f) else None]
-            for f in sorted(record.flags, key=lambda f: f.id)
+            [f.rule_id, f.severity, own(decision_of(f).id) if decision_of(f) else None]
+            for f in sorted(record.flags, key=lambda f: own(f.id))
         ],
-        "patient_signature": patient.id if patient else None,
+        "patient_signature": own(patient.id) if patient else None,
     }
     return _digest(content)
 

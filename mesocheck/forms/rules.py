@@ -13,6 +13,12 @@ from mesocheck.forms.conditions import Facts, effective_answers, matches
 from mesocheck.forms.model import SEVERITIES, Form
 
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+SEVERITY_WORDS = {"stop": "Stop", "review": "Review", "info": "Info"}  # screens and PDFs
+
+
+def severity_word(severity: str | None) -> str:
+    """A flag's severity in a word, or "No flags" for none."""
+    return SEVERITY_WORDS.get(severity or "", "No flags")
 
 
 class Flag(Struct, frozen=True):

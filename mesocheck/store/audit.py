@@ -17,11 +17,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sqlite3
 from datetime import date, datetime
 from json.encoder import encode_basestring
 from typing import Any, Callable, Sequence
 
+from mesocheck.store.db import sqlite
 from mesocheck.timeutil import to_iso
 
 GENESIS = bytes(32)
@@ -151,7 +151,7 @@ def audit_hash(
     return hashlib.sha256((prev.hex() + body).encode()).digest()
 
 
-def chain_head(conn: sqlite3.Connection) -> tuple[int, bytes]:
+def chain_head(conn: sqlite.Connection) -> tuple[int, bytes]:
     """(last audit id, its hash); call inside the write transaction that appends."""
     last = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
     return (last[0], last[1]) if last else (0, GENESIS)
@@ -162,7 +162,7 @@ INSERT_SQL = ("INSERT INTO audit (id, at, actor, action, intake_id, rows, hash) 
 
 
 def append(
-    conn: sqlite3.Connection, *, at: str, actor: str, action: str,
+    conn: sqlite.Connection, *, at: str, actor: str, action: str,
     intake_id: str | None, rows: list,
 ) -> tuple[int, bytes]:
     """Chain one audit row on; returns its id and hash (the chain's new head)."""
@@ -175,10 +175,13 @@ def append(
 
 
 class Columns:
-    """Each audited table's hashed columns, sorted, read from the live schema."""
+    """Each audited table's hashed columns, sorted, read from the live schema (through
+    ``names(conn, table)``: SQLite's table_info unless another engine's is given)."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite.Connection,
+                 names: Callable[[Any, str], list[str]] | None = None):
         self._conn = conn
+        self._names = names or _table_info
         self._cache: dict[str, tuple[str, ...]] = {}
         self._digesters: dict[str, Callable[[Sequence[Any]], bytes]] = {}
 
@@ -190,32 +193,36 @@ class Columns:
     def __getitem__(self, table: str) -> tuple[str, ...]:
         if table not in self._cache:
             skip = UNHASHED_COLUMNS.get(table, frozenset())
-            names = [r[1] for r in self._conn.execute(f"PRAGMA table_info({table})")]
+            names = self._names(self._conn, table)
             self._cache[table] = tuple(sorted(n for n in names if n not in skip))
         return self._cache[table]
 
 
-class Transaction:
-    """The rows one write transaction touched, hashed as SQLite stored them."""
+def _table_info(conn: sqlite.Connection, table: str) -> list[str]:
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
 
-    def __init__(self, conn: sqlite3.Connection, columns: Columns, at: str, action: str):
+
+class Transaction:
+    """The rows one write transaction touched, hashed as the database stored them.
+
+    ``insert`` is the store dialect's (how a new row gets its id); everything else is
+    plain SQL both engines run."""
+
+    def __init__(self, conn: sqlite.Connection, columns: Columns, at: str, action: str,
+                 insert: Callable[[Any, str, dict[str, Any]], Any]):
         self.conn = conn
+        self._insert = insert
         self.at = at
         self.action = action  # may be refined before commit, e.g. a failed sign-in
         self.audit_always = False
         self.rows: list[list] = []
         self._columns = columns
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite.Cursor:
         return self.conn.execute(sql, params)
 
     def insert(self, table: str, values: dict[str, Any]) -> Any:
-        names = ", ".join(values)
-        marks = ", ".join("?" * len(values))
-        cursor = self.conn.execute(
-            f"INSERT INTO {table} ({names}) VALUES ({marks})", list(values.values())
-        )
-        key = values.get(primary_key(table), cursor.lastrowid)
+        key = self._insert(self.conn, table, values)
         self.record(table, key)
         return key
 

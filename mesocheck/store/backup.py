@@ -4,27 +4,33 @@ The copy is written to a temporary file next to the destination, checked (integr
 full ``verify``), switched to a plain rollback journal so it is a single self-contained
 file, flushed, and only then renamed over ``dest``: a failed backup never leaves a
 half-written file under the destination's name.
+
+A copy of an encrypted database is encrypted with the same data key, from its first page
+(the temporary file too), and the database's key file is copied beside it (``DEST.key``)
+before the copy takes its name: a backup is restored by putting both files back.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-import sqlite3
 import uuid
 from pathlib import Path
 
 from mesocheck.fileio import (
     CannotWrite, check_target, is_database_file, mark_in_use, remove_abandoned, sync_folder,
 )
-from mesocheck.store.db import BackupFailed, DiskFull, classify, disk_is_full, translated
+from mesocheck.store import atrest
+from mesocheck.store.db import (
+    BackupFailed, DiskFull, StoreError, classify, connect, disk_is_full, sqlite, translated,
+)
 from mesocheck.store.verify import verify
 
 _FULL = ("The backup's disk is full, so no backup was written (the database itself is "
          "unchanged); free some space there or choose another disk.")
 
 
-def backup(conn: sqlite3.Connection, source: Path, dest: Path) -> Path:
+def backup(conn: sqlite.Connection, source: Path, dest: Path) -> Path:
     dest = Path(dest).expanduser()
     folder = dest.parent
     if not folder.is_dir():
@@ -45,6 +51,16 @@ def backup(conn: sqlite3.Connection, source: Path, dest: Path) -> Path:
             f"The backup folder {folder} is not writable by this user account; "
             "choose another destination."
         )
+    key = getattr(conn, "key", None)
+    key_file = atrest.read_key_file(source) if key is not None else None
+    try:
+        theirs = atrest.read_key_file(dest)
+    except atrest.KeyFileDamaged:
+        theirs = None
+    if theirs is not None and (key_file is None or theirs.id != key_file.id):
+        raise BackupFailed(
+            f"{dest} is a backup of another database (its key file {atrest.key_file(dest).name} "
+            "holds another key); choose another file name.")
     remove_abandoned(folder)
     partial = folder / f".{dest.name}.{uuid.uuid4().hex}.partial"
     try:
@@ -56,9 +72,16 @@ def backup(conn: sqlite3.Connection, source: Path, dest: Path) -> Path:
         raise _folder_error(folder, error) from error
     try:
         mark_in_use(fd)
-        _copy(conn, partial, folder)
+        _copy(conn, partial, folder, key)
         os.fsync(fd)
+        if key_file is not None:  # before the copy has its name: never one without its key
+            try:
+                atrest.write_key_file(dest, key_file)
+            except StoreError as refused:
+                raise BackupFailed(_FULL if disk_is_full(folder) else refused.message) from None
         os.replace(partial, dest)
+        if key_file is None:
+            atrest.key_file(dest).unlink(missing_ok=True)  # an older encrypted backup's
         sync_folder(folder)
     except OSError as error:
         raise _folder_error(folder, error) from error
@@ -78,15 +101,15 @@ def _folder_error(folder: Path, error: OSError) -> BackupFailed:
     )
 
 
-def _copy(conn: sqlite3.Connection, partial: Path, folder: Path) -> None:
+def _copy(conn: sqlite.Connection, partial: Path, folder: Path, key: bytes | None) -> None:
     try:
-        target = sqlite3.connect(str(partial), isolation_level=None)
-    except sqlite3.Error as error:
+        target = connect(partial, key)
+    except sqlite.Error as error:
         raise _target_error(error, folder) from error
     try:
         try:
             conn.backup(target)
-        except sqlite3.Error as error:
+        except sqlite.Error as error:
             # The copy's disk filling up fails the backup call too; only then is the
             # source to blame for the rest.
             if disk_is_full(folder):
@@ -96,7 +119,7 @@ def _copy(conn: sqlite3.Connection, partial: Path, folder: Path) -> None:
         try:
             target.execute("PRAGMA journal_mode = DELETE")
             problems = verify(target)
-        except sqlite3.Error as error:
+        except sqlite.Error as error:
             raise _target_error(error, folder) from error
         if problems:
             raise BackupFailed(
@@ -108,7 +131,7 @@ def _copy(conn: sqlite3.Connection, partial: Path, folder: Path) -> None:
         target.close()
 
 
-def _target_error(error: sqlite3.Error, folder: Path) -> BackupFailed:
+def _target_error(error: sqlite.Error, folder: Path) -> BackupFailed:
     if isinstance(classify(error), DiskFull) or disk_is_full(folder):
         return BackupFailed(_FULL)
     return BackupFailed(

@@ -22,6 +22,7 @@ from mesocheck.store.audit import (
     entry_hash, primary_key, to_json,
 )
 from mesocheck.store.db import translated
+from mesocheck.ids import LOCAL_ID_LIMIT
 from mesocheck.store.records import DECISIONS, OUTCOMES, STATUSES
 
 try:
@@ -75,8 +76,8 @@ def bulk_insert(store, intakes: Iterable[Mapping[str, Any]], *, actor: str = "sy
           "void_reason": str | None,
           "current_step": str | None,
           "answers": {question_id: JSON-able value},   # answered at created_at
-          "acknowledgements": [(disclosure_id, text_hash, acknowledged_at) or a mapping
-                               with those keys; acknowledged_at optional],
+          "acknowledgements": [(disclosure_id, text_hash, acknowledged_at[, read_at]) or a
+                               mapping with those keys; the times optional],
           "signature": signature dict as for Store.submit, or None,    # the patient's
           "signatures": [further signature dicts],                      # optional
           "flags": [flag dicts as for Store.submit],
@@ -160,8 +161,10 @@ class _Batch:
         self.columns = {table: store._columns[table] for table in _ORDER}
         self.digest = {table: store._columns.digester(table) for table in _ORDER}
         self.unhashed = {table: tuple(sorted(UNHASHED_COLUMNS.get(table, ()))) for table in _ORDER}
-        self.next_id = {
-            table: conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0] + 1
+        self.next_id = {  # below the ids of rows copied from a hub, as the dialect numbers
+            table: conn.execute(f"SELECT coalesce((SELECT id FROM {table} WHERE id < ? "
+                                "ORDER BY id DESC LIMIT 1), 0)",
+                                (LOCAL_ID_LIMIT,)).fetchone()[0] + 1
             for table in _ORDER if table not in _TEXT_KEYED
         }
         self.forms = {h for (h,) in conn.execute("SELECT hash FROM forms")}
@@ -319,12 +322,13 @@ def _add_intake(out: _Batch, item: Mapping[str, Any], now: str) -> str:
                             "actor": "patient"})
     for ack in item.get("acknowledgements") or ():
         if isinstance(ack, (tuple, list)):
-            ack = dict(zip(("disclosure_id", "text_hash", "acknowledged_at"), ack))
-        when = ack.get("acknowledged_at")
+            ack = dict(zip(("disclosure_id", "text_hash", "acknowledged_at", "read_at"), ack))
+        when, read = ack.get("acknowledged_at"), ack.get("read_at")
         out.add("acknowledgements", {
             "intake_id": intake_id, "disclosure_id": ack["disclosure_id"],
             "text_hash": ack["text_hash"],
             "acknowledged_at": rows.iso_time(when) if when else created,
+            "read_at": rows.iso_time(read) if read else None,
         })
     flag_ids = [out.add("flags", values) for values in flags]
     latest: dict[int, int] = {}

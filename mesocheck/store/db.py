@@ -1,8 +1,15 @@
 """Opening the SQLite file with safe settings, and the errors a person can meet while using it.
 
+Every connection to a database file, plain or encrypted, is made by :func:`connect` through
+SQLCipher (``sqlcipher3``: SQLite with encrypted pages). The standard library's sqlite3 opens
+none: two SQLite libraries in one process must never hold the same file, since closing one's
+descriptor drops the locks the other holds. An encrypted database's key comes from
+:mod:`mesocheck.store.atrest` (the key file beside it, unlocked once per process).
+
 SQLite failures are sorted qutebrowser-style: the environment's fault (a locked, damaged,
 full or read-only database) becomes a :class:`StoreError` with one sentence saying what to do;
-anything else is our bug and propagates unchanged. No message carries patient data.
+anything else is our bug and propagates unchanged. No message carries patient data. (About
+470 lines: the sentences stay beside the one place that opens the file and sorts its errors.)
 """
 
 from __future__ import annotations
@@ -10,12 +17,13 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-import sqlite3
 import stat
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
+
+from sqlcipher3 import dbapi2 as sqlite
 
 from mesocheck.errors import MesocheckError
 from mesocheck.fileio import mark_in_use, remove_abandoned, sync_folder
@@ -170,7 +178,7 @@ _CANT_OPEN = (
 )
 
 
-def classify(error: sqlite3.Error, where: Path | None = None) -> StoreError | None:
+def classify(error: sqlite.Error, where: Path | None = None) -> StoreError | None:
     """The user-facing error for an SQLite failure, or None when it is our bug. ``where``
     (the database's path) lets a disk error on a disk with no space left be named as that."""
     code = getattr(error, "sqlite_errorcode", None)
@@ -198,19 +206,36 @@ def disk_is_full(where: Path) -> bool:
         return False
 
 
+_ENGINES: list[Callable[[BaseException], StoreError | None]] = []
+
+
+def register_engine_errors(classify_error: Callable[[BaseException], StoreError | None]) -> None:
+    """Let :func:`translated` sort another SQL engine's failures too (the hub's
+    PostgreSQL: ``mesocheck.hub.errors``), without the store importing its driver."""
+    if classify_error not in _ENGINES:
+        _ENGINES.append(classify_error)
+
+
 @contextmanager
 def translated(where: Path | None = None) -> Iterator[None]:
-    """Re-raise environmental SQLite failures as StoreError; let bugs through."""
+    """Re-raise environmental SQLite failures (or a registered engine's) as StoreError;
+    let bugs through."""
     try:
         yield
-    except sqlite3.Error as error:
+    except sqlite.Error as error:
         mapped = classify(error, where)
         if mapped is None:
             raise
         raise mapped from error
+    except Exception as error:
+        for classify_error in _ENGINES:
+            mapped = classify_error(error)
+            if mapped is not None:
+                raise mapped from error
+        raise
 
 
-def quick_check(conn: sqlite3.Connection) -> None:
+def quick_check(conn: Connection) -> None:
     """Raise :class:`DatabaseCorrupt` unless SQLite's quick_check reads every page cleanly.
 
     For commands about to write many rows or read them all: SQLite only notices a damaged
@@ -220,20 +245,52 @@ def quick_check(conn: sqlite3.Connection) -> None:
     try:
         with translated():
             result = conn.execute("PRAGMA quick_check(1)").fetchall()
-    except sqlite3.DatabaseError:  # not one SQLite names: the check itself hit the damage
+    except sqlite.DatabaseError:  # not one SQLite names: the check itself hit the damage
         raise DatabaseCorrupt() from None
     if result != [("ok",)]:
         raise DatabaseCorrupt()
 
 
+class Connection(sqlite.Connection):
+    """A connection that knows the key it was opened with (None: a plain file), so that a
+    second connection to the same file can be made alike (verify's checks, a backup)."""
+
+    key: bytes | None = None
+
+
+_quiet = False
+
+
+def connect(path: str | Path, key: bytes | None, *,
+            busy_timeout_ms: int = BUSY_TIMEOUT_MS, uri: bool = False) -> Connection:
+    """A connection in autocommit mode (we issue BEGIN ourselves) to the file at ``path``,
+    encrypted with the raw 256-bit ``key`` (no key derivation per connection) or plain.
+    The one place a database file is opened; nothing is read from it yet."""
+    global _quiet
+    conn = sqlite.connect(str(path), isolation_level=None, timeout=busy_timeout_ms / 1000,
+                          factory=Connection, uri=uri)
+    if not _quiet:  # SQLCipher's own log would print a wrong key's details on stderr
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        _quiet = True
+    if key is not None:
+        conn.key = key
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    return conn
+
+
+FROM_KEY_FILE = object()  # open_database's default key: the one its key file holds
+
+
 def open_database(
-    path: Path, *, create: bool, build: Callable[[sqlite3.Connection], None],
-    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
-) -> tuple[sqlite3.Connection, bool]:
-    """A connection to the database at ``path`` in autocommit mode (we issue BEGIN
-    ourselves) with checked pragmas, and whether this call made the database: with
-    ``create``, a new one is made (``build`` writes its schema) if, and only if, no file
-    exists there.
+    path: Path, *, create: bool, build: Callable[[Connection], None],
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS, plain: bool = False, key: object = FROM_KEY_FILE,
+) -> tuple[Connection, bool]:
+    """A connection to the database at ``path`` with checked pragmas, and whether this
+    call made the database: with ``create``, a new one is made (``build`` writes its
+    schema) if, and only if, no file exists there; encrypted with the key its key file
+    holds (:mod:`~mesocheck.store.atrest`: set up and unlocked before), or, with ``plain``
+    and no key file, unencrypted. ``key`` None opens a plain file whatever lies beside it
+    (the encryption that a kill interrupted, taken up again).
 
     The file itself is never opened with plain file calls: on POSIX, closing any descriptor
     of a file drops every lock this process holds on it, including those SQLite holds for
@@ -243,6 +300,8 @@ def open_database(
     it is comes from its metadata (``stat``); whether its content is SQLite, and whose,
     from SQLite itself (:func:`_check_identity`), before any setting is written into it.
     """
+    from mesocheck.store import atrest
+
     path = Path(path)
     created = False
     for _attempt in range(3):
@@ -252,7 +311,7 @@ def open_database(
         except FileNotFoundError:
             if not create:
                 raise DatabaseMissing() from None
-            created = _create(path, build)
+            created = _create(path, build, atrest.key_for_new(path, plain=plain))
         except OSError:  # e.g. a path through a file
             raise DatabaseMissing(_CANT_OPEN) from None
     else:
@@ -268,11 +327,11 @@ def open_database(
             "The database file cannot be read by this user account. Fix its permissions, "
             "or choose another --db path."
         )
+    if key is FROM_KEY_FILE:
+        key = atrest.key_for(path)
     try:
         with translated(path):
-            conn = sqlite3.connect(
-                str(path), isolation_level=None, timeout=busy_timeout_ms / 1000
-            )
+            conn = connect(path, key, busy_timeout_ms=busy_timeout_ms)
             try:
                 conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
                 _check_identity(conn)
@@ -280,6 +339,8 @@ def open_database(
             except BaseException:
                 conn.close()
                 raise
+    except _Unreadable:
+        raise atrest.unreadable(path, key) from None
     except DiskFull:
         raise DiskFull(_FULL_AT_OPEN) from None
     except DatabaseMissing:
@@ -292,11 +353,26 @@ def open_database(
     return conn, created
 
 
-def _check_identity(conn: sqlite3.Connection) -> None:
+class _Unreadable(Exception):
+    """SQLite found no database in the file with the key given (or without one)."""
+
+
+def read_identity(conn: Connection) -> int:
+    """The file's application id: the first read, which tells whether the key (or no key)
+    opens it; :class:`_Unreadable` when it does not."""
+    try:
+        return conn.execute("PRAGMA application_id").fetchone()[0]
+    except sqlite.DatabaseError as error:
+        if (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF == 26:  # SQLITE_NOTADB
+            raise _Unreadable() from None
+        raise
+
+
+def _check_identity(conn: Connection) -> None:
     """Refuse any SQLite file but a mesocheck database before a setting is written into it
-    (switching another program's file to WAL would change it for good). A file that is
-    not SQLite at all fails here with SQLite's own "not a database" (DatabaseCorrupt)."""
-    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    (switching another program's file to WAL would change it for good). A file that the
+    key (or no key) does not open fails here (:class:`_Unreadable`)."""
+    app_id = read_identity(conn)
     if app_id == APPLICATION_ID:
         return
     version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -310,11 +386,11 @@ def _check_identity(conn: sqlite3.Connection) -> None:
     )
 
 
-def _create(path: Path, build: Callable[[sqlite3.Connection], None]) -> bool:
-    """Make a new database at ``path`` whole or not at all: its schema is written into a
-    hidden file beside it, which then takes the name only if it is still free (a hard
-    link: another program making the same database at the same moment keeps its own).
-    Returns whether this one took the name."""
+def _create(path: Path, build: Callable[[Connection], None], key: bytes | None) -> bool:
+    """Make a new database at ``path`` whole or not at all, encrypted with ``key`` (or
+    plain): its schema is written into a hidden file beside it, which then takes the name
+    only if it is still free (a hard link: another program making the same database at the
+    same moment keeps its own). Returns whether this one took the name."""
     folder = path.parent
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # patient data: this user only
@@ -331,7 +407,7 @@ def _create(path: Path, build: Callable[[sqlite3.Connection], None]) -> bool:
         mark_in_use(fd)
         try:
             with translated(tmp):
-                conn = sqlite3.connect(str(tmp), isolation_level=None)
+                conn = connect(tmp, key)
                 try:
                     conn.execute("PRAGMA synchronous = FULL")  # each commit on the disk
                     build(conn)
@@ -375,7 +451,7 @@ def _tidy(folder: Path) -> None:
         remove_abandoned(folder)
 
 
-def configure(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
+def configure(conn: Connection, busy_timeout_ms: int) -> None:
     """Set the durability pragmas, then read each back: a silent refusal is an error."""
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     conn.execute("PRAGMA journal_mode = wal")
@@ -393,14 +469,14 @@ def configure(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
             raise UnsafeDatabase()
 
 
-def pragmas(conn: sqlite3.Connection) -> dict[str, object]:
+def pragmas(conn: Connection) -> dict[str, object]:
     """The settings as SQLite reports them, for start-up checks and diagnostics."""
     names = ("journal_mode", "synchronous", "foreign_keys", "busy_timeout", "user_version")
     return {name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in names}
 
 
 class InvalidPin(StoreError):
-    default_message = "A PIN is 4 to 12 digits, nothing else."
+    default_message = "A PIN is digits only, at most 12 (a new one at least 6)."
 
 
 class InvalidName(StoreError):

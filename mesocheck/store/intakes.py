@@ -100,8 +100,11 @@ class IntakeLifecycle:
                     })
 
     def acknowledge(
-        self, intake_id: str, disclosure_id: str, text_hash: str, *, actor: str = "patient"
+        self, intake_id: str, disclosure_id: str, text_hash: str,
+        read_at: datetime | None = None, *, actor: str = "patient",
     ) -> None:
+        """The patient's "I understand" on a card; ``read_at``: when they had read its text
+        to the end (never later than the acknowledgement)."""
         with self.transaction(actor, "acknowledge", intake_id) as tx:
             _open_intake(tx, intake_id)
             row = tx.execute(
@@ -109,14 +112,15 @@ class IntakeLifecycle:
                 "WHERE intake_id = ? AND disclosure_id = ?",
                 (intake_id, disclosure_id),
             ).fetchone()
+            read = None if read_at is None else min(rows.iso_time(read_at), tx.at)  # ISO texts
             if row is None:
                 tx.insert("acknowledgements", {
                     "intake_id": intake_id, "disclosure_id": disclosure_id,
-                    "text_hash": text_hash, "acknowledged_at": tx.at,
+                    "text_hash": text_hash, "acknowledged_at": tx.at, "read_at": read,
                 })
             elif row[1] != text_hash:
                 tx.update("acknowledgements", row[0],
-                          {"text_hash": text_hash, "acknowledged_at": tx.at})
+                          {"text_hash": text_hash, "acknowledged_at": tx.at, "read_at": read})
 
     def withdraw_acknowledgement(
         self, intake_id: str, disclosure_id: str, *, actor: str = "patient"
@@ -166,6 +170,7 @@ class IntakeLifecycle:
         staff_id = signature.get("staff_id")
         actor = actor or (staff_actor(staff_id) if staff_id is not None else "patient")
         with self.transaction(actor, "add_signature", intake_id) as tx:
+            _reviewed_here(tx)
             status, locked_at = _intake_state(tx, intake_id)
             if locked_at is None or status == "voided":
                 raise InvalidState(
@@ -218,6 +223,7 @@ class IntakeLifecycle:
         """Change a signed answer: a new row that ``amends`` the current one, with a reason."""
         reason = clean_text(reason or "")
         with self.transaction(staff_actor(staff_id), "amend_answer", intake_id) as tx:
+            _reviewed_here(tx)
             status, locked_at = _intake_state(tx, intake_id)
             if status == "voided":
                 raise InvalidState("A voided intake cannot be amended.")
@@ -244,6 +250,7 @@ class IntakeLifecycle:
     def replace_flags(self, intake_id: str, flags: Iterable[Any], actor: str) -> list[int]:
         """After an amendment: the current flags are superseded, the recomputed ones stored."""
         with self.transaction(actor, "replace_flags", intake_id) as tx:
+            _reviewed_here(tx)
             status, locked_at = _intake_state(tx, intake_id)
             if locked_at is None or status == "voided":
                 raise InvalidState("Flags are replaced only on a signed, not voided intake.")
@@ -276,6 +283,7 @@ class IntakeLifecycle:
             raise NotFound("No flag has this id; refresh the review screen.")
         intake_id = row[0]
         with self.transaction(staff_actor(staff_id), "decide", intake_id) as tx:
+            _reviewed_here(tx)
             status, locked_at = _intake_state(tx, intake_id)
             if locked_at is None or status == "voided":
                 raise InvalidState("Flags are decided only on a signed, not voided intake.")
@@ -313,6 +321,7 @@ class IntakeLifecycle:
         if staff_id is None:
             raise InvalidState("Only staff record a review outcome.")
         with self.transaction(actor, f"set_status:{status}", intake_id) as tx:
+            _reviewed_here(tx)
             current, locked_at = _intake_state(tx, intake_id)
             if current not in REVIEW_STATUSES:
                 raise InvalidState(
@@ -346,6 +355,8 @@ class IntakeLifecycle:
             status, locked_at = _intake_state(tx, intake_id)
             if status not in ("in_progress", "submitted"):
                 raise InvalidState("Only an intake in progress or awaiting review can be voided.")
+            if locked_at is not None:
+                _reviewed_here(tx)
             _update_intake(tx, intake_id, status="voided", void_reason=reason)
 
 
@@ -355,6 +366,17 @@ def archive_form(tx: Transaction, form_hash: str, form_id: str, form_version: An
         tx.insert("forms", {"hash": form_hash, "form_id": form_id,
                             "form_version": str(form_version), "content": content,
                             "stored_at": tx.at})
+
+
+def _reviewed_here(tx: Transaction) -> None:
+    """A tablet that sends its intakes to the clinic's hub leaves their review to the hub's
+    record (the practitioner's station), where every tablet's intakes are: two records of
+    one review could not both be kept."""
+    row = tx.execute("SELECT value FROM settings WHERE key = 'hub_url'").fetchone()
+    if row is not None and row[0] not in ("null", '""'):
+        raise InvalidState(
+            "This tablet sends its intakes to the clinic's hub: review them on the "
+            "practitioner's station, where every tablet's intakes are.")
 
 
 def _intake_state(tx: Transaction, intake_id: str) -> tuple[str, str | None]:

@@ -6,11 +6,10 @@ Each runs in its own write transaction together with its audit row and the versi
 
 from __future__ import annotations
 
-import sqlite3
 from typing import TYPE_CHECKING, Callable
 
 from mesocheck.store import audit
-from mesocheck.store.db import APPLICATION_ID, NotAMesocheckDatabase, SchemaTooNew
+from mesocheck.store.db import APPLICATION_ID, NotAMesocheckDatabase, SchemaTooNew, sqlite
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -287,7 +286,7 @@ def m002_compact(db: Database) -> None:
     db["signatures"].create_index(["intake_id"])
 
 
-def _rebuild(conn: sqlite3.Connection, table: str, create_new: str) -> None:
+def _rebuild(conn: sqlite.Connection, table: str, create_new: str) -> None:
     for event in ("update", "delete"):
         conn.execute(f"DROP TRIGGER {table}_no_{event}")
     conn.execute(create_new)
@@ -361,21 +360,45 @@ def m004_manifestation(db: Database) -> None:
     db.execute("ALTER TABLE flags ADD COLUMN patient_told INTEGER")
 
 
+def m005_sync(db: Database) -> None:
+    """The tablet's side of a clinic's hub (``mesocheck.sync``).
+
+    - ``sync_state``: this database's device id and number on the hub, and how far sending
+      and fetching have got. Bookkeeping, like ``intakes.current_step``: not audited, and
+      not the record (the hub holds the truth of what it received; a lost or edited value
+      here only makes the next sync ask again). The audit log itself is the outbox: every
+      write already records, in its own transaction, each row it wrote.
+    """
+    db["sync_state"].create({"key": str, "value": str}, pk="key", not_null={"value"},
+                            strict=True)
+
+
+def m006_read_at(db: Database) -> None:
+    """When each risk card was read to its end.
+
+    - ``acknowledgements.read_at``: the moment the patient had scrolled the card's text to
+      its end (the screen enables "I understand" only then), kept with the acknowledgement
+      it led to; NULL for acknowledgements from before this schema, whose hashes stay as
+      they were (NULLs are not hashed).
+    """
+    db.execute("ALTER TABLE acknowledgements ADD COLUMN read_at TEXT")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [m001_initial, m002_compact, m003_seal,
-                                                m004_manifestation]
+                                                m004_manifestation, m005_sync, m006_read_at]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def user_version(conn: sqlite3.Connection) -> int:
+def user_version(conn: sqlite.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
-def pending(conn: sqlite3.Connection) -> bool:
+def pending(conn: sqlite.Connection) -> bool:
     """Whether :func:`migrate` has anything to do (or to refuse)."""
     return user_version(conn) != SCHEMA_VERSION
 
 
-def _log(conn: sqlite3.Connection, version: int, at: str, action: str) -> None:
+def _log(conn: sqlite.Connection, version: int, at: str, action: str) -> None:
     """The migration's audit row, in the format of the schema it reached. Schema 1 is only
     ever reached by a new file, so its row is the first: hex hashes and a ``prev_hash``."""
     if version == 1:

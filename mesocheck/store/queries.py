@@ -12,26 +12,28 @@ from typing import Any, Iterable, Iterator
 
 from mesocheck.store import rows
 from mesocheck.store.db import DocumentDamaged, NotFound, UnreadableRecord, translated
-from mesocheck.store.witness import chain_head
+from mesocheck.store.dialect import Dialect
 from mesocheck.store.records import (
     CONSENT_KINDS, SEVERITIES, STATUSES, Acknowledgement, Answer, Decision, DocumentInfo, Flag,
     IntakeRecord, Patient, QueueRow, Signature, UnfinishedIntake,
 )
 from mesocheck.timeutil import from_iso, to_iso
 
-# Answers and acknowledgements saved before signing leave the intake row as it was (each
-# rewrite would cost an audit entry): an intake's last change is the latest of its own
-# row's and theirs.
-_LAST_CHANGE = (
-    "max(i.updated_at, "
-    "coalesce((SELECT max(answered_at) FROM answers WHERE intake_id = i.id), ''), "
-    "coalesce((SELECT max(acknowledged_at) FROM acknowledgements WHERE intake_id = i.id), ''))"
-)
-_INTAKE_COLUMNS = (
-    "i.id, i.patient_id, i.form_id, i.form_version, i.form_hash, i.language, i.area, "
-    "i.appointment_at, i.status, i.current_step, i.device, i.created_at, "
-    f"{_LAST_CHANGE}, i.submitted_at, i.locked_at, i.reviewed_at, i.void_reason"
-)
+def _last_change(dialect: Dialect) -> str:
+    """An intake's last change. Answers and acknowledgements saved before signing leave
+    the intake row as it was (each rewrite would cost an audit entry): it is the latest of
+    its own row's and theirs."""
+    return dialect.latest(
+        "i.updated_at",
+        "(SELECT max(answered_at) FROM answers WHERE intake_id = i.id)",
+        "(SELECT max(acknowledged_at) FROM acknowledgements WHERE intake_id = i.id)")
+
+
+def _intake_columns(dialect: Dialect) -> str:
+    return ("i.id, i.patient_id, i.form_id, i.form_version, i.form_hash, i.language, i.area, "
+            "i.appointment_at, i.status, i.current_step, i.device, i.created_at, "
+            f"{_last_change(dialect)}, i.submitted_at, i.locked_at, i.reviewed_at, "
+            "i.void_reason")
 
 
 @contextmanager
@@ -58,8 +60,8 @@ class IntakeQueries:
 
     def _intake(self, intake_id: str) -> IntakeRecord:
         conn = self._conn
-        row = conn.execute(f"SELECT {_INTAKE_COLUMNS} FROM intakes i WHERE i.id = ?",
-                           (intake_id,)).fetchone()
+        row = conn.execute(f"SELECT {_intake_columns(self.dialect)} FROM intakes i "
+                           "WHERE i.id = ?", (intake_id,)).fetchone()
         if row is None:
             raise NotFound("No intake has this id; refresh the list and try again.")
         (iid, patient_id, form_id, form_version, form_hash, language, area, appointment_at,
@@ -78,9 +80,10 @@ class IntakeQueries:
         )
         current = {answer.question_id: answer.value for answer in history}
         acks = tuple(
-            Acknowledgement(a[0], a[1], a[2], from_iso(a[3]))
+            Acknowledgement(a[0], a[1], a[2], from_iso(a[3]), from_iso(a[4]) if a[4] else None)
             for a in conn.execute(
-                "SELECT id, disclosure_id, text_hash, acknowledged_at FROM acknowledgements "
+                "SELECT id, disclosure_id, text_hash, acknowledged_at, read_at "
+                "FROM acknowledgements "
                 "WHERE intake_id = ? ORDER BY id", (intake_id,))
         )
         content = conn.execute("SELECT content FROM forms WHERE hash = ?",
@@ -96,7 +99,7 @@ class IntakeQueries:
             void_reason=void_reason, answers=MappingProxyType(current),
             answer_history=history, acknowledgements=acks,
             flags=self._flags(intake_id), signatures=self._signatures(intake_id),
-            documents=self._documents(intake_id), audit_head=chain_head(conn),
+            documents=self._documents(intake_id), audit_head=self.dialect.chain_head(conn),
         )
 
     def _flags(self, intake_id: str, *, include_superseded: bool = False) -> tuple[Flag, ...]:
@@ -195,7 +198,7 @@ class IntakeQueries:
                 UnfinishedIntake(r[0], r[1], from_iso(r[2]), r[3], r[4], from_iso(r[5]))
                 for r in self._conn.execute(
                     "SELECT i.id, p.name, i.appointment_at, i.current_step, i.device, "
-                    f"{_LAST_CHANGE} AS last FROM intakes i "
+                    f"{_last_change(self.dialect)} AS last FROM intakes i "
                     "JOIN patients p ON p.id = i.patient_id "
                     "WHERE i.status = 'in_progress' ORDER BY last DESC")
             ]
@@ -208,12 +211,14 @@ class IntakeQueries:
         """The review list: intakes with a stop flag first, then review, info, clean; then by
         appointment time. ``date_to`` is exclusive; a date means local midnight. One indexed
         query on the per-intake flag counters, so a page stays fast on 100,000 intakes."""
-        where, params = _queue_filter(date_from, date_to, statuses, flagged_only, severity, name)
+        where, params = _queue_filter(self.dialect, date_from, date_to, statuses,
+                                      flagged_only, severity, name)
         sql = (
             "SELECT i.id, p.name, p.birth_date, i.appointment_at, i.status, "
             "i.n_stop, i.n_review, i.n_info FROM intakes i "
             f"JOIN patients p ON p.id = i.patient_id {where} "
-            "ORDER BY i.flag_rank, i.appointment_at, i.rowid LIMIT ? OFFSET ?"
+            f"ORDER BY i.flag_rank, i.appointment_at, {self.dialect.insertion_order('i')} "
+            "LIMIT ? OFFSET ?"
         )
         with translated():
             return [
@@ -227,7 +232,8 @@ class IntakeQueries:
         statuses: Iterable[str] | None = None, flagged_only: bool = False,
         severity: str | None = None, name: str | None = None,
     ) -> int:
-        where, params = _queue_filter(date_from, date_to, statuses, flagged_only, severity, name)
+        where, params = _queue_filter(self.dialect, date_from, date_to, statuses,
+                                      flagged_only, severity, name)
         join = "JOIN patients p ON p.id = i.patient_id " if name else ""
         with translated():
             return self._conn.execute(
@@ -241,7 +247,8 @@ class IntakeQueries:
         """
         where = "WHERE i.flag_rank < 3" if flagged_only else ""
         ids = [r[0] for r in self._conn.execute(
-            f"SELECT i.id FROM intakes i {where} ORDER BY i.appointment_at, i.rowid")]
+            f"SELECT i.id FROM intakes i {where} ORDER BY i.appointment_at, "
+            f"{self.dialect.insertion_order('i')}")]
         for intake_id in ids:
             with translated(), _decoding():
                 row = self._export_row(intake_id)
@@ -249,8 +256,8 @@ class IntakeQueries:
 
     def _export_row(self, intake_id: str) -> dict[str, Any]:
         conn = self._conn
-        i = conn.execute(f"SELECT {_INTAKE_COLUMNS} FROM intakes i WHERE i.id = ?",
-                         (intake_id,)).fetchone()
+        i = conn.execute(f"SELECT {_intake_columns(self.dialect)} FROM intakes i "
+                         "WHERE i.id = ?", (intake_id,)).fetchone()
         patient = conn.execute(
             "SELECT name, birth_date, contact FROM patients WHERE id = ?", (i[1],)
         ).fetchone()
@@ -289,9 +296,11 @@ class IntakeQueries:
             "void_reason": i[16],
             "answers": answers,
             "acknowledgements": [
-                {"disclosure_id": a[0], "text_hash": a[1], "acknowledged_at": a[2]}
+                {"disclosure_id": a[0], "text_hash": a[1], "acknowledged_at": a[2],
+                 "read_at": a[3]}
                 for a in conn.execute(
-                    "SELECT disclosure_id, text_hash, acknowledged_at FROM acknowledgements "
+                    "SELECT disclosure_id, text_hash, acknowledged_at, read_at "
+                    "FROM acknowledgements "
                     "WHERE intake_id = ? ORDER BY id", (intake_id,))
             ],
             "flags": flags,
@@ -299,7 +308,7 @@ class IntakeQueries:
         }
 
 
-def _queue_filter(date_from, date_to, statuses, flagged_only, severity, name
+def _queue_filter(dialect, date_from, date_to, statuses, flagged_only, severity, name
                   ) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
@@ -319,7 +328,8 @@ def _queue_filter(date_from, date_to, statuses, flagged_only, severity, name
         else:
             # "+" keeps SQLite on the (flag_rank, appointment_at) index, already in queue
             # order: an IN list on the status index would sort every match first.
-            clauses.append(f"+i.status IN ({', '.join('?' * len(statuses))})")
+            clauses.append(f"{dialect.not_indexed('i.status')} IN "
+                           f"({', '.join('?' * len(statuses))})")
         params += statuses
     if flagged_only:
         clauses.append("i.flag_rank < 3")
@@ -328,6 +338,6 @@ def _queue_filter(date_from, date_to, statuses, flagged_only, severity, name
             raise ValueError(f"unknown severity {severity!r}")
         clauses.append(f"i.n_{severity} > 0")
     if name:
-        clauses.append("instr(p.search_key, ?) > 0")
+        clauses.append(dialect.contains("p.search_key"))
         params.append(rows.search_key(name))
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params

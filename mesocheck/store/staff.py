@@ -1,7 +1,13 @@
-"""Staff accounts: scrypt PIN hashes, and a lock-out that survives restarts.
+"""Staff accounts: scrypt PIN hashes, the rules a new PIN meets, and a lock-out that
+survives restarts.
 
-A PIN has few digits, so the KDF's cost is the real protection of a stolen database:
-scrypt at the OWASP-recommended N=2**17, r=8, p=1 (about 0.3 s and 128 MiB per check).
+A PIN has few digits, so the KDF's cost is what protects a hash read from a stolen
+database (itself encrypted at rest): scrypt at the OWASP-recommended N=2**17, r=8, p=1
+(about 0.3 s and 128 MiB per check). A new PIN has at least 6 digits (the clinic's setting
+``pin_min_length``, 4 to 12) and is none of the ones anybody tries first (repeated digits,
+runs like 123456 or 987654, a repeated pair or triple, and the commonest others). A PIN set
+under older rules (4 digits) still signs in, and its owner is asked for a new one then
+(:attr:`PinCheck.weak`).
 """
 
 from __future__ import annotations
@@ -22,7 +28,20 @@ from mesocheck.timeutil import from_iso, to_iso
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
 MAX_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=15)
-_PIN = re.compile(r"[0-9]{4,12}")
+MIN_PIN_LENGTH, MAX_PIN_LENGTH = 6, 12
+_PIN = re.compile(r"[0-9]{4,12}")  # what a PIN of any age is: older ones had 4 digits
+# The commonest PINs that no rule below catches (published analyses of leaked PIN lists:
+# dates, keypad shapes, doubled digits).
+COMMON_PINS = frozenset({
+    "1004", "2000", "2001", "1122", "1010", "2580", "1998", "1999", "1990",
+    "112233", "111222", "100200", "102030", "123321", "123654", "147258", "147852",
+    "159753", "159357", "258369", "258456", "369258", "456789", "520520", "789456",
+    "142536", "110011", "121314", "246810", "135790",
+    "147369", "741852", "852456", "963852", "789123", "987456", "654123", "123789",
+    "321654", "456123",
+})
+COMMON_MESSAGE = ("That PIN is one anybody would try first (like 123456, 111111, 121212 or "
+                  "a keypad pattern): choose digits that follow no pattern.")
 
 
 def _scrypt(pin: str, salt: bytes, n: int, r: int, p: int) -> bytes:
@@ -33,9 +52,44 @@ def _scrypt(pin: str, salt: bytes, n: int, r: int, p: int) -> bytes:
 
 
 def check_pin_format(pin: str) -> str:
+    """A PIN as it can be stored or checked: 4 to 12 digits (a new one meets
+    :func:`check_new_pin` too)."""
     if not isinstance(pin, str) or not _PIN.fullmatch(pin):
         raise InvalidPin()
     return pin
+
+
+def pin_min_length_of(value: object) -> int:
+    """The shortest new PIN a clinic's ``pin_min_length`` setting asks for: 4 to 12, else
+    the default."""
+    if isinstance(value, int) and not isinstance(value, bool) and 4 <= value <= 12:
+        return value
+    return MIN_PIN_LENGTH
+
+
+def pin_rule(min_length: int = MIN_PIN_LENGTH) -> str:
+    return f"A PIN is {min_length} to {MAX_PIN_LENGTH} digits, nothing else."
+
+
+def check_new_pin(pin: str, min_length: int = MIN_PIN_LENGTH) -> str:
+    """A PIN a staff member may choose now: long enough, and no easy guess."""
+    if not isinstance(pin, str) or not _PIN.fullmatch(pin) or len(pin) < min_length:
+        raise InvalidPin(pin_rule(min_length))
+    if is_common(pin):
+        raise InvalidPin(COMMON_MESSAGE)
+    return pin
+
+
+def is_common(pin: str) -> bool:
+    """Repeated digits, a run up or down (0 after 9 too), a pair or triple repeated, or
+    one of :data:`COMMON_PINS`."""
+    steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:])}
+    if steps <= {0} or steps == {1} or steps == {9}:
+        return True
+    if any(len(pin) % size == 0 and pin == pin[:size] * (len(pin) // size)
+           for size in (2, 3)):
+        return True
+    return pin in COMMON_PINS
 
 
 def hash_pin(pin: str) -> str:
@@ -74,6 +128,10 @@ class StaffAccounts:
     command line, the first practitioner's set-up) or an active practitioner: another actor
     is refused (:func:`require_administrator`), inside the transaction that writes."""
 
+    def pin_min_length(self) -> int:
+        """The clinic's shortest new PIN (``pin_min_length``; 6 unless it chose 4 to 12)."""
+        return pin_min_length_of(self.setting("pin_min_length"))
+
     def add_staff(self, name: str, role: str, pin: str, actor: str) -> int:
         checked = check_name(name)  # the checks a patient's name gets
         if not checked.ok:
@@ -81,15 +139,15 @@ class StaffAccounts:
         name = checked.value
         if role not in ROLES:
             raise ValueError(f"role must be one of {ROLES}")
-        pin_hash = hash_pin(pin)
+        pin_hash = hash_pin(check_new_pin(pin, self.pin_min_length()))
         with self.transaction(actor, "add_staff") as tx:
             require_administrator(tx, actor)
             return tx.insert("staff", {"name": name, "role": role, "pin_hash": pin_hash,
                                        "failed_attempts": 0, "created_at": tx.at, "active": 1})
 
     def change_pin(self, staff_id: int, pin: str, actor: str) -> None:
-        """A new PIN; also lifts a lock-out."""
-        pin_hash = hash_pin(pin)
+        """A new PIN (today's rules); also lifts a lock-out."""
+        pin_hash = hash_pin(check_new_pin(pin, self.pin_min_length()))
         with self.transaction(actor, "change_pin") as tx:
             require_administrator(tx, actor)
             _existing(tx, staff_id)
@@ -137,7 +195,8 @@ class StaffAccounts:
 
     def check_pin(self, staff_id: int, pin: str) -> PinCheck:
         """Sign-in. Five wrong PINs in a row lock the account for 15 minutes, even against
-        the right PIN; the right PIN otherwise resets the count. Every attempt is audited."""
+        the right PIN; the right PIN otherwise resets the count. Every attempt is audited.
+        A right PIN that today's rules would refuse is ``weak``: its owner chooses another."""
         with translated():
             row = self._conn.execute("SELECT pin_hash, locked_until FROM staff WHERE id = ?",
                                      (staff_id,)).fetchone()
@@ -169,7 +228,8 @@ class StaffAccounts:
                     tx.update("staff", staff_id, changes)
                 else:
                     tx.record("staff", staff_id)
-                return PinCheck(True, None, MAX_ATTEMPTS)
+                return PinCheck(True, None, MAX_ATTEMPTS,
+                                weak=_weak(pin, self.pin_min_length()))
             attempts += 1
             if attempts >= MAX_ATTEMPTS:
                 until = now + LOCKOUT
@@ -180,6 +240,14 @@ class StaffAccounts:
             tx.update("staff", staff_id, {"failed_attempts": attempts})
             return PinCheck(False, None, MAX_ATTEMPTS - attempts)
 
+
+
+def _weak(pin: str, min_length: int) -> bool:
+    try:
+        check_new_pin(pin, min_length)
+    except InvalidPin:
+        return True
+    return False
 
 
 def _lock_end(text: str | None, now: datetime) -> datetime | None:

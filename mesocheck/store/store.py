@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cached_property
@@ -11,7 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from mesocheck.store import audit, db as dbmod, witness
+from mesocheck.store.db import sqlite
 from mesocheck.store.audit import Columns, Transaction
+from mesocheck.store.dialect import SQLITE, Dialect
 from mesocheck.store.intakes import IntakeLifecycle
 from mesocheck.store.migrations import SCHEMA_VERSION, migrate, pending
 from mesocheck.store.queries import IntakeQueries
@@ -35,13 +36,19 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 
 
 class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
-    """Persistence for mesocheck. Use one Store per thread (sqlite3's default rule)."""
+    """Persistence for mesocheck. Use one Store per thread (sqlite3's default rule).
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, clock: Callable[[], datetime]):
+    The shared logic runs on any connection whose ``dialect`` answers what differs between
+    SQL engines (``mesocheck.store.dialect``); this class opens, checks, verifies and backs
+    up an SQLite file, and ``mesocheck.hub.store.HubStore`` does the same for the hub."""
+
+    def __init__(self, conn: sqlite.Connection, path: Path | None,
+                 clock: Callable[[], datetime], dialect: Dialect = SQLITE):
         self._conn = conn
         self.path = path
         self.clock = clock
-        self._columns = Columns(conn)
+        self.dialect = dialect
+        self._columns = Columns(conn, dialect.columns)
         self._depth = 0  # atomic blocks open on this connection
         self._head: AuditHead | None = None  # the newest audit row written, not yet committed
 
@@ -53,17 +60,24 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
         clock: Callable[[], datetime] = utc_now,
         create: bool = True,
         busy_timeout_ms: int = dbmod.BUSY_TIMEOUT_MS,
+        plain: bool = False,
+        key: object = dbmod.FROM_KEY_FILE,
     ) -> "Store":
-        """Open (or create) the database, check its settings and bring its schema up to date."""
+        """Open (or create) the database, check its settings and bring its schema up to date.
+
+        An encrypted database must have been unlocked in this process (or, to be made, set
+        up: :mod:`~mesocheck.store.atrest`); ``plain`` lets a new one be made unencrypted.
+        ``key`` None opens a plain file even with a key file beside it (``encrypt``)."""
         path = Path(path)
 
-        def build(conn: sqlite3.Connection) -> None:
+        def build(conn: sqlite.Connection) -> None:
             from sqlite_utils import Database
 
             migrate(Database(conn), to_iso(clock()))
 
         conn, created = dbmod.open_database(path, create=create, build=build,
-                                            busy_timeout_ms=busy_timeout_ms)
+                                            busy_timeout_ms=busy_timeout_ms, plain=plain,
+                                            key=key)
         try:
             store = cls(conn, path, clock)
             with dbmod.translated():
@@ -80,7 +94,7 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
     def close(self) -> None:
         try:
             self._conn.execute("PRAGMA optimize")
-        except sqlite3.Error:
+        except sqlite.Error:
             pass
         self._conn.close()
 
@@ -99,7 +113,7 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
         return Database(self._conn)
 
     @property
-    def connection(self) -> sqlite3.Connection:
+    def connection(self) -> sqlite.Connection:
         return self._conn
 
     @property
@@ -133,7 +147,10 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
             raise RuntimeError("a store transaction cannot join one begun outside the store")
         head_before = self._head
         with dbmod.translated():
-            conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT s{depth}")
+            if depth == 0:
+                self.dialect.begin_write(conn)
+            else:
+                conn.execute(f"SAVEPOINT s{depth}")
             self._depth = depth + 1
             try:
                 yield
@@ -151,7 +168,12 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
                 self._depth = depth
         if depth == 0 and self._head is not None:
             head, self._head = self._head, None
-            witness.record(conn, self.path, head)  # only now durable: never witness earlier
+            self._committed(head)
+
+    def _committed(self, head: AuditHead) -> None:
+        """After the outermost commit that appended ``head``: the head file names it (only
+        now durable: never witness earlier)."""
+        witness.record(self._conn, self.path, head)
 
     @contextmanager
     def transaction(
@@ -165,11 +187,12 @@ class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
         """
         audit.check_actor(actor)
         with self.atomic():
-            tx = Transaction(self._conn, self._columns, self.now(), action)
+            tx = Transaction(self._conn, self._columns, self.now(), action,
+                             self.dialect.insert)
             yield tx
             if tx.rows or tx.audit_always:
                 with dbmod.translated():
-                    self._head = AuditHead(*audit.append(
+                    self._head = AuditHead(*self.dialect.append_audit(
                         self._conn, at=tx.at, actor=actor, action=tx.action,
                         intake_id=intake_id, rows=tx.rows,
                     ))

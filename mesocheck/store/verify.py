@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import threading
 from array import array
 from typing import Any, Iterator
@@ -26,6 +25,7 @@ from typing import Any, Iterator
 from mesocheck.store.audit import (
     AUDITED_TABLES, GENESIS, ROW_HASH_BYTES, Columns, audit_hash, canonical_json, primary_key,
 )
+from mesocheck.store.db import connect, sqlite
 from mesocheck.store.migrations import GUARDED_TABLES
 from mesocheck.store.records import Problem
 
@@ -77,7 +77,7 @@ class _Expected:
                 yield key, state
 
 
-def verify(conn: sqlite3.Connection) -> list[Problem]:
+def verify(conn: sqlite.Connection) -> list[Problem]:
     """Every problem found, each naming its table, row and intake; empty when all holds."""
     sqlite_checks = _SqliteChecks(conn)
     problems: list[Problem] = []
@@ -89,11 +89,11 @@ def verify(conn: sqlite3.Connection) -> list[Problem]:
         for table in AUDITED_TABLES:
             try:
                 _check_table(conn, table, columns, expected[table], problems, sql_json)
-            except sqlite3.DatabaseError:
+            except sqlite.DatabaseError:
                 problems.append(Problem("integrity", table, None, None,
                                         "the table could not be read to the end (damaged, "
                                         "or edited outside mesocheck)"))
-    except sqlite3.DatabaseError:
+    except sqlite.DatabaseError:
         problems.append(Problem("integrity", None, None, None, "the file could not be read"))
     found, damaged = sqlite_checks.result()
     return found if damaged else found + problems
@@ -103,21 +103,22 @@ class _SqliteChecks:
     """integrity_check and foreign_key_check on their own connection, in a thread: they run
     in C with the GIL released, alongside the hashing."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite.Connection):
         path = next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
         self._problems: list[Problem] = []
         self._damaged = False
         self._error: BaseException | None = None
         self._thread = None
         if path:
-            self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
+            key = getattr(conn, "key", None)  # an encrypted database's, for a second connection
+            self._thread = threading.Thread(target=self._run, args=(path, key), daemon=True)
             self._thread.start()
         else:
             self._check(conn)
 
-    def _run(self, path: str) -> None:
+    def _run(self, path: str, key: bytes | None) -> None:
         try:
-            conn = sqlite3.connect(path, isolation_level=None)
+            conn = connect(path, key)
             try:
                 self._check(conn)
             finally:
@@ -125,7 +126,7 @@ class _SqliteChecks:
         except BaseException as error:  # handed to the caller in result()
             self._error = error
 
-    def _check(self, conn: sqlite3.Connection) -> None:
+    def _check(self, conn: sqlite.Connection) -> None:
         self._damaged = not _integrity(conn, self._problems)
         if not self._damaged:
             _foreign_keys(conn, self._problems)
@@ -138,11 +139,11 @@ class _SqliteChecks:
         return self._problems, self._damaged
 
 
-def _integrity(conn: sqlite3.Connection, problems: list[Problem]) -> bool:
+def _integrity(conn: sqlite.Connection, problems: list[Problem]) -> bool:
     """SQLite's integrity_check; False when the file is too damaged to go on."""
     try:
         messages = [r[0] for r in conn.execute("PRAGMA integrity_check(100)")]
-    except sqlite3.DatabaseError:
+    except sqlite.DatabaseError:
         problems.append(Problem("integrity", None, None, None,
                                 "the file is too damaged for SQLite to check"))
         return False
@@ -151,7 +152,7 @@ def _integrity(conn: sqlite3.Connection, problems: list[Problem]) -> bool:
     return True
 
 
-def _foreign_keys(conn: sqlite3.Connection, problems: list[Problem]) -> None:
+def _foreign_keys(conn: sqlite.Connection, problems: list[Problem]) -> None:
     for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check").fetchall():
         key = rowid
         if table == "intakes":
@@ -160,7 +161,7 @@ def _foreign_keys(conn: sqlite3.Connection, problems: list[Problem]) -> None:
                                 f"refers to a {parent} row that does not exist"))
 
 
-def _guards(conn: sqlite3.Connection, problems: list[Problem]) -> None:
+def _guards(conn: sqlite.Connection, problems: list[Problem]) -> None:
     """The triggers that make tables append-only: missing or foreign ones are reported."""
     ours = {f"{t}_no_{e}": t for t in GUARDED_TABLES for e in ("update", "delete")}
     present = dict(conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'"))
@@ -174,7 +175,7 @@ def _guards(conn: sqlite3.Connection, problems: list[Problem]) -> None:
                                     f"an unknown trigger {name} was added"))
 
 
-def _replay(conn: sqlite3.Connection, problems: list[Problem]) -> dict[str, _Expected]:
+def _replay(conn: sqlite.Connection, problems: list[Problem]) -> dict[str, _Expected]:
     """Check the chain link by link, and collect the hash each row should have now."""
     expected = {}
     for table in AUDITED_TABLES:
@@ -214,7 +215,7 @@ def _replay(conn: sqlite3.Connection, problems: list[Problem]) -> dict[str, _Exp
     return expected
 
 
-def _sqlite_quotes_like_python(conn: sqlite3.Connection) -> bool:
+def _sqlite_quotes_like_python(conn: sqlite.Connection) -> bool:
     """Whether this SQLite's json_object writes text exactly as canonical_json does."""
     probe = "".join(map(chr, range(1, 128))) + "\u00e9\u2028\u2029\ufeff\U0001f600"
     built = conn.execute("SELECT json_object('a', ?, 'b', ?)", (probe, -(2**63))).fetchone()[0]
@@ -222,7 +223,7 @@ def _sqlite_quotes_like_python(conn: sqlite3.Connection) -> bool:
 
 
 def _canonical_sql(
-    conn: sqlite3.Connection, table: str, columns: tuple[str, ...]
+    conn: sqlite.Connection, table: str, columns: tuple[str, ...]
 ) -> tuple[str, list[tuple[str, str]]] | None:
     """SQL writing a row's JSON, and the edits making it canonical (NULL members cut), or
     None for tables with columns that may hold BLOBs.
@@ -245,7 +246,7 @@ def _canonical_sql(
     return "json_object(" + ", ".join(f"'{c}', {c}" for c in columns) + ")", edits
 
 
-def _sql_digests(conn: sqlite3.Connection, table: str, sql: str,
+def _sql_digests(conn: sqlite.Connection, table: str, sql: str,
                  edits: list[tuple[str, str]]) -> Iterator[tuple[Any, bytes]]:
     sha256 = hashlib.sha256
     for key, text in conn.execute(f"SELECT {primary_key(table)}, {sql} FROM {table}"):
@@ -255,7 +256,7 @@ def _sql_digests(conn: sqlite3.Connection, table: str, sql: str,
 
 
 def _check_table(
-    conn: sqlite3.Connection, table: str, columns: Columns, expected: _Expected,
+    conn: sqlite.Connection, table: str, columns: Columns, expected: _Expected,
     problems: list[Problem], sql_json: bool,
 ) -> None:
     names = columns[table]
@@ -334,12 +335,12 @@ def _python_digests(conn, table, names, digest_row, report) -> Iterator[tuple[An
         yield row[key_at], digest_row(row)
 
 
-def _audit_intake(conn: sqlite3.Connection, audit_id: int) -> str | None:
+def _audit_intake(conn: sqlite.Connection, audit_id: int) -> str | None:
     row = conn.execute("SELECT intake_id FROM audit WHERE id = ?", (audit_id,)).fetchone()
     return row[0] if row else None
 
 
-def _row_intake(conn: sqlite3.Connection, table: str, key: Any,
+def _row_intake(conn: sqlite.Connection, table: str, key: Any,
                 row: dict[str, Any] | None = None) -> str | None:
     """The intake a row belongs to, as far as the database still says."""
     if table == "intakes":

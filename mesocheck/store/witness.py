@@ -32,14 +32,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import sqlite3
 import threading
 from pathlib import Path
 
 from msgspec import Struct
 
 from mesocheck.fileio import SQLITE_MAGIC, is_database_file
-from mesocheck.store.db import APPLICATION_ID, StoreError
+from mesocheck.store.db import APPLICATION_ID, StoreError, connect, sqlite
 from mesocheck.store.records import AuditHead, Problem
 
 HEAD_SUFFIX = ".head"
@@ -62,12 +61,12 @@ def head_text(head: AuditHead) -> str:
     return _TEXT.format(audit_id=head.audit_id, digest=head.digest.hex())
 
 
-def chain_head(conn: sqlite3.Connection) -> AuditHead | None:
+def chain_head(conn: sqlite.Connection) -> AuditHead | None:
     row = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
     return AuditHead(row[0], bytes(row[1])) if row and isinstance(row[1], bytes) else None
 
 
-def record(conn: sqlite3.Connection, db: Path, head: AuditHead | None = None, *,
+def record(conn: sqlite.Connection, db: Path, head: AuditHead | None = None, *,
            replace: bool = False) -> None:
     """After a durable commit: let the head file name ``head`` (default: the chain's),
     unless it names a newer row, or a row the chain no longer holds as it was (see the
@@ -89,7 +88,7 @@ def record(conn: sqlite3.Connection, db: Path, head: AuditHead | None = None, *,
         finally:
             os.close(fd)
         os.replace(tmp, path)
-    except (OSError, sqlite3.Error):
+    except (OSError, sqlite.Error):
         pass
 
 
@@ -103,7 +102,7 @@ def read_head(path: Path) -> AuditHead | None:
     return AuditHead(int(found[1]), bytes.fromhex(found[2].decode())) if found else None
 
 
-def _holds(conn: sqlite3.Connection, head: AuditHead) -> bool:
+def _holds(conn: sqlite.Connection, head: AuditHead) -> bool:
     row = conn.execute("SELECT hash FROM audit WHERE id = ?", (head.audit_id,)).fetchone()
     return row is not None and row[0] == head.digest
 
@@ -124,7 +123,7 @@ class CannotCompare(StoreError):
     default_message = "The file given with --against cannot be compared with the database."
 
 
-def check(conn: sqlite3.Connection, witness: Witness) -> list[Problem]:
+def check(conn: sqlite.Connection, witness: Witness) -> list[Problem]:
     """What the live chain (read in the caller's snapshot) no longer holds of ``witness``."""
     problems = []
     head = witness.head
@@ -169,6 +168,10 @@ def copy_witness(path: Path, db: Path) -> Witness:
                             "of its companion files); give a backup or a consent PDF.")
     if not path.is_file():
         raise CannotCompare(f"{path} is not a file; give a backup or a consent PDF.")
+    from mesocheck.store import atrest
+
+    if atrest.key_file(path).is_file():  # an encrypted backup, its key file beside it
+        return Witness(f"the backup {path.name}", _backup_head(path))
     try:
         with open(path, "rb") as handle:  # not this process's database: checked above
             start = handle.read(len(SQLITE_MAGIC))
@@ -176,7 +179,7 @@ def copy_witness(path: Path, db: Path) -> Witness:
                 return Witness(f"the backup {path.name}", _backup_head(path))
             if not start.startswith(b"%PDF-"):
                 raise CannotCompare(f"{path} is neither a mesocheck backup nor a consent "
-                                    "PDF.")
+                                    "PDF (an encrypted backup needs its key file beside it).")
             data = start + handle.read(MAX_COPY_BYTES)
     except OSError as exc:
         raise CannotCompare(f"{path} cannot be read ({exc.strerror}).") from None
@@ -188,8 +191,17 @@ def copy_witness(path: Path, db: Path) -> Witness:
 
 
 def _backup_head(path: Path) -> AuditHead:
+    from mesocheck.store import atrest
+
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        key = atrest.key_for(path)
+    except atrest.KeyNeeded:
+        raise CannotCompare(f"{path} is encrypted with another database's key: not a backup "
+                            "of this database.") from None
+    except StoreError as problem:
+        raise CannotCompare(f"{path}: {problem.message}") from None
+    try:
+        conn = connect(f"{path.resolve().as_uri()}?mode=ro", key, uri=True)
         try:
             if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
                 raise CannotCompare(f"{path} is an SQLite file of another program, not a "
@@ -197,9 +209,9 @@ def _backup_head(path: Path) -> AuditHead:
             head = chain_head(conn)
         finally:
             conn.close()
-    except sqlite3.Error:
-        raise CannotCompare(f"{path} cannot be read as a mesocheck backup (damaged, or "
-                            "still being written).") from None
+    except sqlite.Error:
+        raise CannotCompare(f"{path} cannot be read as a mesocheck backup (damaged, "
+                            "still being written, or its key file is not its own).") from None
     if head is None:
         raise CannotCompare(f"{path} holds no audit log: not a mesocheck backup.")
     return head

@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Generic, TypeVar
 
@@ -261,6 +262,7 @@ class Database(QObject):
     recovered = Signal()  # the save that failed went through
     refused = Signal(str)  # a write the store will never take, with no failure callback
     idle = Signal()  # every queued task has been delivered
+    changed_elsewhere = Signal(str)  # on the hub: another station wrote (the intake, or "")
 
     def __init__(self, open_store: Callable[[], Store], *,
                  retry_delays: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)):
@@ -275,6 +277,9 @@ class Database(QObject):
         self.pending = 0  # tasks queued and not yet delivered (UI thread only)
         self.in_trouble = False
         self.path: Path | None = None
+        self.hub: str | None = None  # the hub's address when the store is the hub's
+        self.sync: Any = None  # a tablet's mesocheck.sync.SyncWorker, when it has a hub
+        self._listener: Any = None
 
     @classmethod
     def open(cls, path: Path, **kwargs: Any) -> "Database":
@@ -283,6 +288,22 @@ class Database(QObject):
         database = cls(lambda: Store.open(path), **kwargs)
         database.path = Path(path)
         database.start()
+        return database
+
+    @classmethod
+    def open_hub(cls, url: str, **kwargs: Any) -> "Database":
+        """The practitioner's station: the worker's store is the hub's, and a listener
+        says when another station wrote (:attr:`changed_elsewhere`)."""
+        from mesocheck.hub.listen import Listener
+        from mesocheck.hub.store import HubStore
+
+        database = cls(lambda: HubStore.open(url), **kwargs)
+        database.hub = url
+        database.start()
+        database._listener = Listener(
+            url, lambda payload: _to_ui(lambda: database.changed_elsewhere.emit(payload)),
+            on_state=lambda up: up and _to_ui(lambda: database.changed_elsewhere.emit(""))
+        ).start()
         return database
 
     def start(self) -> None:
@@ -318,6 +339,10 @@ class Database(QObject):
 
     def close(self, timeout: float = 10.0) -> bool:
         """Finish the queued writes and stop; False if they could not all be written."""
+        for helper in (self._listener, self.sync):
+            if helper is not None:
+                helper.stop()
+        self._listener = self.sync = None
         if self._thread is None:
             return True
         self._queue.put(_STOP)
@@ -408,9 +433,10 @@ class StoreSink:
     def save_answers(self, intake_id: str, answers: dict) -> Task:
         return self._write("save_answers", "saving the answers", intake_id, dict(answers))
 
-    def acknowledge(self, intake_id: str, disclosure_id: str, text_hash: str) -> Task:
+    def acknowledge(self, intake_id: str, disclosure_id: str, text_hash: str,
+                    read_at: datetime | None = None) -> Task:
         return self._write("acknowledge", "saving an acknowledgement", intake_id,
-                           disclosure_id, text_hash)
+                           disclosure_id, text_hash, read_at)
 
     def withdraw_acknowledgement(self, intake_id: str, disclosure_id: str) -> Task:
         return self._write("withdraw_acknowledgement", "saving an acknowledgement",

@@ -90,7 +90,7 @@ def test_countersigned_intake_gives_a_reviewed_consent_that_supersedes(store, fo
     first = store_consent_pdf(store, intake_id)
     copy = store.latest_document(intake_id, kinds=(PATIENT_COPY,))
     with cheap_pins():
-        store.add_staff("Dr Ana Ferreira", "practitioner", "2468", "system")
+        store.add_staff("Dr Ana Ferreira", "practitioner", "264819", "system")
     doctor = store.staff_members()[0]
     for flag in review.undecided(store.intake(intake_id).flags):
         review.decide(store, intake_id, flag.id, "proceed", "Checked with the patient", doctor)

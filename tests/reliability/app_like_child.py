@@ -33,7 +33,10 @@ def main(db: Path, staff_id: int) -> int:
     from mesocheck.ui import tasks
     from mesocheck.ui.tasks import Database, Task
 
+    from tests.support.at_rest import unlock
+
     app = QCoreApplication([])
+    unlock(db)  # as the app's unlock screen does
     worker = Database.open(db, retry_delays=(0.05,))
     worker.refused.connect(lambda message: emit(ev="error", message=message))
     tasks.unhandled.bug.connect(lambda exc: emit(ev="error", message=repr(exc)))

@@ -16,7 +16,11 @@ Two ways to run:
     ``{"ev": "exit", "status": ...}``. The parent kills workers, never the server.
 
 Jobs: ``{"mode": "intake" | "backup" | "demo" | "pdffile" | "open", "db": path, "seed": n,
-...}``; every mode loops until killed or until ``max_ops`` store calls.
+...}``; every mode loops until killed or until ``max_ops`` store calls. The database is
+encrypted, as the tablet's: unlocked with the tests' passphrase file, or set up first where
+none exists yet (as the app's first start does). Two more modes change how it is kept:
+``encrypt`` (an unencrypted database, once) and ``rewrap`` (the clinic passphrase changed
+back and forth between ``passphrases``, the first one current, again and again).
 """
 
 from __future__ import annotations
@@ -81,9 +85,10 @@ class ReportingSink:
                           lambda: self.store.save_answers(intake_id, answers),
                           {"answers": hashes})
 
-    def acknowledge(self, intake_id, disclosure_id, text_hash_):
+    def acknowledge(self, intake_id, disclosure_id, text_hash_, read_at=None):
         return self._call("ack", intake_id,
-                          lambda: self.store.acknowledge(intake_id, disclosure_id, text_hash_),
+                          lambda: self.store.acknowledge(intake_id, disclosure_id, text_hash_,
+                                                         read_at),
                           {"disclosure": disclosure_id, "hash": text_hash_})
 
     def withdraw_acknowledgement(self, intake_id, disclosure_id):
@@ -196,9 +201,22 @@ def run_pdffile(job: dict, store: Store, rng: random.Random) -> None:
         emit(ev="end", op="write")
 
 
+def open_key(db: str | Path) -> None:
+    """Unlock the database at ``db``, or set it up (its key file) where none exists yet."""
+    from mesocheck.store import atrest
+    from tests.support import at_rest
+
+    if atrest.is_encrypted(db):
+        at_rest.unlock(Path(db))
+    else:
+        at_rest.set_up(Path(db))
+
+
 def run_open(job: dict) -> None:
-    """Create the database (schema migrations) and stop: kills land in the creation."""
+    """Create the database (its key, schema migrations) and stop: kills land in the
+    creation."""
     emit(ev="begin", op="open")
+    open_key(job["db"])
     Store.open(job["db"]).close()
     emit(ev="end", op="open")
 
@@ -207,11 +225,52 @@ MODES = {"intake": run_intakes, "backup": run_backups, "demo": run_demo,
          "pdffile": run_pdffile}
 
 
+def run_encrypt(job: dict) -> None:
+    """``mesocheck encrypt`` on an unencrypted database, with a cheap key wrapping. Each
+    of its steps that changes a file is announced first (an event to kill after): the
+    export, the original's second name, the key file, each rename."""
+    from mesocheck.store import atrest, encrypt
+    from tests.support import at_rest
+
+    def announced(op: str, fn):
+        def step(*args, **kwargs):
+            emit(ev="begin", op=op)
+            return fn(*args, **kwargs)
+        return step
+
+    encrypt._export = announced("encrypt: export", encrypt._export)
+    encrypt._keep_original = announced("encrypt: keep the original", encrypt._keep_original)
+    atrest.write_key_file = announced("encrypt: key file", atrest.write_key_file)
+    os.replace = announced("encrypt: rename", os.replace)
+    emit(ev="begin", op="encrypt")
+    store = encrypt.plain_store(Path(job["db"]))
+    try:
+        done = encrypt.encrypt(store, job["passphrase"], cost=at_rest.COST)
+    finally:
+        store.close()
+    emit(ev="end", op="encrypt", recovery=done.recovery)
+
+
+def run_rewrap(job: dict) -> None:
+    """``mesocheck passphrase`` again and again: the database's key and the seal's."""
+    from mesocheck import keys
+    from mesocheck.cli_keys import change_passphrase
+
+    keys.SCRYPT_N = 2**4  # as the tests' key file records it
+    old, new = job["passphrases"]
+    for _ in range(job.get("max_ops") or 10**9):
+        emit(ev="begin", op="rewrap", to=new)
+        change_passphrase(Path(job["db"]), new, old=old)
+        emit(ev="end", op="rewrap", to=new)
+        old, new = new, old
+
+
 def run_job(job: dict) -> int:
     rng = random.Random(job.get("seed", 0))
-    if job["mode"] == "open":
-        run_open(job)
+    if job["mode"] in ("open", "encrypt", "rewrap"):
+        {"open": run_open, "encrypt": run_encrypt, "rewrap": run_rewrap}[job["mode"]](job)
         return 0
+    open_key(job["db"])
     store = Store.open(job["db"])
     try:
         MODES[job["mode"]](job, store, rng)
@@ -231,11 +290,13 @@ def warm_up() -> None:
     import shutil
     import tempfile
 
+    from mesocheck.cli_keys import change_passphrase  # noqa: F401
     from mesocheck.demo import create_demo_intakes
-    from mesocheck.store import backup as _backup  # noqa: F401
+    from mesocheck.store import backup as _backup, encrypt as _encrypt  # noqa: F401
 
     folder = tempfile.mkdtemp(prefix="mesocheck-warm-")
     try:
+        open_key(Path(folder) / "warm.sqlite3")
         with Store.open(Path(folder) / "warm.sqlite3") as store:
             create_demo_intakes(store, 1, seed=3, with_pdf=True)
             store.verify()

@@ -23,6 +23,7 @@ from mesocheck.forms.registry import default_form
 from mesocheck.store import Store, StoreError
 
 from tests.support.intakes import fill_intake
+from tests.support.at_rest import unlock
 from tests.support.intakes import review_intake as review
 
 
@@ -65,6 +66,7 @@ class Timed:
 def wizard(db: str, writes: int, seed: int) -> None:
     rng = random.Random(seed)
     form = default_form()
+    unlock(Path(db))
     with Store.open(db) as raw:
         store = Timed(raw)
         intakes = 0
@@ -79,6 +81,7 @@ def wizard(db: str, writes: int, seed: int) -> None:
 
 def reviewer(db: str, stop: str, seed: int) -> None:
     rng = random.Random(seed)
+    unlock(Path(db))
     with Store.open(db) as raw:
         store = Timed(raw)
         practitioner = raw.staff_members()[0].id

@@ -32,6 +32,7 @@ from mesocheck.forms.registry import default_form
 from mesocheck.store import DiskFull, Store
 from mesocheck.store import staff as staff_accounts
 
+from tests.support import at_rest
 from tests.support.intakes import fill_intake
 from .harness import record_figures
 
@@ -56,8 +57,9 @@ def _home(tmp_path, monkeypatch):
 def db_path(tmp_path) -> Path:
     """The database of the suite's ``make_window``, with a practitioner: a staff area."""
     path = tmp_path / "clinic.sqlite3"
+    at_rest.set_up(path)
     with Store.open(path) as store:
-        store.add_staff("Dr Rowan Hale", "practitioner", "2468", actor="system")
+        store.add_staff("Dr Rowan Hale", "practitioner", "264819", actor="system")
     return path
 
 
@@ -179,10 +181,12 @@ def test_idle_reset_from_the_ready_screen_of_a_resumed_intake(qtbot, make_window
 # -- lock-out under concurrent attempts ------------------------------------------------------
 
 GUESSER = """
-import sys
-from mesocheck.store import Store
+import os, sys
+from mesocheck.store import Store, atrest
 from mesocheck.store import staff
 staff.SCRYPT_N = 2**4
+with open(os.environ["MESOCHECK_PASSPHRASE_FILE"]) as passphrase:
+    atrest.unlock(sys.argv[1], passphrase.readline().rstrip("\\n"))
 with Store.open(sys.argv[1]) as store:
     results = [store.check_pin(1, pin) for pin in sys.argv[2:]]
 print(sum(r.ok for r in results))
@@ -204,7 +208,7 @@ def test_simultaneous_wrong_pins_from_two_processes_still_lock_the_account(db_pa
         locked = store.connection.execute(
             "SELECT count(*) FROM audit WHERE action = 'sign_in_locked_out'").fetchone()[0]
         assert (failed, locked) == (4, 1)
-        assert not store.check_pin(1, "2468").ok
+        assert not store.check_pin(1, "264819").ok
         assert store.verify() == []
 
 

@@ -9,11 +9,13 @@ filling in, and open in the real tablet app (which then saves into it).
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
+from tests.support import at_rest
+from tests.support.at_rest import raw_connect
 from tests.support.intakes import add_staff
 from .harness import record_figures
 from mesocheck.session import IntakeSession
@@ -40,6 +42,9 @@ timer = QTimer()
 timer.timeout.connect(refuse_dialogs)
 timer.start(50)
 QTimer.singleShot(60_000, lambda: app.exit(99))
+from pathlib import Path
+from tests.support.at_rest import unlock
+unlock(Path(sys.argv[1]))  # as the unlock screen does: a backup has the database's key
 sys.exit(run(sys.argv[1], demo_intake=True))
 """
 
@@ -50,6 +55,7 @@ def _env(home: Path, **more: str) -> dict:
 
 def test_backups_taken_while_the_wizard_writes_verify_resume_and_open(tmp_path):
     db = tmp_path / "clinic.sqlite3"
+    at_rest.set_up(db)
     with Store.open(db) as store:
         add_staff(store)
     wizard = subprocess.Popen([sys.executable, "-m", DRIVER, "wizard", str(db), "700", "7"],
@@ -58,7 +64,7 @@ def test_backups_taken_while_the_wizard_writes_verify_resume_and_open(tmp_path):
     copies = []
     try:
         while wizard.poll() is None:
-            with sqlite3.connect(db) as conn:
+            with closing(raw_connect(db)) as conn:
                 before = conn.execute("SELECT max(id) FROM audit").fetchone()[0]
             dest = tmp_path / "backups" / f"clinic-{len(copies):03}.sqlite3"
             dest.parent.mkdir(exist_ok=True)

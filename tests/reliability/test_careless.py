@@ -23,6 +23,8 @@ from mesocheck.demo import create_demo_intakes
 from mesocheck.store import Store
 
 from tests.support.intakes import cheap_pins
+from tests.support import at_rest
+from mesocheck.store.atrest import key_file
 from .harness import record_figures
 from .test_environment import tmpfs
 
@@ -51,6 +53,7 @@ def digest(path: Path) -> str | None:
 def clinic(tmp_path_factory) -> tuple[Path, str]:
     """A database with intakes and PDFs (closed: no -wal/-shm), and an intake with a PDF."""
     db = tmp_path_factory.mktemp("careless") / "clinic.sqlite3"
+    at_rest.set_up(db)
     with Store.open(db) as store:
         with cheap_pins():
             create_demo_intakes(store, 6, seed=4)
@@ -63,6 +66,7 @@ def _fresh(clinic, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "clinic.sqlite3"
     db.write_bytes(clinic[0].read_bytes())
+    key_file(db).write_bytes(key_file(clinic[0]).read_bytes())
     return db
 
 
@@ -84,7 +88,8 @@ def test_no_command_writes_over_the_database_its_companions_or_links_to_it(clini
     (tmp_path / "soft.json").symlink_to(db)
     targets = {
         "the database": db, "its -wal": Path(f"{db}-wal"), "its -shm": Path(f"{db}-shm"),
-        "its head file": Path(f"{db}.head"), "a hard link": tmp_path / "hard.sqlite3",
+        "its head file": Path(f"{db}.head"), "its key file": key_file(db),
+        "a hard link": tmp_path / "hard.sqlite3",
         "a symbolic link": tmp_path / "soft.json",
         "the database by another path": tmp_path / "data" / ".." / "data" / "clinic.sqlite3",
     }
@@ -97,7 +102,8 @@ def test_no_command_writes_over_the_database_its_companions_or_links_to_it(clini
             assert digest(db) == before, f"{command} to {what} changed the database"
             refusals += 1
     assert not Path(f"{db}-wal").exists() and not Path(f"{db}.head").exists()
-    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["clinic.sqlite3"]
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == [
+        "clinic.sqlite3", "clinic.sqlite3.key"]
     assert run_cli("verify", "--db", str(db), home=tmp_path).returncode == 0
     record_figures("careless.output_is_the_database", refused=refusals, written=0)
 
@@ -160,7 +166,7 @@ def _every_command(db: Path, intake: str, out: Path) -> dict[str, tuple[tuple[st
         "pdf": (("pdf", intake, "-o", str(out / "c.pdf"), "--db", str(db)), ""),
         "demo": (("demo", "--count", "1", "--no-pdf", "--db", str(db)), ""),
         "staff add": (("staff", "add", "Kit Careful", "--role", "front-desk", "--db", str(db)),
-                      "4821\n4821\n"),
+                      "482175\n482175\n"),
     }
 
 
@@ -199,7 +205,9 @@ def test_a_new_database_appears_whole_in_a_private_folder(tmp_path):
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key_file(db).stat().st_mode) == 0o600
     assert not [p for p in db.parent.iterdir() if p.name.startswith(".")]
+    assert "Recovery key" in done.stdout  # encrypted from the start, its key shown once
 
 
 # -- 5: another program's SQLite file ------------------------------------------------------
@@ -246,7 +254,7 @@ def test_a_device_as_the_database_is_refused_without_a_journal_beside_it(clinic,
 def test_a_full_disk_is_named_as_such_by_every_command(clinic, tmp_path):
     with tmpfs("2m") as disk:
         db = _fresh(clinic, disk / "data")
-        with open(disk / "filler", "wb") as filler:
+        with open(disk / "filler", "wb", buffering=0) as filler:  # nothing left to flush
             try:
                 while True:
                     filler.write(b"\0" * 65536)
@@ -280,6 +288,7 @@ def test_an_admin_command_makes_the_pdfs_a_crash_left_out_and_verify_counts_them
     db = tmp_path / "clinic.sqlite3"
     done = run_cli("demo", "--count", "12", "--no-pdf", "--db", str(db), home=tmp_path)
     assert done.returncode == 0, done.stderr
+    at_rest.unlock(db)
     with Store.open(db) as store:
         missing = store.signed_without_document()
         intake = store.intake(missing[0])

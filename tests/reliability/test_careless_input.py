@@ -27,6 +27,8 @@ from mesocheck.store import InvalidPin, Store
 from mesocheck.store.staff import check_pin_format
 
 from tests.support.intakes import cheap_pins
+from tests.support import at_rest
+from tests.support.at_rest import raw_connect
 from .harness import record_figures
 
 APOLOGY = "sorry, something went wrong"
@@ -56,6 +58,7 @@ def a_sentence(done: subprocess.CompletedProcess, home: Path) -> str:
 @pytest.fixture
 def db(tmp_path) -> Path:
     path = tmp_path / "clinic.sqlite3"
+    at_rest.set_up(path)
     with Store.open(path) as store:
         with cheap_pins():
             create_demo_intakes(store, 3, seed=2, with_pdf=False)
@@ -74,7 +77,7 @@ def db(tmp_path) -> Path:
 def test_staff_add_refuses_a_name_that_is_not_one(db, tmp_path, name):
     before = _staff(db)
     message = a_sentence(run_cli("staff", "add", name, "--role", "front-desk", "--db", str(db),
-                                 home=tmp_path, stdin="4821\n4821\n"), tmp_path)
+                                 home=tmp_path, stdin="482175\n482175\n"), tmp_path)
     assert "name" in message, message
     assert _staff(db) == before
 
@@ -86,13 +89,13 @@ def test_staff_add_refuses_a_name_that_is_not_one(db, tmp_path, name):
 ])
 def test_staff_names_get_the_checks_patient_names_get(db, tmp_path, typed, stored):
     done = run_cli("staff", "add", typed, "--role", "front-desk", "--db", str(db),
-                   home=tmp_path, stdin="4821\n4821\n")
+                   home=tmp_path, stdin="482175\n482175\n")
     assert done.returncode == 0, done.stderr
     assert stored in _staff(db)
 
 
 def _staff(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     try:
         return [n for (n,) in conn.execute("SELECT name FROM staff ORDER BY id")]
     finally:
@@ -113,7 +116,7 @@ def test_bytes_that_are_not_utf8_get_a_sentence(db, tmp_path, args):
     out = os.fsencode(tmp_path / "out")
     args = [arg.replace(b"{out}", out) for arg in args]
     message = a_sentence(run_cli(*args, b"--db", os.fsencode(db), home=tmp_path,
-                                 stdin="4821\n4821\n"), tmp_path)
+                                 stdin="482175\n482175\n"), tmp_path)
     assert "UTF-8" in message, message
     assert not (tmp_path / "out").exists()
 
@@ -146,9 +149,8 @@ def test_check_form_names_a_number_too_long_to_read(tmp_path):
     "UPDATE answers SET value = '{not json'",
 ])
 def test_export_of_a_hand_edited_value_is_a_sentence(db, tmp_path, edit):
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     conn.execute(edit)
-    conn.commit()
     conn.close()
     for fmt in ("json", "csv"):
         out = tmp_path / f"all.{fmt}"

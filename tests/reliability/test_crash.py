@@ -39,7 +39,10 @@ from mesocheck.forms.conditions import is_answered
 from mesocheck.forms.registry import default_form
 from mesocheck.session import IntakeSession, rebuild_missing_consent_pdfs
 from mesocheck.store import SCHEMA_VERSION, Store
+from mesocheck.store.atrest import key_file
 from mesocheck.timeutil import from_iso
+from tests.support import at_rest
+from tests.support.at_rest import raw_connect
 
 from .crash_driver import ZONE, text_hash
 from .harness import ForkServer, FreshProcess, KillPlan, record_figures
@@ -204,7 +207,7 @@ def check_consistency(conn: sqlite3.Connection, form, only: set | None = None) -
 
 
 def check_after_kill(db: Path, ledger: Ledger, outcome, in_flight: dict | None, form) -> None:
-    conn = sqlite3.connect(db)  # a plain connection: opening it recovers the WAL
+    conn = raw_connect(db)  # no mesocheck checks: opening it recovers the WAL
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'answers'").fetchone():
@@ -264,7 +267,7 @@ def kill_intakes(tmp_path: Path, runner, kills: int, seed: int, fresh_share: flo
         rebuilt = rebuild_missing_consent_pdfs(store)
         assert store.signed_without_document() == []
         assert store.verify() == []
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     try:
         statuses = check_consistency(conn, form)
     finally:
@@ -302,7 +305,7 @@ def test_thousands_of_kills_during_intakes_lose_nothing(tmp_path, fork_server):
 
 
 def _plain_checks(db: Path) -> None:
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         for intake, n_stop, n_review, n_info in conn.execute(
@@ -345,7 +348,7 @@ def test_kills_while_creating_the_database(tmp_path, fork_server, kills):
         assert "Traceback" not in outcome.stderr, outcome.stderr
         landed[outcome.landed()] += 1
         if db.exists():  # a new database takes its name whole, with its schema
-            conn = sqlite3.connect(db)
+            conn = raw_connect(db)
             try:
                 assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
             finally:
@@ -368,6 +371,7 @@ def demo_db(tmp_path_factory) -> Path:
     from mesocheck.demo import create_demo_intakes
 
     db = tmp_path_factory.mktemp("demo") / "clinic.sqlite3"
+    at_rest.set_up(db)
     with Store.open(db) as store:
         create_demo_intakes(store, 15, seed=5, with_pdf=True)
     return db
@@ -407,6 +411,7 @@ def test_kills_during_backups(tmp_path, fork_server, demo_db, kills):
     """The database is untouched and the backup file is a whole, verified copy or absent."""
     db = tmp_path / "clinic.sqlite3"
     db.write_bytes(demo_db.read_bytes())
+    key_file(db).write_bytes(key_file(demo_db).read_bytes())
     dest = tmp_path / "backups" / "clinic-backup.sqlite3"
     dest.parent.mkdir()
     rng = random.Random(5)
@@ -420,11 +425,13 @@ def test_kills_during_backups(tmp_path, fork_server, demo_db, kills):
         assert "Traceback" not in outcome.stderr, outcome.stderr
         landed[outcome.landed()] += 1
         names |= {e["name"] for e in outcome.events if e["op"] == "write"}
-        # A killed backup leaves its temporary copy (patient data); the next backup, or
-        # the next program opening a database in that folder, removes it at once.
-        leftovers = {p.name.split(".partial")[0] for p in dest.parent.iterdir() if p != dest}
-        assert len(leftovers) <= 1, leftovers
-        left += len(leftovers)
+        # A killed backup leaves its temporary copy (encrypted patient data), perhaps
+        # with its key file's; the next backup, or the next program opening a database
+        # in that folder, removes them at once.
+        leftovers = [p.name for p in dest.parent.iterdir() if p.name.startswith(".")]
+        assert len([n for n in leftovers if n.endswith(".partial")]) <= 1, leftovers
+        assert len([n for n in leftovers if n.endswith(".new")]) <= 1, leftovers
+        left += any(n.endswith(".partial") for n in leftovers)
         _plain_checks(db)
         if dest.exists():
             with Store.open(dest, create=False) as copy:
@@ -434,7 +441,7 @@ def test_kills_during_backups(tmp_path, fork_server, demo_db, kills):
     assert left, "no kill landed while a temporary copy existed"
     with Store.open(db) as store:
         store.backup(dest)
-    assert [p for p in dest.parent.iterdir() if p != dest] == []
+    assert [p for p in dest.parent.iterdir() if p not in (dest, key_file(dest))] == []
     record_figures(f"crash.backup.{kills}", kills=kills, landed=dict(landed),
                    temporary_copies_left_by_kills=left)
 

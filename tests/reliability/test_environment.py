@@ -32,8 +32,11 @@ from tests.support.app_child import run_app
 from mesocheck.demo import create_demo_intakes
 from mesocheck.forms.registry import default_form
 from mesocheck.store import DiskFull, Store
+from mesocheck.store.atrest import key_file
 
 from tests.support.intakes import fill_intake
+from tests.support import at_rest
+from tests.support.at_rest import raw_connect
 from .harness import record_figures
 
 RESTORE = "mesocheck backup"
@@ -89,6 +92,7 @@ def tmpfs(size: str) -> Iterator[Path]:
 @pytest.fixture(scope="module")
 def clinic_db(tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("env") / "clinic.sqlite3"
+    at_rest.set_up(db)
     with Store.open(db) as store:
         create_demo_intakes(store, 12, seed=9, with_pdf=True)
     return db
@@ -98,6 +102,7 @@ def _copy(clinic_db: Path, folder: Path) -> Path:
     db = folder / "clinic.sqlite3"
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(clinic_db, db)
+    shutil.copy(key_file(clinic_db), key_file(db))
     return db
 
 
@@ -113,7 +118,7 @@ def _first_document(clinic_db: Path) -> bytes:
 
 
 def _first(clinic_db: Path, column: str):
-    conn = sqlite3.connect(clinic_db)
+    conn = raw_connect(clinic_db)
     try:
         return conn.execute(f"SELECT {column} FROM documents ORDER BY id LIMIT 1").fetchone()[0]
     finally:
@@ -152,14 +157,22 @@ DAMAGE = {
                                         + db.read_bytes()[100:]),
     "cut-in-half": lambda db: db.write_bytes(db.read_bytes()[: db.stat().st_size // 2]),
     "newer-schema": lambda db: _sql(db, "PRAGMA user_version = 99"),
-    "another-program": lambda db: (db.unlink(), _sql(db, "PRAGMA application_id = 7",
-                                                     "CREATE TABLE notes (x)")),
+    "another-program": lambda db: (db.unlink(), _plain_sql(db, "PRAGMA application_id = 7",
+                                                           "CREATE TABLE notes (x)")),
     "not-sqlite": lambda db: db.write_bytes(b"PK\x03\x04" + bytes(5000)),
     "a-folder": lambda db: (db.unlink(), db.mkdir()),
 }
 
 
 def _sql(db: Path, *statements: str) -> None:
+    conn = raw_connect(db)
+    for statement in statements:
+        conn.execute(statement)
+    conn.close()
+
+
+def _plain_sql(db: Path, *statements: str) -> None:
+    """Another program's SQLite file (its key file, mesocheck's, still beside it)."""
     conn = sqlite3.connect(db)
     for statement in statements:
         conn.execute(statement)
@@ -303,6 +316,7 @@ def test_a_full_disk_mid_intake_keeps_what_was_saved_and_the_retry_works(tmp_pat
     """In one process: SQLite's max_page_count stands in for the disk."""
     form = default_form()
     db = tmp_path / "clinic.sqlite3"
+    at_rest.set_up(db)
     with Store.open(db) as store:
         session = fill_intake(store, form, random.Random(1), submit=False)
         saved = dict(store.intake(session.intake_id).answers)

@@ -30,6 +30,7 @@ from mesocheck.paths import default_form_path
 from mesocheck.store import Store
 
 from tests.support.intakes import DESK_PIN, add_staff, cheap_pins
+from tests.support import at_rest
 from .harness import Lines, record_figures
 
 CHILD = "tests.reliability.app_like_child"  # run with -m from the repository
@@ -92,6 +93,7 @@ class App:
 
 def test_admin_commands_beside_the_open_app_lose_nothing(tmp_path):
     db = tmp_path / "clinic.sqlite3"
+    at_rest.set_up(db)
     with Store.open(db) as store:
         _practitioner, desk = add_staff(store)
         with cheap_pins():
@@ -118,7 +120,7 @@ def test_admin_commands_beside_the_open_app_lose_nothing(tmp_path):
         ]
         ran, replaced = [], []
         for command in commands:
-            done = _cli(*command, "--db", str(db), home=tmp_path, stdin="7391\n7391\n") \
+            done = _cli(*command, "--db", str(db), home=tmp_path, stdin="739158\n739158\n") \
                 if command[0] != "check-form" else _cli(*command, home=tmp_path)
             assert done.returncode == 0, (command, done.stderr)
             ran.append(command[0])
@@ -153,6 +155,7 @@ def test_a_logo_naming_the_database_is_not_read_as_an_image(tmp_path):
 
     db = tmp_path / "clinic.sqlite3"
     (tmp_path / "logo.png").symlink_to(db)
+    at_rest.set_up(db)
     with Store.open(db) as store:
         with cheap_pins():
             create_demo_intakes(store, 1, seed=5, with_pdf=False)

@@ -31,6 +31,7 @@ from mesocheck.session import IntakeSession, SessionError, check_details
 from mesocheck.store import Store
 from mesocheck.store.audit import to_json
 
+from tests.support import at_rest
 from tests.support.intakes import ZONE, fill_intake
 from .harness import record_figures
 
@@ -165,6 +166,7 @@ def test_names_and_birth_dates_are_checked_not_crashed_on(examples):
 
 @pytest.fixture
 def store(tmp_path):
+    at_rest.set_up(tmp_path / "clinic.sqlite3")
     with Store.open(tmp_path / "clinic.sqlite3") as opened:
         yield opened
 

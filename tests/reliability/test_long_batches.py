@@ -19,14 +19,17 @@ from pathlib import Path
 
 from mesocheck.store import Store
 from mesocheck.store.db import BUSY_TIMEOUT_MS
+from tests.support import at_rest
 
 from .harness import record_figures
 
 PROBE = """
-import json, sys, time
+import json, os, sys, time
 from pathlib import Path
-from mesocheck.store import Store, StoreError
+from mesocheck.store import Store, StoreError, atrest
 db, intake, stop = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+with open(os.environ["MESOCHECK_PASSPHRASE_FILE"]) as passphrase:
+    atrest.unlock(db, passphrase.readline().rstrip("\\n"))
 waits, refused, n = [], [], 0
 with Store.open(db, create=False) as store:
     print("ready", flush=True)
@@ -50,6 +53,7 @@ def _env(home: Path) -> dict:
 
 def test_long_batches_leave_room_for_other_writers(tmp_path):
     db = tmp_path / "clinic.sqlite3"
+    at_rest.set_up(db)
     with Store.open(db) as store:
         intake = store.start_intake(
             name="Wai Ting", birth_date="1984-02-03", form_id="f", form_version="1",

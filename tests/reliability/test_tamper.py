@@ -1,8 +1,8 @@
 """Promise 3: tampering is detected, through the real command line.
 
-Someone with the sqlite3 shell edits, deletes, inserts or reorders rows of every audited
-table and of the audit log, or flips bytes inside a stored PDF, then puts the append-only
-guards back so only the data itself can give them away. ``mesocheck verify`` (a real
+Someone with the database's key and an SQLite shell (SQLCipher's) edits, deletes, inserts
+or reorders rows of every audited table and of the audit log, or flips bytes inside a stored
+PDF, then puts the append-only guards back so only the data itself can give them away. ``mesocheck verify`` (a real
 process) must exit 1 and name the row (and, where there is one, the intake) of every case.
 tests/store/test_verify.py checks the same at API level for a few cases; this is the full
 matrix through the CLI.
@@ -29,8 +29,11 @@ from mesocheck.store.audit import (
     GENESIS, Columns, audit_hash, canonical_json, primary_key, row_hash,
 )
 from mesocheck.store.records import AuditHead
+from mesocheck.store.atrest import key_file
 from mesocheck.store.witness import head_file, head_text
 
+from tests.support import at_rest
+from tests.support.at_rest import raw_connect
 from tests.support.intakes import add_staff, cheap_pins, fill_intake
 from tests.support.intakes import review_intake as review
 from .harness import record_figures
@@ -48,6 +51,7 @@ def template(tmp_path_factory) -> tuple[Path, dict]:
     db = tmp_path_factory.mktemp("tamper") / "clinic.sqlite3"
     rng = random.Random(11)
     form = default_form()
+    at_rest.set_up(db)
     with Store.open(db) as store:
         practitioner, desk = add_staff(store)
         store.set_setting("clinic_name", "Clinic of Tests", "system")
@@ -58,7 +62,7 @@ def template(tmp_path_factory) -> tuple[Path, dict]:
         c = fill_intake(store, form, rng, name="Third Patient", submit=False).intake_id
         # The newest three transactions only add rows: a staff account, an intake, answers.
         with cheap_pins():
-            store.add_staff("Lee Locum", "front-desk", "2580", "system")
+            store.add_staff("Lee Locum", "front-desk", "258017", "system")
         d = store.start_intake(
             name="Newest Patient", birth_date="1991-09-09", form_id=form.id,
             form_version=form.version, form_hash=form.content_hash, language="en",
@@ -66,7 +70,7 @@ def template(tmp_path_factory) -> tuple[Path, dict]:
             actor="patient")
         store.save_answers(d, {"notes": "Arrived early.", "transport_arranged": True})
         assert store.verify() == []
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
 
     def one(sql: str, *params):
         return conn.execute(sql, params).fetchone()[0]
@@ -356,7 +360,7 @@ CASES = case_list()
 def tamper(db: Path, case: Case, ids: dict) -> list[str]:
     """Apply a case as the sqlite3 shell would, then restore the append-only guards, so
     only the data can tell."""
-    conn = sqlite3.connect(db, isolation_level=None)
+    conn = raw_connect(db)
     try:
         guards = [sql for (sql,) in conn.execute(
             "SELECT sql FROM sqlite_master WHERE type = 'trigger'")]
@@ -420,10 +424,11 @@ def test_a_file_emptied_or_cut_short_is_reported(template, tmp_path, name):
 
 
 def _copy(source: Path, folder: Path) -> Path:
-    """The database with the head file beside it, as a clinic's folder holds them."""
+    """The database with the head and key files beside it, as a clinic's folder holds them."""
     db = folder / source.name
     shutil.copy(source, db)
     shutil.copy(head_file(source), head_file(db))
+    shutil.copy(key_file(source), key_file(db))
     return db
 
 
@@ -437,7 +442,7 @@ def test_tamper_figures():
 def _rewrite_chain(db: Path, ids: dict) -> None:
     """Edit one answer, then rewrite the chain from that point on with the (public) hash
     definitions, as someone who knows the format would."""
-    conn = sqlite3.connect(db, isolation_level=None)
+    conn = raw_connect(db)
     try:
         guard = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'audit_no_update'"
                              ).fetchone()[0]
@@ -480,7 +485,7 @@ def test_a_rewritten_chain_and_head_file_are_detected(template, tmp_path):
     source, ids = template
     db = _copy(source, tmp_path)
     _rewrite_chain(db, ids)
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     head = AuditHead(*conn.execute("SELECT id, hash FROM audit ORDER BY id DESC").fetchone())
     conn.close()
     head_file(db).write_text(head_text(head) + "\n")

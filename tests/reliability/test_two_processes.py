@@ -20,6 +20,7 @@ import pytest
 
 from mesocheck.store import Store
 from mesocheck.store.db import BUSY_TIMEOUT_MS
+from tests.support import at_rest
 
 from tests.support.intakes import add_staff
 from .harness import record_figures
@@ -36,6 +37,7 @@ def _cli(*args: str, home: Path) -> subprocess.CompletedProcess:
 
 def run_side_by_side(tmp_path: Path, wizard_writes: int) -> dict:
     db = tmp_path / "clinic.sqlite3"
+    at_rest.set_up(db)
     with Store.open(db) as store:
         add_staff(store)
     stop = tmp_path / "stop"

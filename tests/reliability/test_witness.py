@@ -30,9 +30,12 @@ import pytest
 from mesocheck.forms.registry import default_form
 from mesocheck.store import Store
 from mesocheck.store.audit import primary_key
+from mesocheck.store.atrest import key_file
 from mesocheck.store.witness import head_file, pdf_head, read_head
 
 from tests.support.intakes import add_staff, fill_intake
+from tests.support import at_rest
+from tests.support.at_rest import raw_connect
 from .harness import record_figures
 
 
@@ -43,7 +46,7 @@ def run_cli(*args: str, home: Path) -> subprocess.CompletedProcess:
 
 
 def _last(db: Path) -> int:
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     try:
         return conn.execute("SELECT max(id) FROM audit").fetchone()[0]
     finally:
@@ -52,7 +55,7 @@ def _last(db: Path) -> int:
 
 def _delete_newest(db: Path, count: int) -> None:
     """Plain DELETEs of the newest audit rows and every row they wrote, guards put back."""
-    conn = sqlite3.connect(db, isolation_level=None)
+    conn = raw_connect(db)
     try:
         guards = [sql for (sql,) in conn.execute(
             "SELECT sql FROM sqlite_master WHERE type = 'trigger'")]
@@ -78,6 +81,7 @@ def clinic(tmp_path_factory) -> tuple[Path, dict]:
     db = folder / "clinic.sqlite3"
     rng = random.Random(5)
     form = default_form()
+    at_rest.set_up(db)
     with Store.open(db) as store:
         add_staff(store)
         first = fill_intake(store, form, rng, name="Early Patient").intake_id
@@ -107,7 +111,7 @@ def clinic(tmp_path_factory) -> tuple[Path, dict]:
 def _document_written_at(folder: Path, pdf: str) -> int:
     """The audit row that stored this PDF (a consent PDF also witnesses its own row)."""
     digest = hashlib.sha256((folder / pdf).read_bytes()).hexdigest()
-    conn = sqlite3.connect(folder / "clinic.sqlite3")
+    conn = raw_connect(folder / "clinic.sqlite3")
     try:
         document = conn.execute("SELECT id FROM documents WHERE sha256 = ?",
                                 (digest,)).fetchone()[0]
@@ -121,6 +125,7 @@ def _fresh(clinic, tmp_path: Path, with_head_file: bool = True) -> Path:
     folder, _ = clinic
     db = tmp_path / "clinic.sqlite3"
     shutil.copy(folder / "clinic.sqlite3", db)
+    shutil.copy(key_file(folder / "clinic.sqlite3"), key_file(db))
     if with_head_file:
         shutil.copy(head_file(folder / "clinic.sqlite3"), head_file(db))
     return db
@@ -231,9 +236,11 @@ def test_verify_against_what_cannot_be_compared_is_a_sentence(clinic, tmp_path, 
 # -- a head file is never ahead --------------------------------------------------------------
 
 WRITER = """
-import sys
-from mesocheck.store import Store
+import os, sys
+from mesocheck.store import Store, atrest
 db, n = sys.argv[1], int(sys.argv[2])
+with open(os.environ["MESOCHECK_PASSPHRASE_FILE"]) as passphrase:
+    atrest.unlock(db, passphrase.readline().rstrip("\\n"))
 with Store.open(db) as store:
     intake = store.start_intake(
         name=f"Writer {n}", birth_date="1980-01-01", form_id="f", form_version="1",
@@ -248,6 +255,7 @@ def test_a_head_file_is_never_ahead_even_when_writers_are_killed(tmp_path):
     """Three programs save side by side and are killed at random moments, again and
     again: the head file must always name a row the database holds, as it was."""
     db = tmp_path / "clinic.sqlite3"
+    at_rest.set_up(db)
     Store.open(db).close()
     rng = random.Random(9)
     behind, rounds = [], 30
@@ -263,7 +271,7 @@ def test_a_head_file_is_never_ahead_even_when_writers_are_killed(tmp_path):
             writer.wait(timeout=30)
             writer.stderr.close()
         head = read_head(head_file(db))
-        conn = sqlite3.connect(db)
+        conn = raw_connect(db)
         try:
             last = conn.execute("SELECT max(id) FROM audit").fetchone()[0]
             row = conn.execute("SELECT hash FROM audit WHERE id = ?",

@@ -72,7 +72,7 @@ def test_a_schema_1_database_is_upgraded_keeping_every_row(schema1, clock):
     old_audit = [(*row[:-1], bytes.fromhex(row[-1])) for row in before["audit"]]
     assert after["audit"][:len(old_audit)] == old_audit
     assert [row[3] for row in after["audit"][len(old_audit):]] == [
-        "migrate:m002_compact", "migrate:m003_seal", "migrate:m004_manifestation"]
+        f"migrate:{step.__name__}" for step in migrations.MIGRATIONS[1:]]
 
 
 def test_an_upgraded_database_takes_new_intakes_and_still_catches_tampering(schema1, clock):

@@ -7,6 +7,7 @@ from mesocheck.store import (
 )
 from mesocheck.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
+from tests.support.at_rest import raw_connect
 from tests.support.store_rows import start
 
 
@@ -29,7 +30,7 @@ def test_a_folder_is_not_a_database(tmp_path, clock):
 
 
 def test_pragmas_hold_for_a_second_connection_too(store, db_path):
-    conn = sqlite3.connect(db_path)
+    conn = raw_connect(db_path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
 
@@ -44,7 +45,7 @@ def test_migrations_are_applied_once(db_path, clock):
 
 def test_a_newer_schema_is_refused(db_path, clock):
     Store.open(db_path, clock=clock).close()
-    conn = sqlite3.connect(db_path)
+    conn = raw_connect(db_path)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.close()
     with pytest.raises(SchemaTooNew, match="newer version of mesocheck; update the app"):
@@ -86,7 +87,7 @@ def test_another_programs_database_is_refused(tmp_path, clock):
 
 def test_a_write_lock_held_elsewhere_gives_a_clear_error(db_path, clock):
     Store.open(db_path, clock=clock).close()
-    other = sqlite3.connect(db_path, isolation_level=None)
+    other = raw_connect(db_path)
     other.execute("BEGIN EXCLUSIVE")
     try:
         with Store.open(db_path, clock=clock, busy_timeout_ms=50) as store:

@@ -5,6 +5,7 @@ from mesocheck.store.audit import staff_actor
 from mesocheck.store.settings import InvalidSetting
 from mesocheck.store.staff import hash_pin, pin_matches
 
+from tests.support import at_rest
 from tests.support.store_rows import FRONT_DESK, FRONT_DESK_PIN, PRACTITIONER, PRACTITIONER_PIN
 
 
@@ -18,11 +19,50 @@ def test_pin_hash_is_self_describing_scrypt():
 
 @pytest.mark.parametrize("pin", ["123", "1234567890123", "12a4", "", " 1234", "١٢٣٤"])
 def test_pin_format_is_checked(pin):
-    with pytest.raises(InvalidPin, match="4 to 12 digits"):
+    with pytest.raises(InvalidPin, match="digits only, at most 12"):
         hash_pin(pin)
 
 
+@pytest.mark.parametrize("pin, why", [
+    ("4821", "6 to 12 digits"), ("48210", "6 to 12 digits"),
+    ("123456", "anybody would try first"), ("654321", "anybody would try first"),
+    ("111111", "anybody would try first"), ("890123", "anybody would try first"),
+    ("121212", "anybody would try first"), ("123123", "anybody would try first"),
+    ("112233", "anybody would try first"), ("147258", "anybody would try first"),
+    ("258369", "anybody would try first"), ("000000000000", "anybody would try first"),
+])
+def test_a_new_pin_is_long_enough_and_no_easy_guess(staffed, pin, why):
+    with pytest.raises(InvalidPin, match=why):
+        staffed.add_staff("Kit New", "front-desk", pin, "system")
+    with pytest.raises(InvalidPin, match=why):
+        staffed.change_pin(FRONT_DESK, pin, "system")
+    assert [m.name for m in staffed.staff_members()] == ["Ben Desk", "Dr Ada Practitioner"]
+
+
+def test_the_clinic_chooses_the_shortest_pin(staffed):
+    assert staffed.pin_min_length() == 6
+    staffed.set_setting("pin_min_length", 8, "system")
+    with pytest.raises(InvalidPin, match="A PIN is 8 to 12 digits"):
+        staffed.add_staff("Kit New", "front-desk", "582047", "system")
+    staffed.add_staff("Kit New", "front-desk", "58204719", "system")
+    staffed.set_setting("pin_min_length", 99, "system")  # out of range: the default holds
+    assert staffed.pin_min_length() == 6
+
+
+def test_a_pin_set_under_older_rules_signs_in_and_is_weak(staffed):
+    staffed.set_setting("pin_min_length", 4, "system")
+    member = staffed.add_staff("Kit Old", "front-desk", "4821", "system")
+    staffed.set_setting("pin_min_length", 6, "system")
+    check = staffed.check_pin(member, "4821")
+    assert check.ok and check.weak
+    staffed.change_pin(member, "582047", "system")
+    check = staffed.check_pin(member, "582047")
+    assert check.ok and not check.weak
+    assert not staffed.check_pin(PRACTITIONER, PRACTITIONER_PIN).weak
+
+
 def test_first_run_needs_a_practitioner(staffed, tmp_path, clock):
+    at_rest.set_up(tmp_path / "fresh.sqlite3")
     with Store.open(tmp_path / "fresh.sqlite3", clock=clock) as fresh:
         assert not fresh.has_practitioner()
     assert staffed.has_practitioner()
@@ -69,20 +109,20 @@ def _actions(store):
 
 def test_a_practitioner_manages_accounts_each_change_audited(staffed):
     doctor = staff_actor(PRACTITIONER)
-    new = staffed.add_staff("Ana Ruiz", "front-desk", "5555", doctor)
+    new = staffed.add_staff("Ana Ruiz", "front-desk", "583926", doctor)
     for _ in range(5):
         staffed.check_pin(new, "0000")
-    assert not staffed.check_pin(new, "5555").ok  # locked out
+    assert not staffed.check_pin(new, "583926").ok  # locked out
     staffed.unlock_staff(new, doctor)
-    assert staffed.check_pin(new, "5555").ok
-    staffed.change_pin(new, "6666", doctor)
-    assert staffed.check_pin(new, "6666").ok
+    assert staffed.check_pin(new, "583926").ok
+    staffed.change_pin(new, "692417", doctor)
+    assert staffed.check_pin(new, "692417").ok
     staffed.set_staff_active(new, False, doctor)
-    assert not staffed.check_pin(new, "6666").ok  # a leaver cannot sign in
+    assert not staffed.check_pin(new, "692417").ok  # a leaver cannot sign in
     assert "Ana Ruiz" in [m.name for m in staffed.staff_members(include_inactive=True)]
     assert "Ana Ruiz" not in [m.name for m in staffed.staff_members()]
     staffed.set_staff_active(new, True, doctor)
-    assert staffed.check_pin(new, "6666").ok
+    assert staffed.check_pin(new, "692417").ok
     mine = [a for a in _actions(staffed) if a[1] == doctor]
     assert mine == [("add_staff", doctor), ("unlock_staff", doctor), ("change_pin", doctor),
                     ("deactivate_staff", doctor), ("activate_staff", doctor)]
@@ -92,8 +132,8 @@ def test_a_practitioner_manages_accounts_each_change_audited(staffed):
 @pytest.mark.parametrize("actor", [staff_actor(FRONT_DESK), "patient", staff_actor(99)])
 def test_only_the_system_or_an_active_practitioner_manages_staff_and_settings(staffed, actor):
     before = _actions(staffed)
-    for change in (lambda: staffed.add_staff("Eve", "practitioner", "1234", actor),
-                   lambda: staffed.change_pin(FRONT_DESK, "1234", actor),
+    for change in (lambda: staffed.add_staff("Eve", "practitioner", "714952", actor),
+                   lambda: staffed.change_pin(FRONT_DESK, "714952", actor),
                    lambda: staffed.unlock_staff(FRONT_DESK, actor),
                    lambda: staffed.set_staff_active(PRACTITIONER, False, actor),
                    lambda: staffed.set_settings({"clinic_name": "Mine now"}, actor)):
@@ -104,7 +144,7 @@ def test_only_the_system_or_an_active_practitioner_manages_staff_and_settings(st
 
 def test_a_deactivated_practitioner_manages_nothing(staffed):
     doctor = staff_actor(PRACTITIONER)
-    other = staffed.add_staff("Dr Second", "practitioner", "2222", doctor)
+    other = staffed.add_staff("Dr Second", "practitioner", "825163", doctor)
     staffed.set_staff_active(PRACTITIONER, False, staff_actor(other))
     with pytest.raises(InvalidState, match="Only a practitioner"):
         staffed.unlock_staff(FRONT_DESK, doctor)

@@ -1,11 +1,12 @@
-"""verify() against someone editing the file with plain sqlite3."""
+"""verify() against someone editing the file with its key and SQLCipher's shell."""
 
-import sqlite3
 
 import pytest
 
 from mesocheck.store import Store
 
+from mesocheck.store.db import sqlite
+from tests.support.at_rest import raw_connect
 from tests.support.store_rows import FRONT_DESK, PATIENT, PRACTITIONER, start, submitted, tamper
 
 
@@ -38,10 +39,10 @@ def test_a_normal_database_verifies_clean(filled):
 
 
 def test_append_only_tables_refuse_changes_in_sqlite_itself(filled, db_path):
-    conn = sqlite3.connect(db_path)
+    conn = raw_connect(db_path)
     for sql in ("UPDATE audit SET actor = 'system'", "DELETE FROM signatures",
                 "UPDATE documents SET kind = 'x'", "DELETE FROM decisions"):
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        with pytest.raises(sqlite.DatabaseError, match="append-only"):
             conn.execute(sql)
     conn.close()
 

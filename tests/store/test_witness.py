@@ -7,6 +7,8 @@ import stat
 from mesocheck.store import Store
 from mesocheck.store.witness import chain_head, head_file, head_file_witness, read_head, record
 
+from mesocheck.store.atrest import key_file
+from tests.support import at_rest
 from tests.support.store_rows import intake_fields
 
 
@@ -43,10 +45,12 @@ def test_a_head_the_chain_no_longer_holds_is_kept_until_a_person_acts(db_path, c
         store.start_intake(**intake_fields())
         seen = chain_head(store.connection)
     other = db_path.with_name("other.sqlite3")
+    at_rest.set_up(other)
     with Store.open(other, clock=clock) as store:  # a different database, put in its place
         pass
     db_path.unlink()
     other.rename(db_path)
+    key_file(other).rename(key_file(db_path))
     with Store.open(db_path, clock=clock) as store:
         store.start_intake(**intake_fields())
         assert read_head(head_file(db_path)) == seen  # evidence, not overwritten
@@ -62,7 +66,6 @@ def test_an_unreadable_head_file_is_no_witness_and_is_written_again(db_path, clo
 
 
 def test_a_new_database_replaces_a_head_file_left_by_another(db_path, clock):
-    db_path.parent.mkdir(parents=True)
     head_file(db_path).write_text("mesocheck audit head 999 " + "ab" * 32 + "\n")
     with Store.open(db_path, clock=clock) as store:
         assert read_head(head_file(db_path)) == chain_head(store.connection)

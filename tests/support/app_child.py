@@ -1,11 +1,14 @@
 """The tablet app in a child process, as a person would start it, for start-up tests.
 
-``python -m tests.support.app_child DB [demo] [quit-after-first-paint]`` runs the app on DB
-(``demo``: straight into a walk-in intake for a made-up patient; ``quit-after-first-paint``:
-with the start-up benchmark's hook, which reports the first paint and quits, and the screen
-then on show), prints each message dialog as a ``DIALOG:`` line and closes it, and gives up
-after 30 seconds so a test run never hangs. :func:`run_app` runs it and returns the finished
-process.
+``python -m tests.support.app_child DB [demo] [quit-after-first-paint] [locked]`` runs the
+app on DB (``demo``: straight into a walk-in intake for a made-up patient;
+``quit-after-first-paint``: with the start-up benchmark's hook, which reports the first paint
+and quits, and the screen then on show), prints each message dialog as a ``DIALOG:`` line
+and closes it, and gives up after 30 seconds so a test run never hangs. An encrypted
+database is unlocked first with the tests' passphrase file, as ``mesocheck
+--passphrase-file`` does, and a new one set up (``locked``: neither, so the unlock or
+set-up screen shows). :func:`run_app` runs
+it and returns the finished process.
 """
 
 from __future__ import annotations
@@ -59,6 +62,14 @@ def main(argv: list[str]) -> int:
     timer.timeout.connect(close_dialogs)
     timer.start(50)
     QTimer.singleShot(30_000, lambda: app.exit(99))
+    if "locked" not in argv[1:]:
+        from mesocheck.store import atrest
+        from tests.support import at_rest
+
+        if atrest.is_encrypted(argv[0]):
+            at_rest.unlock(Path(argv[0]))
+        elif not os.path.lexists(argv[0]):  # as `mesocheck setup` makes a new one
+            at_rest.set_up(Path(argv[0]))
     return run(argv[0], demo_intake="demo" in argv[1:])
 
 

@@ -7,14 +7,17 @@ uses it)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from mesocheck.cli_keys import PASSPHRASE_FILE_ENV
 from mesocheck.forms.registry import default_form
-from mesocheck.store import Store
+from mesocheck.store import Store, atrest
+from tests.support import at_rest
 from tests.support.store_rows import FRONT_DESK_PIN, PRACTITIONER_PIN
 
 
@@ -37,10 +40,22 @@ def form():
     return default_form()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def clinic_passphrase_file(tmp_path_factory) -> Path:
+    """The clinic passphrase of every test database, in the file that the programs the
+    tests start are pointed at (``MESOCHECK_PASSPHRASE_FILE``)."""
+    path = at_rest.write_passphrase_file(tmp_path_factory.mktemp("passphrase"))
+    os.environ[PASSPHRASE_FILE_ENV] = str(path)
+    return path
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
-    """A database file of this test's own, not yet created."""
-    return tmp_path / "data" / "clinic.sqlite3"
+    """A database file of this test's own, not yet created, but set up: encrypted, as the
+    tablet's is (see tests/support/at_rest.py)."""
+    path = tmp_path / "data" / "clinic.sqlite3"
+    at_rest.set_up(path)
+    return path
 
 
 @pytest.fixture
@@ -58,6 +73,7 @@ def store(db_path: Path, clock: Clock):
 @pytest.fixture(scope="session")
 def _staffed_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("template") / "staffed.sqlite3"
+    at_rest.set_up(path)
     with Store.open(path, clock=Clock()) as template:
         template.add_staff("Dr Ada Practitioner", "practitioner", PRACTITIONER_PIN, "system")
         template.add_staff("Ben Desk", "front-desk", FRONT_DESK_PIN, "system")
@@ -69,15 +85,17 @@ def staffed(_staffed_template: Path, db_path: Path, clock: Clock):
     """A store with a practitioner (id 1) and a front-desk member (id 2)."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(_staffed_template, db_path)
+    shutil.copy(atrest.key_file(_staffed_template), atrest.key_file(db_path))
+    at_rest.ready(db_path)  # unlocked again where a test before locked every key
     with Store.open(db_path, clock=clock) as opened:
         yield opened
 
 
 @pytest.fixture
 def practitioner(db_path):
-    """A practitioner "Dr Rowan Hale" with PIN 2468 on ``db_path``; returns the staff id."""
+    """A practitioner "Dr Rowan Hale" with PIN 264819 on ``db_path``; returns the staff id."""
     with Store.open(db_path) as store:
-        return store.add_staff("Dr Rowan Hale", "practitioner", "2468", actor="system")
+        return store.add_staff("Dr Rowan Hale", "practitioner", "264819", actor="system")
 
 
 @pytest.fixture
@@ -85,7 +103,7 @@ def make_window(qtbot, qapp, db_path, form):
     """Build the main window on the database; afterwards closes it, and waits for its
     database thread to write what is queued and for the other background tasks.
 
-    The clinic has a practitioner (Dr Rowan Hale, PIN 2468: made here if the database has
+    The clinic has a practitioner (Dr Rowan Hale, PIN 264819: made here if the database has
     none), as the app opens on the patient's welcome screen only then; ``first_run=True``
     leaves a database without one (the app opens on the first practitioner's set-up)."""
     made = []
@@ -95,7 +113,7 @@ def make_window(qtbot, qapp, db_path, form):
             db_path.parent.mkdir(parents=True, exist_ok=True)
             with Store.open(db_path) as store:
                 if not store.has_practitioner():
-                    store.add_staff("Dr Rowan Hale", "practitioner", "2468", actor="system")
+                    store.add_staff("Dr Rowan Hale", "practitioner", "264819", actor="system")
         from mesocheck.ui.shell.main_window import MainWindow
         from mesocheck.ui.tasks import Database
         from mesocheck.ui.widgets import style

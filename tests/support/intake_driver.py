@@ -98,6 +98,9 @@ def fill_step(qtbot, page: StepPage, overrides: dict | None = None) -> None:
 
 
 def acknowledge(qtbot, page: DisclosurePage) -> None:
+    """Read the card to its end (scrolled, where it scrolls), then "I understand"."""
+    bar = page.body_scroll.verticalScrollBar()
+    bar.setValue(bar.maximum())
     qtbot.waitUntil(lambda: page.understood.isEnabled(), timeout=3000)
     if not page.understood.isChecked():
         click(qtbot, page.understood)
@@ -189,7 +192,7 @@ def walk_in_and_sign(qtbot, window, overrides: dict | None = None, before_signin
     return intake_id
 
 
-def sign_in(qtbot, window, pin: str = "2468", name: str | None = None) -> None:
+def sign_in(qtbot, window, pin: str = "264819", name: str | None = None) -> None:
     """From any patient screen to the staff area."""
     window.request_staff()
     screen = window.sign_in

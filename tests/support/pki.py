@@ -19,8 +19,10 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from tests.support import at_rest
+
 NOW = datetime.now(timezone.utc)
-PASSPHRASE = "clinic passphrase for tests"
+PASSPHRASE = at_rest.PASSPHRASE  # one clinic passphrase: the database's and the seal's
 
 
 def name(common: str) -> x509.Name:

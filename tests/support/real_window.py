@@ -90,7 +90,9 @@ def _database(path: Path):
             setattr(target, name, value)
 
     fast_pins(_Patch())
-    with Store.open(path) as store:
+    from tests.support import at_rest
+
+    with Store.open(at_rest.ready(path)) as store:
         doctor, _desk = make_staff(store)
         ids = {
             "flagged": make_intake(store, name="Maximiliana Alexandra "
@@ -162,7 +164,9 @@ def main(argv: list[str]) -> int:
             image.save(str(out / f"{size}-{name}.png"))
 
     def open_window(path: Path, has_practitioner: bool) -> tuple[MainWindow, Database]:
-        db = Database.open(path)
+        from tests.support import at_rest
+
+        db = Database.open(at_rest.ready(path))
         settings = db.call(lambda store: store.settings())
         window = MainWindow(db, default_form(), settings=settings, zone=clinic_zone(),
                             has_practitioner=has_practitioner)

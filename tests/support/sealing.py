@@ -80,7 +80,7 @@ def countersign(store, intake_id) -> None:
     from tests.support.intakes import cheap_pins
 
     with cheap_pins():
-        staff = store.add_staff("Dr Ana Ferreira", "practitioner", "2468", "system")
+        staff = store.add_staff("Dr Ana Ferreira", "practitioner", "264819", "system")
     doctor = next(m for m in store.staff_members() if m.id == staff)
     for flag in review.undecided(store.intake(intake_id).flags):
         review.decide(store, intake_id, flag.id, "proceed", "Checked with the patient", doctor)

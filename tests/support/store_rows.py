@@ -3,15 +3,14 @@ file behind the store's back."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 from mesocheck.store import Store
 
 PATIENT = "Zoë Quixley-Marchetti"  # distinctive, so leaks are easy to spot
-PRACTITIONER_PIN = "246810"
-FRONT_DESK_PIN = "1357"
+PRACTITIONER_PIN = "246813"
+FRONT_DESK_PIN = "175392"
 PRACTITIONER, FRONT_DESK = 1, 2
 
 
@@ -62,9 +61,11 @@ def submitted(store: Store, flags=FLAGS, **overrides) -> str:
 
 
 def tamper(path: Path, *statements: str, params=()) -> None:
-    """Change the file behind the store's back, as someone with the sqlite3 shell would:
-    dropping the append-only guards first."""
-    conn = sqlite3.connect(path, isolation_level=None)
+    """Change the file behind the store's back, as someone with its key and SQLCipher's
+    shell would: dropping the append-only guards first."""
+    from tests.support.at_rest import raw_connect
+
+    conn = raw_connect(path)
     try:
         for (name,) in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger'"

@@ -13,6 +13,7 @@ import sys
 from mesocheck.store import Store
 from mesocheck.ui.shell.crash import CrashHandler
 from mesocheck.ui.widgets import style
+from tests.support import at_rest
 from tests.support.app_child import run_app
 
 
@@ -33,6 +34,7 @@ def test_a_demo_intake_opens_at_its_first_step_and_the_benchmark_sees_it_painted
     # The hook names the moment of the paint, for the benchmark that launched the app.
     assert re.search(r"^painted \d+\.\d+$", result.stdout, re.MULTILINE), result.stdout
     assert "screen: wizard" in result.stdout  # on screen at the first paint: the wizard
+    at_rest.unlock(db)
     with Store.open(db) as store:
         (unfinished,) = store.unfinished_intakes()
     assert unfinished.patient_name == "Demo Patient"

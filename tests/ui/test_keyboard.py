@@ -102,7 +102,7 @@ def test_the_whole_intake_with_the_keyboard_only(qtbot, make_window, db_path):
     assert keys.focus is areas[0]
     keys.arrow_to(walk_in.area_buttons["scalp"], areas)
     keys.press(K.Key_Space)
-    keys.tab_to(walk_in.go_button)
+    # Enter goes on from the choice itself, as the welcome screen says (not only on Continue).
     keys.press(K.Key_Return, opens=lambda: window.current_screen == "wizard")
     wizard = window.wizard
 

@@ -43,6 +43,9 @@ CHILD = textwrap.dedent(
 
     app = QApplication([])
     style.apply(app)
+    from pathlib import Path
+    from tests.support.at_rest import unlock
+    unlock(Path({db!r}))  # as the unlock screen does
     worker = Database.open({db!r})
     window = MainWindow(worker, default_form(), zone=timezone.utc, has_practitioner=True)
     window.show()

@@ -20,6 +20,8 @@ from mesocheck.ui.review.queue_model import PAGE_SIZE
 from mesocheck.ui.review.queue_view import QueueView
 from mesocheck.ui.tasks import Database, shut_down
 
+from tests.support import at_rest
+
 COUNT = 100_000
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
@@ -56,6 +58,7 @@ def _intakes(count: int, seed: int):
 def big_db(tmp_path_factory):
     """A 100,000-intake database, built once per session."""
     path = tmp_path_factory.mktemp("big-queue") / "big.sqlite3"
+    at_rest.set_up(path)
     with Store.open(path) as store:
         store.bulk_insert_intakes(_intakes(COUNT, seed=7), batch_size=5000)
     return path

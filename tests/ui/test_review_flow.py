@@ -336,8 +336,12 @@ def test_detail_lists_answers_disclosures_and_signature(qtbot, store, db, people
 # -- the window never waits on the disk --------------------------------------------------------
 
 HOLD_THE_WRITE_LOCK = """
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+import os, sys
+from mesocheck.store import atrest
+from mesocheck.store.db import connect
+with open(os.environ["MESOCHECK_PASSPHRASE_FILE"]) as passphrase:
+    atrest.unlock(sys.argv[1], passphrase.readline().rstrip("\\n"))
+conn = connect(sys.argv[1], atrest.key_for(sys.argv[1]))
 conn.execute("BEGIN IMMEDIATE")  # another program writing: every other writer must wait
 print("locked", flush=True)
 sys.stdin.readline()

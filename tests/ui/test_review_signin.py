@@ -23,8 +23,8 @@ pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 def worker(db_path):
     path = db_path
     with Store.open(path) as store:
-        store.add_staff("Dr Ines Okafor", "practitioner", "2468", actor="system")
-        store.add_staff("Dr Rowan Hale", "practitioner", "1357", actor="system")
+        store.add_staff("Dr Ines Okafor", "practitioner", "264819", actor="system")
+        store.add_staff("Dr Rowan Hale", "practitioner", "175392", actor="system")
         make_intake(store, with_pdf=False)
     db = Database.open(path)
     yield db
@@ -58,12 +58,12 @@ def test_five_wrong_pins_lock_the_account_then_a_colleague_reviews(qtbot, worker
     assert "locked until" in screen.error.text.text()
     # Locked means locked: the right PIN is refused too.
     with qtbot.assertNotEmitted(screen.signed_in):
-        enter_pin(qtbot, screen, "2468")
+        enter_pin(qtbot, screen, "264819")
     assert "locked until" in screen.error.text.text()
 
     choose(screen, "Dr Rowan Hale")
     with qtbot.waitSignal(screen.signed_in, timeout=10000) as signed:
-        qtbot.keyClicks(screen.pin, "1357")
+        qtbot.keyClicks(screen.pin, "175392")
         qtbot.mouseClick(screen.sign_in_button, Qt.MouseButton.LeftButton)
     member = signed.args[0]
     assert member.name == "Dr Rowan Hale"

@@ -18,6 +18,7 @@ from mesocheck.forms import parse_form
 from mesocheck.forms.model import QUESTION_TYPES
 from mesocheck.session import IntakeSession, PatientDetails
 from mesocheck.store import Store
+from tests.support import at_rest
 
 ZONE = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 3, 9, 8, 30, tzinfo=timezone.utc)
@@ -157,6 +158,7 @@ def signed(tmp_path, monkeypatch):
     """An intake of the every-type form answered through the session, signed, with its
     consent PDF; the form file is archived with the intake as the app does."""
     form = parse_form(EVERY_TYPE, "every-type.toml")
+    at_rest.set_up(tmp_path / "words.sqlite3")
     store = Store.open(tmp_path / "words.sqlite3", clock=lambda: NOW)
     details = PatientDetails("Jeanne Moreau", date(1980, 5, 17), "face",
                              datetime(2026, 3, 9, 9, 0, tzinfo=timezone.utc))

@@ -5,7 +5,6 @@ unlocked on the staff screen, sealing what waited."""
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from io import BytesIO
 
 import pytest
@@ -15,6 +14,7 @@ from mesocheck.documents import certificate
 from mesocheck.documents.check import check_pdf
 from mesocheck.store import Store
 from tests.support import intake_driver as drive
+from tests.support.at_rest import raw_connect
 from tests.support import pki
 from tests.support.layout_check import layout_problems
 
@@ -37,8 +37,9 @@ def stored_consent(qtbot, db_path, intake_id):
 
 
 def replace_stored_pdf(db_path, document_id, pdf: bytes, *, with_hash: bool) -> None:
-    """Someone with the sqlite3 shell puts other bytes in, and the append-only guard back."""
-    conn = sqlite3.connect(db_path, isolation_level=None)
+    """Someone with the key and an SQLite shell puts other bytes in, and the append-only
+    guard back."""
+    conn = raw_connect(db_path)
     try:
         (guard,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = "
                                 "'documents_no_update'").fetchone()

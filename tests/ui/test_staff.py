@@ -26,21 +26,25 @@ def test_first_run_asks_for_a_practitioner_with_the_pin_twice(qtbot, make_window
     setup = window.first_run
     drive.type_text(qtbot, setup.clinic, "Harbour Street Skin Clinic")
     drive.type_text(qtbot, setup.name, "Dr Rowan Hale")
-    drive.type_text(qtbot, setup.pin, "12")
+    drive.type_text(qtbot, setup.pin, "1234")
     drive.click(qtbot, setup.create_button)
-    assert setup.errors["pin"].text.text() == "A PIN is 4 to 12 digits."
+    assert setup.errors["pin"].text.text() == "A PIN is 6 to 12 digits, nothing else."
     setup.pin.clear()
-    drive.type_text(qtbot, setup.pin, "2468")
+    drive.type_text(qtbot, setup.pin, "123456")
+    drive.click(qtbot, setup.create_button)
+    assert "one anybody would try first" in setup.errors["pin"].text.text()
+    setup.pin.clear()
+    drive.type_text(qtbot, setup.pin, "264819")
     drive.type_text(qtbot, setup.pin_again, "2467")
     drive.click(qtbot, setup.create_button)
     assert "not the same" in setup.errors["pin_again"].text.text()
-    drive.type_text(qtbot, setup.pin_again, "2468")
-    drive.click(qtbot, setup.create_button)
+    drive.type_text(qtbot, setup.pin_again, "264819")
+    qtbot.keyClick(setup.pin_again, Qt.Key.Key_Return)  # Enter in the last box creates it
     qtbot.waitUntil(lambda: window.current_screen == "staff", timeout=5000)
     assert window.welcome.clinic.text() == "Harbour Street Skin Clinic"
     with Store.open(db_path) as store:
         (member,) = store.staff_members()
-        assert member.role == "practitioner" and store.check_pin(member.id, "2468").ok
+        assert member.role == "practitioner" and store.check_pin(member.id, "264819").ok
         assert store.settings()["clinic_name"] == "Harbour Street Skin Clinic"
 
 
@@ -55,7 +59,7 @@ def test_wrong_pins_count_down_then_lock_out(qtbot, make_window, practitioner):
     drive.sign_in(qtbot, window, pin="1111")
     qtbot.waitUntil(lambda: "locked until" in window.sign_in.error.text.text(), timeout=5000)
     # Even the right PIN is refused while locked.
-    drive.sign_in(qtbot, window, pin="2468")
+    drive.sign_in(qtbot, window, pin="264819")
     qtbot.waitUntil(lambda: not window.sign_in._busy, timeout=5000)
     assert window.current_screen == "sign_in"
     assert "locked until" in window.sign_in.error.text.text()
@@ -158,11 +162,14 @@ def test_a_wizard_still_being_built_is_not_shown_after_a_reset(qtbot, make_windo
 
 
 def store_actor(db_path, intake_id):
-    import sqlite3
+    from tests.support.at_rest import raw_connect
 
-    with sqlite3.connect(db_path) as conn:
+    conn = raw_connect(db_path)
+    try:
         return conn.execute("SELECT actor FROM audit WHERE intake_id = ? AND action = "
                             "'start_intake'", (intake_id,)).fetchone()[0]
+    finally:
+        conn.close()
 
 
 def test_resume_or_void_an_unfinished_intake(qtbot, make_window, practitioner, db_path):

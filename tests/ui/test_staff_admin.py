@@ -10,7 +10,7 @@ from mesocheck.store.audit import staff_actor
 from tests.support import intake_driver as drive
 
 
-def _admin(qtbot, window, pin="2468", name=None):
+def _admin(qtbot, window, pin="264819", name=None):
     drive.sign_in(qtbot, window, pin=pin, name=name)
     qtbot.waitUntil(lambda: window.current_screen == "staff", timeout=5000)
     screen = window.staff_home.open_screen("Staff")
@@ -41,12 +41,12 @@ def test_a_practitioner_adds_unlocks_resets_and_deactivates_staff(qtbot, make_wi
     drive.click(qtbot, screen.add_button)  # nothing filled in
     assert screen.add_errors["name"].isVisible() and screen.add_errors["pin"].isVisible()
     drive.type_text(qtbot, screen.new_name, "Ana  Ruiz")
-    drive.type_text(qtbot, screen.new_pin, "5555")
-    drive.type_text(qtbot, screen.new_pin_again, "5556")
+    drive.type_text(qtbot, screen.new_pin, "583926")
+    drive.type_text(qtbot, screen.new_pin_again, "583927")
     drive.click(qtbot, screen.add_button)
     assert "not the same" in screen.add_errors["pin_again"].text.text()
     screen.new_pin_again.clear()
-    drive.type_text(qtbot, screen.new_pin_again, "5555")
+    drive.type_text(qtbot, screen.new_pin_again, "583926")
     drive.click(qtbot, screen.add_button)
     qtbot.waitUntil(lambda: "Ana Ruiz" in [m.name for m in screen.members], timeout=5000)
     assert "Ana Ruiz was added (Front desk)." in drive.visible_texts(screen)
@@ -64,12 +64,12 @@ def test_a_practitioner_adds_unlocks_resets_and_deactivates_staff(qtbot, make_wi
 
     drive.click(qtbot, _button(screen, "New PIN for Ana Ruiz"))
     dialog = window.findChild(QDialog, "dialog")
-    drive.type_text(qtbot, dialog.pin, "7777")
-    drive.type_text(qtbot, dialog.pin_again, "7778")
+    drive.type_text(qtbot, dialog.pin, "719264")
+    drive.type_text(qtbot, dialog.pin_again, "719265")
     drive.click(qtbot, dialog.accept_button)
     assert dialog.isVisible() and "not the same" in dialog.error_label.text.text()
     dialog.pin_again.clear()
-    drive.type_text(qtbot, dialog.pin_again, "7777")
+    drive.type_text(qtbot, dialog.pin_again, "719264")
     drive.click(qtbot, dialog.accept_button)
     qtbot.waitUntil(lambda: "Ana Ruiz has a new PIN." in drive.visible_texts(screen),
                     timeout=5000)
@@ -88,7 +88,7 @@ def test_a_practitioner_adds_unlocks_resets_and_deactivates_staff(qtbot, make_wi
     with Store.open(db_path) as store:
         ana = next(m for m in store.staff_members(include_inactive=True)
                    if m.name == "Ana Ruiz")
-        assert not ana.active and not store.check_pin(ana.id, "7777").ok  # a leaver, kept
+        assert not ana.active and not store.check_pin(ana.id, "719264").ok  # a leaver, kept
         assert store.verify() == []
     assert _actions(db_path, staff_actor(practitioner)) == [
         "add_staff", "unlock_staff", "change_pin", "deactivate_staff"]
@@ -130,9 +130,9 @@ def test_the_clinic_settings_are_saved_audited_and_taken_at_once(qtbot, make_win
 def test_front_desk_staff_are_told_the_screen_is_not_theirs(qtbot, make_window, practitioner,
                                                             db_path):
     with Store.open(db_path) as store:
-        store.add_staff("Ben Desk", "front-desk", "1357", "system")
+        store.add_staff("Ben Desk", "front-desk", "135792", "system")
     window = make_window()
-    screen = _admin(qtbot, window, pin="1357", name="Ben Desk")
+    screen = _admin(qtbot, window, pin="135792", name="Ben Desk")
     assert not screen.allowed
     assert any("Only a practitioner" in t for t in drive.visible_texts(screen))
     assert not hasattr(screen, "add_button")
@@ -160,3 +160,25 @@ def test_the_window_fills_its_screen_and_follows_it_when_the_tablet_turns(qtbot,
     screen.geometryChanged.emit(QRect(0, 0, 800, 1280))
     qtbot.wait(50)
     assert window.size().toTuple() == (1024, 768) and not window.isFullScreen()
+
+
+def test_the_staff_screen_asks_for_pins_as_long_as_the_clinic_wants(qtbot, make_window,
+                                                                   practitioner, db_path):
+    window = make_window()
+    screen = _admin(qtbot, window)
+    assert screen.captions["pin"].text() == "PIN (6 to 12 digits)"
+    with Store.open(db_path) as store:  # (a PIN shorter than this asks for a new one at sign-in)
+        store.set_settings({"pin_min_length": 8}, "system")
+    screen.refresh()
+    qtbot.waitUntil(lambda: screen.captions["pin"].text() == "PIN (8 to 12 digits)",
+                    timeout=5000)
+    drive.type_text(qtbot, screen.new_name, "Ana Ruiz")
+    drive.type_text(qtbot, screen.new_pin, "5839261")  # 7 digits: refused before the store
+    drive.type_text(qtbot, screen.new_pin_again, "5839261")
+    drive.click(qtbot, screen.add_button)
+    assert screen.add_errors["pin"].text.text() == "A PIN is 8 to 12 digits, nothing else."
+    dialog = screen.ask_pin(screen.members[0])
+    assert "New PIN (8 to 12 digits)" in drive.visible_texts(dialog)
+    dialog.reject()
+    with Store.open(db_path) as store:
+        assert "Ana Ruiz" not in [m.name for m in store.staff_members()]

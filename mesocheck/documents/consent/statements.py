@@ -40,9 +40,12 @@ class StatementsSection:
                     f'<font color="{hex_colour(st.SEVERITY["stop"].ink)}">'
                     f"<b>\u2717 {escape(w('not_acknowledged'))}</b></font>", s.ack))
             else:
-                block.append(para(w("acknowledged",
-                                    when=self.when(ack.acknowledged_at, seconds=True)),
-                                  s.ack, prefix="\u2713 "))
+                when = self.when(ack.acknowledged_at, seconds=True)
+                block.append(para(
+                    w("acknowledged", when=when) if ack.read_at is None else
+                    w("read_and_acknowledged", when=when,
+                      read=f"{ack.read_at.astimezone(self.zone):%H:%M:%S}"),
+                    s.ack, prefix="\u2713 "))
                 if ack.text_hash != disclosure_text_hash(disclosure, self.language):
                     block.append(para(w("ack_text_changed"), s.ack, prefix="\u26a0 "))
             out.append(Block(block, space_after=5))

@@ -323,6 +323,7 @@ class DisclosurePage(WizardPage):
         bar = self.body_scroll.verticalScrollBar()
         if not self.read_to_end and bar.value() >= bar.maximum() and self.isVisible():
             self.read_to_end = True
+            self.session.read_to_end(self.disclosure.id)
             self._sync()
             self.changed.emit()
 

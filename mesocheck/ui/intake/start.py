@@ -129,6 +129,16 @@ class StartIntakeScreen(Screen):
         self.layout_.addStretch(1)
         self.clear()
 
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        """Enter goes on, as on the wizard's pages; on a button, the window presses that
+        button instead."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers() & (
+                Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ControlModifier) \
+                and not isinstance(self.focusWidget(), QPushButton):
+            self.go_button.click()
+            return
+        super().keyPressEvent(event)
+
     def _field(self, key: str, title: str, widget: QWidget) -> None:
         caption = label(title, "subheading")
         caption.setBuddy(widget.focusProxy() or widget)

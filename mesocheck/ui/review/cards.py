@@ -48,7 +48,7 @@ def icon(severity: str | None, size: int = ICON) -> QLabel:
     label.setObjectName("severityIcon")
     label.setPixmap(severity_icon(severity).pixmap(QSize(size, size)))
     label.setFixedSize(size, size)
-    label.setAccessibleName(review.SEVERITY_WORDS.get(severity or "", "No flags"))
+    label.setAccessibleName(review.severity_word(severity))
     return label
 
 

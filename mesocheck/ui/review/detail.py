@@ -44,8 +44,8 @@ class ReviewDetail(QWidget):
     countersign_requested = Signal()
     amend_requested = Signal()
     resign_requested = Signal()
-    print_requested = Signal(int)  # document id
-    preview_requested = Signal(int)
+    print_requested = Signal(object)  # document id (64 bits on the hub: not a C int)
+    preview_requested = Signal(object)
     loaded = Signal(str)  # the intake now shown (after show_intake or reload)
     failed = Signal(str)  # it could not be read: a sentence for staff
 
@@ -345,8 +345,10 @@ class ReviewDetail(QWidget):
             if ack is None and disclosure.enable_when is not None:
                 continue  # not shown to this patient
             grid.addWidget(text_label(disclosure.title.get(language), "answerQuestion"), row, 0)
-            when = (f"Acknowledged {show(ack.acknowledged_at, self.zone)}" if ack
-                    else "Not acknowledged")
+            when = "Not acknowledged" if ack is None else \
+                f"Acknowledged {show(ack.acknowledged_at, self.zone)}"
+            if ack is not None and ack.read_at is not None:
+                when += f" (read to the end at {ack.read_at.astimezone(self.zone):%H:%M:%S})"
             grid.addWidget(text_label(when, "answerValue"), row, 1)
             row += 1
         self.sections.addWidget(box)

@@ -202,7 +202,7 @@ class DecisionDialog(_ReviewDialog):
 class CountersignDialog(_ReviewDialog):
     """The practitioner's signature on the review, with printed name, role and meaning."""
 
-    signed = Signal(int)  # signature id
+    signed = Signal(object)  # signature id (64 bits on the hub: not a C int)
 
     def __init__(self, db: Database, record: Any, staff: Any, zone: tzinfo,
                  parent: QWidget | None = None):
@@ -346,7 +346,7 @@ class AmendmentDialog(_ReviewDialog):
 class ResignDialog(_ReviewDialog):
     """The patient signs again after an amendment, seeing what was corrected."""
 
-    signed = Signal(int)
+    signed = Signal(object)
 
     def __init__(self, db: Database, record: Any, form: Form, zone: tzinfo,
                  parent: QWidget | None = None):

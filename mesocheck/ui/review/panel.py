@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, tzinfo
 from typing import Any, Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -110,6 +110,25 @@ class ReviewPanel(QWidget):
         self.detail.print_requested.connect(self.print_document)
         self.detail.preview_requested.connect(self.preview_document)
         self.message.connect(self._show_notice)
+        # On the hub, another station's write (a tablet sending, another practitioner
+        # deciding) shows without a refresh: the queue is read again, and the intake open
+        # here if it was that one.
+        self._changed: set[str] = set()
+        self._changed_timer = QTimer(self, singleShot=True, interval=100)
+        self._changed_timer.timeout.connect(self._show_changes)
+        db.changed_elsewhere.connect(self._changed_elsewhere)
+
+    def _changed_elsewhere(self, intake_id: str) -> None:
+        self._changed.add(intake_id)
+        self._changed_timer.start()
+
+    def _show_changes(self) -> None:
+        changed, self._changed = self._changed, set()
+        self.queue.refresh()
+        shown = self.detail._asked
+        if self.stack.currentWidget() is self.detail and shown and (
+                shown in changed or "" in changed) and self.dialog is None:
+            self.detail.reload()
 
     # -- navigation -----------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from PySide6.QtGui import QIcon
 
 from mesocheck.forms.isolation import isolate
 from mesocheck.paths import resource
-from mesocheck.review import SEVERITY_WORDS, STATUS_WORDS
+from mesocheck.review import SEVERITY_WORDS, STATUS_WORDS, severity_word
 from mesocheck.ui.tasks import Database, Task
 
 PAGE_SIZE = 50
@@ -69,13 +69,9 @@ def severity_icon(severity: str | None) -> QIcon:
     return QIcon(str(resource("icons", f"severity-{severity or 'clean'}.svg")))
 
 
-def severity_word(severity: str | None) -> str:
-    return SEVERITY_WORDS.get(severity, "No flags") if severity else "No flags"
-
-
 def flag_summary(row: Any) -> str:
-    parts = [f"{count} {word.lower()}" for count, word in (
-        (row.n_stop, "Stop"), (row.n_review, "Review"), (row.n_info, "Info")) if count]
+    parts = [f"{count} {SEVERITY_WORDS[severity].lower()}" for count, severity in (
+        (row.n_stop, "stop"), (row.n_review, "review"), (row.n_info, "info")) if count]
     return " · ".join(parts) if parts else "None"
 
 

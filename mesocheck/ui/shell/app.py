@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from mesocheck.errors import MesocheckError
 from mesocheck.logs import setup_logging
@@ -27,6 +27,7 @@ from mesocheck.ui.shell.crash import CrashHandler
 from mesocheck.ui.tasks import Database, Task, shut_down
 from mesocheck.ui.widgets import style
 from mesocheck.ui.widgets.dialogs import Dialog
+from mesocheck.ui.widgets.screen import enter_presses_focused_button
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +35,17 @@ DEMO_INTAKE = "MESOCHECK_DEMO_INTAKE"
 _damage_dialog: list[Dialog] = []  # a dialog without a parent lives only while referenced
 
 
-def _fatal(app: QApplication, title: str, text: str) -> int:
-    """A message for a problem that stops the app before its window opens; exit code 1."""
+def _fatal(app: QApplication, title: str, text: str, *, running: bool = False) -> int:
+    """A message for a problem that stops the app before its window opens; exit code 1
+    (``running``: the event loop runs already, and ends with it when it is closed)."""
     dialog = Dialog(None, title, text, accept_text="Close")
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
     dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
-    dialog.finished.connect(lambda _r: app.quit())
+    dialog.finished.connect(lambda _r: app.exit(1))
+    _damage_dialog[:] = [dialog]
     dialog.show()
-    app.exec()
+    if not running:
+        app.exec()
     return 1
 
 
@@ -97,24 +101,38 @@ def _repaired(built: list[str]) -> None:
         log.info("made %d consent PDF(s) missing after an interruption", len(built))
 
 
+def start_sync(db: Database, path: Path, settings: dict[str, Any]) -> None:
+    """A tablet with a hub: send and fetch in the background (``mesocheck.sync``); staff
+    see how it goes in the staff area, patients never."""
+    from mesocheck.store import Store
+    from mesocheck.sync import SyncWorker
+
+    db.sync = SyncWorker(lambda: Store.open(path, create=False), settings["hub_url"],
+                         name=settings.get("device_name"))
+    db.sync.start()
+
+
 def demo_patient(today: date, now: Any, area: str) -> PatientDetails:
     """The made-up walk-in patient of ``MESOCHECK_DEMO_INTAKE`` (benchmarks, screenshots)."""
     return PatientDetails("Demo Patient", date(today.year - 35, 1, 1), area,
                           now.replace(second=0, microsecond=0))
 
 
-def run(db_path: Path, *, demo_intake: bool | None = None,
+def run(db_path: Path | None, *, demo_intake: bool | None = None, hub: str | None = None,
         window_size: tuple[int, int] | None = None) -> int:
     """Run the tablet app on the database at ``db_path``; returns the exit code.
 
-    The app fills the screen (a kiosk tablet) unless the clinic's ``full_screen`` setting
-    is off or ``window_size`` asks for a window (``mesocheck --window``). ``demo_intake``
-    (or ``MESOCHECK_DEMO_INTAKE=1``) opens straight at the first step of a walk-in intake
-    for a made-up patient.
+    An encrypted database not yet unlocked (by ``--passphrase-file`` or the keyring) first
+    shows the unlock screen, and a new one the set-up screen, in a window of their own;
+    the app's window opens once the passphrase has opened the database. It fills the
+    screen (a kiosk tablet) unless the clinic's ``full_screen`` setting is off or
+    ``window_size`` asks for a window (``mesocheck --window``). ``demo_intake`` (or
+    ``MESOCHECK_DEMO_INTAKE=1``) opens straight at the first step of a walk-in intake for a
+    made-up patient. With ``hub`` (its address) the app is the practitioner's station
+    instead: staff sign in, and the review works on the hub's record of every tablet, its
+    queue kept up to date as tablets send. A tablet whose database names a hub
+    (``mesocheck hub connect``) sends to it in the background.
     """
-    from mesocheck.forms.registry import default_form
-    from mesocheck.ui.shell.main_window import MainWindow
-
     setup_logging()
     if QApplication.instance() is None:
         from mesocheck.ui.shell.platform_check import platform_problem
@@ -129,34 +147,144 @@ def run(db_path: Path, *, demo_intake: bool | None = None,
     style.apply(app)
     crash = CrashHandler(app)
     crash.activate()
-
-    try:
-        db = Database.open(Path(db_path))
-    except MesocheckError as exc:
-        crash.deactivate()
-        return _fatal(app, "The database cannot be opened", exc.message)
+    db_path = None if hub else Path(db_path)
+    opened: list[Database] = []
     try:
         try:
-            settings, has_practitioner = db.call(
-                lambda store: (store.settings(), store.has_practitioner()))
-            form = default_form()
+            gate = None if db_path is None else _gate(db_path)
         except MesocheckError as exc:
-            return _fatal(app, "mesocheck cannot start", exc.message)
-        if demo_intake is None:
-            demo_intake = os.environ.get(DEMO_INTAKE) == "1"
-        window = MainWindow(db, form, settings=settings,
-                            zone=clinic_zone(settings.get("time_zone")),
-                            has_practitioner=has_practitioner, welcome=not demo_intake)
-        if demo_intake:
-            context = window.context
-            window.open_walk_in_now(demo_patient(context.today(), context.now(),
-                                                 form.areas[0].value))
-        window.after_first_paint(lambda: check_database(app, db, repair=not demo_intake))
-        window.show_on_screen(full=bool(settings.get("full_screen", True)), size=window_size)
+            return _fatal(app, "The database cannot be opened", exc.message)
+        if gate is None:
+            if _start(app, db_path, demo_intake, opened, None, window_size=window_size,
+                      hub=hub) is not None:
+                return 1
+        else:
+            def unlocked(passphrase: str) -> None:
+                _start(app, db_path, demo_intake, opened, passphrase, running=True,
+                       window_size=window_size)
+                gate.close()
+                gate.deleteLater()
+
+            gate.screen_.unlocked.connect(unlocked)
+            gate.show_on_screen(window_size)
         code = app.exec()
-        window.close()
+        for window in _windows:
+            window.close()
         return code
     finally:
         crash.deactivate()
-        if not shut_down(db):
-            log.error("some answers could not be written before closing")
+        for db in opened:
+            if not shut_down(db):
+                log.error("some answers could not be written before closing")
+
+
+class _GateWindow(QMainWindow):
+    """The window of the unlock or set-up screen, before the app's own."""
+
+    def __init__(self, screen: Any):
+        super().__init__()
+        self.screen_ = screen
+        self.setWindowTitle("mesocheck")
+        self.setCentralWidget(screen)
+        self.setMinimumSize(640, 600)
+        room = self.screen().availableSize()  # a portrait tablet: its whole screen
+        self.resize(1280, 800) if room.width() >= 1280 else self.resize(room)
+
+    def show(self) -> None:
+        super().show()
+        self.activateWindow()  # typed into at once, before anything else
+        self.screen_.focus_first()
+
+    def show_on_screen(self, size: tuple[int, int] | None) -> None:
+        """Fill the screen, as the app's window will (a kiosk tablet), or a window of
+        ``size`` (``mesocheck --window``)."""
+        from mesocheck.ui.shell.screen_fit import WINDOW_SIZE, ScreenFit
+
+        self.fit = ScreenFit(self, full=size is None, size=size or WINDOW_SIZE)
+        self.fit.show()
+        self.activateWindow()
+        self.screen_.focus_first()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if not enter_presses_focused_button(self, event):
+            super().keyPressEvent(event)
+
+
+def _gate(db_path: Path) -> _GateWindow | None:
+    """The screen the database needs before it can open: set-up for a new one, unlock for
+    an encrypted one this process has not unlocked (the keyring tried first, where the
+    clinic opted in); None when it can open now."""
+    from mesocheck.store import atrest, unattended
+
+    encrypted = atrest.is_encrypted(db_path)
+    if encrypted and atrest.is_unlocked(db_path):
+        return None
+    if not os.path.lexists(db_path):
+        from mesocheck.ui.staff.unlock import SetUpScreen
+
+        return _GateWindow(SetUpScreen(db_path))
+    if not encrypted:
+        return None
+    note = None
+    try:
+        if unattended.unlock_from_keyring(db_path):
+            return None
+    except unattended.KeyringProblem as problem:
+        log.warning("the keyring did not give the database key: %s", type(problem).__name__)
+        note = problem.message
+    from mesocheck.ui.staff.unlock import UnlockScreen
+
+    return _GateWindow(UnlockScreen(db_path, note=note))
+
+
+def _start(app: QApplication, db_path: Path | None, demo_intake: bool | None,
+           opened: list[Database], passphrase: str | None, *, running: bool = False,
+           window_size: tuple[int, int] | None = None, hub: str | None = None
+           ) -> int | None:
+    """Open the database (the hub's, with ``hub``) and the app's window; an exit code when
+    that failed."""
+    from mesocheck.forms.registry import default_form
+    from mesocheck.ui.shell.main_window import MainWindow
+
+    try:
+        db = Database.open_hub(hub) if hub else Database.open(Path(db_path))
+    except MesocheckError as exc:
+        return _fatal(app, "The hub cannot be opened" if hub else
+                      "The database cannot be opened", exc.message, running=running)
+    opened.append(db)
+    try:
+        settings, has_practitioner = db.call(
+            lambda store: (store.settings(), store.has_practitioner()))
+        form = default_form()
+    except MesocheckError as exc:
+        return _fatal(app, "mesocheck cannot start", exc.message, running=running)
+    if demo_intake is None:
+        demo_intake = os.environ.get(DEMO_INTAKE) == "1" and not hub
+    if not hub and settings.get("hub_url"):
+        start_sync(db, Path(db_path), settings)
+    window = MainWindow(db, form, settings=settings,
+                        zone=clinic_zone(settings.get("time_zone")),
+                        has_practitioner=has_practitioner, welcome=not demo_intake,
+                        station=bool(hub))
+    _windows[:] = [window]
+    if demo_intake:
+        context = window.context
+        window.open_walk_in_now(demo_patient(context.today(), context.now(),
+                                             form.areas[0].value))
+    if not hub:  # the hub checks its own pages; its documents are each tablet's to make
+        window.after_first_paint(lambda: check_database(app, db, repair=not demo_intake))
+    if passphrase is not None:  # the one passphrase: the seal too, where one is set up
+        _unlock_seal(db, passphrase)
+    window.show_on_screen(full=bool(settings.get("full_screen", True)), size=window_size)
+    return None
+
+
+_windows: list[Any] = []  # the app's window, kept while the event loop runs
+
+
+def _unlock_seal(db: Database, passphrase: str) -> None:
+    from mesocheck.ui.staff.seal import unlock_seal
+
+    Task(lambda store: unlock_seal(store, passphrase), what="unlocking the clinic's seal") \
+        .failure(lambda error: log.warning("the seal was not unlocked with the database: %s",
+                                           type(error).__name__)).run_in_background(db)

@@ -15,7 +15,7 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMainWindow, QPushButton, QStackedWidget, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
 
 from mesocheck.forms import Form
 from mesocheck.session import IntakeSession, PatientDetails
@@ -29,7 +29,7 @@ from mesocheck.ui.shell.idle import IdleWatcher, StillTherePrompt
 from mesocheck.ui.shell.turns import AfterFirstPaint, after_painted, delete_in_turns
 from mesocheck.ui.tasks import Database, StoreSink, Task
 from mesocheck.ui.widgets.dialogs import message
-from mesocheck.ui.widgets.screen import scroll_into_view
+from mesocheck.ui.widgets.screen import enter_presses_focused_button, scroll_into_view
 
 if TYPE_CHECKING:  # the staff's screens are loaded when first asked for
     from mesocheck.ui.shell.screen_fit import ScreenFit
@@ -61,9 +61,12 @@ class MainWindow(QMainWindow):
         prompt_s: int = PROMPT_S,
         device: str | None = None,
         welcome: bool = True,
+        station: bool = False,
     ):
         """``welcome=False``: the caller opens an intake at once (:meth:`open_walk_in_now`)
-        instead of the welcome screen."""
+        instead of the welcome screen. ``station``: the practitioner's station on the hub,
+        which opens at the staff sign-in instead of the patient's welcome, and at the
+        review queue once signed in."""
         super().__init__()
         settings = settings or {}
         self.db = db
@@ -73,6 +76,7 @@ class MainWindow(QMainWindow):
         self.language = form.languages[0]
         self.device = device or platform.node() or None
         self.has_practitioner = has_practitioner
+        self.station = station
         self.clinic_name = str(settings.get("clinic_name") or "")
         self.context = InputContext(self.language, zone, clock)
         self.staff: StaffMember | None = None
@@ -263,6 +267,9 @@ class MainWindow(QMainWindow):
         if not self.has_practitioner:
             self.show_screen("first_run")
             return
+        if self.station:  # no patient uses the practitioner's station
+            self.show_screen("staff")
+            return
         self.show_screen("welcome")
         self.refresh_waiting()
         self._prepare("walk_in", "thanks")
@@ -295,6 +302,8 @@ class MainWindow(QMainWindow):
             lambda details: self.start_intake(details, context.actor))
         self.staff_home.settings_changed.connect(self.apply_settings)
         self._add("staff", self.staff_home)
+        if self.station:
+            self.staff_home.open_screen("Review queue")
         self.show_screen("staff")
 
     def _first_practitioner(self, member: StaffMember) -> None:
@@ -481,14 +490,8 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, now, lambda: scroll_into_view(now))
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
-        """Enter presses the button that has the focus (Qt's buttons take only Space
-        outside dialogs)."""
-        focus = self.focusWidget()
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
-                isinstance(focus, QPushButton) and focus.isEnabled():
-            focus.click()
-            return
-        super().keyPressEvent(event)
+        if not enter_presses_focused_button(self, event):
+            super().keyPressEvent(event)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

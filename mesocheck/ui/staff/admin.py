@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 from mesocheck.forms.isolation import isolate
 from mesocheck.store import StaffMember
 from mesocheck.store.settings import IDLE_LIMITS_S
-from mesocheck.ui.staff.signin import PIN_RULE, ROLE_NAMES, pin_field
+from mesocheck.store.staff import MIN_PIN_LENGTH, pin_min_length_of, pin_rule
+from mesocheck.ui.staff.signin import ROLE_NAMES, pin_field
 from mesocheck.ui.tasks import Task
 from mesocheck.ui.widgets.choices import ErrorLine, OptionButton, OptionCheck
 from mesocheck.ui.widgets.dialogs import Dialog, confirm
@@ -64,14 +65,16 @@ class PinDialog(Dialog):
     """A new PIN, typed twice; ``on_finished(accepted, pin)``."""
 
     def __init__(self, parent: QWidget | None, name: str,
-                 on_finished: Callable[[bool, str], None]):
+                 on_finished: Callable[[bool, str], None], min_length: int = MIN_PIN_LENGTH):
         super().__init__(parent, "New PIN", f"Choose a new PIN for {isolate(name)}. It "
                          "also lifts a lock-out after wrong PINs.", accept_text="Save PIN",
                          reject_text="Cancel", on_finished=on_finished)
         layout = self.layout()
         self.pin = pin_field("New PIN")
         self.pin_again = pin_field("The same PIN again")
-        for index, (caption, field) in enumerate((("New PIN (4 to 12 digits)", self.pin),
+        self.min_length = min_length
+        for index, (caption, field) in enumerate(((f"New PIN ({min_length} to 12 digits)",
+                                                   self.pin),
                                                   ("The same PIN again", self.pin_again))):
             title = set_role(QLabel(caption), "subheading")
             title.setBuddy(field)
@@ -85,8 +88,8 @@ class PinDialog(Dialog):
         return self.pin.text()
 
     def _try_accept(self) -> None:
-        if not _PIN.match(self.pin.text()):
-            problem, field = PIN_RULE, self.pin
+        if not _PIN.match(self.pin.text()) or len(self.pin.text()) < self.min_length:
+            problem, field = pin_rule(self.min_length), self.pin
         elif self.pin.text() != self.pin_again.text():
             problem, field = "The two PINs are not the same.", self.pin_again
         else:
@@ -139,6 +142,8 @@ class StaffAdminScreen(Screen):
     def _add_form(self) -> None:
         self.layout_.addWidget(label("Add a staff member", "subheading"))
         self.add_errors: dict[str, ErrorLine] = {}
+        self.captions: dict[str, QLabel] = {}
+        self.min_pin = MIN_PIN_LENGTH  # the clinic's, once its settings are read
         self.new_name = QLineEdit()
         self.new_name.setMaxLength(200)
         self.new_name.setAccessibleName("New staff member's name")
@@ -161,7 +166,7 @@ class StaffAdminScreen(Screen):
         pins = SwitchBox(700, spacing=32)
         self.new_pin = pin_field("New staff member's PIN")
         self.new_pin_again = pin_field("The same PIN again")
-        self._field("pin", "PIN (4 to 12 digits)", self.new_pin, pins.box)
+        self._field("pin", f"PIN ({MIN_PIN_LENGTH} to 12 digits)", self.new_pin, pins.box)
         self._field("pin_again", "The same PIN again", self.new_pin_again, pins.box)
         self.layout_.addWidget(pins)
         self.add_button = set_role(QPushButton("Add staff member"), "primary")
@@ -172,6 +177,7 @@ class StaffAdminScreen(Screen):
     def _field(self, key: str, title: str, widget: QWidget, into: Any = None) -> None:
         caption = label(title, "body")
         caption.setBuddy(widget)
+        self.captions[key] = caption
         self.add_errors[key] = error = ErrorLine()
         parts = (caption, error, widget)
         if into is None:
@@ -193,8 +199,8 @@ class StaffAdminScreen(Screen):
         problems: dict[str, str] = {}
         if not name.strip():
             problems["name"] = "Please enter the new staff member's name."
-        if not _PIN.match(pin):
-            problems["pin"] = PIN_RULE
+        if not _PIN.match(pin) or len(pin) < self.min_pin:
+            problems["pin"] = pin_rule(self.min_pin)
         elif pin != again:
             problems["pin_again"] = "The two PINs are not the same."
         for key, error in self.add_errors.items():
@@ -232,6 +238,8 @@ class StaffAdminScreen(Screen):
             card = self._card(member)
             self.list_layout.addWidget(card)
             self.rows[member.id] = card
+        self.min_pin = pin_min_length_of(settings.get("pin_min_length"))
+        self.captions["pin"].setText(f"PIN ({self.min_pin} to 12 digits)")
         self._show_settings(settings)
 
     def _card(self, member: StaffMember) -> QFrame:
@@ -279,7 +287,8 @@ class StaffAdminScreen(Screen):
     # -- actions on a member -------------------------------------------------------------
 
     def ask_pin(self, member: StaffMember) -> PinDialog:
-        dialog = PinDialog(self, member.name, lambda ok, pin: ok and self._new_pin(member, pin))
+        dialog = PinDialog(self, member.name, lambda ok, pin: ok and self._new_pin(member, pin),
+                           self.min_pin)
         dialog.show()
         return dialog
 

@@ -211,7 +211,18 @@ class StaffHome(QWidget):
         self.who = label(f"Signed in: {isolate(staff.name)} · "
                          f"{ROLE_NAMES.get(staff.role, staff.role)}",
                          "progress")
-        bar_layout.addWidget(self.who, 1)
+        self.hub_status = None
+        if context.db.sync is not None:  # a tablet with a hub: how sending goes, below
+            from mesocheck.ui.staff.hub_status import HubStatus
+
+            self.hub_status = HubStatus(context.db.sync, context.zone)
+            who = QVBoxLayout()
+            who.setSpacing(2)
+            who.addWidget(self.who)
+            who.addWidget(self.hub_status.label)
+            bar_layout.addLayout(who, 1)
+        else:
+            bar_layout.addWidget(self.who, 1)
         self.hand_button = set_role(QPushButton("Hand to patient"), "primary")
         self.hand_button.setAccessibleDescription(
             "Locks the staff area and shows the patient's welcome screen")

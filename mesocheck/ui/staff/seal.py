@@ -1,9 +1,12 @@
-"""Unlocking the clinic's seal on the tablet: the clinic passphrase, typed once by staff.
+"""The clinic's seal on the tablet: its state, and the clinic passphrase that unlocks it.
 
-The tablet runs unattended at the front desk, so the seal is unlocked once per app run on
-this staff screen (or at launch with ``mesocheck --passphrase-file FILE``) and its key stays
-in this process's memory until the app ends. While it is locked, a patient's document is
-still made and stored at once, unsealed; unlocking seals what waits, in the background.
+The tablet runs unattended at the front desk, so the seal is unlocked once per app run: by
+the passphrase typed on the unlock screen when the app starts (one passphrase opens the
+encrypted database and the seal: :mod:`mesocheck.ui.staff.unlock`), at launch with
+``mesocheck --passphrase-file FILE``, or here, with the same entry, where it is still
+locked (an unencrypted database, a seal whose passphrase differs). Its key stays in this
+process's memory until the app ends. While it is locked, a patient's document is still made
+and stored at once, unsealed; unlocking seals what waits, in the background.
 """
 
 from __future__ import annotations
@@ -11,14 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from msgspec import Struct
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton
 
+from mesocheck.ui.staff.unlock import PassphraseEntry
 from mesocheck.ui.tasks import Task
-from mesocheck.ui.widgets.choices import ErrorLine
 from mesocheck.ui.widgets.labels import label
 from mesocheck.ui.widgets.screen import Screen
-from mesocheck.ui.widgets.style import set_role
 
 
 class SealState(Struct, frozen=True):
@@ -40,13 +40,17 @@ def seal_state(store: Any) -> SealState:
                      f"{current.not_after:%Y-%m-%d}", len(store.documents_to_seal()))
 
 
-def _unlock(store: Any, passphrase: str) -> None:
+def unlock_seal(store: Any, passphrase: str) -> bool:
+    """Unlock the clinic's seal with ``passphrase`` if one is set up; whether it was."""
+    if store.current_seal() is None:
+        return False
     from mesocheck.documents.certificate import unlock
 
     unlock(store, passphrase)
+    return True
 
 
-def _seal_waiting(path: Any) -> Any:
+def seal_waiting(path: Any) -> Any:
     """Seal what waits, on a connection of its own: the app's one database thread keeps
     saving the patient's answers meanwhile (each seal is its own short transaction)."""
     from mesocheck.documents.archive import seal_pending
@@ -67,26 +71,15 @@ class SealScreen(Screen):
         self.layout_.addWidget(self.status)
         self.detail = label("", "muted")
         self.layout_.addWidget(self.detail)
-        self.passphrase = QLineEdit()
-        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passphrase.setAccessibleName("Clinic passphrase")
-        self.passphrase.setAccessibleDescription(
+        self.entry = PassphraseEntry("Unlock the seal")
+        self.entry.field.setAccessibleDescription(
             "The clinic's passphrase unlocks its seal until the app closes")
-        self.passphrase.setPlaceholderText("Clinic passphrase")
-        self.passphrase.setInputMethodHints(Qt.InputMethodHint.ImhSensitiveData |
-                                            Qt.InputMethodHint.ImhNoPredictiveText)
-        self.passphrase.setMaximumWidth(520)
-        self.passphrase.returnPressed.connect(self.unlock)
-        self.unlock_button = set_role(QPushButton("Unlock the seal"), "primary")
-        self.unlock_button.setAccessibleDescription(
+        self.entry.button.setAccessibleDescription(
             "Checks the passphrase, then seals the documents that wait")
-        self.unlock_button.clicked.connect(self.unlock)
-        row = QHBoxLayout()
-        row.setSpacing(16)
-        row.addWidget(self.passphrase, 1)
-        row.addWidget(self.unlock_button)
-        self.layout_.addLayout(row)
-        self.error = ErrorLine()
+        self.entry.submitted.connect(self.unlock)
+        self.passphrase, self.unlock_button, self.error = (
+            self.entry.field, self.entry.button, self.entry.error)
+        self.layout_.addWidget(self.entry)
         self.layout_.addWidget(self.error)
         self.layout_.addStretch(1)
         self.state: SealState | None = None
@@ -115,28 +108,19 @@ class SealScreen(Screen):
                                 "when it is unlocked." + waiting)
             self.detail.setText(f"Type the clinic passphrase to seal documents as "
                                 f"{state.name}.")
-        can_unlock = state.set_up and not state.unlocked
-        self.passphrase.setVisible(can_unlock)
-        self.unlock_button.setVisible(can_unlock)
+        self.entry.setVisible(state.set_up and not state.unlocked)
 
-    def unlock(self) -> None:
-        passphrase = self.passphrase.text()
-        if not passphrase:
-            self.error.show_message("Type the clinic passphrase first.")
-            return
-        self.error.show_message(None)
-        self.unlock_button.setEnabled(False)
-        self.passphrase.clear()
-        Task(lambda store: _unlock(store, passphrase), success=self._unlocked, parent=self,
+    def unlock(self, passphrase: str) -> None:
+        Task(lambda store: unlock_seal(store, passphrase), success=self._unlocked, parent=self,
              what="unlocking the clinic's seal").failure(self._failed) \
             .run_in_background(self.context.db)
 
-    def _unlocked(self, _result: None) -> None:
-        self.unlock_button.setEnabled(True)
+    def _unlocked(self, _result: bool) -> None:
+        self.entry.busy(False)
         self.refresh()
         path = self.context.db.path
         if path is not None:  # seal what waited; timestamps for B-B seals, if configured
-            Task(lambda: _seal_waiting(path), success=self._sealed, parent=self,
+            Task(lambda: seal_waiting(path), success=self._sealed, parent=self,
                  what="sealing the documents kept unsealed").heavy().failure(
                 lambda error: self.error.show_message(error.message)).run_in_background()
 
@@ -146,9 +130,7 @@ class SealScreen(Screen):
             self.error.show_message(report.problems[0])
 
     def _failed(self, error: Any) -> None:
-        self.unlock_button.setEnabled(True)
-        self.error.show_message(error.message[:1].upper() + error.message[1:])
-        self.passphrase.setFocus()
+        self.entry.show_problem(error.message)
 
     def focus_first(self) -> None:
         if self.passphrase.isVisible():

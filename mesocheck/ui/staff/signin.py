@@ -1,7 +1,9 @@
 """Staff sign-in with a PIN, and the first practitioner account on a new database.
 
 PINs are checked by the store on the background worker (the check is deliberately slow);
-five wrong PINs lock the account for a while, and the screen says until when.
+five wrong PINs lock the account for a while, and the screen says until when. A PIN set
+under older rules (4 digits, or an easy guess) still signs in, and then the same screen
+asks for a new one, twice, before the staff area opens.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 from mesocheck.forms.isolation import isolate
 from mesocheck.store import InvalidPin, PinCheck, StaffMember
 from mesocheck.store.audit import staff_actor
+from mesocheck.store.staff import MIN_PIN_LENGTH, check_new_pin
 from mesocheck.ui.tasks import Database, Task
 from mesocheck.ui.widgets.choices import ErrorLine, OptionButton
 from mesocheck.ui.widgets.labels import label
@@ -31,8 +34,8 @@ from mesocheck.ui.widgets.responsive import SwitchBox
 from mesocheck.ui.widgets.screen import Screen
 from mesocheck.ui.widgets.style import set_role, set_state
 
-PIN_RULE = "A PIN is 4 to 12 digits."
-_PIN = re.compile(r"^[0-9]{4,12}$")
+_PIN = re.compile(r"^[0-9]{4,12}$")  # a PIN that may sign in (older ones have 4 digits)
+_NEW_PIN = re.compile(r"^[0-9]{%d,12}$" % MIN_PIN_LENGTH)
 ROLE_NAMES = {"practitioner": "Practitioner", "front-desk": "Front desk"}
 
 
@@ -45,7 +48,7 @@ def pin_field(accessible_name: str) -> QLineEdit:
                               Qt.InputMethodHint.ImhSensitiveData |
                               Qt.InputMethodHint.ImhNoPredictiveText)
     field.setAccessibleName(accessible_name)
-    field.setAccessibleDescription(PIN_RULE)
+    field.setAccessibleDescription("Digits only, up to 12")
     field.setMaximumWidth(420)
     return field
 
@@ -99,8 +102,13 @@ class SignInScreen(Screen):
         self.db = db
         self.zone = zone
         self.members: list[StaffMember] = []
-        self.layout_.addWidget(label("Staff sign-in", "heading"))
-        self.layout_.addWidget(label("Choose your name, then enter your PIN.", "lead"))
+        self.changing: StaffMember | None = None  # signed in, choosing a new PIN
+        self.first_pin: str | None = None
+        self.min_length = MIN_PIN_LENGTH
+        self.heading = label("Staff sign-in", "heading")
+        self.layout_.addWidget(self.heading)
+        self.lead = label("Choose your name, then enter your PIN.", "lead")
+        self.layout_.addWidget(self.lead)
         self.names = QWidget()
         self.names_layout = QVBoxLayout(self.names)
         self.names_layout.setContentsMargins(0, 0, 0, 0)
@@ -115,10 +123,10 @@ class SignInScreen(Screen):
         entry_layout = QVBoxLayout(entry)
         entry_layout.setContentsMargins(0, 0, 0, 0)
         entry_layout.setSpacing(14)
-        pin_label = label("PIN", "subheading")
-        entry_layout.addWidget(pin_label)
+        self.pin_label = label("PIN", "subheading")
+        entry_layout.addWidget(self.pin_label)
         self.pin = pin_field("PIN")
-        pin_label.setBuddy(self.pin)
+        self.pin_label.setBuddy(self.pin)
         self.pin.returnPressed.connect(self.sign_in)
         self.pin.textChanged.connect(lambda _t: self._update())
         entry_layout.addWidget(self.pin)
@@ -147,6 +155,7 @@ class SignInScreen(Screen):
 
     def refresh(self) -> None:
         """Reload the staff list and empty the PIN."""
+        self._sign_in_mode()
         self.clear()
         Task(lambda store: store.staff_members(), success=self._show_members, parent=self,
              what="reading the staff list").failure(self._failed).run_in_background(self.db)
@@ -184,17 +193,23 @@ class SignInScreen(Screen):
         return self.members[index] if 0 <= index < len(self.members) else None
 
     def _update(self) -> None:
-        ready = self.selected() is not None and bool(_PIN.match(self.pin.text()))
+        if self.changing is not None:
+            ready = bool(_NEW_PIN.match(self.pin.text()))
+        else:
+            ready = self.selected() is not None and bool(_PIN.match(self.pin.text()))
         self.sign_in_button.setEnabled(ready and not self._busy)
 
     def sign_in(self) -> None:
+        if self.changing is not None:
+            self._new_pin()
+            return
         member = self.selected()
         pin = self.pin.text()
         if member is None:
             self.error.show_message("Please choose your name first.")
             return
         if not _PIN.match(pin):
-            self.error.show_message(PIN_RULE)
+            self.error.show_message("A PIN is 4 to 12 digits.")
             return
         if self._busy:
             return
@@ -212,7 +227,10 @@ class SignInScreen(Screen):
         self._update()
         if check.ok:
             self.error.show_message(None)
-            self.signed_in.emit(member)
+            if check.weak:
+                self._ask_new_pin(member)
+            else:
+                self.signed_in.emit(member)
             return
         self.error.show_message(pin_message(check, self.zone))
         set_state(self.pin, "error")
@@ -224,7 +242,72 @@ class SignInScreen(Screen):
         self._update()
         self.error.show_message(error.message)
 
+    # -- a new PIN, after signing in with one older rules allowed ------------------------
+
+    def _ask_new_pin(self, member: StaffMember) -> None:
+        self.changing, self.first_pin = member, None
+        Task(lambda store: store.pin_min_length(), what="reading the PIN rules", parent=self,
+             success=self._show_new_pin).failure(self._failed).run_in_background(self.db)
+
+    def _show_new_pin(self, min_length: int) -> None:
+        self.min_length = min_length
+        self.names.hide()
+        self.heading.setText("Choose a new PIN")
+        self.lead.setText(f"Your PIN is shorter than this clinic now asks for, or too easy to "
+                          f"guess. Choose a new one of {min_length} to 12 digits to go on.")
+        self.pin_label.setText(f"New PIN ({min_length} to 12 digits)")
+        self.sign_in_button.setText("Next")
+        self.pin.clear()
+        self.pin.setFocus()
+        self._update()
+
+    def _new_pin(self) -> None:
+        pin = self.pin.text()
+        self.pin.clear()
+        if self.first_pin is None:
+            try:
+                check_new_pin(pin, self.min_length)
+            except InvalidPin as refused:
+                self.error.show_message(refused.message)
+                return
+            self.error.show_message(None)
+            self.first_pin = pin
+            self.pin_label.setText("The same new PIN again")
+            self.sign_in_button.setText("Save and sign in")
+            return
+        if pin != self.first_pin:
+            self.error.show_message("The two PINs are not the same. Type the new PIN again.")
+            self._show_new_pin(self.min_length)
+            self.first_pin = None
+            return
+        member = self.changing
+        assert member is not None
+        self._busy = True
+        self.status.setText("Saving…")
+        self._update()
+        Task(lambda store: store.change_pin(member.id, pin, actor=staff_actor(member.id)),
+             what="saving the new PIN", parent=self,
+             success=lambda _r: self._changed(member)).failure(self._failed) \
+            .run_in_background(self.db)
+
+    def _changed(self, member: StaffMember) -> None:
+        self._busy = False
+        self.status.clear()
+        self._sign_in_mode()
+        self.signed_in.emit(member)
+
+    def _sign_in_mode(self) -> None:
+        self.changing, self.first_pin = None, None
+        self.names.show()
+        self.heading.setText("Staff sign-in")
+        self.lead.setText("Choose your name, then enter your PIN.")
+        self.pin_label.setText("PIN")
+        self.sign_in_button.setText("Sign in")
+
     def focus_first(self) -> None:
+        if self.changing is not None:
+            self.pin.setFocus()
+            return
         checked = self.group.checkedButton()
         (self.pin if checked else (self.group.button(0) or self.pin)).setFocus()
 
@@ -256,7 +339,7 @@ class FirstRunScreen(Screen):
         pins = SwitchBox(700, spacing=32)
         self.layout_.addWidget(pins)
         self.pin = pin_field("Choose a PIN")
-        self._field("pin", "Choose a PIN (4 to 12 digits)", self.pin, pins.box)
+        self._field("pin", f"Choose a PIN ({MIN_PIN_LENGTH} to 12 digits)", self.pin, pins.box)
         self.pin_again = pin_field("The same PIN again")
         self._field("pin_again", "The same PIN again", self.pin_again, pins.box)
         self.status = label("", "status")
@@ -268,6 +351,7 @@ class FirstRunScreen(Screen):
         self.create_button.setAccessibleDescription(
             "Creates the first practitioner's account and opens the staff area")
         self.create_button.clicked.connect(self.create)
+        self.pin_again.returnPressed.connect(self.create)  # Enter in the last box creates it
         buttons.addWidget(self.create_button)
         self.layout_.addStretch(1)
 
@@ -283,9 +367,9 @@ class FirstRunScreen(Screen):
         column_layout = QVBoxLayout(column)
         column_layout.setContentsMargins(0, 0, 0, 0)
         column_layout.setSpacing(12)
+        column_layout.addStretch(1)  # side by side, the boxes line up under captions of any length
         for part in (caption, widget, self.errors[key]):
             column_layout.addWidget(part)
-        column_layout.addStretch(1)
         into.addWidget(column, 1)
 
     def create(self) -> None:
@@ -294,11 +378,14 @@ class FirstRunScreen(Screen):
         problems: dict[str, str] = {}
         if not name:
             problems["name"] = "Please enter your name."
-        if not _PIN.match(pin):
-            problems["pin"] = PIN_RULE
-        elif pin != again:
-            problems["pin_again"] = ("The two PINs are not the same. Please type the PIN "
-                                     "again in this box.")
+        try:
+            check_new_pin(pin)
+        except InvalidPin as refused:
+            problems["pin"] = refused.message
+        else:
+            if pin != again:
+                problems["pin_again"] = ("The two PINs are not the same. Please type the "
+                                         "PIN again in this box.")
         for key, error in self.errors.items():
             error.show_message(problems.get(key))
         if problems:
@@ -310,9 +397,10 @@ class FirstRunScreen(Screen):
         self.status.setText("Creating the account…")
 
         def op(store: Any) -> StaffMember:
-            staff_id = store.add_staff(name, "practitioner", pin, actor="system")
-            if clinic:
-                store.set_settings({"clinic_name": clinic}, actor=staff_actor(staff_id))
+            with store.atomic():  # the account and the clinic's name, or neither
+                staff_id = store.add_staff(name, "practitioner", pin, actor="system")
+                if clinic:
+                    store.set_settings({"clinic_name": clinic}, actor=staff_actor(staff_id))
             return next(m for m in store.staff_members() if m.id == staff_id)
 
         Task(op, success=self._created, what="creating the practitioner account",
@@ -328,7 +416,7 @@ class FirstRunScreen(Screen):
         self.create_button.setEnabled(True)
         self.status.clear()
         if isinstance(error, InvalidPin):
-            self.errors["pin"].show_message(PIN_RULE)
+            self.errors["pin"].show_message(error.message)
         else:
             self.errors["name"].show_message(error.message)
 

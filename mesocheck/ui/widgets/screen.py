@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QFrame,
     QHBoxLayout,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -98,3 +99,14 @@ class Screen(QWidget):
             self._footer.setSpacing(16)
             self._outer.addWidget(bar)
         return self._footer
+
+
+def enter_presses_focused_button(window: QWidget, event: QKeyEvent) -> bool:
+    """For a window's ``keyPressEvent``: Enter presses the button that has the focus (Qt's
+    buttons take only Space outside dialogs). True when it did."""
+    focus = window.focusWidget()
+    if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
+            isinstance(focus, QPushButton) and focus.isEnabled():
+        focus.click()
+        return True
+    return False
