@@ -21,6 +21,7 @@ from mesocheck.paths import resource
 
 DOMAIN = "mesocheck"
 SOURCE_LANGUAGE = "en"
+LOCALE_DIR = None  # a folder of catalogues to read instead of the shipped ones (tests)
 
 _clinic = SOURCE_LANGUAGE
 
@@ -37,7 +38,9 @@ def translations(language: str) -> _gettext.NullTranslations:
     if language == SOURCE_LANGUAGE:
         return _gettext.NullTranslations()
     try:
-        return _gettext.translation(DOMAIN, resource("locale"), languages=[language])
+        return _gettext.translation(DOMAIN, LOCALE_DIR or resource("locale"),
+                                    languages=[language])
+
     except FileNotFoundError:
         return _gettext.NullTranslations()
 

@@ -14,6 +14,7 @@ import time
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from mesocheck.i18n import translations
 from mesocheck.ui.widgets.labels import label
 from mesocheck.ui.widgets.style import set_role
 
@@ -131,10 +132,12 @@ class StillTherePrompt(QWidget):
         card_layout = QVBoxLayout(card)
         card_layout.setContentsMargins(36, 32, 36, 32)
         card_layout.setSpacing(18)
-        card_layout.addWidget(label("Are you still there?", "heading"))
+        self.heading = label("", "heading")
+        card_layout.addWidget(self.heading)
         self.text = label("", "lead")
         card_layout.addWidget(self.text)
-        self.button = set_role(QPushButton("I'm still here"), "primary")
+        self.button = set_role(QPushButton(), "primary")
+        self.words = translations("en")
         self.button.setProperty("emphasis", "big")
         self.button.clicked.connect(self._still_here)
         card_layout.addWidget(self.button)
@@ -147,7 +150,11 @@ class StillTherePrompt(QWidget):
         self._tick.timeout.connect(self._count)
         self.hide()
 
-    def start(self) -> None:
+    def start(self, language: str = "en") -> None:
+        """Ask, in ``language`` (the patient's, on a patient's screen)."""
+        self.words = translations(language)
+        self.heading.setText(self.words.gettext("Are you still there?"))
+        self.button.setText(self.words.gettext("I'm still here"))
         self._left = self.seconds
         self._show_text()
         self.setGeometry(self.parentWidget().rect())
@@ -182,6 +189,10 @@ class StillTherePrompt(QWidget):
         self._count()
 
     def _show_text(self) -> None:
-        self.text.setText(
-            f"For your privacy, this screen will close in {self._left} seconds. "
-            "Your answers are saved, and the staff can help you carry on.")
+        self.text.setText(self.words.ngettext(
+            "For your privacy, this screen will close in {n} second. "
+            "Your answers are saved, and the staff can help you carry on.",
+            "For your privacy, this screen will close in {n} seconds. "
+            "Your answers are saved, and the staff can help you carry on.",
+            self._left).format(n=self._left))
+

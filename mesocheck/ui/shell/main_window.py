@@ -467,7 +467,9 @@ class MainWindow(QMainWindow):
         elif screen == "first_run":
             pass  # nothing of a patient's there
         elif not self.prompt.active:
-            self.prompt.start()
+            self.prompt.start(self.session.language if self.session is not None
+                              else self.language)
+
 
     def _activity(self) -> None:
         if self.prompt.active:
