@@ -52,7 +52,7 @@ def test_check_form_lists_every_problem(tmp_path):
         text.replace('id = "allergies_any"', 'id = "consultation"', 1)          # duplicate id
         .replace('question = "sun_recent"', 'question = "sunbathing"', 1)       # unknown id
         .replace('"last_aspirin", op = "within"', '"last_aspirin", op = "inside"', 1)  # operator
-        .replace('title.en = "Your health"', 'title.fr = "Votre santé"', 1)     # translation
+        .replace('title.en = "Your health"\n', '', 1)                        # translation
     )
     bad = tmp_path / "broken.toml"
     bad.write_text(broken, encoding="utf-8")

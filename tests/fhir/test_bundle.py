@@ -90,29 +90,16 @@ def test_the_same_intake_gives_the_same_bundle(reviewed_amended):
 
 
 def test_every_language_of_the_form_travels_as_translations():
-    data = copy.deepcopy(dict(default_form().source))
-
-    def add_french(node):
-        if isinstance(node, dict):
-            if set(node) == {"en"} and isinstance(node["en"], str):
-                node["fr"] = "FR " + node["en"]
-            for value in node.values():
-                add_french(value)
-        elif isinstance(node, list):
-            for value in node:
-                add_french(value)
-
-    add_french(data)
-    data["languages"] = ["en", "fr"]
-    form = form_from_data(data)
-    q = questionnaire(form, "bilingual")
+    form = default_form()
+    q = questionnaire(form, "five-languages")
     first = q["item"][1]["item"][0]
-    assert first["text"] == form.steps[0].questions[0].text.get("en")
-    (translation,) = first["_text"]["extension"]
-    assert translation["url"] == TRANSLATION
-    assert translation["extension"] == [
-        {"url": "lang", "valueCode": "fr"},
-        {"url": "content", "valueString": "FR " + first["text"]}]
+    text = form.steps[0].questions[0].text
+    assert first["text"] == text.get("en")
+    translations = first["_text"]["extension"]
+    assert [t["url"] for t in translations] == [TRANSLATION] * 4
+    assert [t["extension"] for t in translations] == [
+        [{"url": "lang", "valueCode": lang}, {"url": "content", "valueString": text.get(lang)}]
+        for lang in ("es", "fr", "ar", "zh")]
     check_bundle({"resourceType": "Bundle", "type": "collection",
                   "entry": [{"resource": q}]})
 

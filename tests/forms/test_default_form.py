@@ -66,8 +66,8 @@ def all_texts(form):
 
 def test_the_shipped_form_loads(form):
     assert form.id == "mesotherapy"
-    assert form.version == "1.1"
-    assert form.languages == ("en",)
+    assert form.version == "1.2"
+    assert form.languages == SHIPPED_LANGUAGES
     assert [a.value for a in form.areas] == ["face", "neck", "body", "scalp"]
     assert "hair loss" in form.area("scalp").label.get("en").lower()
     assert form.signature_meaning.get("en") == "Consent to treatment"
@@ -270,3 +270,39 @@ def test_content_hash_changes_when_one_word_changes(form):
     edited = parse_form(text.replace(old, "Bruising and swelling are frequent."))
     assert edited.content_hash != form.content_hash
     assert edited.version == form.version  # a new hash even if the clinic forgot the version
+
+
+SHIPPED_LANGUAGES = ("en", "es", "fr", "ar", "zh")
+
+
+def test_the_form_carries_every_shipped_language_in_every_text():
+    form = load_form(FORM_PATH)
+    assert form.languages == SHIPPED_LANGUAGES
+    texts = [form.title, form.signature_meaning, *(a.label for a in form.areas)]
+    for step in form.steps:
+        texts += [step.title, *([step.intro] if step.intro else [])]
+        for question in step.questions:
+            texts += [question.text, *([question.help] if question.help else [])]
+            texts += [o.label for o in question.options]
+    for text in texts:
+        for language in SHIPPED_LANGUAGES:
+            words = text.values.get(language, "")
+            assert words.strip(), (language, text.get("en"))
+            if language != "en":
+                assert words != text.get("en") or len(words) < 12, (language, words)
+
+
+@pytest.mark.parametrize("language", SHIPPED_LANGUAGES[1:])
+def test_check_form_names_a_text_missing_in_one_language(tmp_path, language):
+    """Taking one translation out of the shipped form makes check-form refuse it, saying
+    where and which language."""
+    from mesocheck.forms.loader import check_form
+
+    lines = FORM_PATH.read_text(encoding="utf-8").splitlines(keepends=True)
+    target = next(i for i, line in enumerate(lines)
+                  if line.startswith(f'signature_meaning.{language} = '))
+    broken = tmp_path / "form.toml"
+    broken.write_text("".join(lines[:target] + lines[target + 1:]), encoding="utf-8")
+    problems = [str(p) for p in check_form(broken)]
+    assert any("signature_meaning" in p and f"missing translation for '{language}'" in p
+               for p in problems), problems
