@@ -126,7 +126,24 @@ def write_pseudo(folder: Path, language: str = "en_XA") -> Path:
     return target
 
 
+def foreign_placeholders(catalog: Catalog) -> list[tuple[str, set[str]]]:
+    """Translations naming a ``{placeholder}`` their message id does not have (the
+    words would fail to fill in)."""
+    found = []
+    for message in catalog:
+        if not message.id or not message.string:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        known = {name for text in ids for name in PLACEHOLDER.findall(text)}
+        extra = {name for text in strings for name in PLACEHOLDER.findall(text)} - known
+        if extra:
+            found.append((ids[0], extra))
+    return found
+
+
 def problems() -> list[str]:
+
 
     """What is stale or untranslated, one line each; empty when the catalogue is in step."""
     found: list[str] = []
@@ -145,6 +162,9 @@ def problems() -> list[str]:
         for msgid in untranslated(catalog, template):
             found.append(f"{po_path(language).relative_to(ROOT)}: no translation for "
                          f"{msgid!r}")
+        for msgid, extra in foreign_placeholders(catalog):
+            found.append(f"{po_path(language).relative_to(ROOT)}: {msgid!r} is translated "
+                         f"with {', '.join(sorted(extra))}, which the code never fills in")
         mo = po_path(language).with_suffix(".mo")
         if not mo.is_file() or mo.read_bytes() != mo_bytes(catalog):
             found.append(f"{mo.relative_to(ROOT)} is stale: run python scripts/catalogue.py")

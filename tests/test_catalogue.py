@@ -30,3 +30,27 @@ def test_english_is_the_message_ids_and_counts_take_their_plural():
     assert translations("en").gettext("Please answer this question.") == \
         "Please answer this question."
     assert recent_label(form.question("last_alcohol"), "en") == "Not in the last 24 hours"
+
+
+def test_a_translation_naming_a_placeholder_the_code_never_fills_is_found():
+    catalog = Catalog(locale="es", domain=catalogue.DOMAIN)
+    catalog.add("Step {n} of {total}", "Paso {n} de {todos}")
+    catalog.add("Welcome", "Bienvenido/a")
+    assert catalogue.foreign_placeholders(catalog) == [("Step {n} of {total}", {"{todos}"})]
+
+
+def test_each_shipped_language_counts_with_its_own_plural_forms():
+    form = load_form(default_form_path())
+    aspirin = form.question("last_aspirin")  # "not in the last 7 days"
+    assert recent_label(aspirin, "es") == "No en los últimos 7 días"
+    assert recent_label(aspirin, "fr") == "Pas dans les 7 derniers jours"
+    assert recent_label(aspirin, "ar") == "ليس في آخر 7 أيام"  # 3 to 10: the "few" form
+    assert recent_label(aspirin, "zh") == "最近 7 天内没有"
+    arabic = translations("ar")
+    said = [arabic.ngettext("{n} year", "{n} years", n).format(n=n) for n in (1, 2, 5, 11, 100)]
+    assert said == ["سنة واحدة", "سنتان", "5 سنوات", "11 سنة", "100 سنة"]
+
+
+def test_the_patients_words_read_in_each_shipped_language():
+    assert [translations(lang).gettext("Start my form") for lang in ("es", "fr", "ar", "zh")] \
+        == ["Empezar mi formulario", "Commencer mon formulaire", "ابدأ النموذج", "开始填写表格"]
