@@ -40,6 +40,7 @@ from mesocheck.forms.flow import signed_content_hash
 from mesocheck.forms.messages import message
 from mesocheck.forms.model import Question, Step
 from mesocheck.forms.registry import FormNotFound, canonical_content, form_of
+from mesocheck.i18n import translations
 from mesocheck.signature import from_stored, trivial_reason
 from mesocheck.store.records import SIGNING_METHODS
 from mesocheck.timeutil import clinic_zone, to_iso, utc_now, zone_name
@@ -379,28 +380,29 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
         if method not in SIGNING_METHODS:
             raise ValueError(f"unknown signing method {method!r}")
         incomplete = self.first_incomplete()
+        _p = translations(self.language).gettext
         if incomplete is not None:
-            raise SigningRefused(
+            raise SigningRefused(_p(
                 "Some questions or information cards still need your answer. "
-                "Please go back and complete them first.", "pages")
+                "Please go back and complete them first."), "pages")
         name = check_name(printed_name, self.language)
         if not name.ok:
-            raise SigningRefused("Please type your full name.", "name")
+            raise SigningRefused(_p("Please type your full name."), "name")
         ink = from_stored(strokes)
         witness_name = None
         if method == "typed":
             strokes, pad_width, pad_height = [], 0, 0
         elif method == "mark":
             if not any(ink):
-                raise SigningRefused("Please make your mark in the box, while your witness "
-                                     "watches.", "signature")
+                raise SigningRefused(_p("Please make your mark in the box, while your "
+                                        "witness watches."), "signature")
             checked_witness = check_name(witness, self.language)
             if not checked_witness.ok:
-                raise SigningRefused("Please ask your witness to type their full name.",
+                raise SigningRefused(_p("Please ask your witness to type their full name."),
                                      "witness")
             witness_name = checked_witness.value
         else:
-            reason = trivial_reason(ink)
+            reason = trivial_reason(ink, self.language)
             if reason is not None:
                 raise SigningRefused(reason, "signature")
         signed_at = self.clock()

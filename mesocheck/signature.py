@@ -18,6 +18,8 @@ from typing import Iterable, Sequence
 
 from msgspec import Struct
 
+from mesocheck.i18n import N_, translations
+
 StoredPoint = list  # [x, y, t_ms, pressure | None]
 StoredStroke = list  # [StoredPoint, ...]
 
@@ -212,13 +214,13 @@ MIN_POINTS = 6
 MIN_INK_LENGTH = 60.0  # pad pixels of line, all strokes together
 MIN_EXTENT = 30.0  # pad pixels: the wider side of the box around all the ink
 
-EMPTY_REASON = "Please sign in the box: it is still empty."
-TRIVIAL_REASON = (
+EMPTY_REASON = N_("Please sign in the box: it is still empty.")
+TRIVIAL_REASON = N_(
     "This is too small to be a signature. Please clear it and sign with your usual signature."
 )
 
 
-def trivial_reason(strokes: Sequence[Sequence[InkPoint]]) -> str | None:
+def trivial_reason(strokes: Sequence[Sequence[InkPoint]], language: str = "en") -> str | None:
     """Why these strokes are not a signature, in words for the signer; None when they are.
 
     Refuses an empty pad, a dot, a tap or a short flick: anything with too few points, too
@@ -226,12 +228,12 @@ def trivial_reason(strokes: Sequence[Sequence[InkPoint]]) -> str | None:
     """
     points = [p for stroke in strokes for p in stroke]
     if not points:
-        return EMPTY_REASON
+        return translations(language).gettext(EMPTY_REASON)
     length = sum(
         a.distance_to(b) for stroke in strokes for a, b in zip(stroke, stroke[1:])
     )
     xs, ys = [p.x for p in points], [p.y for p in points]
     extent = max(max(xs) - min(xs), max(ys) - min(ys))
     if len(points) < MIN_POINTS or length < MIN_INK_LENGTH or extent < MIN_EXTENT:
-        return TRIVIAL_REASON
+        return translations(language).gettext(TRIVIAL_REASON)
     return None

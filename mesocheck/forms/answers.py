@@ -15,24 +15,24 @@ from typing import Any, Sequence
 
 from mesocheck.forms.conditions import is_answered
 from mesocheck.forms.model import NEVER, NOT_RECENT, Form, Question
+from mesocheck.i18n import N_, translations
 from mesocheck.timeutil import moment_text
 
-NO_ANSWER = "No answer"
-YES, NO = "Yes", "No"
-NEVER_TEXT = "Never"
+NO_ANSWER = N_("No answer")
+YES, NO = N_("Yes"), N_("No")
+NEVER_TEXT = N_("Never")
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def recent_label(question: Question) -> str:
+def recent_label(question: Question, language: str = "en") -> str:
     """The words for "not recently", from the window the question's rules use."""
+    t = translations(language)
     if question.recent_hours is not None:
-        return f"Not in the last {_plural(question.recent_hours, 'hour')}"
+        n = question.recent_hours
+        return t.ngettext("Not in the last {n} hour", "Not in the last {n} hours", n).format(n=n)
     if question.recent_days is not None:
-        return f"Not in the last {_plural(question.recent_days, 'day')}"
-    return "Not recently"
+        n = question.recent_days
+        return t.ngettext("Not in the last {n} day", "Not in the last {n} days", n).format(n=n)
+    return t.gettext("Not recently")
 
 
 def choice_labels(question: Question, values: Sequence[Any], language: str) -> list[str]:
@@ -47,11 +47,12 @@ def choice_labels(question: Question, values: Sequence[Any], language: str) -> l
 def answer_text(question: Question, value: Any, language: str, zone: tzinfo) -> str:
     """``value`` as the patient would say it: option labels, Yes or No, dates in words.
     Several chosen options are one per line."""
+    _ = translations(language).gettext
     if not is_answered(value):
-        return NO_ANSWER
+        return _(NO_ANSWER)
     kind = question.type
     if kind == "boolean" and isinstance(value, bool):
-        return YES if value else NO
+        return _(YES) if value else _(NO)
     if kind == "choice":
         option = question.option(str(value))
         return option.label.get(language) if option is not None else str(value)
@@ -60,11 +61,12 @@ def answer_text(question: Question, value: Any, language: str, zone: tzinfo) -> 
                                        language))
     if kind == "last_taken":
         if value == NEVER:
-            return NEVER_TEXT
+            return _(NEVER_TEXT)
         if value == NOT_RECENT:
-            return recent_label(question)
-        prefix = "At " if question.precision == "datetime" else "On "
-        return prefix + moment_text(str(value), zone)
+            return recent_label(question, language)
+        when = moment_text(str(value), zone)
+        return (_("At {moment}") if question.precision == "datetime"
+                else _("On {moment}")).format(moment=when)
     if kind in ("date", "datetime"):
         return moment_text(str(value), zone)
     return str(value)
@@ -72,13 +74,13 @@ def answer_text(question: Question, value: Any, language: str, zone: tzinfo) -> 
 
 # -- what raised a flag: a question, or a fact of the intake ---------------------------------
 
-FACT_QUESTIONS = {"@age": "Age at the appointment", "@area": "Treatment area"}
+FACT_QUESTIONS = {"@age": N_("Age at the appointment"), "@area": N_("Treatment area")}
 
 
 def source_question(form: Form, source: str, language: str) -> str:
     """What a flag's source asks: a question's text, or the fact (``@age``, ``@area``)."""
     if source in FACT_QUESTIONS:
-        return FACT_QUESTIONS[source]
+        return translations(language).gettext(FACT_QUESTIONS[source])
     try:
         return form.question(source).text.get(language)
     except KeyError:
@@ -87,13 +89,16 @@ def source_question(form: Form, source: str, language: str) -> str:
 
 def source_answer(form: Form, source: str, value: Any, language: str, zone: tzinfo) -> str:
     """A flag source's value in words: the answer as the patient saw it, or the fact."""
+    t = translations(language)
     if source == "@age":
-        return f"{value} years" if value is not None else "unknown"
+        if value is None:
+            return t.gettext("unknown")
+        return t.ngettext("{n} year", "{n} years", value).format(n=value)
     if source == "@area":
         option = form.area(str(value))
         return option.label.get(language) if option is not None else str(value)
     try:
         question = form.question(source)
     except KeyError:
-        return str(value) if is_answered(value) else NO_ANSWER
+        return str(value) if is_answered(value) else t.gettext(NO_ANSWER)
     return answer_text(question, value, language, zone)

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mesocheck.forms.answers import recent_label
+from mesocheck.forms.answers import NO, YES, recent_label
+from mesocheck.i18n import translations
 from mesocheck.forms.model import NEVER, NOT_RECENT, Question
 from mesocheck.ui.widgets.choices import OptionButton, OptionCheck
 from mesocheck.ui.widgets.datefields import DateField, TimeField
@@ -73,6 +74,7 @@ class InputContext:
 
     def __init__(self, language: str, zone: tzinfo, now: Callable[[], datetime]):
         self.language = language
+        self.gettext = translations(language).gettext  # the patient's words
         self.zone = zone
         self._now = now
 
@@ -91,7 +93,7 @@ class ChoiceInput(Input):
         lang = context.language
         if question.type == "boolean":
             self.values: list[Any] = [True, False]
-            labels = ["Yes", "No"]
+            labels = [context.gettext(YES), context.gettext(NO)]
             layout: QHBoxLayout | QVBoxLayout = QHBoxLayout(self)
         else:
             self.values = [o.value for o in question.options]
@@ -196,7 +198,7 @@ class TextInput(Input):
         self.edit.setAccessibleName(question.text.get(context.language))
         self.edit.setAccessibleDescription(
             question.help.get(context.language) if question.help
-            else "Type your answer; it is saved as you type")
+            else context.gettext("Type your answer; it is saved as you type"))
         layout.addWidget(self.edit)
         self.counter = set_role(QLabel(), "tag")
         self.counter.hide()
@@ -217,7 +219,8 @@ class TextInput(Input):
         limit = self.question.max_length
         length = len(self._text())
         if limit and length >= limit * 0.8:
-            self.counter.setText(f"{length} of {limit} characters")
+            self.counter.setText(self.context.gettext("{length} of {limit} characters")
+                                 .format(length=length, limit=limit))
             self.counter.show()
         else:
             self.counter.hide()
@@ -256,7 +259,8 @@ class MomentInput(Input):
         self.timed = timed
         this_year = context.today().year
         last = this_year if question.past_only else this_year + 5
-        self.date = DateField(this_year - years_back, last, parent=self)
+        self.date = DateField(this_year - years_back, last, language=context.language,
+                              parent=self)
         self.date.set_accessible_prefix(question.text.get(context.language))
         self.date.changed.connect(self.changed)
         self.setFocusProxy(self.date)
@@ -283,12 +287,12 @@ class MomentInput(Input):
 
     def _add_time(self) -> None:
         at_time = QWidget(self)
-        self.time = TimeField(at_time)
+        self.time = TimeField(at_time, language=self.context.language)
         self.time.set_accessible_prefix(self.question.text.get(self.context.language))
         row = QHBoxLayout(at_time)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(12)
-        row.addWidget(set_role(QLabel("at"), "lead"))
+        row.addWidget(set_role(QLabel(self.context.gettext("at")), "lead"))
         row.addWidget(self.time)
         self._flow.addWidget(at_time)
         self.time.changed.connect(self.changed)
@@ -299,10 +303,14 @@ class MomentInput(Input):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(8)
         words = self.question.text.get(self.context.language)
-        for label, days in (("Today", 0), ("Yesterday", 1)):
+        _p = self.context.gettext
+        for label, days in ((_p("Today"), 0), (_p("Yesterday"), 1)):
             button = set_role(QPushButton(label), "link")
-            button.setAccessibleName(f"{label}: {words}")
-            button.setAccessibleDescription(f"Fills in the date: {label.lower()}")
+            button.setAccessibleName(_p("{label}: {question}").format(label=label,
+                                                                      question=words))
+            button.setAccessibleDescription(
+                _p("Fills in the date: today") if days == 0
+                else _p("Fills in the date: yesterday"))
             button.clicked.connect(lambda _=False, d=days: self._quick(d))
             self.quick_buttons.append(button)
             row.addWidget(button)
@@ -368,10 +376,11 @@ class LastTakenInput(Input):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
         self.group = QButtonGroup(self)
-        labels = [("never", "Never")]
+        _p = context.gettext
+        labels = [("never", _p("Never"))]
         if question.recent_window_hours is not None:
-            labels.append(("not_recent", recent_label(question)))
-        labels.append(("on", "At this date and time:" if timed else "On this date:"))
+            labels.append(("not_recent", recent_label(question, context.language)))
+        labels.append(("on", _p("At this date and time:") if timed else _p("On this date:")))
         self.buttons: dict[str, QRadioButton] = {}
         for index, (key, label) in enumerate(labels):
             button = OptionButton(label)

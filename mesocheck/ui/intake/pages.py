@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck.forms.model import Disclosure, Step
+from mesocheck.i18n import N_, translations
 from mesocheck.session import IntakeSession
 from mesocheck.ui.intake.inputs import InputContext
 from mesocheck.ui.intake.questions import QuestionView
@@ -26,7 +27,7 @@ from mesocheck.ui.widgets.labels import CONTENT_WIDTH, label, paragraphs, touch_
 from mesocheck.ui.widgets.screen import page_scroll
 from mesocheck.ui.widgets.style import set_role
 
-KIND_LABELS = {"risk": "Risk", "evidence": "About the evidence", "cost": "Cost"}
+KIND_LABELS = {"risk": N_("Risk"), "evidence": N_("About the evidence"), "cost": N_("Cost")}
 
 
 class FitScrollArea(QScrollArea):
@@ -64,6 +65,8 @@ class WizardPage(QWidget):
         super().__init__(parent)
         self.setObjectName("page")
         self.session = session
+        self.words = translations(session.language)  # the patient's language
+        self._p = self.words.gettext
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.content = QWidget()
@@ -219,14 +222,18 @@ class StepPage(WizardPage):
             return None
         refused = sum(1 for qid in problems if qid in self.session.errors)
         missing = len(problems) - refused
-        parts = []
-        if refused:
-            parts.append("1 answer needs correcting" if refused == 1
-                         else f"{refused} answers need correcting")
-        if missing:
-            parts.append("1 question still needs an answer" if missing == 1
-                         else f"{missing} questions still need an answer")
-        return " and ".join(parts) + "."
+        ngettext = self.words.ngettext
+        fix = ngettext("{n} answer needs correcting.", "{n} answers need correcting.",
+                       refused).format(n=refused)
+        answer = ngettext("{n} question still needs an answer.",
+                          "{n} questions still need an answer.", missing).format(n=missing)
+        if refused and missing:
+            fix = ngettext("{n} answer needs correcting", "{n} answers need correcting",
+                           refused).format(n=refused)
+            answer = ngettext("{n} question still needs an answer",
+                              "{n} questions still need an answer", missing).format(n=missing)
+            return self._p("{these} and {those}.").format(these=fix, those=answer)
+        return fix if refused else answer
 
     def reveal_problems(self) -> None:
         self.sync(reveal=True)
@@ -256,7 +263,8 @@ class DisclosurePage(WizardPage):
         self.disclosure = disclosure
         lang = session.language
         self.title = disclosure.title.get(lang)
-        kind = set_role(QLabel(KIND_LABELS.get(disclosure.kind, disclosure.kind.title())),
+        kind_word = KIND_LABELS.get(disclosure.kind)
+        kind = set_role(QLabel(self._p(kind_word) if kind_word else disclosure.kind.title()),
                         "kind", kind=disclosure.kind)
         kind.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.layout_.addWidget(kind)
@@ -271,9 +279,10 @@ class DisclosurePage(WizardPage):
         self.body_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.body_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.body_scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # PageDown scrolls it
-        self.body_scroll.setAccessibleName(f"{self.title}: explanation")
-        self.body_scroll.setAccessibleDescription(
-            "The card's text: the arrow keys and Page Down scroll it to the end")
+        self.body_scroll.setAccessibleName(self._p("{title}: explanation")
+                                           .format(title=self.title))
+        self.body_scroll.setAccessibleDescription(self._p(
+            "The card's text: the arrow keys and Page Down scroll it to the end"))
         touch_scrolling(self.body_scroll)
         body = QWidget()
         body.setObjectName("scrollBody")
@@ -293,13 +302,14 @@ class DisclosurePage(WizardPage):
         card_layout.addWidget(self.body_scroll)
         self.layout_.addWidget(card)
 
-        self.read_hint = label("Please scroll to the end of the card to read all of it.",
-                               "reason")
+        self.read_hint = label(self._p("Please scroll to the end of the card to read all "
+                                       "of it."), "reason")
         self.layout_.addWidget(self.read_hint)
-        self.understood = OptionCheck("I understand")
-        self.understood.setAccessibleName(f"I understand: {self.title}")
-        self.understood.setAccessibleDescription(
-            "Tick it once you have read the card to the end")
+        self.understood = OptionCheck(self._p("I understand"))
+        self.understood.setAccessibleName(self._p("I understand: {title}")
+                                          .format(title=self.title))
+        self.understood.setAccessibleDescription(self._p(
+            "Tick it once you have read the card to the end"))
         self.layout_.addWidget(self.understood)
         self.layout_.addStretch(1)
         self.read_to_end = False
@@ -344,8 +354,9 @@ class DisclosurePage(WizardPage):
         if self.disclosure.id in self.session.acknowledged:
             return None
         if not self.read_to_end:
-            return "Please read the card to the end."
-        return "Please tick “I understand” to go on."
+            return self._p("Please read the card to the end.")
+        return self._p("Please tick “I understand” to go on.")
+
 
     def reveal_problems(self) -> None:
         (self.understood if self.read_to_end else self.body_scroll).setFocus()

@@ -42,7 +42,7 @@ class QuestionView(QFrame):
         self.text_label.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.text_label)
         if not question.required:
-            layout.addWidget(set_role(QLabel("Optional"), "tag"))
+            layout.addWidget(set_role(QLabel(context.gettext("Optional")), "tag"))
         self.help_label: QLabel | None = None
         if question.help:
             self.help_label = set_role(QLabel(question.help.get(lang)), "help")

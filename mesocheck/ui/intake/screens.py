@@ -15,14 +15,17 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck.forms import Form
+from mesocheck.i18n import N_, _, ngettext, translations
 from mesocheck.ui.widgets.labels import label
 from mesocheck.ui.widgets.screen import Screen
 from mesocheck.ui.widgets.style import set_role
 
 
-STAFF_SIGN_IN = "For the clinic's staff: choose your name and type your PIN"
-KEYBOARD_HINT = ("Using a keyboard? Tab moves to the next choice, Space chooses, Enter (or "
-                 "Alt+Right) goes to the next page and Alt+Left goes back.")
+STAFF_SIGN_IN = N_("For the clinic's staff: choose your name and type your PIN")
+KEYBOARD_HINT = N_("Using a keyboard? Tab moves to the next choice, Space chooses, Enter (or "
+                   "Alt+Right) goes to the next page and Alt+Left goes back.")
+PREPARING = N_("Preparing your document…")
+
 
 
 class WelcomeScreen(Screen):
@@ -32,35 +35,36 @@ class WelcomeScreen(Screen):
     def __init__(self, clinic_name: str, form: Form):
         super().__init__()
         lang = form.languages[0]
+        _p = translations(lang).gettext
         self.clinic = label(clinic_name, "clinic")
         self.clinic.setVisible(bool(clinic_name))
         self.layout_.addStretch(1)
         self.layout_.addWidget(self.clinic)
-        self.layout_.addWidget(label("Welcome", "title"))
+        self.layout_.addWidget(label(_p("Welcome"), "title"))
         self.layout_.addWidget(label(form.title.get(lang), "subheading"))
-        self.layout_.addWidget(label(
+        self.layout_.addWidget(label(_p(
             "Before your treatment, please answer some questions about your health and read "
             "about the risks. It takes about 10 to 15 minutes. Your answers are saved as you "
-            "go.", "lead"))
-        self.start_button = set_role(QPushButton("Start my form"), "primary")
+            "go."), "lead"))
+        self.start_button = set_role(QPushButton(_p("Start my form")), "primary")
         self.start_button.setProperty("role", "primary")
         self.start_button.setProperty("emphasis", "big")
-        self.start_button.setAccessibleDescription(
-            "Answer the questions about your health, read about the risks, then sign")
+        self.start_button.setAccessibleDescription(_p(
+            "Answer the questions about your health, read about the risks, then sign"))
         self.start_button.clicked.connect(self.start_requested)
         row = QHBoxLayout()
         row.addWidget(self.start_button)
         row.addStretch(1)
         self.layout_.addLayout(row)
-        self.layout_.addWidget(label(KEYBOARD_HINT, "help"))
+        self.layout_.addWidget(label(_p(KEYBOARD_HINT), "help"))
         self.layout_.addStretch(2)
         self.waiting = label("", "notice")
         self.waiting.hide()
         self.layout_.addWidget(self.waiting)
         bottom = QHBoxLayout()
         bottom.addStretch(1)
-        self.staff_button = set_role(QPushButton("Staff sign-in"), "link")
-        self.staff_button.setAccessibleDescription(STAFF_SIGN_IN)
+        self.staff_button = set_role(QPushButton(_("Staff sign-in")), "link")
+        self.staff_button.setAccessibleDescription(_(STAFF_SIGN_IN))
         self.staff_button.clicked.connect(self.staff_requested)
         bottom.addWidget(self.staff_button)
         self.layout_.addLayout(bottom)
@@ -75,8 +79,10 @@ class WelcomeScreen(Screen):
     def set_unfinished(self, count: int) -> None:
         """A note for staff, with no patient data: forms waiting to be continued."""
         if count:
-            forms = "1 form is" if count == 1 else f"{count} forms are"
-            self.waiting.setText(f"{forms} waiting to be continued. Staff: please sign in.")
+            self.waiting.setText(ngettext(
+                "1 form is waiting to be continued. Staff: please sign in.",
+                "{n} forms are waiting to be continued. Staff: please sign in.",
+                count).format(n=count))
         self.waiting.setVisible(bool(count))
 
 
@@ -86,33 +92,35 @@ class ReadyScreen(Screen):
     begin = Signal()
     not_me = Signal()
 
-    def __init__(self, patient_name: str, resuming: bool):
+    def __init__(self, patient_name: str, resuming: bool, language: str = "en"):
         super().__init__()
+        _p = translations(language).gettext
         self.layout_.addStretch(1)
-        self.layout_.addWidget(label("Hello", "title"))
-        self.layout_.addWidget(label("This form is for:", "lead"))
+        self.layout_.addWidget(label(_p("Hello"), "title"))
+        self.layout_.addWidget(label(_p("This form is for:"), "lead"))
         self.name = label(patient_name, "heading")
         self.layout_.addWidget(self.name)
         self.layout_.addWidget(label(
-            "If this is not you, please hand the tablet back to the staff.", "lead"))
+            _p("If this is not you, please hand the tablet back to the staff."), "lead"))
         if resuming:
             self.layout_.addWidget(label(
-                "Your earlier answers are kept: you will carry on where you stopped.", "lead"))
+                _p("Your earlier answers are kept: you will carry on where you stopped."),
+                "lead"))
         row = QHBoxLayout()
         row.setSpacing(16)
-        self.begin_button = set_role(QPushButton("Begin" if not resuming else "Carry on"),
-                                     "primary")
+        self.begin_button = set_role(
+            QPushButton(_p("Begin") if not resuming else _p("Carry on")), "primary")
         self.begin_button.setProperty("emphasis", "big")
-        self.begin_button.setAccessibleDescription("Starts the questions of your form")
+        self.begin_button.setAccessibleDescription(_p("Starts the questions of your form"))
         self.begin_button.clicked.connect(self.begin)
         row.addWidget(self.begin_button)
-        self.not_me_button = QPushButton("This is not me")
-        self.not_me_button.setAccessibleDescription("Hands the tablet back to the staff")
+        self.not_me_button = QPushButton(_p("This is not me"))
+        self.not_me_button.setAccessibleDescription(_p("Hands the tablet back to the staff"))
         self.not_me_button.clicked.connect(self.not_me)
         row.addWidget(self.not_me_button)
         row.addStretch(1)
         self.layout_.addLayout(row)
-        self.layout_.addWidget(label(KEYBOARD_HINT, "help"))
+        self.layout_.addWidget(label(_p(KEYBOARD_HINT), "help"))
         self.layout_.addStretch(2)
 
     def focus_first(self) -> None:
@@ -125,13 +133,14 @@ class ThankYouScreen(Screen):
     def __init__(self, form: Form):
         super().__init__()
         lang = form.languages[0]
-        self.layout_.addWidget(label("Thank you", "title"))
-        self.layout_.addWidget(label(
-            "Your form has been signed and sent. Please hand the tablet back to the staff.",
+        _p = translations(lang).gettext
+        self.layout_.addWidget(label(_p("Thank you"), "title"))
+        self.layout_.addWidget(label(_p(
+            "Your form has been signed and sent. Please hand the tablet back to the staff."),
             "lead"))
         # Words only, no moving bar: an animation would repaint many times a second while
         # the PDF is made, each repaint waiting on the PDF's thread for Python's lock.
-        self.document_row = set_role(QLabel("Preparing your document…"), "status")
+        self.document_row = set_role(QLabel(_p(PREPARING)), "status")
         self.document_row.hide()
         self.layout_.addWidget(self.document_row)
 
@@ -153,14 +162,18 @@ class ThankYouScreen(Screen):
         self.layout_.addStretch(1)
         bottom = QHBoxLayout()
         bottom.addStretch(1)
-        self.staff_button = set_role(QPushButton("Staff sign-in"), "link")
-        self.staff_button.setAccessibleDescription(STAFF_SIGN_IN)
+        self.staff_button = set_role(QPushButton(_("Staff sign-in")), "link")
+        self.staff_button.setAccessibleDescription(_(STAFF_SIGN_IN))
         self.staff_button.clicked.connect(self.staff_requested)
         bottom.addWidget(self.staff_button)
         self.layout_.addLayout(bottom)
+        self.language = lang
 
-    def document_busy(self, busy: bool, text: str = "Preparing your document…") -> None:
+    def document_busy(self, busy: bool, text: str | None = None) -> None:
         """Say that the consent document is being made (``busy``), or show ``text`` about
         it once done (nothing when it is empty)."""
+        if text is None:
+            text = translations(self.language).gettext(PREPARING)
         self.document_row.setText(text)
+
         self.document_row.setVisible(bool(text))

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mesocheck.i18n import N_
 from mesocheck.session import IntakeSession, SigningRefused, Submission
 from mesocheck.ui.intake.pages import WizardPage
 from mesocheck.ui.widgets.choices import ErrorLine
@@ -24,11 +25,11 @@ from mesocheck.ui.widgets.style import set_role, set_state
 
 
 METHODS = (
-    ("drawn", "Sign by drawing instead", "Your signature drawn in the box"),
-    ("typed", "Use my typed name as my signature",
-     "For anyone who cannot draw a signature: nothing to draw"),
-    ("mark", "Make a mark, with a witness",
-     "A simple mark in the box, made while another person watches and types their name"),
+    ("drawn", N_("Sign by drawing instead"), N_("Your signature drawn in the box")),
+    ("typed", N_("Use my typed name as my signature"),
+     N_("For anyone who cannot draw a signature: nothing to draw")),
+    ("mark", N_("Make a mark, with a witness"),
+     N_("A simple mark in the box, made while another person watches and types their name")),
 )
 
 
@@ -42,7 +43,7 @@ class ConsentPage(WizardPage):
         super().__init__(session, kinetic=False, parent=parent)
         self.content.setMaximumWidth(1260)
         self.layout_.setContentsMargins(32, 16, 32, 16)
-        lang = session.language
+        lang, _p = session.language, self._p
         consent = session.form.consent
         self.title = consent.title.get(lang)
         columns = SwitchBox(self.TWO_COLUMNS_FROM, spacing=32)
@@ -75,11 +76,11 @@ class ConsentPage(WizardPage):
         signing_layout = QVBoxLayout(signing)
         signing_layout.setContentsMargins(0, 0, 0, 0)
         signing_layout.setSpacing(12)
-        name_label = label("Type your full name", "subheading")
+        name_label = label(_p("Type your full name"), "subheading")
         signing_layout.addWidget(name_label)
         self.name = QLineEdit()
-        self.name.setAccessibleName("Your full name")
-        self.name.setAccessibleDescription("As you would write it on a paper form")
+        self.name.setAccessibleName(_p("Your full name"))
+        self.name.setAccessibleDescription(_p("As you would write it on a paper form"))
         self.name.setMaxLength(200)
         self.name.textEdited.connect(lambda _: self._name_edited())
         name_label.setBuddy(self.name)
@@ -87,19 +88,19 @@ class ConsentPage(WizardPage):
         self.name_error = ErrorLine()
         signing_layout.addWidget(self.name_error)
 
-        self.typed_note = label(
+        self.typed_note = label(_p(
             "Your name as you typed it above will be your signature. It is as binding as "
-            "a handwritten one, and the document says that you signed this way.", "notice")
+            "a handwritten one, and the document says that you signed this way."), "notice")
         signing_layout.addWidget(self.typed_note)
-        self.pad_title = label("Sign in the box", "subheading")
+        self.pad_title = label(_p("Sign in the box"), "subheading")
         signing_layout.addWidget(self.pad_title)
         self.signature_error = ErrorLine()
         signing_layout.addWidget(self.signature_error)
-        self.pad = SignaturePad()
-        self.pad.hint = "Sign here with your finger, a stylus or the mouse"
-        self.pad.setAccessibleDescription(
+        self.pad = SignaturePad(language=lang)
+        self.pad.hint = _p("Sign here with your finger, a stylus or the mouse")
+        self.pad.setAccessibleDescription(_p(
             "Draw your signature here with a finger, a stylus or the mouse. Without "
-            "drawing: “Use my typed name as my signature”, below.")
+            "drawing: “Use my typed name as my signature”, below."))
         self.pad.setMinimumHeight(200)
         self.pad.setMaximumHeight(300)
         self.pad.changed.connect(self._pad_changed)
@@ -108,26 +109,26 @@ class ConsentPage(WizardPage):
         tools = QHBoxLayout(self.tools)
         tools.setContentsMargins(0, 0, 0, 0)
         tools.setSpacing(16)
-        self.undo_button = QPushButton("Undo last stroke")
-        self.undo_button.setAccessibleDescription("Takes away the last line drawn in the box")
+        self.undo_button = QPushButton(_p("Undo last stroke"))
+        self.undo_button.setAccessibleDescription(_p("Takes away the last line drawn in the box"))
         self.undo_button.clicked.connect(self.pad.undo)
-        self.clear_button = QPushButton("Clear")
-        self.clear_button.setAccessibleName("Clear the signature")
-        self.clear_button.setAccessibleDescription("Empties the box to sign again")
+        self.clear_button = QPushButton(_p("Clear"))
+        self.clear_button.setAccessibleName(_p("Clear the signature"))
+        self.clear_button.setAccessibleDescription(_p("Empties the box to sign again"))
         self.clear_button.clicked.connect(self.pad.clear)
         tools.addWidget(self.undo_button)
         tools.addWidget(self.clear_button)
         tools.addStretch(1)
         signing_layout.addWidget(self.tools)
-        self.witness_title = label("Your witness types their full name", "subheading")
+        self.witness_title = label(_p("Your witness types their full name"), "subheading")
         signing_layout.addWidget(self.witness_title)
-        self.witness_help = label(
-            "A witness watches you make your mark: a member of staff, or someone with you.",
+        self.witness_help = label(_p(
+            "A witness watches you make your mark: a member of staff, or someone with you."),
             "help")
         signing_layout.addWidget(self.witness_help)
         self.witness = QLineEdit()
-        self.witness.setAccessibleName("Witness's full name")
-        self.witness.setAccessibleDescription("The person who watched the mark being made")
+        self.witness.setAccessibleName(_p("Witness's full name"))
+        self.witness.setAccessibleDescription(_p("The person who watched the mark being made"))
         self.witness.setMaxLength(200)
         self.witness.textEdited.connect(lambda _: self._witness_edited())
         self.witness_title.setBuddy(self.witness)
@@ -141,13 +142,13 @@ class ConsentPage(WizardPage):
         self.method = "drawn"
         other = QWidget()
         ways = FlowLayout(other, spacing=8)
-        self.other_ways = label("Cannot draw a signature?", "help")
+        self.other_ways = label(_p("Cannot draw a signature?"), "help")
         self.other_ways.setWordWrap(False)  # one piece of the flowing row
         ways.addWidget(self.other_ways)
         self.method_buttons: dict[str, QPushButton] = {}
         for method, text, about in METHODS:
-            button = set_role(QPushButton(text), "link")
-            button.setAccessibleDescription(about)
+            button = set_role(QPushButton(_p(text)), "link")
+            button.setAccessibleDescription(_p(about))
             button.clicked.connect(lambda _=False, m=method: self.set_method(m))
             self.method_buttons[method] = button
             ways.addWidget(button)
@@ -174,8 +175,8 @@ class ConsentPage(WizardPage):
         self.typed_note.setVisible(not drawing)
         for widget in (self.pad_title, self.pad, self.tools):
             widget.setVisible(drawing)
-        self.pad_title.setText("Make your mark in the box (a cross is enough)"
-                               if method == "mark" else "Sign in the box")
+        self.pad_title.setText(self._p("Make your mark in the box (a cross is enough)")
+                               if method == "mark" else self._p("Sign in the box"))
         for widget in (self.witness_title, self.witness_help, self.witness):
             widget.setVisible(method == "mark")
         for error in (self.signature_error, self.witness_error):
@@ -207,14 +208,15 @@ class ConsentPage(WizardPage):
         no_name = not self.name.text().strip()
         no_ink = method != "typed" and self.pad.is_empty()
         if method == "mark" and not no_name and not no_ink and not self.witness.text().strip():
-            return "Your witness types their name to finish."
-        sign = "make your mark" if method == "mark" else "sign"
+            return self._p("Your witness types their name to finish.")
         if no_name and no_ink:
-            return f"Type your name and {sign} to finish."
+            return (self._p("Type your name and make your mark to finish.") if method == "mark"
+                    else self._p("Type your name and sign to finish."))
         if no_name:
-            return "Type your name to finish."
+            return self._p("Type your name to finish.")
         if no_ink:
-            return f"{sign[0].upper()}{sign[1:]} in the box to finish."
+            return (self._p("Make your mark in the box to finish.") if method == "mark"
+                    else self._p("Sign in the box to finish."))
         return None
 
     def reveal_problems(self) -> None:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck.forms import Form
+from mesocheck.i18n import clinic_language, translations
 from mesocheck.session import PatientDetails, check_details
 from mesocheck.ui.intake.inputs import InputContext
 from mesocheck.ui.widgets.choices import ErrorLine, OptionButton
@@ -40,27 +41,30 @@ class StartIntakeScreen(Screen):
         self.form = form
         self.context = context
         self.staff = staff
+        self.language = clinic_language() if staff else context.language
         lang = form.languages[0]
+        # Staff at the desk read the clinic's language; a walk-in patient their own.
+        _p = translations(self.language).gettext
         if staff:
-            self.layout_.addWidget(label("Start an intake", "heading"))
-            self.layout_.addWidget(label(
-                "Enter the patient's details, then hand the tablet to the patient.", "lead"))
+            self.layout_.addWidget(label(_p("Start an intake"), "heading"))
+            self.layout_.addWidget(label(_p(
+                "Enter the patient's details, then hand the tablet to the patient."), "lead"))
         else:
-            self.layout_.addWidget(label("About you", "heading"))
-            self.layout_.addWidget(label(
-                "Please tell us who you are and where you will be treated.", "lead"))
+            self.layout_.addWidget(label(_p("About you"), "heading"))
+            self.layout_.addWidget(label(_p(
+                "Please tell us who you are and where you will be treated."), "lead"))
         self.errors: dict[str, ErrorLine] = {}
 
         self.name = QLineEdit()
         self.name.setMaxLength(200)
-        self.name.setAccessibleName("Full name")
-        self.name.setAccessibleDescription("As on an identity card")
-        self._field("name", "Full name" if staff else "Your full name", self.name)
+        self.name.setAccessibleName(_p("Full name"))
+        self.name.setAccessibleDescription(_p("As on an identity card"))
+        self._field("name", _p("Full name") if staff else _p("Your full name"), self.name)
 
         today = context.today()
-        self.birth_date = DateField(today.year - 120, today.year)
-        self.birth_date.set_accessible_prefix("Date of birth")
-        self._field("birth_date", "Date of birth", self.birth_date)
+        self.birth_date = DateField(today.year - 120, today.year, language=self.language)
+        self.birth_date.set_accessible_prefix(_p("Date of birth"))
+        self._field("birth_date", _p("Date of birth"), self.birth_date)
 
         areas = QWidget()
         areas_layout = QVBoxLayout(areas)
@@ -70,31 +74,32 @@ class StartIntakeScreen(Screen):
         self.area_buttons: dict[str, OptionButton] = {}
         for index, area in enumerate(form.areas):
             button = OptionButton(area.label.get(lang))
-            button.setAccessibleDescription("Treatment area")
+            button.setAccessibleDescription(_p("Treatment area"))
             self.area_group.addButton(button, index)
             self.area_buttons[area.value] = button
             areas_layout.addWidget(button)
-        self._field("area", "Treatment area", areas)
+        self._field("area", _p("Treatment area"), areas)
 
         self.appointment_date: DateField | None = None
         self.appointment_time: TimeField | None = None
         if staff:
             moment = QWidget()
             flow = FlowLayout(moment, spacing=16)  # wraps on a portrait screen
-            self.appointment_date = DateField(today.year, today.year + 1, newest_first=False)
-            self.appointment_date.set_accessible_prefix("Appointment date")
-            self.appointment_time = TimeField()
-            self.appointment_time.set_accessible_prefix("Appointment time")
+            self.appointment_date = DateField(today.year, today.year + 1, newest_first=False,
+                                              language=self.language)
+            self.appointment_date.set_accessible_prefix(_p("Appointment date"))
+            self.appointment_time = TimeField(language=self.language)
+            self.appointment_time.set_accessible_prefix(_p("Appointment time"))
             at_time = QWidget()
             row = QHBoxLayout(at_time)
             row.setContentsMargins(0, 0, 0, 0)
             row.setSpacing(12)
-            row.addWidget(label("at", "lead"))
+            row.addWidget(label(_p("at"), "lead"))
             row.addWidget(self.appointment_time)
             flow.addWidget(self.appointment_date)
             flow.addWidget(at_time)
             moment.setFocusProxy(self.appointment_date)
-            self._field("appointment_at", "Appointment", moment)
+            self._field("appointment_at", _p("Appointment"), moment)
 
         # A message goes as soon as its field is changed.
         self.name.textEdited.connect(lambda _t: self._fixed("name"))
@@ -106,18 +111,19 @@ class StartIntakeScreen(Screen):
 
         buttons = self.footer()
         if not staff:
-            self.cancel_button = QPushButton("Cancel")
+            self.cancel_button = QPushButton(_p("Cancel"))
             self.cancel_button.setAccessibleDescription(
-                "Back to the welcome screen; nothing is kept")
+                _p("Back to the welcome screen; nothing is kept"))
             self.cancel_button.clicked.connect(self.cancelled)
             buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
         self.go_button = set_role(
-            QPushButton("Start and hand to patient" if staff else "Continue  ›"), "primary")
+            QPushButton(_p("Start and hand to patient") if staff else _p("Continue  ›")),
+            "primary")
         self.go_button.setProperty("emphasis", "big")
         self.go_button.setAccessibleDescription(
-            "Starts the intake and locks the staff area for the patient" if staff
-            else "Starts your form with these details")
+            _p("Starts the intake and locks the staff area for the patient") if staff
+            else _p("Starts your form with these details"))
         self.go_button.clicked.connect(self.submit)
         buttons.addWidget(self.go_button)
         self.layout_.addStretch(1)

@@ -36,17 +36,18 @@ class SummaryPage(WizardPage):
                  parent: QWidget | None = None):
         super().__init__(session, parent=parent)
         self.context = context
-        self.title = "Check your answers"
+        _p = self._p
+        self.title = _p("Check your answers")
         self.layout_.addWidget(label(self.title, "heading"))
-        self.layout_.addWidget(label(
+        self.layout_.addWidget(label(_p(
             "Please check that every answer is right. To change one, choose “Change” "
-            "next to it.", "lead"))
+            "next to it."), "lead"))
         # What the form's rules say to this patient about their answers, before they sign.
         self.notes = set_role(QFrame(), "card", tone="notice")
         notes_layout = QVBoxLayout(self.notes)
         notes_layout.setContentsMargins(24, 16, 24, 18)
         notes_layout.setSpacing(10)
-        notes_layout.addWidget(label("Please note before you sign", "subheading"))
+        notes_layout.addWidget(label(_p("Please note before you sign"), "subheading"))
         self.note_labels = QVBoxLayout()
         self.note_labels.setSpacing(8)
         notes_layout.addLayout(self.note_labels)
@@ -61,16 +62,16 @@ class SummaryPage(WizardPage):
 
     def sections(self) -> list[tuple[str, tuple]]:
         """(key, (title, rows, step id for "Change")) for each card, from the session now."""
-        session, lang = self.session, self.session.language
+        session, lang, _p = self.session, self.session.language, self._p
         facts = session.facts
         area = session.form.area(facts.area or "")
         about = [
-            ("Name", session.patient_name),
-            ("Date of birth", day_text(facts.birth_date) if facts.birth_date else ""),
-            ("Treatment area", area.label.get(lang) if area else (facts.area or "")),
-            ("Appointment", moment_text(facts.appointment.isoformat(), self.context.zone)),
+            (_p("Name"), session.patient_name),
+            (_p("Date of birth"), day_text(facts.birth_date) if facts.birth_date else ""),
+            (_p("Treatment area"), area.label.get(lang) if area else (facts.area or "")),
+            (_p("Appointment"), moment_text(facts.appointment.isoformat(), self.context.zone)),
         ]
-        wanted: list[tuple[str, tuple]] = [("about", ("About you", tuple(about), None))]
+        wanted: list[tuple[str, tuple]] = [("about", (_p("About you"), tuple(about), None))]
         for step in session.flow.shown_steps(session.answers):
             rows = tuple(
                 (q.text.get(lang),
@@ -80,8 +81,9 @@ class SummaryPage(WizardPage):
             wanted.append((f"step:{step.id}", (step.title.get(lang), rows, step.id)))
         shown = session.flow.shown_disclosures(session.answers)
         read = sum(1 for d in shown if d.id in session.acknowledged)
-        wanted.append(("risks", ("Risks and information",
-                                 (("Cards read and understood", f"{read} of {len(shown)}"),),
+        count = _p("{n} of {total}").format(n=read, total=len(shown))
+        wanted.append(("risks", (_p("Risks and information"),
+                                 ((_p("Cards read and understood"), count),),
                                  None)))
         return wanted
 
@@ -164,9 +166,11 @@ class SummaryPage(WizardPage):
         head = QHBoxLayout()
         head.addWidget(label(title, "subheading"), 1)
         if step_id is not None:
-            change = set_role(QPushButton("Change"), "link")
-            change.setAccessibleName(f"Change: {title}")
-            change.setAccessibleDescription("Goes back to these questions to change an answer")
+            change = set_role(QPushButton(self._p("Change")), "link")
+            change.setAccessibleName(self._p("Change: {title}").format(title=title))
+            change.setAccessibleDescription(self._p("Goes back to these questions to change "
+                                                    "an answer"))
+
             change.clicked.connect(lambda _=False, s=step_id: self.change_requested.emit(s))
             head.addWidget(change, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(head)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck.forms import Page
+from mesocheck.i18n import translations
 from mesocheck.session import IntakeSession, Submission
 from mesocheck.ui.intake.inputs import InputContext
 from mesocheck.ui.intake.pages import DisclosurePage, StepPage, WizardPage
@@ -56,6 +57,7 @@ class WizardScreen(QWidget):
         self.session = session
         self.db = db
         self.context = context
+        self._p = translations(session.language).gettext
         self._pages: dict[str, WizardPage] = {}
         self._token: str | None = None
         self._back_to_summary = False
@@ -119,16 +121,16 @@ class WizardScreen(QWidget):
         self.progress_label.setAlignment(Qt.AlignmentFlag.AlignRight |
                                          Qt.AlignmentFlag.AlignVCenter)
         row.addWidget(self.progress_label)
-        self.stop_button = set_role(QPushButton("Stop"), "link")
-        self.stop_button.setAccessibleName("Stop and hand the tablet back")
-        self.stop_button.setAccessibleDescription(
-            "Your answers so far are kept; the staff can help you carry on later")
+        self.stop_button = set_role(QPushButton(self._p("Stop")), "link")
+        self.stop_button.setAccessibleName(self._p("Stop and hand the tablet back"))
+        self.stop_button.setAccessibleDescription(self._p(
+            "Your answers so far are kept; the staff can help you carry on later"))
         self.stop_button.clicked.connect(self._ask_stop)
         row.addWidget(self.stop_button)
         layout.addLayout(row)
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
-        self.progress.setAccessibleName("Progress")
+        self.progress.setAccessibleName(self._p("Progress"))
         self.progress.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout.addWidget(self.progress)
         return bar
@@ -148,9 +150,10 @@ class WizardScreen(QWidget):
         self.reason.setWordWrap(True)
         self.reason.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         reason_layout.addWidget(self.reason, 10)
-        self.show_me = set_role(QPushButton("Show me"), "link")
-        self.show_me.setAccessibleName("Show what is missing")
-        self.show_me.setAccessibleDescription("Goes to the first question still to answer")
+        self.show_me = set_role(QPushButton(self._p("Show me")), "link")
+        self.show_me.setAccessibleName(self._p("Show what is missing"))
+        self.show_me.setAccessibleDescription(self._p("Goes to the first question still to "
+                                                      "answer"))
         self.show_me.clicked.connect(self._reveal)
         reason_layout.addWidget(self.show_me)
         self.top_row = QHBoxLayout()
@@ -158,16 +161,17 @@ class WizardScreen(QWidget):
         outer.addLayout(self.top_row)
         row = QHBoxLayout()
         row.setSpacing(16)
-        self.back_button = set_role(QPushButton("‹  Back"), "big")
-        self.back_button.setAccessibleName("Back")
-        self.back_button.setAccessibleDescription("The page before (keyboard: Alt+Left)")
+        self.back_button = set_role(QPushButton(self._p("‹  Back")), "big")
+        self.back_button.setAccessibleName(self._p("Back"))
+        self.back_button.setAccessibleDescription(self._p("The page before (keyboard: "
+                                                          "Alt+Left)"))
         self.back_button.clicked.connect(self.back)
         row.addWidget(self.back_button)
         row.addStretch(1)
         self.button_row = row
         row.addWidget(self.reason_box, 10)
-        self.next_button = set_role(QPushButton("Next  ›"), "primary")
-        self.next_button.setAccessibleName("Next")
+        self.next_button = set_role(QPushButton(self._p("Next  ›")), "primary")
+        self.next_button.setAccessibleName(self._p("Next"))
         self.next_button.setProperty("emphasis", "big")
         self.next_button.clicked.connect(self.next)
         row.addWidget(self.next_button)
@@ -346,31 +350,33 @@ class WizardScreen(QWidget):
         pages = self.pages()
         index = self.index
         page = pages[index]
-        self.progress_label.setText(f"Step {index + 1} of {len(pages)}")
+        step = self._p("Step {n} of {total}").format(n=index + 1, total=len(pages))
+        self.progress_label.setText(step)
         # QProgressBar repaints at once on a visible change of value; with updates off it
         # is painted with the rest of the page instead, in the next frame.
         self.progress.setUpdatesEnabled(False)
         self.progress.setRange(0, len(pages))
         self.progress.setValue(index + 1)
         self.progress.setUpdatesEnabled(True)
-        self.progress.setAccessibleDescription(f"Step {index + 1} of {len(pages)}")
+        self.progress.setAccessibleDescription(step)
         self.back_button.setVisible(index > 0 and not self.session.locked)
         reason = self.current.blocking_reason()
         self.next_button.setEnabled(reason is None and not self._submitting)
         self.reason.setText(reason or "")
         self.show_me.setVisible(reason is not None)
         self.reason_box.setVisible(reason is not None)
+        _p = self._p
         if page.kind == "consent":
-            self.next_button.setText("Sign and send  ✓")
-            self.next_button.setAccessibleName("Sign and send")
+            self.next_button.setText(_p("Sign and send  ✓"))
+            self.next_button.setAccessibleName(_p("Sign and send"))
         elif self._back_to_summary:
-            self.next_button.setText("Back to summary  ›")
-            self.next_button.setAccessibleName("Back to summary")
+            self.next_button.setText(_p("Back to summary  ›"))
+            self.next_button.setAccessibleName(_p("Back to summary"))
         else:
-            self.next_button.setText("Next  ›")
-            self.next_button.setAccessibleName("Next")
+            self.next_button.setText(_p("Next  ›"))
+            self.next_button.setAccessibleName(_p("Next"))
         self.next_button.setAccessibleDescription(
-            reason or "The next page (keyboard: Enter or Alt+Right)")
+            reason or _p("The next page (keyboard: Enter or Alt+Right)"))
 
     def _say(self, text: str) -> None:
         self.reason.setText(text)
@@ -392,24 +398,26 @@ class WizardScreen(QWidget):
             self.session.flush()
 
     def _save_trouble(self, text: str) -> None:
-        self.status.setText(
-            f"Your answers are kept on screen but could not be saved yet. {text} "
-            "Trying again…")
+        self.status.setText(self._p(
+            "Your answers are kept on screen but could not be saved yet. {problem} "
+            "Trying again…").format(problem=text))
         self.status.show()
 
     def _save_recovered(self) -> None:
         self.status.hide()
 
     def _save_refused(self, text: str) -> None:
-        self.status.setText(f"{text} Please hand the tablet to the staff.")
+        self.status.setText(self._p("{problem} Please hand the tablet to the staff.")
+                            .format(problem=text))
         self.status.show()
 
     # -- stopping and signing ----------------------------------------------------------
 
     def _ask_stop(self) -> None:
-        confirm(self, "Stop for now?",
-                "Your answers so far are saved. The staff can help you carry on later.",
-                accept_text="Stop and hand back", reject_text="Keep going",
+        _p = self._p
+        confirm(self, _p("Stop for now?"),
+                _p("Your answers so far are saved. The staff can help you carry on later."),
+                accept_text=_p("Stop and hand back"), reject_text=_p("Keep going"),
                 on_finished=lambda ok, _text: ok and self._stop())
 
     def _stop(self) -> None:
@@ -436,8 +444,8 @@ class WizardScreen(QWidget):
         page.lock()
         self.stop_button.hide()
         self._update()
-        self.next_button.setText("Sending…")
-        self._say("Saving your signed form. This takes a moment.")
+        self.next_button.setText(self._p("Sending…"))
+        self._say(self._p("Saving your signed form. This takes a moment."))
 
     def _submitted(self, _signature_id: Any) -> None:
         self._submitting = False
@@ -446,13 +454,16 @@ class WizardScreen(QWidget):
     def _submit_failed(self, error: BaseException) -> None:
         log.warning("submit failed: %s", type(error).__name__)
         self._submitting = False
+        _p = self._p
         text = getattr(error, "message", None) or (
-            "Something went wrong while saving your signed form.")
-        message(self, "Your form was not sent",
-                f"{text}\n\nPlease hand the tablet to the staff. Nothing you entered is lost.",
+            _p("Something went wrong while saving your signed form."))
+        message(self, _p("Your form was not sent"),
+                _p("{problem}\n\nPlease hand the tablet to the staff. Nothing you entered is "
+                   "lost.").format(problem=text),
                 on_finished=lambda *_: None)
-        self._say("Not sent yet. Please ask the staff for help.")
-        self.next_button.setText("Try again")
+        self._say(_p("Not sent yet. Please ask the staff for help."))
+        self.next_button.setText(_p("Try again"))
+
         self.next_button.setEnabled(True)
         self.next_button.clicked.disconnect()
         self.next_button.clicked.connect(lambda: self._retry())

@@ -5,29 +5,34 @@ Typing works too (a combo box jumps to the item typed), so the keyboard alone is
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, time
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
+from mesocheck.i18n import N_, translations
 from mesocheck.ui.widgets.style import set_role
 
-MONTHS = [calendar.month_name[m] for m in range(1, 13)]
+# In the catalogue rather than from the C library's locale, which a tablet may not have.
+MONTHS = [N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
+          N_("July"), N_("August"), N_("September"), N_("October"), N_("November"),
+          N_("December")]
 
-
-HOW_TO_PICK = {
-    "Day": "The day of the month: type its number, or open the list",
-    "Month": "Type the first letters of the month, or open the list",
-    "Year": "Type the year, or open the list",
-    "Hour": "The hour, 00 to 23: type it, or open the list",
-    "Minute": "The minutes: type them, or open the list",
+# (placeholder, how to pick) for each part
+PARTS = {
+    "day": (N_("Day"), N_("The day of the month: type its number, or open the list")),
+    "month": (N_("Month"), N_("Type the first letters of the month, or open the list")),
+    "year": (N_("Year"), N_("Type the year, or open the list")),
+    "hour": (N_("Hour"), N_("The hour, 00 to 23: type it, or open the list")),
+    "minute": (N_("Minute"), N_("The minutes: type them, or open the list")),
 }
 
 
-def _combo(parent: QWidget, placeholder: str, items: list[str], name: str) -> QComboBox:
+def _combo(parent: QWidget, part: str, items: list[str], language: str) -> QComboBox:
     # Made inside its field, not on its own: a combo box set up as a window of its own is
     # styled there and then again when it joins the field, which doubles its cost.
+    _p = translations(language).gettext
+    placeholder, how = (_p(text) for text in PARTS[part])
     combo = QComboBox(parent)
     # As wide as its longest text in characters (set before the items, so that nothing is
     # measured twice): measuring every item's text (AdjustToContents) took most of the
@@ -39,8 +44,8 @@ def _combo(parent: QWidget, placeholder: str, items: list[str], name: str) -> QC
     combo.setPlaceholderText(placeholder)
     combo.addItems(items)
     combo.setCurrentIndex(-1)
-    combo.setAccessibleName(name)
-    combo.setAccessibleDescription(HOW_TO_PICK[placeholder])
+    combo.setAccessibleName(placeholder)
+    combo.setAccessibleDescription(how)
     combo.setMaxVisibleItems(10)
     return combo
 
@@ -51,15 +56,16 @@ class DateField(QWidget):
     changed = Signal()
 
     def __init__(self, first_year: int, last_year: int, *, newest_first: bool = True,
-                 parent: QWidget | None = None):
+                 language: str = "en", parent: QWidget | None = None):
         super().__init__(parent)
+        self._p = _p = translations(language).gettext
         years = list(range(first_year, last_year + 1))
         if newest_first:
             years.reverse()
         self._years = years
-        self.day = _combo(self, "Day", [str(d) for d in range(1, 32)], "Day")
-        self.month = _combo(self, "Month", MONTHS, "Month")
-        self.year = _combo(self, "Year", [str(y) for y in years], "Year")
+        self.day = _combo(self, "day", [str(d) for d in range(1, 32)], language)
+        self.month = _combo(self, "month", [_p(m) for m in MONTHS], language)
+        self.year = _combo(self, "year", [str(y) for y in years], language)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(12)
@@ -70,8 +76,10 @@ class DateField(QWidget):
         self.setFocusProxy(self.day)
 
     def set_accessible_prefix(self, prefix: str) -> None:
-        for combo, part in ((self.day, "day"), (self.month, "month"), (self.year, "year")):
-            combo.setAccessibleName(f"{prefix}: {part}")
+        _p = self._p
+        for combo, part in ((self.day, _p("day")), (self.month, _p("month")),
+                            (self.year, _p("year"))):
+            combo.setAccessibleName(_p("{field}: {part}").format(field=prefix, part=part))
 
     def state(self) -> tuple[str, date | None]:
         parts = (self.day.currentIndex(), self.month.currentIndex(), self.year.currentIndex())
@@ -108,10 +116,11 @@ class TimeField(QWidget):
 
     changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *, language: str = "en"):
         super().__init__(parent)
-        self.hour = _combo(self, "Hour", [f"{h:02d}" for h in range(24)], "Hour")
-        self.minute = _combo(self, "Minute", [f"{m:02d}" for m in range(0, 60, 5)], "Minute")
+        self._p = translations(language).gettext
+        self.hour = _combo(self, "hour", [f"{h:02d}" for h in range(24)], language)
+        self.minute = _combo(self, "minute", [f"{m:02d}" for m in range(0, 60, 5)], language)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
@@ -124,8 +133,10 @@ class TimeField(QWidget):
         self.setFocusProxy(self.hour)
 
     def set_accessible_prefix(self, prefix: str) -> None:
-        self.hour.setAccessibleName(f"{prefix}: hour")
-        self.minute.setAccessibleName(f"{prefix}: minute")
+        _p = self._p
+        self.hour.setAccessibleName(_p("{field}: {part}").format(field=prefix, part=_p("hour")))
+        self.minute.setAccessibleName(_p("{field}: {part}").format(field=prefix,
+                                                                  part=_p("minute")))
 
     def state(self) -> tuple[str, time | None]:
         h, m = self.hour.currentIndex(), self.minute.currentIndex()

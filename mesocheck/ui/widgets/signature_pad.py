@@ -27,6 +27,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from mesocheck.i18n import translations
 from mesocheck.signature import (
     InkPoint,
     InkStyle,
@@ -47,8 +48,11 @@ class SignaturePad(QWidget):
 
     changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None, style: InkStyle = InkStyle()):
+    def __init__(self, parent: QWidget | None = None, style: InkStyle = InkStyle(),
+                 language: str = "en"):
         super().__init__(parent)
+        self.language = language  # of the signer
+        _p = translations(language).gettext
         self.setObjectName("signaturePad")
         self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
@@ -57,14 +61,12 @@ class SignaturePad(QWidget):
         # Reachable with Tab (a screen reader says what it is and what else there is), though
         # ink comes only from a finger, a stylus or the mouse.
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setAccessibleName("Signature pad")
-        self.setAccessibleDescription(
-            "Sign here with your finger, a stylus or the mouse."
-        )
+        self.setAccessibleName(_p("Signature pad"))
+        self.setAccessibleDescription(_p("Sign here with your finger, a stylus or the mouse."))
         self.ink_style = style
         self.ink_color = QColor("#0b1f33")  # the style sheet sets both (qproperty-...)
         self.guide_color = QColor("#3f4f5a")
-        self.hint = "Sign here"
+        self.hint = _p("Sign here")
         self._strokes: list[list[InkPoint]] = []
         self._pad_w = 0.0
         self._pad_h = 0.0
@@ -113,7 +115,7 @@ class SignaturePad(QWidget):
 
     def is_trivial(self) -> str | None:
         """Why what is drawn is not a signature (plain words), or None when it is one."""
-        return trivial_reason(self._strokes)
+        return trivial_reason(self._strokes, self.language)
 
     def clear(self) -> None:
         self._end_stroke(commit=False)
