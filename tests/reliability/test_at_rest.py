@@ -221,9 +221,15 @@ def test_kills_during_encrypt_never_cost_the_data(tmp_path, fork_server, plain_t
         n += 1
         assert n < 10 * kills, f"too few kills landed: {states}"
         db = fresh(n)
-        # Half at a random moment, half just after a step that changes a file began.
-        plan = KillPlan(delay=rng.uniform(0, whole)) if rng.random() < 0.5 else KillPlan(
-            after_events=rng.randint(1, steps), pause=rng.choice([0, rng.uniform(0, 0.003)]))
+        # First just after each step that changes a file began, once each, so every state a
+        # kill can leave is reached; then half at a random moment, half after a random step.
+        if n <= steps:
+            plan = KillPlan(after_events=n, pause=0)
+        elif rng.random() < 0.5:
+            plan = KillPlan(delay=rng.uniform(0, whole))
+        else:
+            plan = KillPlan(after_events=rng.randint(1, steps),
+                            pause=rng.choice([0, rng.uniform(0, 0.003)]))
         outcome = fork_server.run({"mode": "encrypt", "db": str(db), "passphrase": passphrase},
                                   plan)
         assert "Traceback" not in outcome.stderr, outcome.stderr
