@@ -55,8 +55,18 @@ class IntakeQueries:
     """Read side of intakes; mixed into Store (needs ``_conn``)."""
 
     def intake(self, intake_id: str) -> IntakeRecord:
+        """The intake whole, read in one snapshot: a review another program commits while it
+        is read (decisions, then the status) never shows half of itself."""
+        conn = self._conn
         with translated(), _decoding():
-            return self._intake(intake_id)
+            if conn.in_transaction:  # inside a write: that transaction is the snapshot
+                return self._intake(intake_id)
+            self.dialect.begin_snapshot(conn)
+            try:
+                return self._intake(intake_id)
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
 
     def _intake(self, intake_id: str) -> IntakeRecord:
         conn = self._conn
