@@ -24,6 +24,7 @@ import re
 import stat
 import tempfile
 import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
@@ -97,6 +98,40 @@ def atomic_writer(path: str | os.PathLike[str], *, database: str | os.PathLike[s
             raise CannotWrite(_sentence(target, exc)) from None
         raise
     sync_folder(folder)
+
+
+class HiddenCopy:
+    """A new file, hidden beside its target, that SQLite fills (a backup, an encrypted copy).
+
+    Made 0600 (patient data) and marked in use, so that no other program removes it as
+    abandoned. The descriptor that made it stays open until the ``with`` block ends, after
+    the caller has closed SQLite's connection to it: closing a descriptor of a file drops
+    this process's locks on it, so none is closed while SQLite holds the file. Unless
+    :meth:`put_in_place` ran, the file and its journal are removed at the end.
+    """
+
+    def __init__(self, folder: Path, name: str):
+        self.path = Path(folder) / f".{name}.{uuid.uuid4().hex}.partial"
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        mark_in_use(self._fd)
+
+    def __enter__(self) -> HiddenCopy:
+        return self
+
+    def sync(self) -> None:
+        """Put what SQLite wrote on the disk (before anything refers to the copy)."""
+        os.fsync(self._fd)
+
+    def put_in_place(self, target: Path) -> None:
+        """Give the copy its name in one rename, synced with the folder."""
+        self.sync()
+        os.replace(self.path, target)
+        sync_folder(target.parent)
+
+    def __exit__(self, *exc) -> None:
+        os.close(self._fd)
+        for leftover in (self.path, Path(f"{self.path}-journal")):
+            leftover.unlink(missing_ok=True)
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes, *,

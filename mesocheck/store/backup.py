@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import errno
 import os
-import uuid
 from pathlib import Path
 
 from mesocheck.fileio import (
-    CannotWrite, check_target, is_database_file, mark_in_use, remove_abandoned, sync_folder,
+    CannotWrite, HiddenCopy, check_target, is_database_file, remove_abandoned,
 )
 from mesocheck.store import atrest
 from mesocheck.store.db import (
@@ -62,33 +61,25 @@ def backup(conn: sqlite.Connection, source: Path, dest: Path) -> Path:
             f"{dest} is a backup of another database (its key file {atrest.key_file(dest).name} "
             "holds another key); choose another file name.")
     remove_abandoned(folder)
-    partial = folder / f".{dest.name}.{uuid.uuid4().hex}.partial"
     try:
-        # The descriptor that creates the copy (patient data: 0600) marks it in use and
-        # stays open until SQLite has closed the copy: closing a descriptor of a file drops
-        # this process's locks on it, so none is closed while a connection holds the file.
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        copy = HiddenCopy(folder, dest.name)
     except OSError as error:
         raise _folder_error(folder, error) from error
     try:
-        mark_in_use(fd)
-        _copy(conn, partial, folder, key)
-        os.fsync(fd)
-        if key_file is not None:  # before the copy has its name: never one without its key
-            try:
-                atrest.write_key_file(dest, key_file)
-            except StoreError as refused:
-                raise BackupFailed(_FULL if disk_is_full(folder) else refused.message) from None
-        os.replace(partial, dest)
-        if key_file is None:
-            atrest.key_file(dest).unlink(missing_ok=True)  # an older encrypted backup's
-        sync_folder(folder)
+        with copy:
+            _copy(conn, copy.path, folder, key)
+            copy.sync()
+            if key_file is not None:  # before the copy has its name: never one without its key
+                try:
+                    atrest.write_key_file(dest, key_file)
+                except StoreError as refused:
+                    raise BackupFailed(_FULL if disk_is_full(folder) else refused.message) \
+                        from None
+            copy.put_in_place(dest)
+            if key_file is None:
+                atrest.key_file(dest).unlink(missing_ok=True)  # an older encrypted backup's
     except OSError as error:
         raise _folder_error(folder, error) from error
-    finally:
-        os.close(fd)
-        for leftover in (partial, Path(f"{partial}-journal")):
-            leftover.unlink(missing_ok=True)
     return dest
 
 

@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import errno
 import os
-import uuid
 from datetime import date
 from pathlib import Path
 
 from msgspec import Struct
 
-from mesocheck.fileio import mark_in_use, sync_folder
+from mesocheck.fileio import HiddenCopy
 from mesocheck.store import atrest
 from mesocheck.store.db import (
     DatabaseCorrupt, DatabaseLocked, StoreError, classify, connect, disk_is_full, quick_check,
@@ -82,26 +81,16 @@ def encrypt(store, passphrase: str, *, cost: int | None = None,
     data_key = os.urandom(32)
     found, recovery = atrest.new_key_file(data_key, passphrase, cost=cost)
     folder = db.parent
-    copy = folder / f".{db.name}.{uuid.uuid4().hex}.new"
     try:
-        fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with HiddenCopy(folder, db.name) as copy:
+            _export(conn, copy.path, data_key, version, app_id, folder)
+            _check(copy.path, data_key, counts)
+            copy.sync()
+            kept = _keep_original(conn, db, today or date.today())
+            atrest.write_key_file(db, found)
+            copy.put_in_place(db)
     except OSError as error:
         raise _os_error(error, folder) from None
-    try:
-        mark_in_use(fd)
-        _export(conn, copy, data_key, version, app_id, folder)
-        _check(copy, data_key, counts)
-        os.fsync(fd)
-        kept = _keep_original(conn, db, today or date.today())
-        atrest.write_key_file(db, found)
-        os.replace(copy, db)
-        sync_folder(folder)
-    except OSError as error:
-        raise _os_error(error, folder) from None
-    finally:
-        os.close(fd)
-        for leftover in (copy, Path(f"{copy}-journal")):
-            leftover.unlink(missing_ok=True)
     conn.close()  # on the original, now under its second name only: nothing more is written
     atrest.remember(found, data_key)
     return Encrypted(kept, atrest.key_file(db), recovery)
