@@ -24,6 +24,7 @@ from mesocheck.ui.review.dialogs import CountersignDialog
 from mesocheck.ui.tasks import Database, shut_down
 from tests.support.intakes import PRACTITIONER_PIN
 from tests.support import at_rest
+from tests.support.hub import hub_count, wait_for
 from tests.support.review_driver import (
     current_dialog, decide_through_dialog, make_panel, open_row, settle, sign_on,
 )
@@ -40,25 +41,12 @@ def tablet(db: Path, url: str, name: str, count: int, until: Path, *extra: str
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def wait_for(condition, timeout: float, what: str) -> None:
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
-def hub_has(url: str, query: str, params=()) -> int:
-    with HubStore.open(url) as hub:
-        return hub.connection.execute(query, params).fetchone()[0]
-
-
 def test_two_tablets_a_hub_and_the_practitioner(qtbot, tmp_path, own_hub, capsys):
     cluster, url = own_hub
     stop = tmp_path / "stop"
     a_db, b_db = tmp_path / "a" / "tablet.sqlite3", tmp_path / "b" / "tablet.sqlite3"
     a = tablet(a_db, url, "front desk a", 3, stop, "--staff", "--pace", "0.3")
-    wait_for(lambda: hub_has(url, "SELECT count(*) FROM staff") == 2, 60, "the staff")
+    wait_for(lambda: hub_count(url, "SELECT count(*) FROM staff") == 2, 60, "the staff")
     b = tablet(b_db, url, "front desk b", 4, stop, "--pace", "1.5", "--seed", "2")
 
     with HubStore.open(url) as hub:
@@ -71,7 +59,7 @@ def test_two_tablets_a_hub_and_the_practitioner(qtbot, tmp_path, own_hub, capsys
         settle(qtbot, panel)
 
         # The hub stops while b keeps taking intakes, and comes back.
-        wait_for(lambda: hub_has(url, "SELECT count(*) FROM intakes") >= 2, 60,
+        wait_for(lambda: hub_count(url, "SELECT count(*) FROM intakes") >= 2, 60,
                  "the first intakes")
         cluster.stop("immediate")
         time.sleep(3)

@@ -23,24 +23,12 @@ from tests.support.postgres import HUB_PASSWORD, HUB_USER
 from tests.support.store_rows import FLAGS, signature, start, submitted
 from tests.support.tcp_proxy import Proxy
 from tests.support import at_rest
+from tests.support.hub import hub_count, wait_for
 
 
 def tablet_store(path, clock=None) -> Store:
     path.parent.mkdir(parents=True, exist_ok=True)
     return Store.open(at_rest.ready(path), **({"clock": clock} if clock else {}))
-
-
-def hub_count(url: str, sql: str, params=()) -> int:
-    with HubStore.open(url) as hub:
-        return hub.connection.execute(sql, params).fetchone()[0]
-
-
-def wait_for(condition, timeout: float, what: str) -> None:
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
-        time.sleep(0.05)
 
 
 def test_the_hub_stopped_in_the_middle_of_a_push(own_hub, tmp_path):

@@ -6,6 +6,7 @@ test made from a template set up once (``hub_url``), and the hub's store on it
 from __future__ import annotations
 
 import itertools
+import time
 
 import pytest
 
@@ -66,3 +67,21 @@ def own_hub():
     its address)."""
     with hub_on_own_cluster("own") as made:
         yield made
+
+
+def wait_for(condition, timeout: float, what) -> None:
+    """Until ``condition()`` holds; fails after ``timeout`` seconds naming ``what`` (a text,
+    or a function giving one, for a message made at that moment)."""
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
+        time.sleep(0.05)
+
+
+def hub_count(url: str, sql: str, params=()) -> int:
+    """The first column of the first row ``sql`` gives on the hub at ``url``."""
+    from mesocheck.hub.store import HubStore
+
+    with HubStore.open(url) as hub:
+        return hub.connection.execute(sql, params).fetchone()[0]
