@@ -7,11 +7,14 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 from mesocheck.store import Store
 from mesocheck.ui.intake.pages import StepPage
+from mesocheck.ui.tasks import Task
 from tests.support import intake_driver as drive
+from tests.support.store_rows import start
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -100,3 +103,31 @@ def test_a_new_process_resumes_where_the_crashed_one_stopped(
     # The first step's answer is there too, one Back away.
     drive.click(qtbot, window.wizard.back_button)
     assert window.wizard.current.views["consultation"].raw() is True
+
+
+def test_the_welcome_never_shows_a_count_of_waiting_forms_made_before(
+        qtbot, make_window, db_path, practitioner):
+    """Back on the welcome screen while the database thread is busy (a consent PDF): no
+    note until the new count comes back, then the count as it is now."""
+    with Store.open(db_path) as store:
+        start(store)
+    window = make_window()
+    qtbot.waitUntil(lambda: window.welcome.waiting.isVisible(), timeout=5000)
+    assert window.welcome.waiting.text().startswith("1 form is waiting")
+
+    busy, go_on = threading.Event(), threading.Event()
+
+    def pdf_like(store):  # holds the database thread, as a consent PDF does
+        busy.set()
+        go_on.wait(10)
+        start(store)
+        start(store)
+
+    Task(pdf_like, what="holding the database thread").run_in_background(window.db)
+    assert busy.wait(5)
+    window.show_welcome()
+    qtbot.wait(50)
+    assert not window.welcome.waiting.isVisible()
+    go_on.set()
+    qtbot.waitUntil(lambda: window.welcome.waiting.isVisible(), timeout=5000)
+    assert window.welcome.waiting.text().startswith("3 forms are waiting")

@@ -271,6 +271,9 @@ class MainWindow(QMainWindow):
             self.show_screen("staff")
             return
         self.show_screen("welcome")
+        # The count may wait behind a consent PDF on the database thread: until it comes
+        # back, no note rather than the one counted before this patient.
+        self.welcome.set_unfinished(0)
         self.refresh_waiting()
         self._prepare("walk_in", "thanks")
 
