@@ -3,7 +3,7 @@
 from reportlab.platypus import Paragraph
 
 from mesocheck.documents import styles as st
-from mesocheck.documents.fonts import EMOJI, REGULAR
+from mesocheck.documents.fonts import CJK, EMOJI, REGULAR
 from mesocheck.documents.text import (
     MISSING, BidiParagraph, break_lines, display_line, escape, isolated, para, runs, shape,
     visible,
@@ -16,9 +16,14 @@ def test_drawable_text_is_unchanged():
 
 
 def test_missing_characters_become_one_visible_marker_each():
-    assert visible("山田 Hanako") == f"{MISSING}{MISSING} Hanako"
+    assert visible("ꦄꦏ Hanako") == f"{MISSING}{MISSING} Hanako"  # Javanese: in no font
     # missing characters joined by a zero-width joiner, or with a variation selector: one each
-    assert visible("ok 𒀀\u200d𒀁 and 漢\ufe0f done") == f"ok {MISSING} and {MISSING} done"
+    assert visible("ok 𒀀\u200d𒀁 and 𓂀\ufe0f done") == f"ok {MISSING} and {MISSING} done"
+
+
+def test_chinese_is_drawn_from_the_cjk_font_in_runs_of_its_own():
+    assert visible("山田 Hanako，您好。") == "山田 Hanako，您好。"
+    assert runs("王 Li 小明。", REGULAR) == [("王", CJK), (" Li ", REGULAR), ("小明。", CJK)]
 
 
 def test_emoji_are_drawn_from_the_emoji_font_in_runs_of_their_own():

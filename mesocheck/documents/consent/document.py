@@ -69,9 +69,10 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
         self.review = review
         self.copy = copy
         self.for_patient = copy == PATIENT
-        self.s = st.styles(st.PATIENT_SIZES if self.for_patient else st.CLINIC_SIZES)
         self.language = record.language if record.language in form.languages \
             else form.languages[0]
+        self.s = st.styles(st.PATIENT_SIZES if self.for_patient else st.CLINIC_SIZES,
+                           self.language)
         self.w = words(self.language)
         self.zone = _zone(settings.get("time_zone"), record)
         self.facts = Facts.of(record, self.zone)
@@ -112,6 +113,7 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
             created=self.created,
             document_id=self.document_id,
             footer_size=self.s.sizes.footer,
+            rtl=self.s.rtl,
         )
         reviewed = self.practitioner_signature is not None
         subject = "metadata_subject_patient" if self.for_patient else \
