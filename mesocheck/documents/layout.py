@@ -141,10 +141,25 @@ class PagedCanvas(Canvas):
 
     def _start(self, left: float, right: float, text: str, font: str, size: float) -> float:
         """Where a line of furniture begins: the left margin, or right-aligned in RTL."""
-        return right - text_width(text, font, size) if self.rtl else left
+        return right - text_width(text, font, size) if self._frame.rtl else left
 
     def _end(self, left: float, right: float, text: str, font: str, size: float) -> float:
-        return left if self.rtl else right - text_width(text, font, size)
+        return left if self._frame.rtl else right - text_width(text, font, size)
+
+
+class Direction(Flowable):
+    """Takes no room; what follows it is laid out right to left (``rtl``) or left to right,
+    until the next one: a page in the clinic's language inside a patient's document."""
+
+    def __init__(self, rtl: bool):
+        super().__init__()
+        self.rtl = rtl
+
+    def wrap(self, avail_width, avail_height):
+        return 0, 0
+
+    def draw(self):
+        self.canv.rtl = self.rtl
 
 
 class Block(Flowable):

@@ -44,6 +44,11 @@ def _lines(pdf: bytes, page: int = 0) -> list[tuple[float, float, float, str]]:
     return [(x, x + width, size, text) for (x, _y), (size, width, text) in lines.items()]
 
 
+def _settings(language: str) -> dict:
+    """A clinic working in the intake's language: no summary page in another language."""
+    return dict(SETTINGS, clinic_language=language)
+
+
 def _text(name) -> str:
     return name.decode() if isinstance(name, bytes) else name
 
@@ -52,7 +57,7 @@ def _text(name) -> str:
 @pytest.mark.parametrize("language", ["ar", "en"])
 def test_headings_begin_at_the_margin_their_language_begins_at(form, copy, sizes, language):
     record = make_record(form, LONG_ANSWERS, name="Sara", language=language)
-    pdf = build_consent_pdf(record, form, SETTINGS, copy=copy)
+    pdf = build_consent_pdf(record, form, _settings(language), copy=copy)
     pages = range(len(PdfReader(BytesIO(pdf)).pages))
     headings = [line for page in pages for line in _lines(pdf, page)
                 if line[2] in (sizes.title, sizes.h1)]
@@ -67,7 +72,7 @@ def test_headings_begin_at_the_margin_their_language_begins_at(form, copy, sizes
 @pytest.mark.parametrize("language", ["ar", "en"])
 def test_table_columns_and_page_number_are_mirrored(form, language):
     record = make_record(form, LONG_ANSWERS, name="Sara", language=language)
-    pdf = build_consent_pdf(record, form, SETTINGS)
+    pdf = build_consent_pdf(record, form, _settings(language))
     lines = _lines(pdf)
     labels = [line for line in lines if line[2] == st.CLINIC_SIZES.label]
     assert len(labels) >= 8  # the patient block: two columns of labels
