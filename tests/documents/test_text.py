@@ -100,3 +100,11 @@ def test_plain_paragraph_is_a_reportlab_paragraph_with_line_breaks():
     assert isinstance(p, Paragraph)
     _w, h = p.wrap(400, 1000)
     assert h == 2 * st.styles().body.leading
+
+
+def test_brackets_in_right_to_left_text_are_mirrored():
+    # Visual order, left to right: the bracket that closes the Arabic run is drawn as "(".
+    assert display_line("1988-04-23 (العمر 37)") == "(37 " + shape("العمر")[::-1] + ") 1988-04-23"
+    # In left-to-right text, and around Latin text isolated inside Arabic, they stay as typed.
+    assert display_line("Scalp (hair loss)") == "Scalp (hair loss)"
+    assert "Metformin (500 mg)" in display_line("خذ \u2068Metformin (500 mg)\u2069 يوميا")
