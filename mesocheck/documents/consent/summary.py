@@ -83,8 +83,7 @@ class SummarySection:
                              base=s.base, align_rtl=s.rtl, prefix="<font color='#555555'>"
                              f"{escape(w('summary_asked', language=_name(self.language)))}"
                              ":</font> "))
-            cell.append(para("; ".join(x.strip() for x in answer.splitlines() if x.strip()),
-                             s.flag_note, base=s.base,
+            cell.append(para(answer, s.flag_note, base=s.base,
                              prefix=f"<b>{escape(w('raised_by') + ':')}</b> "))
         for d in flag.decisions[-1:]:  # the decision standing; the full trail is in the review
             staff = self.review.staff_names.get(d.staff_id) or w("staff_unknown", id=d.staff_id)
