@@ -125,3 +125,31 @@ def test_every_character_drawn_has_a_glyph(form, language, copy):
                  for f in (p["/Resources"]["/Font"][n]["/BaseFont"]
                            for n in p["/Resources"]["/Font"])}
         assert any(f.endswith("DroidSansFallback") for f in fonts)
+
+
+@pytest.mark.parametrize("language", ["ar", "zh"])
+def test_archival_and_tagged_in_every_language(form, language):
+    """Both copies made archival (PDF/A-3b) stay tagged: every text drawn is inside a
+    structure element or an artifact, and Arabic reads back as typed (its ActualText)."""
+    import pikepdf
+
+    from mesocheck.documents.pdfa import is_archival, make_archival
+    from tests.documents.test_tagging import elements
+    from tests.support.records import SUBMITTED
+
+    record = make_record(form, LONG_ANSWERS, name=NAMES[language], language=language)
+    for copy in (CLINIC, PATIENT):
+        pdf = make_archival(build_consent_pdf(record, form, SETTINGS, copy=copy), None,
+                            created=SUBMITTED)
+        assert is_archival(pdf)
+        tags = elements(pdf)
+        assert [t for t, _a, _x in tags].count("H1") == 1
+        if language == "ar":
+            assert form.title.get("ar") in {actual for _t, _a, actual in tags}
+        with pikepdf.open(BytesIO(pdf)) as doc:
+            for page in doc.pages:
+                depth = 0
+                for _operands, operator in pikepdf.parse_content_stream(page):
+                    depth += {"BDC": 1, "BMC": 1, "EMC": -1}.get(str(operator), 0)
+                    if str(operator) in ("Tj", "TJ"):
+                        assert depth > 0, "text drawn outside any tag"
