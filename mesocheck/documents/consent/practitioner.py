@@ -10,7 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 
 from mesocheck.documents import styles as st
-from mesocheck.documents.consent.parts import badge, triggers
+from mesocheck.documents.consent.parts import badge, in_reading_order, triggers
 from mesocheck.documents.layout import Block
 from mesocheck.documents.text import Para, escape, para
 from mesocheck.forms.answers import source_answer, source_question
@@ -37,7 +37,7 @@ class ReviewSection:
         parts = [f"<b>{escape(w('flags_summary') + ':')}</b>", *counts,
                  f"{escape(w('review'))} {s.forward}" if s.rtl else
                  f"{s.forward} {escape(w('review'))}"]
-        return [Para("   ".join(reversed(parts) if s.rtl else parts), s.body)]
+        return [Para(in_reading_order(parts, s.rtl, "   "), s.body)]
 
     def review_section(self) -> list[Flowable]:
         w, s, r = self.w, self.s, self.record
@@ -74,7 +74,8 @@ class ReviewSection:
         n = self.flag_numbers[flag.id]
         look = st.SEVERITY.get(flag.severity, st.SEVERITY["info"])
         head = para(flag.practitioner_message, s.body_bold, base=s.base,
-                    prefix=f"{badge(flag.severity)}  <b>{n}.</b> ")
+                    prefix=in_reading_order([badge(flag.severity), f"<b>{n}.</b>"],
+                                                   s.rtl) + " ")
         cell: list[Flowable] = [head]
         if flag.patient_message:
             cell.append(para(flag.patient_message, s.flag_note, base=s.base,

@@ -11,7 +11,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, HRFlowable, PageBreak, Spacer
 
 from mesocheck.documents import styles as st
-from mesocheck.documents.consent.parts import badge, day, triggers
+from mesocheck.documents.consent.parts import badge, day, in_reading_order, triggers
 from mesocheck.documents.consent.practitioner import _rule_values
 from mesocheck.documents.layout import Block, Direction, Row
 from mesocheck.documents.text import escape, para
@@ -71,7 +71,8 @@ class SummarySection:
         except StopIteration:  # a rule the form no longer has: its words as stored
             message = flag.practitioner_message
         cell: list[Flowable] = [para(message, s.body_bold, base=s.base,
-                                     prefix=f"{badge(flag.severity)}  <b>{n}.</b> ")]
+                                     prefix=in_reading_order([badge(flag.severity), f"<b>{n}.</b>"],
+                                                   s.rtl) + " ")]
         for source, value in triggers(flag.triggers):
             if isinstance(value, list):  # only the options the rule looks for
                 value = [v for v in value if v in _rule_values(self.form, flag.rule_id,
