@@ -126,7 +126,7 @@ class Styles:
                                   spaceAfter=1.5)
         self.option = self._style("option", b, textColor=MUTED, **self._indent(b * 1.3, 0),
                              spaceAfter=1)
-        self.option_chosen = self._style("option-chosen", parent=self.option, fontName=BOLD,
+        self.option_chosen = self._style("option-chosen", b, parent=self.option, fontName=BOLD,
                                     textColor=INK)
         self.not_answered = self._style("not-answered", b, textColor=MUTED)
         self.flag_note = self._style("flag-note", z.note, leading=z.note * 1.3)

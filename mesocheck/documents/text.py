@@ -6,8 +6,8 @@ Four things reportlab does not do for us:
   written by a clinic in its form) must be escaped or they change the document;
 * missing glyphs: a character DejaVu lacks is drawn from the first fallback font that has
   it (Noto Emoji for an emoji in a name, Droid Sans Fallback for Chinese), in a run of its
-  own font; one none has would silently become an empty box or nothing: here it becomes a visible U+FFFD (�) so a reader knows something
-  was there. Formatting characters (joiners, variation selectors, direction controls) are
+  own font; one none has would silently become an empty box or nothing: here it becomes
+  a visible U+FFFD (�) so a reader knows something was there. Formatting characters (joiners, variation selectors, direction controls) are
   never drawn, even where a font has a glyph for them;
 * right-to-left scripts: Arabic letters must be shaped into their joined forms
   (arabic-reshaper) and Hebrew and Arabic runs put in visual order (python-bidi). Reordering

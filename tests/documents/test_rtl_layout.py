@@ -92,3 +92,14 @@ def test_table_columns_and_page_number_are_mirrored(form, language):
         assert abs(start - LEFT) < 1
     else:
         assert abs(end - RIGHT) < 1
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_chosen_and_other_options_are_printed_the_same_size_on_the_patients_copy(form,
+                                                                                 language):
+    record = make_record(form, LONG_ANSWERS, name="Sara", language=language)
+    pdf = build_consent_pdf(record, form, _settings(language), copy=PATIENT)
+    chosen, other = {"en": ("Diabetes", "None of these"), "zh": ("糖尿病", "以上都没有")}[language]
+    sizes = {text: size for page in range(len(PdfReader(BytesIO(pdf)).pages))
+             for _s, _e, size, text in _lines(pdf, page) if text in (chosen, other)}
+    assert sizes == {chosen: st.PATIENT_SIZES.body, other: st.PATIENT_SIZES.body}
