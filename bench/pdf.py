@@ -1,4 +1,6 @@
-"""pdf_ms, pdf_ratio, pdf_kib: the consent PDF, built in process, warm.
+"""pdf_ms, pdf_ratio, pdf_kib: the consent PDF, built in process, warm; pdf_kib_zh: the
+same full document for a Chinese intake (its CJK font embedded as a subset), with its build
+time against the English one's.
 
 The full document is the document tests' long sample (every question answered, every
 disclosure acknowledged, flags of every severity with decisions, an amendment, patient and
@@ -21,9 +23,9 @@ from tests.support.answers import LONG_ANSWERS, SHORT_ANSWERS
 from tests.support.records import SETTINGS, STAFF, make_record
 
 
-def full_record(form) -> Any:
+def full_record(form, language: str = "en", name: str = "Zoë Ångström-Łukasiewicz") -> Any:
     return make_record(
-        form, LONG_ANSWERS, name="Zoë Ångström-Łukasiewicz", area="scalp",
+        form, LONG_ANSWERS, name=name, area="scalp", language=language,
         practitioner=True,
         decisions={
             "bleeding_disorder": ("decline", "Needs haematology advice first.", 7),
@@ -148,3 +150,33 @@ def pdf_figures(builds: int) -> list[Figure]:
                        "pages_only_kib": round(len(pages_only) / 1024, 1),
                        "archival_kib": round(len(archival_typical) / 1024, 1)}),
     ]
+
+
+def pdf_zh_figures(builds: int) -> list[Figure]:
+    """The full Chinese consent PDF's size, and its build time over the English one's
+    (alternating builds): what the CJK font costs."""
+    from mesocheck.documents.consent import Review, build_consent_pdf
+    from mesocheck.forms.registry import default_form
+
+    form = default_form()
+    review = Review(staff_names=STAFF, notes="Discussed expectations.")
+    records = {"zh": full_record(form, "zh", "王小明"), "en": full_record(form)}
+
+    def build(language: str) -> bytes:
+        return build_consent_pdf(records[language], form, SETTINGS, review=review)
+
+    sizes = {language: len(build(language)) for language in records}  # warm
+    ms: dict[str, list[float]] = {"zh": [], "en": []}
+    for n in range(builds):
+        for language in ("zh", "en") if n % 2 == 0 else ("en", "zh"):
+            began = time.perf_counter()
+            build(language)
+            ms[language].append((time.perf_counter() - began) * 1000)
+    zh_ms, en_ms = statistics.median(ms["zh"]), statistics.median(ms["en"])
+    return [Figure("pdf_kib_zh", "KiB", 250, [sizes["zh"] / 1024],
+                   note="full consent PDF of a Chinese intake (the long sample), pages only: "
+                        "DejaVu, and Droid Sans Fallback embedded as a subset",
+                   detail={"en_kib": round(sizes["en"] / 1024, 1),
+                           "zh_pdf_ms_median": round(zh_ms, 1),
+                           "en_pdf_ms_median": round(en_ms, 1),
+                           "zh_over_en_ms": round(zh_ms / en_ms, 2)})]

@@ -28,7 +28,7 @@ KEYS = (
     "startup_ratio", "pdf_ms", "pdf_ratio", "autosave_p95_ms", "autosave_p95_ms_plain",
     "ui_block_max_ms", "review_first_page_ms_100k", "review_first_page_ms_100k_plain",
     "unlock_ms", "demo_100k_s", "signature_event_us", "peak_rss_mib", "db_kib_per_intake",
-    "pdf_kib", "seal_ms", "seal_ratio", "fhir_bundle_ms",
+    "pdf_kib", "pdf_kib_zh", "seal_ms", "seal_ratio", "fhir_bundle_ms",
     "sync_visible_ms", "hub_push_100k_s",
 )
 
@@ -46,6 +46,7 @@ def plan(quick: bool) -> list[tuple[tuple[str, ...], Callable[[], list[Figure]]]
         return [
             (("startup_ratio",), lambda: [startup.startup_ratio(pairs=5)]),
             (("pdf_ms", "pdf_ratio", "pdf_kib"), lambda: pdf.pdf_figures(builds=20)),
+            (("pdf_kib_zh",), lambda: pdf.pdf_zh_figures(builds=10)),
             (("autosave_p95_ms", "autosave_p95_ms_plain", "db_kib_per_intake"),
              lambda: store.intake_figures(intakes=20, background=500)),
             (("unlock_ms",), lambda: [store.unlock_figure(reps=5)]),
@@ -65,6 +66,7 @@ def plan(quick: bool) -> list[tuple[tuple[str, ...], Callable[[], list[Figure]]]
          lambda: store.review_figures(reps=100, build_count=100_000)),
         (("startup_ratio",), lambda: [startup.startup_ratio(pairs=20)]),
         (("pdf_ms", "pdf_ratio", "pdf_kib"), lambda: pdf.pdf_figures(builds=60)),
+        (("pdf_kib_zh",), lambda: pdf.pdf_zh_figures(builds=30)),
         (("autosave_p95_ms", "autosave_p95_ms_plain", "db_kib_per_intake"),
          lambda: store.intake_figures(intakes=100, background=2000)),
         (("unlock_ms",), lambda: [store.unlock_figure(reps=10)]),

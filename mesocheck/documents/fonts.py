@@ -1,11 +1,15 @@
-"""The fonts every document uses: DejaVu Sans, and Noto Emoji for what DejaVu lacks, both
-embedded (as subsets) in each PDF.
+"""The fonts every document uses: DejaVu Sans, and Noto Emoji and Droid Sans Fallback for
+what DejaVu lacks, all embedded (as subsets) in each PDF.
 
 A patient may type any script, so the PDF never relies on the viewer's fonts: DejaVu Sans
 covers Latin, Greek, Cyrillic, Hebrew and Arabic (with its presentation forms, which
 ``text.py`` shapes into); Noto Emoji (Google's monochrome emoji, a static TrueType instance
 with glyf outlines, which reportlab can embed: colour emoji fonts cannot be; SIL Open Font
-License, ``resources/fonts/LICENSE-NotoEmoji.txt``) draws the emoji a name may hold.
+License, ``resources/fonts/LICENSE-NotoEmoji.txt``) draws the emoji a name may hold; Droid
+Sans Fallback (glyf outlines, every GB2312 Han character, Japanese kana and Korean Hangul;
+Apache 2.0, ``resources/fonts/LICENSE-DroidSansFallback.txt``) draws Chinese. The fallbacks
+are tried in the order of ``FALLBACKS``; a subset keeps a Chinese PDF small although the
+font file is 4 MB.
 Registration is global in reportlab, so it happens once a process.
 """
 
@@ -23,10 +27,13 @@ from mesocheck.paths import resource
 REGULAR = "DejaVuSans"
 BOLD = "DejaVuSans-Bold"
 EMOJI = "NotoEmoji"
+CJK = "DroidSansFallback"
 FAMILY = REGULAR
+# Tried in turn for a character the paragraph's own font lacks.
+FALLBACKS = (EMOJI, CJK)
 
 _FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf",
-          EMOJI: "NotoEmoji-Regular.ttf"}
+          EMOJI: "NotoEmoji-Regular.ttf", CJK: "DroidSansFallbackFull.ttf"}
 _lock = threading.Lock()
 _cmaps: dict[str, Mapping[int, int]] = {}
 _bmp_to_unicode_cmap = ttfonts.makeToUnicodeCMap

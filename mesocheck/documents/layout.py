@@ -4,6 +4,11 @@ Content is laid out once; the canvas holds every finished page back until the en
 page count is known, then stamps each page's header and footer. So a document costs one
 layout pass, not two.
 
+Right to left: a document in a right-to-left language has a right-to-left ``PageFrame``;
+the canvas carries that direction, and every row, panel bar, fill-in line, header and
+footer drawn on it is mirrored (cells from the right, the bar on the right, the page
+number on the left).
+
 Reproducible bytes: ``invariant=1`` stops reportlab from putting the wall clock and random
 ids into the file; the creation date is then set from the intake, and the file identifier
 (the trailer ``/ID``) is derived from the document's own id.
@@ -18,7 +23,6 @@ from io import BytesIO
 from typing import Callable, Sequence
 
 from msgspec import Struct
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
@@ -41,6 +45,7 @@ class PageFrame(Struct, frozen=True):
     created: datetime  # aware
     document_id: str
     footer_size: float = st.FOOTER_SIZE
+    rtl: bool = False
 
 
 class Metadata(Struct, frozen=True):
@@ -70,6 +75,7 @@ class PagedCanvas(Canvas):
     def __init__(self, *args, frame: PageFrame, **kwargs):
         super().__init__(*args, **kwargs)
         self._frame = frame
+        self.rtl = frame.rtl  # what every flowable drawn on this canvas mirrors by
         self._held: list[dict] = []
         self._doc._timeStamp = _FixedTimeStamp(frame.created)
         self._doc.updateSignature(frame.document_id)
@@ -97,6 +103,7 @@ class PagedCanvas(Canvas):
         right = st.PAGE_SIZE[0] - st.MARGIN_RIGHT
         width = right - left
         size = frame.footer_size
+        base = "R" if frame.rtl else "L"
         self.saveState()
         self.setStrokeColor(st.HAIRLINE)
         self.setLineWidth(0.5)
@@ -105,26 +112,54 @@ class PagedCanvas(Canvas):
             y = st.PAGE_SIZE[1] - st.MARGIN_TOP + 7
             self.line(left, y - 3, right, y - 3)
             self.setFillColor(st.MUTED)
-            draw_line(self, left, y, fit_line(frame.header, REGULAR, size, width), REGULAR, size)
+            header = fit_line(frame.header, REGULAR, size, width, base)
+            draw_line(self, self._start(left, right, header, REGULAR, size), y, header,
+                      REGULAR, size)
 
         top = st.MARGIN_BOTTOM - 8
         self.line(left, top, right, top)
-        page_of = frame.page_of(number, total)
-        self.setFont(BOLD, size)
+        page_of = display_line(frame.page_of(number, total), BOLD, base)
         self.setFillColor(st.INK)
-        page_width = stringWidth(page_of, BOLD, size)
-        self.drawRightString(right, top - 10, page_of)
+        page_width = text_width(page_of, BOLD, size)
+        draw_line(self, self._end(left, right, page_of, BOLD, size), top - 10, page_of, BOLD,
+                  size)
         room = width - page_width - 12
         rest = visible(frame.footer_line1, REGULAR)
-        rest_width = text_width(rest, REGULAR, size)
-        name = fit_line(frame.footer_name, BOLD, size, max(room - rest_width, room * 0.5))
-        x = draw_line(self, left, top - 10, name, BOLD, size)
-        draw_line(self, x, top - 10, fit_line(rest, REGULAR, size, left + room - x), REGULAR,
-                  size)
+        rest_width = text_width(display_line(rest, REGULAR, base), REGULAR, size)
+        name = fit_line(frame.footer_name, BOLD, size, max(room - rest_width, room * 0.5),
+                        base)
+        rest = fit_line(rest, REGULAR, size, room - text_width(name, BOLD, size), base)
+        first = [(name, BOLD), (rest, REGULAR)]
+        x = left if not frame.rtl else right - sum(text_width(t, f, size) for t, f in first)
+        for text, font in first if not frame.rtl else reversed(first):
+            x = draw_line(self, x, top - 10, text, font, size)
         self.setFillColor(st.MUTED)
-        draw_line(self, left, top - 10 - size * 1.35,
-                  fit_line(frame.footer_line2, REGULAR, size, width), REGULAR, size)
+        line2 = fit_line(frame.footer_line2, REGULAR, size, width, base)
+        draw_line(self, self._start(left, right, line2, REGULAR, size),
+                  top - 10 - size * 1.35, line2, REGULAR, size)
         self.restoreState()
+
+    def _start(self, left: float, right: float, text: str, font: str, size: float) -> float:
+        """Where a line of furniture begins: the left margin, or right-aligned in RTL."""
+        return right - text_width(text, font, size) if self._frame.rtl else left
+
+    def _end(self, left: float, right: float, text: str, font: str, size: float) -> float:
+        return left if self._frame.rtl else right - text_width(text, font, size)
+
+
+class Direction(Flowable):
+    """Takes no room; what follows it is laid out right to left (``rtl``) or left to right,
+    until the next one: a page in the clinic's language inside a patient's document."""
+
+    def __init__(self, rtl: bool):
+        super().__init__()
+        self.rtl = rtl
+
+    def wrap(self, avail_width, avail_height):
+        return 0, 0
+
+    def draw(self):
+        self.canv.rtl = self.rtl
 
 
 class Block(Flowable):
@@ -171,8 +206,10 @@ class Block(Flowable):
         if self.background is not None or self.bar is not None:
             with artifact(canv):
                 self._draw_panel(canv)
-        top, _right, _bottom, left = self.padding
+        top, right, _bottom, left = self.padding
         y = self.height - top
+        if getattr(canv, "rtl", False):
+            left = right
         for part, (h, before, after) in zip(self.content, self._sizes):
             y -= before + h
             part.drawOn(canv, left, y)
@@ -186,7 +223,8 @@ class Block(Flowable):
                 canv.rect(0, 0, self.width, self.height, stroke=0, fill=1)
             if self.bar is not None:
                 canv.setFillColor(self.bar)
-                canv.rect(0, 0, self.bar_width, self.height, stroke=0, fill=1)
+                x = self.width - self.bar_width if getattr(canv, "rtl", False) else 0
+                canv.rect(x, 0, self.bar_width, self.height, stroke=0, fill=1)
             canv.restoreState()
 
 
@@ -235,15 +273,19 @@ class Row(Block):
         if self.background is not None or self.bar is not None or self.line_below is not None:
             with artifact(canv):
                 self._draw_panel(canv)
-        top, _right, _bottom, left = self.padding
-        x = 0.0
+        top, right, _bottom, left = self.padding
+        rtl = getattr(canv, "rtl", False)
+        x = self.width if rtl else 0.0
         for cell, sizes, width in zip(self.cells, self._cell_sizes, self._cell_widths):
+            if rtl:  # the first cell on the right, its padding mirrored with it
+                x -= width
             y = self.height - top
             for part, (h, before, after) in zip(cell, sizes):
                 y -= before + h
-                part.drawOn(canv, x + left, y)
+                part.drawOn(canv, x + (right if rtl else left), y)
                 y -= after
-            x += width
+            if not rtl:
+                x += width
 
     def _draw_panel(self, canv) -> None:
         if self.background is not None or self.bar is not None or self.line_below is not None:
@@ -253,7 +295,8 @@ class Row(Block):
                 canv.rect(0, 0, self.width, self.height, stroke=0, fill=1)
             if self.bar is not None:
                 canv.setFillColor(self.bar)
-                canv.rect(0, 0, self.bar_width, self.height, stroke=0, fill=1)
+                x = self.width - self.bar_width if getattr(canv, "rtl", False) else 0
+                canv.rect(x, 0, self.bar_width, self.height, stroke=0, fill=1)
             if self.line_below is not None:
                 # inside the row: the next row's background must not paint over it
                 y = self.line_width / 2
@@ -322,15 +365,21 @@ class FillIn(Flowable):
 
     def draw(self):
         canv = self.canv
+        rtl = getattr(canv, "rtl", False)
         canv.saveState()
         with tagged(canv, "P"):
             canv.setFillColor(st.MUTED)
-            draw_line(canv, 0, 3, fit_line(self.label, REGULAR, self.size,
-                                           self.label_width - 4), REGULAR, self.size)
+            label = fit_line(self.label, REGULAR, self.size, self.label_width - 4,
+                             "R" if rtl else "L")
+            x = self.width - text_width(label, REGULAR, self.size) if rtl else 0
+            draw_line(canv, x, 3, label, REGULAR, self.size)
         with artifact(canv):
             canv.setStrokeColor(st.RULE)
             canv.setLineWidth(0.6)
-            canv.line(self.label_width, 1, self.width, 1)
+            if rtl:
+                canv.line(0, 1, self.width - self.label_width, 1)
+            else:
+                canv.line(self.label_width, 1, self.width, 1)
         canv.restoreState()
 
 
@@ -349,21 +398,21 @@ def _stack(canv, parts: Sequence[Flowable], width: float
     return sizes, total
 
 
-def fit_line(text: str, font: str, size: float, width: float) -> str:
+def fit_line(text: str, font: str, size: float, width: float, base: str = "L") -> str:
     """One drawable line in visual order, cut with an ellipsis where it would not fit."""
-    shown = display_line(text, font, base="L")
+    shown = display_line(text, font, base=base)
     if text_width(shown, font, size) <= width:
         return shown
     logical = visible(text, font).replace("\n", " ")
     low, high = 0, len(logical)
     while low < high:  # the longest prefix that fits with its ellipsis
         mid = (low + high + 1) // 2
-        candidate = display_line(logical[:mid].rstrip() + ELLIPSIS, font, base="L")
+        candidate = display_line(logical[:mid].rstrip() + ELLIPSIS, font, base=base)
         if text_width(candidate, font, size) <= width:
             low = mid
         else:
             high = mid - 1
-    return display_line(logical[:low].rstrip() + ELLIPSIS, font, base="L")
+    return display_line(logical[:low].rstrip() + ELLIPSIS, font, base=base)
 
 
 def render(story: Sequence[Flowable], frame: PageFrame, meta: Metadata) -> bytes:

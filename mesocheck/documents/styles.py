@@ -1,5 +1,9 @@
 """Every size, colour and paragraph style of the printed documents, in one place.
 
+The styles follow the document's language: right-to-left languages align to the right
+(and a ``Row`` mirrors its columns, ``layout.py``), Chinese breaks lines between any two
+characters (it has no spaces) and keeps its punctuation off a line's start.
+
 Colour is never the only carrier of meaning: a severity is always written out as a word
 (STOP, REVIEW, INFO) and has its own symbol, so a black-and-white copy says the same.
 """
@@ -15,6 +19,10 @@ from reportlab.lib.units import mm
 
 from mesocheck.documents.fonts import BOLD, REGULAR, register_fonts
 from mesocheck.forms.rules import SEVERITY_WORDS
+
+RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur"})
+# Languages written without spaces between words: reportlab's CJK line breaking.
+NO_SPACES = frozenset({"ja", "ko", "zh"})
 
 PAGE_SIZE = A4
 MARGIN_LEFT = MARGIN_RIGHT = 18 * mm
@@ -73,67 +81,87 @@ PATIENT_SIZES = Sizes(body=PATIENT_BODY_SIZE, label=9.5, note=10.0, footer=8.5, 
                       h1=14, h2=12, title=18)
 
 
-def _style(name: str, size: float = BODY_SIZE, **kw) -> ParagraphStyle:
-    base = dict(fontName=REGULAR, fontSize=size, leading=size * 1.3,
-                textColor=INK, alignment=TA_LEFT, splitLongWords=1, allowWidows=0,
-                allowOrphans=0, bulletFontName=REGULAR, bulletFontSize=size)
-    base.update(kw)
-    return ParagraphStyle(name, **base)
+def rtl(language: str) -> bool:
+    return language.split("-")[0] in RIGHT_TO_LEFT
 
 
 class Styles:
-    """The paragraph styles of one copy; built once the fonts are registered."""
+    """The paragraph styles of one copy in one language; built once the fonts are
+    registered."""
 
-    def __init__(self, sizes: Sizes = CLINIC_SIZES) -> None:
+    def __init__(self, sizes: Sizes = CLINIC_SIZES, language: str = "en") -> None:
         register_fonts()
+        self.rtl = rtl(language)
+        self.start = TA_RIGHT if self.rtl else TA_LEFT  # where a line begins
+        self.end = TA_LEFT if self.rtl else TA_RIGHT
+        self.base = "R" if self.rtl else "L"  # the paragraph direction of the copy's text
+        self.forward = "\u2190" if self.rtl else "\u2192"  # an arrow pointing on
+        self._wrap = "CJK" if language.split("-")[0] in NO_SPACES else None
         z = self.sizes = sizes
         b = z.body
-        self.body = _style("body", b)
-        self.body_bold = _style("body-bold", b, fontName=BOLD)
-        self.small = _style("small", SMALL_SIZE, textColor=MUTED)
-        self.small_right = _style("small-right", parent=self.small, alignment=TA_RIGHT)
-        self.clinic_name = _style("clinic-name", fontName=BOLD, fontSize=z.h1 + 0.5,
+        self.body = self._style("body", b)
+        self.body_bold = self._style("body-bold", b, fontName=BOLD)
+        self.small = self._style("small", SMALL_SIZE, textColor=MUTED)
+        self.small_right = self._style("small-right", parent=self.small, alignment=self.end)
+        self.clinic_name = self._style("clinic-name", fontName=BOLD, fontSize=z.h1 + 0.5,
                                   leading=(z.h1 + 0.5) * 1.25)
-        self.clinic_address = _style("clinic-address", z.note, leading=z.note * 1.3,
+        self.clinic_address = self._style("clinic-address", z.note, leading=z.note * 1.3,
                                      textColor=MUTED)
-        self.title = _style("title", z.title, fontName=BOLD, leading=z.title * 1.25,
+        self.title = self._style("title", z.title, fontName=BOLD, leading=z.title * 1.25,
                             textColor=ACCENT, spaceBefore=4, spaceAfter=2)
-        self.subtitle = _style("subtitle", b + 0.5, textColor=MUTED, spaceAfter=8)
-        self.h1 = _style("h1", z.h1, fontName=BOLD, leading=z.h1 * 1.28, textColor=ACCENT,
+        self.subtitle = self._style("subtitle", b + 0.5, textColor=MUTED, spaceAfter=8)
+        self.h1 = self._style("h1", z.h1, fontName=BOLD, leading=z.h1 * 1.28, textColor=ACCENT,
                          spaceBefore=12, spaceAfter=5, keepWithNext=1)
-        self.h2 = _style("h2", z.h2, fontName=BOLD, leading=z.h2 * 1.33, spaceBefore=8,
+        self.h2 = self._style("h2", z.h2, fontName=BOLD, leading=z.h2 * 1.33, spaceBefore=8,
                          spaceAfter=3, keepWithNext=1)
-        self.h2_cell = _style("h2-cell", z.h2, fontName=BOLD, leading=z.h2 * 1.33)
-        self.intro = _style("intro", b, textColor=MUTED, spaceAfter=4)
-        self.help = _style("help", z.note, leading=z.note * 1.3, textColor=MUTED,
+        self.h2_cell = self._style("h2-cell", z.h2, fontName=BOLD, leading=z.h2 * 1.33)
+        self.intro = self._style("intro", b, textColor=MUTED, spaceAfter=4)
+        self.help = self._style("help", z.note, leading=z.note * 1.3, textColor=MUTED,
                            spaceBefore=1.5)
-        self.label = _style("label", z.label, leading=z.label * 1.31, textColor=MUTED)
-        self.value = _style("value", b, fontName=BOLD)
-        self.question = _style("question", b)
-        self.answer = _style("answer", b, fontName=BOLD)
-        self.answer_item = _style("answer-item", b, fontName=BOLD, leftIndent=b,
-                                  bulletIndent=0, spaceAfter=1.5)
-        self.option = _style("option", b, textColor=MUTED, leftIndent=b * 1.3,
-                             bulletIndent=0, spaceAfter=1)
-        self.option_chosen = _style("option-chosen", parent=self.option, fontName=BOLD,
+        self.label = self._style("label", z.label, leading=z.label * 1.31, textColor=MUTED)
+        self.value = self._style("value", b, fontName=BOLD)
+        self.question = self._style("question", b)
+        self.answer = self._style("answer", b, fontName=BOLD)
+        self.answer_item = self._style("answer-item", b, fontName=BOLD, **self._indent(b, 0),
+                                  spaceAfter=1.5)
+        self.option = self._style("option", b, textColor=MUTED, **self._indent(b * 1.3, 0),
+                             spaceAfter=1)
+        self.option_chosen = self._style("option-chosen", b, parent=self.option, fontName=BOLD,
                                     textColor=INK)
-        self.not_answered = _style("not-answered", b, textColor=MUTED)
-        self.flag_note = _style("flag-note", z.note, leading=z.note * 1.3)
-        self.disclosure_title = _style("disclosure-title", b, fontName=BOLD, spaceBefore=6,
+        self.not_answered = self._style("not-answered", b, textColor=MUTED)
+        self.flag_note = self._style("flag-note", z.note, leading=z.note * 1.3)
+        self.disclosure_title = self._style("disclosure-title", b, fontName=BOLD, spaceBefore=6,
                                        spaceAfter=1, keepWithNext=1)
-        self.disclosure_body = _style("disclosure-body", b, spaceAfter=1)
-        self.ack = _style("ack", z.note, leading=z.note * 1.3, textColor=MUTED, spaceAfter=4)
-        self.bullet = _style("bullet", b, leftIndent=b * 1.25, bulletIndent=2, spaceAfter=2.5)
-        self.sign_line = _style("sign-line", b - 0.5, leading=(b - 0.5) * 1.33)
-        self.record = _style("record", z.record, leading=z.record * 1.33, textColor=MUTED)
-        self.record_mono = _style("record-mono", z.record, leading=z.record * 1.33)
+        self.disclosure_body = self._style("disclosure-body", b, spaceAfter=1)
+        self.ack = self._style("ack", z.note, leading=z.note * 1.3, textColor=MUTED, spaceAfter=4)
+        self.bullet = self._style("bullet", b, **self._indent(b * 1.25, 2), spaceAfter=2.5)
+        self.sign_line = self._style("sign-line", b - 0.5, leading=(b - 0.5) * 1.33)
+        self.record = self._style("record", z.record, leading=z.record * 1.33, textColor=MUTED)
+        self.record_mono = self._style("record-mono", z.record, leading=z.record * 1.33)
+
+    def _style(self, name: str, size: float = BODY_SIZE, **kw) -> ParagraphStyle:
+        base = dict(fontName=REGULAR, fontSize=size, leading=size * 1.3,
+                    textColor=INK, alignment=self.start, splitLongWords=1, allowWidows=0,
+                    allowOrphans=0, bulletFontName=REGULAR, bulletFontSize=size)
+        if self._wrap:
+            base["wordWrap"] = self._wrap
+        base.update(kw)
+        return ParagraphStyle(name, **base)
+
+    def _indent(self, text: float, bullet: float) -> dict[str, float]:
+        """A hanging indent on the side lines begin; reportlab draws a bullet at the left
+        edge, so a right-to-left bullet is written at the end of its line instead
+        (``text.para``)."""
+        if self.rtl:
+            return {"rightIndent": text - bullet}
+        return {"leftIndent": text, "bulletIndent": bullet}
 
 
-_styles: dict[Sizes, Styles] = {}
+_styles: dict[tuple[Sizes, str], Styles] = {}
 
 
-def styles(sizes: Sizes = CLINIC_SIZES) -> Styles:
-    found = _styles.get(sizes)
+def styles(sizes: Sizes = CLINIC_SIZES, language: str = "en") -> Styles:
+    found = _styles.get((sizes, language))
     if found is None:
-        found = _styles[sizes] = Styles(sizes)
+        found = _styles[sizes, language] = Styles(sizes, language)
     return found

@@ -4,10 +4,10 @@ Four things reportlab does not do for us:
 
 * escaping: a ``Paragraph`` parses markup, so ``<``, ``>`` and ``&`` typed by a patient (or
   written by a clinic in its form) must be escaped or they change the document;
-* missing glyphs: a character DejaVu lacks is drawn from Noto Emoji when that has it (an
-  emoji in a name), in a run of its own font; one neither has would silently become an
-  empty box or nothing: here it becomes a visible U+FFFD (�) so a reader knows something
-  was there. Formatting characters (joiners, variation selectors, direction controls) are
+* missing glyphs: a character DejaVu lacks is drawn from the first fallback font that has
+  it (Noto Emoji for an emoji in a name, Droid Sans Fallback for Chinese), in a run of its
+  own font; one none has would silently become an empty box or nothing: here it becomes
+  a visible U+FFFD (�) so a reader knows something was there. Formatting characters (joiners, variation selectors, direction controls) are
   never drawn, even where a font has a glyph for them;
 * right-to-left scripts: Arabic letters must be shaped into their joined forms
   (arabic-reshaper) and Hebrew and Arabic runs put in visual order (python-bidi). Reordering
@@ -27,15 +27,15 @@ from xml.sax.saxutils import escape as _xml_escape
 
 from arabic_reshaper import ArabicReshaper
 from arabic_reshaper.ligatures import LIGATURES
-from bidi import get_base_level, get_display
+from bidi import get_base_level
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph
 
-from mesocheck.documents.fonts import BOLD, EMOJI, REGULAR, cmap
+from mesocheck.documents.fonts import BOLD, FALLBACKS, REGULAR, cmap
+from mesocheck.documents.ordering import isolated, visual
 from mesocheck.documents.tagging import role_of, tagged
-from mesocheck.forms.isolation import FSI, PDI
 
 MISSING = "\ufffd"
 
@@ -60,7 +60,7 @@ def has_rtl(text: str) -> bool:
 
 
 def visible(text: str, font: str = REGULAR) -> str:
-    """The text with every character that neither ``font`` nor the emoji font can draw
+    """The text with every character that neither ``font`` nor a fallback font can draw
     replaced by U+FFFD, and formatting characters dropped (the direction marks stay until
     the line is ordered: :func:`drawn`).
 
@@ -71,7 +71,7 @@ def visible(text: str, font: str = REGULAR) -> str:
     text = _CONTROL.sub("", text.replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n"))
     if text.isascii():
         return text  # DejaVu has every printable ASCII character
-    glyphs, emoji = cmap(font), cmap(EMOJI)
+    glyphs, fallbacks = cmap(font), [cmap(name) for name in FALLBACKS]
     out: list[str] = []
     after_marker = joined = False
     for ch in text:
@@ -80,7 +80,7 @@ def visible(text: str, font: str = REGULAR) -> str:
             continue
         code = ord(ch)
         tail = _CLUSTER_TAIL.match(ch) is not None
-        drawable = not tail and (code in glyphs or code in emoji)
+        drawable = not tail and (code in glyphs or any(code in f for f in fallbacks))
         if after_marker and (tail or unicodedata.category(ch) == "Mn"):
             joined = ch == "\u200d"  # what follows a joiner is part of the same symbol
             continue
@@ -105,19 +105,26 @@ def drawn(text: str) -> str:
 
 
 def runs(text: str, font: str = REGULAR) -> list[tuple[str, str]]:
-    """Drawable text as (text, font name) runs: ``font``, or the emoji font where ``font``
-    has no glyph."""
+    """Drawable text as (text, font name) runs: ``font``, or the first fallback font that
+    has the glyph ``font`` lacks."""
     if text.isascii():
         return [(text, font)] if text else []
     glyphs = cmap(font)
     out: list[tuple[str, str]] = []
     for ch in text:
-        use = font if ord(ch) in glyphs or ch == "\n" else EMOJI
+        use = font if ord(ch) in glyphs or ch == "\n" else _fallback(ord(ch))
         if out and out[-1][1] == use:
             out[-1] = (out[-1][0] + ch, use)
         else:
             out.append((ch, use))
     return out
+
+
+def _fallback(code: int) -> str:
+    for name in FALLBACKS:
+        if code in cmap(name):
+            return name
+    return FALLBACKS[0]  # only for a character visible() has already let through
 
 
 def text_width(text: str, font: str, size: float) -> float:
@@ -136,11 +143,14 @@ def draw_line(canv, x: float, y: float, text: str, font: str, size: float) -> fl
 
 
 def escape(text: str, font: str = REGULAR) -> str:
-    """Left-to-right text as safe ``Paragraph`` markup; line breaks kept; a character only
-    the emoji font has in a ``<font>`` of its own."""
+    """A short text (a label) as safe ``Paragraph`` markup; line breaks kept; a character
+    only a fallback font has in a ``<font>`` of its own; right-to-left text shaped and in
+    visual order, one line (labels are never wrapped)."""
+    text = visible(text, font)
+    text = display_line(text, font) if has_rtl(text) else drawn(text)
     return "".join(
         _xml_escape(part) if name == font else f'<font name="{name}">{_xml_escape(part)}</font>'
-        for part, name in runs(drawn(visible(text, font)), font)).replace("\n", "<br/>")
+        for part, name in runs(text, font)).replace("\n", "<br/>")
 
 
 _reshaper: ArabicReshaper | None = None
@@ -179,7 +189,7 @@ def display_line(text: str, font: str = REGULAR, base: str | None = None) -> str
     if not has_rtl(text):
         return drawn(text)
     shaped = shape(text, font)
-    return drawn(get_display(shaped, base_dir=base) if base else get_display(shaped))
+    return drawn(visual(shaped, base))
 
 
 def base_direction(text: str) -> str:
@@ -220,10 +230,11 @@ def para(text: str, style: ParagraphStyle, *, prefix: str = "", base: str | None
     markup at all: it goes into the paragraph as text fragments, so nothing a patient types
     can change the document, and no time is spent parsing it.
     Right-to-left text gets a :class:`BidiParagraph`, right-aligned when its own base
-    direction is right-to-left and ``align_rtl`` is set.
+    direction is right-to-left and ``align_rtl`` is set; so does a right-aligned bullet
+    item, whose bullet ends its first line (reportlab draws bullets only on the left).
     """
     text = visible(text, style.fontName)
-    if has_rtl(text):
+    if has_rtl(text) or (bullet and style.alignment == TA_RIGHT):
         return BidiParagraph(text, style, prefix=prefix, base=base, align_rtl=align_rtl,
                              bullet=bullet)
     return _text_para(text, style, prefix, bullet)
@@ -289,14 +300,29 @@ class BidiParagraph(Flowable):
         if self._para is None or self._for_width != avail_width:
             style = self.style
             width = avail_width - style.leftIndent - style.rightIndent
-            prefix_width = _markup_width(self.prefix, style) if self.prefix else 0.0
-            lines = break_lines(self.text, style.fontName, style.fontSize, width, prefix_width)
-            shown = [drawn(get_display(line, base_dir=self.base)) for line in isolated(lines)]
             if self.base == "R" and self.align_rtl and style.alignment != TA_RIGHT:
                 style = _aligned(style, TA_RIGHT)
             elif self.base == "L" and style.alignment not in (TA_LEFT, TA_RIGHT):
                 style = _aligned(style, TA_LEFT)
-            self._para = _text_para("\n".join(shown), style, self.prefix, self.bullet)
+            bullet = self.bullet
+            mark = f"\u00a0{bullet}" if bullet and style.alignment == TA_RIGHT else ""
+            if mark:
+                bullet = None
+            prefix_width = _markup_width(self.prefix, style) if self.prefix else 0.0
+            prefix_width += text_width(mark, style.fontName, style.fontSize)
+            lines = break_lines(self.text, style.fontName, style.fontSize, width, prefix_width)
+            shown = [drawn(visual(line, self.base)) for line in isolated(lines)]
+            if mark:
+                shown[0] += mark
+            prefix = self.prefix
+            if prefix and self.base == "R" and style.alignment == TA_RIGHT:
+                # A label begins the line: on its right, after the line's text in visual order.
+                frags = _text_frags(shown[0] + " ", style) + _markup_frags(prefix.rstrip(), style)
+                if len(shown) > 1:
+                    frags += _text_frags("\n" + "\n".join(shown[1:]), style)
+                self._para = Para(None, style, bulletText=bullet, frags=frags)
+            else:
+                self._para = _text_para("\n".join(shown), style, prefix, bullet)
             self._for_width = avail_width
         return self._para
 
@@ -335,22 +361,6 @@ def _aligned(style: ParagraphStyle, alignment: int) -> ParagraphStyle:
         made = ParagraphStyle(f"{style.name}-{alignment}", parent=style, alignment=alignment)
         hit = _aligned_styles[key] = (style, made)
     return hit[1]
-
-
-def isolated(lines: list[str]) -> list[str]:
-    """Lines broken inside an isolate, each closed and reopened at the break, so that every
-    line is ordered with the typed text still kept apart from the words around it."""
-    out, open_ = [], 0
-    for line in lines:
-        depth = open_
-        for ch in line:
-            if ch in "\u2066\u2067\u2068":
-                depth += 1
-            elif ch == PDI and depth:
-                depth -= 1
-        out.append(FSI * open_ + line + PDI * depth)
-        open_ = depth
-    return out
 
 
 def break_lines(text: str, font: str, size: float, width: float,

@@ -67,6 +67,10 @@ WORDS: dict[str, str] = {
                               "signature on {when}"),
     "signature_alt_mark": N_("{heading}: a mark made by {name} on the tablet on {when}, "
                              "witnessed by {witness}"),
+    "summary_title": N_("Summary for the practitioner, in {language}"),
+    "summary_intro": N_("The patient answered in {language}. Each flag is shown with its "
+                        "question in both languages and the patient's answer."),
+    "summary_asked": N_("Asked in {language}"),
     "review": N_("Practitioner review"),
     "review_intro_pending": N_("To be completed by the practitioner before the procedure."),
     "flag_heading": N_("{n}. {word}"),
@@ -135,6 +139,7 @@ LANGUAGE_NAMES = {
     "en": "English", "fr": "Français", "de": "Deutsch", "es": "Español", "it": "Italiano",
     "nl": "Nederlands", "pt": "Português", "el": "Ελληνικά", "ru": "Русский",
     "uk": "Українська", "ar": "العربية", "he": "עברית", "tr": "Türkçe", "pl": "Polski",
+    "zh": "中文",
 }
 
 

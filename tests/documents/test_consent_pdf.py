@@ -213,11 +213,12 @@ def test_user_text_is_escaped_not_interpreted(form):
 
 
 def test_a_character_no_font_has_is_marked_not_dropped(form):
-    answers = dict(SHORT_ANSWERS, other_instructions="漢字 and 👍🏽 and ✅ ok")
-    record = make_record(form, answers, name="山田 Hanako")
+    # Egyptian hieroglyphs and Javanese: in none of the shipped fonts.
+    answers = dict(SHORT_ANSWERS, other_instructions="𓂀ꦄ and 漢字 and 👍🏽 and ✅ ok")
+    record = make_record(form, answers, name="ꦄꦏ 山田 Hanako")
     text = all_text(build_consent_pdf(record, form, SETTINGS))
-    assert "\ufffd\ufffd Hanako" in text
-    assert "\ufffd\ufffd and 👍 and ✅ ok" in text  # the emoji from the emoji font
+    assert "\ufffd\ufffd 山田 Hanako" in text  # Chinese from the CJK font
+    assert "\ufffd\ufffd and 漢字 and 👍 and ✅ ok" in text  # the emoji from the emoji font
 
 
 def test_long_free_text_flows_over_pages(form):

@@ -3,7 +3,7 @@
 from reportlab.platypus import Paragraph
 
 from mesocheck.documents import styles as st
-from mesocheck.documents.fonts import EMOJI, REGULAR
+from mesocheck.documents.fonts import CJK, EMOJI, REGULAR
 from mesocheck.documents.text import (
     MISSING, BidiParagraph, break_lines, display_line, escape, isolated, para, runs, shape,
     visible,
@@ -16,9 +16,14 @@ def test_drawable_text_is_unchanged():
 
 
 def test_missing_characters_become_one_visible_marker_each():
-    assert visible("山田 Hanako") == f"{MISSING}{MISSING} Hanako"
+    assert visible("ꦄꦏ Hanako") == f"{MISSING}{MISSING} Hanako"  # Javanese: in no font
     # missing characters joined by a zero-width joiner, or with a variation selector: one each
-    assert visible("ok 𒀀\u200d𒀁 and 漢\ufe0f done") == f"ok {MISSING} and {MISSING} done"
+    assert visible("ok 𒀀\u200d𒀁 and 𓂀\ufe0f done") == f"ok {MISSING} and {MISSING} done"
+
+
+def test_chinese_is_drawn_from_the_cjk_font_in_runs_of_its_own():
+    assert visible("山田 Hanako，您好。") == "山田 Hanako，您好。"
+    assert runs("王 Li 小明。", REGULAR) == [("王", CJK), (" Li ", REGULAR), ("小明。", CJK)]
 
 
 def test_emoji_are_drawn_from_the_emoji_font_in_runs_of_their_own():
@@ -95,3 +100,11 @@ def test_plain_paragraph_is_a_reportlab_paragraph_with_line_breaks():
     assert isinstance(p, Paragraph)
     _w, h = p.wrap(400, 1000)
     assert h == 2 * st.styles().body.leading
+
+
+def test_brackets_in_right_to_left_text_are_mirrored():
+    # Visual order, left to right: the bracket that closes the Arabic run is drawn as "(".
+    assert display_line("1988-04-23 (العمر 37)") == "(37 " + shape("العمر")[::-1] + ") 1988-04-23"
+    # In left-to-right text, and around Latin text isolated inside Arabic, they stay as typed.
+    assert display_line("Scalp (hair loss)") == "Scalp (hair loss)"
+    assert "Metformin (500 mg)" in display_line("خذ \u2068Metformin (500 mg)\u2069 يوميا")

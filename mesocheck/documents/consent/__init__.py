@@ -18,7 +18,8 @@ settings), so a stored document can be rebuilt and compared, and a golden file c
 
 The document is built in sections, each a module of this package: ``document`` (the whole,
 header, patient, record), ``answers``, ``statements`` (risks, consent, signatures,
-aftercare) and ``practitioner`` (the review).
+aftercare), ``practitioner`` (the review) and ``summary`` (the clinic-language page of an
+intake in another language).
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def build_consent_pdf(record: Any, form: Form, settings: Mapping[str, Any], *,
     the clinic's record (``CLINIC``) or the patient's copy (``PATIENT``).
 
     ``form`` must be the form the intake was filled in with (same content hash);
-    ``settings`` are the clinic's (clinic_name, clinic_address, logo_path, time_zone).
+    ``settings`` are the clinic's (clinic_name, clinic_address, logo_path, time_zone,
+    clinic_language: English when not set).
     Pure: the same arguments give byte-identical output. A record the review's rules
     cannot produce is refused (:class:`DocumentRefused`).
     """

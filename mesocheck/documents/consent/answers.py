@@ -9,7 +9,7 @@ from typing import Any, Iterable
 from reportlab.platypus import Flowable
 
 from mesocheck.documents import styles as st
-from mesocheck.documents.consent.parts import badge, paragraphs
+from mesocheck.documents.consent.parts import badge, in_reading_order, paragraphs
 from mesocheck.documents.layout import Row, Stack
 from mesocheck.documents.text import escape, para
 from mesocheck.forms.answers import answer_text
@@ -39,15 +39,16 @@ class AnswersSection:
                 message = flag.patient_message or (
                     self.w("patient_flag_default") if flag.severity != "info" else "")
                 if message:
-                    out.append(para(message, self.s.flag_note, base="L",
-                                    prefix="<b>\u2192</b> "))
+                    out.append(para(message, self.s.flag_note, base=self.s.base,
+                                    prefix=f"<b>{self.s.forward}</b> "))
                 continue
             n = self.flag_numbers[flag.id]
-            prefix = (f"{badge(flag.severity)} "
-                      f"<font size={self.s.sizes.label}>{escape(self.w('flag_ref', n=n))}"
-                      "</font>  ")
+            prefix = in_reading_order([
+                badge(flag.severity),
+                f"<font size={self.s.sizes.label}>{escape(self.w('flag_ref', n=n))}</font>",
+            ], self.s.rtl, " ") + "  "
             out.append(para(flag.practitioner_message, self.s.flag_note, prefix=prefix,
-                            base="L"))
+                            base=self.s.base))
         return out
 
     def answers(self) -> list[Flowable]:

@@ -30,6 +30,7 @@ from mesocheck.documents.consent.parts import (
 )
 from mesocheck.documents.consent.practitioner import ReviewSection
 from mesocheck.documents.consent.statements import StatementsSection
+from mesocheck.documents.consent.summary import SummarySection
 from mesocheck.documents.layout import Block, Metadata, PageFrame, Row, render
 from mesocheck.documents.stamp import SealSpace
 from mesocheck.documents.text import para
@@ -43,7 +44,7 @@ from mesocheck.store.audit import staff_of
 from mesocheck.store.witness import head_text
 
 
-class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
+class ConsentDocument(AnswersSection, StatementsSection, ReviewSection, SummarySection):
     """One intake's consent document, in one of its two copies: the clinic's record
     (``CLINIC``: everything, in the practitioner's words where a flag speaks to the
     practitioner) or the patient's copy (``PATIENT``: the patient's words only, in larger
@@ -69,9 +70,10 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
         self.review = review
         self.copy = copy
         self.for_patient = copy == PATIENT
-        self.s = st.styles(st.PATIENT_SIZES if self.for_patient else st.CLINIC_SIZES)
         self.language = record.language if record.language in form.languages \
             else form.languages[0]
+        self.s = st.styles(st.PATIENT_SIZES if self.for_patient else st.CLINIC_SIZES,
+                           self.language)
         self.w = words(self.language)
         self.zone = _zone(settings.get("time_zone"), record)
         self.facts = Facts.of(record, self.zone)
@@ -112,6 +114,7 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
             created=self.created,
             document_id=self.document_id,
             footer_size=self.s.sizes.footer,
+            rtl=self.s.rtl,
         )
         reviewed = self.practitioner_signature is not None
         subject = "metadata_subject_patient" if self.for_patient else \
@@ -139,6 +142,7 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
         out += self.consent()
         if not self.for_patient:
             out += self.review_section()
+            out += self.clinic_summary()
         out += self.aftercare()
         out += self.record_block()
         out.append(SealSpace())  # where sealing draws its stamps
@@ -293,6 +297,8 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
             "review": [sorted((int(k), v) for k, v in self.review.staff_names.items()),
                        self.review.notes],
         }
+        if self.has_summary():  # only where there is one, so other documents keep their id
+            manifest["summary_language"] = self.clinic_language()
         if self.for_patient:  # the review is not on the patient's copy: it does not move it
             manifest["status"] = None
             manifest["review"] = [sorted(

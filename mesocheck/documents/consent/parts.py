@@ -51,6 +51,12 @@ def badge(severity: str) -> str:
             f"<b>\u00a0{look.symbol}\u00a0{look.word}\u00a0</b></font>")
 
 
+def in_reading_order(parts: list[str], rtl: bool, gap: str = "  ") -> str:
+    """Markup pieces side by side, the first where a line begins: on the right in a
+    right-to-left copy (markup is laid out left to right)."""
+    return gap.join(reversed(parts) if rtl else parts)
+
+
 def hex_colour(color) -> str:
     return "#" + color.hexval()[2:]
 

@@ -10,7 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 
 from mesocheck.documents import styles as st
-from mesocheck.documents.consent.parts import badge, triggers
+from mesocheck.documents.consent.parts import badge, in_reading_order, triggers
 from mesocheck.documents.layout import Block
 from mesocheck.documents.text import Para, escape, para
 from mesocheck.forms.answers import source_answer, source_question
@@ -27,17 +27,17 @@ class ReviewSection:
     def flag_summary(self) -> list[Flowable]:
         s, w = self.s, self.w
         if not self.flags:
-            return [Para(f"<b>{escape(w('flags_summary'))}:</b> "
+            return [Para(f"<b>{escape(w('flags_summary') + ':')}</b> "
                               + escape(w("flags_none")), s.body)]
         counts = []
         for severity in ("stop", "review", "info"):
             n = sum(1 for f in self.flags if f.severity == severity)
             if n:
                 counts.append(f"{badge(severity)} \u00d7 {n}")
-        link = escape(w("review"))
-        return [Para(
-            f"<b>{escape(w('flags_summary'))}:</b>  " + "   ".join(counts)
-            + f"   \u2192 {link}", s.body)]
+        parts = [f"<b>{escape(w('flags_summary') + ':')}</b>", *counts,
+                 f"{escape(w('review'))} {s.forward}" if s.rtl else
+                 f"{s.forward} {escape(w('review'))}"]
+        return [Para(in_reading_order(parts, s.rtl, "   "), s.body)]
 
     def review_section(self) -> list[Flowable]:
         w, s, r = self.w, self.s, self.record
@@ -54,13 +54,13 @@ class ReviewSection:
         outcome = printed_outcome(r)  # derived, and only once a countersignature covers it
         if outcome:
             closing.append(para(w(f"outcome_{outcome}"), s.body,
-                                prefix=f"<b>{escape(w('outcome'))}:</b> "))
+                                prefix=f"<b>{escape(w('outcome') + ':')}</b> "))
         else:
             closing.append(para(w("outcome_blank"), s.body,
-                                prefix=f"<b>{escape(w('outcome'))}:</b>\u00a0\u00a0 "))
+                                prefix=f"<b>{escape(w('outcome') + ':')}</b>\u00a0\u00a0 "))
         if self.review.notes:
             closing.append(para(self.review.notes, s.body,
-                                prefix=f"<b>{escape(w('notes'))}:</b> ", base="L"))
+                                prefix=f"<b>{escape(w('notes') + ':')}</b> ", base=s.base))
         sig = self.practitioner_signature
         meaning = sig.meaning if sig is not None else w("practitioner_meaning")
         closing += self.signature_block(w("practitioner_signature"), sig,
@@ -73,17 +73,18 @@ class ReviewSection:
         w, s = self.w, self.s
         n = self.flag_numbers[flag.id]
         look = st.SEVERITY.get(flag.severity, st.SEVERITY["info"])
-        head = para(flag.practitioner_message, s.body_bold, base="L",
-                    prefix=f"{badge(flag.severity)}  <b>{n}.</b> ")
+        head = para(flag.practitioner_message, s.body_bold, base=s.base,
+                    prefix=in_reading_order([badge(flag.severity), f"<b>{n}.</b>"],
+                                                   s.rtl) + " ")
         cell: list[Flowable] = [head]
         if flag.patient_message:
-            cell.append(para(flag.patient_message, s.flag_note, base="L",
-                             prefix=f"<font color='#555555'>{escape(w('patient_told'))}:"
+            cell.append(para(flag.patient_message, s.flag_note, base=s.base,
+                             prefix=f"<font color='#555555'>{escape(w('patient_told') + ':')}"
                                     "</font> "))
         for source, value in triggers(flag.triggers):
             cell.append(para(self.trigger_text(flag, source, value), s.flag_note,
-                             prefix=f"<font color='#555555'>{escape(w('raised_by'))}:</font> ",
-                             base="L"))
+                             prefix=f"<font color='#555555'>{escape(w('raised_by') + ':')}</font> ",
+                             base=s.base))
         decisions = list(flag.decisions)
         if decisions:
             for i, d in enumerate(decisions):
@@ -94,20 +95,21 @@ class ReviewSection:
                 label = w("decision")
                 style = s.flag_note
                 latest = i == len(decisions) - 1
-                prefix = f"<b>{escape(label)}:</b> " if latest else \
-                    f"<strike>{escape(label)}:</strike> "
-                cell.append(para(text, style, prefix=prefix, base="L"))
+                prefix = f"<b>{escape(label + ':')}</b> " if latest else \
+                    f"<strike>{escape(label + ':')}</strike> "
+                cell.append(para(text, style, prefix=prefix, base=s.base))
                 if d.reason:
                     cell.append(para(d.reason, style,
-                                     prefix=f"<b>{escape(w('reason'))}:</b> ", base="L"))
+                                     prefix=f"<b>{escape(w('reason') + ':')}</b> ",
+                                     base=s.base))
                 if d.new_date:
                     cell.append(para(str(d.new_date), style,
-                                     prefix=f"<b>{escape(w('new_date'))}:</b> "))
+                                     prefix=f"<b>{escape(w('new_date') + ':')}</b> "))
         elif flag.severity == "info":
             cell.append(para(w("info_no_decision"), s.flag_note))
         else:
             cell.append(para(w("decision_blank"), s.flag_note,
-                             prefix=f"<b>{escape(w('decision'))}:</b>\u00a0\u00a0 "))
+                             prefix=f"<b>{escape(w('decision') + ':')}</b>\u00a0\u00a0 "))
             cell += self.blank_lines([w("reason")])
         return Block(cell, background=look.tint, bar=look.ink, padding=(4, 8, 5, 9.5),
                      space_after=5)

@@ -72,7 +72,8 @@ def style_sheet(theme: dict[str, object] | None = None) -> str:
 
 
 def install_fonts() -> None:
-    """The shipped DejaVu fonts, so the tablet looks the same whatever the system has."""
+    """The shipped fonts (DejaVu Sans; Noto Emoji and Droid Sans Fallback, which Qt falls
+    back to for emoji and Chinese), so the tablet looks the same whatever the system has."""
     for path in sorted(resource("fonts").glob("*.ttf")):
         QFontDatabase.addApplicationFont(str(path))
 
