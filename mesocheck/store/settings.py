@@ -1,6 +1,7 @@
 """The clinic's settings a practitioner changes on the tablet, each checked before it is
 stored: a name for the screens and the documents, how long the tablet waits before it
-clears a screen nobody touches, the clinic's time zone, and whether the app fills the screen.
+clears a screen nobody touches, the clinic's time zone, whether the app fills the screen, and
+the clinic's language (of the staff screens and the clinic's records).
 Other settings (the seal's, the logo's) are written by the commands that own them."""
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ def check_setting(key: str, value: Any) -> Any:
             raise InvalidSetting("That time zone is not known; choose one from the list, "
                                  "such as Europe/Paris.") from None
         return str(value)
+    if key == "clinic_language":
+        from mesocheck.i18n import shipped_languages
+
+        if value not in shipped_languages():
+            raise InvalidSetting("That language is not one the app has; choose one from the "
+                                 "list.")
+        return value
     if key == "full_screen":
         if not isinstance(value, bool):
             raise InvalidSetting("Full screen is either on or off.")
