@@ -38,6 +38,7 @@ from pathlib import Path
 from msgspec import Struct
 
 from mesocheck.fileio import SQLITE_MAGIC, is_database_file
+from mesocheck.i18n import N_, _
 from mesocheck.store.db import APPLICATION_ID, StoreError, connect, sqlite
 from mesocheck.store.records import AuditHead, Problem
 
@@ -120,7 +121,7 @@ class Witness(Struct, frozen=True):
 
 
 class CannotCompare(StoreError):
-    default_message = "The file given with --against cannot be compared with the database."
+    default_message = N_("The file given with --against cannot be compared with the database.")
 
 
 def check(conn: sqlite.Connection, witness: Witness) -> list[Problem]:
@@ -164,10 +165,11 @@ def copy_witness(path: Path, db: Path) -> Witness:
     """The head a backup or a consent PDF at ``path`` carries (``verify --against``)."""
     path = Path(path)
     if is_database_file(path, db):
-        raise CannotCompare("The file given with --against is the database itself (or one "
-                            "of its companion files); give a backup or a consent PDF.")
+        raise CannotCompare(_("The file given with --against is the database itself (or one of "
+                              "its companion files); give a backup or a consent PDF."))
     if not path.is_file():
-        raise CannotCompare(f"{path} is not a file; give a backup or a consent PDF.")
+        raise CannotCompare(_("{path} is not a file; give a backup or a consent PDF.").format(
+            path=path))
     from mesocheck.store import atrest
 
     if atrest.key_file(path).is_file():  # an encrypted backup, its key file beside it
@@ -178,15 +180,17 @@ def copy_witness(path: Path, db: Path) -> Witness:
             if start == SQLITE_MAGIC:
                 return Witness(f"the backup {path.name}", _backup_head(path))
             if not start.startswith(b"%PDF-"):
-                raise CannotCompare(f"{path} is neither a mesocheck backup nor a consent "
-                                    "PDF (an encrypted backup needs its key file beside it).")
+                raise CannotCompare(_("{path} is neither a mesocheck backup nor a consent PDF "
+                                      "(an encrypted backup needs its key file beside it).").format(
+                                          path=path))
             data = start + handle.read(MAX_COPY_BYTES)
     except OSError as exc:
-        raise CannotCompare(f"{path} cannot be read ({exc.strerror}).") from None
+        raise CannotCompare(_("{path} cannot be read ({reason}).").format(
+            path=path, reason=exc.strerror)) from None
     head = pdf_head(data)
     if head is None:
-        raise CannotCompare(f"{path} is a PDF without an audit head: not a consent PDF "
-                            "made by this version of mesocheck.")
+        raise CannotCompare(_("{path} is a PDF without an audit head: not a consent PDF made by "
+                              "this version of mesocheck.").format(path=path))
     return Witness(f"the consent PDF {path.name}", head, hashlib.sha256(data).hexdigest())
 
 
@@ -196,24 +200,27 @@ def _backup_head(path: Path) -> AuditHead:
     try:
         key = atrest.key_for(path)
     except atrest.KeyNeeded:
-        raise CannotCompare(f"{path} is encrypted with another database's key: not a backup "
-                            "of this database.") from None
+        raise CannotCompare(_("{path} is encrypted with another database's key: not a backup of "
+                              "this database.").format(path=path)) from None
     except StoreError as problem:
-        raise CannotCompare(f"{path}: {problem.message}") from None
+        raise CannotCompare(_("{path}: {message}").format(
+            path=path, message=problem.message)) from None
     try:
         conn = connect(f"{path.resolve().as_uri()}?mode=ro", key, uri=True)
         try:
             if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
-                raise CannotCompare(f"{path} is an SQLite file of another program, not a "
-                                    "mesocheck backup.")
+                raise CannotCompare(_("{path} is an SQLite file of another program, not a "
+                                      "mesocheck backup.").format(path=path))
             head = chain_head(conn)
         finally:
             conn.close()
     except sqlite.Error:
-        raise CannotCompare(f"{path} cannot be read as a mesocheck backup (damaged, "
-                            "still being written, or its key file is not its own).") from None
+        raise CannotCompare(_("{path} cannot be read as a mesocheck backup (damaged, still being "
+                              "written, or its key file is not its own).").format(
+                                  path=path)) from None
     if head is None:
-        raise CannotCompare(f"{path} holds no audit log: not a mesocheck backup.")
+        raise CannotCompare(_("{path} holds no audit log: not a mesocheck backup.").format(
+            path=path))
     return head
 
 
