@@ -18,21 +18,21 @@ import sys
 from pathlib import Path
 
 from mesocheck.errors import MesocheckError
-from mesocheck.i18n import _
+from mesocheck.i18n import N_, _
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
 MIN_LENGTH = 10
-PASSPHRASE_FILE_HELP = ("file whose first line is the clinic passphrase (for scripted runs; "
-                        "without it the passphrase is asked for)")
+PASSPHRASE_FILE_HELP = N_("file whose first line is the clinic passphrase (for scripted runs; "
+                          "without it the passphrase is asked for)")
 
 
 class WrongPassphrase(MesocheckError):
     def __init__(self) -> None:
-        super().__init__("the clinic passphrase is wrong; nothing was changed")
+        super().__init__(_("the clinic passphrase is wrong; nothing was changed"))
 
 
 def ask_passphrase(file: Path | None, *, new: bool = False,
-                   prompt: str = "Clinic passphrase: ") -> str:
+                   prompt: str | None = None) -> str:
     """The clinic passphrase from the first line of ``file``, or asked for on the terminal
     (twice when it is ``new``). Without either, a sentence saying how to give it."""
     if file is not None:
@@ -40,8 +40,8 @@ def ask_passphrase(file: Path | None, *, new: bool = False,
     elif sys.stdin is not None and sys.stdin.isatty():
         import getpass
 
-        passphrase = getpass.getpass(prompt)
-        if new and getpass.getpass("The same passphrase again: ") != passphrase:
+        passphrase = getpass.getpass(prompt or _("Clinic passphrase: "))
+        if new and getpass.getpass(_("The same passphrase again: ")) != passphrase:
             raise MesocheckError(_("the two passphrases differ; nothing was changed"))
     else:
         raise MesocheckError(_("the clinic passphrase is needed: give --passphrase-file FILE, or "

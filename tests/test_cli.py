@@ -165,6 +165,9 @@ def test_commands_speak_the_language_the_environment_asks_for(tmp_path):
     done = run("staff", "add", "Sam", "--role", "front-desk", "--db", str(db), home=tmp_path,
                stdin="1234\n4321\n", language=french)
     assert_clean_failure(done, "les deux codes PIN diffèrent ; rien n'a été enregistré")
+    done = run("verify", "--db", str(tmp_path / "missing.sqlite3"), home=tmp_path,
+               language=french)  # the store's own sentence, in the same language
+    assert_clean_failure(done, "mesocheck: Le fichier de la base de données n'existe pas.")
     done = run("demo", "--count", "zero", home=tmp_path, language=french)
     assert done.returncode == 2 and "'zero' n'est pas un nombre entier" in done.stderr
     done = run("--help", home=tmp_path, language={"LANGUAGE": "es", "LANG": "fr_FR.UTF-8"})

@@ -38,7 +38,7 @@ from pathlib import Path
 from msgspec import Struct
 
 from mesocheck.fileio import SQLITE_MAGIC, is_database_file
-from mesocheck.i18n import N_, _
+from mesocheck.i18n import N_, _, ngettext
 from mesocheck.store.db import APPLICATION_ID, StoreError, connect, sqlite
 from mesocheck.store.records import AuditHead, Problem
 
@@ -135,30 +135,38 @@ def check(conn: sqlite.Connection, witness: Witness) -> list[Problem]:
             missing = head.audit_id - last
             problems.append(Problem(
                 "witness", "audit", head.audit_id, None,
-                f"{witness.source} saw the audit log up to this row, but it now ends at row "
-                f"{last}: the newest {missing} audit row{'s' if missing != 1 else ''}, and "
-                "what they wrote, were deleted, or this file was put back from an older "
-                "copy"))
+                ngettext("{source} saw the audit log up to this row, but it now ends at row "
+                         "{last}: the newest {n} audit row, and what it wrote, were deleted, "
+                         "or this file was put back from an older copy",
+                         "{source} saw the audit log up to this row, but it now ends at row "
+                         "{last}: the newest {n} audit rows, and what they wrote, were "
+                         "deleted, or this file was put back from an older copy",
+                         missing).format(source=witness.source, last=last, n=missing)))
         elif row is None:
             problems.append(Problem("witness", "audit", head.audit_id, None,
-                                    f"{witness.source} saw this row, and it is gone"))
+                                    _("{source} saw this row, and it is gone").format(
+                                        source=witness.source)))
         elif row[0] != head.digest:
             problems.append(Problem(
                 "witness", "audit", head.audit_id, None,
-                f"is not the row {witness.source} saw: the log was rewritten from here on, or "
-                "this is not the database that copy was made from"))
+                _("is not the row {source} saw: the log was rewritten from here on, or this "
+                  "is not the database that copy was made from").format(
+                    source=witness.source)))
     if witness.document_sha256 is not None and conn.execute(
             "SELECT 1 FROM documents WHERE sha256 = ? LIMIT 1",
             (witness.document_sha256,)).fetchone() is None:
         problems.append(Problem("witness", "documents", None, None,
-                                f"{witness.source} is not among the stored documents: it was "
-                                "deleted, or it belongs to another database"))
+                                _("{source} is not among the stored documents: it was "
+                                  "deleted, or it belongs to another database").format(
+                                    source=witness.source)))
     return problems
 
 
 def head_file_witness(db: Path) -> Witness | None:
     head = read_head(head_file(db))
-    return Witness(f"the head file {head_file(db).name}", head) if head else None
+    if not head:
+        return None
+    return Witness(_("the head file {name}").format(name=head_file(db).name), head)
 
 
 def copy_witness(path: Path, db: Path) -> Witness:
@@ -173,12 +181,12 @@ def copy_witness(path: Path, db: Path) -> Witness:
     from mesocheck.store import atrest
 
     if atrest.key_file(path).is_file():  # an encrypted backup, its key file beside it
-        return Witness(f"the backup {path.name}", _backup_head(path))
+        return Witness(_("the backup {name}").format(name=path.name), _backup_head(path))
     try:
         with open(path, "rb") as handle:  # not this process's database: checked above
             start = handle.read(len(SQLITE_MAGIC))
             if start == SQLITE_MAGIC:
-                return Witness(f"the backup {path.name}", _backup_head(path))
+                return Witness(_("the backup {name}").format(name=path.name), _backup_head(path))
             if not start.startswith(b"%PDF-"):
                 raise CannotCompare(_("{path} is neither a mesocheck backup nor a consent PDF "
                                       "(an encrypted backup needs its key file beside it).").format(
@@ -191,7 +199,8 @@ def copy_witness(path: Path, db: Path) -> Witness:
     if head is None:
         raise CannotCompare(_("{path} is a PDF without an audit head: not a consent PDF made by "
                               "this version of mesocheck.").format(path=path))
-    return Witness(f"the consent PDF {path.name}", head, hashlib.sha256(data).hexdigest())
+    return Witness(_("the consent PDF {name}").format(name=path.name), head,
+                   hashlib.sha256(data).hexdigest())
 
 
 def _backup_head(path: Path) -> AuditHead:
