@@ -41,7 +41,7 @@ from mesocheck.forms.rules import (  # noqa: F401 (the severity words, for the s
     PRACTITIONER, SEVERITY_WORDS, decision_refusal, evaluate_rules, severity_word,
 )
 from mesocheck.forms.validation import check_answer, check_name, clean_text
-from mesocheck.i18n import _
+from mesocheck.i18n import N_, _, ngettext
 from mesocheck.signature import from_stored, trivial_reason
 from mesocheck.store.audit import staff_actor
 from mesocheck.store.records import CONSENT_KINDS, DECISIONS, PATIENT_COPY, REVIEWED_CONSENT
@@ -56,15 +56,20 @@ MEANINGS = {
     "declined": "Reviewed: treatment declined",
 }
 DECISION_WORDS = {"proceed": "Proceed", "postpone": "Postpone", "decline": "Decline"}
-STATUS_WORDS = {
-    "in_progress": "In progress",
-    "submitted": "Awaiting review",
-    "cleared": "Cleared",
-    "postponed": "Postponed",
-    "declined": "Declined",
-    "voided": "Voided",
-    "awaiting_resign": "Awaiting patient re-signature",
+STATUS_WORDS = {  # translated where shown
+    "in_progress": N_("In progress"),
+    "submitted": N_("Awaiting review"),
+    "cleared": N_("Cleared"),
+    "postponed": N_("Postponed"),
+    "declined": N_("Declined"),
+    "voided": N_("Voided"),
+    "awaiting_resign": N_("Awaiting patient re-signature"),
 }
+
+
+def status_word(status: str) -> str:
+    """The status in the clinic's language."""
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else status
 
 
 class ReviewRefused(MesocheckError):
@@ -138,7 +143,7 @@ def _flag(record: Any, flag_id: int) -> Any:
 
 def _check_reviewable(record: Any) -> None:
     if record.status not in REVIEWABLE:
-        word = STATUS_WORDS.get(record.status, record.status).lower()
+        word = status_word(record.status).lower()
         raise ReviewRefused(_("This intake is {word}, so it cannot be reviewed now.").format(
             word=word))
     if not patient_signed_current(record):
@@ -164,7 +169,7 @@ class ReviewState(Struct, frozen=True):
 
     @property
     def status_word(self) -> str:
-        return STATUS_WORDS.get(self.status, self.status)
+        return status_word(self.status)
 
 
 def review_state(record: Any) -> ReviewState:
@@ -175,14 +180,15 @@ def review_state(record: Any) -> ReviewState:
     is_countersigned = countersigned(record)
     blocker = None
     if record.status not in REVIEWABLE:
-        blocker = f"This intake is {STATUS_WORDS.get(record.status, record.status).lower()}."
+        blocker = _("This intake is {word}.").format(word=status_word(record.status).lower())
     elif resign:
-        blocker = "The patient must sign again after the amendment."
+        blocker = _("The patient must sign again after the amendment.")
     elif result is None:
         n = len(pending)
-        blocker = f"{n} flag{'s' if n != 1 else ''} still need{'s' if n == 1 else ''} a decision."
+        blocker = ngettext("{n} flag still needs a decision.",
+                           "{n} flags still need a decision.", n).format(n=n)
     elif is_countersigned:
-        blocker = "Already countersigned; a changed decision needs a new countersignature."
+        blocker = _("Already countersigned; a changed decision needs a new countersignature.")
     return ReviewState(
         status=status, pending=pending, outcome=result, countersigned=is_countersigned,
         can_countersign=blocker is None, countersign_blocker=blocker,
@@ -200,7 +206,7 @@ def practitioner_signature_dict(
         raise ReviewRefused(_("Only a practitioner can countersign. Ask a practitioner to sign "
                               "in."))
     if not state.can_countersign:
-        raise ReviewRefused(state.countersign_blocker or "The review cannot be signed now.")
+        raise ReviewRefused(state.countersign_blocker or _("The review cannot be signed now."))
     _check_drawn(strokes)
     name = " ".join((printed_name or staff.name or "").split())
     if not name:
@@ -298,7 +304,7 @@ def _amend(store: Any, intake_id: str, question_id: str, raw_value: Any, reason:
     if not is_practitioner(staff):
         raise ReviewRefused(_("Only a practitioner can record an amendment."))
     if record.status not in REVIEWABLE:
-        word = STATUS_WORDS.get(record.status, record.status).lower()
+        word = status_word(record.status).lower()
         raise ReviewRefused(_("This intake is {word}; it cannot be amended.").format(word=word))
     reason = clean_text(reason or "")
     if not reason:

@@ -71,7 +71,8 @@ def push(store: Any, server: str, *, token: str | None = None, timeout_s: float 
             report.failures.append(str(exc))
             break
         except MesocheckError as exc:
-            report.failures.append(f"intake {intake_id}: {exc.message}")
+            report.failures.append(_("intake {id}: {why}").format(id=intake_id,
+                                                                   why=exc.message))
             continue
         store.record_push(intake_id, server, state, made.sha256)
         report.sent += 1
@@ -100,17 +101,21 @@ def _send(server: str, data: bytes, token: str | None, timeout_s: float) -> None
         status = exc.code
         detail = _outcome(exc.read())
         if status in (401, 403):
-            raise _Stop(f"the FHIR server at {server} refused mesocheck's credentials (HTTP "
-                        f"{status}): give its access token with --token-file") from None
-        what = "failed" if status >= 500 else "refused the Bundle"
-        raise MesocheckError(_("the FHIR server {what} (HTTP {status}{detail}); nothing was "
-                               "recorded as sent").format(
-                                   what=what, status=status, detail=detail)) from None
+            raise _Stop(_("the FHIR server at {server} refused mesocheck's credentials (HTTP "
+                          "{status}): give its access token with --token-file").format(
+                server=server, status=status)) from None
+        failed = (_("the FHIR server failed (HTTP {status}{detail}); nothing was recorded as "
+                    "sent") if status >= 500 else
+                  _("the FHIR server refused the Bundle (HTTP {status}{detail}); nothing was "
+                    "recorded as sent"))
+        raise MesocheckError(failed.format(status=status, detail=detail)) from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        words = "did not answer in time" if "timed out" in str(reason) else \
-            f"could not be reached ({_reason(reason)})"
-        raise _Stop(f"the FHIR server at {server} {words}; nothing more was sent") from None
+        if "timed out" in str(reason):
+            raise _Stop(_("the FHIR server at {server} did not answer in time; nothing more "
+                          "was sent").format(server=server)) from None
+        raise _Stop(_("the FHIR server at {server} could not be reached ({reason}); nothing "
+                      "more was sent").format(server=server, reason=_reason(reason))) from None
     _check_response(server, body, kind)
 
 
