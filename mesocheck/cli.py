@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from mesocheck import __version__
 from mesocheck.errors import MesocheckError
+from mesocheck.i18n import _, ngettext
 from mesocheck.paths import default_db_path
 
 if TYPE_CHECKING:
@@ -30,61 +31,61 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db", type=Path, default=argparse.SUPPRESS,
-        help="database file (default: mesocheck.sqlite3 in the user data folder)",
+        help=_("database file (default: mesocheck.sqlite3 in the user data folder)"),
     )
     cli_keys.add_options(common)  # --passphrase-file: every command, and the app
     common.add_argument("--hub", default=argparse.SUPPRESS, metavar="URL",
-                        help=cli_hub.HUB_HELP + "; the command works on the hub's record "
-                             "(the app: the practitioner's station)")
+                        help=_("{hub}; the command works on the hub's record (the app: the "
+                               "practitioner's station)").format(hub=_(cli_hub.HUB_HELP)))
     parser = argparse.ArgumentParser(
         prog="mesocheck",
-        description="Mesotherapy preparation checklist and consent. "
-                    "Without a command, opens the tablet app.",
+        description=_("Mesotherapy preparation checklist and consent. "
+                      "Without a command, opens the tablet app."),
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"mesocheck {__version__}")
     parser.add_argument(
         "--window", nargs="?", const="1280x800", type=_window_size, metavar="WIDTHxHEIGHT",
-        help="the app in a window (default 1280x800) instead of filling the screen")
+        help=_("the app in a window (default 1280x800) instead of filling the screen"))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = commands.add_parser("check-form", parents=[common], help="validate a form file")
+    p = commands.add_parser("check-form", parents=[common], help=_("validate a form file"))
     p.add_argument("file", type=Path)
 
-    p = commands.add_parser("demo", parents=[common], help="create synthetic intakes")
+    p = commands.add_parser("demo", parents=[common], help=_("create synthetic intakes"))
     p.add_argument("--count", type=_positive_int, default=20)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--no-pdf", action="store_true", help="skip building consent PDFs")
+    p.add_argument("--no-pdf", action="store_true", help=_("skip building consent PDFs"))
     cli_keys.plain_option(p)
 
     p = commands.add_parser("export", parents=[common],
-                            help="export intakes as JSON, CSV or FHIR R4 Bundles")
+                            help=_("export intakes as JSON, CSV or FHIR R4 Bundles"))
     p.add_argument("--format", choices=("json", "csv", "fhir"), default="json",
-                   help="fhir: one transaction Bundle per signed intake, one per line")
-    p.add_argument("--flagged", action="store_true", help="only intakes with flags")
-    p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+                   help=_("fhir: one transaction Bundle per signed intake, one per line"))
+    p.add_argument("--flagged", action="store_true", help=_("only intakes with flags"))
+    p.add_argument("-o", "--output", type=Path, help=_("file to write (default: standard output)"))
 
-    p = commands.add_parser("pdf", parents=[common], help="write an intake's consent PDF")
+    p = commands.add_parser("pdf", parents=[common], help=_("write an intake's consent PDF"))
     p.add_argument("intake_id")
     p.add_argument("-o", "--output", type=Path, required=True)
     p.add_argument("--copy", choices=("clinic", "patient"), default="clinic",
-                   help="the clinic's record (default) or the patient's copy")
+                   help=_("the clinic's record (default) or the patient's copy"))
 
     p = commands.add_parser("verify", parents=[common],
-                            help="check integrity, the audit chain and every document")
+                            help=_("check integrity, the audit chain and every document"))
     p.add_argument("--against", type=Path, action="append", default=[], metavar="FILE",
-                   help="a backup or a consent PDF: check that the database still holds "
-                        "the audit log that copy saw (may be given more than once)")
+                   help=_("a backup or a consent PDF: check that the database still holds "
+                          "the audit log that copy saw (may be given more than once)"))
 
     commands.add_parser("rebuild-pdfs", parents=[common],
-                        help="make the consent PDF of every signed intake that has none")
+                        help=_("make the consent PDF of every signed intake that has none"))
 
-    p = commands.add_parser("backup", parents=[common], help="online, verified backup")
+    p = commands.add_parser("backup", parents=[common], help=_("online, verified backup"))
     p.add_argument("dest", type=Path)
 
-    p = commands.add_parser("staff", parents=[common], help="manage staff")
+    p = commands.add_parser("staff", parents=[common], help=_("manage staff"))
     staff = p.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
-    add = staff.add_parser("add", parents=[common], help="add a staff member (asks for a PIN)")
+    add = staff.add_parser("add", parents=[common], help=_("add a staff member (asks for a PIN)"))
     add.add_argument("name")
     add.add_argument("--role", choices=("practitioner", "front-desk"), required=True)
     cli_keys.plain_option(add)
@@ -97,13 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
 def _window_size(text: str) -> tuple[int, int]:
     import argparse
 
-    width, _, height = text.lower().partition("x")
+    width, __, height = text.lower().partition("x")
     try:
         size = int(width), int(height)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 1280x800") from None
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a size such as 1280x800").format(text=repr(text))) from None
     if not all(320 <= n <= 10_000 for n in size):
-        raise argparse.ArgumentTypeError("each side must be between 320 and 10000 pixels")
+        raise argparse.ArgumentTypeError(_("each side must be between 320 and 10000 pixels"))
     return size
 
 
@@ -113,17 +115,23 @@ def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a whole number").format(text=repr(text))) from None
     if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
+        raise argparse.ArgumentTypeError(_("must be 1 or more"))
     return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv:  # a command speaks the environment's language; the app, the clinic's setting
+        from mesocheck.i18n import environment_language, set_clinic_language
+
+        set_clinic_language(environment_language())
     if any(_undecodable(arg) for arg in argv):
-        _say("mesocheck: an argument holds bytes that are not UTF-8 text (a name or a path "
-             "typed in another encoding); retype it, or rename the file it names")
+        _say("mesocheck: " + _("an argument holds bytes that are not UTF-8 text (a name or a "
+                               "path typed in another encoding); retype it, or rename the "
+                               "file it names"))
         return EXIT_USAGE
     # The tablet starts the app with no arguments: then there is nothing to parse, and
     # argparse and the commands' options (~8 ms) stay out of its start-up.
@@ -135,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(f"mesocheck: {exc.message}")
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
-        _say("mesocheck: interrupted")
+        _say("mesocheck: " + _("interrupted"))
         return 130
     except BrokenPipeError:
         return EXIT_OK
@@ -143,8 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mesocheck.logs import log_bug
 
         log = log_bug(exc, f"command {args.command or 'app'}")
-        where = f" Details were written to {log}." if log else ""
-        _say(f"mesocheck: sorry, something went wrong that should not have.{where}")
+        where = " " + _("Details were written to {log}.").format(log=log) if log else ""
+        _say("mesocheck: " + _("sorry, something went wrong that should not have.") + where)
         return EXIT_BUG
 
 
@@ -180,6 +188,9 @@ def _open_store(args: argparse.Namespace, create: bool = True):
 
 
 def _run_app(args: argparse.Namespace) -> int:
+    from mesocheck.i18n import SOURCE_LANGUAGE, set_clinic_language
+
+    set_clinic_language(SOURCE_LANGUAGE)  # until the clinic's setting is read
     # The app collects garbage on its own schedule, on its UI thread (mesocheck/ui/gc_guard);
     # switched off from here, the start-up's imports are not scanned again and again.
     gc.disable()
@@ -204,8 +215,8 @@ def _run_app(args: argparse.Namespace) -> int:
         from mesocheck.ui.shell.app import run
     except ImportError as exc:
         raise MesocheckError(
-            f"the tablet app cannot start: a part of Qt is missing ({exc.name}); "
-            "reinstall mesocheck"
+            _("the tablet app cannot start: a part of Qt is missing ({name}); "
+              "reinstall mesocheck").format(name=exc.name)
         ) from None
     window = getattr(args, "window", None)
     if getattr(args, "hub", None):
@@ -218,12 +229,16 @@ def _check_form(args: argparse.Namespace) -> int:
 
     problems = check_form(args.file)
     if not problems:
-        print(f"{args.file}: ok")
+        print(_("{file}: ok").format(file=args.file))
         return EXIT_OK
     for problem in problems:
         print(problem, file=sys.stderr)
-    _say(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
+    _say(problems_found(len(problems)))
     return EXIT_PROBLEMS
+
+
+def problems_found(count: int) -> str:
+    return ngettext("{n} problem found", "{n} problems found", count).format(n=count)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -240,7 +255,8 @@ def _demo(args: argparse.Namespace) -> int:
                                    progress=_progress)
     finally:
         store.close()
-    print(f"created {made} demo intakes in {_db(args)}")
+    print(ngettext("created {n} demo intake in {db}", "created {n} demo intakes in {db}",
+                   made).format(n=made, db=_db(args)))
     return EXIT_OK
 
 
@@ -260,8 +276,11 @@ def _export(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.output:  # the one copy that leaves encryption behind: say so, and where it is
-        _say(f"exported {count} intakes to {args.output}: that file is not encrypted (it "
-             "holds patients' data in clear); keep it safe and delete it when done")
+        _say(ngettext("exported {n} intake to {file}: that file is not encrypted (it holds "
+                      "patients' data in clear); keep it safe and delete it when done",
+                      "exported {n} intakes to {file}: that file is not encrypted (it holds "
+                      "patients' data in clear); keep it safe and delete it when done",
+                      count).format(n=count, file=args.output))
     return EXIT_OK
 
 
@@ -274,15 +293,16 @@ def _pdf(args: argparse.Namespace) -> int:
         document = store.latest_document(args.intake_id,
                                          kinds=(PATIENT_COPY,) if patient else CONSENT_KINDS)
         if document is None:
-            raise MesocheckError(f"intake {args.intake_id} has no "
-                                 f"{'patient copy' if patient else 'consent PDF'} yet")
+            raise MesocheckError(
+                (_("intake {id} has no patient copy yet") if patient else
+                 _("intake {id} has no consent PDF yet")).format(id=args.intake_id))
         data = store.document_bytes(document.id)
     finally:
         store.close()
     from mesocheck.fileio import write_atomic
 
     write_atomic(args.output, data, database=store.path)
-    _say(f"wrote {args.output}")
+    _say(_("wrote {file}").format(file=args.output))
     return EXIT_OK
 
 
@@ -311,32 +331,37 @@ def _verify(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if not problems:
-        seen = [f"the newest audit rows are as {w.source} saw them" for w in [head, *copies] if w]
+        seen = [_("the newest audit rows are as {source} saw them").format(source=w.source)
+                for w in [head, *copies] if w]
         if head is None:
-            seen.insert(0, f"no readable head file {witness.head_file(db).name} to check the "
-                        "newest audit rows against")
-        print(f"{db}: ok (integrity, audit chain and documents all hold; {'; '.join(seen)})")
-        print(cli_keys.at_rest(db) if encrypted else "not encrypted: `mesocheck encrypt` "
-              "encrypts it (a stolen copy of this file can be read)")
+            seen.insert(0, _("no readable head file {name} to check the newest audit rows "
+                             "against").format(name=witness.head_file(db).name))
+        print(_("{db}: ok (integrity, audit chain and documents all hold; {seen})").format(
+            db=db, seen="; ".join(seen)))
+        print(cli_keys.at_rest(db) if encrypted else _(
+            "not encrypted: `mesocheck encrypt` encrypts it (a stolen copy of this file can "
+            "be read)"))
         if seals is not None and (line := summary(seals)):
             print(line)
         if unmade:
-            print(f"note: {unmade} signed intake{'s have' if unmade != 1 else ' has'} no consent "
-                  "PDF yet; `mesocheck rebuild-pdfs` makes them")
+            print(ngettext("note: {n} signed intake has no consent PDF yet; `mesocheck "
+                           "rebuild-pdfs` makes them",
+                           "note: {n} signed intakes have no consent PDF yet; `mesocheck "
+                           "rebuild-pdfs` makes them", unmade).format(n=unmade))
         return EXIT_OK
     for problem in problems:
         print(problem, file=sys.stderr)
-    count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found"
+    count = problems_found(len(problems))
     if any(p.kind == "integrity" for p in problems):
-        advice = ("the file is damaged: stop using it and restore the latest copy made "
-                  "with `mesocheck backup`")
+        advice = _("the file is damaged: stop using it and restore the latest copy made "
+                   "with `mesocheck backup`")
     else:
-        advice = ("records were changed outside mesocheck: keep this file as it is for "
-                  "investigation and compare it with the latest copy made with "
-                  "`mesocheck backup`")
+        advice = _("records were changed outside mesocheck: keep this file as it is for "
+                   "investigation and compare it with the latest copy made with "
+                   "`mesocheck backup`")
         if head is not None and any(head.source in p.detail for p in problems):
-            advice += (f" (if the file was put back from an older copy on purpose, move "
-                       f"{witness.head_file(db).name} aside)")
+            advice += " " + _("(if the file was put back from an older copy on purpose, move "
+                              "{name} aside)").format(name=witness.head_file(db).name)
     _say(f"{count}; {advice}")
     return EXIT_PROBLEMS
 
@@ -356,14 +381,17 @@ def _rebuild_pdfs(args: argparse.Namespace) -> int:
             cli_record.unlock_if_set_up(store, args)  # sealed as they are made
         made = len(rebuild_missing_consent_pdfs(
             store, progress=_progress,
-            on_refused=lambda intake_id, why: refused.append(f"intake {intake_id}: {why}")))
+            on_refused=lambda intake_id, why: refused.append(
+                _("intake {id}: {why}").format(id=intake_id, why=why))))
     finally:
         store.close()
     for line in refused:
         print(line, file=sys.stderr)
-    print(f"made {made} missing consent PDF{'s' if made != 1 else ''}")
+    print(ngettext("made {n} missing consent PDF", "made {n} missing consent PDFs",
+                   made).format(n=made))
     if refused:
-        _say(f"{len(refused)} could not be made; see above")
+        _say(ngettext("{n} could not be made; see above", "{n} could not be made; see above",
+                      len(refused)).format(n=len(refused)))
         return EXIT_PROBLEMS
     return EXIT_OK
 
@@ -377,8 +405,8 @@ def _backup(args: argparse.Namespace) -> int:
             store.backup(args.dest)
         finally:
             store.close()
-        print(f"backed up the hub {store.where} to {args.dest} (pg_dump's custom format: "
-              "restore with pg_restore into an empty database)")
+        print(_("backed up the hub {hub} to {dest} (pg_dump's custom format: restore with "
+                "pg_restore into an empty database)").format(hub=store.where, dest=args.dest))
         return EXIT_OK
     store = _open_store(args, create=False)
     try:
@@ -386,9 +414,10 @@ def _backup(args: argparse.Namespace) -> int:
     finally:
         store.close()
     head = witness.copy_witness(args.dest, _db(args)).head
-    print(f"backed up to {args.dest} (verified; its audit log ends at row {head.audit_id}, "
-          f"{head.digest.hex()[:16]}: `mesocheck verify --against` the copy later checks that "
-          "the database still holds it)")
+    print(_("backed up to {dest} (verified; its audit log ends at row {row}, {digest}: "
+            "`mesocheck verify --against` the copy later checks that the database still "
+            "holds it)").format(dest=args.dest, row=head.audit_id,
+                                digest=head.digest.hex()[:16]))
     return EXIT_OK
 
 
@@ -399,7 +428,7 @@ def _staff(args: argparse.Namespace) -> int:
         staff_id = store.add_staff(args.name, args.role, pin, actor="system")
     finally:
         store.close()
-    print(f"added staff member #{staff_id} ({args.role})")
+    print(_("added staff member #{id} ({role})").format(id=staff_id, role=args.role))
     return EXIT_OK
 
 
@@ -411,10 +440,10 @@ def _ask_pin() -> str:
     else:
         import getpass
 
-        first = getpass.getpass("PIN (6 to 12 digits, no easy guess like 123456): ")
-        second = getpass.getpass("PIN again: ")
+        first = getpass.getpass(_("PIN (6 to 12 digits, no easy guess like 123456): "))
+        second = getpass.getpass(_("PIN again: "))
     if first != second:
-        raise MesocheckError("the two PINs differ; nothing was saved")
+        raise MesocheckError(_("the two PINs differ; nothing was saved"))
     return first
 
 

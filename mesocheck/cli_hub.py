@@ -14,36 +14,37 @@ import time
 from typing import TYPE_CHECKING, Any, Callable
 
 from mesocheck.errors import MesocheckError
+from mesocheck.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     import argparse
 
 EXIT_OK, EXIT_PROBLEMS = 0, 1
-HUB_HELP = ("the clinic's hub, a PostgreSQL database: postgresql://USER[:PASSWORD]@HOST:PORT/"
+HUB_HELP = N_("the clinic's hub, a PostgreSQL database: postgresql://USER[:PASSWORD]@HOST:PORT/"
             "DATABASE (the password may be left to ~/.pgpass)")
 
 
 def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
-    p = commands.add_parser("hub", parents=[common], help="the clinic's hub: set up, upgrade, "
-                                                          "status, connect a tablet")
+    p = commands.add_parser("hub", parents=[common], help=_("the clinic's hub: set up, upgrade, "
+                                                            "status, connect a tablet"))
     hub = p.add_subparsers(dest="hub_command", metavar="ACTION", required=True)
-    init = hub.add_parser("init", parents=[common], help="set up an empty database as the hub")
+    init = hub.add_parser("init", parents=[common], help=_("set up an empty database as the hub"))
     init.add_argument("--site", type=int, default=1,
-                      help="this clinic's number in a group of clinics (1 to 2047; default 1)")
-    init.add_argument("--name", default="hub", help="the hub's name in `hub status`")
+                      help=_("this clinic's number in a group of clinics (1 to 2047; default 1)"))
+    init.add_argument("--name", default="hub", help=_("the hub's name in `hub status`"))
     init.add_argument("--group", action="store_true",
-                      help="a group of clinics' database, subscribing to each site's hub")
-    hub.add_parser("upgrade", parents=[common], help="bring the hub's tables up to date")
+                      help=_("a group of clinics' database, subscribing to each site's hub"))
+    hub.add_parser("upgrade", parents=[common], help=_("bring the hub's tables up to date"))
     hub.add_parser("status", parents=[common],
-                   help="devices, what each last sent, their backlog and chain heads")
+                   help=_("devices, what each last sent, their backlog and chain heads"))
     connect = hub.add_parser("connect", parents=[common],
-                             help="give this tablet's database its hub (syncs from then on)")
-    connect.add_argument("--name", help="this tablet's name on the hub (default: the "
-                                        "computer's name)")
+                             help=_("give this tablet's database its hub (syncs from then on)"))
+    connect.add_argument("--name", help=_("this tablet's name on the hub (default: the "
+                                          "computer's name)"))
 
     p = commands.add_parser("sync", parents=[common],
-                            help="send this tablet's record to the hub, fetch what it needs")
-    p.add_argument("--once", action="store_true", help="one exchange, then exit")
+                            help=_("send this tablet's record to the hub, fetch what it needs"))
+    p.add_argument("--once", action="store_true", help=_("one exchange, then exit"))
 
 
 def _hub_url(args: argparse.Namespace, *, tablet_setting: bool = False) -> str:
@@ -57,8 +58,9 @@ def _hub_url(args: argparse.Namespace, *, tablet_setting: bool = False) -> str:
         finally:
             store.close()
     if not url:
-        raise MesocheckError("give the hub with --hub URL" + (
-            " (or once, with `mesocheck hub connect --hub URL`)" if tablet_setting else ""))
+        raise MesocheckError(
+            _("give the hub with --hub URL (or once, with `mesocheck hub connect --hub URL`)")
+            if tablet_setting else _("give the hub with --hub URL"))
     return url
 
 
@@ -87,15 +89,17 @@ def _init(args: argparse.Namespace) -> int:
     finally:
         conn.close()
     if made and args.group:
-        print(f"group database set up at {describe(url)} (schema {version}); subscribe it "
-              "to each site's hub (README: a group of clinics)")
+        print(_("group database set up at {hub} (schema {version}); subscribe it to each "
+                "site's hub (README: a group of clinics)").format(hub=describe(url),
+                                                                  version=version))
     elif made:
-        print(f"hub set up at {describe(url)} (schema {version}, site {args.site}); each "
-              "tablet joins with `mesocheck hub connect --hub URL`, the practitioner's "
-              "station opens with `mesocheck --hub URL`")
+        print(_("hub set up at {hub} (schema {version}, site {site}); each tablet joins with "
+                "`mesocheck hub connect --hub URL`, the practitioner's station opens with "
+                "`mesocheck --hub URL`").format(hub=describe(url), version=version,
+                                                site=args.site))
     else:
-        print(f"{describe(url)} is already a mesocheck hub (schema {version}); nothing "
-              "was changed")
+        print(_("{hub} is already a mesocheck hub (schema {version}); nothing was "
+                "changed").format(hub=describe(url), version=version))
     return EXIT_OK
 
 
@@ -113,10 +117,11 @@ def _upgrade(args: argparse.Namespace) -> int:
     finally:
         conn.close()
     if applied:
-        print(f"hub {describe(url)} upgraded to schema {version} (applied "
-              f"{', '.join(map(str, applied))})")
+        print(_("hub {hub} upgraded to schema {version} (applied {applied})").format(
+            hub=describe(url), version=version, applied=", ".join(map(str, applied))))
     else:
-        print(f"hub {describe(url)} is up to date (schema {version})")
+        print(_("hub {hub} is up to date (schema {version})").format(hub=describe(url),
+                                                                     version=version))
     return EXIT_OK
 
 
@@ -132,19 +137,28 @@ def _status(args: argparse.Namespace) -> int:
             "SELECT status, count(*) FROM intakes GROUP BY status").fetchall())
     finally:
         store.close()
-    by_status = ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "none"
-    print(f"hub {store.where}: schema {version}; {sum(counts.values())} intakes ({by_status})")
+    # The statuses are the record's own words (signed, reviewed...), the same in every language.
+    by_status = ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or _("none")
+    total = sum(counts.values())
+    print(ngettext("hub {hub}: schema {version}; {n} intake ({statuses})",
+                   "hub {hub}: schema {version}; {n} intakes ({statuses})", total).format(
+        hub=store.where, version=version, n=total, statuses=by_status))
     for d in found:
-        head = f"row {d.head_id}" + (f" ({d.head_hash[:16]})" if d.head_hash else "")
-        line = f"{d.kind} #{d.number} {d.name}: audit chain head {head}"
+        head = (_("row {id} ({hash})").format(id=d.head_id, hash=d.head_hash[:16])
+                if d.head_hash else _("row {id}").format(id=d.head_id))
+        line = _("{kind} #{number} {name}: audit chain head {head}").format(
+            kind=d.kind, number=d.number, name=d.name, head=head)
         if d.kind == "tablet":
-            last = f"{d.last_push_at:%Y-%m-%d %H:%M:%S} UTC" if d.last_push_at else "never"
-            line += (f"; last sent {last}; {d.waiting} signed intake"
-                     f"{'s' if d.waiting != 1 else ''} waiting")
+            last = f"{d.last_push_at:%Y-%m-%d %H:%M:%S} UTC" if d.last_push_at else _("never")
+            line += "; " + ngettext("last sent {last}; {n} signed intake waiting",
+                                    "last sent {last}; {n} signed intakes waiting",
+                                    d.waiting).format(last=last, n=d.waiting)
             minutes = round(abs(d.clock_offset_ms or 0) / 60_000)
             if minutes:
-                side = "behind" if d.clock_offset_ms > 0 else "ahead of"
-                line += f"; its clock is {minutes} min {side} the hub's"
+                line += "; " + (_("its clock is {minutes} min behind the hub's")
+                                if d.clock_offset_ms > 0 else
+                                _("its clock is {minutes} min ahead of the hub's")).format(
+                    minutes=minutes)
         print(line)
     return EXIT_OK
 
@@ -166,8 +180,9 @@ def _connect(args: argparse.Namespace) -> int:
         store.set_settings({"hub_url": url, "device_name": tablet.name}, "system")
     finally:
         store.close()
-    print(f"{_db(args)} now syncs with the hub {describe(url)} as device #{number} "
-          f"({tablet.name}); the tablet app sends in the background, or run `mesocheck sync`")
+    print(_("{db} now syncs with the hub {hub} as device #{number} ({name}); the tablet app "
+            "sends in the background, or run `mesocheck sync`").format(
+        db=_db(args), hub=describe(url), number=number, name=tablet.name))
     return EXIT_OK
 
 
@@ -184,10 +199,14 @@ def _sync(args: argparse.Namespace) -> int:
             try:
                 pushed, pulled = tablet.sync_once()
                 left = waiting_intakes(store, tablet.hub_head()[0])
-                print(f"sent {pushed.entries} audit rows ({pushed.rows} records, "
-                      f"{pushed.intakes} intakes) in {pushed.batches} batch"
-                      f"{'es' if pushed.batches != 1 else ''}; fetched {pulled.rows} records; "
-                      f"{left} signed intake{'s' if left != 1 else ''} waiting", flush=True)
+                print(_("sent {rows} audit rows ({records} records, {intakes} intakes) in "
+                        "{batches}; fetched {fetched} records; {waiting}").format(
+                    rows=pushed.entries, records=pushed.rows, intakes=pushed.intakes,
+                    batches=ngettext("{n} batch", "{n} batches", pushed.batches).format(
+                        n=pushed.batches),
+                    fetched=pulled.rows,
+                    waiting=ngettext("{n} signed intake waiting", "{n} signed intakes waiting",
+                                     left).format(n=left)), flush=True)
             except HubError as exc:
                 if args.once:
                     raise
@@ -222,15 +241,18 @@ def verify(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if not problems:
-        print(f"hub {store.where}: ok (every device's audit chain ({devices} tablet"
-              f"{'s' if devices != 1 else ''} and the hub's own), every row against the chain "
-              "that wrote it, every document's hash)")
+        print(ngettext("hub {hub}: ok (every device's audit chain ({n} tablet and the hub's "
+                       "own), every row against the chain that wrote it, every document's "
+                       "hash)",
+                       "hub {hub}: ok (every device's audit chain ({n} tablets and the hub's "
+                       "own), every row against the chain that wrote it, every document's "
+                       "hash)", devices).format(hub=store.where, n=devices))
         if seals is not None and (line := summary(seals)):
             print(line)
         return EXIT_OK
-    return _report(problems, "records on the hub were changed outside mesocheck: keep the "
-                             "hub as it is and compare it with its latest backup (`mesocheck "
-                             "backup --hub URL`)")
+    return _report(problems, _("records on the hub were changed outside mesocheck: keep the "
+                               "hub as it is and compare it with its latest backup "
+                               "(`mesocheck backup --hub URL`)"))
 
 
 def _verify_tablet(args: argparse.Namespace, url: str) -> int:
@@ -245,8 +267,8 @@ def _verify_tablet(args: argparse.Namespace, url: str) -> int:
         state = read_state(store)
         uid = state.get("device_uid")
         if uid is None:
-            raise MesocheckError(f"{_db(args)} has never sent anything to a hub; nothing to "
-                                 "compare")
+            raise MesocheckError(_("{db} has never sent anything to a hub; nothing to "
+                                   "compare").format(db=_db(args)))
         from mesocheck.hub.connect import connect
 
         raw = connect(url)
@@ -256,28 +278,30 @@ def _verify_tablet(args: argparse.Namespace, url: str) -> int:
         finally:
             raw.close()
         if row is None:
-            raise MesocheckError(f"the hub {describe(url)} has never heard of {_db(args)}; "
-                                 "is it this tablet's hub?")
+            raise MesocheckError(_("the hub {hub} has never heard of {db}; is it this "
+                                   "tablet's hub?").format(hub=describe(url), db=_db(args)))
         number, head_id, head_hash = row
-        hub_witness = witness.Witness(f"the hub {describe(url)}",
+        hub_witness = witness.Witness(_("the hub {hub}").format(hub=describe(url)),
                                       AuditHead(head_id, bytes(head_hash)) if head_id else None)
         problems = store.verify([hub_witness])
     finally:
         store.close()
     if not problems:
-        print(f"{_db(args)}: ok (integrity, audit chain and documents all hold; it still holds "
-              f"the audit log up to row {head_id}, as sent to the hub as device #{number})")
+        print(_("{db}: ok (integrity, audit chain and documents all hold; it still holds the "
+                "audit log up to row {row}, as sent to the hub as device #{number})").format(
+            db=_db(args), row=head_id, number=number))
         return EXIT_OK
-    return _report(problems, "this tablet's file no longer holds what it sent to the hub: "
-                             "keep it as it is for investigation; the hub holds the record as "
-                             "it was sent")
+    return _report(problems, _("this tablet's file no longer holds what it sent to the hub: "
+                               "keep it as it is for investigation; the hub holds the record "
+                               "as it was sent"))
 
 
 def _report(problems: list, advice: str) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
-    count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found"
-    print(f"mesocheck: {count}; {advice}", file=sys.stderr)
+    from mesocheck.cli import problems_found
+
+    print(f"mesocheck: {problems_found(len(problems))}; {advice}", file=sys.stderr)
     return EXIT_PROBLEMS
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from mesocheck.errors import MesocheckError
+from mesocheck.i18n import N_, _
 from mesocheck.keys import PASSPHRASE_FILE_HELP
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 EXIT_OK = 0
 PASSPHRASE_FILE_ENV = "MESOCHECK_PASSPHRASE_FILE"
-RECOVERY_NOTICE = ("Recovery key (shown only now: write it down or print it, and keep it in "
+RECOVERY_NOTICE = N_("Recovery key (shown only now: write it down or print it, and keep it in "
                    "the clinic's safe; it unlocks the database if the passphrase is "
                    "forgotten):")
 
@@ -34,33 +35,33 @@ def add_options(common: argparse.ArgumentParser) -> None:
     import argparse
 
     common.add_argument("--passphrase-file", type=Path, metavar="FILE",
-                        default=argparse.SUPPRESS, help=PASSPHRASE_FILE_HELP)
+                        default=argparse.SUPPRESS, help=_(PASSPHRASE_FILE_HELP))
 
 
 def plain_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plain", action="store_true",
-                        help="make a new database unencrypted (the default is encrypted with "
-                             "the clinic passphrase)")
+                        help=_("make a new database unencrypted (the default is encrypted "
+                               "with the clinic passphrase)"))
 
 
 def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     p = commands.add_parser("setup", parents=[common],
-                            help="make the database (encrypted with the clinic passphrase)")
+                            help=_("make the database (encrypted with the clinic passphrase)"))
     plain_option(p)
     p.add_argument("--keyring", action="store_true",
-                   help="also keep the key in this computer's keyring (unattended starts)")
+                   help=_("also keep the key in this computer's keyring (unattended starts)"))
     commands.add_parser("encrypt", parents=[common],
-                        help="encrypt an unencrypted database (the original is kept)")
+                        help=_("encrypt an unencrypted database (the original is kept)"))
     p = commands.add_parser("passphrase", parents=[common],
-                            help="change the clinic passphrase (nothing is re-encrypted)")
+                            help=_("change the clinic passphrase (nothing is re-encrypted)"))
     p.add_argument("--new-passphrase-file", type=Path, metavar="FILE",
-                   help="file whose first line is the new passphrase")
+                   help=_("file whose first line is the new passphrase"))
     p.add_argument("--recovery-key-file", type=Path, metavar="FILE",
-                   help="file holding the recovery key, when the passphrase is forgotten")
+                   help=_("file holding the recovery key, when the passphrase is forgotten"))
     commands.add_parser("recovery-key", parents=[common],
-                        help="make a new recovery key (the old one stops working)")
+                        help=_("make a new recovery key (the old one stops working)"))
     p = commands.add_parser("keyring", parents=[common],
-                            help="keep the database key in this computer's keyring, or not")
+                            help=_("keep the database key in this computer's keyring, or not"))
     p.add_argument("action", choices=("on", "off"))
 
 
@@ -126,10 +127,11 @@ def set_up(args: Any, db: Path) -> None:
     try:
         secret = passphrase(args, new=True)
     except MesocheckError as exc:
-        raise MesocheckError(f"{exc.message} (a new database is encrypted with the clinic "
-                             "passphrase; give --plain to make it unencrypted)") from None
+        raise MesocheckError(_("{problem} (a new database is encrypted with the clinic "
+                               "passphrase; give --plain to make it unencrypted)").format(
+            problem=exc.message)) from None
     recovery = atrest.set_up(db, secret)
-    print(RECOVERY_NOTICE)
+    print(_(RECOVERY_NOTICE))
     print(f"    {recovery}")
 
 
@@ -138,9 +140,13 @@ def at_rest(db: Path) -> str:
     from mesocheck.store import atrest
 
     found = atrest.read_key_file(db)
-    kept = "; its key is also kept in this computer's keyring" if found and found.keyring else ""
-    return (f"encrypted (SQLCipher, AES-256; the key file {atrest.key_file(db).name} beside it "
-            f"holds its key, wrapped by the clinic passphrase and the recovery key{kept})")
+    if found and found.keyring:
+        return _("encrypted (SQLCipher, AES-256; the key file {name} beside it holds its key, "
+                 "wrapped by the clinic passphrase and the recovery key; its key is also kept "
+                 "in this computer's keyring)").format(name=atrest.key_file(db).name)
+    return _("encrypted (SQLCipher, AES-256; the key file {name} beside it holds its key, "
+             "wrapped by the clinic passphrase and the recovery key)").format(
+        name=atrest.key_file(db).name)
 
 
 # -- the commands -----------------------------------------------------------------------------
@@ -157,18 +163,19 @@ def _setup(args: argparse.Namespace) -> int:
 
     db = _db(args)
     if _exists(db):
-        raise MesocheckError(f"a database already exists at {db}; nothing was changed")
+        raise MesocheckError(_("a database already exists at {db}; nothing was "
+                               "changed").format(db=db))
     store = open_store(args, db)
     try:
         if args.keyring and not args.plain:
             unattended.remember_in_keyring(db)
     finally:
         store.close()
-    kind = "unencrypted (--plain)" if args.plain else "encrypted"
-    print(f"made the database {db} ({kind})")
+    print((_("made the database {db} (unencrypted (--plain))") if args.plain else
+           _("made the database {db} (encrypted)")).format(db=db))
     if args.keyring and not args.plain:
-        print("its key is kept in this computer's keyring: the app starts unlocked on this "
-              "user account")
+        print(_("its key is kept in this computer's keyring: the app starts unlocked on this "
+                "user account"))
     return EXIT_OK
 
 
@@ -182,12 +189,13 @@ def _encrypt(args: argparse.Namespace) -> int:
         done = encrypt.encrypt(store, secret)
     finally:
         store.close()
-    print(f"encrypted {db}; its key file is {done.key_file.name}, beside it")
-    print(RECOVERY_NOTICE)
+    print(_("encrypted {db}; its key file is {name}, beside it").format(
+        db=db, name=done.key_file.name))
+    print(_(RECOVERY_NOTICE))
     print(f"    {done.recovery}")
-    print(f"the unencrypted original is kept as {done.kept}: once the app works with the "
-          "encrypted database, delete it (it holds every patient's data in clear), and "
-          "make a new backup (older backups are unencrypted too)")
+    print(_("the unencrypted original is kept as {kept}: once the app works with the "
+            "encrypted database, delete it (it holds every patient's data in clear), and "
+            "make a new backup (older backups are unencrypted too)").format(kept=done.kept))
     return EXIT_OK
 
 
@@ -212,13 +220,15 @@ def _passphrase(args: argparse.Namespace) -> int:
     recovery = read_passphrase_file(args.recovery_key_file) if args.recovery_key_file else None
     old = None if recovery is not None else passphrase(args)
     if args.new_passphrase_file is None and not (sys.stdin and sys.stdin.isatty()):
-        raise MesocheckError("the new passphrase is needed: give --new-passphrase-file FILE, "
-                             "or run the command in a terminal to be asked for it")
-    new = ask_passphrase(args.new_passphrase_file, new=True, prompt="New clinic passphrase: ")
+        raise MesocheckError(_("the new passphrase is needed: give --new-passphrase-file "
+                               "FILE, or run the command in a terminal to be asked for it"))
+    new = ask_passphrase(args.new_passphrase_file, new=True,
+                         prompt=_("New clinic passphrase: "))
     seal_changed = change_passphrase(db, new, old=old, recovery=recovery)
-    print("the clinic passphrase is changed" + ("" if seal_changed else (
-        "; the clinic's seal still needs the earlier passphrase (the recovery key does not "
-        "unlock it): run this again with it, or set up a new seal")))
+    print(_("the clinic passphrase is changed") if seal_changed else _(
+        "the clinic passphrase is changed; the clinic's seal still needs the earlier "
+        "passphrase (the recovery key does not unlock it): run this again with it, or set up "
+        "a new seal"))
     return EXIT_OK
 
 
@@ -257,9 +267,9 @@ def _recovery_key(args: argparse.Namespace) -> int:
     if not atrest.is_encrypted(db):
         raise atrest.NotEncrypted()
     recovery = atrest.replace_recovery_key(db, passphrase(args))
-    print(RECOVERY_NOTICE)
+    print(_(RECOVERY_NOTICE))
     print(f"    {recovery}")
-    print("the earlier recovery key no longer works")
+    print(_("the earlier recovery key no longer works"))
     return EXIT_OK
 
 
@@ -272,12 +282,13 @@ def _keyring(args: argparse.Namespace) -> int:
     if args.action == "on":
         atrest.unlock(db, passphrase(args))
         unattended.remember_in_keyring(db)
-        print("the database key is kept in this computer's keyring: the app starts unlocked "
-              "on this user account (see the README for what that does not protect)")
+        print(_("the database key is kept in this computer's keyring: the app starts "
+                "unlocked on this user account (see the README for what that does not "
+                "protect)"))
     else:
         unattended.forget_in_keyring(db)
-        print("the database key is no longer kept in the keyring: the app asks for the "
-              "clinic passphrase at every start")
+        print(_("the database key is no longer kept in the keyring: the app asks for the "
+                "clinic passphrase at every start"))
     return EXIT_OK
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from mesocheck.errors import MesocheckError
+from mesocheck.i18n import _, ngettext
 
 if TYPE_CHECKING:
     import argparse
@@ -23,47 +24,47 @@ EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     p = commands.add_parser("seal", parents=[common],
-                            help="the clinic's seal: set up, show, seal what waits")
+                            help=_("the clinic's seal: set up, show, seal what waits"))
     seal = p.add_subparsers(dest="seal_command", metavar="ACTION", required=True)
     setup = seal.add_parser("setup", parents=[common],
-                            help="make a self-signed clinic certificate, or import one")
+                            help=_("make a self-signed clinic certificate, or import one"))
     setup.add_argument("--import", dest="import_file", type=Path, metavar="FILE.p12",
-                       help="a PKCS#12 bundle (.p12/.pfx) from a certificate authority")
+                       help=_("a PKCS#12 bundle (.p12/.pfx) from a certificate authority"))
     setup.add_argument("--import-password-file", type=Path, metavar="FILE",
-                       help="file whose first line is the PKCS#12 bundle's password")
-    setup.add_argument("--name", help="the clinic's name in a self-signed certificate "
-                                      "(default: the clinic name in the settings)")
+                       help=_("file whose first line is the PKCS#12 bundle's password"))
+    setup.add_argument("--name", help=_("the clinic's name in a self-signed certificate "
+                                        "(default: the clinic name in the settings)"))
     setup.add_argument("--tsa", metavar="URL",
-                       help="a time-stamping authority (RFC 3161) to timestamp every seal")
+                       help=_("a time-stamping authority (RFC 3161) to timestamp every seal"))
     setup.add_argument("--tsa-certificate", type=Path, metavar="FILE",
-                       help="the authority's root certificate (PEM), if this computer does "
-                            "not already trust it")
+                       help=_("the authority's root certificate (PEM), if this computer "
+                              "does not already trust it"))
     from mesocheck.cli_keys import plain_option
 
     plain_option(setup)
-    seal.add_parser("show", parents=[common], help="the seal's certificate and documents")
+    seal.add_parser("show", parents=[common], help=_("the seal's certificate and documents"))
     cert = seal.add_parser("certificate", parents=[common],
-                           help="write the clinic's certificate (to publish it)")
+                           help=_("write the clinic's certificate (to publish it)"))
     cert.add_argument("-o", "--output", type=Path, required=True)
     seal.add_parser("upgrade", parents=[common],
-                    help="seal documents stored unsealed; add timestamps")
+                    help=_("seal documents stored unsealed; add timestamps"))
 
-    p = commands.add_parser("check-pdf", help="check a consent PDF's seal (no database)")
+    p = commands.add_parser("check-pdf", help=_("check a consent PDF's seal (no database)"))
     p.add_argument("file", type=Path)
     p.add_argument("--certificate", type=Path, metavar="FILE",
-                   help="the clinic's published certificate (PEM or DER) to check against")
+                   help=_("the clinic's published certificate (PEM or DER) to check against"))
     p.add_argument("--trust", type=Path, action="append", default=[], metavar="FILE",
-                   help="another root certificate to trust for timestamps")
+                   help=_("another root certificate to trust for timestamps"))
 
-    p = commands.add_parser("fhir", parents=[common], help="hand intakes to a FHIR server")
+    p = commands.add_parser("fhir", parents=[common], help=_("hand intakes to a FHIR server"))
     fhir = p.add_subparsers(dest="fhir_command", metavar="ACTION", required=True)
     push = fhir.add_parser("push", parents=[common],
-                           help="send each new or changed signed intake as a Bundle")
+                           help=_("send each new or changed signed intake as a Bundle"))
     push.add_argument("--server", required=True, metavar="URL",
-                      help="the FHIR R4 server's base URL")
+                      help=_("the FHIR R4 server's base URL"))
     push.add_argument("--token-file", type=Path, metavar="FILE",
-                      help="file whose first line is the server's bearer token")
-    push.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
+                      help=_("file whose first line is the server's bearer token"))
+    push.add_argument("--timeout", type=float, default=30.0, help=_("seconds per request"))
 
 
 def unlock_if_set_up(store: Any, args: argparse.Namespace) -> bool:
@@ -111,9 +112,9 @@ def _seal_setup(args: argparse.Namespace) -> int:
         else:
             name = (args.name or store.settings().get("clinic_name") or "").strip()
             if not name:
-                raise MesocheckError("give the clinic's name with --name (it is written into "
-                                     "the certificate); nothing was changed")
-            key, chain, source = None, None, "the new certificate"
+                raise MesocheckError(_("give the clinic's name with --name (it is written "
+                                       "into the certificate); nothing was changed"))
+            key, chain, source = None, None, "the new certificate"  # the audit log's words
         tsa_trust = _read(args.tsa_certificate).decode("ascii", "replace") \
             if args.tsa_certificate else None
         if tsa_trust is not None:
@@ -141,13 +142,17 @@ def _seal_setup(args: argparse.Namespace) -> int:
         store.close()
     from mesocheck.documents.check import fingerprint_words
 
-    print(f"clinic seal set up: {record.subject}, certificate "
-          f"{fingerprint_words(record.fingerprint)}, valid until {record.not_after:%Y-%m-%d}")
-    print("publish the certificate (mesocheck seal certificate -o clinic.pem) so others can "
-          "check the clinic's PDFs against it")
+    print(_("clinic seal set up: {subject}, certificate {fingerprint}, valid until "
+            "{date}").format(subject=record.subject,
+                             fingerprint=fingerprint_words(record.fingerprint),
+                             date=f"{record.not_after:%Y-%m-%d}"))
+    print(_("publish the certificate (mesocheck seal certificate -o clinic.pem) so others can "
+            "check the clinic's PDFs against it"))
     if waiting:
-        print(f"{waiting} stored document{'s are' if waiting != 1 else ' is'} not sealed yet: "
-              "`mesocheck seal upgrade` seals them")
+        print(ngettext("{n} stored document is not sealed yet: `mesocheck seal upgrade` "
+                       "seals them",
+                       "{n} stored documents are not sealed yet: `mesocheck seal upgrade` "
+                       "seals them", waiting).format(n=waiting))
     return EXIT_OK
 
 
@@ -156,18 +161,20 @@ def _ask_import_password(path: Path) -> str | None:
         return None  # try the bundle without a password
     import getpass
 
-    return getpass.getpass(f"Password of {path.name} (empty if none): ") or None
+    return getpass.getpass(_("Password of {name} (empty if none): ").format(
+        name=path.name)) or None
 
 
 def _read(path: Path) -> bytes:
     try:
         return Path(path).read_bytes()
     except FileNotFoundError:
-        raise MesocheckError(f"{path} does not exist") from None
+        raise MesocheckError(_("{path} does not exist").format(path=path)) from None
     except IsADirectoryError:
-        raise MesocheckError(f"{path} is a folder, not a file") from None
+        raise MesocheckError(_("{path} is a folder, not a file").format(path=path)) from None
     except OSError as exc:
-        raise MesocheckError(f"{path} cannot be read ({exc.strerror or 'error'})") from None
+        raise MesocheckError(_("{path} cannot be read ({reason})").format(
+            path=path, reason=exc.strerror or _("error"))) from None
 
 
 def _check_pem(text: str, path: Path) -> None:
@@ -176,7 +183,8 @@ def _check_pem(text: str, path: Path) -> None:
     try:
         certificates_of(text)
     except (ValueError, TypeError):
-        raise MesocheckError(f"{path} is not a certificate (PEM); nothing was changed") from None
+        raise MesocheckError(_("{path} is not a certificate (PEM); nothing was "
+                               "changed").format(path=path)) from None
 
 
 def _seal_show(args: argparse.Namespace) -> int:
@@ -188,20 +196,23 @@ def _seal_show(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if not seals:
-        print("no clinic seal is set up: `mesocheck seal setup` makes one")
+        print(_("no clinic seal is set up: `mesocheck seal setup` makes one"))
         return EXIT_OK
     now = datetime.now(timezone.utc)
     seen: set[str] = set()  # a passphrase change stores the same certificate again
     seals = [s for s in seals if not (s.fingerprint in seen or seen.add(s.fingerprint))]
     for n, seal in enumerate(seals):
-        state = "expired" if seal.not_after <= now else "valid"
-        print(f"{'current' if n == 0 else 'earlier'}: {seal.subject}, "
-              f"{fingerprint_words(seal.fingerprint)}, {state} {seal.not_before:%Y-%m-%d} to "
-              f"{seal.not_after:%Y-%m-%d}")
-    print(f"time-stamping authority: {settings.get('seal_tsa_url') or 'none (seals are B-B)'}")
+        when = (_("expired {start} to {end}") if seal.not_after <= now else
+                _("valid {start} to {end}")).format(start=f"{seal.not_before:%Y-%m-%d}",
+                                                    end=f"{seal.not_after:%Y-%m-%d}")
+        print((_("current: {subject}, {fingerprint}, {when}") if n == 0 else
+               _("earlier: {subject}, {fingerprint}, {when}")).format(
+            subject=seal.subject, fingerprint=fingerprint_words(seal.fingerprint), when=when))
+    print(_("time-stamping authority: {url}").format(
+        url=settings.get("seal_tsa_url") or _("none (seals are B-B)")))
     for level, count in levels.items():
-        print(f"documents (each intake's newest record and patient's copy) "
-              f"{level or 'not sealed'}: {count}")
+        print(_("documents (each intake's newest record and patient's copy) {level}: "
+                "{n}").format(level=level or _("not sealed"), n=count))
     return EXIT_OK
 
 
@@ -214,9 +225,9 @@ def _seal_certificate(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if seal is None:
-        raise MesocheckError("no clinic seal is set up: `mesocheck seal setup` makes one")
+        raise MesocheckError(_("no clinic seal is set up: `mesocheck seal setup` makes one"))
     write_atomic(args.output, seal.certificate.encode("ascii"))
-    print(f"wrote the clinic's certificate to {args.output}")
+    print(_("wrote the clinic's certificate to {file}").format(file=args.output))
     return EXIT_OK
 
 
@@ -227,16 +238,19 @@ def _seal_upgrade(args: argparse.Namespace) -> int:
     try:
         store.check_quickly()
         if store.current_seal() is None:
-            raise MesocheckError("no clinic seal is set up: `mesocheck seal setup` makes one")
+            raise MesocheckError(_("no clinic seal is set up: `mesocheck seal setup` makes "
+                                   "one"))
         if store.documents_to_seal():
             unlock_if_set_up(store, args)
         report = seal_pending(store, progress=_progress)
     finally:
         store.close()
-    print(f"sealed {report.sealed}, timestamps added to {report.upgraded}")
+    print(_("sealed {sealed}, timestamps added to {upgraded}").format(
+        sealed=report.sealed, upgraded=report.upgraded))
     if report.to_upgrade:
-        print(f"{report.to_upgrade} document{'s are' if report.to_upgrade != 1 else ' is'} "
-              "sealed without a timestamp (B-B)")
+        print(ngettext("{n} document is sealed without a timestamp (B-B)",
+                       "{n} documents are sealed without a timestamp (B-B)",
+                       report.to_upgrade).format(n=report.to_upgrade))
     for problem in report.problems:
         print(problem, file=sys.stderr)
     return EXIT_PROBLEMS if report.problems else EXIT_OK
@@ -256,13 +270,15 @@ def _check_pdf(args: argparse.Namespace) -> int:
     for line in describe(result, args.file, pinned=bool(clinic)):
         print(line)
     if result.ok:
-        print("ok: sealed by the clinic, and nothing was changed after")
+        print(_("ok: sealed by the clinic, and nothing was changed after"))
         return EXIT_OK
     for problem in result.problems:
-        print(f"problem: {problem}", file=sys.stderr)
+        print(_("problem: {problem}").format(problem=problem), file=sys.stderr)
     count = len(result.problems)
-    print(f"{args.file}: {count} problem{'s' if count != 1 else ''} found: do not rely on "
-          "this file; ask the clinic for its copy", file=sys.stderr)
+    print(ngettext("{file}: {n} problem found: do not rely on this file; ask the clinic for "
+                   "its copy",
+                   "{file}: {n} problems found: do not rely on this file; ask the clinic for "
+                   "its copy", count).format(file=args.file, n=count), file=sys.stderr)
     return EXIT_PROBLEMS
 
 
@@ -271,7 +287,8 @@ def _certificates(path: Path, parse: Callable[[str], list]) -> list:
     try:
         return parse(data.decode("ascii") if data.lstrip().startswith(b"-----") else data)
     except (ValueError, TypeError, UnicodeDecodeError):
-        raise MesocheckError(f"{path} is not a certificate (PEM or DER)") from None
+        raise MesocheckError(_("{path} is not a certificate (PEM or DER)").format(
+            path=path)) from None
 
 
 def describe(result: Any, path: Path, *, pinned: bool) -> list[str]:
@@ -279,31 +296,34 @@ def describe(result: Any, path: Path, *, pinned: bool) -> list[str]:
     from mesocheck.documents.check import fingerprint_words
 
     if not result.readable:
-        return [f"{path}: not a readable PDF"]
-    lines = [f"{path}: {result.revisions} revision{'s' if result.revisions != 1 else ''}"
+        return [_("{path}: not a readable PDF").format(path=path)]
+    lines = [ngettext("{path}: {n} revision", "{path}: {n} revisions", result.revisions).format(
+        path=path, n=result.revisions)
              + (f", {result.archival}" if result.archival else "")
-             + (", with its record attached as FHIR (intake.fhir.json)"
+             + (", " + _("with its record attached as FHIR (intake.fhir.json)")
                 if result.record_attached else "")]
     if result.intake:
-        form = f", form {result.form}" if result.form else ""
-        content = f" (content {result.form_hash[:16]}\u2026)" if result.form_hash else ""
-        lines.append(f"records intake {result.intake}{form}{content}")
+        form = ", " + _("form {form}").format(form=result.form) if result.form else ""
+        content = " " + _("(content {hash}\u2026)").format(hash=result.form_hash[:16]) \
+            if result.form_hash else ""
+        lines.append(_("records intake {intake}").format(intake=result.intake) + form + content)
     for s in result.signatures:
-        when = f"{s.when:%Y-%m-%d %H:%M:%S %Z}".strip() if s.when else "an unknown time"
+        when = f"{s.when:%Y-%m-%d %H:%M:%S %Z}".strip() if s.when else _("an unknown time")
         who = f"{s.signer} ({s.issuer}, {fingerprint_words(s.fingerprint)})"
-        lines.append(f"signature {s.number}: {s.role}"
-                     + (f" by {s.signer_name}" if s.signer_name else "")
-                     + f", made with the certificate of {who}")
-        stamp = f"timestamped {s.timestamp}" if s.timestamp else \
-            "no timestamp: the time is the signer's own clock"
-        lines.append(f"  at {when}; {stamp}")
-        state = "intact" if s.intact else "BROKEN"
-        lines.append(f"  {state}; covers {s.covers}")
+        lines.append(_("signature {number}: {role}").format(number=s.number, role=s.role)
+                     + (" " + _("by {name}").format(name=s.signer_name) if s.signer_name
+                        else "")
+                     + ", " + _("made with the certificate of {who}").format(who=who))
+        stamp = _("timestamped {when}").format(when=s.timestamp) if s.timestamp else \
+            _("no timestamp: the time is the signer's own clock")
+        lines.append("  " + _("at {when}; {stamp}").format(when=when, stamp=stamp))
+        state = _("intact") if s.intact else _("BROKEN")
+        lines.append("  " + _("{state}; covers {covers}").format(state=state, covers=s.covers))
     if result.level:
-        lines.append(f"PAdES level: {result.level}")
+        lines.append(_("PAdES level: {level}").format(level=result.level))
     if result.signatures and not pinned:
-        lines.append("the certificate was not compared with the clinic's published one: "
-                     "give it with --certificate FILE, or compare the fingerprint above")
+        lines.append(_("the certificate was not compared with the clinic's published one: "
+                       "give it with --certificate FILE, or compare the fingerprint above"))
     return lines
 
 
@@ -322,11 +342,14 @@ def _fhir(args: argparse.Namespace) -> int:
         report = push(store, server, token=token, timeout_s=args.timeout, progress=_progress)
     finally:
         store.close()
-    print(f"sent {report.sent} intake{'s' if report.sent != 1 else ''} to {server}; "
-          f"{report.unchanged} unchanged since last sent")
+    print(ngettext("sent {n} intake to {server}; {unchanged} unchanged since last sent",
+                   "sent {n} intakes to {server}; {unchanged} unchanged since last sent",
+                   report.sent).format(n=report.sent, server=server,
+                                       unchanged=report.unchanged))
     if report.waiting_for_seal:
-        print(f"{report.waiting_for_seal} wait for their seal (unlock it, or `mesocheck seal "
-              "upgrade`)")
+        print(ngettext("{n} waits for its seal (unlock it, or `mesocheck seal upgrade`)",
+                       "{n} wait for their seal (unlock it, or `mesocheck seal upgrade`)",
+                       report.waiting_for_seal).format(n=report.waiting_for_seal))
     for failure in report.failures:
         print(failure, file=sys.stderr)
     return EXIT_PROBLEMS if report.failures else EXIT_OK

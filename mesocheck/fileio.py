@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from mesocheck.errors import MesocheckError
+from mesocheck.i18n import _
 
 try:
     import fcntl
@@ -75,7 +76,8 @@ def atomic_writer(path: str | os.PathLike[str], *, database: str | os.PathLike[s
     target = Path(path)
     folder = target.parent
     if not folder.is_dir():
-        raise CannotWrite(f"The folder {folder} does not exist; create it or choose another.")
+        raise CannotWrite(_("The folder {folder} does not exist; create it or choose "
+                            "another.").format(folder=folder))
     check_target(target, database)
     remove_abandoned(folder)
     try:
@@ -151,8 +153,9 @@ def check_target(target: Path, database: str | os.PathLike[str] | None = None, *
     target = Path(target)
     if database is not None and is_database_file(target, database):
         raise CannotWrite(
-            f"{target} is the database itself (or one of its companion files, or a link to "
-            "it): writing there would destroy the data. Choose another file name.")
+            _("{target} is the database itself (or one of its companion files, or a link to it): "
+              "writing there would destroy the data. Choose another file name.").format(
+                  target=target))
     try:
         info = os.lstat(target)
     except FileNotFoundError:
@@ -160,21 +163,22 @@ def check_target(target: Path, database: str | os.PathLike[str] | None = None, *
     except OSError as exc:
         raise CannotWrite(_sentence(target, exc)) from None
     if stat.S_ISLNK(info.st_mode):
-        raise CannotWrite(f"{target} is a symbolic link; give the path of the file itself, "
-                          "or a new file name.")
+        raise CannotWrite(_("{target} is a symbolic link; give the path of the file itself, or a "
+                            "new file name.").format(target=target))
     if stat.S_ISDIR(info.st_mode):
-        raise CannotWrite(f"Cannot write {target}: a folder has that name.")
+        raise CannotWrite(_("Cannot write {target}: a folder has that name.").format(target=target))
     if not stat.S_ISREG(info.st_mode):
-        raise CannotWrite(f"{target} is not a file but a device, a pipe or a socket; give "
-                          "a file name.")
+        raise CannotWrite(_("{target} is not a file but a device, a pipe or a socket; give a "
+                            "file name.").format(target=target))
     if any(target.with_name(target.name + s).exists() for s in ("-wal", "-shm")):
-        raise CannotWrite(f"{target} is a database in use (it has a -wal or -shm file beside "
-                          "it): writing there would destroy it. Choose another file name.")
+        raise CannotWrite(_("{target} is a database in use (it has a -wal or -shm file beside "
+                            "it): writing there would destroy it. Choose another file "
+                            "name.").format(target=target))
     if not sqlite_ok and (_starts_like_sqlite(target)
                           or target.with_name(target.name + ".key").exists()):
-        raise CannotWrite(f"{target} is an SQLite database (an encrypted one, when its key "
-                          "file is beside it); an export or a PDF never replaces one. Choose "
-                          "another file name.")
+        raise CannotWrite(_("{target} is an SQLite database (an encrypted one, when its key file "
+                            "is beside it); an export or a PDF never replaces one. Choose "
+                            "another file name.").format(target=target))
 
 
 def _starts_like_sqlite(path: Path) -> bool:

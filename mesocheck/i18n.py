@@ -15,6 +15,8 @@ where it is shown, in whichever of the two applies.
 from __future__ import annotations
 
 import gettext as _gettext
+import os
+from collections.abc import Mapping
 from functools import cache
 
 from mesocheck.paths import resource
@@ -24,6 +26,10 @@ SOURCE_LANGUAGE = "en"
 LOCALE_DIR = None  # a folder of catalogues to read instead of the shipped ones (tests)
 
 _clinic = SOURCE_LANGUAGE
+
+# Each shipped language named in itself, as a person who reads it looks for it.
+NATIVE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "ar": "العربية",
+                "zh": "中文"}
 
 
 def N_(message: str) -> str:
@@ -43,6 +49,39 @@ def translations(language: str) -> _gettext.NullTranslations:
 
     except FileNotFoundError:
         return _gettext.NullTranslations()
+
+
+@cache
+def shipped_languages() -> tuple[str, ...]:
+    """English and every language with a compiled catalogue, English first."""
+    folder = resource("locale")
+    found = sorted(p.name for p in folder.iterdir()
+                   if (p / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file())
+    return (SOURCE_LANGUAGE, *(lang for lang in found if lang != SOURCE_LANGUAGE))
+
+
+def native_name(language: str) -> str:
+    return NATIVE_NAMES.get(language, language)
+
+
+def environment_language(environ: Mapping[str, str] | None = None) -> str:
+    """The shipped language the environment asks for, as Unix tools read it: LANGUAGE (a
+    colon-separated list), LC_ALL, LC_MESSAGES, LANG; English when none names one."""
+    environ = os.environ if environ is None else environ
+    shipped = shipped_languages()
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(variable, "")
+        if not value:
+            continue
+        for entry in value.split(":") if variable == "LANGUAGE" else [value]:
+            code = entry.split(".")[0].split("@")[0].split("_")[0].lower()
+            if code in shipped:
+                return code
+            if code in ("c", "posix"):
+                return SOURCE_LANGUAGE
+        if variable != "LANGUAGE":
+            return SOURCE_LANGUAGE  # the first one set decides, as for gettext's categories
+    return SOURCE_LANGUAGE
 
 
 def set_clinic_language(language: str) -> None:

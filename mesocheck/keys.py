@@ -18,20 +18,21 @@ import sys
 from pathlib import Path
 
 from mesocheck.errors import MesocheckError
+from mesocheck.i18n import N_, _
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
 MIN_LENGTH = 10
-PASSPHRASE_FILE_HELP = ("file whose first line is the clinic passphrase (for scripted runs; "
-                        "without it the passphrase is asked for)")
+PASSPHRASE_FILE_HELP = N_("file whose first line is the clinic passphrase (for scripted runs; "
+                          "without it the passphrase is asked for)")
 
 
 class WrongPassphrase(MesocheckError):
     def __init__(self) -> None:
-        super().__init__("the clinic passphrase is wrong; nothing was changed")
+        super().__init__(_("the clinic passphrase is wrong; nothing was changed"))
 
 
 def ask_passphrase(file: Path | None, *, new: bool = False,
-                   prompt: str = "Clinic passphrase: ") -> str:
+                   prompt: str | None = None) -> str:
     """The clinic passphrase from the first line of ``file``, or asked for on the terminal
     (twice when it is ``new``). Without either, a sentence saying how to give it."""
     if file is not None:
@@ -39,12 +40,12 @@ def ask_passphrase(file: Path | None, *, new: bool = False,
     elif sys.stdin is not None and sys.stdin.isatty():
         import getpass
 
-        passphrase = getpass.getpass(prompt)
-        if new and getpass.getpass("The same passphrase again: ") != passphrase:
-            raise MesocheckError("the two passphrases differ; nothing was changed")
+        passphrase = getpass.getpass(prompt or _("Clinic passphrase: "))
+        if new and getpass.getpass(_("The same passphrase again: ")) != passphrase:
+            raise MesocheckError(_("the two passphrases differ; nothing was changed"))
     else:
-        raise MesocheckError("the clinic passphrase is needed: give --passphrase-file FILE, or "
-                             "run the command in a terminal to be asked for it")
+        raise MesocheckError(_("the clinic passphrase is needed: give --passphrase-file FILE, or "
+                               "run the command in a terminal to be asked for it"))
     if new:
         check_new_passphrase(passphrase)
     elif not passphrase:
@@ -56,29 +57,31 @@ def read_passphrase_file(file: Path) -> str:
     try:
         data = Path(file).read_bytes()
     except FileNotFoundError:
-        raise MesocheckError(f"{file} does not exist: write the clinic passphrase on its "
-                             "first line") from None
+        raise MesocheckError(_("{file} does not exist: write the clinic passphrase on its first "
+                               "line").format(file=file)) from None
     except IsADirectoryError:
-        raise MesocheckError(f"{file} is a folder, not a file holding the clinic "
-                             "passphrase") from None
+        raise MesocheckError(_("{file} is a folder, not a file holding the clinic "
+                               "passphrase").format(file=file)) from None
     except OSError as exc:
-        raise MesocheckError(f"{file} cannot be read ({exc.strerror or 'error'})") from None
+        raise MesocheckError(_("{file} cannot be read ({reason})").format(
+            file=file, reason=exc.strerror or _("error"))) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise MesocheckError(f"{file} is not UTF-8 text; write the passphrase as plain "
-                             "text on its first line") from None
+        raise MesocheckError(_("{file} is not UTF-8 text; write the passphrase as plain text on "
+                               "its first line").format(file=file)) from None
     lines = text.splitlines()
     passphrase = lines[0] if lines else ""
     if not passphrase:
-        raise MesocheckError(f"{file} has no passphrase on its first line")
+        raise MesocheckError(_("{file} has no passphrase on its first line").format(file=file))
     return passphrase
 
 
 def check_new_passphrase(passphrase: str) -> str:
     if len(passphrase) < MIN_LENGTH:
-        raise MesocheckError(f"the clinic passphrase must be at least {MIN_LENGTH} characters "
-                             "long (a few words are easiest to remember)")
+        raise MesocheckError(_("the clinic passphrase must be at least {n} characters "
+                               "long (a few words are easiest to remember)").format(
+                                   n=MIN_LENGTH))
     return passphrase
 
 
@@ -123,8 +126,8 @@ def unwrap(wrapped: str, passphrase: str, purpose: str) -> bytes:
     except InvalidTag:
         raise WrongPassphrase() from None
     except (ValueError, KeyError, TypeError):
-        raise MesocheckError("a stored key is damaged and cannot be unlocked; restore the "
-                             "database from a backup, or set the key up again") from None
+        raise MesocheckError(_("a stored key is damaged and cannot be unlocked; restore the "
+                               "database from a backup, or set the key up again")) from None
 
 
 def _aad(header: dict) -> bytes:

@@ -41,6 +41,7 @@ from mesocheck.forms.rules import (  # noqa: F401 (the severity words, for the s
     PRACTITIONER, SEVERITY_WORDS, decision_refusal, evaluate_rules, severity_word,
 )
 from mesocheck.forms.validation import check_answer, check_name, clean_text
+from mesocheck.i18n import N_, _, ngettext
 from mesocheck.signature import from_stored, trivial_reason
 from mesocheck.store.audit import staff_actor
 from mesocheck.store.records import CONSENT_KINDS, DECISIONS, PATIENT_COPY, REVIEWED_CONSENT
@@ -55,15 +56,20 @@ MEANINGS = {
     "declined": "Reviewed: treatment declined",
 }
 DECISION_WORDS = {"proceed": "Proceed", "postpone": "Postpone", "decline": "Decline"}
-STATUS_WORDS = {
-    "in_progress": "In progress",
-    "submitted": "Awaiting review",
-    "cleared": "Cleared",
-    "postponed": "Postponed",
-    "declined": "Declined",
-    "voided": "Voided",
-    "awaiting_resign": "Awaiting patient re-signature",
+STATUS_WORDS = {  # translated where shown
+    "in_progress": N_("In progress"),
+    "submitted": N_("Awaiting review"),
+    "cleared": N_("Cleared"),
+    "postponed": N_("Postponed"),
+    "declined": N_("Declined"),
+    "voided": N_("Voided"),
+    "awaiting_resign": N_("Awaiting patient re-signature"),
 }
+
+
+def status_word(status: str) -> str:
+    """The status in the clinic's language."""
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else status
 
 
 class ReviewRefused(MesocheckError):
@@ -87,7 +93,8 @@ def check_decision(
 ) -> str:
     """The reason, cleaned, when this staff member may record this decision; else refuse."""
     if decision not in DECISIONS:
-        raise ReviewRefused(f"“{decision}” is not a decision; choose proceed, postpone or decline.")
+        raise ReviewRefused(_("“{decision}” is not a decision; choose proceed, postpone or "
+                              "decline.").format(decision=decision))
     reason = clean_text(reason or "")
     refusal = decision_refusal(flag.severity, decision, reason, getattr(staff, "role", None))
     if refusal is not None:
@@ -95,7 +102,7 @@ def check_decision(
     if decision == "postpone" and new_date is not None:
         day = new_date.date() if isinstance(new_date, datetime) else new_date
         if day < date.today():
-            raise ReviewRefused("The new date is in the past; choose a later date.")
+            raise ReviewRefused(_("The new date is in the past; choose a later date."))
     return reason
 
 
@@ -130,18 +137,19 @@ def _flag(record: Any, flag_id: int) -> Any:
         if flag.id == flag_id:
             return flag
     raise ReviewRefused(
-        "This flag was replaced after an amendment; reopen the intake to see the current flags."
+        _("This flag was replaced after an amendment; reopen the intake to see the current flags.")
     )
 
 
 def _check_reviewable(record: Any) -> None:
     if record.status not in REVIEWABLE:
-        word = STATUS_WORDS.get(record.status, record.status).lower()
-        raise ReviewRefused(f"This intake is {word}, so it cannot be reviewed now.")
+        word = status_word(record.status).lower()
+        raise ReviewRefused(_("This intake is {word}, so it cannot be reviewed now.").format(
+            word=word))
     if not patient_signed_current(record):
         raise ReviewRefused(
-            "The answers were amended after the patient signed: the patient must sign again "
-            "before the review can go on."
+            _("The answers were amended after the patient signed: the patient must sign again "
+              "before the review can go on.")
         )
 
 
@@ -161,7 +169,7 @@ class ReviewState(Struct, frozen=True):
 
     @property
     def status_word(self) -> str:
-        return STATUS_WORDS.get(self.status, self.status)
+        return status_word(self.status)
 
 
 def review_state(record: Any) -> ReviewState:
@@ -172,14 +180,15 @@ def review_state(record: Any) -> ReviewState:
     is_countersigned = countersigned(record)
     blocker = None
     if record.status not in REVIEWABLE:
-        blocker = f"This intake is {STATUS_WORDS.get(record.status, record.status).lower()}."
+        blocker = _("This intake is {word}.").format(word=status_word(record.status).lower())
     elif resign:
-        blocker = "The patient must sign again after the amendment."
+        blocker = _("The patient must sign again after the amendment.")
     elif result is None:
         n = len(pending)
-        blocker = f"{n} flag{'s' if n != 1 else ''} still need{'s' if n == 1 else ''} a decision."
+        blocker = ngettext("{n} flag still needs a decision.",
+                           "{n} flags still need a decision.", n).format(n=n)
     elif is_countersigned:
-        blocker = "Already countersigned; a changed decision needs a new countersignature."
+        blocker = _("Already countersigned; a changed decision needs a new countersignature.")
     return ReviewState(
         status=status, pending=pending, outcome=result, countersigned=is_countersigned,
         can_countersign=blocker is None, countersign_blocker=blocker,
@@ -194,13 +203,14 @@ def practitioner_signature_dict(
     """The store's signature mapping for a countersignature of the review as it stands."""
     state = review_state(record)
     if not is_practitioner(staff):
-        raise ReviewRefused("Only a practitioner can countersign. Ask a practitioner to sign in.")
+        raise ReviewRefused(_("Only a practitioner can countersign. Ask a practitioner to sign "
+                              "in."))
     if not state.can_countersign:
-        raise ReviewRefused(state.countersign_blocker or "The review cannot be signed now.")
+        raise ReviewRefused(state.countersign_blocker or _("The review cannot be signed now."))
     _check_drawn(strokes)
     name = " ".join((printed_name or staff.name or "").split())
     if not name:
-        raise ReviewRefused("Type your name as it should be printed under the signature.")
+        raise ReviewRefused(_("Type your name as it should be printed under the signature."))
     signature = {
         "role": "practitioner",
         "printed_name": name,
@@ -220,7 +230,7 @@ def practitioner_signature_dict(
 def _check_drawn(strokes: Sequence) -> None:
     """Refuse an empty pad or a scribble too slight to be a signature."""
     if not strokes:
-        raise ReviewRefused("Please sign in the box before saving.")
+        raise ReviewRefused(_("Please sign in the box before saving."))
     trivial = trivial_reason(from_stored(strokes))
     if trivial is not None:
         raise ReviewRefused(trivial)
@@ -253,7 +263,7 @@ def build_reviewed_consent(store: Any, intake_id: str) -> int:
     record = store.intake(intake_id)
     if not countersigned(record):
         raise ReviewRefused(
-            "The review is not countersigned as it stands now; countersign before printing."
+            _("The review is not countersigned as it stands now; countersign before printing.")
         )
     return store_consent_pdf(store, intake_id)
 
@@ -292,13 +302,13 @@ def _amend(store: Any, intake_id: str, question_id: str, raw_value: Any, reason:
            staff: Any, zone: tzinfo, now: datetime | None) -> list[Any]:
     record = store.intake(intake_id)
     if not is_practitioner(staff):
-        raise ReviewRefused("Only a practitioner can record an amendment.")
+        raise ReviewRefused(_("Only a practitioner can record an amendment."))
     if record.status not in REVIEWABLE:
-        word = STATUS_WORDS.get(record.status, record.status).lower()
-        raise ReviewRefused(f"This intake is {word}; it cannot be amended.")
+        word = status_word(record.status).lower()
+        raise ReviewRefused(_("This intake is {word}; it cannot be amended.").format(word=word))
     reason = clean_text(reason or "")
     if not reason:
-        raise ReviewRefused("Write why the answer is being corrected.")
+        raise ReviewRefused(_("Write why the answer is being corrected."))
     form = form_of(record)
     question = form.question(question_id)
     moment = now or store.clock()
@@ -306,7 +316,7 @@ def _amend(store: Any, intake_id: str, question_id: str, raw_value: Any, reason:
     if not checked.ok:
         raise ReviewRefused(checked.error or "This answer cannot be kept.")
     if checked.value == record.answers.get(question_id):
-        raise ReviewRefused("The new answer is the same as the current one.")
+        raise ReviewRefused(_("The new answer is the same as the current one."))
     store.amend_answer(intake_id, question_id, checked.value, reason, staff.id)
     amended = store.intake(intake_id)
     flags = evaluate_rules(form, amended.answers, Facts.of(amended, zone), amended.language)
@@ -349,7 +359,7 @@ def resign(
     with store.atomic():
         record = store.intake(intake_id)
         if patient_signed_current(record):
-            raise ReviewRefused("Nothing was amended since the patient signed.")
+            raise ReviewRefused(_("Nothing was amended since the patient signed."))
         name = check_name(printed_name, record.language)
         if not name.ok:
             raise ReviewRefused(name.error or "Please type your full name.")

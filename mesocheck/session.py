@@ -40,7 +40,7 @@ from mesocheck.forms.flow import signed_content_hash
 from mesocheck.forms.messages import message
 from mesocheck.forms.model import Question, Step
 from mesocheck.forms.registry import FormNotFound, canonical_content, form_of
-from mesocheck.i18n import translations
+from mesocheck.i18n import _, translations
 from mesocheck.signature import from_stored, trivial_reason
 from mesocheck.store.records import SIGNING_METHODS
 from mesocheck.timeutil import clinic_zone, to_iso, utc_now, zone_name
@@ -198,7 +198,7 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
         record = store.intake(intake_id)
         if record.status != "in_progress" or record.locked:
             raise SessionError(
-                "This intake was already signed or voided, so it cannot be continued."
+                _("This intake was already signed or voided, so it cannot be continued.")
             )
         form = form if form is not None and form.content_hash == record.form_hash else None
         if form is None:
@@ -349,7 +349,7 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
     def _refuse_if_locked(self) -> None:
         if self.locked:
             raise SessionError(
-                "This form is already signed. Please ask the staff if something needs changing."
+                _("This form is already signed. Please ask the staff if something needs changing.")
             )
 
     # -- signing -------------------------------------------------------------------------
@@ -434,7 +434,7 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
         after a failed write."""
         submission = submission or self.submission
         if submission is None:
-            raise SessionError("Nothing to submit: the form has not been signed.")
+            raise SessionError(_("Nothing to submit: the form has not been signed."))
         self.submission = submission
         self.flush()
         return self.sink.submit(self.intake_id, signature=submission.signature,
@@ -446,8 +446,8 @@ def _form_for(record: Any) -> Form:
         return form_of(record)
     except FormNotFound:
         raise FormChanged(
-            "The form this intake was started with has changed since, so it cannot be "
-            "continued. Void it and start a new intake."
+            _("The form this intake was started with has changed since, so it cannot be "
+              "continued. Void it and start a new intake.")
         ) from None
 
 

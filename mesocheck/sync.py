@@ -34,6 +34,7 @@ from msgspec import Struct
 from mesocheck.errors import MesocheckError
 from mesocheck.hub import errors, ids
 from mesocheck.hub.errors import HubError
+from mesocheck.i18n import N_
 from mesocheck.store import Store
 from mesocheck.store.audit import primary_key
 from mesocheck.store.db import translated
@@ -54,17 +55,17 @@ _IN = 500  # keys per IN list
 
 class ChainMismatch(HubError):
     default_message = (
-        "This tablet's audit log no longer holds what it sent to the hub (rows deleted, the "
-        "file put back from an older copy, or a copy of this database used on another "
-        "tablet): nothing more is sent. Run `mesocheck verify --hub URL` and call the "
-        "clinic's IT contact.")
+        N_("This tablet's audit log no longer holds what it sent to the hub (rows deleted, the "
+           "file put back from an older copy, or a copy of this database used on another "
+           "tablet): nothing more is sent. Run `mesocheck verify --hub URL` and call the "
+           "clinic's IT contact."))
 
 
 class Unstorable(HubError):
     default_message = (
-        "A record on this tablet cannot be stored on the hub as it is (it holds a character "
-        "or a number PostgreSQL would change): nothing more is sent. Run `mesocheck verify` "
-        "and call the clinic's IT contact.")
+        N_("A record on this tablet cannot be stored on the hub as it is (it holds a character "
+           "or a number PostgreSQL would change): nothing more is sent. Run `mesocheck verify` "
+           "and call the clinic's IT contact."))
 
 
 class PushReport(Struct, frozen=True):

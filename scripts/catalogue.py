@@ -130,16 +130,32 @@ def foreign_placeholders(catalog: Catalog) -> list[tuple[str, set[str]]]:
     """Translations naming a ``{placeholder}`` their message id does not have (the
     words would fail to fill in)."""
     found = []
+    for ids, known, used in _placeholders(catalog):
+        if used - known:
+            found.append((ids[0], used - known))
+    return found
+
+
+def lost_placeholders(catalog: Catalog) -> list[tuple[str, set[str]]]:
+    """Translations that leave out a ``{placeholder}`` of their message id (a name, a
+    count or a file the reader would not see); a plural's forms together must keep them,
+    as a language may say "one" without the number."""
+    found = []
+    for ids, known, used in _placeholders(catalog):
+        if known - used:
+            found.append((ids[0], known - used))
+    return found
+
+
+def _placeholders(catalog: Catalog):
     for message in catalog:
-        if not message.id or not message.string:
+        if not message.id or not message.string or not all(
+                message.string if isinstance(message.string, tuple) else [message.string]):
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         known = {name for text in ids for name in PLACEHOLDER.findall(text)}
-        extra = {name for text in strings for name in PLACEHOLDER.findall(text)} - known
-        if extra:
-            found.append((ids[0], extra))
-    return found
+        yield ids, known, {name for text in strings for name in PLACEHOLDER.findall(text)}
 
 
 def problems() -> list[str]:
@@ -165,6 +181,9 @@ def problems() -> list[str]:
         for msgid, extra in foreign_placeholders(catalog):
             found.append(f"{po_path(language).relative_to(ROOT)}: {msgid!r} is translated "
                          f"with {', '.join(sorted(extra))}, which the code never fills in")
+        for msgid, lost in lost_placeholders(catalog):
+            found.append(f"{po_path(language).relative_to(ROOT)}: {msgid!r} is translated "
+                         f"without {', '.join(sorted(lost))}")
         mo = po_path(language).with_suffix(".mo")
         if not mo.is_file() or mo.read_bytes() != mo_bytes(catalog):
             found.append(f"{mo.relative_to(ROOT)} is stale: run python scripts/catalogue.py")

@@ -28,3 +28,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("long") or item.get_closest_marker("slow"):
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _english_clinic():
+    """Each test starts with the clinic's language English, as a new clinic does; a test
+    that changes it (a command line read from the environment, a saved setting) leaves no
+    trace on the next."""
+    from mesocheck import i18n
+
+    i18n.set_clinic_language(i18n.SOURCE_LANGUAGE)
+    yield
+    i18n.set_clinic_language(i18n.SOURCE_LANGUAGE)

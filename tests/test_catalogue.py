@@ -7,7 +7,7 @@ from babel.messages.catalog import Catalog
 
 from mesocheck.forms.answers import recent_label
 from mesocheck.forms.loader import load_form
-from mesocheck.i18n import translations
+from mesocheck.i18n import environment_language, shipped_languages, translations
 from mesocheck.paths import default_form_path
 from scripts import catalogue
 
@@ -54,3 +54,23 @@ def test_each_shipped_language_counts_with_its_own_plural_forms():
 def test_the_patients_words_read_in_each_shipped_language():
     assert [translations(lang).gettext("Start my form") for lang in ("es", "fr", "ar", "zh")] \
         == ["Empezar mi formulario", "Commencer mon formulaire", "ابدأ النموذج", "开始填写表格"]
+
+
+def test_the_command_line_language_is_the_first_variable_naming_a_shipped_language():
+    assert environment_language({"LANG": "fr_FR.UTF-8"}) == "fr"
+    assert environment_language({"LANGUAGE": "de:es", "LANG": "fr_FR.UTF-8"}) == "es"
+    assert environment_language({"LANGUAGE": "de", "LANG": "zh_CN.UTF-8"}) == "zh"
+    assert environment_language({"LC_ALL": "C", "LANG": "ar_EG.UTF-8"}) == "en"
+    assert environment_language({"LC_MESSAGES": "es_ES@euro", "LANG": "C"}) == "es"
+    assert environment_language({"LANG": "de_DE.UTF-8"}) == "en"
+    assert environment_language({}) == "en"
+    assert shipped_languages()[0] == "en"
+    assert set(shipped_languages()) >= {"en", "es", "fr", "ar", "zh"}
+
+
+def test_a_translation_leaving_out_a_placeholder_is_found_but_a_plural_form_may_say_one():
+    catalog = Catalog(locale="ar", domain=catalogue.DOMAIN)
+    catalog.add("wrote {file}", "كُتب")
+    catalog.add(("{n} day", "{n} days"), ("لا أيام", "يوم واحد", "يومان", "{n} أيام",
+                                          "{n} يوماً", "{n} يوم"))
+    assert catalogue.lost_placeholders(catalog) == [("wrote {file}", {"{file}"})]

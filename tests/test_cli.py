@@ -15,8 +15,15 @@ from mesocheck.paths import default_form_path
 from tests.support.at_rest import raw_connect
 
 
-def run(*args: str, home: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MESOCHECK_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+# The commands speak the environment's language: these tests read English, whatever the
+# machine running them is set to, unless a test names a language.
+ENGLISH = {"LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
+
+
+def run(*args: str, home: Path, stdin: str | None = None,
+        language: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **ENGLISH, **(language or {}), "MESOCHECK_HOME": str(home),
+           "QT_QPA_PLATFORM": "offscreen"}
     return subprocess.run(
         [sys.executable, "-m", "mesocheck", *args],
         capture_output=True, text=True, env=env, input=stdin, timeout=300,
@@ -146,3 +153,29 @@ def test_broken_databases_get_one_clear_line(tmp_path):
 def test_usage_errors_exit_2(tmp_path):
     done = run("demo", "--count", "zero", home=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def test_commands_speak_the_language_the_environment_asks_for(tmp_path):
+    db = tmp_path / "staff.sqlite3"
+    french = {"LANG": "fr_FR.UTF-8"}
+    done = run("staff", "add", "Dr Ana Ruiz", "--role", "practitioner", "--db", str(db),
+               home=tmp_path, stdin="482913\n482913\n", language=french)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "membre du personnel n° 1 ajouté (practitioner)"
+    done = run("staff", "add", "Sam", "--role", "front-desk", "--db", str(db), home=tmp_path,
+               stdin="1234\n4321\n", language=french)
+    assert_clean_failure(done, "les deux codes PIN diffèrent ; rien n'a été enregistré")
+    done = run("verify", "--db", str(tmp_path / "missing.sqlite3"), home=tmp_path,
+               language=french)  # the store's own sentence, in the same language
+    assert_clean_failure(done, "mesocheck: Le fichier de la base de données n'existe pas.")
+    done = run("demo", "--count", "zero", home=tmp_path, language=french)
+    assert done.returncode == 2 and "'zero' n'est pas un nombre entier" in done.stderr
+    done = run("--help", home=tmp_path, language={"LANGUAGE": "es", "LANG": "fr_FR.UTF-8"})
+    help_text = " ".join(done.stdout.split()).lower()
+    assert "sin un comando, abre la aplicación de la tableta" in help_text
+
+    done = run("staff", "add", "Sam", "--role", "front-desk", "--db", str(db), home=tmp_path,
+               stdin="1234\n4321\n", language={"LANG": "C"})
+    assert_clean_failure(done, "the two PINs differ; nothing was saved")
+    done = run("demo", "--count", "zero", home=tmp_path, language={"LANG": "de_DE.UTF-8"})
+    assert "'zero' is not a whole number" in done.stderr

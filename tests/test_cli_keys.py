@@ -299,7 +299,7 @@ def test_export_writes_clear_text_and_says_so_with_its_path(store, db_path, tmp_
     out = tmp_path / "export.json"
     code, _out, err = run(capsys, "export", "-o", out, "--db", db_path)
     assert code == 0
-    assert err == (f"exported 1 intakes to {out}: that file is not encrypted (it holds "
+    assert err == (f"exported 1 intake to {out}: that file is not encrypted (it holds "
                    "patients' data in clear); keep it safe and delete it when done\n")
     assert PATIENT in out.read_text()
 

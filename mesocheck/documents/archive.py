@@ -21,6 +21,7 @@ from msgspec import Struct
 
 from mesocheck.documents.certificate import SealUnavailable, certificates_of, unlocked_seal
 from mesocheck.errors import MesocheckError
+from mesocheck.i18n import _
 from mesocheck.store.records import PATIENT_COPY, REVIEWED_CONSENT
 
 log = logging.getLogger(__name__)
@@ -213,8 +214,8 @@ def upgrade_document(store: Any, document: Any, tsa: Any = None) -> int | None:
 
     tsa = tsa or timestamping(store.settings())
     if tsa is None:
-        raise MesocheckError("no time-stamping authority is configured (mesocheck seal setup "
-                             "--tsa URL)")
+        raise MesocheckError(_("no time-stamping authority is configured (mesocheck seal setup "
+                               "--tsa URL)"))
     trusted = [c for s in store.seals() for c in certificates_of(s.certificate)]
     upgraded = upgrade(store.document_bytes(document.id), tsa, trusted)
     level = "B-LTA" if document.seal == "B-T" else "B-LT"

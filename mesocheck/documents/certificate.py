@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from mesocheck.errors import MesocheckError
+from mesocheck.i18n import _
 from mesocheck.keys import WrongPassphrase, unwrap, wrap
 
 PURPOSE = "mesocheck clinic seal private key"
@@ -127,23 +128,25 @@ def read_pkcs12(data: bytes, password: str | None, source: str) -> tuple[Any, li
             wrong_password = True
     if loaded is None:
         if _looks_like_pkcs12(data) and (wrong_password or password is not None):
-            raise MesocheckError(f"the password of {source} is wrong (or it is not a "
-                                 "PKCS#12 bundle); nothing was changed")
-        raise MesocheckError(f"{source} is not a PKCS#12 bundle (.p12 or .pfx file); export "
-                             "the certificate with its private key from your certificate "
-                             "authority's tool")
+            raise MesocheckError(_("the password of {source} is wrong (or it is not a PKCS#12 "
+                                   "bundle); nothing was changed").format(source=source))
+        raise MesocheckError(_("{source} is not a PKCS#12 bundle (.p12 or .pfx file); export the "
+                               "certificate with its private key from your certificate "
+                               "authority's tool").format(source=source))
     if loaded.key is None:
-        raise MesocheckError(f"{source} holds no private key, only certificates: export the "
-                             "certificate together with its private key")
+        raise MesocheckError(_("{source} holds no private key, only certificates: export the "
+                               "certificate together with its private key").format(source=source))
     if loaded.cert is None:
-        raise MesocheckError(f"{source} holds a key but no certificate for it")
+        raise MesocheckError(_("{source} holds a key but no certificate for it").format(
+            source=source))
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
     def public(k: Any) -> bytes:
         return k.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
 
     if public(loaded.key.public_key()) != public(loaded.cert.certificate.public_key()):
-        raise MesocheckError(f"{source}: its private key does not belong to its certificate")
+        raise MesocheckError(_("{source}: its private key does not belong to its "
+                               "certificate").format(source=source))
     chain = [loaded.cert.certificate] + [c.certificate for c in loaded.additional_certs]
     return loaded.key, chain
 
@@ -188,7 +191,7 @@ def unlock(store: Any, passphrase: str) -> ClinicSeal:
     passphrase is not the clinic's). Every later document this process stores is sealed."""
     record = store.current_seal()
     if record is None:
-        raise SealUnavailable("no clinic seal is set up yet: run `mesocheck seal setup`")
+        raise SealUnavailable(_("no clinic seal is set up yet: run `mesocheck seal setup`"))
     der = unwrapped_key(store, record, passphrase)
     with _lock:
         if record.fingerprint in _unlocked:

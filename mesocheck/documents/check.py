@@ -23,15 +23,16 @@ from msgspec import Struct
 from mesocheck.documents.seal import (
     COUNTERSIGN_FIELD, SEAL_FIELD, TIMESTAMP_FIELD, public_roots,
 )
+from mesocheck.i18n import N_, _
 
 # pyHanko logs each failed check with a traceback; the findings here say it in words.
 for _name_ in ("pyhanko", "pyhanko_certvalidator"):
     logging.getLogger(_name_).addHandler(logging.NullHandler())
     logging.getLogger(_name_).propagate = False
 
-ROLES = {SEAL_FIELD: "the clinic's seal",
-         COUNTERSIGN_FIELD: "the practitioner's countersignature",
-         TIMESTAMP_FIELD: "an archive timestamp"}
+ROLES = {SEAL_FIELD: N_("the clinic's seal"),  # translated where the report is made
+         COUNTERSIGN_FIELD: N_("the practitioner's countersignature"),
+         TIMESTAMP_FIELD: N_("an archive timestamp")}
 
 
 class SignatureCheck(Struct):
@@ -79,14 +80,15 @@ def check_pdf(data: bytes, clinic: Sequence[Any] = (), trust: Sequence[Any] = ()
         embedded = list(reader.embedded_signatures)
         revisions = reader.xrefs.total_revisions
     except (PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-        return PdfCheck(False, problems=[f"it is not a readable PDF ({_short_error(exc)})"])
+        return PdfCheck(False, problems=[_("it is not a readable PDF ({error})").format(
+            error=_short_error(exc))])
     result = PdfCheck(True, revisions=revisions)
     _describe_record(data, result)
     if result.intake is None:
-        result.problems.append("it records no mesocheck intake: it was not made by mesocheck, "
-                               "or its metadata was removed")
+        result.problems.append(_("it records no mesocheck intake: it was not made by "
+                                 "mesocheck, or its metadata was removed"))
     if not embedded:
-        result.problems.append("it carries no seal: nothing shows whether it was changed")
+        result.problems.append(_("it carries no seal: nothing shows whether it was changed"))
         return result
     _check_signatures(embedded, list(clinic), list(trust), result)
     result.level = _level(reader, embedded, result)
@@ -109,7 +111,8 @@ def _check_signatures(embedded: list[Any], clinic: list[Any], trust: list[Any],
                                 match_all_key_usages=False)
     for number, signature in enumerate(embedded, start=1):
         field = signature.field_name
-        role = ROLES.get(field, f"a signature named {field!r}")
+        role = _(ROLES[field]) if field in ROLES else _("a signature named {name}").format(
+            name=repr(field))
         is_timestamp = signature.sig_object_type == "/DocTimeStamp"
         try:
             if is_timestamp:
@@ -118,8 +121,9 @@ def _check_signatures(embedded: list[Any], clinic: list[Any], trust: list[Any],
                 status = validate_pdf_signature(signature, context, ts_validation_context=ts_context,
                                                 key_usage_settings=usage)
         except Exception as exc:  # a malformed signature is a finding, not a crash
-            result.problems.append(f"signature {number} ({role}) cannot be read "
-                                   f"({_short_error(exc)})")
+            result.problems.append(_("signature {number} ({role}) cannot be read "
+                                     "({error})").format(number=number, role=role,
+                                                         error=_short_error(exc)))
             continue
         cert = status.signing_cert
         fingerprint = cert.sha256.hex()
@@ -138,19 +142,23 @@ def _check_signatures(embedded: list[Any], clinic: list[Any], trust: list[Any],
         result.signatures.append(check)
         if not intact:
             result.problems.append(
-                f"signature {number} ({role}) does not match the document: the bytes it "
-                "covers were changed after it was made")
+                _("signature {number} ({role}) does not match the document: the bytes it "
+                  "covers were changed after it was made").format(number=number, role=role))
         if not by_clinic:
             result.problems.append(
-                f"signature {number} ({role}) was made with another certificate "
-                f"({check.signer}, {fingerprint_words(fingerprint)}) than the clinic's")
+                _("signature {number} ({role}) was made with another certificate ({signer}, "
+                  "{fingerprint}) than the clinic's").format(
+                    number=number, role=role, signer=check.signer,
+                    fingerprint=fingerprint_words(fingerprint)))
         level = status.modification_level
         if level is not None and level.name in ("ANNOTATIONS", "OTHER") or \
                 status.docmdp_ok is False:
             result.problems.append(
-                f"the document was changed after signature {number} ({role}): it covers "
-                f"revisions 1 to {check.revision} of {result.revisions}, and what follows "
-                "changes the content, not only adds signatures or validation data")
+                _("the document was changed after signature {number} ({role}): it covers "
+                  "revisions 1 to {revision} of {revisions}, and what follows changes the "
+                  "content, not only adds signatures or validation data").format(
+                    number=number, role=role, revision=check.revision,
+                    revisions=result.revisions))
 
 
 def _coverage(status: Any, revisions: int, signature: Any) -> str:
@@ -158,29 +166,32 @@ def _coverage(status: Any, revisions: int, signature: Any) -> str:
 
     revision = signature.signed_revision + 1
     if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
-        return "the whole file"
+        return _("the whole file")
     if status.coverage == SignatureCoverageLevel.ENTIRE_REVISION:
-        added = {"NONE": "nothing", "LTA_UPDATES": "validation data or timestamps only",
-                 "FORM_FILLING": "later signatures only (allowed)",
-                 "ANNOTATIONS": "annotations", "OTHER": "changes to the content"}
+        added = {"NONE": N_("nothing"), "LTA_UPDATES": N_("validation data or timestamps only"),
+                 "FORM_FILLING": N_("later signatures only (allowed)"),
+                 "ANNOTATIONS": N_("annotations"), "OTHER": N_("changes to the content")}
         level = status.modification_level
-        words = added.get(level.name, "changes") if level is not None else "changes"
-        return f"revisions 1 to {revision} of {revisions}; added after it: {words}"
-    return "an unclear part of the file"
+        words = added.get(level.name, N_("changes")) if level is not None else N_("changes")
+        return _("revisions 1 to {revision} of {revisions}; added after it: {added}").format(
+            revision=revision, revisions=revisions, added=_(words))
+    return _("an unclear part of the file")
 
 
 def _timestamp_words(status: Any, is_timestamp: bool) -> str | None:
     if is_timestamp:
-        return f"by {_name(status.signing_cert)}" + ("" if status.trusted else
-                                                     " (an authority this computer does not "
-                                                     "know)")
+        return (_("by {authority}") if status.trusted else
+                _("by {authority} (an authority this computer does not know)")).format(
+            authority=_name(status.signing_cert))
     ts = status.timestamp_validity
     if ts is None:
         return None
-    trust = "" if ts.trusted else " (an authority this computer does not know)"
     if not (ts.intact and ts.valid):
-        return f"a timestamp by {_name(ts.signing_cert)} that does not match"
-    return f"{ts.timestamp:%Y-%m-%d %H:%M:%S} UTC by {_name(ts.signing_cert)}{trust}"
+        return _("a timestamp by {authority} that does not match").format(
+            authority=_name(ts.signing_cert))
+    return (_("{time} UTC by {authority}") if ts.trusted else
+            _("{time} UTC by {authority} (an authority this computer does not know)")).format(
+        time=f"{ts.timestamp:%Y-%m-%d %H:%M:%S}", authority=_name(ts.signing_cert))
 
 
 def _level(reader: Any, embedded: list[Any], result: PdfCheck) -> str | None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from msgspec import Struct
 
+from mesocheck.i18n import _, ngettext
 from mesocheck.store.records import Problem
 
 _LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
@@ -44,7 +45,8 @@ def check_seals(store: Any) -> SealCheck:
             report(problem)
         found = result.level
         if found is not None and _LEVELS.index(found) < _LEVELS.index(info.seal):
-            report(f"stored as sealed at {info.seal}, but the file shows {found}")
+            report(_("stored as sealed at {stored}, but the file shows {found}").format(
+                stored=info.seal, found=found))
     waiting = len(store.documents_to_seal()) if seals else 0
     return SealCheck(problems, checked, waiting)
 
@@ -59,9 +61,12 @@ def summary(check: SealCheck) -> str | None:
         return None
     parts = []
     if check.checked:
-        parts.append(f"{check.checked} sealed document{'s' if check.checked != 1 else ''} "
-                     "intact and made with the clinic's certificate")
+        parts.append(ngettext("{n} sealed document intact and made with the clinic's "
+                              "certificate",
+                              "{n} sealed documents intact and made with the clinic's "
+                              "certificate", check.checked).format(n=check.checked))
     if check.waiting:
-        parts.append(f"{check.waiting} wait{'s' if check.waiting == 1 else ''} for the seal "
-                     "(`mesocheck seal upgrade`)")
-    return "seals: " + "; ".join(parts)
+        parts.append(ngettext("{n} waits for the seal (`mesocheck seal upgrade`)",
+                              "{n} wait for the seal (`mesocheck seal upgrade`)",
+                              check.waiting).format(n=check.waiting))
+    return _("seals: {parts}").format(parts="; ".join(parts))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from mesocheck.errors import MesocheckError
+from mesocheck.i18n import _
 
 
 class InvalidBundle(MesocheckError):
@@ -28,6 +29,6 @@ def check_bundle(bundle: Mapping[str, Any]) -> Any:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}"
             for e in exc.errors()[:5])
-        raise InvalidBundle(f"the FHIR Bundle of intake "
-                            f"{(bundle.get('identifier') or {}).get('value')} does not "
-                            f"validate: {problems}") from None
+        intake = (bundle.get("identifier") or {}).get("value")
+        raise InvalidBundle(_("the FHIR Bundle of intake {intake} does not validate: "
+                              "{problems}").format(intake=intake, problems=problems)) from None

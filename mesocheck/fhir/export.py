@@ -15,6 +15,7 @@ from msgspec import Struct
 
 from mesocheck.errors import MesocheckError
 from mesocheck.fhir.bundle import Document, bundle_json, intake_bundle
+from mesocheck.i18n import _
 
 
 class Made(Struct):
@@ -42,7 +43,8 @@ def made_bundle(store: Any, intake_id: str, state: str = "", *,
     try:
         form = form_of(record)
     except FormNotFound as exc:
-        raise MesocheckError(f"intake {intake_id}: {exc.message}") from None
+        raise MesocheckError(_("intake {intake_id}: {message}").format(
+            intake_id=intake_id, message=exc.message)) from None
     document = None
     info = store.latest_document(intake_id)
     if info is not None:

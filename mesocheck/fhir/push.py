@@ -22,6 +22,7 @@ from msgspec import Struct
 
 from mesocheck.errors import MesocheckError
 from mesocheck.fhir.export import made_bundle
+from mesocheck.i18n import _
 
 FHIR_JSON = "application/fhir+json"
 
@@ -70,7 +71,8 @@ def push(store: Any, server: str, *, token: str | None = None, timeout_s: float 
             report.failures.append(str(exc))
             break
         except MesocheckError as exc:
-            report.failures.append(f"intake {intake_id}: {exc.message}")
+            report.failures.append(_("intake {id}: {why}").format(id=intake_id,
+                                                                   why=exc.message))
             continue
         store.record_push(intake_id, server, state, made.sha256)
         report.sent += 1
@@ -80,8 +82,10 @@ def push(store: Any, server: str, *, token: str | None = None, timeout_s: float 
 def normalised(server: str) -> str:
     server = (server or "").strip().rstrip("/")
     if not server.startswith(("http://", "https://")) or len(server) < 10:
-        raise MesocheckError(f"{server or 'the server'} is not a FHIR server's base URL "
-                             "(like https://ehr.example/fhir)")
+        raise MesocheckError((_("{server} is not a FHIR server's base URL (like "
+                                "https://ehr.example/fhir)").format(server=server) if server else
+                              _("the server is not a FHIR server's base URL (like "
+                                "https://ehr.example/fhir)")))
     return server
 
 
@@ -97,16 +101,21 @@ def _send(server: str, data: bytes, token: str | None, timeout_s: float) -> None
         status = exc.code
         detail = _outcome(exc.read())
         if status in (401, 403):
-            raise _Stop(f"the FHIR server at {server} refused mesocheck's credentials (HTTP "
-                        f"{status}): give its access token with --token-file") from None
-        what = "failed" if status >= 500 else "refused the Bundle"
-        raise MesocheckError(f"the FHIR server {what} (HTTP {status}{detail}); nothing was "
-                             "recorded as sent") from None
+            raise _Stop(_("the FHIR server at {server} refused mesocheck's credentials (HTTP "
+                          "{status}): give its access token with --token-file").format(
+                server=server, status=status)) from None
+        failed = (_("the FHIR server failed (HTTP {status}{detail}); nothing was recorded as "
+                    "sent") if status >= 500 else
+                  _("the FHIR server refused the Bundle (HTTP {status}{detail}); nothing was "
+                    "recorded as sent"))
+        raise MesocheckError(failed.format(status=status, detail=detail)) from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        words = "did not answer in time" if "timed out" in str(reason) else \
-            f"could not be reached ({_reason(reason)})"
-        raise _Stop(f"the FHIR server at {server} {words}; nothing more was sent") from None
+        if "timed out" in str(reason):
+            raise _Stop(_("the FHIR server at {server} did not answer in time; nothing more "
+                          "was sent").format(server=server)) from None
+        raise _Stop(_("the FHIR server at {server} could not be reached ({reason}); nothing "
+                      "more was sent").format(server=server, reason=_reason(reason))) from None
     _check_response(server, body, kind)
 
 
@@ -118,15 +127,16 @@ def _check_response(server: str, body: bytes, kind: str) -> None:
     if not isinstance(answer, dict) or answer.get("resourceType") != "Bundle" or \
             answer.get("type") != "transaction-response":
         shown = kind.split(";")[0] or "no content type"
-        raise MesocheckError(f"the server at {server} answered with something that is not a "
-                             f"FHIR transaction response ({shown}); nothing was recorded as "
-                             "sent")
+        raise MesocheckError(_("the server at {server} answered with something that is not a "
+                               "FHIR transaction response ({shown}); nothing was recorded as "
+                               "sent").format(server=server, shown=shown))
     statuses = [str((e.get("response") or {}).get("status", "")) for e in
                 answer.get("entry") or [] if isinstance(e, dict)]
     failed = [s for s in statuses if not s[:1] == "2"]
     if failed:
-        raise MesocheckError(f"the FHIR server did not store every resource (statuses "
-                             f"{', '.join(sorted(set(failed)))}); nothing was recorded as sent")
+        raise MesocheckError(_("the FHIR server did not store every resource (statuses "
+                               "{statuses}); nothing was recorded as sent").format(
+            statuses=", ".join(sorted(set(failed)))))
 
 
 def _outcome(body: bytes) -> str:

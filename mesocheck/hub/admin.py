@@ -15,6 +15,7 @@ from msgspec import Struct
 
 from mesocheck.fileio import atomic_writer
 from mesocheck.hub import errors
+from mesocheck.i18n import _
 from mesocheck.timeutil import from_iso
 
 
@@ -58,8 +59,9 @@ def pg_tool(name: str) -> Path:
             return Path(folder) / name
     found = shutil.which(name)
     if found is None:
-        raise errors.HubError(f"{name} is not installed on this computer (Debian: apt-get "
-                              "install postgresql-client); the hub's backup needs it.")
+        raise errors.HubError(_("{name} is not installed on this computer (Debian: apt-get "
+                                "install postgresql-client); the hub's backup needs it.").format(
+                                    name=name))
     return Path(found)
 
 
@@ -90,6 +92,6 @@ def dump(url: str, dest: Path) -> Path:
             reason = detail[-1] if detail else f"exit code {done.returncode}"
             if "password" in reason.lower():
                 reason = "the hub refused the user name or password"
-            raise errors.HubError(f"The hub's backup failed ({reason[:200]}); nothing was "
-                                  f"written to {dest}.")
+            raise errors.HubError(_("The hub's backup failed ({reason}); nothing was written to "
+                                    "{dest}.").format(reason=reason[:200], dest=dest))
     return dest

@@ -7,88 +7,89 @@ environment's fault becomes a :class:`HubError`; anything else is our bug.
 
 from __future__ import annotations
 
+from mesocheck.i18n import N_, _
 from mesocheck.store.db import NotFound, StoreError
 
-_HINT = "check the hub's address (mesocheck hub show), then try again"
 
 
 class HubError(StoreError):
     """A problem with the hub that staff or the clinic's IT person can act on."""
 
-    default_message = "The hub could not be used."
+    default_message = N_("The hub could not be used.")
 
 
 class HubAddressInvalid(HubError):
     default_message = (
-        "The hub's address is not a PostgreSQL address; it looks like "
-        "postgresql://USER@HOST:5432/DATABASE (the password in ~/.pgpass, or after the user)."
+        N_("The hub's address is not a PostgreSQL address; it looks like "
+           "postgresql://USER@HOST:5432/DATABASE (the password in ~/.pgpass, or after the user).")
     )
 
 
 class HubUnreachable(HubError):
-    default_message = f"The hub cannot be reached: {_HINT}."
+    default_message = N_("The hub cannot be reached: check the hub's address (mesocheck hub "
+                         "show), then try again.")
 
 
 class HubRefused(HubError):
     default_message = (
-        "The hub refused the user name or password: check the user in the hub's address "
-        "and the password (in the address, or in ~/.pgpass)."
+        N_("The hub refused the user name or password: check the user in the hub's address and "
+           "the password (in the address, or in ~/.pgpass).")
     )
 
 
 class HubMissingDatabase(HubError):
     default_message = (
-        "The hub's server has no database of that name: create it (createdb), then run "
-        "`mesocheck hub init --hub URL`."
+        N_("The hub's server has no database of that name: create it (createdb), then run "
+           "`mesocheck hub init --hub URL`.")
     )
 
 
 class HubNotSetUp(HubError):
     default_message = (
-        "This PostgreSQL database is not a mesocheck hub yet: run `mesocheck hub init --hub "
-        "URL` to set it up."
+        N_("This PostgreSQL database is not a mesocheck hub yet: run `mesocheck hub init --hub "
+           "URL` to set it up.")
     )
 
 
 class HubForeign(HubError):
     default_message = (
-        "This PostgreSQL database holds another program's tables, not a mesocheck hub: "
-        "give the hub a database of its own (createdb), then `mesocheck hub init`."
+        N_("This PostgreSQL database holds another program's tables, not a mesocheck hub: give "
+           "the hub a database of its own (createdb), then `mesocheck hub init`.")
     )
 
 
 class HubTooNew(HubError):
     default_message = (
-        "The hub was set up by a newer version of mesocheck: update mesocheck on this "
-        "computer. Nothing was sent or changed; this station keeps working on its own."
+        N_("The hub was set up by a newer version of mesocheck: update mesocheck on this "
+           "computer. Nothing was sent or changed; this station keeps working on its own.")
     )
 
 
 class HubOutdated(HubError):
     default_message = (
-        "The hub's tables are from an older version of mesocheck: run `mesocheck hub "
-        "upgrade --hub URL` on one computer, then try again."
+        N_("The hub's tables are from an older version of mesocheck: run `mesocheck hub upgrade "
+           "--hub URL` on one computer, then try again.")
     )
 
 
 class HubLost(HubError):
     default_message = (
-        "The connection to the hub was lost (the hub stopped, or the network went away): "
-        "nothing was lost; what was not sent is sent when the hub is back."
+        N_("The connection to the hub was lost (the hub stopped, or the network went away): "
+           "nothing was lost; what was not sent is sent when the hub is back.")
     )
 
 
 class HubDiskFull(HubError):
     default_message = (
-        "The hub's disk is full: nothing more can be stored there until space is freed. "
-        "Each station keeps its own record meanwhile."
+        N_("The hub's disk is full: nothing more can be stored there until space is freed. Each "
+           "station keeps its own record meanwhile.")
     )
 
 
 class HubPermission(HubError):
     default_message = (
-        "The hub's user may not do this: give it the rights on the hub's tables (it should "
-        "own the database), then try again."
+        N_("The hub's user may not do this: give it the rights on the hub's tables (it should "
+           "own the database), then try again.")
     )
 
 
@@ -144,7 +145,7 @@ def classify(error: BaseException) -> StoreError | None:
     if isinstance(error, pg.InsufficientPrivilege):
         return HubPermission()
     if isinstance(error, pg.InvalidTextRepresentation) and "uuid" in str(error):
-        return NotFound("No intake has this id; refresh the list and try again.")
+        return NotFound(_("No intake has this id; refresh the list and try again."))
     if isinstance(error, (psycopg.OperationalError, psycopg.InterfaceError)):
         text = str(error)
         if isinstance(error, psycopg.InterfaceError) or any(p in text for p in _LOST):

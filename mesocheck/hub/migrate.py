@@ -16,6 +16,7 @@ from typing import Any
 
 from mesocheck.hub import errors
 from mesocheck.hub.connect import SCHEMA
+from mesocheck.i18n import _
 from mesocheck.ids import LOCAL_BITS, MAX_SITE, hub_device
 
 APPLICATION = "mesocheck hub"
@@ -83,7 +84,8 @@ def init(conn: Any, *, site: int = 1, name: str = "hub", group: bool = False) ->
     the sites' records by replication and has no device of its own); False when it already
     is one (nothing done)."""
     if not 1 <= site <= MAX_SITE:
-        raise errors.HubError(f"A site number is between 1 and {MAX_SITE}.")
+        raise errors.HubError(_("A site number is between 1 and {n}.").format(
+            n=MAX_SITE))
     conn.execute("BEGIN")
     try:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
@@ -160,6 +162,6 @@ def hub_device_number(conn: Any) -> int:
                        ).fetchone()
     if row is None:
         raise errors.HubError(
-            "This is a group of clinics' database, which receives every site's record; "
-            "stations and tablets work with their own site's hub.")
+            _("This is a group of clinics' database, which receives every site's record; "
+              "stations and tablets work with their own site's hub."))
     return int(row[0])

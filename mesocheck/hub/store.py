@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable
 from mesocheck.hub import errors, migrate
 from mesocheck.hub.connect import PgConnection, connect
 from mesocheck.hub.dialect import PostgresDialect
+from mesocheck.i18n import _
 from mesocheck.store import Store
 from mesocheck.store.db import NotFound, translated
 from mesocheck.store.records import AuditHead, DocumentInfo, Problem
@@ -93,5 +94,5 @@ class HubStore(Store):
         return dump(self.url, Path(dest))
 
     def bulk_insert_intakes(self, *args: Any, **kwargs: Any) -> list[str]:
-        raise errors.HubError("Demo intakes are made on a tablet's database, which sends them "
-                              "to the hub; not on the hub itself.")
+        raise errors.HubError(_("Demo intakes are made on a tablet's database, which sends them "
+                                "to the hub; not on the hub itself."))

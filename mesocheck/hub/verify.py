@@ -22,6 +22,7 @@ from typing import Any
 
 from mesocheck.hub import ids
 from mesocheck.hub.dialect import BOOKKEEPING
+from mesocheck.i18n import _
 from mesocheck.store.audit import (
     AUDITED_TABLES, GENESIS, ROW_HASH_BYTES, UNHASHED_COLUMNS, audit_hash, primary_key,
     row_digester,
@@ -70,8 +71,8 @@ def _guards(conn: Any, problems: list[Problem]) -> None:
     for table in GUARDED:
         if f"{table}_append_only" not in present:
             problems.append(Problem("schema", table, None, None,
-                                    f"the append-only guard {table}_append_only was removed "
-                                    "or disabled"))
+                                    _("the append-only guard {name} was removed or "
+                                      "disabled").format(name=f"{table}_append_only")))
 
 
 def _replay(conn: Any, device: int, kind: str, head_id: int, head_hash: bytes | None,
@@ -79,7 +80,7 @@ def _replay(conn: Any, device: int, kind: str, head_id: int, head_hash: bytes | 
     """Check one device's chain; the last (audit id, row hash) each row got from it."""
     expected: dict[str, dict[Any, tuple[int, str | None]]] = {t: {} for t in AUDITED_TABLES}
     prev, next_id, last = GENESIS, 1, 0
-    where = f"device {device}"
+    where = _("device {number}").format(number=device)
     for audit_id, at, actor, action, intake_id, rows_json, digest in conn.execute(
             "SELECT id, at, actor, action, intake_id, rows, hash FROM audit WHERE device = ? "
             "ORDER BY id", (device,)):
@@ -88,23 +89,25 @@ def _replay(conn: Any, device: int, kind: str, head_id: int, head_hash: bytes | 
                                     intake_id, f"({where}) {detail}"))
 
         if audit_id != next_id:
-            report(f"audit rows {next_id} to {audit_id - 1} are missing (deleted)"
-                   if audit_id > next_id else "audit ids are out of order")
+            report(_("audit rows {first} to {last} are missing (deleted)").format(
+                first=next_id, last=audit_id - 1)
+                   if audit_id > next_id else _("audit ids are out of order"))
         digest = bytes(digest)
         if audit_hash(prev, audit_id, at, actor, action, intake_id, rows_json) != digest:
-            report("does not match its hash: it was edited or moved, or a row before it "
-                   "was deleted, inserted, edited or moved")
+            report(_("does not match its hash: it was edited or moved, or a row before it "
+                     "was deleted, inserted, edited or moved"))
         prev, next_id, last = digest, audit_id + 1, audit_id
         try:
             for table, key, row_hash in json.loads(rows_json):
                 expected[table][key] = (audit_id, row_hash)
         except (ValueError, TypeError, KeyError):
-            report("its list of written rows is unreadable")
+            report(_("its list of written rows is unreadable"))
     if kind != "hub" and (last != head_id or (last and prev != head_hash)):
         problems.append(Problem(
             "witness", "audit", f"{device}/{head_id}", None,
-            f"({where}) the hub received this device's audit log up to row {head_id}, but "
-            f"holds it up to row {last}: rows received were deleted or changed on the hub"))
+            f"({where}) " + _("the hub received this device's audit log up to row {head}, but "
+                              "holds it up to row {last}: rows received were deleted or "
+                              "changed on the hub").format(head=head_id, last=last)))
     return expected
 
 
@@ -130,7 +133,7 @@ def _check_table(conn: Any, store: Any, table: str, expected: dict, hub: int,
         if pdf_at is not None:
             if hashlib.sha256(bytes(values[pdf_at])).hexdigest() != record.get("sha256"):
                 problems.append(Problem("document_hash", table, key, intake,
-                                        "the stored PDF does not match its SHA-256"))
+                                        _("the stored PDF does not match its SHA-256")))
         local = ids.to_device(writer, table, record)
         local_key = ids.key_to_device(writer, table, key)
         chain = expected.get(writer, {}).get(table, {})
@@ -138,15 +141,15 @@ def _check_table(conn: Any, store: Any, table: str, expected: dict, hub: int,
         if wanted is None:
             problems.append(Problem(
                 "unaudited", table, key, intake,
-                f"device {writer}'s audit log, which it names as its last writer, never "
-                "wrote it (inserted outside mesocheck)"))
+                _("device {number}'s audit log, which it names as its last writer, never "
+                  "wrote it (inserted outside mesocheck)").format(number=writer)))
             continue
         actual = digest_row(tuple(local[c] for c in names))[:ROW_HASH_BYTES].hex()
         if actual != wanted[:2 * ROW_HASH_BYTES]:
             problems.append(Problem(
                 "changed", table, key, intake,
-                f"does not match what device {writer}'s audit log recorded (edited on the "
-                "hub, or its id was swapped with another row's)"))
+                _("does not match what device {number}'s audit log recorded (edited on the "
+                  "hub, or its id was swapped with another row's)").format(number=writer)))
     devices = [hub] if table in HUB_ONLY_TABLES else list(expected)
     for device in devices:
         for local_key, (audit_id, wanted) in expected[device][table].items():
@@ -156,5 +159,5 @@ def _check_table(conn: Any, store: Any, table: str, expected: dict, hub: int,
             if key not in present:
                 problems.append(Problem(
                     "missing", table, key, None,
-                    f"device {device}'s audit log wrote it (row {audit_id}), but it is not "
-                    "on the hub (deleted outside mesocheck)"))
+                    _("device {number}'s audit log wrote it (row {row}), but it is not on the "
+                      "hub (deleted outside mesocheck)").format(number=device, row=audit_id)))

@@ -33,6 +33,7 @@ from msgspec import Struct
 
 from mesocheck import keys
 from mesocheck.fileio import mark_in_use, sync_folder
+from mesocheck.i18n import N_, _
 from mesocheck.store.db import (
     APPLICATION_ID, DatabaseCorrupt, NotAMesocheckDatabase, StoreError, _Unreadable, connect,
     read_identity, sqlite,
@@ -51,31 +52,31 @@ _MAX_KEY_FILE = 64 * 1024
 
 class KeyNeeded(StoreError):
     default_message = (
-        "The database is encrypted and not unlocked: give the clinic passphrase (typed when "
-        "asked, or --passphrase-file FILE).")
+        N_("The database is encrypted and not unlocked: give the clinic passphrase (typed when "
+           "asked, or --passphrase-file FILE)."))
 
 
 class NotSetUp(StoreError):
     default_message = (
-        "There is no database here yet. A new database is encrypted with the clinic "
-        "passphrase: run `mesocheck setup` (or give --plain to keep it unencrypted).")
+        N_("There is no database here yet. A new database is encrypted with the clinic "
+           "passphrase: run `mesocheck setup` (or give --plain to keep it unencrypted)."))
 
 
 class KeyFileDamaged(StoreError):
     default_message = (
-        "The database's key file is damaged or unreadable, so the database cannot be "
-        "unlocked (the database itself is untouched). Put back the key file kept with the "
-        "latest backup (every backup has one beside it, named like the backup with .key).")
+        N_("The database's key file is damaged or unreadable, so the database cannot be unlocked "
+           "(the database itself is untouched). Put back the key file kept with the latest "
+           "backup (every backup has one beside it, named like the backup with .key)."))
 
 
 class WrongRecoveryKey(StoreError):
-    default_message = ("The recovery key is wrong (check each group of four against the "
-                       "printed sheet); nothing was changed.")
+    default_message = (N_("The recovery key is wrong (check each group of four against the "
+                          "printed sheet); nothing was changed."))
 
 
 class NotEncrypted(StoreError):
-    default_message = ("This database is not encrypted, so it has no passphrase: "
-                       "`mesocheck encrypt` encrypts it.")
+    default_message = (N_("This database is not encrypted, so it has no passphrase: `mesocheck "
+                          "encrypt` encrypts it."))
 
 
 class KeyFile(Struct, frozen=True):
@@ -154,14 +155,14 @@ def write_key_file(db: str | os.PathLike[str], found: KeyFile, *, new: bool = Fa
             try:
                 os.link(tmp, path)
             except FileExistsError:
-                raise StoreError(f"A key file {path.name} appeared meanwhile; nothing was "
-                                 "changed. Try again.") from None
+                raise StoreError(_("A key file {name} appeared meanwhile; nothing was changed. "
+                                   "Try again.").format(name=path.name)) from None
             except OSError as error:
                 if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
                     raise
                 if path.exists():  # no hard links on this disk (FAT, some shares)
-                    raise StoreError(f"A key file {path.name} appeared meanwhile; nothing "
-                                     "was changed. Try again.") from None
+                    raise StoreError(_("A key file {name} appeared meanwhile; nothing was "
+                                       "changed. Try again.").format(name=path.name)) from None
                 os.replace(tmp, path)
         sync_folder(folder)
     except OSError as error:
@@ -174,10 +175,11 @@ def write_key_file(db: str | os.PathLike[str], found: KeyFile, *, new: bool = Fa
 
 def _write_error(error: OSError) -> StoreError:
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return StoreError("The disk is full, so the key file could not be written; nothing "
-                          "was changed. Free some space and try again.")
-    return StoreError(f"The key file could not be written ({error.strerror or 'error'}); "
-                      "nothing was changed. Check the database's folder is writable.")
+        return StoreError(_("The disk is full, so the key file could not be written; nothing was "
+                            "changed. Free some space and try again."))
+    return StoreError(_("The key file could not be written ({reason}); nothing was changed. Check "
+                        "the database's folder is writable.").format(
+                            reason=error.strerror or _("error")))
 
 
 # -- keys in this process ---------------------------------------------------------------------
@@ -240,8 +242,8 @@ def _normalised_recovery(text: str) -> str:
     base32 never uses, are read as O, I and B."""
     cleaned = re.sub(r"[\s\-]", "", str(text)).upper().translate(str.maketrans("018", "OIB"))
     if not re.fullmatch(r"[A-Z2-7]{32}", cleaned):
-        raise WrongRecoveryKey("A recovery key is 32 letters and digits, in 8 groups of 4 "
-                               "(as printed at set-up); nothing was changed.")
+        raise WrongRecoveryKey(_("A recovery key is 32 letters and digits, in 8 groups of 4 (as "
+                                 "printed at set-up); nothing was changed."))
     return cleaned
 
 
@@ -261,9 +263,10 @@ def set_up(db: str | os.PathLike[str], passphrase: str, *,
             data_key = keys.unwrap(existing.passphrase, passphrase, PURPOSE)
         except keys.WrongPassphrase:
             raise StoreError(
-                f"A key file {key_file(db).name} lies where the new database would go, and "
-                "this passphrase does not open it. Move it away first (it may be the only "
-                "key of a database copied elsewhere); nothing was changed.") from None
+                _("A key file {name} lies where the new database would go, and this passphrase "
+                  "does not open it. Move it away first (it may be the only key of a database "
+                  "copied elsewhere); nothing was changed.").format(
+                      name=key_file(db).name)) from None
         found = KeyFile(existing.id, existing.passphrase,
                         keys.wrap(data_key, _normalised_recovery(recovery), PURPOSE, cost=cost),
                         existing.keyring)
@@ -401,10 +404,10 @@ def unreadable(db: Path, key: bytes | None) -> StoreError:
     name = key_file(db).name
     if key is None:
         return DatabaseCorrupt(
-            "The database file cannot be read: it is damaged, or it is encrypted and its key "
-            f"file ({name}) is not beside it. If it was copied from another computer, copy "
-            "its key file beside it too; otherwise stop using it and restore the latest "
-            "copy made with `mesocheck backup` (with its key file).")
+            _("The database file cannot be read: it is damaged, or it is encrypted and its key "
+              "file ({name}) is not beside it. If it was copied from another computer, copy its "
+              "key file beside it too; otherwise stop using it and restore the latest copy made "
+              "with `mesocheck backup` (with its key file).").format(name=name))
     try:
         probe = connect(db, None)
         try:
@@ -415,16 +418,17 @@ def unreadable(db: Path, key: bytes | None) -> StoreError:
         plain = None
     if plain is not None and plain != APPLICATION_ID:
         return NotAMesocheckDatabase(
-            "This file is an SQLite database of another program, not a mesocheck database "
-            f"(and the key file {name} beside it is not its own). Check the --db path.")
+            _("This file is an SQLite database of another program, not a mesocheck database (and "
+              "the key file {name} beside it is not its own). Check the --db path.").format(
+                  name=name))
     if plain is not None:
         return StoreError(
-            f"This database is not encrypted, but a key file ({name}) lies beside it: an "
-            "encryption did not finish, or the file was put back from an unencrypted copy. "
-            "Run `mesocheck encrypt` to encrypt it (nothing is lost), or move the key file "
-            "away to keep using it unencrypted.")
+            _("This database is not encrypted, but a key file ({name}) lies beside it: an "
+              "encryption did not finish, or the file was put back from an unencrypted copy. Run "
+              "`mesocheck encrypt` to encrypt it (nothing is lost), or move the key file away to "
+              "keep using it unencrypted.").format(name=name))
     return DatabaseCorrupt(
-        f"The key file beside the database ({name}) does not open it: the key file belongs "
-        "to another database, or the database is damaged. Put the database's own key file "
-        "beside it; if that does not help, stop using it and restore the latest copy made "
-        "with `mesocheck backup` (with its key file).")
+        _("The key file beside the database ({name}) does not open it: the key file belongs to "
+          "another database, or the database is damaged. Put the database's own key file beside "
+          "it; if that does not help, stop using it and restore the latest copy made with "
+          "`mesocheck backup` (with its key file).").format(name=name))

@@ -19,14 +19,15 @@ from pathlib import Path
 from mesocheck.fileio import (
     CannotWrite, HiddenCopy, check_target, is_database_file, remove_abandoned,
 )
+from mesocheck.i18n import N_, _
 from mesocheck.store import atrest
 from mesocheck.store.db import (
     BackupFailed, DiskFull, StoreError, classify, connect, disk_is_full, sqlite, translated,
 )
 from mesocheck.store.verify import verify
 
-_FULL = ("The backup's disk is full, so no backup was written (the database itself is "
-         "unchanged); free some space there or choose another disk.")
+_FULL = N_("The backup's disk is full, so no backup was written (the database itself is "
+           "unchanged); free some space there or choose another disk.")
 
 
 def backup(conn: sqlite.Connection, source: Path, dest: Path) -> Path:
@@ -34,21 +35,22 @@ def backup(conn: sqlite.Connection, source: Path, dest: Path) -> Path:
     folder = dest.parent
     if not folder.is_dir():
         raise BackupFailed(
-            f"The backup folder {folder} does not exist. Create it, or choose another destination."
+            _("The backup folder {folder} does not exist. Create it, or choose another "
+              "destination.").format(folder=folder)
         )
     if dest.is_dir():
-        raise BackupFailed("The backup destination is a folder; give a file name inside it.")
+        raise BackupFailed(_("The backup destination is a folder; give a file name inside it."))
     if is_database_file(dest, source):
-        raise BackupFailed("A backup cannot overwrite the database it copies (or one of its "
-                           "companion files, or a link to it); choose another file.")
+        raise BackupFailed(_("A backup cannot overwrite the database it copies (or one of its "
+                             "companion files, or a link to it); choose another file."))
     try:
         check_target(dest, source, sqlite_ok=True)  # an older backup may be replaced
     except CannotWrite as refused:
         raise BackupFailed(refused.message) from None
     if not os.access(folder, os.W_OK):
         raise BackupFailed(
-            f"The backup folder {folder} is not writable by this user account; "
-            "choose another destination."
+            _("The backup folder {folder} is not writable by this user account; choose another "
+              "destination.").format(folder=folder)
         )
     key = getattr(conn, "key", None)
     key_file = atrest.read_key_file(source) if key is not None else None
@@ -58,8 +60,8 @@ def backup(conn: sqlite.Connection, source: Path, dest: Path) -> Path:
         theirs = None
     if theirs is not None and (key_file is None or theirs.id != key_file.id):
         raise BackupFailed(
-            f"{dest} is a backup of another database (its key file {atrest.key_file(dest).name} "
-            "holds another key); choose another file name.")
+            _("{dest} is a backup of another database (its key file {name} holds another key); "
+              "choose another file name.").format(dest=dest, name=atrest.key_file(dest).name))
     remove_abandoned(folder)
     try:
         copy = HiddenCopy(folder, dest.name)
@@ -85,10 +87,10 @@ def backup(conn: sqlite.Connection, source: Path, dest: Path) -> Path:
 
 def _folder_error(folder: Path, error: OSError) -> BackupFailed:
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return BackupFailed(_FULL)
+        return BackupFailed(_(_FULL))
     return BackupFailed(
-        f"The backup could not be written to {folder} ({error.strerror or 'error'}). "
-        "Check the folder is writable and has free space."
+        _("The backup could not be written to {folder} ({reason}). Check the folder is writable "
+          "and has free space.").format(folder=folder, reason=error.strerror or _("error"))
     )
 
 
@@ -104,7 +106,7 @@ def _copy(conn: sqlite.Connection, partial: Path, folder: Path, key: bytes | Non
             # The copy's disk filling up fails the backup call too; only then is the
             # source to blame for the rest.
             if disk_is_full(folder):
-                raise BackupFailed(_FULL) from error
+                raise BackupFailed(_(_FULL)) from error
             with translated():
                 raise
         try:
@@ -114,9 +116,9 @@ def _copy(conn: sqlite.Connection, partial: Path, folder: Path, key: bytes | Non
             raise _target_error(error, folder) from error
         if problems:
             raise BackupFailed(
-                f"The copy failed verification ({len(problems)} problem(s)), so no "
-                "backup was written: the database itself is probably damaged or was "
-                "altered. Run `mesocheck verify` for the details."
+                _("The copy failed verification ({n} problem(s)), so no backup was written: the "
+                  "database itself is probably damaged or was altered. Run `mesocheck verify` "
+                  "for the details.").format(n=len(problems))
             )
     finally:
         target.close()
@@ -124,7 +126,7 @@ def _copy(conn: sqlite.Connection, partial: Path, folder: Path, key: bytes | Non
 
 def _target_error(error: sqlite.Error, folder: Path) -> BackupFailed:
     if isinstance(classify(error), DiskFull) or disk_is_full(folder):
-        return BackupFailed(_FULL)
+        return BackupFailed(_(_FULL))
     return BackupFailed(
-        "The backup file could not be written; check the destination folder is writable."
+        _("The backup file could not be written; check the destination folder is writable.")
     )

@@ -27,43 +27,44 @@ from sqlcipher3 import dbapi2 as sqlite
 
 from mesocheck.errors import MesocheckError
 from mesocheck.fileio import mark_in_use, remove_abandoned, sync_folder
+from mesocheck.i18n import N_, _
 
 BUSY_TIMEOUT_MS = 5000
 FULL_BELOW_BYTES = 1 << 20  # a disk with less free space than this is full for SQLite
 APPLICATION_ID = 0x4D455343  # "MESC" in the file header: tells our files from other SQLite files
-_RESTORE = "restore the latest copy made with `mesocheck backup`"
 
 
 class StoreError(MesocheckError):
     """A database problem the user can act on."""
 
-    default_message = "The database could not be used."
+    default_message = N_("The database could not be used.")
 
     def __init__(self, message: str | None = None):
-        super().__init__(message or self.default_message)
+        super().__init__(message or _(self.default_message))
 
 
 class DatabaseLocked(StoreError):
     default_message = (
-        "The database is busy: another mesocheck window or command is writing to it. "
-        "Wait a moment and try again; if this persists, close the other mesocheck programs."
+        N_("The database is busy: another mesocheck window or command is writing to it. Wait a "
+           "moment and try again; if this persists, close the other mesocheck programs.")
     )
 
 
 class DatabaseCorrupt(StoreError):
     default_message = (
-        f"The database file is damaged and cannot be read. Stop using it and {_RESTORE}."
+        N_("The database file is damaged and cannot be read. Stop using it and restore the "
+           "latest copy made with `mesocheck backup`.")
     )
 
 
 class DiskFull(StoreError):
     default_message = (
-        "The disk is full, so the last change was not saved (everything saved before is "
-        "intact). Free some disk space and try again."
+        N_("The disk is full, so the last change was not saved (everything saved before is "
+           "intact). Free some disk space and try again.")
     )
 
 
-_FULL_AT_OPEN = (
+_FULL_AT_OPEN = N_(
     "The database's disk is full, so mesocheck cannot open it (nothing in it was changed). "
     "Free some disk space and try again."
 )
@@ -71,84 +72,87 @@ _FULL_AT_OPEN = (
 
 class DiskError(StoreError):
     default_message = (
-        "The disk reported an error while reading or writing the database. Check the drive, "
-        f"then run `mesocheck verify`; if it reports problems, {_RESTORE}."
+        N_("The disk reported an error while reading or writing the database. Check the drive, "
+           "then run `mesocheck verify`; if it reports problems, restore the latest copy made "
+           "with `mesocheck backup`.")
     )
 
 
 class ReadOnlyDatabase(StoreError):
     default_message = (
-        "The database file or its folder is read-only, so nothing can be saved. "
-        "Give this user account write access to both, or choose another --db path."
+        N_("The database file or its folder is read-only, so nothing can be saved. Give this "
+           "user account write access to both, or choose another --db path.")
     )
 
 
 class DatabaseMissing(StoreError):
     default_message = (
-        f"The database file does not exist. Check the --db path, or {_RESTORE}."
+        N_("The database file does not exist. Check the --db path, or restore the latest copy "
+           "made with `mesocheck backup`.")
     )
 
 
 class EmptyDatabase(DatabaseCorrupt):
     default_message = (
-        "The database file is empty (0 bytes): what it held is gone, perhaps through a copy "
-        f"that failed. Stop using it and {_RESTORE}; a new database is only ever made where "
-        "no file exists."
+        N_("The database file is empty (0 bytes): what it held is gone, perhaps through a copy "
+           "that failed. Stop using it and restore the latest copy made with `mesocheck "
+           "backup`; a new database is only ever made where no file exists.")
     )
 
 
 class NotAFile(DatabaseMissing):
     default_message = (
-        "The --db path is not a file but a device, a pipe or a socket; give the path of a "
-        "database file."
+        N_("The --db path is not a file but a device, a pipe or a socket; give the path of a "
+           "database file.")
     )
 
 
 class NotAMesocheckDatabase(StoreError):
     default_message = (
-        "This file is an SQLite database of another program, not a mesocheck database. "
-        "Check the --db path."
+        N_("This file is an SQLite database of another program, not a mesocheck database. Check "
+           "the --db path.")
     )
 
 
 class SchemaTooNew(StoreError):
     default_message = (
-        "This database was written by a newer version of mesocheck; "
-        "update the app or restore from a backup."
+        N_("This database was written by a newer version of mesocheck; update the app or restore "
+           "from a backup.")
     )
 
 
 class UnsafeDatabase(StoreError):
     default_message = (
-        "The database refused the settings that protect saved data from power cuts "
-        "(WAL journal, full sync, foreign keys). Keep the database on a local disk, "
-        "not a network share."
+        N_("The database refused the settings that protect saved data from power cuts (WAL "
+           "journal, full sync, foreign keys). Keep the database on a local disk, not a network "
+           "share.")
     )
 
 
 class NotFound(StoreError):
-    default_message = "The record asked for does not exist; refresh the list and try again."
+    default_message = N_("The record asked for does not exist; refresh the list and try again.")
 
 
 class IntakeLocked(StoreError):
     default_message = (
-        "This intake was signed and is locked: its answers can only be changed by staff "
-        "as an amendment, with a reason."
+        N_("This intake was signed and is locked: its answers can only be changed by staff as an "
+           "amendment, with a reason.")
     )
 
 
 class InvalidState(StoreError):
-    default_message = "This action is not possible in the intake's current state."
+    default_message = N_("This action is not possible in the intake's current state.")
 
 
 class BackupFailed(StoreError):
-    default_message = "The backup could not be written."
+    default_message = N_("The backup could not be written.")
 
 
 class DocumentDamaged(StoreError):
     default_message = (
-        "This document's stored copy no longer matches the checksum taken when it was "
-        f"made, so it is not shown or printed. Run `mesocheck verify`, then {_RESTORE}."
+        N_("This document's stored copy no longer matches the checksum taken when it was "
+           "made, so it is not shown or printed. Run `mesocheck verify`, then restore the "
+           "latest copy made with `mesocheck backup`.")
     )
 
 
@@ -172,9 +176,9 @@ _PHRASES = (
     ("database or disk is full", DiskFull),
     ("unable to open database", DatabaseMissing),
 )
-_CANT_OPEN = (
+_CANT_OPEN = N_(
     "The database file cannot be opened. Check that the --db path names a file in a folder "
-    f"this user account can write to, or {_RESTORE}."
+    "this user account can write to, or restore the latest copy made with `mesocheck backup`."
 )
 
 
@@ -191,7 +195,7 @@ def classify(error: sqlite.Error, where: Path | None = None) -> StoreError | Non
     if kind in (DiskError, DatabaseMissing) and where is not None and disk_is_full(where):
         return DiskFull()
     if kind is DatabaseMissing:
-        return DatabaseMissing(_CANT_OPEN)
+        return DatabaseMissing(_(_CANT_OPEN))
     return kind()
 
 
@@ -313,19 +317,19 @@ def open_database(
                 raise DatabaseMissing() from None
             created = _create(path, build, atrest.key_for_new(path, plain=plain))
         except OSError:  # e.g. a path through a file
-            raise DatabaseMissing(_CANT_OPEN) from None
+            raise DatabaseMissing(_(_CANT_OPEN)) from None
     else:
-        raise DatabaseMissing(_CANT_OPEN)
+        raise DatabaseMissing(_(_CANT_OPEN))
     if stat.S_ISDIR(info.st_mode):
-        raise DatabaseMissing(_CANT_OPEN)
+        raise DatabaseMissing(_(_CANT_OPEN))
     if not stat.S_ISREG(info.st_mode):
         raise NotAFile()
     if info.st_size == 0:
         raise EmptyDatabase()
     if not os.access(path, os.R_OK):
         raise ReadOnlyDatabase(
-            "The database file cannot be read by this user account. Fix its permissions, "
-            "or choose another --db path."
+            _("The database file cannot be read by this user account. Fix its permissions, or "
+              "choose another --db path.")
         )
     if key is FROM_KEY_FILE:
         key = atrest.key_for(path)
@@ -342,7 +346,7 @@ def open_database(
     except _Unreadable:
         raise atrest.unreadable(path, key) from None
     except DiskFull:
-        raise DiskFull(_FULL_AT_OPEN) from None
+        raise DiskFull(_(_FULL_AT_OPEN)) from None
     except DatabaseMissing:
         # SQLite says only "unable to open" when a WAL database sits on a read-only disk
         # or in a folder it cannot add its -shm file to.
@@ -380,9 +384,9 @@ def _check_identity(conn: Connection) -> None:
     if app_id or version or tables:
         raise NotAMesocheckDatabase()
     raise NotAMesocheckDatabase(
-        "This file is an empty SQLite database, not a mesocheck one: mesocheck makes a new "
-        "database only where no file exists. Check the --db path (to start a new database "
-        "at this path, remove the empty file first)."
+        _("This file is an empty SQLite database, not a mesocheck one: mesocheck makes a new "
+          "database only where no file exists. Check the --db path (to start a new database at "
+          "this path, remove the empty file first).")
     )
 
 
@@ -398,10 +402,10 @@ def _create(path: Path, build: Callable[[Connection], None], key: bytes | None) 
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as error:
         if error.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise DiskFull(_FULL_AT_OPEN) from None
+            raise DiskFull(_(_FULL_AT_OPEN)) from None
         raise ReadOnlyDatabase(
-            "The database file cannot be created. Choose a --db path in a folder this "
-            "user account can write to."
+            _("The database file cannot be created. Choose a --db path in a folder this user "
+              "account can write to.")
         ) from None
     try:
         mark_in_use(fd)
@@ -431,7 +435,7 @@ def _create(path: Path, build: Callable[[Connection], None], key: bytes | None) 
         return took
     except OSError as error:
         if error.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise DiskFull(_FULL_AT_OPEN) from None
+            raise DiskFull(_(_FULL_AT_OPEN)) from None
         raise
     finally:
         for leftover in (tmp, Path(f"{tmp}-journal")):
@@ -476,18 +480,17 @@ def pragmas(conn: Connection) -> dict[str, object]:
 
 
 class InvalidPin(StoreError):
-    default_message = "A PIN is digits only, at most 12 (a new one at least 6)."
+    default_message = N_("A PIN is digits only, at most 12 (a new one at least 6).")
 
 
 class InvalidName(StoreError):
     default_message = (
-        "A staff member's name needs at least one letter or digit, and at most 200 "
-        "characters."
+        N_("A staff member's name needs at least one letter or digit, and at most 200 characters.")
     )
 
 
 class UnreadableRecord(StoreError):
     default_message = (
-        "A stored value cannot be read (a time, an answer or a signature changed outside "
-        "mesocheck, or damaged). Run `mesocheck verify` for the details."
+        N_("A stored value cannot be read (a time, an answer or a signature changed outside "
+           "mesocheck, or damaged). Run `mesocheck verify` for the details.")
     )

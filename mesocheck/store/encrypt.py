@@ -29,17 +29,18 @@ from pathlib import Path
 from msgspec import Struct
 
 from mesocheck.fileio import HiddenCopy
+from mesocheck.i18n import N_, _
 from mesocheck.store import atrest
 from mesocheck.store.db import (
     DatabaseCorrupt, DatabaseLocked, StoreError, classify, connect, disk_is_full, quick_check,
     sqlite, translated,
 )
 
-_FULL = ("The disk is full, so the encrypted copy could not be written; the database is "
-         "unchanged and still unencrypted. Free as much space as the database takes, then "
-         "try again.")
-_IN_USE = ("The database is in use by another program (the tablet app, or another mesocheck "
-           "command): close it, then run `mesocheck encrypt` again. Nothing was changed.")
+_FULL = N_("The disk is full, so the encrypted copy could not be written; the database is "
+           "unchanged and still unencrypted. Free as much space as the database takes, then "
+           "try again.")
+_IN_USE = N_("The database is in use by another program (the tablet app, or another mesocheck "
+             "command): close it, then run `mesocheck encrypt` again. Nothing was changed.")
 
 
 class Encrypted(Struct, frozen=True):
@@ -49,9 +50,9 @@ class Encrypted(Struct, frozen=True):
 
 
 class AlreadyEncrypted(StoreError):
-    default_message = ("This database is already encrypted (its key file is beside it); "
-                       "nothing was changed. If its recovery key was never shown, "
-                       "`mesocheck recovery-key` makes a new one.")
+    default_message = (N_("This database is already encrypted (its key file is beside it); "
+                          "nothing was changed. If its recovery key was never shown, `mesocheck "
+                          "recovery-key` makes a new one."))
 
 
 def plain_store(db: Path):
@@ -103,10 +104,10 @@ def _take_alone(conn) -> None:
         mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
     except sqlite.OperationalError as error:
         if isinstance(classify(error), DatabaseLocked):
-            raise StoreError(_IN_USE) from None
+            raise StoreError(_(_IN_USE)) from None
         raise
     if mode != "delete":
-        raise StoreError(_IN_USE)
+        raise StoreError(_(_IN_USE))
     conn.execute("PRAGMA locking_mode = EXCLUSIVE")
     conn.execute("BEGIN EXCLUSIVE")  # the lock stays after COMMIT, in this locking mode
     conn.execute("COMMIT")
@@ -134,7 +135,7 @@ def _export(conn, copy: Path, data_key: bytes, version: int, app_id: int,
             conn.execute("DETACH DATABASE encrypted")
     except sqlite.Error as error:
         if disk_is_full(folder) or _is_full(error):
-            raise StoreError(_FULL) from None
+            raise StoreError(_(_FULL)) from None
         with translated(folder):
             raise
 
@@ -156,9 +157,9 @@ def _check(copy: Path, data_key: bytes, counts: dict[str, int]) -> None:
     finally:
         conn.close()
     if problems or not same:
-        raise StoreError("The encrypted copy did not check out the same as the database "
-                         f"({len(problems)} problem(s)); nothing was changed. Run `mesocheck "
-                         "verify` on the database.")
+        raise StoreError(_("The encrypted copy did not check out the same as the database ({n} "
+                           "problem(s)); nothing was changed. Run `mesocheck verify` on the "
+                           "database.").format(n=len(problems)))
 
 
 def _keep_original(conn, db: Path, today: date) -> Path:
@@ -173,8 +174,8 @@ def _keep_original(conn, db: Path, today: date) -> Path:
         if os.path.samefile(kept, db):
             return kept
     else:
-        raise StoreError("Too many earlier unencrypted copies lie beside the database; "
-                         "delete those no longer needed, then try again.")
+        raise StoreError(_("Too many earlier unencrypted copies lie beside the database; delete "
+                           "those no longer needed, then try again."))
     try:
         os.link(db, kept)
     except OSError as error:
@@ -200,7 +201,7 @@ def _copy_with_sqlite(conn, kept: Path) -> None:
 
 def _os_error(error: OSError, folder: Path) -> StoreError:
     if error.errno in (errno.ENOSPC, errno.EDQUOT) or disk_is_full(folder):
-        return StoreError(_FULL)
-    return StoreError(f"The database's folder {folder} refused a file "
-                      f"({error.strerror or 'error'}); nothing was changed. Check it is "
-                      "writable.")
+        return StoreError(_(_FULL))
+    return StoreError(_("The database's folder {folder} refused a file ({reason}); nothing was "
+                        "changed. Check it is writable.").format(
+                            folder=folder, reason=error.strerror or _("error")))

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any, Iterable, Mapping
 
 from mesocheck.forms.validation import clean_text
+from mesocheck.i18n import N_, _
 from mesocheck.store import rows
 from mesocheck.store.audit import Transaction, staff_actor, staff_of, to_json
 from mesocheck.store.db import IntakeLocked, InvalidState, NotFound, translated
@@ -19,7 +20,7 @@ from mesocheck.store.records import DECISIONS, OUTCOMES
 
 REVIEW_STATUSES = ("submitted", *OUTCOMES)
 
-_NO_INTAKE = "No intake has this id; refresh the list and try again."
+_NO_INTAKE = N_("No intake has this id; refresh the list and try again.")
 
 
 class IntakeLifecycle:
@@ -140,7 +141,7 @@ class IntakeLifecycle:
             if not tx.execute(
                 "UPDATE intakes SET current_step = ? WHERE id = ?", (step, intake_id)
             ).rowcount:
-                raise NotFound(_NO_INTAKE)
+                raise NotFound(_(_NO_INTAKE))
 
     def submit(
         self, intake_id: str, *, signature: Mapping[str, Any], flags: Iterable[Any],
@@ -152,7 +153,7 @@ class IntakeLifecycle:
             status, locked_at = _intake_state(tx, intake_id)
             if status != "in_progress":
                 raise InvalidState(
-                    "This intake was already submitted or voided; it cannot be signed again."
+                    _("This intake was already submitted or voided; it cannot be signed again.")
                 )
             signature_id = tx.insert("signatures",
                                      rows.signature_values(signature, intake_id, tx.at))
@@ -174,13 +175,14 @@ class IntakeLifecycle:
             status, locked_at = _intake_state(tx, intake_id)
             if locked_at is None or status == "voided":
                 raise InvalidState(
-                    "Only a signed, not voided intake takes further signatures; "
-                    "the patient signs first by submitting."
+                    _("Only a signed, not voided intake takes further signatures; the patient "
+                      "signs first by submitting.")
                 )
             values = rows.signature_values(signature, intake_id, tx.at)
             if values["role"] == "practitioner":
                 if staff_id is None or _staff_role(tx, staff_id) != "practitioner":
-                    raise InvalidState("A practitioner's signature needs a practitioner account.")
+                    raise InvalidState(_("A practitioner's signature needs a practitioner "
+                                         "account."))
             elif staff_id is not None:
                 _staff_role(tx, staff_id)
             signature_id = tx.insert("signatures", values)
@@ -204,7 +206,7 @@ class IntakeLifecycle:
                                  (supersedes,)).fetchone()
                 if row is None or row[0] != intake_id:
                     raise InvalidState(
-                        "A document can only supersede an earlier document of the same intake."
+                        _("A document can only supersede an earlier document of the same intake.")
                     )
             document_id = tx.insert("documents", {
                 "intake_id": intake_id,
@@ -226,13 +228,14 @@ class IntakeLifecycle:
             _reviewed_here(tx)
             status, locked_at = _intake_state(tx, intake_id)
             if status == "voided":
-                raise InvalidState("A voided intake cannot be amended.")
+                raise InvalidState(_("A voided intake cannot be amended."))
             if locked_at is None:
                 raise InvalidState(
-                    "This intake is not signed yet: change the answer directly, not by amendment."
+                    _("This intake is not signed yet: change the answer directly, not by "
+                      "amendment.")
                 )
             if not reason:
-                raise InvalidState("An amendment needs a written reason.")
+                raise InvalidState(_("An amendment needs a written reason."))
             _staff_role(tx, staff_id)
             previous = tx.execute(
                 "SELECT id FROM answers WHERE intake_id = ? AND question_id = ? "
@@ -253,7 +256,7 @@ class IntakeLifecycle:
             _reviewed_here(tx)
             status, locked_at = _intake_state(tx, intake_id)
             if locked_at is None or status == "voided":
-                raise InvalidState("Flags are replaced only on a signed, not voided intake.")
+                raise InvalidState(_("Flags are replaced only on a signed, not voided intake."))
             for (flag_id,) in tx.execute(
                 "SELECT id FROM flags WHERE intake_id = ? AND superseded_at IS NULL",
                 (intake_id,),
@@ -280,19 +283,19 @@ class IntakeLifecycle:
             row = self._conn.execute("SELECT intake_id FROM flags WHERE id = ?",
                                      (flag_id,)).fetchone()
         if row is None:
-            raise NotFound("No flag has this id; refresh the review screen.")
+            raise NotFound(_("No flag has this id; refresh the review screen."))
         intake_id = row[0]
         with self.transaction(staff_actor(staff_id), "decide", intake_id) as tx:
             _reviewed_here(tx)
             status, locked_at = _intake_state(tx, intake_id)
             if locked_at is None or status == "voided":
-                raise InvalidState("Flags are decided only on a signed, not voided intake.")
+                raise InvalidState(_("Flags are decided only on a signed, not voided intake."))
             severity, superseded_at = tx.execute(
                 "SELECT severity, superseded_at FROM flags WHERE id = ?", (flag_id,)
             ).fetchone()
             if superseded_at is not None:
                 raise InvalidState(
-                    "This flag was replaced after an amendment; decide on the current flags."
+                    _("This flag was replaced after an amendment; decide on the current flags.")
                 )
             refusal = decision_refusal(severity, decision, reason, _staff_role(tx, staff_id))
             if refusal is not None:
@@ -319,13 +322,13 @@ class IntakeLifecycle:
             raise ValueError(f"set_status sets a review status, not {status!r}")
         staff_id = staff_of(actor)
         if staff_id is None:
-            raise InvalidState("Only staff record a review outcome.")
+            raise InvalidState(_("Only staff record a review outcome."))
         with self.transaction(actor, f"set_status:{status}", intake_id) as tx:
             _reviewed_here(tx)
             current, locked_at = _intake_state(tx, intake_id)
             if current not in REVIEW_STATUSES:
                 raise InvalidState(
-                    "Only a submitted intake can be reviewed; this one is in progress or voided."
+                    _("Only a submitted intake can be reviewed; this one is in progress or voided.")
                 )
             if current == status:
                 return
@@ -341,7 +344,7 @@ class IntakeLifecycle:
                 ).fetchone()[0]
                 if undecided:
                     raise InvalidState(
-                        "Every stop and review flag needs a 'proceed' decision before clearing."
+                        _("Every stop and review flag needs a 'proceed' decision before clearing.")
                     )
             _update_intake(tx, intake_id, status=status,
                            reviewed_at=None if status == "submitted" else tx.at)
@@ -350,11 +353,12 @@ class IntakeLifecycle:
         """Abandon an intake (in progress or submitted); everything is kept, marked void."""
         reason = clean_text(reason or "")
         if not reason:
-            raise InvalidState("Voiding an intake needs a reason.")
+            raise InvalidState(_("Voiding an intake needs a reason."))
         with self.transaction(actor, "void", intake_id) as tx:
             status, locked_at = _intake_state(tx, intake_id)
             if status not in ("in_progress", "submitted"):
-                raise InvalidState("Only an intake in progress or awaiting review can be voided.")
+                raise InvalidState(_("Only an intake in progress or awaiting review can be "
+                                     "voided."))
             if locked_at is not None:
                 _reviewed_here(tx)
             _update_intake(tx, intake_id, status="voided", void_reason=reason)
@@ -375,15 +379,15 @@ def _reviewed_here(tx: Transaction) -> None:
     row = tx.execute("SELECT value FROM settings WHERE key = 'hub_url'").fetchone()
     if row is not None and row[0] not in ("null", '""'):
         raise InvalidState(
-            "This tablet sends its intakes to the clinic's hub: review them on the "
-            "practitioner's station, where every tablet's intakes are.")
+            _("This tablet sends its intakes to the clinic's hub: review them on the "
+              "practitioner's station, where every tablet's intakes are."))
 
 
 def _intake_state(tx: Transaction, intake_id: str) -> tuple[str, str | None]:
     row = tx.execute("SELECT status, locked_at FROM intakes WHERE id = ?",
                      (intake_id,)).fetchone()
     if row is None:
-        raise NotFound(_NO_INTAKE)
+        raise NotFound(_(_NO_INTAKE))
     return row[0], row[1]
 
 
@@ -393,15 +397,15 @@ def _open_intake(tx: Transaction, intake_id: str) -> None:
     if locked_at is not None:
         raise IntakeLocked()
     if status != "in_progress":
-        raise InvalidState("This intake was voided; start a new one.")
+        raise InvalidState(_("This intake was voided; start a new one."))
 
 
 def _staff_role(tx: Transaction, staff_id: int) -> str:
     row = tx.execute("SELECT role, active FROM staff WHERE id = ?", (staff_id,)).fetchone()
     if row is None:
-        raise NotFound("No staff account has this id.")
+        raise NotFound(_("No staff account has this id."))
     if not row[1]:
-        raise InvalidState("This staff account is deactivated.")
+        raise InvalidState(_("This staff account is deactivated."))
     return row[0]
 
 

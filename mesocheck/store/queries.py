@@ -10,6 +10,7 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, Iterable, Iterator
 
+from mesocheck.i18n import _
 from mesocheck.store import rows
 from mesocheck.store.db import DocumentDamaged, NotFound, UnreadableRecord, translated
 from mesocheck.store.dialect import Dialect
@@ -73,7 +74,7 @@ class IntakeQueries:
         row = conn.execute(f"SELECT {_intake_columns(self.dialect)} FROM intakes i "
                            "WHERE i.id = ?", (intake_id,)).fetchone()
         if row is None:
-            raise NotFound("No intake has this id; refresh the list and try again.")
+            raise NotFound(_("No intake has this id; refresh the list and try again."))
         (iid, patient_id, form_id, form_version, form_hash, language, area, appointment_at,
          status, current_step, device, created_at, updated_at, submitted_at, locked_at,
          reviewed_at, void_reason) = row
@@ -170,7 +171,7 @@ class IntakeQueries:
             row = self._conn.execute("SELECT pdf, sha256 FROM documents WHERE id = ?",
                                      (document_id,)).fetchone()
         if row is None:
-            raise NotFound("No document has this id.")
+            raise NotFound(_("No document has this id."))
         pdf, sha256 = row
         if not isinstance(pdf, bytes) or hashlib.sha256(pdf).hexdigest() != sha256:
             raise DocumentDamaged()

@@ -8,6 +8,8 @@ from typing import Any, Mapping
 
 from msgspec import Struct
 
+from mesocheck.i18n import _
+
 SEVERITIES = ("info", "review", "stop")
 SEVERITY_RANK = {"stop": 0, "review": 1, "info": 2}
 CLEAN_RANK = 3
@@ -221,6 +223,7 @@ class Problem(Struct, frozen=True):
     detail: str
 
     def __str__(self) -> str:
-        where = f"{self.table} row {self.row_id}" if self.table else "database"
-        intake = f" (intake {self.intake_id})" if self.intake_id else ""
+        where = _("{table} row {id}").format(table=self.table, id=self.row_id) if self.table \
+            else _("database")
+        intake = " " + _("(intake {id})").format(id=self.intake_id) if self.intake_id else ""
         return f"{self.kind}: {where}{intake}: {self.detail}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Iterable, Iterator
 
+from mesocheck.i18n import _
 from mesocheck.store.db import InvalidState, translated
 from mesocheck.store.records import (
     CONSENT_KINDS, DOCUMENT_KINDS, PATIENT_COPY, DocumentInfo, SealRecord, document_chain,
@@ -102,7 +103,7 @@ class SealRecords:
             row = self._conn.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents d "
                                      "WHERE d.id = ?", (document_id,)).fetchone()
         if row is None:
-            raise InvalidState("No document has this id.")
+            raise InvalidState(_("No document has this id."))
         return _document(row)
 
     def all_documents(self) -> Iterator[tuple[DocumentInfo, bytes]]:

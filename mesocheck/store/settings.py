@@ -1,6 +1,7 @@
 """The clinic's settings a practitioner changes on the tablet, each checked before it is
 stored: a name for the screens and the documents, how long the tablet waits before it
-clears a screen nobody touches, the clinic's time zone, and whether the app fills the screen.
+clears a screen nobody touches, the clinic's time zone, whether the app fills the screen, and
+the clinic's language (of the staff screens and the clinic's records).
 Other settings (the seal's, the logo's) are written by the commands that own them."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from mesocheck.forms.validation import clean_text
+from mesocheck.i18n import N_, _
 from mesocheck.store.db import StoreError
 
 CLINIC_NAME_LIMIT = 120
@@ -15,24 +17,24 @@ IDLE_LIMITS_S = (30, 3600)
 
 
 class InvalidSetting(StoreError):
-    default_message = "This setting cannot be kept."
+    default_message = N_("This setting cannot be kept.")
 
 
 def check_setting(key: str, value: Any) -> Any:
     """The value as stored, or :class:`InvalidSetting` saying what to change."""
     if key == "clinic_name":
         if not isinstance(value, str):
-            raise InvalidSetting("The clinic's name must be text.")
+            raise InvalidSetting(_("The clinic's name must be text."))
         name = " ".join(clean_text(value).split())
         if len(name) > CLINIC_NAME_LIMIT:
-            raise InvalidSetting(f"Please keep the clinic's name under {CLINIC_NAME_LIMIT} "
-                                 "characters.")
+            raise InvalidSetting(_("Please keep the clinic's name under {n} "
+                                   "characters.").format(n=CLINIC_NAME_LIMIT))
         return name
     if key == "idle_timeout_s":
         low, high = IDLE_LIMITS_S
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise InvalidSetting(f"The idle time must be between {low} seconds and "
-                                 f"{high // 60} minutes.")
+            raise InvalidSetting(_("The idle time must be between {low} seconds and {minutes} "
+                                   "minutes.").format(low=low, minutes=high // 60))
         return value
     if key == "time_zone":
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # not at start-up: sysconfig
@@ -42,11 +44,18 @@ def check_setting(key: str, value: Any) -> Any:
         try:
             ZoneInfo(str(value))
         except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidSetting("That time zone is not known; choose one from the list, "
-                                 "such as Europe/Paris.") from None
+            raise InvalidSetting(_("That time zone is not known; choose one from the list, such "
+                                   "as Europe/Paris.")) from None
         return str(value)
+    if key == "clinic_language":
+        from mesocheck.i18n import shipped_languages
+
+        if value not in shipped_languages():
+            raise InvalidSetting(_("That language is not one the app has; choose one from the "
+                                   "list."))
+        return value
     if key == "full_screen":
         if not isinstance(value, bool):
-            raise InvalidSetting("Full screen is either on or off.")
+            raise InvalidSetting(_("Full screen is either on or off."))
         return value
     return value

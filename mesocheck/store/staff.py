@@ -20,6 +20,7 @@ import re
 from datetime import datetime, timedelta
 
 from mesocheck.forms.validation import check_name
+from mesocheck.i18n import _
 from mesocheck.store.audit import staff_of
 from mesocheck.store.db import InvalidName, InvalidPin, InvalidState, NotFound, translated
 from mesocheck.store.records import ROLES, PinCheck, StaffMember
@@ -175,8 +176,8 @@ class StaffAccounts:
                 "SELECT role = 'practitioner' AND active = 1 FROM staff WHERE id = ?",
                 (staff_id,)
             ).fetchone()[0]:
-                raise InvalidState("This is the only active practitioner: add another "
-                                   "practitioner first, or the clinic could not be managed.")
+                raise InvalidState(_("This is the only active practitioner: add another "
+                                     "practitioner first, or the clinic could not be managed."))
             tx.update("staff", staff_id, {"active": int(bool(active))})
 
     def staff_members(self, *, include_inactive: bool = False) -> list[StaffMember]:
@@ -201,7 +202,7 @@ class StaffAccounts:
             row = self._conn.execute("SELECT pin_hash, locked_until FROM staff WHERE id = ?",
                                      (staff_id,)).fetchone()
         if row is None:
-            raise NotFound("No staff account has this id.")
+            raise NotFound(_("No staff account has this id."))
         now = self.clock()
         locked = _lock_end(row[1], now)
         # The slow KDF runs outside the write transaction so it never holds the lock.
@@ -266,9 +267,9 @@ def require_administrator(tx, actor: str) -> None:
     row = None if staff_id is None else tx.execute(
         "SELECT role, active FROM staff WHERE id = ?", (staff_id,)).fetchone()
     if row is None or row[0] != "practitioner" or not row[1]:
-        raise InvalidState("Only a practitioner can manage staff and the clinic's settings.")
+        raise InvalidState(_("Only a practitioner can manage staff and the clinic's settings."))
 
 
 def _existing(tx, staff_id: int) -> None:
     if tx.execute("SELECT 1 FROM staff WHERE id = ?", (staff_id,)).fetchone() is None:
-        raise NotFound("No staff account has this id.")
+        raise NotFound(_("No staff account has this id."))

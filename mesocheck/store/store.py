@@ -32,6 +32,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "idle_timeout_s": 120,
     "time_zone": None,
     "full_screen": True,  # a kiosk tablet; `mesocheck --window` opens a window for one run
+    "clinic_language": "en",
 }
 
 

@@ -10,6 +10,7 @@ look up) is imported only where the clinic asked for it.
 
 from __future__ import annotations
 
+from mesocheck.i18n import N_, _
 from mesocheck.store.atrest import (
     KeyFile, NotEncrypted, key_for, read_key_file, remember, write_key_file,
 )
@@ -19,7 +20,7 @@ KEYRING_SERVICE = "mesocheck database key"
 
 
 class KeyringProblem(StoreError):
-    default_message = "The keyring could not be used."
+    default_message = N_("The keyring could not be used.")
 
 
 def _keyring():
@@ -27,9 +28,9 @@ def _keyring():
         import keyring
         import keyring.errors
     except ImportError:
-        raise KeyringProblem("This computer has no keyring for mesocheck to use (the "
-                             "`keyring` package is missing); the passphrase is asked at "
-                             "every start instead.") from None
+        raise KeyringProblem(_("This computer has no keyring for mesocheck to use (the `keyring` "
+                               "package is missing); the passphrase is asked at every start "
+                               "instead.")) from None
     return keyring
 
 
@@ -37,11 +38,12 @@ def _keyring_failure(error: Exception) -> KeyringProblem:
     import keyring.errors
 
     if isinstance(error, keyring.errors.NoKeyringError):
-        return KeyringProblem("This computer has no keyring for mesocheck to use (no secret "
-                              "service is running); the passphrase is asked at every start "
-                              "instead.")
-    return KeyringProblem(f"The keyring refused ({type(error).__name__}): it may be locked. "
-                          "Unlock it, or type the clinic passphrase instead.")
+        return KeyringProblem(_("This computer has no keyring for mesocheck to use (no secret "
+                                "service is running); the passphrase is asked at every start "
+                                "instead."))
+    return KeyringProblem(_("The keyring refused ({kind}): it may be locked. Unlock it, or "
+                            "type the clinic passphrase instead.").format(
+                                kind=type(error).__name__))
 
 
 def remember_in_keyring(db: str | os.PathLike[str]) -> None:
@@ -87,12 +89,12 @@ def unlock_from_keyring(db: str | os.PathLike[str]) -> bool:
     except Exception as error:
         raise _keyring_failure(error) from None
     if text is None:
-        raise KeyringProblem("The keyring no longer holds this database's key (another user "
-                             "account, or another computer?): type the clinic passphrase.")
+        raise KeyringProblem(_("The keyring no longer holds this database's key (another user "
+                               "account, or another computer?): type the clinic passphrase."))
     try:
         data_key = bytes.fromhex(text)
     except ValueError:
-        raise KeyringProblem("The key kept in the keyring is damaged: type the clinic "
-                             "passphrase, then keep it in the keyring again.") from None
+        raise KeyringProblem(_("The key kept in the keyring is damaged: type the clinic "
+                               "passphrase, then keep it in the keyring again.")) from None
     remember(found, data_key)
     return True

@@ -22,6 +22,7 @@ import threading
 from array import array
 from typing import Any, Iterator
 
+from mesocheck.i18n import _
 from mesocheck.store.audit import (
     AUDITED_TABLES, GENESIS, ROW_HASH_BYTES, Columns, audit_hash, canonical_json, primary_key,
 )
@@ -91,10 +92,10 @@ def verify(conn: sqlite.Connection) -> list[Problem]:
                 _check_table(conn, table, columns, expected[table], problems, sql_json)
             except sqlite.DatabaseError:
                 problems.append(Problem("integrity", table, None, None,
-                                        "the table could not be read to the end (damaged, "
-                                        "or edited outside mesocheck)"))
+                                        _("the table could not be read to the end (damaged, "
+                                          "or edited outside mesocheck)")))
     except sqlite.DatabaseError:
-        problems.append(Problem("integrity", None, None, None, "the file could not be read"))
+        problems.append(Problem("integrity", None, None, None, _("the file could not be read")))
     found, damaged = sqlite_checks.result()
     return found if damaged else found + problems
 
@@ -145,7 +146,7 @@ def _integrity(conn: sqlite.Connection, problems: list[Problem]) -> bool:
         messages = [r[0] for r in conn.execute("PRAGMA integrity_check(100)")]
     except sqlite.DatabaseError:
         problems.append(Problem("integrity", None, None, None,
-                                "the file is too damaged for SQLite to check"))
+                                _("the file is too damaged for SQLite to check")))
         return False
     if messages != ["ok"]:
         problems.extend(Problem("integrity", None, None, None, m) for m in messages)
@@ -153,12 +154,13 @@ def _integrity(conn: sqlite.Connection, problems: list[Problem]) -> bool:
 
 
 def _foreign_keys(conn: sqlite.Connection, problems: list[Problem]) -> None:
-    for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check").fetchall():
+    for table, rowid, parent, __ in conn.execute("PRAGMA foreign_key_check").fetchall():
         key = rowid
         if table == "intakes":
             key = conn.execute("SELECT id FROM intakes WHERE rowid = ?", (rowid,)).fetchone()[0]
         problems.append(Problem("foreign_key", table, key, _row_intake(conn, table, key),
-                                f"refers to a {parent} row that does not exist"))
+                                _("refers to a {table} row that does not exist").format(
+                                    table=parent)))
 
 
 def _guards(conn: sqlite.Connection, problems: list[Problem]) -> None:
@@ -168,11 +170,13 @@ def _guards(conn: sqlite.Connection, problems: list[Problem]) -> None:
     for name, table in ours.items():
         if name not in present:
             problems.append(Problem("schema", table, None, None,
-                                    f"the append-only guard {name} was removed"))
+                                    _("the append-only guard {name} was removed").format(
+                                        name=name)))
     for name, table in present.items():
         if name not in ours:
             problems.append(Problem("schema", table, None, None,
-                                    f"an unknown trigger {name} was added"))
+                                    _("an unknown trigger {name} was added").format(
+                                        name=name)))
 
 
 def _replay(conn: sqlite.Connection, problems: list[Problem]) -> dict[str, _Expected]:
@@ -192,11 +196,12 @@ def _replay(conn: sqlite.Connection, problems: list[Problem]) -> dict[str, _Expe
             problems.append(Problem("audit_chain", "audit", audit_id, intake_id, detail))
 
         if audit_id != next_id:
-            report(f"audit rows {next_id} to {audit_id - 1} are missing (deleted)"
-                   if audit_id > next_id else "audit ids are out of order")
+            report(_("audit rows {first} to {last} are missing (deleted)").format(
+                first=next_id, last=audit_id - 1)
+                   if audit_id > next_id else _("audit ids are out of order"))
         if audit_hash(prev, audit_id, at, actor, action, intake_id, rows_json) != digest:
-            report("does not match its hash: it was edited or moved, or a row before it "
-                   "was deleted, inserted, edited or moved")
+            report(_("does not match its hash: it was edited or moved, or a row before it "
+                     "was deleted, inserted, edited or moved"))
         if not isinstance(digest, bytes):
             digest = b""
         prev, next_id = digest, audit_id + 1
@@ -211,7 +216,7 @@ def _replay(conn: sqlite.Connection, problems: list[Problem]) -> dict[str, _Expe
                 else:
                     state.set(key, row_hash, audit_id)
         except (ValueError, TypeError, KeyError, AttributeError):
-            report("its list of written rows is unreadable")
+            report(_("its list of written rows is unreadable"))
     return expected
 
 
@@ -305,19 +310,21 @@ def _check_table(
     for key, audit_id in doubtful:
         row = stored(key)
         if row is None or digest_row(row)[:_KEEP] != expected.get(key)[1]:
-            report("changed", key, audit_id, "does not match what the audit log recorded "
-                   "(edited, or its id was swapped with another row's)")
+            report("changed", key, audit_id, _("does not match what the audit log recorded "
+                                               "(edited, or its id was swapped with another "
+                                               "row's)"))
     for key, state in unaudited:
         if state < 0:
-            report("unaudited", key, -state, "the audit log recorded its deletion, yet it is "
-                   "present (inserted outside mesocheck)")
+            report("unaudited", key, -state, _("the audit log recorded its deletion, yet it "
+                                               "is present (inserted outside mesocheck)"))
         else:
-            report("unaudited", key, 0, "no audit row wrote it (inserted outside mesocheck)")
+            report("unaudited", key, 0, _("no audit row wrote it (inserted outside "
+                                          "mesocheck)"))
     for key, audit_id in expected.written():
         present = seen[key] if key.__class__ is int and 0 <= key < size else key in seen_sparse
         if not present:
             report("missing", key, audit_id,
-                   "the audit log wrote it, but it is gone (deleted outside mesocheck)")
+                   _("the audit log wrote it, but it is gone (deleted outside mesocheck)"))
 
 
 def _python_digests(conn, table, names, digest_row, report) -> Iterator[tuple[Any, bytes]]:
@@ -330,7 +337,7 @@ def _python_digests(conn, table, names, digest_row, report) -> Iterator[tuple[An
             actual = hashlib.sha256(row[pdf_at]).hexdigest()
             if sha_at is not None and actual != row[sha_at]:
                 report("document_hash", row[key_at], 0,
-                       "the PDF's bytes do not match its recorded SHA-256")
+                       _("the PDF's bytes do not match its recorded SHA-256"))
             row = row[:pdf_at] + (actual,) + row[pdf_at + 1:]
         yield row[key_at], digest_row(row)
 

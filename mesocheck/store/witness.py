@@ -38,6 +38,7 @@ from pathlib import Path
 from msgspec import Struct
 
 from mesocheck.fileio import SQLITE_MAGIC, is_database_file
+from mesocheck.i18n import N_, _, ngettext
 from mesocheck.store.db import APPLICATION_ID, StoreError, connect, sqlite
 from mesocheck.store.records import AuditHead, Problem
 
@@ -120,7 +121,7 @@ class Witness(Struct, frozen=True):
 
 
 class CannotCompare(StoreError):
-    default_message = "The file given with --against cannot be compared with the database."
+    default_message = N_("The file given with --against cannot be compared with the database.")
 
 
 def check(conn: sqlite.Connection, witness: Witness) -> list[Problem]:
@@ -134,60 +135,72 @@ def check(conn: sqlite.Connection, witness: Witness) -> list[Problem]:
             missing = head.audit_id - last
             problems.append(Problem(
                 "witness", "audit", head.audit_id, None,
-                f"{witness.source} saw the audit log up to this row, but it now ends at row "
-                f"{last}: the newest {missing} audit row{'s' if missing != 1 else ''}, and "
-                "what they wrote, were deleted, or this file was put back from an older "
-                "copy"))
+                ngettext("{source} saw the audit log up to this row, but it now ends at row "
+                         "{last}: the newest {n} audit row, and what it wrote, were deleted, "
+                         "or this file was put back from an older copy",
+                         "{source} saw the audit log up to this row, but it now ends at row "
+                         "{last}: the newest {n} audit rows, and what they wrote, were "
+                         "deleted, or this file was put back from an older copy",
+                         missing).format(source=witness.source, last=last, n=missing)))
         elif row is None:
             problems.append(Problem("witness", "audit", head.audit_id, None,
-                                    f"{witness.source} saw this row, and it is gone"))
+                                    _("{source} saw this row, and it is gone").format(
+                                        source=witness.source)))
         elif row[0] != head.digest:
             problems.append(Problem(
                 "witness", "audit", head.audit_id, None,
-                f"is not the row {witness.source} saw: the log was rewritten from here on, or "
-                "this is not the database that copy was made from"))
+                _("is not the row {source} saw: the log was rewritten from here on, or this "
+                  "is not the database that copy was made from").format(
+                    source=witness.source)))
     if witness.document_sha256 is not None and conn.execute(
             "SELECT 1 FROM documents WHERE sha256 = ? LIMIT 1",
             (witness.document_sha256,)).fetchone() is None:
         problems.append(Problem("witness", "documents", None, None,
-                                f"{witness.source} is not among the stored documents: it was "
-                                "deleted, or it belongs to another database"))
+                                _("{source} is not among the stored documents: it was "
+                                  "deleted, or it belongs to another database").format(
+                                    source=witness.source)))
     return problems
 
 
 def head_file_witness(db: Path) -> Witness | None:
     head = read_head(head_file(db))
-    return Witness(f"the head file {head_file(db).name}", head) if head else None
+    if not head:
+        return None
+    return Witness(_("the head file {name}").format(name=head_file(db).name), head)
 
 
 def copy_witness(path: Path, db: Path) -> Witness:
     """The head a backup or a consent PDF at ``path`` carries (``verify --against``)."""
     path = Path(path)
     if is_database_file(path, db):
-        raise CannotCompare("The file given with --against is the database itself (or one "
-                            "of its companion files); give a backup or a consent PDF.")
+        raise CannotCompare(_("The file given with --against is the database itself (or one of "
+                              "its companion files); give a backup or a consent PDF."))
     if not path.is_file():
-        raise CannotCompare(f"{path} is not a file; give a backup or a consent PDF.")
+        raise CannotCompare(_("{path} is not a file; give a backup or a consent PDF.").format(
+            path=path))
     from mesocheck.store import atrest
 
     if atrest.key_file(path).is_file():  # an encrypted backup, its key file beside it
-        return Witness(f"the backup {path.name}", _backup_head(path))
+        return Witness(_("the backup {name}").format(name=path.name), _backup_head(path))
     try:
         with open(path, "rb") as handle:  # not this process's database: checked above
             start = handle.read(len(SQLITE_MAGIC))
             if start == SQLITE_MAGIC:
-                return Witness(f"the backup {path.name}", _backup_head(path))
+                return Witness(_("the backup {name}").format(name=path.name), _backup_head(path))
             if not start.startswith(b"%PDF-"):
-                raise CannotCompare(f"{path} is neither a mesocheck backup nor a consent "
-                                    "PDF (an encrypted backup needs its key file beside it).")
+                raise CannotCompare(_("{path} is neither a mesocheck backup nor a consent PDF "
+                                      "(an encrypted backup needs its key file beside it).").format(
+                                          path=path))
             data = start + handle.read(MAX_COPY_BYTES)
     except OSError as exc:
-        raise CannotCompare(f"{path} cannot be read ({exc.strerror}).") from None
+        raise CannotCompare(_("{path} cannot be read ({reason}).").format(
+            path=path, reason=exc.strerror)) from None
     head = pdf_head(data)
     if head is None:
-        raise CannotCompare(f"{path} is a PDF without an audit head: not a consent PDF "
-                            "made by this version of mesocheck.")
-    return Witness(f"the consent PDF {path.name}", head, hashlib.sha256(data).hexdigest())
+        raise CannotCompare(_("{path} is a PDF without an audit head: not a consent PDF made by "
+                              "this version of mesocheck.").format(path=path))
+    return Witness(_("the consent PDF {name}").format(name=path.name), head,
+                   hashlib.sha256(data).hexdigest())
 
 
 def _backup_head(path: Path) -> AuditHead:
@@ -196,24 +209,27 @@ def _backup_head(path: Path) -> AuditHead:
     try:
         key = atrest.key_for(path)
     except atrest.KeyNeeded:
-        raise CannotCompare(f"{path} is encrypted with another database's key: not a backup "
-                            "of this database.") from None
+        raise CannotCompare(_("{path} is encrypted with another database's key: not a backup of "
+                              "this database.").format(path=path)) from None
     except StoreError as problem:
-        raise CannotCompare(f"{path}: {problem.message}") from None
+        raise CannotCompare(_("{path}: {message}").format(
+            path=path, message=problem.message)) from None
     try:
         conn = connect(f"{path.resolve().as_uri()}?mode=ro", key, uri=True)
         try:
             if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
-                raise CannotCompare(f"{path} is an SQLite file of another program, not a "
-                                    "mesocheck backup.")
+                raise CannotCompare(_("{path} is an SQLite file of another program, not a "
+                                      "mesocheck backup.").format(path=path))
             head = chain_head(conn)
         finally:
             conn.close()
     except sqlite.Error:
-        raise CannotCompare(f"{path} cannot be read as a mesocheck backup (damaged, "
-                            "still being written, or its key file is not its own).") from None
+        raise CannotCompare(_("{path} cannot be read as a mesocheck backup (damaged, still being "
+                              "written, or its key file is not its own).").format(
+                                  path=path)) from None
     if head is None:
-        raise CannotCompare(f"{path} holds no audit log: not a mesocheck backup.")
+        raise CannotCompare(_("{path} holds no audit log: not a mesocheck backup.").format(
+            path=path))
     return head
 
 

@@ -123,7 +123,7 @@ def test_export_writes_one_bundle_per_line(reviewed_amended, tmp_path, capsys):
     bundle = json.loads(lines[0])
     assert bundle["identifier"]["value"] == intake_id
     check_bundle(bundle)
-    assert "exported 1 intakes" in capsys.readouterr().err
+    assert "exported 1 intake " in capsys.readouterr().err
 
 
 def test_the_tablet_starts_without_the_fhir_library():

@@ -167,9 +167,17 @@ def test_clinic_settings_are_checked_before_they_are_stored(staffed):
                           ({"idle_timeout_s": "300"}, "between 30 seconds"),
                           ({"time_zone": "Mars/Olympus"}, "not known"),
                           ({"full_screen": "yes"}, "on or off"),
-                          ({"clinic_name": "x" * 121}, "under 120")):
+                          ({"clinic_name": "x" * 121}, "under 120"),
+                          ({"clinic_language": "de"}, "not one the app has"),
+                          ({"clinic_language": None}, "not one the app has")):
         with pytest.raises(InvalidSetting, match=words):
             staffed.set_settings({"clinic_name": "Changed", **values}, doctor)
     assert staffed.settings()["clinic_name"] == "Clinique Lumière"  # nothing half-saved
     staffed.set_settings({"time_zone": None}, doctor)
     assert staffed.settings()["time_zone"] is None
+
+
+def test_the_clinic_language_is_english_until_a_practitioner_chooses_a_shipped_one(staffed):
+    assert staffed.settings()["clinic_language"] == "en"
+    staffed.set_settings({"clinic_language": "fr"}, staff_actor(PRACTITIONER))
+    assert staffed.settings()["clinic_language"] == "fr"

@@ -34,6 +34,7 @@ def main(argv: list[str]) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from mesocheck.i18n import clinic_language
     from mesocheck.ui.shell.app import run
     from mesocheck.ui.shell.main_window import MainWindow
     from mesocheck.ui.widgets.dialogs import Dialog
@@ -46,6 +47,7 @@ def main(argv: list[str]) -> int:
                 for widget in self.topLevelWidgets():
                     if isinstance(widget, MainWindow):
                         print("screen:", widget.current_screen, flush=True)
+                print("clinic language:", clinic_language(), flush=True)
                 super().report()
 
         app = ScreenAtFirstPaint([])

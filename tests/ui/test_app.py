@@ -41,6 +41,18 @@ def test_a_demo_intake_opens_at_its_first_step_and_the_benchmark_sees_it_painted
     assert unfinished.current_step == "step:about"
 
 
+def test_the_app_speaks_the_clinics_language_from_its_settings(tmp_path):
+    db = tmp_path / "clinic.sqlite3"
+    at_rest.set_up(db)
+    at_rest.unlock(db)
+    with Store.open(db) as store:
+        store.set_setting("clinic_language", "ar", "system")
+    result = run_app(db, tmp_path / "home", "demo", "quit-after-first-paint",
+                     LANG="fr_FR.UTF-8")  # the app reads the clinic's setting, not the shell's
+    assert result.returncode == 0, result.stderr
+    assert "clinic language: ar" in result.stdout
+
+
 def test_a_bug_is_logged_and_apologised_for(qtbot, tmp_path):
     handler = CrashHandler()
     handler.activate()

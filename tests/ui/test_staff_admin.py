@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog
 
+from mesocheck.i18n import clinic_language
 from mesocheck.store import Store
 from mesocheck.store.audit import staff_actor
 from tests.support import intake_driver as drive
@@ -112,6 +113,9 @@ def test_the_clinic_settings_are_saved_audited_and_taken_at_once(qtbot, make_win
     assert "not known" in screen.settings_error.text.text()
     screen.zone.setEditText("europe/lisbon")  # typed loosely: the list's name is taken
     drive.click(qtbot, screen.full_screen)  # off: a window
+    assert [screen.language.itemText(i) for i in range(screen.language.count())] == [
+        "English", "العربية", "Español", "Français", "中文"]  # each in its own words
+    drive.pick(screen.language, "Français")
     drive.click(qtbot, screen.save_button)
     qtbot.waitUntil(lambda: screen.settings_status.text() != "", timeout=5000)
     assert not screen.settings_error.isVisible()
@@ -120,6 +124,7 @@ def test_the_clinic_settings_are_saved_audited_and_taken_at_once(qtbot, make_win
     assert (settings["clinic_name"], settings["idle_timeout_s"], settings["time_zone"],
             settings["full_screen"]) == ("Harbour Street Skin Clinic", 300, "Europe/Lisbon",
                                          False)
+    assert settings["clinic_language"] == "fr" and clinic_language() == "fr"
     assert _actions(db_path, staff_actor(practitioner)) == ["settings"]
     assert window.idle.timeout_s == 300 and str(window.zone) == "Europe/Lisbon"
     assert window.windowTitle() == "Harbour Street Skin Clinic"

@@ -41,6 +41,7 @@ from mesocheck.fileio import is_database_file
 from mesocheck.forms.model import Form
 from mesocheck.forms.registry import FormNotFound, form_of
 from mesocheck.forms.outcome import countersigned
+from mesocheck.i18n import _
 from mesocheck.store.records import CONSENT, PATIENT_COPY, REVIEWED_CONSENT, document_chain
 
 __all__ = ["CLINIC", "PATIENT", "ConsentDocument", "DocumentRefused", "LAYOUT_VERSION", "Review",
@@ -76,11 +77,11 @@ def store_consent_pdf(store: Any, intake_id: str) -> int:
     """
     record = store.intake(intake_id)
     if record.status == "voided":
-        raise DocumentRefused("This intake was voided; no consent document is made for it.")
+        raise DocumentRefused(_("This intake was voided; no consent document is made for it."))
     if record.submitted_at is None or not signatures_of(record, "patient"):
         raise DocumentRefused(
-            "The patient has not signed this intake yet; the consent document is made "
-            "when it is submitted."
+            _("The patient has not signed this intake yet; the consent document is made when it "
+              "is submitted.")
         )
     form = _form_of(record)
     staff = {m.id: m.name for m in store.staff_members(include_inactive=True)}
@@ -108,8 +109,9 @@ def _form_of(record: Any) -> Form:
         return form_of(record)
     except FormNotFound as exc:
         raise DocumentRefused(
-            f"No consent document was made: {exc.message}. Restore version "
-            f"{record.form_version} of the form file, then try again."
+            _("No consent document was made: {message}. Restore version {form_version} of the "
+              "form file, then try again.").format(
+                  message=exc.message, form_version=record.form_version)
         ) from None
 
 

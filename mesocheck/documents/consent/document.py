@@ -40,6 +40,7 @@ from mesocheck.forms.flow import Flow
 from mesocheck.forms.isolation import isolate, strip_direction_controls
 from mesocheck.forms.model import Form
 from mesocheck.forms.outcome import current_countersignature, patient_signature, unreachable
+from mesocheck.i18n import _
 from mesocheck.store.audit import staff_of
 from mesocheck.store.witness import head_text
 
@@ -62,8 +63,9 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection, SummaryS
             raise ValueError(f"unknown copy {copy!r}")
         why = unreachable(record)
         if why is not None:
-            raise DocumentRefused(f"No consent document was made for intake {record.id}: "
-                                  f"{why}, which the review's rules cannot lead to.")
+            raise DocumentRefused(_("No consent document was made for intake {id}: {why}, which "
+                                    "the review's rules cannot lead to.").format(
+                                        id=record.id, why=why))
         self.record = record
         self.form = form
         self.settings = settings

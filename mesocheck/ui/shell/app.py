@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from mesocheck.errors import MesocheckError
+from mesocheck.i18n import set_clinic_language
 from mesocheck.logs import setup_logging
 from mesocheck.session import PatientDetails
 from mesocheck.store import DatabaseCorrupt
@@ -258,6 +259,7 @@ def _start(app: QApplication, db_path: Path | None, demo_intake: bool | None,
         form = default_form()
     except MesocheckError as exc:
         return _fatal(app, "mesocheck cannot start", exc.message, running=running)
+    set_clinic_language(settings.get("clinic_language") or "en")
     if demo_intake is None:
         demo_intake = os.environ.get(DEMO_INTAKE) == "1" and not hub
     if not hub and settings.get("hub_url"):

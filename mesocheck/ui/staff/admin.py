@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck.forms.isolation import isolate
+from mesocheck.i18n import _, native_name, set_clinic_language, shipped_languages
 from mesocheck.store import StaffMember
 from mesocheck.store.settings import IDLE_LIMITS_S
 from mesocheck.store.staff import MIN_PIN_LENGTH, pin_min_length_of, pin_rule
@@ -347,6 +348,12 @@ class StaffAdminScreen(Screen):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.zone.setCompleter(completer)
         self._setting("Time zone (for forms started from now on)", self.zone)
+        self.language = QComboBox()
+        self.language.setAccessibleName(_("Language"))
+        for code in shipped_languages():
+            self.language.addItem(native_name(code), code)
+        self._setting(_("Language of the staff screens and the clinic's records"),
+                      self.language)
         self.full_screen = OptionCheck("Fill the whole screen (a kiosk tablet)")
         self.full_screen.setAccessibleDescription(
             "Off: the app opens in a window, for a desk computer")
@@ -375,6 +382,8 @@ class StaffAdminScreen(Screen):
         index = self.zone.findData(zone) if zone else 0
         self.zone.setCurrentIndex(max(index, 0))
         self.full_screen.setChecked(bool(settings.get("full_screen", True)))
+        self.language.setCurrentIndex(max(self.language.findData(
+            settings.get("clinic_language")), 0))
 
     def chosen_zone(self) -> str | None:
         typed = self.zone.currentText().strip()
@@ -385,7 +394,8 @@ class StaffAdminScreen(Screen):
 
     def save_settings(self) -> None:
         values = {"clinic_name": self.clinic.text(), "idle_timeout_s": self.idle.currentData(),
-                  "time_zone": self.chosen_zone(), "full_screen": self.full_screen.isChecked()}
+                  "time_zone": self.chosen_zone(), "full_screen": self.full_screen.isChecked(),
+                  "clinic_language": self.language.currentData()}
         actor = self.context.actor
         self.settings_error.show_message(None)
         self.settings_status.clear()
@@ -402,6 +412,7 @@ class StaffAdminScreen(Screen):
         self.scroll.ensureWidgetVisible(self.settings_error)
 
     def _saved(self, settings: dict[str, Any]) -> None:
+        set_clinic_language(settings.get("clinic_language") or "en")
         self.settings_status.setText("The clinic's settings are saved.")
         self.settings_changed.emit(settings)
 
