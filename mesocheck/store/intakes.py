@@ -29,10 +29,10 @@ class IntakeLifecycle:
         self, *, name: str, birth_date: date | str, contact: str | None = None,
         form_id: str, form_version: str, form_hash: str, language: str, area: str,
         appointment_at: datetime | str, device: str | None, actor: str,
-        form_content: str | None = None,
+        form_content: str | None = None, patient_id: int | None = None,
     ) -> str:
-        """A new patient row and an in-progress intake; returns the intake id (a UUID,
-        see :func:`rows.new_intake_id`).
+        """An in-progress intake, for the known patient ``patient_id`` or a new patient row;
+        returns the intake id (a UUID, see :func:`rows.new_intake_id`).
 
         ``form_content`` (the canonical form text) is archived once per ``form_hash``, so the
         exact wording a patient signed stays readable after the form file changes.
@@ -44,13 +44,18 @@ class IntakeLifecycle:
         with self.transaction(actor, "start_intake", intake_id) as tx:
             if form_content is not None:
                 archive_form(tx, form_hash, form_id, form_version, form_content)
-            patient_id = tx.insert("patients", {
-                "name": name,
-                "search_key": rows.search_key(name),
-                "birth_date": rows.iso_date(birth_date),
-                "contact": (contact or "").strip() or None,
-                "created_at": tx.at,
-            })
+            if patient_id is not None:
+                if tx.execute("SELECT 1 FROM patients WHERE id = ?",
+                              (patient_id,)).fetchone() is None:
+                    raise NotFound("No patient has this id; start again from their details.")
+            else:
+                patient_id = tx.insert("patients", {
+                    "name": name,
+                    "search_key": rows.search_key(name),
+                    "birth_date": rows.iso_date(birth_date),
+                    "contact": (contact or "").strip() or None,
+                    "created_at": tx.at,
+                })
             tx.insert("intakes", {
                 "id": intake_id,
                 "patient_id": patient_id,

@@ -14,6 +14,7 @@ from mesocheck.store.db import sqlite
 from mesocheck.store.audit import Columns, Transaction
 from mesocheck.store.dialect import SQLITE, Dialect
 from mesocheck.store.intakes import IntakeLifecycle
+from mesocheck.store.patients import PatientLookup
 from mesocheck.store.migrations import SCHEMA_VERSION, migrate, pending
 from mesocheck.store.queries import IntakeQueries
 from mesocheck.store.records import AuditHead, Problem
@@ -35,7 +36,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 }
 
 
-class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
+class Store(IntakeLifecycle, IntakeQueries, PatientLookup, StaffAccounts, SealRecords):
     """Persistence for mesocheck. Use one Store per thread (sqlite3's default rule).
 
     The shared logic runs on any connection whose ``dialect`` answers what differs between

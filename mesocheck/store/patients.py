@@ -1,0 +1,53 @@
+"""Finding a known patient: by name and date of birth, and the likely duplicates of one.
+
+A patient is the same person when the folded name (:func:`rows.search_key`) and the date of
+birth both match; a near match (same birth date and a similar name, or the same name and
+another birth date) is only a warning for staff: a typo, or two people.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from difflib import SequenceMatcher
+
+from msgspec import Struct
+
+from mesocheck.store import rows
+from mesocheck.store.db import translated
+
+SIMILAR_NAME = 0.8  # difflib ratio: one or two letters apart in an ordinary full name
+
+
+class PatientMatch(Struct, frozen=True):
+    """A stored patient matching the details typed: ``exact`` or a likely duplicate."""
+
+    id: int
+    name: str
+    birth_date: date
+    exact: bool
+    visits: int
+
+
+class PatientLookup:
+    """Read side of patients; mixed into Store (needs ``_conn``)."""
+
+    def patient_matches(self, name: str, birth_date: date | str) -> list[PatientMatch]:
+        """The patients these details may be, exact matches first, then by most visits.
+
+        Several exact rows can exist (a duplicate kept on purpose); each is listed."""
+        key = rows.search_key(name)
+        born = rows.iso_date(birth_date)
+        with translated():
+            found = self._conn.execute(
+                "SELECT p.id, p.name, p.search_key, p.birth_date, "
+                "(SELECT count(*) FROM intakes i WHERE i.patient_id = p.id) "
+                "FROM patients p WHERE p.birth_date = ? OR p.search_key = ? ORDER BY p.id",
+                (born, key)).fetchall()
+        matches = []
+        for pid, pname, pkey, pborn, visits in found:
+            exact = pkey == key and pborn == born
+            if not exact and pborn == born and \
+                    SequenceMatcher(None, pkey, key).ratio() < SIMILAR_NAME:
+                continue  # only born the same day
+            matches.append(PatientMatch(pid, pname, date.fromisoformat(pborn), exact, visits))
+        return sorted(matches, key=lambda m: (not m.exact, -m.visits, m.id))
