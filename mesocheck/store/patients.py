@@ -8,12 +8,13 @@ another birth date) is only a warning for staff: a typo, or two people.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from difflib import SequenceMatcher
 
 from msgspec import Struct
 
 from mesocheck.store import rows
-from mesocheck.store.db import translated
+from mesocheck.store.db import NotFound, translated
 
 SIMILAR_NAME = 0.8  # difflib ratio: one or two letters apart in an ordinary full name
 
@@ -51,3 +52,17 @@ class PatientLookup:
                 continue  # only born the same day
             matches.append(PatientMatch(pid, pname, date.fromisoformat(pborn), exact, visits))
         return sorted(matches, key=lambda m: (not m.exact, -m.visits, m.id))
+
+    def patient_history(self, intake_id: str) -> list[Any]:
+        """Every intake of the patient of ``intake_id``, newest appointment first, each whole
+        (:meth:`intake`): the course as staff review it."""
+        with translated():
+            row = self._conn.execute("SELECT patient_id FROM intakes WHERE id = ?",
+                                     (intake_id,)).fetchone()
+            if row is None:
+                raise NotFound("No intake has this id; refresh the list and try again.")
+            ids = [r[0] for r in self._conn.execute(
+                "SELECT i.id FROM intakes i WHERE i.patient_id = ? "
+                f"ORDER BY i.appointment_at DESC, {self.dialect.insertion_order('i')} DESC",
+                (row[0],))]
+        return [self.intake(i) for i in ids]

@@ -51,3 +51,20 @@ def test_an_unknown_patient_id_is_refused_and_nothing_is_written(store):
     with pytest.raises(NotFound):
         start(store, patient_id=999)
     assert store.connection.execute("SELECT count(*) FROM intakes").fetchone()[0] == 1
+
+
+def test_the_history_lists_every_visit_newest_first(store):
+    from datetime import datetime, timezone
+
+    first = start(store, appointment_at=datetime(2026, 3, 2, 10, 30, tzinfo=timezone.utc))
+    patient_id = store.intake(first).patient.id
+    third = start(store, patient_id=patient_id,
+                  appointment_at=datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc))
+    second = start(store, patient_id=patient_id,
+                   appointment_at=datetime(2026, 4, 1, 9, 0, tzinfo=timezone.utc))
+    start(store, name="Someone Else")
+    history = store.patient_history(second)
+    assert [r.id for r in history] == [third, second, first]
+    assert {r.patient.id for r in history} == {patient_id}
+    with pytest.raises(NotFound):
+        store.patient_history("no-such-intake")
