@@ -93,3 +93,29 @@ def test_the_history_from_the_queue_by_keyboard(qtbot, store, db, course):
     assert "Visits (1), newest first" in _history_texts(panel)
     qtbot.keyClick(panel.history, Qt.Key.Key_Escape)
     assert panel.stack.currentWidget() is panel.queue
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (800, 1280)], ids=["landscape", "portrait"])
+def test_the_history_fits_both_orientations(qtbot, store, course, make_window, size, tmp_path):
+    """In the app's window with its style: nothing cut off, every button big enough."""
+    import os
+    from pathlib import Path
+
+    from tests.support import intake_driver as drive
+    from tests.support.intakes import PIN
+    from tests.support.layout_check import layout_problems
+
+    window = make_window()
+    window.resize(*size)
+    drive.sign_in(qtbot, window, pin=PIN, name="Dr Ines Okafor")
+    qtbot.waitUntil(lambda: window.current_screen == "staff", timeout=5000)
+    panel = window.staff_home.open_screen("Review queue")
+    settle(qtbot, panel)
+    open_row(qtbot, panel, "Amelia Smith")
+    drive.click(qtbot, panel.detail.history_button)
+    settle(qtbot, panel)
+    qtbot.waitUntil(lambda: panel.stack.currentWidget() is panel.history, timeout=5000)
+    qtbot.wait(30)
+    folder = Path(os.environ.get("MESOCHECK_SCREENSHOTS") or tmp_path)
+    window.grab().save(str(folder / f"patient-history-{size[0]}x{size[1]}.png"))
+    assert layout_problems(window) == []

@@ -83,6 +83,7 @@ class PatientHistory(QWidget):
         self.title.setText(f"{isolate(patient.name)}, born "
                            f"{patient.birth_date.strftime('%d %b %Y')}")
         content = QWidget()
+        content.setObjectName("reviewContent")  # the review's background, not the scroll's
         sections = QVBoxLayout(content)
         n = len(records)
         sections.addWidget(section(f"Visits ({n}), newest first"))
