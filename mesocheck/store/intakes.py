@@ -8,6 +8,7 @@ rows), never overwrites.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping
 
@@ -16,6 +17,8 @@ from mesocheck.store import rows
 from mesocheck.store.audit import Transaction, staff_actor, staff_of, to_json
 from mesocheck.store.db import IntakeLocked, InvalidState, NotFound, translated
 from mesocheck.store.records import DECISIONS, OUTCOMES
+from mesocheck.store.settings import COURSE_DEFAULTS
+from mesocheck.timeutil import add_months, clinic_zone, from_iso
 
 REVIEW_STATUSES = ("submitted", *OUTCOMES)
 
@@ -163,8 +166,9 @@ class IntakeLifecycle:
                                      rows.signature_values(signature, intake_id, tx.at))
             for flag in flags:
                 tx.insert("flags", rows.flag_values(flag, intake_id, tx.at))
+            sessions, until = _course(tx)
             _update_intake(tx, intake_id, status="submitted", submitted_at=tx.at,
-                           locked_at=tx.at)
+                           locked_at=tx.at, course_sessions=sessions, course_until=until)
         return signature_id
 
     def add_signature(
@@ -423,3 +427,15 @@ def _update_intake(tx: Transaction, intake_id: str, **changes: Any) -> None:
     )]
     tx.update("intakes", intake_id,
               {**changes, **rows.flag_counts(severities), "updated_at": tx.at})
+
+
+def _course(tx: Transaction) -> tuple[int, str]:
+    """The course a consent signed now covers: the clinic's settings in this transaction,
+    counted from today in the clinic's calendar."""
+    stored = {key: json.loads(value) for key, value in tx.execute(
+        "SELECT key, value FROM settings WHERE key IN "
+        "('course_sessions', 'course_months', 'time_zone')")}
+    values = {**COURSE_DEFAULTS, "time_zone": None, **stored}
+    today = from_iso(tx.at).astimezone(clinic_zone(values["time_zone"])).date()
+    until = add_months(today, int(values["course_months"]))
+    return int(values["course_sessions"]), until.isoformat()

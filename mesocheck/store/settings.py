@@ -1,6 +1,7 @@
 """The clinic's settings a practitioner changes on the tablet, each checked before it is
 stored: a name for the screens and the documents, how long the tablet waits before it
-clears a screen nobody touches, the clinic's time zone, and whether the app fills the screen.
+clears a screen nobody touches, the clinic's time zone, whether the app fills the screen, and
+the course a signed consent covers (sessions, months).
 Other settings (the seal's, the logo's) are written by the commands that own them."""
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from mesocheck.store.db import StoreError
 
 CLINIC_NAME_LIMIT = 120
 IDLE_LIMITS_S = (30, 3600)
+COURSE_DEFAULTS = {"course_sessions": 10, "course_months": 12}  # sessions within months
+COURSE_LIMITS = {"course_sessions": (1, 50, "sessions"), "course_months": (1, 36, "months")}
 
 
 class InvalidSetting(StoreError):
@@ -45,6 +48,11 @@ def check_setting(key: str, value: Any) -> Any:
             raise InvalidSetting("That time zone is not known; choose one from the list, "
                                  "such as Europe/Paris.") from None
         return str(value)
+    if key in COURSE_LIMITS:
+        low, high, what = COURSE_LIMITS[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise InvalidSetting(f"A course covers between {low} and {high} {what}.")
+        return value
     if key == "full_screen":
         if not isinstance(value, bool):
             raise InvalidSetting("Full screen is either on or off.")

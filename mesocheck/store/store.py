@@ -19,7 +19,7 @@ from mesocheck.store.migrations import SCHEMA_VERSION, migrate, pending
 from mesocheck.store.queries import IntakeQueries
 from mesocheck.store.records import AuditHead, Problem
 from mesocheck.store.seals import SealRecords
-from mesocheck.store.settings import check_setting
+from mesocheck.store.settings import COURSE_DEFAULTS, check_setting
 from mesocheck.store.staff import StaffAccounts, require_administrator
 from mesocheck.timeutil import to_iso, utc_now
 
@@ -33,6 +33,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "idle_timeout_s": 120,
     "time_zone": None,
     "full_screen": True,  # a kiosk tablet; `mesocheck --window` opens a window for one run
+    **COURSE_DEFAULTS,  # the course a signed consent covers
 }
 
 

@@ -153,3 +153,17 @@ def test_a_patients_later_visit_joins_their_record_on_the_hub(tablet_a, hub_url)
         assert match.exact and match.visits == 2
         assert hub.verify() == []
     a.close()
+
+
+def test_the_course_a_consent_covers_arrives_on_the_hub(tablet_a, hub_url):
+    intake_id = submitted(tablet_a)
+    a = link(tablet_a, hub_url, "front desk 1")
+    a.push()
+    with HubStore.open(hub_url) as hub:
+        record = hub.intake(intake_id)
+        local = tablet_a.intake(intake_id)
+        assert local.course_sessions == 10
+        assert (record.course_sessions, record.course_until) == (
+            local.course_sessions, local.course_until)
+        assert hub.verify() == []
+    a.close()
