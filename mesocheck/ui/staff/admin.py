@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from mesocheck.forms.isolation import isolate
 from mesocheck.store import StaffMember
-from mesocheck.store.settings import IDLE_LIMITS_S
+from mesocheck.store.settings import COURSE_DEFAULTS, COURSE_LIMITS, IDLE_LIMITS_S
 from mesocheck.store.staff import MIN_PIN_LENGTH, pin_min_length_of, pin_rule
 from mesocheck.ui.staff.signin import ROLE_NAMES, pin_field
 from mesocheck.ui.tasks import Task
@@ -347,6 +347,22 @@ class StaffAdminScreen(Screen):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.zone.setCompleter(completer)
         self._setting("Time zone (for forms started from now on)", self.zone)
+        self.course_sessions = QComboBox()
+        self.course_sessions.setAccessibleName("Sessions in a course")
+        self.course_sessions.setAccessibleDescription(
+            "How many sessions a signed consent covers before it is asked again")
+        low, high, _what = COURSE_LIMITS["course_sessions"]
+        for n in range(low, high + 1):
+            self.course_sessions.addItem(f"{n} session{'s' if n != 1 else ''}", n)
+        self._setting("A signed consent covers up to", self.course_sessions)
+        self.course_months = QComboBox()
+        self.course_months.setAccessibleName("Months a course lasts")
+        self.course_months.setAccessibleDescription(
+            "How long after signing a consent still covers the course")
+        low, high, _what = COURSE_LIMITS["course_months"]
+        for n in range(low, high + 1):
+            self.course_months.addItem(f"{n} month{'s' if n != 1 else ''}", n)
+        self._setting("within (from the day it is signed)", self.course_months)
         self.full_screen = OptionCheck("Fill the whole screen (a kiosk tablet)")
         self.full_screen.setAccessibleDescription(
             "Off: the app opens in a window, for a desk computer")
@@ -375,6 +391,10 @@ class StaffAdminScreen(Screen):
         index = self.zone.findData(zone) if zone else 0
         self.zone.setCurrentIndex(max(index, 0))
         self.full_screen.setChecked(bool(settings.get("full_screen", True)))
+        for combo, key in ((self.course_sessions, "course_sessions"),
+                           (self.course_months, "course_months")):
+            combo.setCurrentIndex(max(combo.findData(settings.get(key, COURSE_DEFAULTS[key])),
+                                      0))
 
     def chosen_zone(self) -> str | None:
         typed = self.zone.currentText().strip()
@@ -385,7 +405,9 @@ class StaffAdminScreen(Screen):
 
     def save_settings(self) -> None:
         values = {"clinic_name": self.clinic.text(), "idle_timeout_s": self.idle.currentData(),
-                  "time_zone": self.chosen_zone(), "full_screen": self.full_screen.isChecked()}
+                  "time_zone": self.chosen_zone(), "full_screen": self.full_screen.isChecked(),
+                  "course_sessions": self.course_sessions.currentData(),
+                  "course_months": self.course_months.currentData()}
         actor = self.context.actor
         self.settings_error.show_message(None)
         self.settings_status.clear()
