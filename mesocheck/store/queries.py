@@ -301,11 +301,13 @@ class IntakeQueries:
         ]
         return {
             "intake_id": i[0],
-            "patient": {"name": patient[0], "birth_date": patient[1], "contact": patient[2]},
+            "patient": {"id": i[1], "name": patient[0], "birth_date": patient[1],
+                        "contact": patient[2]},
             "form_id": i[2], "form_version": i[3], "form_hash": i[4], "language": i[5],
             "area": i[6], "appointment_at": i[7], "status": i[8], "device": i[10],
             "created_at": i[11], "submitted_at": i[13], "reviewed_at": i[15],
             "void_reason": i[16],
+            "course": {"sessions": i[17], "until": str(i[18])} if i[18] else None,
             "answers": answers,
             "acknowledgements": [
                 {"disclosure_id": a[0], "text_hash": a[1], "acknowledged_at": a[2],

@@ -50,6 +50,8 @@ def _history_texts(panel) -> list[str]:
 def test_the_history_from_the_review_detail(qtbot, store, db, course):
     panel = make_panel(qtbot, db, course["doctor"])
     open_row(qtbot, panel, "Amelia Smith")
+    until = store.intake(course["visits"][0]).course_until
+    assert f"Up to 10 sessions until {until.strftime('%d %b %Y')}" in visible_texts(panel.detail)
     assert panel.detail.history_button.isVisible()
     qtbot.mouseClick(panel.detail.history_button, Qt.MouseButton.LeftButton)
     settle(qtbot, panel)
@@ -67,6 +69,8 @@ def test_the_history_from_the_review_detail(qtbot, store, db, course):
         assert f"{flag.severity.capitalize()} — {flag.practitioner_message} " \
                "(no decision yet)" in texts
     assert texts.count("No flags.") == 2
+    assert texts.count(f"Consent for a course: up to 10 sessions until "
+                       f"{until.strftime('%d %b %Y')}") == 3  # one signing day (test clock)
     # Escape goes back where it came from; the oldest visit's review is a tap away.
     qtbot.keyClick(history, Qt.Key.Key_Escape)
     assert panel.stack.currentWidget() is panel.detail

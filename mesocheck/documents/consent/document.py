@@ -293,6 +293,8 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection):
             "review": [sorted((int(k), v) for k, v in self.review.staff_names.items()),
                        self.review.notes],
         }
+        if getattr(r, "course_until", None) is not None:  # only where a course is printed
+            manifest["course"] = [r.course_sessions, r.course_until.isoformat()]
         if self.for_patient:  # the review is not on the patient's copy: it does not move it
             manifest["status"] = None
             manifest["review"] = [sorted(

@@ -202,6 +202,9 @@ class ReviewDetail(QWidget):
             ("Signed", show(record.submitted_at, self.zone) if record.submitted_at else "Not yet"),
             ("Form", f"{form.title.get(record.language)}, version {record.form_version}"),
         ]
+        if record.course_until is not None:
+            items.append(("Course", f"Up to {record.course_sessions} sessions until "
+                                    f"{record.course_until.strftime('%d %b %Y')}"))
         for i, (caption, value) in enumerate(items):
             row, column = divmod(i, 2)
             grid.addWidget(text_label(caption, "fieldCaption", wrap=False), row, column * 2)

@@ -24,6 +24,9 @@ def visit_lines(record: Any, zone: tzinfo) -> list[str]:
     signed = show(record.submitted_at, zone) if record.submitted_at else "not signed"
     lines = [f"Form {record.form_id} version {record.form_version}, wording "
              f"{record.form_hash[:HASH_SHOWN]}…; signed {signed}"]
+    if record.course_until is not None:
+        lines.append(f"Consent for a course: up to {record.course_sessions} sessions until "
+                     f"{record.course_until.strftime('%d %b %Y')}")
     flags = [f for f in record.flags if f.superseded_at is None]
     if not flags:
         lines.append("No flags.")
