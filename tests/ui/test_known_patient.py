@@ -93,3 +93,35 @@ def test_a_walk_in_joins_their_record_only_on_an_exact_match(qtbot, make_window,
     drive.settle(qtbot, window)
     assert _patient_of(db_path, intake_id) != known
     assert _patients(db_path) == 3
+
+
+def test_the_offer_and_the_course_settings_fit_both_orientations(qtbot, make_window, db_path,
+                                                                 tmp_path):
+    """The known-patient dialog and the course settings: nothing cut off, targets big
+    enough, in landscape and portrait (saved to $MESOCHECK_SCREENSHOTS to look at)."""
+    import os
+    from pathlib import Path
+
+    from tests.support.layout_check import layout_problems
+
+    _known(db_path)
+    folder = Path(os.environ.get("MESOCHECK_SCREENSHOTS") or tmp_path)
+    window = make_window()
+    for size in ((1280, 800), (800, 1280)):
+        window.resize(*size)
+        dialog = _staff_start(qtbot, window, "Maria Jones")
+        qtbot.wait(30)
+        assert layout_problems(dialog) == []
+        dialog.grab().save(str(folder / f"known-patient-{size[0]}x{size[1]}.png"))
+        dialog.reject()  # a new record: the intake starts and the tablet goes to the patient
+        qtbot.waitUntil(lambda: window.current_screen == "ready", timeout=5000)
+        window.reset_to_welcome()
+    drive.sign_in(qtbot, window)
+    qtbot.waitUntil(lambda: window.current_screen == "staff", timeout=5000)
+    for size in ((1280, 800), (800, 1280)):
+        window.resize(*size)
+        screen = window.staff_home.open_screen("Staff")
+        screen.scroll.ensureWidgetVisible(screen.course_months)
+        qtbot.wait(30)
+        assert layout_problems(window) == []
+        window.grab().save(str(folder / f"course-settings-{size[0]}x{size[1]}.png"))

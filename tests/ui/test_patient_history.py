@@ -115,11 +115,14 @@ def test_the_history_fits_both_orientations(qtbot, store, course, make_window, s
     qtbot.waitUntil(lambda: window.current_screen == "staff", timeout=5000)
     panel = window.staff_home.open_screen("Review queue")
     settle(qtbot, panel)
+    qtbot.wait(30)
+    folder = Path(os.environ.get("MESOCHECK_SCREENSHOTS") or tmp_path)
+    window.grab().save(str(folder / f"review-queue-{size[0]}x{size[1]}.png"))
+    assert layout_problems(window) == []
     open_row(qtbot, panel, "Amelia Smith")
     drive.click(qtbot, panel.detail.history_button)
     settle(qtbot, panel)
     qtbot.waitUntil(lambda: panel.stack.currentWidget() is panel.history, timeout=5000)
     qtbot.wait(30)
-    folder = Path(os.environ.get("MESOCHECK_SCREENSHOTS") or tmp_path)
     window.grab().save(str(folder / f"patient-history-{size[0]}x{size[1]}.png"))
     assert layout_problems(window) == []

@@ -223,9 +223,11 @@ class QueueView(QWidget):
             "Every visit of the selected intake's patient, newest first (H)")
         footer = QHBoxLayout()
         footer.addWidget(self.count_label, 1)
-        footer.addWidget(self.history_button)
-        footer.addWidget(self.refresh_button)
-        footer.addWidget(self.print_today)
+        buttons = QWidget()
+        flow = FlowLayout(buttons, spacing=10)  # onto a second line on a portrait tablet
+        for button in (self.history_button, self.refresh_button, self.print_today):
+            flow.addWidget(button)
+        footer.addWidget(buttons, 2)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
