@@ -29,6 +29,7 @@ from mesocheck.forms.model import NEVER, NOT_RECENT, Question
 from mesocheck.forms.outcome import outcome, review_content_hash
 from mesocheck.forms.registry import canonical_content, default_form
 from mesocheck.review import MEANINGS
+from mesocheck.timeutil import add_months, clinic_zone
 
 FIRST = ["Amelia", "Oliver", "Zoë", "Mateo", "Sofía", "Liam", "Chloé", "Noah", "Aisha",
          "Yusuf", "Mei", "Hiroshi", "Ingrid", "Björn", "Élodie", "Łukasz", "Dmitri", "Анна",
@@ -74,10 +75,14 @@ def create_demo_intakes(
     signatures = [_signature_strokes(rng) for _ in range(min(SIGNATURES, count))]
     archived = canonical_content(form)
     reviewer = _demo_reviewer(store)
+    settings = store.settings()  # the course a consent signed now covers, as the app records
+    course = (int(settings["course_sessions"]), int(settings["course_months"]),
+              clinic_zone(settings.get("time_zone")))
     signs: list[bool] = []
 
     def feed() -> Iterator[dict]:
-        for intake in _intakes(form, rng, count, profiles, signatures, archived, reviewer):
+        for intake in _intakes(form, rng, count, profiles, signatures, archived, reviewer,
+                               course):
             signs.append(intake["signature"] is not None)
             yield intake
 
@@ -241,6 +246,7 @@ def _intakes(
     signatures: list[list],
     archived: str,
     reviewer: int,
+    course: tuple[int, int, Any],
 ) -> Iterator[dict]:
     today = datetime.now(timezone.utc).date()
     areas = [a.value for a in form.areas]
@@ -312,7 +318,7 @@ def _intakes(
         yield _intake(form, intake_id, name, birth, area, appointment, started, archived,
                       answers, acknowledged, status=status, submitted=submitted,
                       signature=patient, signatures=countersignature, flags=flags,
-                      decisions=decisions)
+                      decisions=decisions, course=course)
 
 
 def _quoted(source: str, answers: dict, facts: Facts) -> Any:
@@ -351,7 +357,8 @@ def _intake(form: Form, intake_id: str, name: str, birth: date, area: str,
             appointment: datetime, started: datetime, archived: str, answers: dict,
             acknowledged: list, *, status: str, submitted: datetime | None = None,
             signature: dict | None = None, signatures: list[dict] = (),
-            flags: list[dict] = (), decisions: list[dict] = ()) -> dict:
+            flags: list[dict] = (), decisions: list[dict] = (),
+            course: tuple[int, int, Any] | None = None) -> dict:
     return {
         "id": intake_id,
         "patient": {"name": name, "birth_date": birth.isoformat(), "contact": None},
@@ -362,6 +369,9 @@ def _intake(form: Form, intake_id: str, name: str, birth: date, area: str,
         "acknowledgements": acknowledged, "signature": signature,
         "signatures": list(signatures), "flags": list(flags), "decisions": list(decisions),
         "reviewed_at": signatures[0]["signed_at"] if signatures else None,
+        **({"course_sessions": course[0],
+            "course_until": add_months(submitted.astimezone(course[2]).date(), course[1])}
+           if submitted is not None and course is not None else {}),
     }
 
 

@@ -22,7 +22,7 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 FIXED_COLUMNS = [
     "intake_id", "patient_name", "birth_date", "appointment_at", "area", "status",
     "form_id", "form_version", "language", "submitted_at", "flags", "decisions",
-    "signed_by", "signed_at",
+    "signed_by", "signed_at", "patient_id", "course_sessions", "course_until",
 ]
 
 
@@ -106,6 +106,9 @@ def _csv_fixed(row: dict) -> dict:
         ),
         "signed_by": signature.get("printed_name"),
         "signed_at": signature.get("signed_at"),
+        "patient_id": patient.get("id"),
+        "course_sessions": (row.get("course") or {}).get("sessions"),
+        "course_until": (row.get("course") or {}).get("until"),
     }
 
 

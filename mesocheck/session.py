@@ -84,6 +84,7 @@ class PatientDetails(Struct, frozen=True):
     area: str
     appointment_at: datetime  # aware
     contact: str | None = None
+    patient_id: int | None = None  # a known patient (see Store.patient_matches); None: new
 
 
 def check_details(
@@ -177,6 +178,7 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
             form_id=form.id, form_version=form.version, form_hash=form.content_hash,
             language=language, area=details.area, appointment_at=details.appointment_at,
             device=device, actor=actor, form_content=canonical_content(form),
+            patient_id=details.patient_id,
         )
         facts = Facts(details.appointment_at.astimezone(zone), details.birth_date, details.area)
         return cls(form=form, intake_id=intake_id, facts=facts, patient_name=details.name,

@@ -8,7 +8,7 @@ review and the printed record never tell the same moment two ways.
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 
@@ -80,6 +80,15 @@ def zone_name(zone: tzinfo) -> str:
 
 
 # -- in words ------------------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later; the month's last day where it is shorter."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return date(year, month, min(day.day, (following - timedelta(days=1)).day))
 
 
 def day_text(day: date) -> str:

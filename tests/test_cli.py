@@ -84,6 +84,11 @@ def test_demo_data_verifies_and_exports(demo_db, tmp_path):
     assert {"rule_id", "severity", "decision"} <= set(first["flags"][0]) if first["flags"] else True
     assert any(i["status"] in ("cleared", "postponed", "declined") for i in intakes)
     assert any(f["severity"] == "stop" for i in intakes for f in i["flags"])
+    signed = [i for i in intakes if i["submitted_at"]]
+    assert signed and all(i["course"]["sessions"] == 10 and i["course"]["until"] > i[
+        "submitted_at"][:10] for i in signed)
+    assert all(i["course"] is None for i in intakes if not i["submitted_at"])
+    assert all(isinstance(i["patient"]["id"], int) for i in intakes)
 
     flagged = tmp_path / "flagged.csv"
     done = run("export", "--db", str(demo_db), "--format", "csv", "--flagged", "-o", str(flagged),
@@ -93,6 +98,8 @@ def test_demo_data_verifies_and_exports(demo_db, tmp_path):
     assert 0 < len(rows) < 40
     assert all(r["flags"] for r in rows)
     assert "answer.consultation" in rows[0]
+    assert all(r["course_sessions"] == "10" and r["course_until"] and r["patient_id"]
+               for r in rows if r["signed_at"])
 
 
 def test_pdf_writes_the_stored_consent(demo_db, tmp_path):

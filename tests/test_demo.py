@@ -9,6 +9,7 @@ from mesocheck.forms import Facts, evaluate_rules
 from mesocheck.forms.outcome import unreachable
 from mesocheck.forms.registry import form_of
 from mesocheck.signature import from_stored, trivial_reason
+from mesocheck.timeutil import add_months, clinic_zone
 from tests.support.pdf_text import all_text
 
 
@@ -22,7 +23,11 @@ def test_every_demo_intake_holds_up_to_its_own_rules(store):
         assert unreachable(record) is None, record.id
         if record.status == "in_progress":
             assert not record.signatures and not record.flags
+            assert record.course_until is None
             continue
+        # The course its consent covers, counted from the signing day as signing does.
+        assert (record.course_sessions, record.course_until) == (
+            10, add_months(record.submitted_at.astimezone(clinic_zone()).date(), 12)), record.id
         form = form_of(record)
         facts = Facts.of(record, timezone.utc)  # demo appointments are set in UTC
         # The flags its own answers, age and area raise, with the values it holds.

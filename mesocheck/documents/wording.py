@@ -47,6 +47,7 @@ WORDS: dict[str, str] = {
     "ack_text_changed": N_("The text acknowledged differs from the text printed here."),
     "consent": N_("Consent"),
     "patient_signature": N_("Patient's signature"),
+    "course": N_("This consent covers up to {sessions} sessions until {until}."),
     "patient_signature_earlier": N_("Earlier signature of the patient, over the answers "
                                     "before they were corrected"),
     "signature_superseded": N_("made before a later change; kept for the record"),

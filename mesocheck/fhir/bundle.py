@@ -241,6 +241,8 @@ class _Intake:
         }
         if signed is not None:
             out["dateTime"] = instant(signed.signed_at)
+        if getattr(self.r, "course_until", None) is not None:  # the course it covers
+            out["provision"]["period"]["end"] = self.r.course_until.isoformat()
         if self.document is not None:
             out["sourceReference"] = self.ref("DocumentReference")
         return out

@@ -75,6 +75,7 @@ def bulk_insert(store, intakes: Iterable[Mapping[str, Any]], *, actor: str = "sy
           "reviewed_at": time | None,          # default: the last decision, or submitted_at
           "void_reason": str | None,
           "current_step": str | None,
+          "course_sessions": int | None, "course_until": date | None,  # what it covers, signed
           "answers": {question_id: JSON-able value},   # answered at created_at
           "acknowledgements": [(disclosure_id, text_hash, acknowledged_at[, read_at]) or a
                                mapping with those keys; the times optional],
@@ -314,6 +315,9 @@ def _add_intake(out: _Batch, item: Mapping[str, Any], now: str) -> str:
         "locked_at": submitted, "reviewed_at": reviewed,
         "void_reason": item.get("void_reason") if status == "voided" else None,
         "current_step": item.get("current_step"),
+        "course_sessions": item.get("course_sessions") if submitted else None,
+        "course_until": rows.iso_date(item["course_until"])
+        if submitted and item.get("course_until") else None,
         **rows.flag_counts([flag["severity"] for flag in flags]),
     })
     for question_id, value in (item.get("answers") or {}).items():

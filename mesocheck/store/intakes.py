@@ -8,6 +8,7 @@ rows), never overwrites.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping
 
@@ -17,6 +18,8 @@ from mesocheck.store import rows
 from mesocheck.store.audit import Transaction, staff_actor, staff_of, to_json
 from mesocheck.store.db import IntakeLocked, InvalidState, NotFound, translated
 from mesocheck.store.records import DECISIONS, OUTCOMES
+from mesocheck.store.settings import COURSE_DEFAULTS
+from mesocheck.timeutil import add_months, clinic_zone, from_iso
 
 REVIEW_STATUSES = ("submitted", *OUTCOMES)
 
@@ -30,10 +33,10 @@ class IntakeLifecycle:
         self, *, name: str, birth_date: date | str, contact: str | None = None,
         form_id: str, form_version: str, form_hash: str, language: str, area: str,
         appointment_at: datetime | str, device: str | None, actor: str,
-        form_content: str | None = None,
+        form_content: str | None = None, patient_id: int | None = None,
     ) -> str:
-        """A new patient row and an in-progress intake; returns the intake id (a UUID,
-        see :func:`rows.new_intake_id`).
+        """An in-progress intake, for the known patient ``patient_id`` or a new patient row;
+        returns the intake id (a UUID, see :func:`rows.new_intake_id`).
 
         ``form_content`` (the canonical form text) is archived once per ``form_hash``, so the
         exact wording a patient signed stays readable after the form file changes.
@@ -45,13 +48,18 @@ class IntakeLifecycle:
         with self.transaction(actor, "start_intake", intake_id) as tx:
             if form_content is not None:
                 archive_form(tx, form_hash, form_id, form_version, form_content)
-            patient_id = tx.insert("patients", {
-                "name": name,
-                "search_key": rows.search_key(name),
-                "birth_date": rows.iso_date(birth_date),
-                "contact": (contact or "").strip() or None,
-                "created_at": tx.at,
-            })
+            if patient_id is not None:
+                if tx.execute("SELECT 1 FROM patients WHERE id = ?",
+                              (patient_id,)).fetchone() is None:
+                    raise NotFound("No patient has this id; start again from their details.")
+            else:
+                patient_id = tx.insert("patients", {
+                    "name": name,
+                    "search_key": rows.search_key(name),
+                    "birth_date": rows.iso_date(birth_date),
+                    "contact": (contact or "").strip() or None,
+                    "created_at": tx.at,
+                })
             tx.insert("intakes", {
                 "id": intake_id,
                 "patient_id": patient_id,
@@ -159,8 +167,9 @@ class IntakeLifecycle:
                                      rows.signature_values(signature, intake_id, tx.at))
             for flag in flags:
                 tx.insert("flags", rows.flag_values(flag, intake_id, tx.at))
+            sessions, until = _course(tx)
             _update_intake(tx, intake_id, status="submitted", submitted_at=tx.at,
-                           locked_at=tx.at)
+                           locked_at=tx.at, course_sessions=sessions, course_until=until)
         return signature_id
 
     def add_signature(
@@ -422,3 +431,15 @@ def _update_intake(tx: Transaction, intake_id: str, **changes: Any) -> None:
     )]
     tx.update("intakes", intake_id,
               {**changes, **rows.flag_counts(severities), "updated_at": tx.at})
+
+
+def _course(tx: Transaction) -> tuple[int, str]:
+    """The course a consent signed now covers: the clinic's settings in this transaction,
+    counted from today in the clinic's calendar."""
+    stored = {key: json.loads(value) for key, value in tx.execute(
+        "SELECT key, value FROM settings WHERE key IN "
+        "('course_sessions', 'course_months', 'time_zone')")}
+    values = {**COURSE_DEFAULTS, "time_zone": None, **stored}
+    today = from_iso(tx.at).astimezone(clinic_zone(values["time_zone"])).date()
+    until = add_months(today, int(values["course_months"]))
+    return int(values["course_sessions"]), until.isoformat()

@@ -384,8 +384,21 @@ def m006_read_at(db: Database) -> None:
     db.execute("ALTER TABLE acknowledgements ADD COLUMN read_at TEXT")
 
 
+def m007_course(db: Database) -> None:
+    """The course a signed consent covers.
+
+    - ``intakes.course_sessions`` and ``intakes.course_until``: how many sessions, until which
+      day (inclusive, the clinic's calendar), the consent signed on this intake covers; set
+      when the patient signs, from the clinic's settings then. NULL on intakes signed before
+      this schema, or not signed; their hashes stay as they were (NULLs are not hashed).
+    """
+    db.execute("ALTER TABLE intakes ADD COLUMN course_sessions INTEGER")
+    db.execute("ALTER TABLE intakes ADD COLUMN course_until TEXT")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [m001_initial, m002_compact, m003_seal,
-                                                m004_manifestation, m005_sync, m006_read_at]
+                                                m004_manifestation, m005_sync, m006_read_at,
+                                                m007_course]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -34,7 +34,7 @@ def _intake_columns(dialect: Dialect) -> str:
     return ("i.id, i.patient_id, i.form_id, i.form_version, i.form_hash, i.language, i.area, "
             "i.appointment_at, i.status, i.current_step, i.device, i.created_at, "
             f"{_last_change(dialect)}, i.submitted_at, i.locked_at, i.reviewed_at, "
-            "i.void_reason")
+            "i.void_reason, i.course_sessions, i.course_until")
 
 
 @contextmanager
@@ -77,7 +77,7 @@ class IntakeQueries:
             raise NotFound(_("No intake has this id; refresh the list and try again."))
         (iid, patient_id, form_id, form_version, form_hash, language, area, appointment_at,
          status, current_step, device, created_at, updated_at, submitted_at, locked_at,
-         reviewed_at, void_reason) = row
+         reviewed_at, void_reason, course_sessions, course_until) = row
         p = conn.execute(
             "SELECT id, name, birth_date, contact, created_at FROM patients WHERE id = ?",
             (patient_id,),
@@ -111,6 +111,8 @@ class IntakeQueries:
             answer_history=history, acknowledgements=acks,
             flags=self._flags(intake_id), signatures=self._signatures(intake_id),
             documents=self._documents(intake_id), audit_head=self.dialect.chain_head(conn),
+            course_sessions=course_sessions,
+            course_until=date.fromisoformat(str(course_until)) if course_until else None,
         )
 
     def _flags(self, intake_id: str, *, include_superseded: bool = False) -> tuple[Flag, ...]:
@@ -300,11 +302,13 @@ class IntakeQueries:
         ]
         return {
             "intake_id": i[0],
-            "patient": {"name": patient[0], "birth_date": patient[1], "contact": patient[2]},
+            "patient": {"id": i[1], "name": patient[0], "birth_date": patient[1],
+                        "contact": patient[2]},
             "form_id": i[2], "form_version": i[3], "form_hash": i[4], "language": i[5],
             "area": i[6], "appointment_at": i[7], "status": i[8], "device": i[10],
             "created_at": i[11], "submitted_at": i[13], "reviewed_at": i[15],
             "void_reason": i[16],
+            "course": {"sessions": i[17], "until": str(i[18])} if i[18] else None,
             "answers": answers,
             "acknowledgements": [
                 {"disclosure_id": a[0], "text_hash": a[1], "acknowledged_at": a[2],

@@ -161,6 +161,8 @@ class IntakeRecord(Struct, frozen=True):
     signatures: tuple[Signature, ...]
     documents: tuple[DocumentInfo, ...]
     audit_head: AuditHead | None = None  # the chain's head when the record was read
+    course_sessions: int | None = None  # the course its signed consent covers (schema 8 on)
+    course_until: date | None = None  # the course's last day, inclusive
 
     @property
     def locked(self) -> bool:

@@ -1,7 +1,8 @@
 """The clinic's settings a practitioner changes on the tablet, each checked before it is
 stored: a name for the screens and the documents, how long the tablet waits before it
-clears a screen nobody touches, the clinic's time zone, whether the app fills the screen, and
-the clinic's language (of the staff screens and the clinic's records).
+clears a screen nobody touches, the clinic's time zone, whether the app fills the screen, the
+clinic's language (of the staff screens and the clinic's records), and the course a signed
+consent covers (sessions, months).
 Other settings (the seal's, the logo's) are written by the commands that own them."""
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ from mesocheck.store.db import StoreError
 
 CLINIC_NAME_LIMIT = 120
 IDLE_LIMITS_S = (30, 3600)
+COURSE_DEFAULTS = {"course_sessions": 10, "course_months": 12}  # sessions within months
+COURSE_LIMITS = {  # lowest, highest, and the refusal of anything else
+    "course_sessions": (1, 50, N_("A course covers between {low} and {high} sessions.")),
+    "course_months": (1, 36, N_("A course lasts between {low} and {high} months.")),
+}
 
 
 class InvalidSetting(StoreError):
@@ -53,6 +59,11 @@ def check_setting(key: str, value: Any) -> Any:
         if value not in shipped_languages():
             raise InvalidSetting(_("That language is not one the app has; choose one from the "
                                    "list."))
+        return value
+    if key in COURSE_LIMITS:
+        low, high, refusal = COURSE_LIMITS[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise InvalidSetting(_(refusal).format(low=low, high=high))
         return value
     if key == "full_screen":
         if not isinstance(value, bool):

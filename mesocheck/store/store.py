@@ -14,11 +14,12 @@ from mesocheck.store.db import sqlite
 from mesocheck.store.audit import Columns, Transaction
 from mesocheck.store.dialect import SQLITE, Dialect
 from mesocheck.store.intakes import IntakeLifecycle
+from mesocheck.store.patients import PatientLookup
 from mesocheck.store.migrations import SCHEMA_VERSION, migrate, pending
 from mesocheck.store.queries import IntakeQueries
 from mesocheck.store.records import AuditHead, Problem
 from mesocheck.store.seals import SealRecords
-from mesocheck.store.settings import check_setting
+from mesocheck.store.settings import COURSE_DEFAULTS, check_setting
 from mesocheck.store.staff import StaffAccounts, require_administrator
 from mesocheck.timeutil import to_iso, utc_now
 
@@ -33,10 +34,11 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "time_zone": None,
     "full_screen": True,  # a kiosk tablet; `mesocheck --window` opens a window for one run
     "clinic_language": "en",
+    **COURSE_DEFAULTS,  # the course a signed consent covers
 }
 
 
-class Store(IntakeLifecycle, IntakeQueries, StaffAccounts, SealRecords):
+class Store(IntakeLifecycle, IntakeQueries, PatientLookup, StaffAccounts, SealRecords):
     """Persistence for mesocheck. Use one Store per thread (sqlite3's default rule).
 
     The shared logic runs on any connection whose ``dialect`` answers what differs between

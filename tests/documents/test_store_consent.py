@@ -178,3 +178,17 @@ def test_command_line_writes_the_stored_pdf_and_verify_rehashes_it(store, form, 
     assert out.read_bytes() == stored
     assert [p.name for p in out.parent.iterdir()] == ["consent.pdf"]  # no temporary left
     assert main(["verify", "--db", db]) == 0
+
+
+def test_the_consent_prints_the_course_it_covers(store, form):
+    from tests.support.pdf_text import pdf_text
+
+    store.set_settings({"course_sessions": 8, "course_months": 6}, "system")
+    intake_id = submitted_intake(store, form)  # signed 2 March 2026 (the test clock)
+    store_consent_pdf(store, intake_id)
+    record = store.intake(intake_id)
+    assert (record.course_sessions, record.course_until) == (8, date(2026, 9, 2))
+    for kind in (CONSENT, PATIENT_COPY):
+        document = store.latest_document(intake_id, kinds=(kind,))
+        text = " ".join(pdf_text(store.document_bytes(document.id)).split())
+        assert "This consent covers up to 8 sessions until 2026-09-02." in text

@@ -54,6 +54,8 @@ def test_a_reviewed_amended_intake_validates_and_says_everything(reviewed_amende
 
     (consent,) = resources(bundle, "Consent")
     assert consent["scope"]["coding"][0]["code"] == "treatment"
+    assert record.course_until is not None  # the course the signed consent covers
+    assert consent["provision"]["period"]["end"] == record.course_until.isoformat()
     assert consent["category"][0]["coding"][0] == {
         "system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}
     (docref,) = resources(bundle, "DocumentReference")

@@ -137,3 +137,33 @@ def test_a_tablet_whose_newest_rows_were_deleted_sends_nothing_more(tablet_a, hu
     with pytest.raises(ChainMismatch):
         a.push()
     assert read_state(tablet_a)["device_number"]
+
+
+def test_a_patients_later_visit_joins_their_record_on_the_hub(tablet_a, hub_url):
+    first = submitted(tablet_a)
+    patient_id = tablet_a.intake(first).patient.id
+    a = link(tablet_a, hub_url, "front desk 1")
+    a.push()
+    second = submitted(tablet_a, patient_id=patient_id)  # sent in a later batch
+    a.push()
+    with HubStore.open(hub_url) as hub:
+        one, two = hub.intake(first).patient, hub.intake(second).patient
+        assert one.id == two.id and one.name == tablet_a.intake(first).patient.name
+        [match] = hub.patient_matches(one.name, one.birth_date)
+        assert match.exact and match.visits == 2
+        assert hub.verify() == []
+    a.close()
+
+
+def test_the_course_a_consent_covers_arrives_on_the_hub(tablet_a, hub_url):
+    intake_id = submitted(tablet_a)
+    a = link(tablet_a, hub_url, "front desk 1")
+    a.push()
+    with HubStore.open(hub_url) as hub:
+        record = hub.intake(intake_id)
+        local = tablet_a.intake(intake_id)
+        assert local.course_sessions == 10
+        assert (record.course_sessions, record.course_until) == (
+            local.course_sessions, local.course_until)
+        assert hub.verify() == []
+    a.close()

@@ -42,7 +42,8 @@ def today_at(hour: int, minute: int = 0, day: date | None = None) -> datetime:
 
 def make_intake(store: Store, *, name: str = "Amelia Smith", answers: dict | None = None,
                 appointment: datetime | None = None, birth_date: date = date(1985, 4, 12),
-                area: str = "face", with_pdf: bool = True) -> str:
+                area: str = "face", with_pdf: bool = True,
+                patient_id: int | None = None) -> str:
     """A signed, submitted intake made as the wizard makes one, with its consent PDF."""
     form = default_form()
     appointment = appointment or today_at(15)
@@ -57,6 +58,7 @@ def make_intake(store: Store, *, name: str = "Amelia Smith", answers: dict | Non
         name=name, birth_date=birth_date, form_id=form.id, form_version=form.version,
         form_hash=form.content_hash, language="en", area=area, appointment_at=appointment,
         device="test-tablet", actor="patient", form_content=canonical_content(form),
+        patient_id=patient_id,
     )
     store.save_answers(intake_id, values)
     facts = Facts(appointment=appointment, birth_date=birth_date, area=area)

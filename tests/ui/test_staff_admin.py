@@ -107,6 +107,10 @@ def test_the_clinic_settings_are_saved_audited_and_taken_at_once(qtbot, make_win
     screen.clinic.clear()
     drive.type_text(qtbot, screen.clinic, "Harbour Street Skin Clinic")
     drive.pick(screen.idle, "5 minutes")
+    assert screen.course_sessions.currentText() == "10 sessions"  # the defaults shown
+    assert screen.course_months.currentText() == "12 months"
+    drive.pick(screen.course_sessions, "6 sessions")
+    drive.pick(screen.course_months, "9 months")
     screen.zone.setEditText("Mars/Olympus")
     drive.click(qtbot, screen.save_button)
     qtbot.waitUntil(lambda: screen.settings_error.isVisible(), timeout=5000)
@@ -122,8 +126,9 @@ def test_the_clinic_settings_are_saved_audited_and_taken_at_once(qtbot, make_win
     with Store.open(db_path) as store:
         settings = store.settings()
     assert (settings["clinic_name"], settings["idle_timeout_s"], settings["time_zone"],
-            settings["full_screen"]) == ("Harbour Street Skin Clinic", 300, "Europe/Lisbon",
-                                         False)
+            settings["full_screen"], settings["course_sessions"],
+            settings["course_months"]) == ("Harbour Street Skin Clinic", 300, "Europe/Lisbon",
+                                           False, 6, 9)
     assert settings["clinic_language"] == "fr" and clinic_language() == "fr"
     assert _actions(db_path, staff_actor(practitioner)) == ["settings"]
     assert window.idle.timeout_s == 300 and str(window.zone) == "Europe/Lisbon"

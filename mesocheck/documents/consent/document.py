@@ -301,6 +301,8 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection, SummaryS
         }
         if self.has_summary():  # only where there is one, so other documents keep their id
             manifest["summary_language"] = self.clinic_language()
+        if getattr(r, "course_until", None) is not None:  # only where a course is printed
+            manifest["course"] = [r.course_sessions, r.course_until.isoformat()]
         if self.for_patient:  # the review is not on the patient's copy: it does not move it
             manifest["status"] = None
             manifest["review"] = [sorted(

@@ -56,6 +56,10 @@ class StatementsSection:
         signature made before an amendment follows, smaller, as part of the record."""
         s, w = self.s, self.w
         statement = self.section(self.form.consent, s.h1)
+        until = getattr(self.record, "course_until", None)
+        if until is not None:
+            statement.append(para(w("course", sessions=self.record.course_sessions,
+                                    until=day(until)), s.body))
         sig = self.patient_signature
         if sig is None:
             block = self.signature_block(w("patient_signature"), None, None,

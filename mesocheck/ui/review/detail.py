@@ -44,6 +44,7 @@ class ReviewDetail(QWidget):
     countersign_requested = Signal()
     amend_requested = Signal()
     resign_requested = Signal()
+    history_requested = Signal(str)  # the intake whose patient's course to show
     print_requested = Signal(object)  # document id (64 bits on the hub: not a C int)
     preview_requested = Signal(object)
     loaded = Signal(str)  # the intake now shown (after show_intake or reload)
@@ -75,7 +76,9 @@ class ReviewDetail(QWidget):
         self.countersign_button.setObjectName("primaryButton")
         self.print_button = QPushButton("Print…")
         self.preview_button = QPushButton("View PDF")
+        self.history_button = QPushButton("Patient history")
         for button, about in (
+                (self.history_button, "Every visit of this patient, newest first"),
                 (self.back_button, "Back to the list of intakes (Escape)"),
                 (self.amend_button, "Records an answer the patient corrects, with a reason"),
                 (self.resign_button, "The patient checks the corrected answers and signs"),
@@ -93,7 +96,7 @@ class ReviewDetail(QWidget):
         self.actions = QWidget()
         actions = FlowLayout(self.actions, spacing=10)
         for button in (self.countersign_button, self.print_button, self.preview_button,
-                       self.amend_button, self.resign_button):
+                       self.amend_button, self.resign_button, self.history_button):
             actions.addWidget(button)
 
         self.banner = text_label("", "reviewBanner")
@@ -130,6 +133,8 @@ class ReviewDetail(QWidget):
         self.countersign_button.clicked.connect(self.countersign_requested)
         self.print_button.clicked.connect(self._print)
         self.preview_button.clicked.connect(self._preview)
+        self.history_button.clicked.connect(
+            lambda: self.record is not None and self.history_requested.emit(self.record.id))
 
     # -- showing an intake ----------------------------------------------------------------
 
@@ -197,6 +202,9 @@ class ReviewDetail(QWidget):
             ("Signed", show(record.submitted_at, self.zone) if record.submitted_at else "Not yet"),
             ("Form", f"{form.title.get(record.language)}, version {record.form_version}"),
         ]
+        if record.course_until is not None:
+            items.append(("Course", f"Up to {record.course_sessions} sessions until "
+                                    f"{record.course_until.strftime('%d %b %Y')}"))
         for i, (caption, value) in enumerate(items):
             row, column = divmod(i, 2)
             grid.addWidget(text_label(caption, "fieldCaption", wrap=False), row, column * 2)

@@ -33,6 +33,7 @@ from mesocheck.ui.review.dialogs import (
     DecisionDialog,
     ResignDialog,
 )
+from mesocheck.ui.review.history import PatientHistory
 from mesocheck.ui.review.queue_view import QueueView
 from mesocheck.ui.review.style import apply_review_style
 from mesocheck.ui.tasks import Database, Task
@@ -81,6 +82,8 @@ class ReviewPanel(QWidget):
         self._printer = printer
         self.queue = QueueView(db, zone)
         self.detail = ReviewDetail(db, staff, zone)
+        self.history = PatientHistory(db, zone)
+        self._history_from: QWidget = self.queue
         self.batch_bar = BatchBar()
         self.notice = QLabel()
         self.notice.setObjectName("reviewNotice")
@@ -90,6 +93,7 @@ class ReviewPanel(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.queue)
         self.stack.addWidget(self.detail)
+        self.stack.addWidget(self.history)
         layout = QVBoxLayout(self)
         layout.addWidget(self.notice)
         layout.addWidget(self.stack, 1)
@@ -109,6 +113,12 @@ class ReviewPanel(QWidget):
         self.detail.resign_requested.connect(self.ask_resign)
         self.detail.print_requested.connect(self.print_document)
         self.detail.preview_requested.connect(self.preview_document)
+        self.detail.history_requested.connect(self.open_history)
+        self.queue.history_requested.connect(self.open_history)
+        self.history.open_intake.connect(self.open_intake)
+        self.history.back_requested.connect(self._history_back)
+        self.history.loaded.connect(self._history_loaded)
+        self.history.failed.connect(self.message)
         self.message.connect(self._show_notice)
         # On the hub, another station's write (a tablet sending, another practitioner
         # deciding) shows without a refresh: the queue is read again, and the intake open
@@ -141,6 +151,23 @@ class ReviewPanel(QWidget):
             self.notice.hide()
             self.stack.setCurrentWidget(self.detail)
             self.detail.back_button.setFocus()
+
+    def open_history(self, intake_id: str) -> None:
+        """Show the course of the patient of ``intake_id`` once it has been read."""
+        self._history_from = self.stack.currentWidget()
+        self.history.show_patient_of(intake_id)
+
+    def _history_loaded(self) -> None:
+        self.notice.hide()
+        self.stack.setCurrentWidget(self.history)
+        self.history.back_button.setFocus()
+
+    def _history_back(self) -> None:
+        if self._history_from is self.detail:
+            self.stack.setCurrentWidget(self.detail)
+            self.detail.back_button.setFocus()
+        else:
+            self.show_queue()
 
     def show_queue(self) -> None:
         self.queue.refresh()

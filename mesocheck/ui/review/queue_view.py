@@ -112,11 +112,15 @@ class FlagCountsDelegate(QStyledItemDelegate):
 
 
 class QueueTable(QTableView):
-    """Enter or Space opens the selected intake, as a tap does."""
+    """Enter or Space opens the selected intake, as a tap does; H its patient's history."""
 
     activated_intake = Signal(str)
+    history_requested = Signal(str)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_H and self.currentIndex().isValid():
+            self.history_requested.emit(self.currentIndex().data(IntakeIdRole))
+            return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
             index = self.currentIndex()
             if index.isValid():
@@ -129,6 +133,7 @@ class QueueView(QWidget):
     """Filters, the table, and the day's batch print. Emits ``open_intake(intake_id)``."""
 
     open_intake = Signal(str)
+    history_requested = Signal(str)  # the selected intake, whose patient's course to show
     print_batch_requested = Signal(object)  # the day (datetime.date)
 
     def __init__(self, db: Database, zone: tzinfo, parent: QWidget | None = None):
@@ -213,10 +218,16 @@ class QueueView(QWidget):
         self.print_today.setObjectName("printToday")
         self.print_today.setAccessibleDescription(
             "Prints the consent of every patient cleared for treatment today")
+        self.history_button = QPushButton("Patient history")
+        self.history_button.setAccessibleDescription(
+            "Every visit of the selected intake's patient, newest first (H)")
         footer = QHBoxLayout()
         footer.addWidget(self.count_label, 1)
-        footer.addWidget(self.refresh_button)
-        footer.addWidget(self.print_today)
+        buttons = QWidget()
+        flow = FlowLayout(buttons, spacing=10)  # onto a second line on a portrait tablet
+        for button in (self.history_button, self.refresh_button, self.print_today):
+            flow.addWidget(button)
+        footer.addWidget(buttons, 2)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
@@ -239,6 +250,8 @@ class QueueView(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.table.clicked.connect(self._open_index)  # one tap opens: this is a tablet
         self.table.activated_intake.connect(self.open_intake)
+        self.table.history_requested.connect(self.history_requested)
+        self.history_button.clicked.connect(self._history)
         self.print_today.clicked.connect(lambda: self.print_batch_requested.emit(self.today()))
         self._apply()
 
@@ -348,6 +361,11 @@ class QueueView(QWidget):
             self.count_label.setText(f"{total:,} intake{'s' if total != 1 else ''}")
         self.table.setVisible(total > 0)
         self.empty.setVisible(total == 0)
+
+    def _history(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self.history_requested.emit(index.data(IntakeIdRole))
 
     def _open_index(self, index: QModelIndex) -> None:
         if index.isValid():

@@ -367,6 +367,52 @@ class MainWindow(QMainWindow):
         return op
 
     def start_intake(self, details: PatientDetails, actor: str) -> None:
+        """Start for the patient these details name: a known patient's record is offered
+        to staff (a near match warned of); a patient at the tablet joins their own record
+        only on an exact match, and never sees anyone else's."""
+        if details.patient_id is not None:
+            self._start_intake(details, actor)
+            return
+        name, born = details.name, details.birth_date
+        Task(lambda store: store.patient_matches(name, born), what="finding the patient",
+             parent=self, success=lambda found: self._matched(details, actor, found)).failure(
+            self._open_failed).retrying().run_in_background(self.db)
+
+    def _matched(self, details: PatientDetails, actor: str, found: list[Any]) -> None:
+        from msgspec import structs
+
+        from mesocheck.i18n import _, ngettext
+        from mesocheck.timeutil import day_text
+        from mesocheck.ui.widgets.dialogs import confirm
+
+        exact = [m for m in found if m.exact]
+        if actor == "patient" or not found:
+            self._start_intake(structs.replace(details, patient_id=exact[0].id)
+                               if exact else details, actor)
+            return
+        best = found[0]
+        visits = ngettext("{n} earlier visit", "{n} earlier visits", best.visits).format(
+            n=best.visits)
+        who = _("{name}, born {date} ({visits})").format(
+            name=best.name, date=day_text(best.birth_date), visits=visits)
+        if best.exact:
+            title = _("This patient is known")
+            text = _("{who}. Continue with their record, so this visit joins their "
+                     "history?").format(who=who)
+        else:
+            title = _("Likely the same patient")
+            text = _("A patient with a similar name or date of birth is known: {who}. Check "
+                     "the spelling and the date of birth with the patient; if it is the same "
+                     "person, use that record.").format(who=who)
+
+        def chosen(use_known: bool, _text: str) -> None:
+            self._start_intake(structs.replace(details, patient_id=best.id)
+                               if use_known else details, actor)
+
+        confirm(self, title, text, accept_text=_("Use their record"),
+                reject_text=_("New patient record"), on_finished=chosen)
+
+    def _start_intake(self, details: PatientDetails, actor: str) -> None:
         staff_started = actor != "patient"
         Task(self._starter(details, actor), what="starting the intake", parent=self,
              success=lambda session: self._opened(session, staff_started, False)).failure(

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck.forms.isolation import isolate
-from mesocheck.i18n import _, native_name, set_clinic_language, shipped_languages
+from mesocheck.i18n import _, native_name, ngettext, set_clinic_language, shipped_languages
 from mesocheck.store import StaffMember
-from mesocheck.store.settings import IDLE_LIMITS_S
+from mesocheck.store.settings import COURSE_DEFAULTS, COURSE_LIMITS, IDLE_LIMITS_S
 from mesocheck.store.staff import MIN_PIN_LENGTH, pin_min_length_of, pin_rule
 from mesocheck.ui.staff.signin import ROLE_NAMES, pin_field
 from mesocheck.ui.tasks import Task
@@ -354,6 +354,24 @@ class StaffAdminScreen(Screen):
             self.language.addItem(native_name(code), code)
         self._setting(_("Language of the staff screens and the clinic's records"),
                       self.language)
+        self.course_sessions = QComboBox()
+        self.course_sessions.setAccessibleName("Sessions in a course")
+        self.course_sessions.setAccessibleDescription(
+            "How many sessions a signed consent covers before it is asked again")
+        low, high, _what = COURSE_LIMITS["course_sessions"]
+        for n in range(low, high + 1):
+            self.course_sessions.addItem(
+                ngettext("{n} session", "{n} sessions", n).format(n=n), n)
+        self._setting("A signed consent covers up to", self.course_sessions)
+        self.course_months = QComboBox()
+        self.course_months.setAccessibleName("Months a course lasts")
+        self.course_months.setAccessibleDescription(
+            "How long after signing a consent still covers the course")
+        low, high, _what = COURSE_LIMITS["course_months"]
+        for n in range(low, high + 1):
+            self.course_months.addItem(
+                ngettext("{n} month", "{n} months", n).format(n=n), n)
+        self._setting("within (from the day it is signed)", self.course_months)
         self.full_screen = OptionCheck("Fill the whole screen (a kiosk tablet)")
         self.full_screen.setAccessibleDescription(
             "Off: the app opens in a window, for a desk computer")
@@ -384,6 +402,10 @@ class StaffAdminScreen(Screen):
         self.full_screen.setChecked(bool(settings.get("full_screen", True)))
         self.language.setCurrentIndex(max(self.language.findData(
             settings.get("clinic_language")), 0))
+        for combo, key in ((self.course_sessions, "course_sessions"),
+                           (self.course_months, "course_months")):
+            combo.setCurrentIndex(max(combo.findData(settings.get(key, COURSE_DEFAULTS[key])),
+                                      0))
 
     def chosen_zone(self) -> str | None:
         typed = self.zone.currentText().strip()
@@ -395,7 +417,9 @@ class StaffAdminScreen(Screen):
     def save_settings(self) -> None:
         values = {"clinic_name": self.clinic.text(), "idle_timeout_s": self.idle.currentData(),
                   "time_zone": self.chosen_zone(), "full_screen": self.full_screen.isChecked(),
-                  "clinic_language": self.language.currentData()}
+                  "clinic_language": self.language.currentData(),
+"course_sessions": self.course_sessions.currentData(),
+                  "course_months": self.course_months.currentData()}
         actor = self.context.actor
         self.settings_error.show_message(None)
         self.settings_status.clear()

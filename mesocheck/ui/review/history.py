@@ -1,0 +1,127 @@
+"""One patient's course as staff review it: every visit, newest first, with the form and
+wording signed (version and content hash), the flags raised and what was decided, and a way
+into each visit's review."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
+
+from mesocheck import review
+from mesocheck.forms.isolation import isolate
+from mesocheck.timeutil import show
+from mesocheck.ui.review.cards import icon, section, text_label
+from mesocheck.ui.tasks import Database, Task
+
+HASH_SHOWN = 12  # enough to tell two wordings apart at a glance; the PDF carries it whole
+
+
+def visit_lines(record: Any, zone: tzinfo) -> list[str]:
+    """What the history says of one visit, a line each (plain text, so tests read it)."""
+    signed = show(record.submitted_at, zone) if record.submitted_at else "not signed"
+    lines = [f"Form {record.form_id} version {record.form_version}, wording "
+             f"{record.form_hash[:HASH_SHOWN]}…; signed {signed}"]
+    if record.course_until is not None:
+        lines.append(f"Consent for a course: up to {record.course_sessions} sessions until "
+                     f"{record.course_until.strftime('%d %b %Y')}")
+    flags = [f for f in record.flags if f.superseded_at is None]
+    if not flags:
+        lines.append("No flags.")
+    for flag in flags:
+        decision = flag.decision
+        outcome = (f"{decision.decision}: {decision.reason}" if decision else "no decision yet")
+        lines.append(f"{flag.severity.capitalize()} — {flag.practitioner_message} "
+                     f"({outcome})")
+    return lines
+
+
+class PatientHistory(QWidget):
+    """Emits ``open_intake(intake_id)`` for a visit's review, ``back_requested`` on Back or
+    Escape."""
+
+    open_intake = Signal(str)
+    back_requested = Signal()
+    loaded = Signal()
+    failed = Signal(str)
+
+    def __init__(self, db: Database, zone: tzinfo, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("patientHistory")
+        self.db = db
+        self.zone = zone
+        self.records: list[Any] = []
+        self.open_buttons: dict[str, QPushButton] = {}
+        self.back_button = QPushButton("‹ Back")
+        self.back_button.setObjectName("backButton")
+        self.back_button.setAutoDefault(False)
+        self.back_button.setAccessibleDescription("Back to where the history was opened "
+                                                  "(Escape)")
+        self.title = text_label("", "reviewTitle")
+        self.title.setAccessibleName("Patient")
+        top = QHBoxLayout()
+        top.addWidget(self.back_button)
+        top.addWidget(self.title, 1)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("reviewScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.scroll, 1)
+        self.back_button.clicked.connect(self.back_requested)
+
+    def show_patient_of(self, intake_id: str) -> None:
+        """Read the course of the patient of ``intake_id``; ``loaded`` once shown."""
+        Task(lambda store: store.patient_history(intake_id), what="reading the history",
+             parent=self, success=self._show).failure(
+            lambda error: self.failed.emit(error.message)).run_in_background(self.db)
+
+    def _show(self, records: list[Any]) -> None:
+        self.records = records
+        self.open_buttons = {}
+        patient = records[0].patient
+        self.title.setText(f"{isolate(patient.name)}, born "
+                           f"{patient.birth_date.strftime('%d %b %Y')}")
+        content = QWidget()
+        content.setObjectName("reviewContent")  # the review's background, not the scroll's
+        sections = QVBoxLayout(content)
+        n = len(records)
+        sections.addWidget(section(f"Visits ({n}), newest first"))
+        for record in records:
+            sections.addWidget(self._visit(record))
+        sections.addStretch(1)
+        self.scroll.setWidget(content)
+        self.loaded.emit()
+
+    def _visit(self, record: Any) -> QWidget:
+        box = QFrame()
+        box.setObjectName("flagCard")
+        layout = QVBoxLayout(box)
+        head = QHBoxLayout()
+        flags = [f for f in record.flags if f.superseded_at is None]
+        worst = max((f.severity for f in flags), key=("info", "review", "stop").index,
+                    default=None)
+        box.setProperty("severity", worst or "")
+        head.addWidget(icon(worst))
+        status = review.STATUS_WORDS.get(record.status, record.status)
+        head.addWidget(text_label(f"{show(record.appointment_at, self.zone)} — {status}",
+                                  "fieldValue"), 1)
+        button = QPushButton("Open review")
+        button.setAutoDefault(False)
+        button.setAccessibleName(f"Open the review of {show(record.appointment_at, self.zone)}")
+        button.clicked.connect(lambda _=False, i=record.id: self.open_intake.emit(i))
+        self.open_buttons[record.id] = button
+        head.addWidget(button)
+        layout.addLayout(head)
+        for line in visit_lines(record, self.zone):
+            layout.addWidget(text_label(line, "documentLine", selectable=True))
+        return box
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.back_requested.emit()
+            return
+        super().keyPressEvent(event)
