@@ -11,6 +11,16 @@ import os
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
+from mesocheck.i18n import N_, translations
+
+# A day in words, one whole pattern per month so each language words and orders it its own
+# way ("3 de marzo de 2026", "2026年3月3日").
+DAY_PATTERNS = (
+    N_("{day} January {year}"), N_("{day} February {year}"), N_("{day} March {year}"),
+    N_("{day} April {year}"), N_("{day} May {year}"), N_("{day} June {year}"),
+    N_("{day} July {year}"), N_("{day} August {year}"), N_("{day} September {year}"),
+    N_("{day} October {year}"), N_("{day} November {year}"), N_("{day} December {year}"))
+
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
@@ -91,21 +101,23 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, (following - timedelta(days=1)).day))
 
 
-def day_text(day: date) -> str:
-    """"3 March 2026"."""
-    return f"{day.day} {day.strftime('%B %Y')}"
+def day_text(day: date, language: str = "en") -> str:
+    """"3 March 2026", in ``language``."""
+    pattern = translations(language).gettext(DAY_PATTERNS[day.month - 1])
+    return pattern.format(day=day.day, year=day.year)
 
 
-def moment_text(value: str, zone: tzinfo) -> str:
+def moment_text(value: str, zone: tzinfo, language: str = "en") -> str:
     """ISO date or date-time text as "3 March 2026" or "3 March 2026 at 14:05" (in
-    ``zone``); text that is neither comes back as it is."""
+    ``zone``), in ``language``; text that is neither comes back as it is."""
     try:
         if "T" in value:
             moment = datetime.fromisoformat(value)
             if moment.tzinfo is not None:
                 moment = moment.astimezone(zone)
-            return f"{day_text(moment.date())} at {moment.strftime('%H:%M')}"
-        return day_text(date.fromisoformat(value))
+            return translations(language).gettext("{date} at {time}").format(
+                date=day_text(moment.date(), language), time=moment.strftime("%H:%M"))
+        return day_text(date.fromisoformat(value), language)
     except ValueError:
         return value
 

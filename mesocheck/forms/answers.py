@@ -64,11 +64,11 @@ def answer_text(question: Question, value: Any, language: str, zone: tzinfo) -> 
             return _(NEVER_TEXT)
         if value == NOT_RECENT:
             return recent_label(question, language)
-        when = moment_text(str(value), zone)
+        when = moment_text(str(value), zone, language)
         return (_("At {moment}") if question.precision == "datetime"
                 else _("On {moment}")).format(moment=when)
     if kind in ("date", "datetime"):
-        return moment_text(str(value), zone)
+        return moment_text(str(value), zone, language)
     return str(value)
 
 

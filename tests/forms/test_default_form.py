@@ -306,3 +306,16 @@ def test_check_form_names_a_text_missing_in_one_language(tmp_path, language):
     problems = [str(p) for p in check_form(broken)]
     assert any("signature_meaning" in p and f"missing translation for '{language}'" in p
                for p in problems), problems
+
+
+@pytest.mark.parametrize("language, said", [
+    ("en", "On 3 March 2026"), ("es", "El 3 de marzo de 2026"), ("fr", "Le 3 mars 2026"),
+    ("ar", "في 3 مارس 2026"), ("zh", "2026年3月3日")])
+def test_a_date_answer_is_said_in_the_patients_language(form, language, said):
+    from mesocheck.forms.answers import answer_text
+
+    question = next(q for step in form.steps for q in step.questions if q.id == "last_aspirin")
+    text = answer_text(question, "2026-03-03", language, ZoneInfo("Europe/Paris"))
+    assert said in text  # the month in the patient's words and order, never English's
+    if language != "en":
+        assert "March" not in text

@@ -67,9 +67,10 @@ class SummaryPage(WizardPage):
         area = session.form.area(facts.area or "")
         about = [
             (_p("Name"), session.patient_name),
-            (_p("Date of birth"), day_text(facts.birth_date) if facts.birth_date else ""),
+            (_p("Date of birth"), day_text(facts.birth_date, lang) if facts.birth_date else ""),
             (_p("Treatment area"), area.label.get(lang) if area else (facts.area or "")),
-            (_p("Appointment"), moment_text(facts.appointment.isoformat(), self.context.zone)),
+            (_p("Appointment"), moment_text(facts.appointment.isoformat(), self.context.zone,
+                                                lang)),
         ]
         wanted: list[tuple[str, tuple]] = [("about", (_p("About you"), tuple(about), None))]
         for step in session.flow.shown_steps(session.answers):

@@ -381,7 +381,7 @@ class MainWindow(QMainWindow):
     def _matched(self, details: PatientDetails, actor: str, found: list[Any]) -> None:
         from msgspec import structs
 
-        from mesocheck.i18n import _, ngettext
+        from mesocheck.i18n import _, clinic_language, ngettext
         from mesocheck.timeutil import day_text
         from mesocheck.ui.widgets.dialogs import confirm
 
@@ -394,7 +394,8 @@ class MainWindow(QMainWindow):
         visits = ngettext("{n} earlier visit", "{n} earlier visits", best.visits).format(
             n=best.visits)
         who = _("{name}, born {date} ({visits})").format(
-            name=best.name, date=day_text(best.birth_date), visits=visits)
+            name=best.name, date=day_text(best.birth_date, clinic_language()),
+            visits=visits)
         if best.exact:
             title = _("This patient is known")
             text = _("{who}. Continue with their record, so this visit joins their "

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from mesocheck.forms import Form
 from mesocheck.forms.isolation import isolate
+from mesocheck.i18n import clinic_language
 from mesocheck.store import StaffMember, UnfinishedIntake
 from mesocheck.store.audit import staff_actor
 from mesocheck.timeutil import day_text
@@ -99,7 +100,7 @@ def page_title(form: Form, token: str | None, language: str) -> str:
 
 def when(moment: datetime, zone: tzinfo) -> str:
     local = moment.astimezone(zone)
-    return f"{day_text(local.date())}, {local.strftime('%H:%M')}"
+    return f"{day_text(local.date(), clinic_language())}, {local.strftime('%H:%M')}"
 
 
 class UnfinishedScreen(Screen):
