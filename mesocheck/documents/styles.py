@@ -120,6 +120,8 @@ class Styles:
                            spaceBefore=1.5)
         self.label = self._style("label", z.label, leading=z.label * 1.31, textColor=MUTED)
         self.value = self._style("value", b, fontName=BOLD)
+        # An intake's id (36 characters) in regular weight, so it fits half the page's width.
+        self.value_id = self._style("value-id", min(b, 10))
         self.question = self._style("question", b)
         self.answer = self._style("answer", b, fontName=BOLD)
         self.answer_item = self._style("answer-item", b, fontName=BOLD, **self._indent(b, 0),

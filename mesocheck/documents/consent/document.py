@@ -195,7 +195,8 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection, SummaryS
         flowing = []
         for label, value, source in cells:
             cell: list[Flowable] = [para(label, s.label),
-                                    para(value, s.value, align_rtl=False)]
+                                    para(value, s.value_id if value == r.id else s.value,
+                                         align_rtl=False)]
             cell += self.flag_marks(source)
             flowing.append(cell)
         pairs = [flowing[i:i + 2] for i in range(0, len(flowing), 2)]
