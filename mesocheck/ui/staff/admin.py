@@ -350,6 +350,9 @@ class StaffAdminScreen(Screen):
         self._setting("Time zone (for forms started from now on)", self.zone)
         self.language = QComboBox()
         self.language.setAccessibleName(_("Language"))
+        self.language.setAccessibleDescription(
+            _("The staff screens and the clinic's records use this language; patients choose "
+              "their own"))
         for code in shipped_languages():
             self.language.addItem(native_name(code), code)
         self._setting(_("Language of the staff screens and the clinic's records"),
