@@ -163,7 +163,7 @@ def _arabic_reshaper() -> ArabicReshaper:
         regular, bold = cmap(REGULAR), cmap(BOLD)
         config: dict[str, object] = {
             "delete_harakat": False,
-            "shift_harakat_position": True,
+            "shift_harakat_position": False,  # DejaVu draws a mark over the glyph it precedes
             "support_ligatures": True,
         }
         for name, (_match, forms) in LIGATURES:

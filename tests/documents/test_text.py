@@ -71,6 +71,13 @@ def test_arabic_is_joined_and_keeps_its_vowel_marks():
     assert shape("الله") != "\ufdf2"  # the Allah ligature, which it lacks, is not used
 
 
+def test_a_vowel_mark_is_drawn_just_before_its_letter():
+    """DejaVu's marks have no width and draw to the right of the pen, where their letter
+    begins in visual order: a mark drawn after its letter floated beside the word."""
+    line = display_line("أُرسل")
+    assert line.index("\u064f") == line.index("\ufe83") - 1  # damma, then its alef
+
+
 def test_hebrew_line_is_drawn_in_visual_order():
     assert display_line("שלום") == "םולש"
     assert display_line("Dr דוד כהן", base="L") == "Dr ןהכ דוד"
