@@ -151,11 +151,10 @@ class Styles:
         return ParagraphStyle(name, **base)
 
     def _indent(self, text: float, bullet: float) -> dict[str, float]:
-        """A hanging indent on the side lines begin; reportlab draws a bullet at the left
-        edge, so a right-to-left bullet is written at the end of its line instead
-        (``text.para``)."""
+        """A hanging indent on the side lines begin, the bullet ``bullet`` from that edge
+        (on the right, :class:`~mesocheck.documents.text.RightBullet` draws it)."""
         if self.rtl:
-            return {"rightIndent": text - bullet}
+            return {"rightIndent": text, "bulletIndent": bullet}
         return {"leftIndent": text, "bulletIndent": bullet}
 
 

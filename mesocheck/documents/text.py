@@ -35,7 +35,7 @@ from reportlab.platypus import Flowable, Paragraph
 
 from mesocheck.documents.fonts import BOLD, FALLBACKS, REGULAR, cmap
 from mesocheck.documents.ordering import isolated, visual
-from mesocheck.documents.tagging import role_of, tagged
+from mesocheck.documents.tagging import artifact, role_of, tagged
 
 MISSING = "\ufffd"
 
@@ -294,6 +294,7 @@ class BidiParagraph(Flowable):
         self.base = base or base_direction(text)
         self.align_rtl = align_rtl
         self._para: Paragraph | None = None
+        self._right_bullet: str | None = None
         self._for_width: float | None = None
 
     def _inner(self, avail_width: float) -> Paragraph:
@@ -305,15 +306,14 @@ class BidiParagraph(Flowable):
             elif self.base == "L" and style.alignment not in (TA_LEFT, TA_RIGHT):
                 style = _aligned(style, TA_LEFT)
             bullet = self.bullet
-            mark = f"\u00a0{bullet}" if bullet and style.alignment == TA_RIGHT else ""
-            if mark:
+            # reportlab draws bullets on the left only: a right-aligned item's bullet is
+            # drawn here, in the hanging indent on the right (:class:`RightBullet`).
+            self._right_bullet = bullet if bullet and style.alignment == TA_RIGHT else None
+            if self._right_bullet:
                 bullet = None
             prefix_width = _markup_width(self.prefix, style) if self.prefix else 0.0
-            prefix_width += text_width(mark, style.fontName, style.fontSize)
             lines = break_lines(self.text, style.fontName, style.fontSize, width, prefix_width)
             shown = [drawn(visual(line, self.base)) for line in isolated(lines)]
-            if mark:
-                shown[0] += mark
             prefix = self.prefix
             if prefix and self.base == "R" and style.alignment == TA_RIGHT:
                 # A label begins the line: on its right, after the line's text in visual order.
@@ -332,7 +332,10 @@ class BidiParagraph(Flowable):
         return self.width, self.height
 
     def split(self, avail_width, avail_height):
-        return self._inner(avail_width).split(avail_width, avail_height)
+        parts = self._inner(avail_width).split(avail_width, avail_height)
+        if parts and self._right_bullet:
+            parts[0] = RightBullet(parts[0], self._right_bullet, self.style)
+        return parts
 
     def getSpaceBefore(self):
         return self.style.spaceBefore
@@ -345,9 +348,44 @@ class BidiParagraph(Flowable):
         # Drawn shaped and in visual order; read and searched as typed.
         with tagged(self.canv, role_of(self.style), actual=drawn(self.logical)):
             self._para.drawOn(self.canv, 0, 0)
+        if self._right_bullet:
+            RightBullet.mark(self.canv, self._para, self._right_bullet, self.style)
 
     def plain_text(self) -> str:
         return self.text
+
+
+class RightBullet(Flowable):
+    """A right-aligned paragraph's first part with its bullet on the right: in the style's
+    hanging indent (``rightIndent``), ``bulletIndent`` from the right edge, on the first
+    line's baseline, so every line of the item ends at the same place."""
+
+    def __init__(self, para: Flowable, bullet: str, style: ParagraphStyle):
+        super().__init__()
+        self.para, self.bullet, self.style = para, bullet, style
+
+    def wrap(self, avail_width, avail_height):
+        self.width, self.height = self.para.wrap(avail_width, avail_height)
+        return self.width, self.height
+
+    def split(self, avail_width, avail_height):
+        return []  # already the part that fits
+
+    def draw(self):
+        self.para.drawOn(self.canv, 0, 0)
+        self.mark(self.canv, self.para, self.bullet, self.style)
+
+    @staticmethod
+    def mark(canv, para: Flowable, bullet: str, style: ParagraphStyle) -> None:
+        lines = getattr(getattr(para, "blPara", None), "lines", None) or [None]
+        baseline = para.height - getattr(lines[0], "ascent", style.fontSize)
+        right = para.width - style.bulletIndent
+        with artifact(canv):  # the item's state is in its words' weight and its element
+            canv.saveState()
+            canv.setFillColor(style.textColor)
+            canv.setFont(style.bulletFontName, style.bulletFontSize)
+            canv.drawRightString(right, baseline, bullet)
+            canv.restoreState()
 
 
 _aligned_styles: dict[tuple[int, int], tuple[ParagraphStyle, ParagraphStyle]] = {}

@@ -103,3 +103,31 @@ def test_chosen_and_other_options_are_printed_the_same_size_on_the_patients_copy
     sizes = {text: size for page in range(len(PdfReader(BytesIO(pdf)).pages))
              for _s, _e, size, text in _lines(pdf, page) if text in (chosen, other)}
     assert sizes == {chosen: st.PATIENT_SIZES.body, other: st.PATIENT_SIZES.body}
+
+
+@pytest.mark.parametrize("bullet", ["\u2611", "\u2022"])
+def test_a_right_to_left_item_hangs_its_lines_beside_its_bullet(bullet):
+    """Every line of an Arabic list item ends at the same place, left of its bullet, as an
+    English item's lines begin right of theirs (its second line ran under the bullet)."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from mesocheck.documents.text import para
+
+    style = st.styles(st.PATIENT_SIZES, "ar").option_chosen
+    item = para("اضطراب نزيف، أو تنزف أو تظهر عليك الكدمات بسهولة كبيرة جدًا", style,
+                bullet=bullet)
+    out = BytesIO()
+    canvas = Canvas(out, pagesize=(400, 300))
+    _width, height = item.wrap(160, 300)
+    item.drawOn(canvas, 100, 280 - height)
+    canvas.save()
+    lines = _lines(out.getvalue())
+    marks = [line for line in lines if bullet in line[3]]
+    words_ = [line for line in lines if bullet not in line[3]]
+    assert len(marks) == 1 and len(words_) >= 2  # the item wraps
+    # Where each line's letters end (a space a line break left at its right adds nothing).
+    ends = [end - stringWidth(text[len(text.rstrip()):], style.fontName, style.fontSize)
+            for _start, end, _size, text in words_]
+    assert max(ends) - min(ends) < 0.5  # one right edge for every line
+    assert marks[0][0] > max(ends) + 2  # the bullet beside the lines, not above them
+    assert abs(marks[0][1] - 260) < 1  # at the right edge of the space it was given
