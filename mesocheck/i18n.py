@@ -32,6 +32,14 @@ NATIVE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "ar": "ا�
                 "zh": "中文"}
 
 
+RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur"})
+
+
+def right_to_left(language: str) -> bool:
+    """Whether ``language`` is written from right to left (screens and documents mirror)."""
+    return language.split("-")[0] in RIGHT_TO_LEFT
+
+
 def N_(message: str) -> str:
     """Marks ``message`` for the catalogue; it is translated later, where it is shown."""
     return message

@@ -85,6 +85,7 @@ class PatientDetails(Struct, frozen=True):
     appointment_at: datetime  # aware
     contact: str | None = None
     patient_id: int | None = None  # a known patient (see Store.patient_matches); None: new
+    language: str | None = None  # the patient's, chosen at the start; None: the form's own
 
 
 def check_details(
@@ -171,7 +172,9 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
         sink: Any = None,
     ) -> "IntakeSession":
         """Create the intake in the store and a session on it; ``sink`` defaults to ``store``."""
-        language = language or form.languages[0]
+        language = language or details.language or form.languages[0]
+        if language not in form.languages:
+            raise ValueError(f"the form has no {language!r} text")
         zone = zone or clinic_zone()
         intake_id = store.start_intake(
             name=details.name, birth_date=details.birth_date, contact=details.contact,

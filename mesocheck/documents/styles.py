@@ -19,8 +19,8 @@ from reportlab.lib.units import mm
 
 from mesocheck.documents.fonts import BOLD, REGULAR, register_fonts
 from mesocheck.forms.rules import SEVERITY_WORDS
+from mesocheck.i18n import right_to_left
 
-RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur"})
 # Languages written without spaces between words: reportlab's CJK line breaking.
 NO_SPACES = frozenset({"ja", "ko", "zh"})
 
@@ -81,8 +81,7 @@ PATIENT_SIZES = Sizes(body=PATIENT_BODY_SIZE, label=9.5, note=10.0, footer=8.5, 
                       h1=14, h2=12, title=18)
 
 
-def rtl(language: str) -> bool:
-    return language.split("-")[0] in RIGHT_TO_LEFT
+rtl = right_to_left
 
 
 class Styles:

@@ -40,6 +40,7 @@ from mesocheck.forms.model import (
     Section,
     Step,
     Text,
+    TranslationReview,
 )
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -229,7 +230,8 @@ class _Builder:
             data,
             "",
             {"id", "version", "title", "languages", "areas", "steps", "disclosures",
-             "rules", "consent", "aftercare", "signature_meaning", "description"},
+             "rules", "consent", "aftercare", "signature_meaning", "description",
+             "translations"},
             {"id", "version", "title", "languages", "areas", "steps", "disclosures",
              "rules", "consent", "aftercare", "signature_meaning"},
         )
@@ -272,6 +274,9 @@ class _Builder:
         consent = self.section(data, "consent")
         aftercare = self.section(data, "aftercare")
 
+        translations = self.translations(data)
+        content = {k: v for k, v in data.items() if k != "translations"}
+
         if self.problems:
             raise FormInvalid(self.problems)
         return Form(
@@ -286,9 +291,41 @@ class _Builder:
             consent=consent,
             aftercare=aftercare,
             signature_meaning=meaning,
-            content_hash=content_hash(data),
-            source=data,
+            content_hash=content_hash(content),
+            source=content,
+            translations=translations,
         )
+
+    def translations(self, data: dict) -> dict[str, TranslationReview]:
+        """``[translations]``: each language but the first, its review status."""
+        raw = data.get("translations", {})
+        if not isinstance(raw, dict):
+            self.problem("translations", 'must be a table of languages, e.g. '
+                         'es = { status = "machine-assisted" }')
+            return {}
+        out = {}
+        for lang, entry in raw.items():
+            where = _join("translations", lang)
+            if lang not in self.languages[1:]:
+                self.problem(where, f"language {lang!r} is not a translation in `languages`")
+                continue
+            if not isinstance(entry, dict):
+                self.problem(where, 'must be a table, e.g. { status = "machine-assisted" }')
+                continue
+            self.keys(entry, where, {"status", "by", "on"}, {"status"})
+            status, by, on = entry.get("status"), entry.get("by", ""), entry.get("on", "")
+            if status not in ("machine-assisted", "reviewed"):
+                self.problem(_join(where, "status"),
+                             'must be "machine-assisted" or "reviewed"')
+                continue
+            if status == "reviewed" and (not isinstance(by, str) or not by.strip()):
+                self.problem(_join(where, "by"), "a reviewed translation names who reviewed it")
+                continue
+            if not isinstance(on, (str, date)):
+                self.problem(_join(where, "on"), "must be a date such as 2026-11-30")
+                continue
+            out[lang] = TranslationReview(status, str(by).strip(), str(on))
+        return out
 
     def options(self, table: dict, key: str, path: str) -> list[Option]:
         seen: set[str] = set()

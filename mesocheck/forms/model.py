@@ -6,7 +6,7 @@ Nothing here knows how a form is stored on disk (see ``loader``) or drawn (see `
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Literal, Mapping, Union
+from typing import Literal, Mapping, Sequence, Union
 
 from msgspec import Struct, field
 
@@ -131,6 +131,19 @@ class Section(Struct, frozen=True):
     intro: Text = EMPTY_TEXT
 
 
+class TranslationReview(Struct, frozen=True):
+    """A translation's status: ``machine-assisted`` (to be checked by a qualified person
+    before a clinic relies on it) or ``reviewed`` (``by`` whom, ``on`` which day)."""
+
+    status: str
+    by: str = ""
+    on: str = ""
+
+    @property
+    def reviewed(self) -> bool:
+        return self.status == "reviewed"
+
+
 class Form(Struct, frozen=True, dict=True):  # dict: room for its cached lookups
     id: str
     version: str
@@ -145,6 +158,20 @@ class Form(Struct, frozen=True, dict=True):  # dict: room for its cached lookups
     signature_meaning: Text
     content_hash: str
     source: Mapping = field(default_factory=dict)  # the parsed file, for its canonical copy
+    # Who checked each translation (not the source language, the first): outside the
+    # content and its hash, so a translation's review never changes what was signed.
+    translations: Mapping[str, "TranslationReview"] = field(default_factory=dict)
+
+    def offered_languages(self, enabled: Sequence[str]) -> tuple[str, ...]:
+        """The languages a patient may choose: the form's own (the first) and each
+        translation the clinic has ``enabled``, in the form's order."""
+        return tuple(lang for lang in self.languages
+                     if lang == self.languages[0] or lang in enabled)
+
+    def reviewed(self, language: str) -> bool:
+        """The source language, or a translation a qualified person has checked."""
+        review = self.translations.get(language)
+        return language == self.languages[0] or (review is not None and review.reviewed)
 
     def question(self, question_id: str) -> Question:
         return self._questions[question_id]

@@ -1,8 +1,9 @@
 """The clinic's settings a practitioner changes on the tablet, each checked before it is
 stored: a name for the screens and the documents, how long the tablet waits before it
 clears a screen nobody touches, the clinic's time zone, whether the app fills the screen, the
-clinic's language (of the staff screens and the clinic's records), and the course a signed
-consent covers (sessions, months).
+clinic's language (of the staff screens and the clinic's records), the languages patients are
+offered besides the form's own (each enabled by a practitioner, in the audit log like every
+setting), and the course a signed consent covers (sessions, months).
 Other settings (the seal's, the logo's) are written by the commands that own them."""
 
 from __future__ import annotations
@@ -60,6 +61,14 @@ def check_setting(key: str, value: Any) -> Any:
             raise InvalidSetting(_("That language is not one the app has; choose one from the "
                                    "list."))
         return value
+    if key == "patient_languages":
+        from mesocheck.i18n import shipped_languages
+
+        if (not isinstance(value, (list, tuple)) or len(set(value)) != len(value)
+                or any(v not in shipped_languages() for v in value)):
+            raise InvalidSetting(_("That language is not one the app has; choose one from the "
+                                   "list."))
+        return list(value)
     if key in COURSE_LIMITS:
         low, high, refusal = COURSE_LIMITS[key]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

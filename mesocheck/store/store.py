@@ -34,6 +34,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "time_zone": None,
     "full_screen": True,  # a kiosk tablet; `mesocheck --window` opens a window for one run
     "clinic_language": "en",
+    "patient_languages": [],  # translations offered to patients; the form's source always
     **COURSE_DEFAULTS,  # the course a signed consent covers
 }
 

@@ -46,10 +46,9 @@ def pick(combo: QComboBox, text: str) -> None:
 
 
 def set_date(field, day: date) -> None:
-    from mesocheck.ui.widgets.datefields import MONTHS
-
+    """Pick the day, month and year in the field's lists (the months in its language)."""
     pick(field.day, str(day.day))
-    pick(field.month, MONTHS[day.month - 1])
+    field.month.setCurrentIndex(day.month - 1)
     pick(field.year, str(day.year))
 
 

@@ -15,8 +15,9 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck.forms import Form
-from mesocheck.i18n import N_, _, ngettext, translations
+from mesocheck.i18n import N_, _, native_name, ngettext, translations
 from mesocheck.ui.widgets.labels import label
+from mesocheck.ui.widgets.responsive import FlowLayout
 from mesocheck.ui.widgets.screen import Screen
 from mesocheck.ui.widgets.style import set_role
 
@@ -29,15 +30,35 @@ PREPARING = N_("Preparing your document…")
 
 
 class WelcomeScreen(Screen):
+    """The patient's first screen, in ``language``; with more than one language
+    ``offered``, a choice of them at the top, each named in its own words."""
+
     start_requested = Signal()
     staff_requested = Signal()
+    language_chosen = Signal(str)
 
-    def __init__(self, clinic_name: str, form: Form):
+    def __init__(self, clinic_name: str, form: Form, language: str | None = None,
+                 offered: tuple[str, ...] = ()):
         super().__init__()
-        lang = form.languages[0]
+        lang = self.language = language or form.languages[0]
         _p = translations(lang).gettext
         self.clinic = label(clinic_name, "clinic")
         self.clinic.setVisible(bool(clinic_name))
+        self.language_buttons: dict[str, QPushButton] = {}
+        if len(offered) > 1:
+            row = FlowLayout(spacing=12)
+            for code in offered:
+                button = set_role(QPushButton(native_name(code)), "language")
+                button.setCheckable(True)
+                button.setChecked(code == lang)
+                # Named in its own language, so whoever reads it finds it.
+                button.setAccessibleName(native_name(code))
+                button.setAccessibleDescription(
+                    translations(code).gettext("Shows the form in this language"))
+                button.clicked.connect(lambda _c=False, code=code: self._choose(code))
+                self.language_buttons[code] = button
+                row.addWidget(button)
+            self.layout_.addLayout(row)
         self.layout_.addStretch(1)
         self.layout_.addWidget(self.clinic)
         self.layout_.addWidget(label(_p("Welcome"), "title"))
@@ -68,6 +89,11 @@ class WelcomeScreen(Screen):
         self.staff_button.clicked.connect(self.staff_requested)
         bottom.addWidget(self.staff_button)
         self.layout_.addLayout(bottom)
+
+    def _choose(self, code: str) -> None:
+        self.language_buttons[code].setChecked(code == self.language)  # until it is rebuilt
+        if code != self.language:
+            self.language_chosen.emit(code)
 
     def set_clinic_name(self, name: str) -> None:
         self.clinic.setText(name)
@@ -130,9 +156,9 @@ class ReadyScreen(Screen):
 class ThankYouScreen(Screen):
     staff_requested = Signal()
 
-    def __init__(self, form: Form):
+    def __init__(self, form: Form, language: str | None = None):
         super().__init__()
-        lang = form.languages[0]
+        lang = language or form.languages[0]
         _p = translations(lang).gettext
         self.layout_.addWidget(label(_p("Thank you"), "title"))
         self.layout_.addWidget(label(_p(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from msgspec import structs
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -19,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck.forms import Form
-from mesocheck.i18n import clinic_language, translations
+from mesocheck.i18n import clinic_language, native_name, translations
 from mesocheck.session import PatientDetails, check_details
 from mesocheck.ui.intake.inputs import InputContext
 from mesocheck.ui.widgets.choices import ErrorLine, OptionButton
@@ -42,8 +44,8 @@ class StartIntakeScreen(Screen):
         self.context = context
         self.staff = staff
         self.language = clinic_language() if staff else context.language
-        lang = form.languages[0]
         # Staff at the desk read the clinic's language; a walk-in patient their own.
+        lang = self.language if self.language in form.languages else form.languages[0]
         _p = translations(self.language).gettext
         if staff:
             self.layout_.addWidget(label(_p("Start an intake"), "heading"))
@@ -79,6 +81,17 @@ class StartIntakeScreen(Screen):
             self.area_buttons[area.value] = button
             areas_layout.addWidget(button)
         self._field("area", _p("Treatment area"), areas)
+
+        # Staff ask which of the clinic's languages the patient reads (set_languages).
+        self.language_box = QWidget()
+        self.language_flow = FlowLayout(self.language_box, spacing=12)
+        self.language_group = QButtonGroup(self)
+        self.language_buttons: dict[str, OptionButton] = {}
+        if staff:
+            self.language_caption = label(_p("The patient's language"), "subheading")
+            self.layout_.addWidget(self.language_caption)
+            self.layout_.addWidget(self.language_box)
+            self.set_languages(form.languages[:1])
 
         self.appointment_date: DateField | None = None
         self.appointment_time: TimeField | None = None
@@ -170,6 +183,35 @@ class StartIntakeScreen(Screen):
         for key, error in self.errors.items():
             error.show_message(None)
         set_state(self.name, None)
+        if self.language_buttons:  # the next patient starts from the form's own language
+            next(iter(self.language_buttons.values())).setChecked(True)
+
+    def set_languages(self, offered: tuple[str, ...]) -> None:
+        """Offer these languages for the patient's form (shown when there is a choice),
+        each named in its own words; the form's own is chosen until staff pick another."""
+        for button in self.language_buttons.values():
+            self.language_group.removeButton(button)
+            self.language_flow.removeWidget(button)
+            button.deleteLater()
+        self.language_buttons = {}
+        for code in offered:
+            button = OptionButton(native_name(code))
+            button.setAccessibleName(native_name(code))
+            button.setAccessibleDescription(translations(self.language).gettext(
+                "The language of the patient's form"))
+            self.language_group.addButton(button)
+            self.language_flow.addWidget(button)
+            self.language_buttons[code] = button
+        if offered:
+            self.language_buttons[offered[0]].setChecked(True)
+        shown = self.staff and len(offered) > 1
+        self.language_box.setVisible(shown)
+        if self.staff:
+            self.language_caption.setVisible(shown)
+
+    def chosen_language(self) -> str | None:
+        checked = self.language_group.checkedButton()
+        return next((code for code, b in self.language_buttons.items() if b is checked), None)
 
     def set_area(self, area: str) -> None:
         self.area_buttons[area].setChecked(True)
@@ -206,6 +248,8 @@ class StartIntakeScreen(Screen):
                 self.scroll.ensureWidgetVisible(focus, 0, 120)
             return
         assert isinstance(details, PatientDetails)
+        if self.staff:
+            details = structs.replace(details, language=self.chosen_language())
         self.submitted.emit(details)
 
     def focus_first(self) -> None:

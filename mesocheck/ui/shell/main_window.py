@@ -26,6 +26,7 @@ from mesocheck.ui.intake.screens import ReadyScreen, ThankYouScreen, WelcomeScre
 from mesocheck.ui.intake.start import StartIntakeScreen
 from mesocheck.ui.intake.wizard import WizardScreen
 from mesocheck.ui.shell.idle import IdleWatcher, StillTherePrompt
+from mesocheck.ui.shell.patient_language import PatientLanguage
 from mesocheck.ui.shell.turns import AfterFirstPaint, after_painted, delete_in_turns
 from mesocheck.ui.tasks import Database, StoreSink, Task
 from mesocheck.ui.widgets.dialogs import message
@@ -79,6 +80,9 @@ class MainWindow(QMainWindow):
         self.station = station
         self.clinic_name = str(settings.get("clinic_name") or "")
         self.context = InputContext(self.language, zone, clock)
+        # The translations the clinic offers; the patient at the tablet picks one of them.
+        self.offered = form.offered_languages(settings.get("patient_languages") or ())
+        self.patient_language = PatientLanguage(self.language)
         self.staff: StaffMember | None = None
         self.session: IntakeSession | None = None
         self.sink = StoreSink(db)
@@ -173,15 +177,18 @@ class MainWindow(QMainWindow):
         return self.screen("thanks")  # type: ignore[return-value]
 
     def _build_welcome(self) -> WelcomeScreen:
-        welcome = WelcomeScreen(self.clinic_name, self.form)
+        welcome = WelcomeScreen(self.clinic_name, self.form, self.patient_language.current,
+                                self.offered)
         welcome.start_requested.connect(self.start_walk_in)
         welcome.staff_requested.connect(self.request_staff)
+        welcome.language_chosen.connect(self.choose_language)
         return welcome
 
     def _build_walk_in(self) -> StartIntakeScreen:
-        walk_in = StartIntakeScreen(self.form, self.context, staff=False)
+        context = InputContext(self.patient_language.current, self.zone, self.clock)
+        walk_in = StartIntakeScreen(self.form, context, staff=False)
         walk_in.submitted.connect(lambda details: self.start_intake(details, "patient"))
-        walk_in.cancelled.connect(self.show_welcome)
+        walk_in.cancelled.connect(lambda: self.show_welcome(self.patient_language.current))
         return walk_in
 
     def _build_sign_in(self) -> SignInScreen:
@@ -200,7 +207,7 @@ class MainWindow(QMainWindow):
         return first_run
 
     def _build_thanks(self) -> ThankYouScreen:
-        thanks = ThankYouScreen(self.form)
+        thanks = ThankYouScreen(self.form, self.patient_language.current)
         thanks.staff_requested.connect(self.request_staff)
         return thanks
 
@@ -212,6 +219,8 @@ class MainWindow(QMainWindow):
                 widget.clear()  # type: ignore[attr-defined]
 
     def _add(self, name: str, widget: QWidget) -> None:
+        if name in self.PATIENT_SCREENS:
+            self.patient_language.lay_out(widget)
         widget.setProperty("screenName", name)
         self.screens[name] = widget
         self.stack.addWidget(widget)
@@ -260,9 +269,11 @@ class MainWindow(QMainWindow):
         self.screen_changed.emit(name)
         return name
 
-    def show_welcome(self) -> None:
-        """The patient's first screen; before the clinic has a practitioner, the screen that
-        creates one instead: no patient starts a form on a tablet nobody can review."""
+    def show_welcome(self, language: str | None = None) -> None:
+        """The patient's first screen, in the form's own language unless ``language`` (the
+        one a patient just chose there); before the clinic has a practitioner, the screen
+        that creates one instead: no patient starts a form on a tablet nobody can review."""
+        self._speak(language)
         self._clear("walk_in", "sign_in")
         if not self.has_practitioner:
             self.show_screen("first_run")
@@ -277,8 +288,25 @@ class MainWindow(QMainWindow):
         self.refresh_waiting()
         self._prepare("walk_in", "thanks")
 
+    def _show_waiting(self, count: int) -> None:
+        if "welcome" in self.screens:  # the one on screen now (a language rebuilds it)
+            self.welcome.set_unfinished(count)
+
+    def choose_language(self, language: str) -> None:
+        """A patient chose their language on the welcome screen."""
+        if language in self.offered:
+            self.show_welcome(language)
+
+    def _speak(self, language: str | None) -> None:
+        """Let the patient's screens speak ``language`` (None: the form's own): those built
+        in another are built again when next shown."""
+        if self.patient_language.choose(language):
+            for name in ("welcome", "walk_in", "thanks"):
+                self._made.pop(name, None)
+                self._remove(name)
+
     def refresh_waiting(self) -> None:
-        Task(lambda store: len(store.unfinished_intakes()), success=self.welcome.set_unfinished,
+        Task(lambda store: len(store.unfinished_intakes()), success=self._show_waiting,
              what="counting the unfinished intakes", parent=self).failure(
             lambda _error: None).run_in_background(self.db)
 
@@ -304,6 +332,7 @@ class MainWindow(QMainWindow):
         self.staff_home.intake_requested.connect(
             lambda details: self.start_intake(details, context.actor))
         self.staff_home.settings_changed.connect(self.apply_settings)
+        self.staff_home.start_screen.set_languages(self.offered)
         self._add("staff", self.staff_home)
         if self.station:
             self.staff_home.open_screen("Review queue")
@@ -324,6 +353,13 @@ class MainWindow(QMainWindow):
         self.clinic_name = str(settings.get("clinic_name") or "")
         if "welcome" in self.screens:
             self.welcome.set_clinic_name(self.clinic_name)
+        offered = self.form.offered_languages(settings.get("patient_languages") or ())
+        if offered != self.offered:  # the welcome screen offers them from now on
+            self.offered = offered
+            self._made.pop("welcome", None)
+            self._remove("welcome")
+            if self.staff_home is not None:
+                self.staff_home.start_screen.set_languages(offered)
         self.setWindowTitle(self.clinic_name or "mesocheck")
         self.idle.set_timeout(float(settings.get("idle_timeout_s") or DEFAULT_IDLE_S))
         self.zone = clinic_zone(settings.get("time_zone"))
@@ -360,10 +396,12 @@ class MainWindow(QMainWindow):
         holds copies of what it needs rather than the window)."""
         form, zone, clock, sink, device = self.form, self.zone, self.clock, self.sink, \
             self.device
+        # A patient at the tablet chose on the welcome screen; staff on their start screen.
+        language = self.patient_language.current if actor == "patient" else details.language
 
         def op(store: Any) -> IntakeSession:
             return IntakeSession.start(store, form, details, actor=actor, device=device,
-                                       zone=zone, clock=clock, sink=sink)
+                                       zone=zone, clock=clock, sink=sink, language=language)
         return op
 
     def start_intake(self, details: PatientDetails, actor: str) -> None:
@@ -434,12 +472,13 @@ class MainWindow(QMainWindow):
 
     def _opened(self, session: IntakeSession, staff_started: bool, resuming: bool) -> None:
         self.session = session
+        self._speak(session.language)
         if staff_started:
             if self.staff_home is not None:
                 self.staff_home.start_screen.clear()
             self.lock()
             self._remove("ready")
-            self.ready = ReadyScreen(session.patient_name, resuming)
+            self.ready = ReadyScreen(session.patient_name, resuming, session.language)
             self.ready.begin.connect(self.open_wizard)
             self.ready.not_me.connect(self.reset_to_welcome)
             self._add("ready", self.ready)
@@ -457,7 +496,8 @@ class MainWindow(QMainWindow):
                 and self.current_screen != "wizard":
             return self.wizard  # already on its way (a second tap on "Begin")
         self._remove("wizard")
-        self.wizard = wizard = WizardScreen(self.session, self.db, self.context)
+        context = InputContext(self.session.language, self.zone, self.clock)
+        self.wizard = wizard = WizardScreen(self.session, self.db, context)
         wizard.submitted.connect(self._submitted)
         wizard.stop_requested.connect(self.reset_to_welcome)
         wizard.opened.connect(lambda: self._show_wizard(wizard))
@@ -513,12 +553,14 @@ class MainWindow(QMainWindow):
         elif screen == "thanks":
             self.show_welcome()
         elif screen == "welcome":
+            if self.patient_language.current != self.language:
+                self.show_welcome()  # the next patient finds the form's own language
             self.refresh_waiting()
         elif screen == "first_run":
             pass  # nothing of a patient's there
         elif not self.prompt.active:
             self.prompt.start(self.session.language if self.session is not None
-                              else self.language)
+                              else self.patient_language.current)
 
 
     def _activity(self) -> None:
@@ -553,6 +595,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         if self.wizard is not None:
             self.wizard.save_now()
+        self.patient_language.choose(None)  # Qt's own words (and direction) back as they were
         self.idle.stop()
         super().closeEvent(event)
 

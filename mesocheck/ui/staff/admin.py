@@ -52,6 +52,17 @@ def _minutes(seconds: int) -> str:
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
+def review_text(form: Any, language: str) -> str:
+    """A language's standing on the form: its own, or a translation and who checked it."""
+    if language == form.languages[0]:
+        return _("the form's own language, always offered")
+    review = form.translations.get(language)
+    if review is not None and review.reviewed:
+        return (_("translation checked by {who} on {day}").format(who=review.by, day=review.on)
+                if review.on else _("translation checked by {who}").format(who=review.by))
+    return _("machine-assisted translation, not yet checked by a qualified person")
+
+
 def state_text(member: StaffMember, zone: Any) -> str:
     role = ROLE_NAMES.get(member.role, member.role)
     if not member.active:
@@ -357,6 +368,7 @@ class StaffAdminScreen(Screen):
             self.language.addItem(native_name(code), code)
         self._setting(_("Language of the staff screens and the clinic's records"),
                       self.language)
+        self._patient_languages_form()
         self.course_sessions = QComboBox()
         self.course_sessions.setAccessibleName("Sessions in a course")
         self.course_sessions.setAccessibleDescription(
@@ -387,6 +399,33 @@ class StaffAdminScreen(Screen):
         self.settings_status.setAccessibleName("Settings result")
         self.layout_.addWidget(self.settings_status)
 
+    def _patient_languages_form(self) -> None:
+        """A box per language of the form: the form's own always offered, each translation
+        offered once a practitioner ticks it, its review status beside it."""
+        form = self.context.form
+        caption = label(_("Languages offered to patients"), "body")
+        self.layout_.addWidget(caption)
+        self.layout_.addWidget(label(_(
+            "A translation made with machine help must be checked by a qualified person "
+            "before the clinic relies on it."), "help"))
+        self.patient_languages: dict[str, OptionCheck] = {}
+        for code in form.languages:
+            box = OptionCheck(f"{native_name(code)} \u2014 {review_text(form, code)}")
+            box.setAccessibleName(native_name(code))
+            box.setAccessibleDescription(review_text(form, code))
+            if code == form.languages[0]:
+                box.setChecked(True)
+                box.setEnabled(False)
+            self.layout_.addWidget(box)
+            self.patient_languages[code] = box
+        caption.setBuddy(self.patient_languages[form.languages[0]])
+        self.offered_before: list[str] = []
+
+    def chosen_patient_languages(self) -> list[str]:
+        source = self.context.form.languages[0]
+        return [code for code, box in self.patient_languages.items()
+                if box.isChecked() and code != source]
+
     def _setting(self, title: str, widget: QWidget) -> None:
         caption = label(title, "body")
         caption.setBuddy(widget)
@@ -405,6 +444,10 @@ class StaffAdminScreen(Screen):
         self.full_screen.setChecked(bool(settings.get("full_screen", True)))
         self.language.setCurrentIndex(max(self.language.findData(
             settings.get("clinic_language")), 0))
+        self.offered_before = list(settings.get("patient_languages") or [])
+        for code, box in self.patient_languages.items():
+            if box.isEnabled():
+                box.setChecked(code in self.offered_before)
         for combo, key in ((self.course_sessions, "course_sessions"),
                            (self.course_months, "course_months")):
             combo.setCurrentIndex(max(combo.findData(settings.get(key, COURSE_DEFAULTS[key])),
@@ -421,11 +464,28 @@ class StaffAdminScreen(Screen):
         values = {"clinic_name": self.clinic.text(), "idle_timeout_s": self.idle.currentData(),
                   "time_zone": self.chosen_zone(), "full_screen": self.full_screen.isChecked(),
                   "clinic_language": self.language.currentData(),
-"course_sessions": self.course_sessions.currentData(),
+                  "patient_languages": self.chosen_patient_languages(),
+                  "course_sessions": self.course_sessions.currentData(),
                   "course_months": self.course_months.currentData()}
-        actor = self.context.actor
         self.settings_error.show_message(None)
         self.settings_status.clear()
+        form = self.context.form
+        unchecked = [code for code in values["patient_languages"]
+                     if code not in self.offered_before and not form.reviewed(code)]
+        if not unchecked:
+            self._save_settings(values)
+            return
+        names = ", ".join(native_name(code) for code in unchecked)
+        self.unchecked_dialog = confirm(
+            self, _("Offer a translation nobody has checked?"),
+            _("{languages}: machine-assisted, not yet checked by a qualified person. A patient "
+              "may read something the clinic did not mean, and sign it. Offer it to patients "
+              "anyway?").format(languages=names),
+            accept_text=_("Offer it"), danger=True,
+            on_finished=lambda ok, _t: self._save_settings(values) if ok else None)
+
+    def _save_settings(self, values: dict[str, Any]) -> None:
+        actor = self.context.actor
 
         def op(store: Any) -> dict[str, Any]:
             store.set_settings(values, actor)

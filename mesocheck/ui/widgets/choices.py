@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -54,10 +54,22 @@ class _WrappedLabel:
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)  # type: ignore[misc]
-        width = max(60, self.width() - self._INDENT - 16)  # type: ignore[attr-defined]
+        self._place_label()
+
+    def _place_label(self) -> None:
+        whole = self.rect()  # type: ignore[attr-defined]
+        width = max(60, whole.width() - self._INDENT - 16)
         height = self._label.heightForWidth(width)
-        top = (self.height() - height) // 2  # type: ignore[attr-defined]
-        self._label.setGeometry(self._INDENT, top, width, height)
+        top = (whole.height() - height) // 2
+        # Placed by hand, so mirrored by hand: right to left, the indicator is on the right.
+        rtl = self._label.layoutDirection() == Qt.LayoutDirection.RightToLeft
+        left = whole.width() - self._INDENT - width if rtl else self._INDENT
+        self._label.setGeometry(left, top, width, height)
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        super().changeEvent(event)  # type: ignore[misc]
+        if event.type() == QEvent.Type.LayoutDirectionChange:
+            self._place_label()
 
 
 class OptionButton(_WrappedLabel, QRadioButton):
