@@ -20,7 +20,7 @@ from typing import Any, Sequence
 from msgspec import Struct
 
 from mesocheck.errors import MesocheckError
-from mesocheck.forms.answers import source_answer
+from mesocheck.forms.answers import source_answer, source_question
 from mesocheck.forms.conditions import Facts
 from mesocheck.forms.flow import signed_content_hash
 from mesocheck.forms.model import Form
@@ -41,7 +41,8 @@ from mesocheck.forms.rules import (  # noqa: F401 (the severity words, for the s
     PRACTITIONER, SEVERITY_WORDS, decision_refusal, evaluate_rules, severity_word,
 )
 from mesocheck.forms.validation import check_answer, check_name, clean_text
-from mesocheck.i18n import N_, _, ngettext
+from mesocheck.forms.isolation import isolate
+from mesocheck.i18n import N_, _, clinic_language, native_name, ngettext
 from mesocheck.signature import from_stored, trivial_reason
 from mesocheck.store.audit import staff_actor
 from mesocheck.store.records import CONSENT_KINDS, DECISIONS, PATIENT_COPY, REVIEWED_CONSENT
@@ -430,3 +431,31 @@ def describe_value(form: Form, question_id: str, value: Any, language: str,
                    zone: tzinfo) -> str:
     """An answer or a fact (``@age``, ``@area``) on one line, in the patient's words."""
     return "; ".join(source_answer(form, question_id, value, language, zone).splitlines())
+
+
+def staff_language(form: Form) -> str:
+    """The language staff read the form in: the clinic's, when the form has it."""
+    language = clinic_language()
+    return language if language in form.languages else form.languages[0]
+
+
+def question_in_both(form: Form, source: str, language: str) -> str:
+    """A question (or fact) in the clinic's language and, when the patient read another,
+    the words they were asked in, so the practitioner reads both."""
+    ours = source_question(form, source, staff_language(form))
+    if staff_language(form) == language:
+        return ours
+    theirs = source_question(form, source, language)
+    return ours + "\n" + _("Asked in {language}: {text}").format(
+        language=native_name(language), text=isolate(theirs))
+
+
+def answer_in_both(form: Form, question_id: str, value: Any, language: str,
+                   zone: tzinfo) -> str:
+    """An answer in the clinic's language, and as the patient saw it where that differs
+    (the words they typed are theirs in both)."""
+    ours = describe_value(form, question_id, value, staff_language(form), zone)
+    theirs = describe_value(form, question_id, value, language, zone)
+    if ours == theirs:
+        return isolate(ours)
+    return isolate(ours) + "\n" + _("The patient saw: {text}").format(text=isolate(theirs))

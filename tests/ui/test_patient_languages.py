@@ -141,3 +141,33 @@ def test_staff_start_an_intake_in_the_patients_language(qtbot, make_window, db_p
     wizard = drive.begin(qtbot, window)
     assert wizard.session.language == "zh"
     assert wizard.next_button.text() == _p("Next  ›")
+
+
+def test_the_practitioner_reads_an_arabic_intake_in_both_languages(qtbot, make_window, db_path,
+                                                                   practitioner, form, tmp_path):
+    from PySide6.QtWidgets import QLabel
+
+    from tests.support.review_driver import settle
+
+    _offer(db_path, ["ar"])
+    window = make_window()
+    drive.click(qtbot, window.welcome.language_buttons["ar"])
+    qtbot.waitUntil(lambda: window.welcome.language == "ar", timeout=3000)
+    intake_id = drive.walk_in_and_sign(qtbot, window, {"sun_recent": True})
+    drive.settle(qtbot, window)
+    window.show_welcome()
+    drive.sign_in(qtbot, window)
+    qtbot.waitUntil(lambda: window.current_screen == "staff", timeout=5000)
+    assert window.staff_home.layoutDirection() == Qt.LayoutDirection.LeftToRight
+    panel = window.staff_home.open_screen("Review queue")
+    settle(qtbot, panel)
+    panel.open_intake(intake_id)
+    settle(qtbot, panel)
+    qtbot.waitUntil(lambda: panel.stack.currentWidget() is panel.detail, timeout=5000)
+    texts = [w.text() for w in panel.detail.findChildren(QLabel)]
+    question = form.question("sun_recent")
+    both = [t for t in texts if t.startswith(question.text.get("en"))]
+    assert both, "the question in the clinic's language"
+    assert any(question.text.get("ar") in t and "العربية" in t for t in both)
+    yes = translations("ar").gettext("Yes")
+    assert any(t.startswith("\u2068Yes") and yes in t for t in texts)  # the answer in both

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck import review
-from mesocheck.forms.answers import source_question
 from mesocheck.forms.isolation import isolate
 from mesocheck.forms.model import Form
 from mesocheck.timeutil import show
@@ -116,10 +115,11 @@ class FlagCard(QFrame):
             grid.addWidget(caption, 0, 0, 1, 2)
             for row, (source, value) in enumerate(triggers, start=1):
                 shown = record.answers.get(source, value) if not source.startswith("@") else value
-                grid.addWidget(text_label(source_question(form, source, language),
-                                      "triggerQuestion"), row, 0)
-                grid.addWidget(text_label(review.describe_value(form, source, shown, language, zone),
-                                      "triggerAnswer", selectable=True), row, 1)
+                grid.addWidget(text_label(review.question_in_both(form, source, language),
+                                          "triggerQuestion"), row, 0)
+                grid.addWidget(text_label(
+                    review.answer_in_both(form, source, shown, language, zone), "triggerAnswer",
+                    selectable=True), row, 1)
             layout.addLayout(grid)
         if flag.patient_message:  # what the patient saw before signing, only when they did
             told = ("The patient was told: " if flag.patient_told

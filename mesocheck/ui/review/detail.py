@@ -323,9 +323,10 @@ class ReviewDetail(QWidget):
                     marker = icon(severity, 22)
                     marker.setToolTip(f"Raised a {severity} flag")
                     grid.addWidget(marker, row, 0, Qt.AlignmentFlag.AlignTop)
-                question = text_label(q.text.get(language), "answerQuestion")
-                answer_text = isolate(review.describe_value(form, q.id, shown[q.id], language,
-                                                             self.zone))
+                question = text_label(review.question_in_both(form, q.id, language),
+                                      "answerQuestion")
+                answer_text = review.answer_in_both(form, q.id, shown[q.id], language,
+                                                    self.zone)
                 if severity:
                     answer_text += f"   [{review.SEVERITY_WORDS[severity]} flag]"
                 if q.id in amended:
