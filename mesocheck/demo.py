@@ -40,6 +40,13 @@ LAST = ["Smith", "García", "Müller", "O'Brien", "Nguyen", "Kowalski", "Rossi",
         "Shah", "Mensah", "Fernández", "Brown", "Cohen", "Kim", "Silva", "Novak", "Ahmed",
         "Jansen", "Moreau", "Walsh", "Lindqvist", "Costa", "Yilmaz"]
 RTL_NAMES = ["مريم الحسن", "דוד לוי"]
+# Each language of the form, the share of patients who read it, and names they might have:
+# every review screen and PDF is seen in every shipped language.
+LANGUAGE_SHARES = {"en": 0.7, "es": 0.1, "fr": 0.08, "ar": 0.07, "zh": 0.05}
+NAMES_BY_LANGUAGE = {
+    "ar": ["مريم الحسن", "يوسف حداد", "ليلى منصور", "عمر الخطيب", "فاطمة الزهراء"],
+    "zh": ["王小明", "李静", "张伟", "刘芳", "陈杰"],
+}
 
 # Odds that a question gets the answer which raises a flag; the rest are unremarkable.
 FLAG_ODDS = {
@@ -250,17 +257,25 @@ def _intakes(
 ) -> Iterator[dict]:
     today = datetime.now(timezone.utc).date()
     areas = [a.value for a in form.areas]
-    text_hashes = {d.id: disclosure_text_hash(d, "en") for d in form.disclosures}
-    meaning = form.signature_meaning.get("en")
-    ruled: dict[tuple[int, str], tuple[list[dict], list[str]]] = {}
+    languages = [lang for lang in form.languages if lang in LANGUAGE_SHARES] or \
+        [form.languages[0]]
+    shares = [LANGUAGE_SHARES[lang] for lang in languages] if languages[0] in \
+        LANGUAGE_SHARES else [1.0]
+    text_hashes = {lang: {d.id: disclosure_text_hash(d, lang) for d in form.disclosures}
+                   for lang in languages}
+    ruled: dict[tuple[int, str, str], tuple[list[dict], list[str]]] = {}
     for n in range(count):
         profile = rng.choice(profiles)
+        language = rng.choices(languages, shares)[0]
         day = today + timedelta(days=rng.randint(-60, 14)) if n % 10 else today
         appointment = datetime.combine(day, time(8 + rng.randint(0, 9), rng.choice((0, 15, 30, 45))),
                                        tzinfo=timezone.utc)
         birth = _birth_date(profile.age, day, rng)
-        name = rng.choice(RTL_NAMES) if rng.random() < 0.01 else (
-            f"{rng.choice(FIRST)} {rng.choice(LAST)}")
+        if language in NAMES_BY_LANGUAGE:
+            name = rng.choice(NAMES_BY_LANGUAGE[language])
+        else:
+            name = rng.choice(RTL_NAMES) if rng.random() < 0.01 else (
+                f"{rng.choice(FIRST)} {rng.choice(LAST)}")
         intake_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         answers = _materialise(form, profile.answers, appointment)
         started = appointment - timedelta(minutes=rng.randint(10, 40))
@@ -270,13 +285,13 @@ def _intakes(
         # The rules see times relative to the appointment, the age and the area, which a
         # profile fixes for an area: they run once per (profile, area); each flag then
         # quotes this intake's own answers, exactly as evaluate_rules would.
-        key = (id(profile), area)
+        key = (id(profile), area, language)
         if key not in ruled:
-            ruled[key] = ([f.as_dict() for f in evaluate_rules(form, answers, facts)],
+            ruled[key] = ([f.as_dict() for f in evaluate_rules(form, answers, facts, language)],
                           [d.id for d in Flow(form, facts).shown_disclosures(answers)])
         raised, shown = ruled[key]
         acknowledged = [  # each card read to its end a few seconds before "I understand"
-            (d, text_hashes[d], started + timedelta(minutes=3, seconds=i * 20),
+            (d, text_hashes[language][d], started + timedelta(minutes=3, seconds=i * 20),
              started + timedelta(minutes=3, seconds=i * 20 - rng.randint(2, 9)))
             for i, d in enumerate(shown)
         ]
@@ -285,16 +300,17 @@ def _intakes(
             status = "in_progress"
         if status == "in_progress":
             yield _intake(form, intake_id, name, birth, area, appointment, started, archived,
-                          answers, acknowledged[:3], status=status)
+                          answers, acknowledged[:3], status=status, language=language)
             continue
         flags = [{**f, "triggers": [[source, _quoted(source, answers, facts)]
                                     for source, _value in f["triggers"]]} for f in raised]
         patient = {
-            "role": "patient", "printed_name": name, "meaning": meaning,
+            "role": "patient", "printed_name": name,
+            "meaning": form.signature_meaning.get(language),
             "strokes": rng.choice(signatures), "pad_width": 600, "pad_height": 200,
             "signed_at": submitted, "tz": "UTC", "staff_id": None,
             "content_hash": signed_content_hash(
-                form, intake_id, "en", answers, facts,
+                form, intake_id, language, answers, facts,
                 {d: h for d, h, *_times in acknowledged}, name),
         }
         decisions: list[dict] = []
@@ -318,7 +334,7 @@ def _intakes(
         yield _intake(form, intake_id, name, birth, area, appointment, started, archived,
                       answers, acknowledged, status=status, submitted=submitted,
                       signature=patient, signatures=countersignature, flags=flags,
-                      decisions=decisions, course=course)
+                      decisions=decisions, course=course, language=language)
 
 
 def _quoted(source: str, answers: dict, facts: Facts) -> Any:
@@ -358,12 +374,12 @@ def _intake(form: Form, intake_id: str, name: str, birth: date, area: str,
             acknowledged: list, *, status: str, submitted: datetime | None = None,
             signature: dict | None = None, signatures: list[dict] = (),
             flags: list[dict] = (), decisions: list[dict] = (),
-            course: tuple[int, int, Any] | None = None) -> dict:
+            course: tuple[int, int, Any] | None = None, language: str = "en") -> dict:
     return {
         "id": intake_id,
         "patient": {"name": name, "birth_date": birth.isoformat(), "contact": None},
         "form_id": form.id, "form_version": form.version, "form_hash": form.content_hash,
-        "form_content": archived, "language": "en", "area": area,
+        "form_content": archived, "language": language, "area": area,
         "appointment_at": appointment, "device": "demo", "status": status,
         "created_at": started, "submitted_at": submitted, "answers": answers,
         "acknowledgements": acknowledged, "signature": signature,

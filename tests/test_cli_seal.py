@@ -40,6 +40,13 @@ def wrong_passphrase_file(tmp_path):
     return path
 
 
+def _signed(db_path) -> int:
+    """How many of the demo's intakes are signed (an unfinished one has no document)."""
+    with Store.open(db_path) as store:
+        return sum(store.intake(row.intake_id).status != "in_progress"
+                   for row in store.queue(limit=100))
+
+
 def test_a_self_signed_seal_is_set_up_and_demo_documents_are_sealed(
         db_path, passphrase_file, capsys, tmp_path):
     code, out, err = run(capsys, "--db", db_path, "seal", "setup", "--name",
@@ -51,7 +58,10 @@ def test_a_self_signed_seal_is_set_up_and_demo_documents_are_sealed(
                          "--passphrase-file", passphrase_file)
     assert code == 0, err
     code, out, _err = run(capsys, "--db", db_path, "seal", "show")
-    assert "documents (each intake's newest record and patient's copy) B-B: 6" in out
+    signed = _signed(db_path)
+    assert signed >= 1
+    assert ("documents (each intake's newest record and patient's copy) "
+            f"B-B: {2 * signed}") in out
     with Store.open(db_path) as store:
         seal = store.current_seal()
         assert pki.PASSPHRASE not in seal.key and "PRIVATE KEY" not in seal.key
@@ -227,5 +237,6 @@ def test_rebuild_pdfs_seals_what_it_makes(db_path, passphrase_file, capsys):
     code, out, err = run(capsys, "--db", db_path, "rebuild-pdfs", "--passphrase-file",
                          passphrase_file)
     assert code == 0, err
-    with Store.open(db_path) as store:
-        assert store.seal_levels() == {"B-B": 6}  # a record and a patient's copy each
+    signed = _signed(db_path)
+    with Store.open(db_path) as store:  # a record and a patient's copy each
+        assert signed >= 1 and store.seal_levels() == {"B-B": 2 * signed}
