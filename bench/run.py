@@ -25,8 +25,8 @@ from typing import Callable
 from bench.common import Figure
 
 KEYS = (
-    "startup_ratio", "pdf_ms", "pdf_ratio", "autosave_p95_ms", "autosave_p95_ms_plain",
-    "ui_block_max_ms", "review_first_page_ms_100k", "review_first_page_ms_100k_plain",
+    "startup_ratio", "startup_ratio_ar", "pdf_ms", "pdf_ratio", "autosave_p95_ms",
+    "autosave_p95_ms_plain", "ui_block_max_ms", "ui_block_max_ms_ar", "review_first_page_ms_100k", "review_first_page_ms_100k_plain",
     "unlock_ms", "demo_100k_s", "signature_event_us", "peak_rss_mib", "db_kib_per_intake",
     "pdf_kib", "pdf_kib_zh", "seal_ms", "seal_ratio", "fhir_bundle_ms",
     "sync_visible_ms", "hub_push_100k_s",
@@ -44,13 +44,14 @@ def plan(quick: bool) -> list[tuple[tuple[str, ...], Callable[[], list[Figure]]]
             return [store.demo_figure(10_000, runs=1, keep_for_review=keep)]
 
         return [
-            (("startup_ratio",), lambda: [startup.startup_ratio(pairs=5)]),
+            (("startup_ratio", "startup_ratio_ar"), lambda: startup.startup_figures(pairs=5)),
             (("pdf_ms", "pdf_ratio", "pdf_kib"), lambda: pdf.pdf_figures(builds=20)),
             (("pdf_kib_zh",), lambda: pdf.pdf_zh_figures(builds=10)),
             (("autosave_p95_ms", "autosave_p95_ms_plain", "db_kib_per_intake"),
              lambda: store.intake_figures(intakes=20, background=500)),
             (("unlock_ms",), lambda: [store.unlock_figure(reps=5)]),
             (("ui_block_max_ms", "peak_rss_mib"), lambda: ui.intake_figures(runs=1)),
+            (("ui_block_max_ms_ar",), lambda: ui.intake_figures(runs=1, language="ar")),
             (("signature_event_us",), lambda: [ui.signature_figure(moves=500)]),
             (("demo_100k_s",), demo_10k),
             (("review_first_page_ms_100k", "review_first_page_ms_100k_plain"),
@@ -64,13 +65,14 @@ def plan(quick: bool) -> list[tuple[tuple[str, ...], Callable[[], list[Figure]]]
         (("demo_100k_s",), lambda: [store.demo_figure(100_000, runs=2, keep_for_review=True)]),
         (("review_first_page_ms_100k", "review_first_page_ms_100k_plain"),
          lambda: store.review_figures(reps=100, build_count=100_000)),
-        (("startup_ratio",), lambda: [startup.startup_ratio(pairs=20)]),
+        (("startup_ratio", "startup_ratio_ar"), lambda: startup.startup_figures(pairs=20)),
         (("pdf_ms", "pdf_ratio", "pdf_kib"), lambda: pdf.pdf_figures(builds=60)),
         (("pdf_kib_zh",), lambda: pdf.pdf_zh_figures(builds=30)),
         (("autosave_p95_ms", "autosave_p95_ms_plain", "db_kib_per_intake"),
          lambda: store.intake_figures(intakes=100, background=2000)),
         (("unlock_ms",), lambda: [store.unlock_figure(reps=10)]),
         (("ui_block_max_ms", "peak_rss_mib"), lambda: ui.intake_figures(runs=5)),
+        (("ui_block_max_ms_ar",), lambda: ui.intake_figures(runs=3, language="ar")),
         (("signature_event_us",), lambda: [ui.signature_figure(moves=3000)]),
         (("seal_ms", "seal_ratio"), lambda: record.seal_figures(runs=60)),
         (("fhir_bundle_ms",), lambda: record.fhir_figures(runs=60)),

@@ -13,7 +13,7 @@ its peak resident memory (VmHWM).
 ``signature``: one pointer move on a pad already holding 10,000 points, timed from the
 move event to the end of the repaint it causes.
 
-    python bench/ui_child.py intake DB_PATH
+    python bench/ui_child.py intake DB_PATH [LANGUAGE]
     python bench/ui_child.py signature MOVES
 """
 
@@ -118,7 +118,7 @@ def vm_hwm_kib() -> int:
     return 0
 
 
-def intake(db_path: str) -> dict:
+def intake(db_path: str, language: str = "en") -> dict:
     from tests.support import intake_driver as drive
 
     from mesocheck.forms.registry import default_form
@@ -158,6 +158,8 @@ def intake(db_path: str) -> dict:
     with Store.open(Path(db_path)) as store:
         if not store.has_practitioner():
             store.add_staff("Dr Bench", "practitioner", "264819", actor="system")
+        if language != form.languages[0]:  # offered, so the welcome screen offers it
+            store.set_settings({"patient_languages": [language]}, "system")
     worker = Database.open(Path(db_path))
     settings, has_practitioner = worker.call(
         lambda store: (store.settings(), store.has_practitioner()))
@@ -172,6 +174,8 @@ def intake(db_path: str) -> dict:
     app.on = True
     began = time.perf_counter()
     wizards = []  # the wizard, kept to time its teardown to the end
+    if language != form.languages[0]:
+        click(bot, window.welcome.language_buttons[language])
     drive.walk_in_and_sign(bot, window, {"sun_recent": True}, before_signing=wizards.append,
                            timeout=20_000)
     wizard = wizards[0]
@@ -257,5 +261,6 @@ def signature(moves: int) -> dict:
 
 if __name__ == "__main__":
     mode = sys.argv[1]
-    result = intake(sys.argv[2]) if mode == "intake" else signature(int(sys.argv[2]))
+    result = (intake(sys.argv[2], *sys.argv[3:4]) if mode == "intake"
+              else signature(int(sys.argv[2])))
     print(json.dumps(result), flush=True)

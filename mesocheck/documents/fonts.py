@@ -51,18 +51,23 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
     return text
 
 
+# Read when a character first needs it: parsing its 4 MB makes some 80,000 Python objects,
+# which the UI thread's next collection would have to walk for every document in English.
+_ON_DEMAND = frozenset({CJK})
+
+
 def register_fonts() -> None:
-    """Register the shipped fonts with reportlab; cheap after the first call."""
-    if len(_cmaps) == len(_FILES):
+    """Register the shipped fonts with reportlab (the CJK one when first needed, by
+    :func:`cmap`); cheap after the first call."""
+    if REGULAR in _cmaps:
         return
     with _lock:
-        if len(_cmaps) == len(_FILES):
+        if REGULAR in _cmaps:
             return
         ttfonts.makeToUnicodeCMap = _to_unicode_cmap  # looked up when a PDF is written
-        for name, file_name in _FILES.items():
-            font = TTFont(name, str(resource("fonts", file_name)))
-            pdfmetrics.registerFont(font)
-            _cmaps[name] = font.face.charToGlyph
+        for name in _FILES:
+            if name not in _ON_DEMAND:
+                _register(name)
         # <b> inside a paragraph of the regular font picks the bold file.
         addMapping(FAMILY, 0, 0, REGULAR)
         addMapping(FAMILY, 1, 0, BOLD)
@@ -70,7 +75,19 @@ def register_fonts() -> None:
         addMapping(FAMILY, 1, 1, BOLD)
 
 
+def _register(name: str) -> None:
+    font = TTFont(name, str(resource("fonts", _FILES[name])))
+    pdfmetrics.registerFont(font)
+    _cmaps[name] = font.face.charToGlyph
+
+
 def cmap(font_name: str) -> Mapping[int, int]:
     """Code point -> glyph of a registered font (to find what it cannot draw)."""
     register_fonts()
-    return _cmaps[font_name]
+    found = _cmaps.get(font_name)
+    if found is None:
+        with _lock:
+            if font_name not in _cmaps:
+                _register(font_name)
+            found = _cmaps[font_name]
+    return found

@@ -71,7 +71,7 @@ def visible(text: str, font: str = REGULAR) -> str:
     text = _CONTROL.sub("", text.replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n"))
     if text.isascii():
         return text  # DejaVu has every printable ASCII character
-    glyphs, fallbacks = cmap(font), [cmap(name) for name in FALLBACKS]
+    glyphs = cmap(font)
     out: list[str] = []
     after_marker = joined = False
     for ch in text:
@@ -80,7 +80,8 @@ def visible(text: str, font: str = REGULAR) -> str:
             continue
         code = ord(ch)
         tail = _CLUSTER_TAIL.match(ch) is not None
-        drawable = not tail and (code in glyphs or any(code in f for f in fallbacks))
+        # A fallback font is read only for a character the font lacks (the CJK one is big).
+        drawable = not tail and (code in glyphs or any(code in cmap(f) for f in FALLBACKS))
         if after_marker and (tail or unicodedata.category(ch) == "Mn"):
             joined = ch == "\u200d"  # what follows a joiner is part of the same symbol
             continue

@@ -12,7 +12,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from mesocheck.documents import styles as st
 from mesocheck.documents.consent import CLINIC, PATIENT, build_consent_pdf
-from mesocheck.documents.fonts import BOLD, CJK, EMOJI, REGULAR, register_fonts
+from mesocheck.documents.fonts import BOLD, CJK, EMOJI, REGULAR, cmap
 from mesocheck.documents.text import shape
 from mesocheck.documents.wording import words
 from tests.support.answers import LONG_ANSWERS
@@ -25,7 +25,8 @@ MIDDLE = st.PAGE_SIZE[0] / 2
 
 def _lines(pdf: bytes, page: int = 0) -> list[tuple[float, float, float, str]]:
     """(start x, end x, font size, text) of every line drawn on ``page``."""
-    register_fonts()
+    for name in (REGULAR, BOLD, EMOJI, CJK):
+        cmap(name)  # registered (the CJK font is read when first needed)
     # The embedded fonts' PostScript names -> the names they are registered under.
     names = {_text(pdfmetrics.getFont(n).face.name): n for n in (REGULAR, BOLD, EMOJI, CJK)}
     lines: dict[tuple[float, float], list] = {}

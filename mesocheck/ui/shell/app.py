@@ -113,10 +113,11 @@ def start_sync(db: Database, path: Path, settings: dict[str, Any]) -> None:
     db.sync.start()
 
 
-def demo_patient(today: date, now: Any, area: str) -> PatientDetails:
+def demo_patient(today: date, now: Any, area: str,
+                 language: str | None = None) -> PatientDetails:
     """The made-up walk-in patient of ``MESOCHECK_DEMO_INTAKE`` (benchmarks, screenshots)."""
     return PatientDetails("Demo Patient", date(today.year - 35, 1, 1), area,
-                          now.replace(second=0, microsecond=0))
+                          now.replace(second=0, microsecond=0), language=language)
 
 
 def run(db_path: Path | None, *, demo_intake: bool | None = None, hub: str | None = None,
@@ -260,8 +261,10 @@ def _start(app: QApplication, db_path: Path | None, demo_intake: bool | None,
     except MesocheckError as exc:
         return _fatal(app, "mesocheck cannot start", exc.message, running=running)
     set_clinic_language(settings.get("clinic_language") or "en")
+    # MESOCHECK_DEMO_INTAKE=1, or a language of the form (=ar) to open the intake in it.
+    demo_language = os.environ.get(DEMO_INTAKE, "")
     if demo_intake is None:
-        demo_intake = os.environ.get(DEMO_INTAKE) == "1" and not hub
+        demo_intake = (demo_language == "1" or demo_language in form.languages) and not hub
     if not hub and settings.get("hub_url"):
         start_sync(db, Path(db_path), settings)
     window = MainWindow(db, form, settings=settings,
@@ -271,8 +274,9 @@ def _start(app: QApplication, db_path: Path | None, demo_intake: bool | None,
     _windows[:] = [window]
     if demo_intake:
         context = window.context
-        window.open_walk_in_now(demo_patient(context.today(), context.now(),
-                                             form.areas[0].value))
+        window.open_walk_in_now(demo_patient(
+            context.today(), context.now(), form.areas[0].value,
+            demo_language if demo_language in form.languages else None))
     if not hub:  # the hub checks its own pages; its documents are each tablet's to make
         window.after_first_paint(lambda: check_database(app, db, repair=not demo_intake))
     if passphrase is not None:  # the one passphrase: the seal too, where one is set up

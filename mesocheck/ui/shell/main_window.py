@@ -397,7 +397,8 @@ class MainWindow(QMainWindow):
         form, zone, clock, sink, device = self.form, self.zone, self.clock, self.sink, \
             self.device
         # A patient at the tablet chose on the welcome screen; staff on their start screen.
-        language = self.patient_language.current if actor == "patient" else details.language
+        language = details.language or (self.patient_language.current if actor == "patient"
+                                        else None)
 
         def op(store: Any) -> IntakeSession:
             return IntakeSession.start(store, form, details, actor=actor, device=device,
@@ -612,6 +613,7 @@ class MainWindow(QMainWindow):
         """Start a walk-in intake and open its wizard at its first step before the window
         shows (``welcome=False``): start-up only, as it waits for the database."""
         self.session = self.db.call(self._starter(details, "patient"))
+        self._speak(self.session.language)
         return self.open_wizard(at_once=True)
 
 
