@@ -77,11 +77,32 @@ def _unfinished(db_path: Path, form, names: list[str]) -> None:
             session.arrive(session.pages()[n + 1])
 
 
+@pytest.fixture(params=["plain", "pseudo"])
+def words(request, tmp_path, monkeypatch):
+    """The app's words as they are, or in the pseudo-language (each accented and 40 %
+    longer, as a longer language would be): no screen may cut them off."""
+    if request.param == "pseudo":
+        from mesocheck import i18n
+        from scripts.catalogue import write_pseudo
+
+        write_pseudo(tmp_path / "locale", "en")
+        monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path / "locale")
+        monkeypatch.setattr(i18n, "SOURCE_LANGUAGE", "none")
+        i18n.translations.cache_clear()
+    yield request.param
+    if request.param == "pseudo":
+        from mesocheck import i18n
+
+        i18n.translations.cache_clear()
+
+
 @pytest.mark.parametrize("orientation", SIZES)
-def test_every_screen_looks_right(qtbot, make_window, db_path, form, shots, orientation):
+def test_every_screen_looks_right(qtbot, make_window, db_path, form, shots, orientation,
+                                  words):
     window = make_window(first_run=True)
     window.resize(*SIZES[orientation])
-    shoot = Camera(qtbot, window, shots, orientation)
+    shoot = Camera(qtbot, window, shots, orientation if words == "plain"
+                   else f"pseudo-{orientation}")
 
     assert window.current_screen == "first_run"  # no practitioner yet: set-up comes first
     setup = window.first_run

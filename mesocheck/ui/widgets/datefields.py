@@ -11,6 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from mesocheck.i18n import N_, translations
+from mesocheck.ui.widgets.responsive import FlowLayout
 from mesocheck.ui.widgets.style import set_role
 
 # In the catalogue rather than from the C library's locale, which a tablet may not have.
@@ -66,13 +67,10 @@ class DateField(QWidget):
         self.day = _combo(self, "day", [str(d) for d in range(1, 32)], language)
         self.month = _combo(self, "month", [_p(m) for m in MONTHS], language)
         self.year = _combo(self, "year", [str(y) for y in years], language)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(12)
+        layout = FlowLayout(self, spacing=12)  # the year goes under on a narrow screen
         for combo in (self.day, self.month, self.year):
             layout.addWidget(combo)
             combo.currentIndexChanged.connect(self.changed)
-        layout.addStretch(1)
         self.setFocusProxy(self.day)
 
     def set_accessible_prefix(self, prefix: str) -> None:

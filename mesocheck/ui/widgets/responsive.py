@@ -7,7 +7,9 @@ children side by side when there is room and one above the other when there is n
 from __future__ import annotations
 
 from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
-from PySide6.QtWidgets import QBoxLayout, QLayout, QLayoutItem, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout, QLayout, QLayoutItem, QSizePolicy, QStyle, QWidget,
+)
 
 
 class FlowLayout(QLayout):
@@ -66,19 +68,27 @@ class FlowLayout(QLayout):
         x = area.x()
         for item in self._visible():
             hint = item.sizeHint()
+            if hint.width() > area.width() > 0:  # an item wider than the line gets the line
+                height = (item.heightForWidth(area.width()) if item.hasHeightForWidth()
+                          else hint.height())
+                hint = QSize(area.width(), max(height, hint.height()))
             if lines[-1] and x + hint.width() > area.right() + 1:
                 lines.append([])
                 x = area.x()
             lines[-1].append((item, hint))
             x += hint.width() + self._spacing
+        parent = self.parentWidget()
+        direction = parent.layoutDirection() if parent is not None \
+            else Qt.LayoutDirection.LeftToRight
         y = area.y()
         for line in lines:
             height = max((hint.height() for _, hint in line), default=0)
             x = area.x()
             for item, hint in line:
-                if move:  # the items of a line share its centre line
+                if move:  # the items of a line share its centre line; right to left, mirrored
                     top = y + (height - hint.height()) // 2
-                    item.setGeometry(QRect(QPoint(x, top), hint))
+                    item.setGeometry(QStyle.visualRect(direction, area,
+                                                       QRect(QPoint(x, top), hint)))
                 x += hint.width() + self._spacing
             y += height + self._spacing
         used = y - self._spacing if any(lines) else y
