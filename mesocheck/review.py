@@ -459,3 +459,13 @@ def answer_in_both(form: Form, question_id: str, value: Any, language: str,
     if ours == theirs:
         return isolate(ours)
     return isolate(ours) + "\n" + _("The patient saw: {text}").format(text=isolate(theirs))
+
+
+def practitioner_words(flag: Any, record: Any) -> str:
+    """What a flag asks of the practitioner, in the clinic's language (a flag is stored in
+    the words of the patient's language, as signed); as stored when its form is not found."""
+    try:
+        form = form_of(record)
+        return form.rule(flag.rule_id).practitioner.get(staff_language(form))
+    except (MesocheckError, StopIteration, KeyError):
+        return flag.practitioner_message

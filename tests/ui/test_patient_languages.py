@@ -169,5 +169,20 @@ def test_the_practitioner_reads_an_arabic_intake_in_both_languages(qtbot, make_w
     both = [t for t in texts if t.startswith(question.text.get("en"))]
     assert both, "the question in the clinic's language"
     assert any(question.text.get("ar") in t and "العربية" in t for t in both)
+    flag_rule = form.rule("sun_recent")
+    assert flag_rule.practitioner.get("en") in texts  # what the flag asks, in the clinic's words
+    assert flag_rule.practitioner.get("ar") not in texts
     yes = translations("ar").gettext("Yes")
     assert any(t.startswith("\u2068Yes") and yes in t for t in texts)  # the answer in both
+    # Both languages fit the review screen, landscape and portrait (saved to look at).
+    import os
+    from pathlib import Path
+
+    from tests.support.layout_check import layout_problems
+
+    folder = Path(os.environ.get("MESOCHECK_SCREENSHOTS") or tmp_path)
+    for size in ((1280, 800), (800, 1280)):
+        window.resize(*size)
+        qtbot.wait(50)
+        window.grab().save(str(folder / f"review-arabic-intake-{size[0]}x{size[1]}.png"))
+        assert layout_problems(window) == []

@@ -92,14 +92,15 @@ class FlagCard(QFrame):
         self.setObjectName("flagCard")
         self.setProperty("severity", flag.severity)
         word = review.SEVERITY_WORDS[flag.severity]
-        self.setAccessibleName(f"{word} flag: {flag.practitioner_message}")
+        self.words = review.practitioner_words(flag, record)
+        self.setAccessibleName(f"{word} flag: {self.words}")
 
         head = QHBoxLayout()
         head.addWidget(icon(flag.severity), 0, Qt.AlignmentFlag.AlignTop)
         severity = text_label(word.upper(), "severityWord", wrap=False)
         severity.setProperty("severity", flag.severity)
         head.addWidget(severity, 0, Qt.AlignmentFlag.AlignTop)
-        message = text_label(flag.practitioner_message, "flagMessage", selectable=True)
+        message = text_label(self.words, "flagMessage", selectable=True)
         head.addWidget(message, 1)
 
         layout = QVBoxLayout(self)
@@ -149,7 +150,7 @@ class FlagCard(QFrame):
                                    ("decline", "Decline…")):
                 button = QPushButton(text)
                 button.setObjectName(f"{decision}Button")
-                button.setAccessibleName(f"{text.rstrip('…')}: {flag.practitioner_message}")
+                button.setAccessibleName(f"{text.rstrip('…')}: {self.words}")
                 button.setAccessibleDescription("Asks for the reason, then records the decision")
                 button.setEnabled(allowed)
                 button.clicked.connect(lambda _=False, d=decision: self.decide_requested.emit(

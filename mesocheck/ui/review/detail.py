@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from mesocheck import review
 from mesocheck.forms.answers import source_question
+from mesocheck.i18n import native_name
 from mesocheck.forms.conditions import Facts, effective_answers
 from mesocheck.forms.isolation import isolate
 from mesocheck.forms.model import Form
@@ -197,10 +198,13 @@ class ReviewDetail(QWidget):
         items = [
             ("Born", f"{patient.birth_date.strftime('%d %b %Y')} (age {age} at the appointment)"),
             ("Appointment", show(record.appointment_at, self.zone)),
-            ("Treatment area", area.label.get(record.language) if area else record.area),
+            ("Treatment area", area.label.get(review.staff_language(form)) if area
+             else record.area),
             ("Status", self.state.status_word),
             ("Signed", show(record.submitted_at, self.zone) if record.submitted_at else "Not yet"),
-            ("Form", f"{form.title.get(record.language)}, version {record.form_version}"),
+            ("Form", f"{form.title.get(review.staff_language(form))}, version "
+                     f"{record.form_version}"),
+            ("Language", "\u200e" + isolate(native_name(record.language))),  # on the left
         ]
         if record.course_until is not None:
             items.append(("Course", f"Up to {record.course_sessions} sessions until "

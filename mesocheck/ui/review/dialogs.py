@@ -128,7 +128,7 @@ class DecisionDialog(_ReviewDialog):
     saved = Signal(str)  # the intake's status afterwards
 
     def __init__(self, db: Database, intake_id: str, flag: Any, staff: Any, decision: str,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, words: str | None = None):
         override = decision == "proceed" and flag.severity == "stop"
         titles = {
             "proceed": "Override the stop flag and proceed" if override else "Proceed",
@@ -142,7 +142,7 @@ class DecisionDialog(_ReviewDialog):
         self.decision = decision
 
         about = QLabel(f"{review.SEVERITY_WORDS[flag.severity]} flag: "
-                       f"{flag.practitioner_message}")
+                       f"{words or flag.practitioner_message}")
         about.setObjectName("dialogFlag")
         about.setProperty("severity", flag.severity)
         about.setWordWrap(True)
@@ -222,7 +222,7 @@ class CountersignDialog(_ReviewDialog):
                 d = review.decision_of(flag)
                 word = review.DECISION_WORDS[d.decision] if d else "Undecided"
                 lines.append(f"{review.SEVERITY_WORDS[flag.severity]}: "
-                             f"{flag.practitioner_message} — {word}")
+                             f"{review.practitioner_words(flag, record)} — {word}")
             summary = QLabel("\n".join(lines))
         else:
             summary = QLabel("No flag needed a decision.")

@@ -33,7 +33,7 @@ def visit_lines(record: Any, zone: tzinfo) -> list[str]:
     for flag in flags:
         decision = flag.decision
         outcome = (f"{decision.decision}: {decision.reason}" if decision else "no decision yet")
-        lines.append(f"{flag.severity.capitalize()} — {flag.practitioner_message} "
+        lines.append(f"{flag.severity.capitalize()} — {review.practitioner_words(flag, record)} "
                      f"({outcome})")
     return lines
 

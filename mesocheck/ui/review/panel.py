@@ -191,8 +191,9 @@ class ReviewPanel(QWidget):
         return dialog
 
     def ask_decision(self, flag: Any, decision: str) -> DecisionDialog:
-        dialog = DecisionDialog(self.db, self.detail.record.id, flag, self.staff, decision,
-                                self)
+        record = self.detail.record
+        dialog = DecisionDialog(self.db, record.id, flag, self.staff, decision, self,
+                                words=review.practitioner_words(flag, record))
         return self._open(dialog, dialog.saved, lambda _status: self.detail.reload())
 
     def ask_countersign(self) -> CountersignDialog:
