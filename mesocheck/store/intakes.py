@@ -358,6 +358,23 @@ class IntakeLifecycle:
             _update_intake(tx, intake_id, status=status,
                            reviewed_at=None if status == "submitted" else tx.at)
 
+    def choose_copy(self, intake_id: str, wanted: bool, actor: str = "patient") -> None:
+        """The patient's answer at the end of a signed form: a printed copy (``wanted``) or
+        none. They may change their mind; each answer is audited."""
+        with self.transaction(actor, "copy_choice", intake_id) as tx:
+            status, locked_at = _intake_state(tx, intake_id)
+            if locked_at is None or status == "voided":
+                raise InvalidState(_("A copy is offered once the form is signed."))
+            _update_intake(tx, intake_id, copy_wanted=int(bool(wanted)), copy_chosen_at=tx.at)
+
+    def copy_printed(self, intake_id: str, actor: str) -> None:
+        """Staff printed the patient's copy (the time shows in the review)."""
+        if staff_of(actor) is None:
+            raise InvalidState(_("Only staff print the patient's copy."))
+        with self.transaction(actor, "copy_printed", intake_id) as tx:
+            _intake_state(tx, intake_id)
+            _update_intake(tx, intake_id, copy_printed_at=tx.at)
+
     def void(self, intake_id: str, reason: str, actor: str) -> None:
         """Abandon an intake (in progress or submitted); everything is kept, marked void."""
         reason = clean_text(reason or "")

@@ -396,9 +396,22 @@ def m007_course(db: Database) -> None:
     db.execute("ALTER TABLE intakes ADD COLUMN course_until TEXT")
 
 
+def m008_copy(db: Database) -> None:
+    """The patient's own copy: offered at the end of every signed form.
+
+    - ``intakes.copy_wanted``: 1 when the patient asked for a printed copy, 0 when they
+      declined it, NULL when not asked (intakes from before this schema);
+      ``intakes.copy_chosen_at`` when they chose; ``intakes.copy_printed_at`` when staff last
+      printed the patient's copy.
+    """
+    db.execute("ALTER TABLE intakes ADD COLUMN copy_wanted INTEGER")
+    db.execute("ALTER TABLE intakes ADD COLUMN copy_chosen_at TEXT")
+    db.execute("ALTER TABLE intakes ADD COLUMN copy_printed_at TEXT")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [m001_initial, m002_compact, m003_seal,
                                                 m004_manifestation, m005_sync, m006_read_at,
-                                                m007_course]
+                                                m007_course, m008_copy]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

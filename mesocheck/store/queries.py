@@ -34,7 +34,8 @@ def _intake_columns(dialect: Dialect) -> str:
     return ("i.id, i.patient_id, i.form_id, i.form_version, i.form_hash, i.language, i.area, "
             "i.appointment_at, i.status, i.current_step, i.device, i.created_at, "
             f"{_last_change(dialect)}, i.submitted_at, i.locked_at, i.reviewed_at, "
-            "i.void_reason, i.course_sessions, i.course_until")
+            "i.void_reason, i.course_sessions, i.course_until, i.copy_wanted, "
+            "i.copy_chosen_at, i.copy_printed_at")
 
 
 @contextmanager
@@ -77,7 +78,8 @@ class IntakeQueries:
             raise NotFound(_("No intake has this id; refresh the list and try again."))
         (iid, patient_id, form_id, form_version, form_hash, language, area, appointment_at,
          status, current_step, device, created_at, updated_at, submitted_at, locked_at,
-         reviewed_at, void_reason, course_sessions, course_until) = row
+         reviewed_at, void_reason, course_sessions, course_until, copy_wanted, copy_chosen_at,
+         copy_printed_at) = row
         p = conn.execute(
             "SELECT id, name, birth_date, contact, created_at FROM patients WHERE id = ?",
             (patient_id,),
@@ -113,6 +115,8 @@ class IntakeQueries:
             documents=self._documents(intake_id), audit_head=self.dialect.chain_head(conn),
             course_sessions=course_sessions,
             course_until=date.fromisoformat(str(course_until)) if course_until else None,
+            copy_wanted=None if copy_wanted is None else bool(copy_wanted),
+            copy_chosen_at=_time(copy_chosen_at), copy_printed_at=_time(copy_printed_at),
         )
 
     def _flags(self, intake_id: str, *, include_superseded: bool = False) -> tuple[Flag, ...]:

@@ -163,6 +163,11 @@ class IntakeRecord(Struct, frozen=True):
     audit_head: AuditHead | None = None  # the chain's head when the record was read
     course_sessions: int | None = None  # the course its signed consent covers (schema 8 on)
     course_until: date | None = None  # the course's last day, inclusive
+    # The patient's own copy (schema 8 on): asked for (True) or declined (False) at the end
+    # of the form, None when not asked; when they chose; when staff last printed it.
+    copy_wanted: bool | None = None
+    copy_chosen_at: datetime | None = None
+    copy_printed_at: datetime | None = None
 
     @property
     def locked(self) -> bool:

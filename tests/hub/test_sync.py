@@ -167,3 +167,27 @@ def test_the_course_a_consent_covers_arrives_on_the_hub(tablet_a, hub_url):
             local.course_sessions, local.course_until)
         assert hub.verify() == []
     a.close()
+
+
+def test_the_patients_copy_choice_and_its_printing_travel_both_ways(tablet_a, hub_url):
+    intake_id = submitted(tablet_a)
+    tablet_a.choose_copy(intake_id, True, "patient")
+    a = link(tablet_a, hub_url, "front desk 1")
+    a.push()
+    with HubStore.open(hub_url) as hub:
+        record = hub.intake(intake_id)
+        assert record.copy_wanted is True
+        assert record.copy_chosen_at == tablet_a.intake(intake_id).copy_chosen_at
+        practitioner = next(m.id for m in hub.staff_members() if m.role == "practitioner")
+        hub.copy_printed(intake_id, f"staff:{practitioner}")  # at the practitioner's station
+        printed = hub.intake(intake_id).copy_printed_at
+        assert printed is not None
+    a.pull()
+    local = tablet_a.intake(intake_id)
+    assert local.copy_wanted is True and local.copy_printed_at == printed
+    assert tablet_a.verify() == []
+    a.push()
+    with HubStore.open(hub_url) as hub:
+        assert hub.intake(intake_id).copy_printed_at == printed  # not undone by the tablet
+        assert hub.verify() == []
+    a.close()
