@@ -23,6 +23,7 @@ FIXED_COLUMNS = [
     "intake_id", "patient_name", "birth_date", "appointment_at", "area", "status",
     "form_id", "form_version", "language", "submitted_at", "flags", "decisions",
     "signed_by", "signed_at", "patient_id", "course_sessions", "course_until",
+    "copy_wanted", "copy_printed_at",
 ]
 
 
@@ -109,6 +110,8 @@ def _csv_fixed(row: dict) -> dict:
         "patient_id": patient.get("id"),
         "course_sessions": (row.get("course") or {}).get("sessions"),
         "course_until": (row.get("course") or {}).get("until"),
+        "copy_wanted": (row.get("patient_copy") or {}).get("wanted"),
+        "copy_printed_at": (row.get("patient_copy") or {}).get("printed_at"),
     }
 
 

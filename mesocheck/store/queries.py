@@ -313,6 +313,8 @@ class IntakeQueries:
             "created_at": i[11], "submitted_at": i[13], "reviewed_at": i[15],
             "void_reason": i[16],
             "course": {"sessions": i[17], "until": str(i[18])} if i[18] else None,
+            "patient_copy": None if i[19] is None else {
+                "wanted": bool(i[19]), "chosen_at": i[20], "printed_at": i[21]},
             "answers": answers,
             "acknowledgements": [
                 {"disclosure_id": a[0], "text_hash": a[1], "acknowledged_at": a[2],

@@ -154,7 +154,11 @@ class ReadyScreen(Screen):
 
 
 class ThankYouScreen(Screen):
+    """"Thank you": the aftercare, and the patient's choice of a printed copy of what they
+    signed (``copy_chosen(True)`` for one, ``False`` for none), which they may change."""
+
     staff_requested = Signal()
+    copy_chosen = Signal(bool)
 
     def __init__(self, form: Form, language: str | None = None):
         super().__init__()
@@ -169,6 +173,29 @@ class ThankYouScreen(Screen):
         self.document_row = set_role(QLabel(_p(PREPARING)), "status")
         self.document_row.hide()
         self.layout_.addWidget(self.document_row)
+
+        self._p = _p
+        copy_card = set_role(QFrame(), "card")
+        copy_layout = QVBoxLayout(copy_card)
+        copy_layout.setContentsMargins(28, 20, 28, 24)
+        copy_layout.setSpacing(12)
+        copy_layout.addWidget(label(_p("Would you like a printed copy of the form you signed?"),
+                                    "subheading"))
+        choices = FlowLayout(spacing=16)
+        self.copy_yes = set_role(QPushButton(_p("Yes, print a copy for me")), "big")
+        self.copy_yes.setAccessibleDescription(_p("The staff will print it for you"))
+        self.copy_no = set_role(QPushButton(_p("No, thank you")), "big")
+        self.copy_no.setAccessibleDescription(_p("No copy is printed; you can ask for one "
+                                                 "at any time"))
+        for button, wanted in ((self.copy_yes, True), (self.copy_no, False)):
+            button.setCheckable(True)
+            button.clicked.connect(lambda _c=False, wanted=wanted: self._choose_copy(wanted))
+            choices.addWidget(button)
+        copy_layout.addLayout(choices)
+        self.copy_answer = label("", "lead")
+        self.copy_answer.hide()
+        copy_layout.addWidget(self.copy_answer)
+        self.layout_.addWidget(copy_card)
 
         aftercare = form.aftercare
         card = set_role(QFrame(), "card")
@@ -194,6 +221,33 @@ class ThankYouScreen(Screen):
         bottom.addWidget(self.staff_button)
         self.layout_.addLayout(bottom)
         self.language = lang
+
+    def focus_first(self) -> None:
+        self.copy_yes.setFocus()
+
+    def ask_copy(self) -> None:
+        """A new patient's thank-you: the copy not chosen yet."""
+        for button in (self.copy_yes, self.copy_no):
+            button.setChecked(False)
+        self.copy_answer.hide()
+
+    def _choose_copy(self, wanted: bool) -> None:
+        self.copy_yes.setChecked(wanted)
+        self.copy_no.setChecked(not wanted)
+        self.copy_chosen.emit(wanted)
+
+    def copy_recorded(self, wanted: bool) -> None:
+        """The choice is stored: say what happens next."""
+        self.copy_answer.setText(
+            self._p("Thank you. Please ask the staff for your printed copy.") if wanted
+            else self._p("No copy will be printed. You can ask the staff for one at any time."))
+        self.copy_answer.show()
+
+    def copy_not_recorded(self) -> None:
+        self.ask_copy()
+        self.copy_answer.setText(self._p("Your choice could not be saved. Please tell the "
+                                         "staff whether you would like a copy."))
+        self.copy_answer.show()
 
     def document_busy(self, busy: bool, text: str | None = None) -> None:
         """Say that the consent document is being made (``busy``), or show ``text`` about

@@ -37,6 +37,23 @@ from mesocheck.ui.tasks import Database, Task
 from mesocheck.ui.widgets.responsive import FlowLayout
 
 
+
+def copy_text(record: Any, zone: tzinfo) -> str:
+    """Whether the patient was offered their copy, what they chose, and when it was printed:
+    a clinic must be able to show that the copy was offered."""
+    if record.copy_wanted is None:
+        return "Not asked (signed before the choice was offered)" \
+            if record.copy_printed_at is None else \
+            f"Printed {show(record.copy_printed_at, zone)}"
+    chosen = show(record.copy_chosen_at, zone) if record.copy_chosen_at else ""
+    if not record.copy_wanted:
+        text = f"Declined a printed copy ({chosen})"
+    else:
+        text = f"Asked for a printed copy ({chosen})"
+    if record.copy_printed_at is not None:
+        return f"{text}; printed {show(record.copy_printed_at, zone)}"
+    return text + ("; not printed yet" if record.copy_wanted else "")
+
 class ReviewDetail(QWidget):
     """The review of one intake. Actions come out as signals; the panel carries them out."""
 
@@ -206,6 +223,8 @@ class ReviewDetail(QWidget):
                      f"{record.form_version}"),
             ("Language", "\u200e" + isolate(native_name(record.language))),  # on the left
         ]
+        if record.locked_at is not None:
+            items.append(("Patient's copy", copy_text(record, self.zone)))
         if record.course_until is not None:
             items.append(("Course", f"Up to {record.course_sessions} sessions until "
                                     f"{record.course_until.strftime('%d %b %Y')}"))

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from mesocheck import review
 from mesocheck.forms.isolation import isolate
+from mesocheck.store.audit import staff_actor
 from mesocheck.ui.review.detail import ReviewDetail
 from mesocheck.ui.review.dialogs import (
     AmendmentDialog,
@@ -269,21 +270,36 @@ class ReviewPanel(QWidget):
 
     def preview_document(self, document_id: int) -> Task:
         """The clinic's record on screen; its patient's copy goes with it, for printing."""
-        def read(store: Any) -> tuple[bytes, bytes | None]:
+        def read(store: Any) -> tuple[bytes, bytes | None, str]:
             from mesocheck.store.records import PATIENT_COPY
 
-            copy = store.latest_document(store.document(document_id).intake_id,
-                                         kinds=(PATIENT_COPY,))
+            intake_id = store.document(document_id).intake_id
+            copy = store.latest_document(intake_id, kinds=(PATIENT_COPY,))
             return (store.document_bytes(document_id),
-                    store.document_bytes(copy.id) if copy is not None else None)
+                    store.document_bytes(copy.id) if copy is not None else None, intake_id)
 
-        def show(found: tuple[bytes, bytes | None]) -> None:
+        def show(found: tuple[bytes, bytes | None, str]) -> None:
             from mesocheck.ui.review import preview
 
-            preview.show_pdf(found[0], parent=self, patient_copy=found[1])
+            window = preview.show_pdf(found[0], parent=self, patient_copy=found[1])
+            window.preview.patient_copy_printed.connect(
+                lambda: self.copy_printed(found[2]))
 
         return Task(read, success=show, parent=self, what="reading the document").failure(
             lambda error: self.message.emit(error.message)).run_in_background(self.db)
+
+    def copy_printed(self, intake_id: str) -> Task:
+        """Record when the patient's copy was printed (the review shows it)."""
+        actor = staff_actor(self.staff.id)
+
+        def done(_result: Any) -> None:
+            record = self.detail.record
+            if record is not None and record.id == intake_id:
+                self.detail.reload()
+
+        return Task(lambda store: store.copy_printed(intake_id, actor), success=done,
+                    parent=self, what="recording the printed copy").failure(
+            lambda error: self.message.emit(error.message)).retrying().run_in_background(self.db)
 
     def print_batch(self, day: date) -> Task:
         """Print every consent cleared for ``day``, one after another, with progress."""

@@ -30,6 +30,7 @@ class PdfPreview(QWidget):
     """Shows a PDF and offers to print it."""
 
     printed = Signal(object)  # printing.PrintOutcome, once a print request has ended
+    patient_copy_printed = Signal()  # the patient's copy went to a printer
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -168,6 +169,7 @@ class PdfPreview(QWidget):
         self.status.setText("")
         data = (getattr(self, "_patient_copy", None) or self._data) if patient_copy \
             else self._data
+        self._printing_copy = patient_copy
         self.dialog = printing.print_dialog(
             data, self, patient_copy=patient_copy, on_done=self._print_done,
             on_progress=self._print_progress,
@@ -185,6 +187,8 @@ class PdfPreview(QWidget):
                                 f"to “{r.printer}”.")
         elif outcome.error is not None:
             self.status.setText(outcome.error)
+        if outcome.result is not None and getattr(self, "_printing_copy", False):
+            self.patient_copy_printed.emit()
         self.printed.emit(outcome)
 
     def _set_printable(self, on: bool) -> None:

@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.patient_language = PatientLanguage(self.language)
         self.staff: StaffMember | None = None
         self.session: IntakeSession | None = None
+        self.signed_intake: str | None = None
         self.sink = StoreSink(db)
         self.pdf_jobs: set[str] = set()  # intakes whose consent PDF is being made
         self._to_take_down: list[QWidget] = []  # finished wizards, deleted after the PDFs
@@ -208,6 +209,7 @@ class MainWindow(QMainWindow):
 
     def _build_thanks(self) -> ThankYouScreen:
         thanks = ThankYouScreen(self.form, self.patient_language.current)
+        thanks.copy_chosen.connect(self._copy_chosen)
         thanks.staff_requested.connect(self.request_staff)
         return thanks
 
@@ -274,6 +276,7 @@ class MainWindow(QMainWindow):
         one a patient just chose there); before the clinic has a practitioner, the screen
         that creates one instead: no patient starts a form on a tablet nobody can review."""
         self._speak(language)
+        self.signed_intake = None  # the copy is asked of the patient who just signed only
         self._clear("walk_in", "sign_in")
         if not self.has_practitioner:
             self.show_screen("first_run")
@@ -287,6 +290,15 @@ class MainWindow(QMainWindow):
         self.welcome.set_unfinished(0)
         self.refresh_waiting()
         self._prepare("walk_in", "thanks")
+
+    def _copy_chosen(self, wanted: bool) -> None:
+        intake_id, thanks = self.signed_intake, self.thanks
+        if intake_id is None:
+            return
+        Task(lambda store: store.choose_copy(intake_id, wanted, "patient"),
+             what="saving the choice of a copy", parent=self,
+             success=lambda _r: thanks.copy_recorded(wanted)).failure(
+            lambda _error: thanks.copy_not_recorded()).retrying().run_in_background(self.db)
 
     def _show_waiting(self, count: int) -> None:
         if "welcome" in self.screens:  # the one on screen now (a language rebuilds it)
@@ -515,6 +527,8 @@ class MainWindow(QMainWindow):
 
     def _submitted(self, intake_id: str) -> None:
         self._close_intake()
+        self.signed_intake = intake_id  # whose copy the thank-you screen offers
+        self.thanks.ask_copy()
         self.show_screen("thanks")
         # The PDF is made once "thank you" is on screen: that paint would otherwise keep
         # waiting on the database thread for Python's lock. Listed at once, as under way.
