@@ -56,6 +56,8 @@ def layout_problems(top: QWidget) -> list[str]:
             if widget.hasHeightForWidth() and \
                     widget.heightForWidth(widget.width()) > widget.height() + 2:
                 problems.append(f"option text cut off: {name!r}")
+        if _cut_by_parent(widget):
+            problems.append(f"cut off by the edge of what holds it: {name!r}")
         if isinstance(widget, QComboBox) and widget.sizeHint().width() > widget.width() + 2:
             problems.append(f"list box too narrow for its text: {name!r}")
         if isinstance(widget, QAbstractScrollArea) and \
@@ -66,6 +68,16 @@ def layout_problems(top: QWidget) -> list[str]:
                                 f"{widget.viewport().width()} px) in {name!r}")
     problems += _overlaps(top)
     return problems
+
+
+def _cut_by_parent(widget: QWidget) -> bool:
+    """Whether ``widget`` reaches past the edge of its parent (which clips it), outside a
+    scroll area's viewport (where content reaches past the edge on purpose)."""
+    parent = widget.parentWidget()
+    if parent is None or widget.isWindow() or isinstance(parent, QAbstractScrollArea) \
+            or isinstance(parent.parentWidget(), QAbstractScrollArea):  # parent: a viewport
+        return False
+    return not parent.rect().adjusted(-1, -1, 1, 1).contains(widget.geometry())
 
 
 def _overlaps(top: QWidget) -> list[str]:
