@@ -186,3 +186,17 @@ def test_the_practitioner_reads_an_arabic_intake_in_both_languages(qtbot, make_w
         qtbot.wait(50)
         window.grab().save(str(folder / f"review-arabic-intake-{size[0]}x{size[1]}.png"))
         assert layout_problems(window) == []
+
+
+def test_the_staff_sign_in_speaks_the_clinics_language(qtbot, make_window, practitioner,
+                                                       monkeypatch):
+    from mesocheck import i18n
+
+    monkeypatch.setattr(i18n, "_clinic", "fr")  # as the app sets it from clinic_language
+    window = make_window()
+    window.request_staff()
+    screen = window.sign_in
+    qtbot.waitUntil(lambda: screen.group.buttons() != [], timeout=5000)
+    assert screen.heading.text() == "Connexion du personnel"
+    assert screen.sign_in_button.text() == "Se connecter"
+    assert "Praticien" in screen.group.buttons()[0].label_text()  # the role, in French

@@ -32,7 +32,7 @@ from mesocheck.i18n import _, native_name, ngettext, set_clinic_language, shippe
 from mesocheck.store import StaffMember
 from mesocheck.store.settings import COURSE_DEFAULTS, COURSE_LIMITS, IDLE_LIMITS_S
 from mesocheck.store.staff import MIN_PIN_LENGTH, pin_min_length_of, pin_rule
-from mesocheck.ui.staff.signin import ROLE_NAMES, pin_field
+from mesocheck.ui.staff.signin import pin_field, role_name
 from mesocheck.ui.tasks import Task
 from mesocheck.ui.widgets.choices import ErrorLine, OptionButton, OptionCheck
 from mesocheck.ui.widgets.dialogs import Dialog, confirm
@@ -64,7 +64,7 @@ def review_text(form: Any, language: str) -> str:
 
 
 def state_text(member: StaffMember, zone: Any) -> str:
-    role = ROLE_NAMES.get(member.role, member.role)
+    role = role_name(member.role)
     if not member.active:
         return f"{role} · deactivated"
     if member.locked_until is not None:
@@ -168,7 +168,7 @@ class StaffAdminScreen(Screen):
         self.role_group = QButtonGroup(self)
         self.role_buttons: dict[str, OptionButton] = {}
         for role in ("front-desk", "practitioner"):
-            button = OptionButton(ROLE_NAMES[role])
+            button = OptionButton(role_name(role))
             button.setAccessibleDescription("Role of the new staff member")
             self.role_group.addButton(button)
             self.role_buttons[role] = button
@@ -228,7 +228,7 @@ class StaffAdminScreen(Screen):
         self.add_button.setEnabled(True)
         for field in (self.new_name, self.new_pin, self.new_pin_again):
             field.clear()
-        self._say(f"{isolate(' '.join(name.split()))} was added ({ROLE_NAMES[role]}).")
+        self._say(f"{isolate(' '.join(name.split()))} was added ({role_name(role)}).")
 
     # -- the list ------------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ from mesocheck.store.audit import staff_actor
 from mesocheck.timeutil import day_text
 from mesocheck.ui.intake.inputs import InputContext
 from mesocheck.ui.intake.start import StartIntakeScreen
-from mesocheck.ui.staff.signin import ROLE_NAMES
+from mesocheck.ui.staff.signin import role_name
 from mesocheck.ui.tasks import Database, Task
 from mesocheck.ui.widgets.dialogs import ask_text, message
 from mesocheck.ui.widgets.labels import label
@@ -210,7 +210,7 @@ class StaffHome(QWidget):
         bar_layout.setSpacing(16)
         staff = context.staff
         self.who = label(f"Signed in: {isolate(staff.name)} · "
-                         f"{ROLE_NAMES.get(staff.role, staff.role)}",
+                         f"{role_name(staff.role)}",
                          "progress")
         self.hub_status = None
         if context.db.sync is not None:  # a tablet with a hub: how sending goes, below

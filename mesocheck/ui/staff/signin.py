@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck.forms.isolation import isolate
+from mesocheck.i18n import N_, _, ngettext
 from mesocheck.store import InvalidPin, PinCheck, StaffMember
 from mesocheck.store.audit import staff_actor
 from mesocheck.store.staff import MIN_PIN_LENGTH, check_new_pin
@@ -36,7 +37,12 @@ from mesocheck.ui.widgets.style import set_role, set_state
 
 _PIN = re.compile(r"^[0-9]{4,12}$")  # a PIN that may sign in (older ones have 4 digits)
 _NEW_PIN = re.compile(r"^[0-9]{%d,12}$" % MIN_PIN_LENGTH)
-ROLE_NAMES = {"practitioner": "Practitioner", "front-desk": "Front desk"}
+ROLE_NAMES = {"practitioner": N_("Practitioner"), "front-desk": N_("Front desk")}
+
+
+def role_name(role: str) -> str:
+    """A staff role in the clinic's language."""
+    return _(ROLE_NAMES[role]) if role in ROLE_NAMES else role
 
 
 def pin_field(accessible_name: str) -> QLineEdit:
@@ -48,7 +54,7 @@ def pin_field(accessible_name: str) -> QLineEdit:
                               Qt.InputMethodHint.ImhSensitiveData |
                               Qt.InputMethodHint.ImhNoPredictiveText)
     field.setAccessibleName(accessible_name)
-    field.setAccessibleDescription("Digits only, up to 12")
+    field.setAccessibleDescription(_("Digits only, up to 12"))
     field.setMaximumWidth(420)
     return field
 
@@ -63,13 +69,14 @@ class Keypad(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(10)
         keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "Clear", "0", "⌫"]
+        words = {"Clear": _("Clear")}
         for index, key in enumerate(keys):
-            button = set_role(QPushButton(key), "key", word=key == "Clear")
+            button = set_role(QPushButton(words.get(key, key)), "key", word=key == "Clear")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the field keeps the focus
-            button.setAccessibleName({"⌫": "Delete last digit"}.get(key, key))
-            button.setAccessibleDescription({"Clear": "Empties the PIN",
-                                             "⌫": "Takes away the last digit typed"}.get(
-                key, "Types this digit into the PIN"))
+            button.setAccessibleName({"⌫": _("Delete last digit")}.get(key, words.get(key, key)))
+            button.setAccessibleDescription({"Clear": _("Empties the PIN"),
+                                             "⌫": _("Takes away the last digit typed")}.get(
+                key, _("Types this digit into the PIN")))
             button.clicked.connect(lambda _=False, k=key: self._press(k))
             grid.addWidget(button, index // 3, index % 3)
         self.setMaximumWidth(420)
@@ -87,10 +94,11 @@ class Keypad(QWidget):
 def pin_message(check: PinCheck, zone: tzinfo) -> str:
     if check.locked_until is not None:
         until = check.locked_until.astimezone(zone).strftime("%H:%M")
-        return (f"Too many wrong PINs: this account is locked until {until}. "
-                "Another staff member can sign in meanwhile.")
-    tries = "1 more try" if check.attempts_left == 1 else f"{check.attempts_left} more tries"
-    return f"That PIN is not right. {tries} before this account is locked for a while."
+        return _("Too many wrong PINs: this account is locked until {until}. Another staff "
+                 "member can sign in meanwhile.").format(until=until)
+    return ngettext("That PIN is not right. {n} more try before this account is locked for a "
+                    "while.", "That PIN is not right. {n} more tries before this account is "
+                    "locked for a while.", check.attempts_left).format(n=check.attempts_left)
 
 
 class SignInScreen(Screen):
@@ -105,9 +113,9 @@ class SignInScreen(Screen):
         self.changing: StaffMember | None = None  # signed in, choosing a new PIN
         self.first_pin: str | None = None
         self.min_length = MIN_PIN_LENGTH
-        self.heading = label("Staff sign-in", "heading")
+        self.heading = label(_("Staff sign-in"), "heading")
         self.layout_.addWidget(self.heading)
-        self.lead = label("Choose your name, then enter your PIN.", "lead")
+        self.lead = label(_("Choose your name, then enter your PIN."), "lead")
         self.layout_.addWidget(self.lead)
         self.names = QWidget()
         self.names_layout = QVBoxLayout(self.names)
@@ -123,9 +131,9 @@ class SignInScreen(Screen):
         entry_layout = QVBoxLayout(entry)
         entry_layout.setContentsMargins(0, 0, 0, 0)
         entry_layout.setSpacing(14)
-        self.pin_label = label("PIN", "subheading")
+        self.pin_label = label(_("PIN"), "subheading")
         entry_layout.addWidget(self.pin_label)
-        self.pin = pin_field("PIN")
+        self.pin = pin_field(_("PIN"))
         self.pin_label.setBuddy(self.pin)
         self.pin.returnPressed.connect(self.sign_in)
         self.pin.textChanged.connect(lambda _t: self._update())
@@ -139,14 +147,14 @@ class SignInScreen(Screen):
         self.keypad = Keypad(self.pin)
         columns.box.addWidget(self.keypad, 0, Qt.AlignmentFlag.AlignTop)
         buttons = self.footer()
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setAccessibleDescription("Back to the welcome screen")
+        self.cancel_button = QPushButton(_("Cancel"))
+        self.cancel_button.setAccessibleDescription(_("Back to the welcome screen"))
         self.cancel_button.clicked.connect(self.cancelled)
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
-        self.sign_in_button = set_role(QPushButton("Sign in"), "primary")
+        self.sign_in_button = set_role(QPushButton(_("Sign in")), "primary")
         self.sign_in_button.setProperty("emphasis", "big")
-        self.sign_in_button.setAccessibleDescription("Checks your PIN and opens the staff area")
+        self.sign_in_button.setAccessibleDescription(_("Checks your PIN and opens the staff area"))
         self.sign_in_button.clicked.connect(self.sign_in)
         buttons.addWidget(self.sign_in_button)
         self.layout_.addStretch(1)
@@ -173,9 +181,9 @@ class SignInScreen(Screen):
             button.deleteLater()
         for index, member in enumerate(members):
             button = OptionButton(
-                f"{isolate(member.name)}  ·  {ROLE_NAMES.get(member.role, member.role)}")
+                f"{isolate(member.name)}  ·  {role_name(member.role)}")
             button.setAccessibleName(member.name)
-            button.setAccessibleDescription("Choose your name, then type your PIN")
+            button.setAccessibleDescription(_("Choose your name, then type your PIN"))
             self.group.addButton(button, index)
             self.names_layout.addWidget(button)
         if len(members) == 1:
@@ -206,15 +214,15 @@ class SignInScreen(Screen):
         member = self.selected()
         pin = self.pin.text()
         if member is None:
-            self.error.show_message("Please choose your name first.")
+            self.error.show_message(_("Please choose your name first."))
             return
         if not _PIN.match(pin):
-            self.error.show_message("A PIN is 4 to 12 digits.")
+            self.error.show_message(_("A PIN is 4 to 12 digits."))
             return
         if self._busy:
             return
         self._busy = True
-        self.status.setText("Checking…")
+        self.status.setText(_("Checking…"))
         self._update()
         Task(lambda store: store.check_pin(member.id, pin), what="checking the PIN",
              success=lambda check: self._checked(member, check), parent=self).failure(
@@ -252,11 +260,12 @@ class SignInScreen(Screen):
     def _show_new_pin(self, min_length: int) -> None:
         self.min_length = min_length
         self.names.hide()
-        self.heading.setText("Choose a new PIN")
-        self.lead.setText(f"Your PIN is shorter than this clinic now asks for, or too easy to "
-                          f"guess. Choose a new one of {min_length} to 12 digits to go on.")
-        self.pin_label.setText(f"New PIN ({min_length} to 12 digits)")
-        self.sign_in_button.setText("Next")
+        self.heading.setText(_("Choose a new PIN"))
+        self.lead.setText(_("Your PIN is shorter than this clinic now asks for, or too easy to "
+                            "guess. Choose a new one of {n} to 12 digits to go on.").format(
+            n=min_length))
+        self.pin_label.setText(_("New PIN ({n} to 12 digits)").format(n=min_length))
+        self.sign_in_button.setText(_("Next"))
         self.pin.clear()
         self.pin.setFocus()
         self._update()
@@ -272,18 +281,18 @@ class SignInScreen(Screen):
                 return
             self.error.show_message(None)
             self.first_pin = pin
-            self.pin_label.setText("The same new PIN again")
-            self.sign_in_button.setText("Save and sign in")
+            self.pin_label.setText(_("The same new PIN again"))
+            self.sign_in_button.setText(_("Save and sign in"))
             return
         if pin != self.first_pin:
-            self.error.show_message("The two PINs are not the same. Type the new PIN again.")
+            self.error.show_message(_("The two PINs are not the same. Type the new PIN again."))
             self._show_new_pin(self.min_length)
             self.first_pin = None
             return
         member = self.changing
         assert member is not None
         self._busy = True
-        self.status.setText("Saving…")
+        self.status.setText(_("Saving…"))
         self._update()
         Task(lambda store: store.change_pin(member.id, pin, actor=staff_actor(member.id)),
              what="saving the new PIN", parent=self,
@@ -299,10 +308,10 @@ class SignInScreen(Screen):
     def _sign_in_mode(self) -> None:
         self.changing, self.first_pin = None, None
         self.names.show()
-        self.heading.setText("Staff sign-in")
-        self.lead.setText("Choose your name, then enter your PIN.")
-        self.pin_label.setText("PIN")
-        self.sign_in_button.setText("Sign in")
+        self.heading.setText(_("Staff sign-in"))
+        self.lead.setText(_("Choose your name, then enter your PIN."))
+        self.pin_label.setText(_("PIN"))
+        self.sign_in_button.setText(_("Sign in"))
 
     def focus_first(self) -> None:
         if self.changing is not None:
@@ -320,36 +329,37 @@ class FirstRunScreen(Screen):
     def __init__(self, db: Database):
         super().__init__()
         self.db = db
-        self.layout_.addWidget(label("Set up mesocheck", "heading"))
-        self.layout_.addWidget(label(
+        self.layout_.addWidget(label(_("Set up mesocheck"), "heading"))
+        self.layout_.addWidget(label(_(
             "There is no practitioner account yet. Create the first one: it can sign in, "
-            "review forms and add other staff.", "lead"))
+            "review forms and add other staff."), "lead"))
         self.errors: dict[str, ErrorLine] = {}
         self.clinic = QLineEdit()
-        self.clinic.setAccessibleName("Clinic name")
-        self.clinic.setAccessibleDescription("Shown on the welcome screen and the documents")
+        self.clinic.setAccessibleName(_("Clinic name"))
+        self.clinic.setAccessibleDescription(_("Shown on the welcome screen and the documents"))
         self.clinic.setMaxLength(120)
-        self._field("clinic", "Clinic name (shown on the welcome screen)", self.clinic)
+        self._field("clinic", _("Clinic name (shown on the welcome screen)"), self.clinic)
         self.name = QLineEdit()
-        self.name.setAccessibleName("Practitioner's name")
-        self.name.setAccessibleDescription("Your name, as it will be printed on reviews")
+        self.name.setAccessibleName(_("Practitioner's name"))
+        self.name.setAccessibleDescription(_("Your name, as it will be printed on reviews"))
         self.name.setMaxLength(120)
-        self._field("name", "Your name", self.name)
+        self._field("name", _("Your name"), self.name)
         # The two PIN boxes side by side when there is room.
         pins = SwitchBox(700, spacing=32)
         self.layout_.addWidget(pins)
-        self.pin = pin_field("Choose a PIN")
-        self._field("pin", f"Choose a PIN ({MIN_PIN_LENGTH} to 12 digits)", self.pin, pins.box)
-        self.pin_again = pin_field("The same PIN again")
-        self._field("pin_again", "The same PIN again", self.pin_again, pins.box)
+        self.pin = pin_field(_("Choose a PIN"))
+        self._field("pin", _("Choose a PIN ({n} to 12 digits)").format(n=MIN_PIN_LENGTH),
+                    self.pin, pins.box)
+        self.pin_again = pin_field(_("The same PIN again"))
+        self._field("pin_again", _("The same PIN again"), self.pin_again, pins.box)
         self.status = label("", "status")
         self.layout_.addWidget(self.status)
         buttons = self.footer()
         buttons.addStretch(1)
-        self.create_button = set_role(QPushButton("Create account and sign in"), "primary")
+        self.create_button = set_role(QPushButton(_("Create account and sign in")), "primary")
         self.create_button.setProperty("emphasis", "big")
         self.create_button.setAccessibleDescription(
-            "Creates the first practitioner's account and opens the staff area")
+            _("Creates the first practitioner's account and opens the staff area"))
         self.create_button.clicked.connect(self.create)
         self.pin_again.returnPressed.connect(self.create)  # Enter in the last box creates it
         buttons.addWidget(self.create_button)
@@ -377,15 +387,15 @@ class FirstRunScreen(Screen):
         pin, again = self.pin.text(), self.pin_again.text()
         problems: dict[str, str] = {}
         if not name:
-            problems["name"] = "Please enter your name."
+            problems["name"] = _("Please enter your name.")
         try:
             check_new_pin(pin)
         except InvalidPin as refused:
             problems["pin"] = refused.message
         else:
             if pin != again:
-                problems["pin_again"] = ("The two PINs are not the same. Please type the "
-                                         "PIN again in this box.")
+                problems["pin_again"] = _("The two PINs are not the same. Please type the "
+                                          "PIN again in this box.")
         for key, error in self.errors.items():
             error.show_message(problems.get(key))
         if problems:
@@ -394,7 +404,7 @@ class FirstRunScreen(Screen):
             return
         clinic = " ".join(self.clinic.text().split())
         self.create_button.setEnabled(False)
-        self.status.setText("Creating the account…")
+        self.status.setText(_("Creating the account…"))
 
         def op(store: Any) -> StaffMember:
             with store.atomic():  # the account and the clinic's name, or neither
