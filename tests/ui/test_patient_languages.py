@@ -200,3 +200,11 @@ def test_the_staff_sign_in_speaks_the_clinics_language(qtbot, make_window, pract
     assert screen.heading.text() == "Connexion du personnel"
     assert screen.sign_in_button.text() == "Se connecter"
     assert "Praticien" in screen.group.buttons()[0].label_text()  # the role, in French
+    drive.sign_in(qtbot, window)
+    qtbot.waitUntil(lambda: window.current_screen == "staff", timeout=5000)
+    home = window.staff_home
+    assert home.lock_button.text() == "Verrouiller"
+    assert [b.text() for b in home.nav_group.buttons()][:2] == [
+        "Commencer une admission", "Formulaires inachevés"]
+    home.open_screen("Unfinished intakes")  # screens keep their English names in the code
+    assert home.nav_group.buttons()[1].isChecked()

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from mesocheck.forms import Form
 from mesocheck.forms.isolation import isolate
-from mesocheck.i18n import clinic_language
+from mesocheck.i18n import N_, _, clinic_language
 from mesocheck.store import StaffMember, UnfinishedIntake
 from mesocheck.store.audit import staff_actor
 from mesocheck.timeutil import day_text
@@ -77,25 +77,25 @@ def _admin_screen(context: StaffContext) -> QWidget:
 # ``lock_requested`` signal can hand the tablet to the patient (the staff view locks); one
 # with ``settings_changed(dict)`` has the app take the clinic's new settings at once.
 EXTRA_SCREENS: list[tuple[str, Callable[[StaffContext], QWidget]]] = [
-    ("Review queue", _review_queue),
-    ("Seal", _seal_screen),
-    ("Staff", _admin_screen),
+    (N_("Review queue"), _review_queue),
+    (N_("Seal"), _seal_screen),
+    (N_("Staff"), _admin_screen),
 ]
 
 
 def page_title(form: Form, token: str | None, language: str) -> str:
     """Where an unfinished intake stopped, in words."""
     if not token:
-        return "Not started"
+        return _("Not started")
     kind, _, key = token.partition(":")
     try:
         if kind == "step":
             return next(s for s in form.steps if s.id == key).title.get(language)
         if kind == "disclosure":
-            return "Risk card: " + form.disclosure(key).title.get(language)
+            return _("Risk card: {title}").format(title=form.disclosure(key).title.get(language))
     except StopIteration:
         return key
-    return {"summary": "Checking the answers", "consent": "Signing"}.get(kind, token)
+    return {"summary": _("Checking the answers"), "consent": _("Signing")}.get(kind, token)
 
 
 def when(moment: datetime, zone: tzinfo) -> str:
@@ -109,17 +109,17 @@ class UnfinishedScreen(Screen):
     def __init__(self, context: StaffContext):
         super().__init__()
         self.context = context
-        self.layout_.addWidget(label("Unfinished intakes", "heading"))
-        self.layout_.addWidget(label(
+        self.layout_.addWidget(label(_("Unfinished intakes"), "heading"))
+        self.layout_.addWidget(label(_(
             "Forms that were started but not signed. Continue one on the tablet, or void it "
-            "(it is kept, marked void, with your reason).", "lead"))
+            "(it is kept, marked void, with your reason)."), "lead"))
         self.list = QWidget()
         self.list.setObjectName("scrollBody")
         self.list_layout = QVBoxLayout(self.list)
         self.list_layout.setContentsMargins(0, 0, 0, 0)
         self.list_layout.setSpacing(14)
         self.layout_.addWidget(self.list)
-        self.empty = label("There are no unfinished intakes.", "muted")
+        self.empty = label(_("There are no unfinished intakes."), "muted")
         self.layout_.addWidget(self.empty)
         self.layout_.addStretch(1)
         self.rows: dict[str, QFrame] = {}
@@ -131,7 +131,7 @@ class UnfinishedScreen(Screen):
             self.context.db)
 
     def _failed(self, error: Any) -> None:
-        message(self, "Cannot show the list", error.message)
+        message(self, _("Cannot show the list"), error.message)
 
     def _show(self, items: list[UnfinishedIntake]) -> None:
         self.items = items
@@ -150,18 +150,20 @@ class UnfinishedScreen(Screen):
             text = QVBoxLayout()
             text.setSpacing(4)
             text.addWidget(label(item.patient_name, "subheading"))
-            text.addWidget(label(f"Appointment: {when(item.appointment_at, zone)}", "body"))
-            text.addWidget(label(
-                f"Stopped at: {page_title(self.context.form, item.current_step, lang)}  ·  "
-                f"last change {when(item.updated_at, zone)}", "muted"))
+            text.addWidget(label(_("Appointment: {when}").format(
+                when=when(item.appointment_at, zone)), "body"))
+            text.addWidget(label(_("Stopped at: {page}  ·  last change {when}").format(
+                page=page_title(self.context.form, item.current_step, lang),
+                when=when(item.updated_at, zone)), "muted"))
             layout.addLayout(text, 1)
-            resume = set_role(QPushButton("Continue"), "primary")
-            resume.setAccessibleDescription("Hands the tablet to the patient to carry on")
-            resume.setAccessibleName(f"Continue the form of {item.patient_name}")
+            resume = set_role(QPushButton(_("Continue")), "primary")
+            resume.setAccessibleDescription(_("Hands the tablet to the patient to carry on"))
+            resume.setAccessibleName(_("Continue the form of {name}").format(
+                name=item.patient_name))
             resume.clicked.connect(lambda _=False, i=item.intake_id: self.context.open_intake(i))
-            void = set_role(QPushButton("Void…"), "danger")
-            void.setAccessibleDescription("Marks the form void, with your reason; it is kept")
-            void.setAccessibleName(f"Void the form of {item.patient_name}")
+            void = set_role(QPushButton(_("Void…")), "danger")
+            void.setAccessibleDescription(_("Marks the form void, with your reason; it is kept"))
+            void.setAccessibleName(_("Void the form of {name}").format(name=item.patient_name))
             void.clicked.connect(lambda _=False, i=item: self.ask_void(i))
             buttons = QHBoxLayout()
             buttons.setSpacing(16)
@@ -175,10 +177,11 @@ class UnfinishedScreen(Screen):
 
     def ask_void(self, item: UnfinishedIntake) -> Any:
         return ask_text(
-            self, "Void this intake?",
-            f"The form of {isolate(item.patient_name)} will be marked void. Nothing is deleted.",
-            input_label="Reason", accept_text="Void intake", danger=True,
-            required_message="Please give a reason for voiding.",
+            self, _("Void this intake?"),
+            _("The form of {name} will be marked void. Nothing is deleted.").format(
+                name=isolate(item.patient_name)),
+            input_label=_("Reason"), accept_text=_("Void intake"), danger=True,
+            required_message=_("Please give a reason for voiding."),
             on_finished=lambda ok, reason: ok and self._void(item.intake_id, reason))
 
     def _void(self, intake_id: str, reason: str) -> None:
@@ -209,9 +212,8 @@ class StaffHome(QWidget):
         bar_layout.setContentsMargins(24, 12, 24, 12)
         bar_layout.setSpacing(16)
         staff = context.staff
-        self.who = label(f"Signed in: {isolate(staff.name)} · "
-                         f"{role_name(staff.role)}",
-                         "progress")
+        self.who = label(_("Signed in: {name} · {role}").format(
+            name=isolate(staff.name), role=role_name(staff.role)), "progress")
         self.hub_status = None
         if context.db.sync is not None:  # a tablet with a hub: how sending goes, below
             from mesocheck.ui.staff.hub_status import HubStatus
@@ -224,13 +226,13 @@ class StaffHome(QWidget):
             bar_layout.addLayout(who, 1)
         else:
             bar_layout.addWidget(self.who, 1)
-        self.hand_button = set_role(QPushButton("Hand to patient"), "primary")
+        self.hand_button = set_role(QPushButton(_("Hand to patient")), "primary")
         self.hand_button.setAccessibleDescription(
-            "Locks the staff area and shows the patient's welcome screen")
+            _("Locks the staff area and shows the patient's welcome screen"))
         self.hand_button.clicked.connect(self.hand_to_patient)
-        self.lock_button = QPushButton("Lock")
-        self.lock_button.setAccessibleName("Lock the staff area")
-        self.lock_button.setAccessibleDescription("Signs you out; a PIN opens it again")
+        self.lock_button = QPushButton(_("Lock"))
+        self.lock_button.setAccessibleName(_("Lock the staff area"))
+        self.lock_button.setAccessibleDescription(_("Signs you out; a PIN opens it again"))
         self.lock_button.clicked.connect(self.lock_requested)
         bar_layout.addWidget(self.lock_button)
         bar_layout.addWidget(self.hand_button)
@@ -256,9 +258,9 @@ class StaffHome(QWidget):
 
         self.start_screen = StartIntakeScreen(context.form, context.input_context, staff=True)
         self.start_screen.submitted.connect(self.intake_requested)
-        self.add_screen("Start an intake", self.start_screen)
+        self.add_screen(N_("Start an intake"), self.start_screen)
         self.unfinished = UnfinishedScreen(context)
-        self.add_screen("Unfinished intakes", self.unfinished)
+        self.add_screen(N_("Unfinished intakes"), self.unfinished)
         for title, factory in EXTRA_SCREENS:
             screen = factory(context)
             self.add_screen(title, screen)
@@ -271,9 +273,11 @@ class StaffHome(QWidget):
         self.open_screen("Start an intake")
 
     def add_screen(self, title: str, widget: QWidget) -> QPushButton:
-        """Add a screen with a menu button; returns the button."""
-        button = set_role(QPushButton(title), "nav")
-        button.setAccessibleDescription(f"Opens the screen “{title}”")
+        """Add a screen with a menu button (``title``: its English name, which
+        :meth:`open_screen` takes; the button shows it in the clinic's language)."""
+        button = set_role(QPushButton(_(title)), "nav")
+        button.setProperty("screen", title)
+        button.setAccessibleDescription(_("Opens the screen “{title}”").format(title=_(title)))
         button.setCheckable(True)
         button.clicked.connect(lambda _=False, t=title: self.open_screen(t))
         self.nav_group.addButton(button)
@@ -285,7 +289,7 @@ class StaffHome(QWidget):
     def open_screen(self, title: str) -> QWidget:
         widget = self.screens[title]
         for button in self.nav_group.buttons():
-            button.setChecked(button.text() == title)
+            button.setChecked(button.property("screen") == title)
         self.stack.setCurrentWidget(widget)
         refresh = getattr(widget, "refresh", None)
         if callable(refresh):
