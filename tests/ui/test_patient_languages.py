@@ -208,3 +208,6 @@ def test_the_staff_sign_in_speaks_the_clinics_language(qtbot, make_window, pract
         "Commencer une admission", "Formulaires inachevés"]
     home.open_screen("Unfinished intakes")  # screens keep their English names in the code
     assert home.nav_group.buttons()[1].isChecked()
+    admin = home.open_screen("Staff")
+    assert admin.save_button.text() == "Enregistrer les réglages"
+    assert admin.idle.itemText(0) == "1 minute" and admin.idle.itemText(1) == "2 minutes"

@@ -47,9 +47,9 @@ IDLE_CHOICES_S = (60, 120, 180, 300, 600, 900)
 
 def _minutes(seconds: int) -> str:
     if seconds % 60:
-        return f"{seconds} seconds"
+        return ngettext("{n} second", "{n} seconds", seconds).format(n=seconds)
     minutes = seconds // 60
-    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+    return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
 
 
 def review_text(form: Any, language: str) -> str:
@@ -66,11 +66,11 @@ def review_text(form: Any, language: str) -> str:
 def state_text(member: StaffMember, zone: Any) -> str:
     role = role_name(member.role)
     if not member.active:
-        return f"{role} · deactivated"
+        return _("{role} · deactivated").format(role=role)
     if member.locked_until is not None:
         until = member.locked_until.astimezone(zone).strftime("%H:%M")
-        return f"{role} · locked after wrong PINs, until {until}"
-    return f"{role} · active"
+        return _("{role} · locked after wrong PINs, until {until}").format(role=role, until=until)
+    return _("{role} · active").format(role=role)
 
 
 class PinDialog(Dialog):
@@ -78,16 +78,18 @@ class PinDialog(Dialog):
 
     def __init__(self, parent: QWidget | None, name: str,
                  on_finished: Callable[[bool, str], None], min_length: int = MIN_PIN_LENGTH):
-        super().__init__(parent, "New PIN", f"Choose a new PIN for {isolate(name)}. It "
-                         "also lifts a lock-out after wrong PINs.", accept_text="Save PIN",
-                         reject_text="Cancel", on_finished=on_finished)
+        super().__init__(parent, _("New PIN"), _(
+            "Choose a new PIN for {name}. It also lifts a lock-out after wrong PINs.").format(
+            name=isolate(name)), accept_text=_("Save PIN"), reject_text=_("Cancel"),
+            on_finished=on_finished)
         layout = self.layout()
-        self.pin = pin_field("New PIN")
-        self.pin_again = pin_field("The same PIN again")
+        self.pin = pin_field(_("New PIN"))
+        self.pin_again = pin_field(_("The same PIN again"))
         self.min_length = min_length
-        for index, (caption, field) in enumerate(((f"New PIN ({min_length} to 12 digits)",
+        for index, (caption, field) in enumerate(((_("New PIN ({n} to 12 digits)").format(
+                                                      n=min_length),
                                                    self.pin),
-                                                  ("The same PIN again", self.pin_again))):
+                                                  (_("The same PIN again"), self.pin_again))):
             title = set_role(QLabel(caption), "subheading")
             title.setBuddy(field)
             layout.insertWidget(2 + 2 * index, title)
@@ -103,7 +105,7 @@ class PinDialog(Dialog):
         if not _PIN.match(self.pin.text()) or len(self.pin.text()) < self.min_length:
             problem, field = pin_rule(self.min_length), self.pin
         elif self.pin.text() != self.pin_again.text():
-            problem, field = "The two PINs are not the same.", self.pin_again
+            problem, field = _("The two PINs are not the same."), self.pin_again
         else:
             self.accept()
             return
@@ -126,17 +128,17 @@ class StaffAdminScreen(Screen):
         self.context = context
         self.members: list[StaffMember] = []
         self.rows: dict[int, QFrame] = {}
-        self.layout_.addWidget(label("Staff and clinic", "heading"))
+        self.layout_.addWidget(label(_("Staff and clinic"), "heading"))
         self.allowed = context.staff.role == "practitioner"
         if not self.allowed:
-            self.layout_.addWidget(label(
+            self.layout_.addWidget(label(_(
                 "Only a practitioner can add staff, give a new PIN, unlock or deactivate "
-                "an account, and change the clinic's settings. Please ask one.", "lead"))
+                "an account, and change the clinic's settings. Please ask one."), "lead"))
             self.layout_.addStretch(1)
             return
-        self.layout_.addWidget(label("Staff", "subheading"))
+        self.layout_.addWidget(label(_("Staff"), "subheading"))
         self.status = label("", "notice")
-        self.status.setAccessibleName("Result")
+        self.status.setAccessibleName(_("Result"))
         self.status.hide()
         self.layout_.addWidget(self.status)
         self.list = QWidget()
@@ -152,15 +154,15 @@ class StaffAdminScreen(Screen):
     # -- adding a member -----------------------------------------------------------------
 
     def _add_form(self) -> None:
-        self.layout_.addWidget(label("Add a staff member", "subheading"))
+        self.layout_.addWidget(label(_("Add a staff member"), "subheading"))
         self.add_errors: dict[str, ErrorLine] = {}
         self.captions: dict[str, QLabel] = {}
         self.min_pin = MIN_PIN_LENGTH  # the clinic's, once its settings are read
         self.new_name = QLineEdit()
         self.new_name.setMaxLength(200)
-        self.new_name.setAccessibleName("New staff member's name")
-        self.new_name.setAccessibleDescription("As it will be shown at sign-in and on reviews")
-        self._field("name", "Name", self.new_name)
+        self.new_name.setAccessibleName(_("New staff member's name"))
+        self.new_name.setAccessibleDescription(_("As it will be shown at sign-in and on reviews"))
+        self._field("name", _("Name"), self.new_name)
         roles = QWidget()
         row = QHBoxLayout(roles)
         row.setContentsMargins(0, 0, 0, 0)
@@ -169,20 +171,21 @@ class StaffAdminScreen(Screen):
         self.role_buttons: dict[str, OptionButton] = {}
         for role in ("front-desk", "practitioner"):
             button = OptionButton(role_name(role))
-            button.setAccessibleDescription("Role of the new staff member")
+            button.setAccessibleDescription(_("Role of the new staff member"))
             self.role_group.addButton(button)
             self.role_buttons[role] = button
             row.addWidget(button)
         self.role_buttons["front-desk"].setChecked(True)
-        self._field("role", "Role", roles)
+        self._field("role", _("Role"), roles)
         pins = SwitchBox(700, spacing=32)
-        self.new_pin = pin_field("New staff member's PIN")
-        self.new_pin_again = pin_field("The same PIN again")
-        self._field("pin", f"PIN ({MIN_PIN_LENGTH} to 12 digits)", self.new_pin, pins.box)
-        self._field("pin_again", "The same PIN again", self.new_pin_again, pins.box)
+        self.new_pin = pin_field(_("New staff member's PIN"))
+        self.new_pin_again = pin_field(_("The same PIN again"))
+        self._field("pin", _("PIN ({n} to 12 digits)").format(n=MIN_PIN_LENGTH), self.new_pin,
+                    pins.box)
+        self._field("pin_again", _("The same PIN again"), self.new_pin_again, pins.box)
         self.layout_.addWidget(pins)
-        self.add_button = set_role(QPushButton("Add staff member"), "primary")
-        self.add_button.setAccessibleDescription("Creates the account; it can sign in at once")
+        self.add_button = set_role(QPushButton(_("Add staff member")), "primary")
+        self.add_button.setAccessibleDescription(_("Creates the account; it can sign in at once"))
         self.add_button.clicked.connect(self.add_member)
         self.layout_.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
 
@@ -210,11 +213,11 @@ class StaffAdminScreen(Screen):
         role = next(r for r, b in self.role_buttons.items() if b.isChecked())
         problems: dict[str, str] = {}
         if not name.strip():
-            problems["name"] = "Please enter the new staff member's name."
+            problems["name"] = _("Please enter the new staff member's name.")
         if not _PIN.match(pin) or len(pin) < self.min_pin:
             problems["pin"] = pin_rule(self.min_pin)
         elif pin != again:
-            problems["pin_again"] = "The two PINs are not the same."
+            problems["pin_again"] = _("The two PINs are not the same.")
         for key, error in self.add_errors.items():
             error.show_message(problems.get(key))
         if problems:
@@ -228,7 +231,8 @@ class StaffAdminScreen(Screen):
         self.add_button.setEnabled(True)
         for field in (self.new_name, self.new_pin, self.new_pin_again):
             field.clear()
-        self._say(f"{isolate(' '.join(name.split()))} was added ({role_name(role)}).")
+        self._say(_("{name} was added ({role}).").format(name=isolate(" ".join(name.split())),
+                                                        role=role_name(role)))
 
     # -- the list ------------------------------------------------------------------------
 
@@ -251,7 +255,7 @@ class StaffAdminScreen(Screen):
             self.list_layout.addWidget(card)
             self.rows[member.id] = card
         self.min_pin = pin_min_length_of(settings.get("pin_min_length"))
-        self.captions["pin"].setText(f"PIN ({self.min_pin} to 12 digits)")
+        self.captions["pin"].setText(_("PIN ({n} to 12 digits)").format(n=self.min_pin))
         self._show_settings(settings)
 
     def _card(self, member: StaffMember) -> QFrame:
@@ -270,26 +274,27 @@ class StaffAdminScreen(Screen):
         who = member.name  # spoken, not drawn: no isolates needed
         if member.active:
             if member.locked_until is not None:
-                unlock = QPushButton("Unlock")
-                unlock.setAccessibleName(f"Unlock the account of {who}")
-                unlock.setAccessibleDescription("Lets them sign in again with their PIN")
+                unlock = QPushButton(_("Unlock"))
+                unlock.setAccessibleName(_("Unlock the account of {name}").format(name=who))
+                unlock.setAccessibleDescription(_("Lets them sign in again with their PIN"))
                 unlock.clicked.connect(lambda _=False, m=member: self.unlock(m))
                 buttons.addWidget(unlock)
-            pin = QPushButton("New PIN…")
-            pin.setAccessibleName(f"New PIN for {who}")
-            pin.setAccessibleDescription("Asks for the new PIN twice")
+            pin = QPushButton(_("New PIN…"))
+            pin.setAccessibleName(_("New PIN for {name}").format(name=who))
+            pin.setAccessibleDescription(_("Asks for the new PIN twice"))
             pin.clicked.connect(lambda _=False, m=member: self.ask_pin(m))
             buttons.addWidget(pin)
             if member.id != self.context.staff.id:
-                leave = set_role(QPushButton("Deactivate…"), "danger")
-                leave.setAccessibleName(f"Deactivate the account of {who}")
-                leave.setAccessibleDescription("They can no longer sign in; the account is kept")
+                leave = set_role(QPushButton(_("Deactivate…")), "danger")
+                leave.setAccessibleName(_("Deactivate the account of {name}").format(name=who))
+                leave.setAccessibleDescription(
+                    _("They can no longer sign in; the account is kept"))
                 leave.clicked.connect(lambda _=False, m=member: self.ask_deactivate(m))
                 buttons.addWidget(leave)
         else:
-            back = QPushButton("Reactivate")
-            back.setAccessibleName(f"Reactivate the account of {who}")
-            back.setAccessibleDescription("They can sign in again")
+            back = QPushButton(_("Reactivate"))
+            back.setAccessibleName(_("Reactivate the account of {name}").format(name=who))
+            back.setAccessibleDescription(_("They can sign in again"))
             back.clicked.connect(lambda _=False, m=member: self.set_active(m, True))
             buttons.addWidget(back)
         buttons.addStretch(1)
@@ -307,50 +312,54 @@ class StaffAdminScreen(Screen):
     def _new_pin(self, member: StaffMember, pin: str) -> None:
         actor = self.context.actor
         self._run(lambda store: store.change_pin(member.id, pin, actor), "changing a PIN",
-                  lambda _r: self._say(f"{isolate(member.name)} has a new PIN."))
+                  lambda _r: self._say(_("{name} has a new PIN.").format(
+                      name=isolate(member.name))))
 
     def unlock(self, member: StaffMember) -> None:
         actor = self.context.actor
         self._run(lambda store: store.unlock_staff(member.id, actor), "unlocking an account",
-                  lambda _r: self._say(f"{isolate(member.name)} can sign in again."))
+                  lambda _r: self._say(_("{name} can sign in again.").format(
+                      name=isolate(member.name))))
 
     def ask_deactivate(self, member: StaffMember) -> Dialog:
-        return confirm(self, "Deactivate this account?",
-                       f"{isolate(member.name)} will no longer be able to sign in. The account "
-                       "is kept, with everything it did, and can be reactivated.",
-                       accept_text="Deactivate", danger=True,
+        return confirm(self, _("Deactivate this account?"),
+                       _("{name} will no longer be able to sign in. The account is kept, with "
+                         "everything it did, and can be reactivated.").format(
+                           name=isolate(member.name)),
+                       accept_text=_("Deactivate"), reject_text=_("Cancel"), danger=True,
                        on_finished=lambda ok, _t: ok and self.set_active(member, False))
 
     def set_active(self, member: StaffMember, active: bool) -> None:
         actor = self.context.actor
-        done = "can sign in again" if active else "is deactivated"
+        text = _("{name} can sign in again.") if active else _("{name} is deactivated.")
         self._run(lambda store: store.set_staff_active(member.id, active, actor),
-                  "changing an account", lambda _r: self._say(f"{isolate(member.name)} {done}."))
+                  "changing an account",
+                  lambda _r: self._say(text.format(name=isolate(member.name))))
 
     # -- the clinic's settings -----------------------------------------------------------
 
     def _settings_form(self) -> None:
-        self.layout_.addWidget(label("Clinic settings", "subheading"))
+        self.layout_.addWidget(label(_("Clinic settings"), "subheading"))
         self.settings_error = ErrorLine()
         self.layout_.addWidget(self.settings_error)
         self.clinic = QLineEdit()
         self.clinic.setMaxLength(120)
-        self.clinic.setAccessibleName("Clinic name")
-        self.clinic.setAccessibleDescription("On the welcome screen and the documents")
-        self._setting("Clinic name (on the welcome screen and the documents)", self.clinic)
+        self.clinic.setAccessibleName(_("Clinic name"))
+        self.clinic.setAccessibleDescription(_("On the welcome screen and the documents"))
+        self._setting(_("Clinic name (on the welcome screen and the documents)"), self.clinic)
         self.idle = QComboBox()
-        self.idle.setAccessibleName("Idle time")
+        self.idle.setAccessibleName(_("Idle time"))
         self.idle.setAccessibleDescription(
-            "How long the tablet waits, untouched, before it asks whether anyone is there")
+            _("How long the tablet waits, untouched, before it asks whether anyone is there"))
         for seconds in IDLE_CHOICES_S:
             self.idle.addItem(_minutes(seconds), seconds)
-        self._setting("Clear the screen after it is left untouched for", self.idle)
+        self._setting(_("Clear the screen after it is left untouched for"), self.idle)
         self.zone = QComboBox()
         self.zone.setEditable(True)
         self.zone.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.zone.setAccessibleName("Time zone")
-        self.zone.setAccessibleDescription("Type part of a place's name, such as Paris")
-        self.zone.addItem("This computer's time zone", None)
+        self.zone.setAccessibleName(_("Time zone"))
+        self.zone.setAccessibleDescription(_("Type part of a place's name, such as Paris"))
+        self.zone.addItem(_("This computer's time zone"), None)
         for name in sorted(available_timezones()):
             self.zone.addItem(name, name)
         completer = QCompleter([self.zone.itemText(i) for i in range(self.zone.count())],
@@ -358,7 +367,7 @@ class StaffAdminScreen(Screen):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.zone.setCompleter(completer)
-        self._setting("Time zone (for forms started from now on)", self.zone)
+        self._setting(_("Time zone (for forms started from now on)"), self.zone)
         self.language = QComboBox()
         self.language.setAccessibleName(_("Language"))
         self.language.setAccessibleDescription(
@@ -370,33 +379,34 @@ class StaffAdminScreen(Screen):
                       self.language)
         self._patient_languages_form()
         self.course_sessions = QComboBox()
-        self.course_sessions.setAccessibleName("Sessions in a course")
+        self.course_sessions.setAccessibleName(_("Sessions in a course"))
         self.course_sessions.setAccessibleDescription(
-            "How many sessions a signed consent covers before it is asked again")
+            _("How many sessions a signed consent covers before it is asked again"))
         low, high, _what = COURSE_LIMITS["course_sessions"]
         for n in range(low, high + 1):
             self.course_sessions.addItem(
                 ngettext("{n} session", "{n} sessions", n).format(n=n), n)
-        self._setting("A signed consent covers up to", self.course_sessions)
+        self._setting(_("A signed consent covers up to"), self.course_sessions)
         self.course_months = QComboBox()
-        self.course_months.setAccessibleName("Months a course lasts")
+        self.course_months.setAccessibleName(_("Months a course lasts"))
         self.course_months.setAccessibleDescription(
-            "How long after signing a consent still covers the course")
+            _("How long after signing a consent still covers the course"))
         low, high, _what = COURSE_LIMITS["course_months"]
         for n in range(low, high + 1):
             self.course_months.addItem(
                 ngettext("{n} month", "{n} months", n).format(n=n), n)
-        self._setting("within (from the day it is signed)", self.course_months)
-        self.full_screen = OptionCheck("Fill the whole screen (a kiosk tablet)")
+        self._setting(_("within (from the day it is signed)"), self.course_months)
+        self.full_screen = OptionCheck(_("Fill the whole screen (a kiosk tablet)"))
         self.full_screen.setAccessibleDescription(
-            "Off: the app opens in a window, for a desk computer")
+            _("Off: the app opens in a window, for a desk computer"))
         self.layout_.addWidget(self.full_screen)
-        self.save_button = set_role(QPushButton("Save settings"), "primary")
-        self.save_button.setAccessibleDescription("Saves the clinic's settings; they apply at once")
+        self.save_button = set_role(QPushButton(_("Save settings")), "primary")
+        self.save_button.setAccessibleDescription(
+            _("Saves the clinic's settings; they apply at once"))
         self.save_button.clicked.connect(self.save_settings)
         self.layout_.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.settings_status = label("", "status")
-        self.settings_status.setAccessibleName("Settings result")
+        self.settings_status.setAccessibleName(_("Settings result"))
         self.layout_.addWidget(self.settings_status)
 
     def _patient_languages_form(self) -> None:
@@ -500,7 +510,7 @@ class StaffAdminScreen(Screen):
 
     def _saved(self, settings: dict[str, Any]) -> None:
         set_clinic_language(settings.get("clinic_language") or "en")
-        self.settings_status.setText("The clinic's settings are saved.")
+        self.settings_status.setText(_("The clinic's settings are saved."))
         self.settings_changed.emit(settings)
 
     # -- common --------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mesocheck.i18n import _
 from mesocheck.ui.widgets.choices import ErrorLine
 from mesocheck.ui.widgets.style import set_role, set_state
 
@@ -34,7 +35,7 @@ class Dialog(QDialog):
         title: str,
         text: str,
         *,
-        accept_text: str = "OK",
+        accept_text: str | None = None,
         reject_text: str | None = None,
         input_label: str | None = None,
         multiline: bool = False,
@@ -43,6 +44,7 @@ class Dialog(QDialog):
         on_finished: Callable[[bool, str], None] | None = None,
     ):
         super().__init__(parent)
+        accept_text = accept_text or _("OK")  # the clinic's words unless the caller's
         self.setObjectName("dialog")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowModality(Qt.WindowModality.WindowModal)
@@ -144,20 +146,22 @@ def message(parent: QWidget | None, title: str, text: str, *,
 
 
 def confirm(parent: QWidget | None, title: str, text: str, *, accept_text: str,
-            reject_text: str = "Cancel", danger: bool = False,
+            reject_text: str | None = None, danger: bool = False,
             on_finished: Callable[[bool, str], None] | None = None) -> Dialog:
-    dialog = Dialog(parent, title, text, accept_text=accept_text, reject_text=reject_text,
-                    danger=danger, on_finished=on_finished)
+    dialog = Dialog(parent, title, text, accept_text=accept_text,
+                    reject_text=reject_text or _("Cancel"), danger=danger,
+                    on_finished=on_finished)
     dialog.show()
     return dialog
 
 
 def ask_text(parent: QWidget | None, title: str, text: str, *, input_label: str,
-             accept_text: str, required_message: str, reject_text: str = "Cancel",
+             accept_text: str, required_message: str, reject_text: str | None = None,
              danger: bool = False,
              on_finished: Callable[[bool, str], None] | None = None) -> Dialog:
-    dialog = Dialog(parent, title, text, accept_text=accept_text, reject_text=reject_text,
-                    input_label=input_label, multiline=True,
+    dialog = Dialog(parent, title, text, accept_text=accept_text,
+                    reject_text=reject_text or _("Cancel"), input_label=input_label,
+                    multiline=True,
                     required_message=required_message, danger=danger,
                     on_finished=on_finished)
     dialog.show()
