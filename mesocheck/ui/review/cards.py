@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck import review
+from mesocheck.i18n import _
 from mesocheck.forms.isolation import isolate
 from mesocheck.forms.model import Form
 from mesocheck.timeutil import show
@@ -112,7 +113,7 @@ class FlagCard(QFrame):
             grid.setColumnStretch(0, 2)  # the question gets room too, not only the answer
             grid.setColumnStretch(1, 3)
             grid.setHorizontalSpacing(16)
-            caption = text_label("Raised by", "fieldCaption", wrap=False)
+            caption = text_label(_("Raised by"), "fieldCaption", wrap=False)
             grid.addWidget(caption, 0, 0, 1, 2)
             for row, (source, value) in enumerate(triggers, start=1):
                 shown = record.answers.get(source, value) if not source.startswith("@") else value
@@ -142,7 +143,7 @@ class FlagCard(QFrame):
             row = QWidget()
             actions = FlowLayout(row, spacing=10)  # onto two lines where narrow
             if not decisions:
-                pending = text_label("Needs a decision", "needsDecision", wrap=False)
+                pending = text_label(_("Needs a decision"), "needsDecision", wrap=False)
                 actions.addWidget(pending)
             proceed_text = "Override and proceed…" if flag.severity == "stop" else "Proceed…"
             allowed = record.status in review.REVIEWABLE and state.status != "awaiting_resign"
@@ -151,7 +152,7 @@ class FlagCard(QFrame):
                 button = QPushButton(text)
                 button.setObjectName(f"{decision}Button")
                 button.setAccessibleName(f"{text.rstrip('…')}: {self.words}")
-                button.setAccessibleDescription("Asks for the reason, then records the decision")
+                button.setAccessibleDescription(_("Asks for the reason, then records the decision"))
                 button.setEnabled(allowed)
                 button.clicked.connect(lambda _=False, d=decision: self.decide_requested.emit(
                     self.flag, d))
@@ -159,7 +160,7 @@ class FlagCard(QFrame):
                 self.buttons[decision] = button
             layout.addWidget(row)
         else:
-            layout.addWidget(text_label("For information: no decision needed.", "infoNote"))
+            layout.addWidget(text_label(_("For information: no decision needed."), "infoNote"))
 
     def _decision_text(self, decision: Any, staff_names: dict[int, str]) -> str:
         who = staff_names.get(decision.staff_id, f"staff #{decision.staff_id}")

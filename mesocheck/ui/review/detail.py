@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck import review
+from mesocheck.i18n import _, native_name
 from mesocheck.forms.answers import source_question
-from mesocheck.i18n import native_name
 from mesocheck.forms.conditions import Facts, effective_answers
 from mesocheck.forms.isolation import isolate
 from mesocheck.forms.model import Form
@@ -81,20 +81,20 @@ class ReviewDetail(QWidget):
         self.flag_cards: list[FlagCard] = []
         self._asked: str | None = None  # the intake being read
 
-        self.back_button = QPushButton("‹ Back to queue")
+        self.back_button = QPushButton(_("‹ Back to queue"))
         self.back_button.setObjectName("backButton")
         self.title = text_label("", "reviewTitle")
-        self.title.setAccessibleName("Patient")
+        self.title.setAccessibleName(_("Patient"))
         # Beside the Back button whatever the script of the name (Arabic, Hebrew, ...).
         self.title.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignAbsolute
                                 | Qt.AlignmentFlag.AlignVCenter)
-        self.amend_button = QPushButton("Record amendment…")
-        self.resign_button = QPushButton("Hand to patient to sign again…")
-        self.countersign_button = QPushButton("Countersign…")
+        self.amend_button = QPushButton(_("Record amendment…"))
+        self.resign_button = QPushButton(_("Hand to patient to sign again…"))
+        self.countersign_button = QPushButton(_("Countersign…"))
         self.countersign_button.setObjectName("primaryButton")
-        self.print_button = QPushButton("Print…")
-        self.preview_button = QPushButton("View PDF")
-        self.history_button = QPushButton("Patient history")
+        self.print_button = QPushButton(_("Print…"))
+        self.preview_button = QPushButton(_("View PDF"))
+        self.history_button = QPushButton(_("Patient history"))
         for button, about in (
                 (self.history_button, "Every visit of this patient, newest first"),
                 (self.back_button, "Back to the list of intakes (Escape)"),
@@ -118,10 +118,10 @@ class ReviewDetail(QWidget):
             actions.addWidget(button)
 
         self.banner = text_label("", "reviewBanner")
-        self.banner.setAccessibleName("Review status")
+        self.banner.setAccessibleName(_("Review status"))
         self.progress = QProgressBar()
         self.progress.setObjectName("reviewProgress")
-        self.progress.setAccessibleName("Progress")
+        self.progress.setAccessibleName(_("Progress"))
         self.progress.setTextVisible(False)
         self.progress_text = text_label("", "progressText")
         self.progress_row = QWidget()
@@ -255,9 +255,9 @@ class ReviewDetail(QWidget):
         self.print_button.setEnabled(document is not None)
         self.preview_button.setEnabled(document is not None)
         if document is not None and document.kind == REVIEWED_CONSENT:
-            self.print_button.setText("Print reviewed consent…")
+            self.print_button.setText(_("Print reviewed consent…"))
         else:
-            self.print_button.setText("Print patient-signed consent…")
+            self.print_button.setText(_("Print patient-signed consent…"))
 
     def _banner_text(self) -> str:
         state, record = self.state, self.record
@@ -283,7 +283,7 @@ class ReviewDetail(QWidget):
         words = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "none"
         self.sections.addWidget(section(f"Flags ({words})"))
         if not flags:
-            self.sections.addWidget(text_label("No answer raised a flag.", "emptyNote"))
+            self.sections.addWidget(text_label(_("No answer raised a flag."), "emptyNote"))
             return
         names = self.staff_names
         for flag in flags:
@@ -298,7 +298,7 @@ class ReviewDetail(QWidget):
         changed = review.amendments(record)
         if not changed:
             return
-        self.sections.addWidget(section("Amendments after signing"))
+        self.sections.addWidget(section(_("Amendments after signing")))
         by_id = {a.id: a for a in record.answer_history}
         names = self.staff_names
         for row in changed:
@@ -322,13 +322,13 @@ class ReviewDetail(QWidget):
         language = record.language
         flagged: dict[str, str] = {}
         for flag in record.flags:
-            for source, _ in flag.triggers or []:
+            for source, _value in flag.triggers or []:
                 current = flagged.get(source)
                 if current is None or _rank(flag.severity) > _rank(current):
                     flagged[source] = flag.severity
         amended = {a.question_id for a in review.amendments(record)}
         shown = effective_answers(form, dict(record.answers), Facts.of(record, self.zone))
-        self.sections.addWidget(section("Answers"))
+        self.sections.addWidget(section(_("Answers")))
         for step in form.steps:
             questions = [q for q in step.questions if q.id in shown]
             if not questions:
@@ -364,7 +364,7 @@ class ReviewDetail(QWidget):
     def _add_disclosures(self) -> None:
         record, form = self.record, self.form
         language = record.language
-        self.sections.addWidget(section("Risks and statements acknowledged"))
+        self.sections.addWidget(section(_("Risks and statements acknowledged")))
         acks = {a.disclosure_id: a for a in record.acknowledgements}
         box = QFrame()
         box.setObjectName("answerStep")
@@ -387,9 +387,9 @@ class ReviewDetail(QWidget):
 
     def _add_signatures(self) -> None:
         record = self.record
-        self.sections.addWidget(section("Signatures"))
+        self.sections.addWidget(section(_("Signatures")))
         if not record.signatures:
-            self.sections.addWidget(text_label("Not signed yet.", "emptyNote"))
+            self.sections.addWidget(text_label(_("Not signed yet."), "emptyNote"))
         roles = {"patient": "Patient", "practitioner": "Practitioner", "witness": "Witness"}
         for signature in sorted(record.signatures, key=lambda s: s.id, reverse=True):
             box = QFrame()
@@ -408,7 +408,7 @@ class ReviewDetail(QWidget):
         documents = sorted(record.documents, key=lambda d: d.id, reverse=True)
         if not documents:
             return
-        self.sections.addWidget(section("Documents"))
+        self.sections.addWidget(section(_("Documents")))
         newest = review.printable_document(record)
         kinds = {CONSENT: "Consent signed by the patient",
                  REVIEWED_CONSENT: "Consent with the practitioner's review",

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from mesocheck import review
+from mesocheck.i18n import _
 from mesocheck.forms.isolation import isolate
 from mesocheck.timeutil import show
 from mesocheck.ui.review.cards import icon, section, text_label
@@ -54,13 +55,13 @@ class PatientHistory(QWidget):
         self.zone = zone
         self.records: list[Any] = []
         self.open_buttons: dict[str, QPushButton] = {}
-        self.back_button = QPushButton("‹ Back")
+        self.back_button = QPushButton(_("‹ Back"))
         self.back_button.setObjectName("backButton")
         self.back_button.setAutoDefault(False)
         self.back_button.setAccessibleDescription("Back to where the history was opened "
                                                   "(Escape)")
         self.title = text_label("", "reviewTitle")
-        self.title.setAccessibleName("Patient")
+        self.title.setAccessibleName(_("Patient"))
         top = QHBoxLayout()
         top.addWidget(self.back_button)
         top.addWidget(self.title, 1)
@@ -109,7 +110,7 @@ class PatientHistory(QWidget):
         status = review.STATUS_WORDS.get(record.status, record.status)
         head.addWidget(text_label(f"{show(record.appointment_at, self.zone)} — {status}",
                                   "fieldValue"), 1)
-        button = QPushButton("Open review")
+        button = QPushButton(_("Open review"))
         button.setAutoDefault(False)
         button.setAccessibleName(f"Open the review of {show(record.appointment_at, self.zone)}")
         button.clicked.connect(lambda _=False, i=record.id: self.open_intake.emit(i))

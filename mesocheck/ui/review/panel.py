@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck import review
+from mesocheck.i18n import _
 from mesocheck.forms.isolation import isolate
 from mesocheck.store.audit import staff_actor
 from mesocheck.ui.review.detail import ReviewDetail
@@ -51,10 +52,10 @@ class BatchBar(QWidget):
         self.text.setWordWrap(True)
         self.bar = QProgressBar()
         self.bar.setObjectName("reviewProgress")
-        self.bar.setAccessibleName("Batch print progress")
+        self.bar.setAccessibleName(_("Batch print progress"))
         self.bar.setFormat("%v of %m")
-        self.close_button = QPushButton("Close")
-        self.close_button.setAccessibleDescription("Hides this report of the batch print")
+        self.close_button = QPushButton(_("Close"))
+        self.close_button.setAccessibleDescription(_("Hides this report of the batch print"))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.text, 2)
@@ -89,7 +90,7 @@ class ReviewPanel(QWidget):
         self.notice = QLabel()
         self.notice.setObjectName("reviewNotice")
         self.notice.setWordWrap(True)
-        self.notice.setAccessibleName("Message")
+        self.notice.setAccessibleName(_("Message"))
         self.notice.hide()
         self.stack = QStackedWidget()
         self.stack.addWidget(self.queue)

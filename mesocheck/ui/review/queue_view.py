@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mesocheck.i18n import _
 from mesocheck.ui.review.queue_model import (
     IntakeIdRole,
     QueueFilter,
@@ -142,25 +143,25 @@ class QueueView(QWidget):
         self.zone = zone
         self.model = QueueModel(db, zone, self)
 
-        self.title = QLabel("Review queue")
+        self.title = QLabel(_("Review queue"))
         self.title.setObjectName("reviewTitle")
-        self.title.setAccessibleName("Review queue")
+        self.title.setAccessibleName(_("Review queue"))
 
         self.date_from = self._date_edit("From", "Appointments from this day")
         self.date_to = self._date_edit("To", "Appointments up to and including this day")
-        self.today_button = QPushButton("Today")
-        self.today_button.setAccessibleName("Show today's appointments")
-        self.today_button.setAccessibleDescription("Sets both dates to today")
+        self.today_button = QPushButton(_("Today"))
+        self.today_button.setAccessibleName(_("Show today's appointments"))
+        self.today_button.setAccessibleDescription(_("Sets both dates to today"))
         self.status = self._combo(STATUS_CHOICES, "Status")
         self.severity = self._combo(SEVERITY_CHOICES, "Severity")
-        self.flagged_only = QCheckBox("Flagged only")
-        self.flagged_only.setAccessibleName("Show only intakes with flags")
-        self.flagged_only.setAccessibleDescription("Leaves out intakes no answer flagged")
+        self.flagged_only = QCheckBox(_("Flagged only"))
+        self.flagged_only.setAccessibleName(_("Show only intakes with flags"))
+        self.flagged_only.setAccessibleDescription(_("Leaves out intakes no answer flagged"))
         self.search = QLineEdit()
         self.search.setObjectName("queueSearch")
-        self.search.setPlaceholderText("Search by name")
-        self.search.setAccessibleName("Search by patient name")
-        self.search.setAccessibleDescription("Part of a name is enough")
+        self.search.setPlaceholderText(_("Search by name"))
+        self.search.setAccessibleName(_("Search by patient name"))
+        self.search.setAccessibleDescription(_("Part of a name is enough"))
         self.search.setClearButtonEnabled(True)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
 
@@ -183,7 +184,7 @@ class QueueView(QWidget):
 
         self.table = QueueTable()
         self.table.setObjectName("queueTable")
-        self.table.setAccessibleName("Intakes to review")
+        self.table.setAccessibleName(_("Intakes to review"))
         self.table.setAccessibleDescription(
             "Most urgent first; Enter or a tap opens the intake's review")
         self.table.setModel(self.model)
@@ -211,14 +212,14 @@ class QueueView(QWidget):
 
         self.count_label = QLabel()
         self.count_label.setObjectName("queueCount")
-        self.refresh_button = QPushButton("Refresh")
-        self.refresh_button.setAccessibleName("Refresh the queue")
-        self.refresh_button.setAccessibleDescription("Reads the queue again")
-        self.print_today = QPushButton("Print today's cleared consents")
+        self.refresh_button = QPushButton(_("Refresh"))
+        self.refresh_button.setAccessibleName(_("Refresh the queue"))
+        self.refresh_button.setAccessibleDescription(_("Reads the queue again"))
+        self.print_today = QPushButton(_("Print today's cleared consents"))
         self.print_today.setObjectName("printToday")
         self.print_today.setAccessibleDescription(
             "Prints the consent of every patient cleared for treatment today")
-        self.history_button = QPushButton("Patient history")
+        self.history_button = QPushButton(_("Patient history"))
         self.history_button.setAccessibleDescription(
             "Every visit of the selected intake's patient, newest first (H)")
         footer = QHBoxLayout()
@@ -244,7 +245,7 @@ class QueueView(QWidget):
         self.status.currentIndexChanged.connect(self._apply)
         self.severity.currentIndexChanged.connect(self._apply)
         self.flagged_only.toggled.connect(self._apply)
-        self.search.textChanged.connect(lambda _: self._search_timer.start())
+        self.search.textChanged.connect(lambda _text: self._search_timer.start())
         self._search_timer.timeout.connect(self._apply)
         self.today_button.clicked.connect(self.show_today)
         self.refresh_button.clicked.connect(self.refresh)
@@ -351,7 +352,7 @@ class QueueView(QWidget):
     def _show_count(self, total: int) -> None:
         shown = self.model.rowCount()
         if total == 0:
-            self.count_label.setText("No intakes match")
+            self.count_label.setText(_("No intakes match"))
             self.empty.setText("No intakes match these filters. "
                                "Try another date range or clear the search.")
         elif shown < total:
