@@ -2,9 +2,11 @@
 
 A practitioner adds staff, gives a new PIN, unlocks an account locked by wrong PINs,
 deactivates a leaver (never deletes: the audit log names them) and changes the settings the
-app has (the clinic's name, the idle time, the time zone, full screen). Every change is a
-store call on the database thread, audited, and refused there to anyone but an active
-practitioner; a front-desk member sees why the screen is not theirs.
+app has (the clinic's name, the idle time, the time zone, full screen, the clinic's language,
+the languages offered to patients, the course a consent covers). Every change is a store call
+on the database thread, audited, and refused there to anyone but an active practitioner; a
+front-desk member sees why the screen is not theirs. One screen, so one module (about 540
+lines): the settings form is read and saved as a whole.
 """
 
 from __future__ import annotations
