@@ -77,10 +77,15 @@ def _unfinished(db_path: Path, form, names: list[str]) -> None:
             session.arrive(session.pages()[n + 1])
 
 
-@pytest.fixture(params=["plain", "pseudo"])
+@pytest.fixture(params=["plain", "pseudo", "clinic-fr"])
 def words(request, tmp_path, monkeypatch):
-    """The app's words as they are, or in the pseudo-language (each accented and 40 %
-    longer, as a longer language would be): no screen may cut them off."""
+    """The app's words as they are, in the pseudo-language (each accented and 40 % longer,
+    as a longer language would be), or with a French-speaking clinic (the staff screens in
+    French): no screen may cut them off."""
+    if request.param == "clinic-fr":
+        from mesocheck import i18n
+
+        monkeypatch.setattr(i18n, "_clinic", "fr")
     if request.param == "pseudo":
         from mesocheck import i18n
         from scripts.catalogue import write_pseudo
@@ -102,7 +107,7 @@ def test_every_screen_looks_right(qtbot, make_window, db_path, form, shots, orie
     window = make_window(first_run=True)
     window.resize(*SIZES[orientation])
     shoot = Camera(qtbot, window, shots, orientation if words == "plain"
-                   else f"pseudo-{orientation}")
+                   else f"{words}-{orientation}")
 
     assert window.current_screen == "first_run"  # no practitioner yet: set-up comes first
     setup = window.first_run

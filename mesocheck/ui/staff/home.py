@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mesocheck import review
 from mesocheck.forms import Form
 from mesocheck.forms.isolation import isolate
 from mesocheck.i18n import N_, _, clinic_language
@@ -139,7 +140,7 @@ class UnfinishedScreen(Screen):
             row.deleteLater()
         self.rows = {}
         zone = self.context.zone
-        lang = self.context.form.languages[0]
+        lang = review.staff_language(self.context.form)  # the clinic's words
         for item in items:
             card = set_role(QFrame(), "card")
             outer = QVBoxLayout(card)
