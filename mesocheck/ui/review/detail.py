@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck import review
-from mesocheck.i18n import _, native_name
+from mesocheck.i18n import _, native_name, ngettext
 from mesocheck.forms.answers import source_question
 from mesocheck.forms.conditions import Facts, effective_answers
 from mesocheck.forms.isolation import isolate
@@ -42,17 +42,18 @@ def copy_text(record: Any, zone: tzinfo) -> str:
     """Whether the patient was offered their copy, what they chose, and when it was printed:
     a clinic must be able to show that the copy was offered."""
     if record.copy_wanted is None:
-        return "Not asked (signed before the choice was offered)" \
-            if record.copy_printed_at is None else \
-            f"Printed {show(record.copy_printed_at, zone)}"
+        if record.copy_printed_at is None:
+            return _("Not asked (signed before the choice was offered)")
+        return _("Printed {when}").format(when=show(record.copy_printed_at, zone))
     chosen = show(record.copy_chosen_at, zone) if record.copy_chosen_at else ""
     if not record.copy_wanted:
-        text = f"Declined a printed copy ({chosen})"
+        text = _("Declined a printed copy ({when})").format(when=chosen)
     else:
-        text = f"Asked for a printed copy ({chosen})"
+        text = _("Asked for a printed copy ({when})").format(when=chosen)
     if record.copy_printed_at is not None:
-        return f"{text}; printed {show(record.copy_printed_at, zone)}"
-    return text + ("; not printed yet" if record.copy_wanted else "")
+        return _("{choice}; printed {when}").format(choice=text,
+                                                    when=show(record.copy_printed_at, zone))
+    return _("{choice}; not printed yet").format(choice=text) if record.copy_wanted else text
 
 class ReviewDetail(QWidget):
     """The review of one intake. Actions come out as signals; the panel carries them out."""
@@ -96,13 +97,13 @@ class ReviewDetail(QWidget):
         self.preview_button = QPushButton(_("View PDF"))
         self.history_button = QPushButton(_("Patient history"))
         for button, about in (
-                (self.history_button, "Every visit of this patient, newest first"),
-                (self.back_button, "Back to the list of intakes (Escape)"),
-                (self.amend_button, "Records an answer the patient corrects, with a reason"),
-                (self.resign_button, "The patient checks the corrected answers and signs"),
-                (self.countersign_button, "Signs the review once every flag has a decision"),
-                (self.print_button, "Prints the current consent document"),
-                (self.preview_button, "Shows the current consent document")):
+                (self.history_button, _("Every visit of this patient, newest first")),
+                (self.back_button, _("Back to the list of intakes (Escape)")),
+                (self.amend_button, _("Records an answer the patient corrects, with a reason")),
+                (self.resign_button, _("The patient checks the corrected answers and signs")),
+                (self.countersign_button, _("Signs the review once every flag has a decision")),
+                (self.print_button, _("Prints the current consent document")),
+                (self.preview_button, _("Shows the current consent document"))):
             button.setAutoDefault(False)
             button.setAccessibleDescription(about)
 
@@ -213,21 +214,24 @@ class ReviewDetail(QWidget):
         area = form.area(record.area)
         age = age_on(patient.birth_date, record.appointment_at.date())
         items = [
-            ("Born", f"{patient.birth_date.strftime('%d %b %Y')} (age {age} at the appointment)"),
-            ("Appointment", show(record.appointment_at, self.zone)),
-            ("Treatment area", area.label.get(review.staff_language(form)) if area
+            (_("Born"), _("{day} (age {age} at the appointment)").format(
+                day=patient.birth_date.strftime('%d %b %Y'), age=age)),
+            (_("Appointment"), show(record.appointment_at, self.zone)),
+            (_("Treatment area"), area.label.get(review.staff_language(form)) if area
              else record.area),
-            ("Status", self.state.status_word),
-            ("Signed", show(record.submitted_at, self.zone) if record.submitted_at else "Not yet"),
-            ("Form", f"{form.title.get(review.staff_language(form))}, version "
-                     f"{record.form_version}"),
-            ("Language", "\u200e" + isolate(native_name(record.language))),  # on the left
+            (_("Status"), self.state.status_word),
+            (_("Signed"), show(record.submitted_at, self.zone) if record.submitted_at
+             else _("Not yet")),
+            (_("Form"), _("{title}, version {version}").format(
+                title=form.title.get(review.staff_language(form)),
+                version=record.form_version)),
+            (_("Language"), "\u200e" + isolate(native_name(record.language))),  # on the left
         ]
         if record.locked_at is not None:
-            items.append(("Patient's copy", copy_text(record, self.zone)))
+            items.append((_("Patient's copy"), copy_text(record, self.zone)))
         if record.course_until is not None:
-            items.append(("Course", f"Up to {record.course_sessions} sessions until "
-                                    f"{record.course_until.strftime('%d %b %Y')}"))
+            items.append((_("Course"), _("Up to {n} sessions until {day}").format(
+                n=record.course_sessions, day=record.course_until.strftime('%d %b %Y'))))
         for i, (caption, value) in enumerate(items):
             row, column = divmod(i, 2)
             grid.addWidget(text_label(caption, "fieldCaption", wrap=False), row, column * 2)
@@ -250,7 +254,7 @@ class ReviewDetail(QWidget):
         self.countersign_button.setEnabled(practitioner and state.can_countersign)
         self.countersign_button.setToolTip(
             state.countersign_blocker or "" if practitioner
-            else "Only a practitioner can countersign.")
+            else _("Only a practitioner can countersign."))
         document = review.printable_document(record)
         self.print_button.setEnabled(document is not None)
         self.preview_button.setEnabled(document is not None)
@@ -262,19 +266,23 @@ class ReviewDetail(QWidget):
     def _banner_text(self) -> str:
         state, record = self.state, self.record
         if state.status == "awaiting_resign":
-            return ("Awaiting the patient's new signature: an answer was amended after "
-                    "signing. Hand the tablet to the patient to sign again.")
+            return _("Awaiting the patient's new signature: an answer was amended after "
+                     "signing. Hand the tablet to the patient to sign again.")
         if record.status not in review.REVIEWABLE:
-            return f"{state.status_word}: this intake cannot be reviewed."
+            return _("{status}: this intake cannot be reviewed.").format(
+                status=state.status_word)
         if state.pending:
             n = len(state.pending)
-            return (f"{state.status_word}: {n} flag{'s' if n != 1 else ''} still "
-                    f"need{'s' if n == 1 else ''} a decision.")
+            return ngettext("{status}: {n} flag still needs a decision.",
+                            "{status}: {n} flags still need a decision.", n).format(
+                status=state.status_word, n=n)
         if state.countersigned:
             signer = review.practitioner_signature(record)
-            return (f"{state.status_word}: countersigned by {isolate(signer.printed_name)}, "
-                    f"{show(signer.signed_at, self.zone)}.")
-        return f"{state.status_word}: every decision is recorded; countersign to finish."
+            return _("{status}: countersigned by {name}, {when}.").format(
+                status=state.status_word, name=isolate(signer.printed_name),
+                when=show(signer.signed_at, self.zone))
+        return _("{status}: every decision is recorded; countersign to finish.").format(
+            status=state.status_word)
 
     def _add_flags(self) -> None:
         record = self.record
