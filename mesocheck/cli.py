@@ -188,9 +188,11 @@ def _open_store(args: argparse.Namespace, create: bool = True):
 
 
 def _run_app(args: argparse.Namespace) -> int:
-    from mesocheck.i18n import SOURCE_LANGUAGE, set_clinic_language
+    from mesocheck.i18n import environment_language, set_clinic_language
 
-    set_clinic_language(SOURCE_LANGUAGE)  # until the clinic's setting is read
+    # The computer's language until the clinic's setting is read (the unlock screen, a
+    # database that cannot be opened).
+    set_clinic_language(environment_language())
     # The app collects garbage on its own schedule, on its UI thread (mesocheck/ui/gc_guard);
     # switched off from here, the start-up's imports are not scanned again and again.
     gc.disable()

@@ -107,6 +107,12 @@ def _(message: str) -> str:
     return translations(_clinic).gettext(message)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the clinic's language, where the same English word means something
+    else elsewhere ("Stop" the severity is not "Stop" the button)."""
+    return translations(_clinic).pgettext(context, message)
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The form of a counted message that ``n`` takes in the clinic's language."""
     return translations(_clinic).ngettext(singular, plural, n)

@@ -56,7 +56,8 @@ MEANINGS = {
     "postponed": "Reviewed: treatment postponed",
     "declined": "Reviewed: treatment declined",
 }
-DECISION_WORDS = {"proceed": "Proceed", "postpone": "Postpone", "decline": "Decline"}
+DECISION_WORDS = {"proceed": N_("Proceed"), "postpone": N_("Postpone"),
+                  "decline": N_("Decline")}
 STATUS_WORDS = {  # translated where shown
     "in_progress": N_("In progress"),
     "submitted": N_("Awaiting review"),
@@ -66,6 +67,11 @@ STATUS_WORDS = {  # translated where shown
     "voided": N_("Voided"),
     "awaiting_resign": N_("Awaiting patient re-signature"),
 }
+
+
+def decision_word(decision: str) -> str:
+    """A decision in the clinic's language."""
+    return _(DECISION_WORDS[decision]) if decision in DECISION_WORDS else decision
 
 
 def status_word(status: str) -> str:
@@ -417,9 +423,9 @@ def print_batch(store: Any, day: date, zone: tzinfo, *, page: int = 500) -> list
             doc = latest_consent(record)
             problem = None
             if not countersigned(record):
-                problem = "not countersigned since the last decision"
+                problem = _("not countersigned since the last decision")
             elif doc is None or doc.kind != REVIEWED_CONSENT:
-                problem = "the reviewed consent PDF has not been built yet"
+                problem = _("the reviewed consent PDF has not been built yet")
             items.append(BatchItem(row.intake_id, row.patient_name,
                                    doc.id if doc is not None else None, problem))
         if len(rows) < page:

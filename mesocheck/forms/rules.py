@@ -11,14 +11,17 @@ from msgspec import Struct
 
 from mesocheck.forms.conditions import Facts, effective_answers, matches
 from mesocheck.forms.model import SEVERITIES, Form
+from mesocheck.i18n import _, pgettext
 
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
-SEVERITY_WORDS = {"stop": "Stop", "review": "Review", "info": "Info"}  # screens and PDFs
+SEVERITY_WORDS = {"stop": "Stop", "review": "Review", "info": "Info"}  # PDF badges, export
 
 
 def severity_word(severity: str | None) -> str:
-    """A flag's severity in a word, or "No flags" for none."""
-    return SEVERITY_WORDS.get(severity or "", "No flags")
+    """A flag's severity in a word in the clinic's language, or "No flags" for none."""
+    words = {"stop": pgettext("severity", "Stop"), "review": pgettext("severity", "Review"),
+             "info": pgettext("severity", "Info")}
+    return words.get(severity or "", _("No flags"))
 
 
 class Flag(Struct, frozen=True):

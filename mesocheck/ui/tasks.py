@@ -36,6 +36,7 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 
 from mesocheck.errors import MesocheckError
+from mesocheck.i18n import N_, _
 from mesocheck.logs import log_bug
 from mesocheck.store import IntakeLocked, InvalidPin, InvalidState, NotFound, Store, StoreError
 from mesocheck.ui import gc_guard
@@ -52,10 +53,17 @@ def apology(what: str | None, log_path: Path | None) -> str:
     """What a person is told about a bug (ours, while doing ``what``): that it should not
     have happened, that their work is safe, and where the details went (never the details
     themselves: the log file's path is the last line)."""
-    during = f"while {what}" if what else "in the app"
-    where = f"\n\nThe details were written to:\n{log_path}" if log_path else ""
-    return (f"Sorry, something went wrong {during} that should not have. What was already "
-            f"saved is safe. If this happens again, please tell the clinic's IT contact.{where}")
+    if what:
+        text = _("Sorry, something went wrong while {what} that should not have. What was "
+                 "already saved is safe. If this happens again, please tell the clinic's IT "
+                 "contact.").format(what=_(what))
+    else:
+        text = _("Sorry, something went wrong in the app that should not have. What was "
+                 "already saved is safe. If this happens again, please tell the clinic's IT "
+                 "contact.")
+    if log_path:
+        text += "\n\n" + _("The details were written to:\n{path}").format(path=log_path)
+    return text
 
 
 class Bug(Exception):
@@ -71,7 +79,7 @@ class Closed(MesocheckError):
     """A task asked of a database that was already closed."""
 
     def __init__(self) -> None:
-        super().__init__("The app is closing, so this was not done.")
+        super().__init__(_("The app is closing, so this was not done."))
 
 
 class _Events(QObject):
@@ -431,22 +439,22 @@ class StoreSink:
                     what=what).retrying().run_in_background(self._database)
 
     def save_answers(self, intake_id: str, answers: dict) -> Task:
-        return self._write("save_answers", "saving the answers", intake_id, dict(answers))
+        return self._write("save_answers", N_("saving the answers"), intake_id, dict(answers))
 
     def acknowledge(self, intake_id: str, disclosure_id: str, text_hash: str,
                     read_at: datetime | None = None) -> Task:
-        return self._write("acknowledge", "saving an acknowledgement", intake_id,
+        return self._write("acknowledge", N_("saving an acknowledgement"), intake_id,
                            disclosure_id, text_hash, read_at)
 
     def withdraw_acknowledgement(self, intake_id: str, disclosure_id: str) -> Task:
-        return self._write("withdraw_acknowledgement", "saving an acknowledgement",
+        return self._write("withdraw_acknowledgement", N_("saving an acknowledgement"),
                            intake_id, disclosure_id)
 
     def set_current_step(self, intake_id: str, step: str | None) -> Task:
-        return self._write("set_current_step", "saving the page", intake_id, step)
+        return self._write("set_current_step", N_("saving the page"), intake_id, step)
 
     def submit(self, intake_id: str, *, signature: dict, flags: list) -> Task:
-        return self._write("submit", "saving the signed form", intake_id,
+        return self._write("submit", N_("saving the signed form"), intake_id,
                            signature=signature, flags=flags)
 
 

@@ -10,6 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from mesocheck import review
+from mesocheck.review import severity_word
+from mesocheck.timeutil import day_text
 from mesocheck.ui.tasks import Database, shut_down
 from tests.support.answers import CLEAN_ANSWERS
 from tests.support.intake_driver import visible_texts
@@ -51,7 +53,7 @@ def test_the_history_from_the_review_detail(qtbot, store, db, course):
     panel = make_panel(qtbot, db, course["doctor"])
     open_row(qtbot, panel, "Amelia Smith")
     until = store.intake(course["visits"][0]).course_until
-    assert f"Up to 10 sessions until {until.strftime('%d %b %Y')}" in visible_texts(panel.detail)
+    assert f"Up to 10 sessions until {day_text(until)}" in visible_texts(panel.detail)
     assert panel.detail.history_button.isVisible()
     qtbot.mouseClick(panel.detail.history_button, Qt.MouseButton.LeftButton)
     settle(qtbot, panel)
@@ -59,18 +61,18 @@ def test_the_history_from_the_review_detail(qtbot, store, db, course):
     history = panel.history
     assert [r.id for r in history.records] == course["visits"]  # newest first
     texts = _history_texts(panel)
-    assert "Amelia Smith, born 12 Apr 1985" in texts
+    assert "Amelia Smith, born 12 April 1985" in texts
     assert "Visits (3), newest first" in texts
     form_hash = store.intake(course["visits"][0]).form_hash
     wording = [t for t in texts if t.startswith("Form mesotherapy version")]
     assert len(wording) == 3 and all(form_hash[:12] in t for t in wording)
     today = store.intake(course["visits"][0])
     for flag in today.flags:  # today's flags, still undecided
-        assert f"{flag.severity.capitalize()} — {flag.practitioner_message} " \
+        assert f"{severity_word(flag.severity)} — {flag.practitioner_message} " \
                "(no decision yet)" in texts
     assert texts.count("No flags.") == 2
     assert texts.count(f"Consent for a course: up to 10 sessions until "
-                       f"{until.strftime('%d %b %Y')}") == 3  # one signing day (test clock)
+                       f"{day_text(until)}") == 3  # one signing day (test clock)
     # Escape goes back where it came from; the oldest visit's review is a tap away.
     qtbot.keyClick(history, Qt.Key.Key_Escape)
     assert panel.stack.currentWidget() is panel.detail

@@ -98,7 +98,7 @@ def test_print_without_a_printer_says_so(preview, consent_pdf, monkeypatch):
     monkeypatch.setattr(printing, "QPrinterInfo", NoPrinters)
     preview.set_pdf(consent_pdf)
     preview.print_button.click()
-    assert preview.status.text() == printing.NO_PRINTER
+    assert preview.status.text() == printing.no_printer()
     box = preview.findChild(QMessageBox, "print-message")
     assert box is not None and box.isVisible()
     box.accept()

@@ -103,7 +103,7 @@ def test_no_printer_is_a_clear_error_not_a_crash(qapp, monkeypatch, consent_pdf)
     monkeypatch.setattr(printing, "QPrinterInfo", _NoPrinters)
     with pytest.raises(printing.PrintError) as error:
         printing.print_pdf(consent_pdf)
-    assert error.value.message == printing.NO_PRINTER
+    assert error.value.message == printing.no_printer()
     with pytest.raises(printing.PrintError, match="No printer is set up"):
         printing.print_pdf_batch([consent_pdf])
 
@@ -119,7 +119,7 @@ def test_no_printer_in_the_app_shows_a_message(qtbot, monkeypatch, consent_pdf):
     box = window.findChild(QMessageBox, "print-message")
     assert box is not None and box.isVisible()
     assert "No printer is set up" in box.text()
-    assert outcomes[0].error == printing.NO_PRINTER and outcomes[0].result is None
+    assert outcomes[0].error == printing.no_printer() and outcomes[0].result is None
     box.accept()
 
 

@@ -83,7 +83,7 @@ def test_queue_shows_today_sorted_by_severity_with_icons_and_words(qtbot, store,
     assert first.data() == "Stop"
     assert not first.data(Qt.ItemDataRole.DecorationRole).isNull()
     assert model.index(0, 4).data(Qt.ItemDataRole.AccessibleTextRole) == (
-        "2 stop, 3 review, 4 information flag(s)")
+        "Flags: 2 stop, 3 review, 4 information")
     assert model.index(2, 0).data() == "No flags"
     assert model.index(2, 3).data() == "Cleared"
     assert panel.queue.count_label.text() == "3 intakes"

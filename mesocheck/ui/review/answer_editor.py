@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime
+from PySide6.QtCore import QDate, QDateTime, QLocale
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from mesocheck.forms.answers import recent_label
 from mesocheck.forms.model import NEVER, NOT_RECENT, Question
+from mesocheck.i18n import _, translations
 
 
 def note_box(name: str, placeholder: str) -> QPlainTextEdit:
@@ -43,27 +44,28 @@ class AnswerEditor(QWidget):
         self._combo: QComboBox | None = None
         self._text: QPlainTextEdit | None = None
         self._date: QDateEdit | QDateTimeEdit | None = None
-        name = "New answer"
+        name = _("New answer")
+        _p = translations(language).gettext  # answers in the words the patient answered in
         if kind == "boolean":
-            self._combo = self._make_combo([("Yes", True), ("No", False)], name)
+            self._combo = self._make_combo([(_p("Yes"), True), (_p("No"), False)], name)
         elif kind == "choice":
             self._combo = self._make_combo(
                 [(o.label.get(language), o.value) for o in question.options], name)
         elif kind == "multi_choice":
             for option in question.options:
                 box = QCheckBox(option.label.get(language))
-                box.setAccessibleDescription("Ticked: part of the new answer")
+                box.setAccessibleDescription(_("Ticked: part of the new answer"))
                 box.setProperty("value", option.value)
                 self._checks.append(box)
                 self._layout.addWidget(box)
         elif kind == "text":
-            self._text = note_box(name, "The corrected answer")
+            self._text = note_box(name, _("The corrected answer"))
             self._layout.addWidget(self._text)
         else:
             if kind == "last_taken":
-                choices = [("Never", NEVER), (recent_label(question), NOT_RECENT),
-                           ("On this date", None)]
-                self._combo = self._make_combo(choices, "When last taken")
+                choices = [(_p("Never"), NEVER), (recent_label(question, language), NOT_RECENT),
+                           (_p("On this date"), None)]
+                self._combo = self._make_combo(choices, _("When last taken"))
             timed = kind == "datetime" or (kind == "last_taken" and
                                            question.precision == "datetime")
             if timed:
@@ -73,8 +75,9 @@ class AnswerEditor(QWidget):
                 edit = QDateEdit(QDate.currentDate())
                 edit.setDisplayFormat("dd MMM yyyy")
             edit.setCalendarPopup(True)
-            edit.setAccessibleName("Date")
-            edit.setAccessibleDescription("The date of the new answer; the arrows change it")
+            edit.setLocale(QLocale(language))  # month names as the patient reads them
+            edit.setAccessibleName(_("Date"))
+            edit.setAccessibleDescription(_("The date of the new answer; the arrows change it"))
             self._date = edit
             self._layout.addWidget(edit)
             if self._combo is not None:
@@ -84,7 +87,7 @@ class AnswerEditor(QWidget):
     def _make_combo(self, items: list[tuple[str, Any]], name: str) -> QComboBox:
         combo = QComboBox()
         combo.setAccessibleName(name)
-        combo.setAccessibleDescription("The corrected answer")
+        combo.setAccessibleDescription(_("The corrected answer"))
         for label, value in items:
             combo.addItem(label, value)
         self._layout.addWidget(combo)

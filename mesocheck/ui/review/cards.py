@@ -70,7 +70,7 @@ class SignatureView(SignaturePad):
         self.setCursor(Qt.CursorShape.ArrowCursor)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(170)
-        self.setAccessibleName(f"Signature of {signature.printed_name}")
+        self.setAccessibleName(_("Signature of {name}").format(name=signature.printed_name))
         self.setAccessibleDescription("")
         self.load(signature.strokes, signature.pad_width, signature.pad_height)
 
@@ -92,9 +92,10 @@ class FlagCard(QFrame):
         self.zone = zone
         self.setObjectName("flagCard")
         self.setProperty("severity", flag.severity)
-        word = review.SEVERITY_WORDS[flag.severity]
+        word = review.severity_word(flag.severity)
         self.words = review.practitioner_words(flag, record)
-        self.setAccessibleName(f"{word} flag: {self.words}")
+        self.setAccessibleName(_("{severity} flag: {message}").format(severity=word,
+                                                                      message=self.words))
 
         head = QHBoxLayout()
         head.addWidget(icon(flag.severity), 0, Qt.AlignmentFlag.AlignTop)
@@ -124,9 +125,10 @@ class FlagCard(QFrame):
                     selectable=True), row, 1)
             layout.addLayout(grid)
         if flag.patient_message:  # what the patient saw before signing, only when they did
-            told = ("The patient was told: " if flag.patient_told
-                    else "Not shown to the patient before signing: ")
-            layout.addWidget(text_label(told + isolate(flag.patient_message), "patientMessage"))
+            told = (_("The patient was told: {message}") if flag.patient_told
+                    else _("Not shown to the patient before signing: {message}"))
+            layout.addWidget(text_label(told.format(message=isolate(flag.patient_message)),
+                                        "patientMessage"))
 
         decisions = list(flag.decisions)
         if decisions:
@@ -134,8 +136,9 @@ class FlagCard(QFrame):
             layout.addWidget(text_label(self._decision_text(current, staff_names), "decisionNow",
                                     selectable=True))
             for earlier in reversed(decisions[:-1]):
-                line = text_label("Earlier, superseded: " + self._decision_text(earlier, staff_names),
-                              "decisionEarlier", selectable=True)
+                line = text_label(_("Earlier, superseded: {decision}").format(
+                    decision=self._decision_text(earlier, staff_names)),
+                    "decisionEarlier", selectable=True)
                 layout.addWidget(line)
 
         self.buttons: dict[str, QPushButton] = {}
@@ -145,13 +148,15 @@ class FlagCard(QFrame):
             if not decisions:
                 pending = text_label(_("Needs a decision"), "needsDecision", wrap=False)
                 actions.addWidget(pending)
-            proceed_text = "Override and proceed…" if flag.severity == "stop" else "Proceed…"
+            proceed_text = _("Override and proceed…") if flag.severity == "stop" \
+                else _("Proceed…")
             allowed = record.status in review.REVIEWABLE and state.status != "awaiting_resign"
-            for decision, text in (("proceed", proceed_text), ("postpone", "Postpone…"),
-                                   ("decline", "Decline…")):
+            for decision, text in (("proceed", proceed_text), ("postpone", _("Postpone…")),
+                                   ("decline", _("Decline…"))):
                 button = QPushButton(text)
                 button.setObjectName(f"{decision}Button")
-                button.setAccessibleName(f"{text.rstrip('…')}: {self.words}")
+                button.setAccessibleName(_("{action}: {message}").format(
+                    action=text.rstrip("…"), message=self.words))
                 button.setAccessibleDescription(_("Asks for the reason, then records the decision"))
                 button.setEnabled(allowed)
                 button.clicked.connect(lambda _=False, d=decision: self.decide_requested.emit(
@@ -163,10 +168,14 @@ class FlagCard(QFrame):
             layout.addWidget(text_label(_("For information: no decision needed."), "infoNote"))
 
     def _decision_text(self, decision: Any, staff_names: dict[int, str]) -> str:
-        who = staff_names.get(decision.staff_id, f"staff #{decision.staff_id}")
-        text = f"Decision: {review.DECISION_WORDS[decision.decision]}"
+        who = staff_names.get(decision.staff_id) or _("staff #{number}").format(
+            number=decision.staff_id)
+        word = review.decision_word(decision.decision)
         if decision.new_date:
-            text += f" (new date {decision.new_date[:10]})"
+            text = _("Decision: {decision} (new date {date})").format(
+                decision=word, date=decision.new_date[:10])
+        else:
+            text = _("Decision: {decision}").format(decision=word)
         if decision.reason:
             text += f" — “{isolate(decision.reason)}”"
         return text + f" — {isolate(who)}, {show(decision.decided_at, self.zone)}"

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 
 from mesocheck.errors import MesocheckError
+from mesocheck.i18n import _
 
 log = logging.getLogger(__name__)
 _C = {"LC_ALL": "C", "LANG": "C"}  # CUPS's words in English, to be read here
@@ -54,10 +55,9 @@ def check_accepting(name: str) -> None:
         return
     reason = " ".join(line.strip() for line in rest if line.strip())
     why = f" ({reason})" if reason else ""
-    raise PrintError(
-        f"The printer “{name}” is not taking jobs now{why}. Check the printer, or choose "
-        "another; the consent stays saved."
-    )
+    raise PrintError(_(
+        "The printer “{name}” is not taking jobs now{reason}. Check the printer, or choose "
+        "another; the consent stays saved.").format(name=name, reason=why))
 
 
 def send(pdf_bytes: bytes, queue: str, *, copies: int = 1, title: str = "Consent",
@@ -81,11 +81,13 @@ def send(pdf_bytes: bytes, queue: str, *, copies: int = 1, title: str = "Consent
         answer = subprocess.run([*command, "--", "-"], input=bytes(pdf_bytes),
                                 capture_output=True, timeout=60, env={**os.environ, **_C})
     except (OSError, subprocess.SubprocessError):
-        raise PrintError(f"The printer “{queue}” could not be reached. Check the print "
-                         "service, then try again; the consent stays saved.") from None
+        raise PrintError(_("The printer “{name}” could not be reached. Check the print "
+                           "service, then try again; the consent stays saved.").format(
+            name=queue)) from None
     if answer.returncode != 0:
         why = answer.stderr.decode("utf-8", "replace").strip().splitlines()
         log.warning("lp refused a job (exit %d)", answer.returncode)
         reason = f" ({why[0].removeprefix('lp: ')})" if why else ""
-        raise PrintError(f"The printer “{queue}” did not take the document{reason}. Check "
-                         "it, or choose another; the consent stays saved.")
+        raise PrintError(_("The printer “{name}” did not take the document{reason}. Check "
+                           "it, or choose another; the consent stays saved.").format(
+            name=queue, reason=reason))

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck import review
-from mesocheck.i18n import _, native_name, ngettext
+from mesocheck.i18n import N_, _, clinic_language, native_name, ngettext
 from mesocheck.forms.answers import source_question
 from mesocheck.forms.conditions import Facts, effective_answers
 from mesocheck.forms.isolation import isolate
@@ -31,7 +31,7 @@ from mesocheck.forms.model import Form
 from mesocheck.forms.registry import form_of
 from mesocheck.store.audit import staff_of
 from mesocheck.store.records import CONSENT, PATIENT_COPY, REVIEWED_CONSENT
-from mesocheck.timeutil import age_on, show
+from mesocheck.timeutil import age_on, day_text, show
 from mesocheck.ui.review.cards import FlagCard, SignatureView, icon, section, text_label
 from mesocheck.ui.tasks import Database, Task
 from mesocheck.ui.widgets.responsive import FlowLayout
@@ -54,6 +54,16 @@ def copy_text(record: Any, zone: tzinfo) -> str:
         return _("{choice}; printed {when}").format(choice=text,
                                                     when=show(record.copy_printed_at, zone))
     return _("{choice}; not printed yet").format(choice=text) if record.copy_wanted else text
+
+
+def flags_title(flags: list[Any]) -> str:
+    """The flags section's title with how many of each severity: "Flags (Stop: 1, Info: 2)"."""
+    counts = [(s, sum(f.severity == s for f in flags)) for s in ("stop", "review", "info")]
+    if not flags:
+        return _("Flags (none)")
+    return _("Flags ({counts})").format(counts=", ".join(
+        f"{review.severity_word(s)}: {n}" for s, n in counts if n))
+
 
 class ReviewDetail(QWidget):
     """The review of one intake. Actions come out as signals; the panel carries them out."""
@@ -160,7 +170,7 @@ class ReviewDetail(QWidget):
     def show_intake(self, intake_id: str, *, keep_scroll: bool = False) -> None:
         """Read the intake on the database thread, then show it and emit ``loaded``."""
         self._asked = intake_id
-        Task(lambda store: _read(store, intake_id), parent=self, what="reading the intake",
+        Task(lambda store: _read(store, intake_id), parent=self, what=N_("reading the intake"),
              success=lambda found: self._show(intake_id, found, keep_scroll)).failure(
             lambda error: self._asked == intake_id and self.failed.emit(error.message)
         ).run_in_background(self.db)
@@ -215,7 +225,7 @@ class ReviewDetail(QWidget):
         age = age_on(patient.birth_date, record.appointment_at.date())
         items = [
             (_("Born"), _("{day} (age {age} at the appointment)").format(
-                day=patient.birth_date.strftime('%d %b %Y'), age=age)),
+                day=day_text(patient.birth_date, clinic_language()), age=age)),
             (_("Appointment"), show(record.appointment_at, self.zone)),
             (_("Treatment area"), area.label.get(review.staff_language(form)) if area
              else record.area),
@@ -231,7 +241,7 @@ class ReviewDetail(QWidget):
             items.append((_("Patient's copy"), copy_text(record, self.zone)))
         if record.course_until is not None:
             items.append((_("Course"), _("Up to {n} sessions until {day}").format(
-                n=record.course_sessions, day=record.course_until.strftime('%d %b %Y'))))
+                n=record.course_sessions, day=day_text(record.course_until, clinic_language()))))
         for i, (caption, value) in enumerate(items):
             row, column = divmod(i, 2)
             grid.addWidget(text_label(caption, "fieldCaption", wrap=False), row, column * 2)
@@ -287,9 +297,7 @@ class ReviewDetail(QWidget):
     def _add_flags(self) -> None:
         record = self.record
         flags = list(record.flags)
-        counts = {s: sum(f.severity == s for f in flags) for s in ("stop", "review", "info")}
-        words = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "none"
-        self.sections.addWidget(section(f"Flags ({words})"))
+        self.sections.addWidget(section(flags_title(flags)))
         if not flags:
             self.sections.addWidget(text_label(_("No answer raised a flag."), "emptyNote"))
             return
@@ -319,10 +327,11 @@ class ReviewDetail(QWidget):
             was = review.describe_value(form, row.question_id, old, record.language, self.zone)
             now = review.describe_value(form, row.question_id, row.value, record.language,
                                         self.zone)
-            text = (f"{source_question(form, row.question_id, record.language)}\n"
-                    f"was: {isolate(was)}  →  now: {isolate(now)}"
-                    f"\nReason: “{isolate(row.reason)}” — {isolate(who)}, "
-                    f"{show(row.answered_at, self.zone)}")
+            text = _("{question}\nwas: {old}  →  now: {new}\nReason: “{reason}” — {who}, "
+                     "{when}").format(
+                question=source_question(form, row.question_id, record.language),
+                old=isolate(was), new=isolate(now), reason=isolate(row.reason),
+                who=isolate(who), when=show(row.answered_at, self.zone))
             self.sections.addWidget(text_label(text, "amendment", selectable=True))
 
     def _add_answers(self) -> None:
@@ -352,16 +361,18 @@ class ReviewDetail(QWidget):
                 severity = flagged.get(q.id)
                 if severity:
                     marker = icon(severity, 22)
-                    marker.setToolTip(f"Raised a {severity} flag")
+                    marker.setToolTip(_("Raised a {severity} flag").format(
+                        severity=review.severity_word(severity).lower()))
                     grid.addWidget(marker, row, 0, Qt.AlignmentFlag.AlignTop)
                 question = text_label(review.question_in_both(form, q.id, language),
                                       "answerQuestion")
                 answer_text = review.answer_in_both(form, q.id, shown[q.id], language,
                                                     self.zone)
                 if severity:
-                    answer_text += f"   [{review.SEVERITY_WORDS[severity]} flag]"
+                    answer_text += "   " + _("[{severity} flag]").format(
+                        severity=review.severity_word(severity))
                 if q.id in amended:
-                    answer_text += "   [amended]"
+                    answer_text += "   " + _("[amended]")
                 answer = text_label(answer_text, "answerValue", selectable=True)
                 answer.setProperty("flagged", bool(severity))
                 grid.addWidget(question, row, 1)
@@ -385,10 +396,14 @@ class ReviewDetail(QWidget):
             if ack is None and disclosure.enable_when is not None:
                 continue  # not shown to this patient
             grid.addWidget(text_label(disclosure.title.get(language), "answerQuestion"), row, 0)
-            when = "Not acknowledged" if ack is None else \
-                f"Acknowledged {show(ack.acknowledged_at, self.zone)}"
-            if ack is not None and ack.read_at is not None:
-                when += f" (read to the end at {ack.read_at.astimezone(self.zone):%H:%M:%S})"
+            if ack is None:
+                when = _("Not acknowledged")
+            elif ack.read_at is not None:
+                when = _("Acknowledged {when} (read to the end at {time})").format(
+                    when=show(ack.acknowledged_at, self.zone),
+                    time=f"{ack.read_at.astimezone(self.zone):%H:%M:%S}")
+            else:
+                when = _("Acknowledged {when}").format(when=show(ack.acknowledged_at, self.zone))
             grid.addWidget(text_label(when, "answerValue"), row, 1)
             row += 1
         self.sections.addWidget(box)
@@ -398,15 +413,17 @@ class ReviewDetail(QWidget):
         self.sections.addWidget(section(_("Signatures")))
         if not record.signatures:
             self.sections.addWidget(text_label(_("Not signed yet."), "emptyNote"))
-        roles = {"patient": "Patient", "practitioner": "Practitioner", "witness": "Witness"}
+        roles = {"patient": _("Patient"), "practitioner": _("Practitioner"),
+                 "witness": _("Witness")}
         for signature in sorted(record.signatures, key=lambda s: s.id, reverse=True):
             box = QFrame()
             box.setObjectName("signatureBox")
             layout = QVBoxLayout(box)
             layout.addWidget(text_label(
-                f"{roles.get(signature.role, signature.role)}: "
-                f"{isolate(signature.printed_name)} — “{isolate(signature.meaning)}” — "
-                f"signed {show(signature.signed_at, self.zone)} ({signature.tz})",
+                _("{role}: {name} — “{meaning}” — signed {when} ({zone})").format(
+                    role=roles.get(signature.role, signature.role),
+                    name=isolate(signature.printed_name), meaning=isolate(signature.meaning),
+                    when=show(signature.signed_at, self.zone), zone=signature.tz),
                 "signatureCaption", selectable=True))
             layout.addWidget(SignatureView(signature))
             self.sections.addWidget(box)
@@ -418,22 +435,19 @@ class ReviewDetail(QWidget):
             return
         self.sections.addWidget(section(_("Documents")))
         newest = review.printable_document(record)
-        kinds = {CONSENT: "Consent signed by the patient",
-                 REVIEWED_CONSENT: "Consent with the practitioner's review",
-                 PATIENT_COPY: "The patient's copy"}
+        kinds = {CONSENT: _("Consent signed by the patient"),
+                 REVIEWED_CONSENT: _("Consent with the practitioner's review"),
+                 PATIENT_COPY: _("The patient's copy")}
+        copy = review.patient_copy(record)
         for document in documents:
-            text = (f"{kinds.get(document.kind, document.kind)} — {show(document.created_at, self.zone)}"
-                    f" — SHA-256 {document.sha256[:16]}…")
+            parts = [kinds.get(document.kind, document.kind), show(document.created_at, self.zone),
+                     f"SHA-256 {document.sha256[:16]}…"]
             if document.supersedes:
-                text += f" — replaces document #{document.supersedes}"
-            if document.kind == PATIENT_COPY:
-                current = review.patient_copy(record)
-                text += " — current" if current is not None and current.id == document.id \
-                    else " — kept for the record"
-            elif newest is not None and document.id == newest.id:
-                text += " — current"
-            else:
-                text += " — kept for the record"
+                parts.append(_("replaces document #{number}").format(number=document.supersedes))
+            current = copy if document.kind == PATIENT_COPY else newest
+            parts.append(_("current") if current is not None and current.id == document.id
+                         else _("kept for the record"))
+            text = " — ".join(parts)
             self.sections.addWidget(text_label(text, "documentLine", selectable=True))
 
     # -- actions --------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from mesocheck import review
 from mesocheck.forms.answers import source_question
 from mesocheck.forms.isolation import isolate
 from mesocheck.forms.model import Form
+from mesocheck.i18n import N_, _, translations
 from mesocheck.timeutil import zone_name
 from mesocheck.ui.review.answer_editor import AnswerEditor, note_box
 from mesocheck.ui.tasks import Database, Task
@@ -39,7 +40,10 @@ from mesocheck.ui.widgets.signature_pad import SignaturePad
 class _ReviewDialog(QDialog):
     """Common frame: a title, a body, an error line, Cancel and a primary button."""
 
-    def __init__(self, db: Database, title: str, primary: str, parent: QWidget | None = None):
+    def __init__(self, db: Database, title: str, primary: str, parent: QWidget | None = None,
+                 words: Callable[[str], str] = _):
+        """``words`` translates the frame's own words: the clinic's, or the patient's where
+        the patient is the one reading (the re-signature)."""
         super().__init__(parent)
         self.db = db
         # Deleted once finished. (Not WA_DeleteOnClose: with PySide6 6.12 that deletion
@@ -67,12 +71,12 @@ class _ReviewDialog(QDialog):
         self.error = QLabel()
         self.error.setObjectName("formError")
         self.error.setWordWrap(True)
-        self.error.setAccessibleName("Problem")
+        self.error.setAccessibleName(words("Problem"))
         self.error.hide()
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setAccessibleDescription("Closes this without saving")
+        self.cancel_button = QPushButton(words("Cancel"))
+        self.cancel_button.setAccessibleDescription(words("Closes this without saving"))
         self.save_button = QPushButton(primary)
-        self.save_button.setAccessibleDescription("Saves it with your name")
+        self.save_button.setAccessibleDescription(words("Saves it with your name"))
         self.save_button.setObjectName("primaryButton")
         self.save_button.setDefault(True)
         buttons = QHBoxLayout()
@@ -131,35 +135,37 @@ class DecisionDialog(_ReviewDialog):
                  parent: QWidget | None = None, words: str | None = None):
         override = decision == "proceed" and flag.severity == "stop"
         titles = {
-            "proceed": "Override the stop flag and proceed" if override else "Proceed",
-            "postpone": "Postpone the treatment",
-            "decline": "Decline the treatment",
+            "proceed": _("Override the stop flag and proceed") if override else _("Proceed"),
+            "postpone": _("Postpone the treatment"),
+            "decline": _("Decline the treatment"),
         }
-        primaries = {"proceed": "Override and proceed" if override else "Save: proceed",
-                     "postpone": "Save: postpone", "decline": "Save: decline"}
+        primaries = {"proceed": _("Override and proceed") if override else _("Save: proceed"),
+                     "postpone": _("Save: postpone"), "decline": _("Save: decline")}
         super().__init__(db, titles[decision], primaries[decision], parent)
         self.intake_id, self.flag, self.staff = intake_id, flag, staff
         self.decision = decision
 
-        about = QLabel(f"{review.SEVERITY_WORDS[flag.severity]} flag: "
-                       f"{words or flag.practitioner_message}")
+        about = QLabel(_("{severity} flag: {message}").format(
+            severity=review.severity_word(flag.severity),
+            message=words or flag.practitioner_message))
         about.setObjectName("dialogFlag")
         about.setProperty("severity", flag.severity)
         about.setWordWrap(True)
         self.body.addWidget(about)
         if override:
-            warning = QLabel(
+            warning = QLabel(_(
                 "This answer is a contraindication. Proceeding overrides it: write why it is "
-                "safe to treat this patient today. The reason is kept with your name.")
+                "safe to treat this patient today. The reason is kept with your name."))
             warning.setObjectName("overrideWarning")
             warning.setWordWrap(True)
             self.body.addWidget(warning)
         labels = {
-            "proceed": ("Reason for the override" if override else "Note",
-                        "Why it is safe to treat" if override
-                        else "What you checked, and why it is safe to proceed"),
-            "postpone": ("Reason for postponing", "For example: wait until the skin has healed"),
-            "decline": ("Reason for declining", "Why this treatment is not suitable"),
+            "proceed": (_("Reason for the override") if override else _("Note"),
+                        _("Why it is safe to treat") if override
+                        else _("What you checked, and why it is safe to proceed")),
+            "postpone": (_("Reason for postponing"),
+                         _("For example: wait until the skin has healed")),
+            "decline": (_("Reason for declining"), _("Why this treatment is not suitable")),
         }
         name, placeholder = labels[decision]
         caption = QLabel(name)
@@ -168,14 +174,14 @@ class DecisionDialog(_ReviewDialog):
         self.body.addWidget(caption)
         self.body.addWidget(self.note, 1)
 
-        self.set_date = QCheckBox("Set a new appointment date")
-        self.set_date.setAccessibleDescription("Records the date the treatment moves to")
+        self.set_date = QCheckBox(_("Set a new appointment date"))
+        self.set_date.setAccessibleDescription(_("Records the date the treatment moves to"))
         self.new_date = QDateEdit(QDate.currentDate().addDays(14))
         self.new_date.setCalendarPopup(True)
         self.new_date.setDisplayFormat("dd MMM yyyy")
         self.new_date.setMinimumDate(QDate.currentDate())
-        self.new_date.setAccessibleName("New appointment date")
-        self.new_date.setAccessibleDescription("Day, month and year; the arrows change them")
+        self.new_date.setAccessibleName(_("New appointment date"))
+        self.new_date.setAccessibleDescription(_("Day, month and year; the arrows change them"))
         self.new_date.setEnabled(False)
         if decision == "postpone":
             row = QHBoxLayout()
@@ -196,7 +202,7 @@ class DecisionDialog(_ReviewDialog):
         intake_id, flag_id, decision, note, staff = (self.intake_id, self.flag.id, self.decision,
                                                      self.note.toPlainText(), self.staff)
         self.write(lambda store: review.decide(store, intake_id, flag_id, decision, note, staff,
-                                               new_date), "saving the decision", self.saved)
+                                               new_date), N_("saving the decision"), self.saved)
 
 
 class CountersignDialog(_ReviewDialog):
@@ -206,11 +212,11 @@ class CountersignDialog(_ReviewDialog):
 
     def __init__(self, db: Database, record: Any, staff: Any, zone: tzinfo,
                  parent: QWidget | None = None):
-        super().__init__(db, "Countersign the review", "Sign and save", parent)
+        super().__init__(db, _("Countersign the review"), _("Sign and save"), parent)
         self.intake_id, self.staff, self.zone = record.id, staff, zone
         state = review.review_state(record)
-        self.meaning = QLabel(f"Meaning of this signature: “{state.meaning}”"
-                              if state.meaning else "")
+        self.meaning = QLabel(_("Meaning of this signature: “{meaning}”").format(
+            meaning=state.meaning) if state.meaning else "")
         self.meaning.setObjectName("signatureMeaning")
         self.meaning.setWordWrap(True)
         self.body.addWidget(self.meaning)
@@ -220,12 +226,12 @@ class CountersignDialog(_ReviewDialog):
             lines = []
             for flag in decided:
                 d = review.decision_of(flag)
-                word = review.DECISION_WORDS[d.decision] if d else "Undecided"
-                lines.append(f"{review.SEVERITY_WORDS[flag.severity]}: "
+                word = review.decision_word(d.decision) if d else _("Undecided")
+                lines.append(f"{review.severity_word(flag.severity)}: "
                              f"{review.practitioner_words(flag, record)} — {word}")
             summary = QLabel("\n".join(lines))
         else:
-            summary = QLabel("No flag needed a decision.")
+            summary = QLabel(_("No flag needed a decision."))
         summary.setObjectName("countersignSummary")
         summary.setWordWrap(True)
         # A long list of decisions scrolls in a box of its own: the pad stays in view.
@@ -236,25 +242,25 @@ class CountersignDialog(_ReviewDialog):
         listing.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         listing.setWidget(summary)
         listing.setMaximumHeight(150)
-        listing.setAccessibleName("Decisions to countersign")
+        listing.setAccessibleName(_("Decisions to countersign"))
         self.body.addWidget(listing)
 
         form = QFormLayout()
         self.printed_name = QLineEdit(staff.name)
-        self.printed_name.setAccessibleName("Printed name")
-        self.printed_name.setAccessibleDescription("Your name as printed under the signature")
-        role = QLabel("Practitioner")
-        role.setAccessibleName("Role")
-        form.addRow("Printed name", self.printed_name)
-        form.addRow("Role", role)
+        self.printed_name.setAccessibleName(_("Printed name"))
+        self.printed_name.setAccessibleDescription(_("Your name as printed under the signature"))
+        role = QLabel(_("Practitioner"))
+        role.setAccessibleName(_("Role"))
+        form.addRow(_("Printed name"), self.printed_name)
+        form.addRow(_("Role"), role)
         self.body.addLayout(form)
 
         self.pad = SignaturePad()
-        self.pad.setAccessibleName("Practitioner's signature pad")
-        self.pad.setAccessibleDescription("Sign here with a finger, a stylus or the mouse")
+        self.pad.setAccessibleName(_("Practitioner's signature pad"))
+        self.pad.setAccessibleDescription(_("Sign here with a finger, a stylus or the mouse"))
         self.pad.setMinimumHeight(160)
-        self.clear_button = QPushButton("Clear signature")
-        self.clear_button.setAccessibleDescription("Empties the box to sign again")
+        self.clear_button = QPushButton(_("Clear signature"))
+        self.clear_button.setAccessibleDescription(_("Empties the box to sign again"))
         self.body.addWidget(self.pad, 1)
         self.buttons.insertWidget(0, self.clear_button)  # in reach when the body scrolls
         self.clear_button.clicked.connect(self.pad.clear)
@@ -268,7 +274,7 @@ class CountersignDialog(_ReviewDialog):
         signature = dict(strokes=self.pad.strokes(), pad_width=width, pad_height=height,
                          printed_name=self.printed_name.text(), tz=zone_name(self.zone))
         self.write(lambda store: review.countersign(store, intake_id, staff, **signature),
-                   "saving the countersignature", self.signed)
+                   N_("saving the countersignature"), self.signed)
 
 
 class AmendmentDialog(_ReviewDialog):
@@ -278,14 +284,14 @@ class AmendmentDialog(_ReviewDialog):
 
     def __init__(self, db: Database, record: Any, staff: Any, form: Form, zone: tzinfo,
                  parent: QWidget | None = None):
-        super().__init__(db, "Record an amendment", "Save amendment", parent)
+        super().__init__(db, _("Record an amendment"), _("Save amendment"), parent)
         self.intake_id, self.staff, self.form = record.id, staff, form
         self.zone = zone
         self.record = record
         self.language = self.record.language
-        intro = QLabel("Use this when the patient corrects an answer after signing. The old "
-                       "answer is kept; the flags are worked out again and the patient signs "
-                       "again.")
+        intro = QLabel(_("Use this when the patient corrects an answer after signing. The old "
+                         "answer is kept; the flags are worked out again and the patient signs "
+                         "again."))
         intro.setWordWrap(True)
         self.body.addWidget(intro)
         self.question = QComboBox()
@@ -293,8 +299,8 @@ class AmendmentDialog(_ReviewDialog):
         self.question.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.question.setMinimumContentsLength(24)
-        self.question.setAccessibleName("Question to correct")
-        self.question.setAccessibleDescription("The answer of this question is corrected")
+        self.question.setAccessibleName(_("Question to correct"))
+        self.question.setAccessibleDescription(_("The answer of this question is corrected"))
         for step in form.steps:
             for q in step.questions:
                 self.question.addItem(f"{step.title.get(self.language)}: "
@@ -304,13 +310,13 @@ class AmendmentDialog(_ReviewDialog):
         self.current.setWordWrap(True)
         self.editor_host = QVBoxLayout()
         self.editor: AnswerEditor | None = None
-        self.reason = note_box("Reason for the amendment",
-                                "For example: patient remembered taking aspirin on Monday")
+        self.reason = note_box(_("Reason for the amendment"),
+                               _("For example: patient remembered taking aspirin on Monday"))
         layout = QFormLayout()
-        layout.addRow("Question", self.question)
-        layout.addRow("Current answer", self.current)
-        layout.addRow("New answer", self.editor_host)
-        layout.addRow("Reason", self.reason)
+        layout.addRow(_("Question"), self.question)
+        layout.addRow(_("Current answer"), self.current)
+        layout.addRow(_("New answer"), self.editor_host)
+        layout.addRow(_("Reason"), self.reason)
         self.body.addLayout(layout)
         self.question.currentIndexChanged.connect(self._show_question)
         self._show_question()
@@ -340,7 +346,7 @@ class AmendmentDialog(_ReviewDialog):
             review.amend(store, intake_id, qid, value, reason, staff, zone=zone)
             return qid
 
-        self.write(op, "saving the amendment", self.amended)
+        self.write(op, N_("saving the amendment"), self.amended)
 
 
 class ResignDialog(_ReviewDialog):
@@ -350,18 +356,20 @@ class ResignDialog(_ReviewDialog):
 
     def __init__(self, db: Database, record: Any, form: Form, zone: tzinfo,
                  parent: QWidget | None = None):
-        super().__init__(db, "Please check the corrected answers and sign again", "Sign",
-                         parent)
-        self.intake_id, self.form, self.zone = record.id, form, zone
         language = record.language
+        _p = translations(language).gettext  # the patient reads and signs this one
+        super().__init__(db, _p("Please check the corrected answers and sign again"), _p("Sign"),
+                         parent, words=_p)
+        self.intake_id, self.form, self.zone = record.id, form, zone
         changed = review.changes_since_patient_signed(record)
         lines = []
         for old, new in changed:
             text = source_question(form, new.question_id, language)
             was = review.describe_value(form, new.question_id, old, language, zone)
             now = review.describe_value(form, new.question_id, new.value, language, zone)
-            lines.append(f"{text}\n    was: {isolate(was)}\n    now: {isolate(now)}")
-        listing = QLabel("\n\n".join(lines) or "No answer was changed.")
+            lines.append(_p("{question}\n    was: {old}\n    now: {new}").format(
+                question=text, old=isolate(was), new=isolate(now)))
+        listing = QLabel("\n\n".join(lines) or _p("No answer was changed."))
         listing.setObjectName("resignChanges")
         listing.setWordWrap(True)
         scroll = QScrollArea()
@@ -369,21 +377,22 @@ class ResignDialog(_ReviewDialog):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(listing)
         self.body.addWidget(scroll, 1)
-        statement = QLabel(form.signature_meaning.get(language) + ": by signing you confirm "
-                           "that your answers, as corrected, are true and complete.")
+        statement = QLabel(_p("{meaning}: by signing you confirm that your answers, as "
+                              "corrected, are true and complete.").format(
+            meaning=form.signature_meaning.get(language)))
         statement.setWordWrap(True)
         self.body.addWidget(statement)
         self.printed_name = QLineEdit(record.patient.name)
-        self.printed_name.setAccessibleName("Your full name")
-        self.printed_name.setAccessibleDescription("As printed under your signature")
+        self.printed_name.setAccessibleName(_p("Your full name"))
+        self.printed_name.setAccessibleDescription(_p("As printed under your signature"))
         row = QFormLayout()
-        row.addRow("Your full name", self.printed_name)
+        row.addRow(_p("Your full name"), self.printed_name)
         self.body.addLayout(row)
         self.pad = SignaturePad()
         self.pad.setMinimumHeight(200)
         self.body.addWidget(self.pad, 1)
-        clear = QPushButton("Clear signature")
-        clear.setAccessibleDescription("Empties the box to sign again")
+        clear = QPushButton(_p("Clear signature"))
+        clear.setAccessibleDescription(_p("Empties the box to sign again"))
         clear.clicked.connect(self.pad.clear)
         self.body.addWidget(clear, 0, Qt.AlignmentFlag.AlignRight)
         self._meaning = form.signature_meaning.get(language)
@@ -395,4 +404,4 @@ class ResignDialog(_ReviewDialog):
                          printed_name=self.printed_name.text(), meaning=self._meaning,
                          zone=self.zone)
         self.write(lambda store: review.resign(store, intake_id, **signature),
-                   "saving the signature", self.signed)
+                   N_("saving the signature"), self.signed)

@@ -11,9 +11,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from mesocheck import review
-from mesocheck.i18n import _
+from mesocheck.i18n import N_, _, clinic_language, ngettext
 from mesocheck.forms.isolation import isolate
-from mesocheck.timeutil import show
+from mesocheck.timeutil import day_text, show
 from mesocheck.ui.review.cards import icon, section, text_label
 from mesocheck.ui.tasks import Database, Task
 
@@ -22,20 +22,30 @@ HASH_SHOWN = 12  # enough to tell two wordings apart at a glance; the PDF carrie
 
 def visit_lines(record: Any, zone: tzinfo) -> list[str]:
     """What the history says of one visit, a line each (plain text, so tests read it)."""
-    signed = show(record.submitted_at, zone) if record.submitted_at else "not signed"
-    lines = [f"Form {record.form_id} version {record.form_version}, wording "
-             f"{record.form_hash[:HASH_SHOWN]}…; signed {signed}"]
+    wording = f"{record.form_hash[:HASH_SHOWN]}…"
+    if record.submitted_at:
+        lines = [_("Form {form} version {version}, wording {wording}; signed {when}").format(
+            form=record.form_id, version=record.form_version, wording=wording,
+            when=show(record.submitted_at, zone))]
+    else:
+        lines = [_("Form {form} version {version}, wording {wording}; not signed").format(
+            form=record.form_id, version=record.form_version, wording=wording)]
     if record.course_until is not None:
-        lines.append(f"Consent for a course: up to {record.course_sessions} sessions until "
-                     f"{record.course_until.strftime('%d %b %Y')}")
+        lines.append(ngettext(
+            "Consent for a course: up to {count} session until {date}",
+            "Consent for a course: up to {count} sessions until {date}",
+            record.course_sessions).format(count=record.course_sessions,
+                                           date=day_text(record.course_until, clinic_language())))
     flags = [f for f in record.flags if f.superseded_at is None]
     if not flags:
-        lines.append("No flags.")
+        lines.append(_("No flags."))
     for flag in flags:
         decision = flag.decision
-        outcome = (f"{decision.decision}: {decision.reason}" if decision else "no decision yet")
-        lines.append(f"{flag.severity.capitalize()} — {review.practitioner_words(flag, record)} "
-                     f"({outcome})")
+        outcome = (_("{decision}: {reason}").format(
+            decision=review.decision_word(decision.decision), reason=isolate(decision.reason))
+            if decision else _("no decision yet"))
+        lines.append(f"{review.severity_word(flag.severity)} — "
+                     f"{review.practitioner_words(flag, record)} ({outcome})")
     return lines
 
 
@@ -58,8 +68,8 @@ class PatientHistory(QWidget):
         self.back_button = QPushButton(_("‹ Back"))
         self.back_button.setObjectName("backButton")
         self.back_button.setAutoDefault(False)
-        self.back_button.setAccessibleDescription("Back to where the history was opened "
-                                                  "(Escape)")
+        self.back_button.setAccessibleDescription(_("Back to where the history was opened "
+                                                    "(Escape)"))
         self.title = text_label("", "reviewTitle")
         self.title.setAccessibleName(_("Patient"))
         top = QHBoxLayout()
@@ -76,7 +86,7 @@ class PatientHistory(QWidget):
 
     def show_patient_of(self, intake_id: str) -> None:
         """Read the course of the patient of ``intake_id``; ``loaded`` once shown."""
-        Task(lambda store: store.patient_history(intake_id), what="reading the history",
+        Task(lambda store: store.patient_history(intake_id), what=N_("reading the history"),
              parent=self, success=self._show).failure(
             lambda error: self.failed.emit(error.message)).run_in_background(self.db)
 
@@ -84,13 +94,14 @@ class PatientHistory(QWidget):
         self.records = records
         self.open_buttons = {}
         patient = records[0].patient
-        self.title.setText(f"{isolate(patient.name)}, born "
-                           f"{patient.birth_date.strftime('%d %b %Y')}")
+        self.title.setText(_("{name}, born {date}").format(
+            name=isolate(patient.name), date=day_text(patient.birth_date, clinic_language())))
         content = QWidget()
         content.setObjectName("reviewContent")  # the review's background, not the scroll's
         sections = QVBoxLayout(content)
         n = len(records)
-        sections.addWidget(section(f"Visits ({n}), newest first"))
+        sections.addWidget(section(ngettext("Visits ({count}), newest first",
+                                            "Visits ({count}), newest first", n).format(count=n)))
         for record in records:
             sections.addWidget(self._visit(record))
         sections.addStretch(1)
@@ -107,12 +118,13 @@ class PatientHistory(QWidget):
                     default=None)
         box.setProperty("severity", worst or "")
         head.addWidget(icon(worst))
-        status = review.STATUS_WORDS.get(record.status, record.status)
+        status = review.status_word(record.status)
         head.addWidget(text_label(f"{show(record.appointment_at, self.zone)} — {status}",
                                   "fieldValue"), 1)
         button = QPushButton(_("Open review"))
         button.setAutoDefault(False)
-        button.setAccessibleName(f"Open the review of {show(record.appointment_at, self.zone)}")
+        button.setAccessibleName(_("Open the review of {when}").format(
+            when=show(record.appointment_at, self.zone)))
         button.clicked.connect(lambda _=False, i=record.id: self.open_intake.emit(i))
         self.open_buttons[record.id] = button
         head.addWidget(button)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck import review
-from mesocheck.i18n import _
+from mesocheck.i18n import N_, _, ngettext
 from mesocheck.forms.isolation import isolate
 from mesocheck.store.audit import staff_actor
 from mesocheck.ui.review.detail import ReviewDetail
@@ -240,13 +240,14 @@ class ReviewPanel(QWidget):
         intake_id = self.detail.record.id
         self._build("countersign_pdf",
                     lambda store: review.build_reviewed_consent(store, intake_id),
-                    "building the reviewed consent PDF", "Building the reviewed consent PDF…")
+                    N_("building the reviewed consent PDF"),
+                    _("Building the reviewed consent PDF…"))
 
     def _after_resign(self) -> None:
         intake_id = self.detail.record.id
         self._build("resign_pdf", lambda store: review.build_patient_consent(store, intake_id),
-                    "building the re-signed consent PDF",
-                    "Building the consent PDF with the new signature…")
+                    N_("building the re-signed consent PDF"),
+                    _("Building the consent PDF with the new signature…"))
 
     # -- printing -------------------------------------------------------------------------
 
@@ -257,7 +258,7 @@ class ReviewPanel(QWidget):
 
     def _with_document(self, document_id: int, then: Callable[[bytes], Any]) -> Task:
         return Task(lambda store: store.document_bytes(document_id), success=then, parent=self,
-                    what="reading the document").failure(
+                    what=N_("reading the document")).failure(
             lambda error: self.message.emit(error.message)).run_in_background(self.db)
 
     def print_document(self, document_id: int) -> Task:
@@ -286,7 +287,7 @@ class ReviewPanel(QWidget):
             window.preview.patient_copy_printed.connect(
                 lambda: self.copy_printed(found[2]))
 
-        return Task(read, success=show, parent=self, what="reading the document").failure(
+        return Task(read, success=show, parent=self, what=N_("reading the document")).failure(
             lambda error: self.message.emit(error.message)).run_in_background(self.db)
 
     def copy_printed(self, intake_id: str) -> Task:
@@ -299,7 +300,7 @@ class ReviewPanel(QWidget):
                 self.detail.reload()
 
         return Task(lambda store: store.copy_printed(intake_id, actor), success=done,
-                    parent=self, what="recording the printed copy").failure(
+                    parent=self, what=N_("recording the printed copy")).failure(
             lambda error: self.message.emit(error.message)).retrying().run_in_background(self.db)
 
     def print_batch(self, day: date) -> Task:
@@ -318,7 +319,7 @@ class ReviewPanel(QWidget):
             self.job_finished.emit("batch")
 
         return Task(read, success=lambda found: self._print_batch(*found), parent=self,
-                    what="reading today's consents").failure(failed).run_in_background(
+                    what=N_("reading today's consents")).failure(failed).run_in_background(
             self.db)
 
     def _print_batch(self, items: list, datas: list[bytes]) -> None:
@@ -326,7 +327,7 @@ class ReviewPanel(QWidget):
         bar = self.batch_bar
         if not datas:
             bar.text.setText(self._batch_summary(0, left_out) if items
-                             else "No consent cleared for today to print.")
+                             else _("No consent cleared for today to print."))
             bar.bar.hide()
             bar.show()
             self.job_finished.emit("batch")
@@ -334,7 +335,9 @@ class ReviewPanel(QWidget):
         bar.bar.show()
         bar.bar.setRange(0, len(datas))
         bar.bar.setValue(0)
-        bar.text.setText(f"Printing {len(datas)} cleared consent(s)…")
+        bar.text.setText(ngettext("Printing {count} cleared consent…",
+                                  "Printing {count} cleared consents…", len(datas)).format(
+            count=len(datas)))
         bar.show()
         printer = self._printer
 
@@ -348,7 +351,7 @@ class ReviewPanel(QWidget):
             self.jobs.remove(task)
             self.job_finished.emit("batch")
 
-        task = Task(work, what="printing today's consents", parent=self,
+        task = Task(work, what=N_("printing today's consents"), parent=self,
                     success=lambda _n: done(self._batch_summary(len(datas), left_out))).failure(
             lambda error: done(error.message)).with_progress(
             lambda n, _total: bar.bar.setValue(n))
@@ -357,11 +360,15 @@ class ReviewPanel(QWidget):
 
     @staticmethod
     def _batch_summary(printed: int, left_out: list) -> str:
-        text = f"Printed {printed} cleared consent{'s' if printed != 1 else ''}."
+        text = ngettext("Printed {count} cleared consent.", "Printed {count} cleared consents.",
+                        printed).format(count=printed)
         if left_out:
             names = "; ".join(f"{isolate(i.patient_name)} ({i.problem})" for i in left_out[:5])
-            more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
-            text += f" Not printed: {names}{more}."
+            if len(left_out) > 5:
+                more = len(left_out) - 5
+                names = ngettext("{names} and {count} more", "{names} and {count} more",
+                                 more).format(names=names, count=more)
+            text += " " + _("Not printed: {names}.").format(names=names)
         return text
 
 

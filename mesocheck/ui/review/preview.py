@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from mesocheck.ui.review import printing
 from mesocheck.ui.tasks import Task
 from mesocheck.ui.widgets.style import set_role
+from mesocheck.i18n import N_, _, ngettext
 
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.25, 4.0
@@ -46,7 +47,7 @@ class PdfPreview(QWidget):
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
         self.view.setPageSpacing(12)
 
-        self.busy_text = set_role(QLabel("Preparing the consent document…"), "status")
+        self.busy_text = set_role(QLabel(_("Preparing the consent document…")), "status")
         self.busy_bar = set_role(QProgressBar(), "busy")
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setTextVisible(False)
@@ -62,15 +63,15 @@ class PdfPreview(QWidget):
 
         self.page_label = set_role(QLabel(""), "status")
         self.page_label.setObjectName("page-label")
-        self.zoom_out = self._button("−", "Zoom out", self._zoom_out)
-        self.zoom_fit = self._button("Fit width", "Fit the page to the window width",
+        self.zoom_out = self._button("−", _("Zoom out"), self._zoom_out)
+        self.zoom_fit = self._button(_("Fit width"), _("Fit the page to the window width"),
                                      self._fit_width)
-        self.zoom_in = self._button("+", "Zoom in", self._zoom_in)
-        self.print_button = self._button("Print…", "Print the consent (Ctrl+P)",
+        self.zoom_in = self._button("+", _("Zoom in"), self._zoom_in)
+        self.print_button = self._button(_("Print…"), _("Print the consent (Ctrl+P)"),
                                          self.print_document, role="primary")
         self.print_button.setShortcut("Ctrl+P")
-        self.copy_button = self._button("Print patient copy…",
-                                        "Print a copy for the patient, marked as such",
+        self.copy_button = self._button(_("Print patient copy…"),
+                                        _("Print a copy for the patient, marked as such"),
                                         self.print_patient_copy)
         self.status = set_role(QLabel(""), "status")
         self.status.setObjectName("print-status")
@@ -122,7 +123,7 @@ class PdfPreview(QWidget):
         self.stack.setCurrentIndex(0)
         ok = self.document.status() == QPdfDocument.Status.Ready and self.page_count() > 0
         self._set_printable(ok)
-        self.status.setText("" if ok else "This document cannot be shown: it may be damaged.")
+        self.status.setText("" if ok else _("This document cannot be shown: it may be damaged."))
         self._show_page()
 
     def pdf_bytes(self) -> bytes:
@@ -131,16 +132,16 @@ class PdfPreview(QWidget):
     def page_count(self) -> int:
         return self.document.pageCount()
 
-    def load_from(self, build: Callable[[], bytes], what: str = "the consent document") -> None:
+    def load_from(self, build: Callable[[], bytes]) -> None:
         """Show a busy bar while ``build`` makes the PDF in a thread, then show it."""
-        self.busy_text.setText(f"Preparing {what}…")
+        self.busy_text.setText(_("Preparing the consent document…"))
         self.stack.setCurrentIndex(1)
         self._set_printable(False)
         self.status.setText("")
         self.page_label.setText("")
         # A preview closed meanwhile just never hears of the result.
         self._build = Task(lambda: bytes(build()), success=self.set_pdf, parent=self,
-                           what="preparing the document").failure(
+                           what=N_("preparing the document")).failure(
             self._build_failed).heavy().run_in_background()
 
     def is_busy(self) -> bool:
@@ -176,15 +177,19 @@ class PdfPreview(QWidget):
         )
 
     def _print_progress(self, done: int, total: int) -> None:
-        self.status.setText(f"Printing page {done} of {total}…")
+        self.status.setText(_("Printing page {page} of {count}…").format(page=done, count=total))
 
     def _print_done(self, outcome: printing.PrintOutcome) -> None:
         self.dialog = None
         if outcome.result is not None:
             r = outcome.result
-            copies = f", {r.copies} copies" if r.copies > 1 else ""
-            self.status.setText(f"Sent {r.pages} page{'s' if r.pages != 1 else ''}{copies} "
-                                f"to “{r.printer}”.")
+            if r.copies > 1:
+                text = ngettext("Sent {count} page, {copies} copies, to “{printer}”.",
+                                "Sent {count} pages, {copies} copies, to “{printer}”.", r.pages)
+            else:
+                text = ngettext("Sent {count} page to “{printer}”.",
+                                "Sent {count} pages to “{printer}”.", r.pages)
+            self.status.setText(text.format(count=r.pages, copies=r.copies, printer=r.printer))
         elif outcome.error is not None:
             self.status.setText(outcome.error)
         if outcome.result is not None and getattr(self, "_printing_copy", False):
@@ -204,7 +209,7 @@ class PdfPreview(QWidget):
             self.page_label.setText("")
             return
         current = self.view.pageNavigator().currentPage() + 1
-        self.page_label.setText(f"Page {current} of {count}")
+        self.page_label.setText(_("Page {page} of {count}").format(page=current, count=count))
 
     def _zoom_in(self) -> None:
         self._zoom(ZOOM_STEP)
@@ -230,7 +235,7 @@ class PreviewWindow(QDialog):
         self.setWindowTitle(title)
         self.setObjectName("pdf-preview-window")
         self.preview = PdfPreview(self)
-        close = QPushButton("Close")
+        close = QPushButton(_("Close"))
         close.clicked.connect(self.accept)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -243,11 +248,11 @@ class PreviewWindow(QDialog):
 
 
 def show_pdf(pdf_bytes: bytes, parent: QWidget | None = None, *,
-             title: str = "Consent document",
+             title: str | None = None,
              patient_copy: bytes | None = None) -> PreviewWindow:
     """Open a preview window for ``pdf_bytes`` and return it (already shown);
     ``patient_copy`` is what "Print patient copy…" prints."""
-    window = PreviewWindow(title, parent)
+    window = PreviewWindow(title or _("Consent document"), parent)
     window.preview.set_pdf(pdf_bytes)
     window.preview.set_patient_copy(patient_copy)
     window.open()

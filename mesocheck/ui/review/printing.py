@@ -40,6 +40,7 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from mesocheck.i18n import N_, _, ngettext
 from mesocheck.ui.review import cups
 from mesocheck.ui.review.cups import PrintError
 from mesocheck.ui.tasks import Task
@@ -47,12 +48,14 @@ from mesocheck.ui.tasks import Task
 log = logging.getLogger(__name__)
 
 MAX_DPI = 600
-PATIENT_COPY = "Patient copy"
+PATIENT_COPY = N_("Patient copy")  # the stamp, in the clinic's language where printed
 
-NO_PRINTER = (
-    "No printer is set up on this computer. Ask whoever looks after the clinic's computers "
-    "to add one; the consent is saved and can be printed later."
-)
+
+def no_printer() -> str:
+    return _("No printer is set up on this computer. Ask whoever looks after the clinic's "
+             "computers to add one; the consent is saved and can be printed later.")
+
+
 Progress = Callable[[int, int], None]
 
 
@@ -92,25 +95,23 @@ def find_printer(name: str | None = None) -> QPrinterInfo:
     """The printer to use: ``name``, else the default, else the only one there is."""
     printers = QPrinterInfo.availablePrinters()
     if not printers:
-        raise PrintError(NO_PRINTER)
+        raise PrintError(no_printer())
     if name:
         for info in printers:
             if info.printerName() == name:
                 break
         else:
-            raise PrintError(
-                f"The printer “{name}” is not available on this computer. Choose another "
-                "printer, or ask whoever looks after the computers to add it."
-            )
+            raise PrintError(_(
+                "The printer “{name}” is not available on this computer. Choose another "
+                "printer, or ask whoever looks after the computers to add it.").format(name=name))
     else:
         info = QPrinterInfo.defaultPrinter()
         if info.isNull():
             info = printers[0]
     if info.state() == QPrinter.PrinterState.Error:
-        raise PrintError(
-            f"The printer “{info.printerName()}” reports a problem (paper, ink or it is "
-            "switched off). Check it, or choose another printer."
-        )
+        raise PrintError(_(
+            "The printer “{name}” reports a problem (paper, ink or it is switched off). Check "
+            "it, or choose another printer.").format(name=info.printerName()))
     return info
 
 
@@ -161,7 +162,10 @@ def send_pdf(pdf_bytes: bytes, queue: str, options: PrintOptions) -> int:
     first = max(1, options.first_page or 1)
     last = min(count, options.last_page or count)
     if first > last:
-        raise PrintError(f"The pages chosen are not in this document (it has {count}).")
+        raise PrintError(ngettext(
+            "The pages chosen are not in this document (it has {count} page).",
+            "The pages chosen are not in this document (it has {count} pages).", count).format(
+            count=count))
     cups.send(pdf_bytes, queue, copies=options.copies, title=options.doc_name,
               pages=None if (first, last) == (1, count) else (first, last),
               sides=_SIDES.get(options.duplex) if options.duplex is not None else None,
@@ -186,7 +190,8 @@ def print_pdf_batch(documents: Sequence[bytes], *, printer_name: str | None = No
         try:
             print_pdf(data, printer_name, doc_name=f"Consent {done + 1} of {total}")
         except PrintError as exc:
-            raise PrintError(f"{exc.message} ({done} of {total} printed.)") from None
+            raise PrintError(_("{problem} ({done} of {total} printed.)").format(
+                problem=exc.message, done=done, total=total)) from None
         if progress is not None:
             progress(done + 1, total)
     return total
@@ -228,7 +233,10 @@ def render_to_printer(pdf_bytes: bytes, printer: QPrinter, options: PrintOptions
         first = max(1, options.first_page or 1)
         last = min(count, options.last_page or count)
         if first > last:
-            raise PrintError(f"The pages chosen are not in this document (it has {count}).")
+            raise PrintError(ngettext(
+            "The pages chosen are not in this document (it has {count} page).",
+            "The pages chosen are not in this document (it has {count} pages).", count).format(
+            count=count))
         dpi = min(printer.resolution(), MAX_DPI)
         printer.setResolution(dpi)
         dpi = printer.resolution()
@@ -263,10 +271,9 @@ def _open_pdf(pdf_bytes: bytes) -> tuple[QPdfDocument, QBuffer]:
     if document.status() != QPdfDocument.Status.Ready or document.pageCount() < 1:
         document.close()
         buffer.close()
-        raise PrintError(
+        raise PrintError(_(
             "The document cannot be read, so it was not printed. Run “mesocheck verify” "
-            "to check the stored documents."
-        )
+            "to check the stored documents."))
     return document, buffer
 
 
@@ -314,10 +321,10 @@ def _stamp(painter: QPainter, text: str, page: QRectF, dpi: int) -> None:
 
 
 def _refused(printer: QPrinter) -> str:
-    return (
-        f"The printer “{printer.printerName() or 'chosen'}” did not accept the document. "
-        "Check that it is switched on and connected, then try again; the consent stays saved."
-    )
+    return _(
+        "The printer “{name}” did not accept the document. Check that it is switched on and "
+        "connected, then try again; the consent stays saved.").format(
+        name=printer.printerName() or _("chosen"))
 
 
 # -- printing with the dialog -----------------------------------------------------------------
@@ -356,8 +363,8 @@ def print_dialog(pdf_bytes: bytes, parent: QWidget, *, patient_copy: bool = Fals
 
     printers = QPrinterInfo.availablePrinters()
     if not printers:
-        show_message(parent, "Cannot print", NO_PRINTER)
-        finish(PrintOutcome(error=NO_PRINTER))
+        show_message(parent, _("Cannot print"), no_printer())
+        finish(PrintOutcome(error=no_printer()))
         return None
     # A default printer in trouble must not hide the others: the person chooses in the
     # dialog, and the chosen one is checked before printing.
@@ -367,23 +374,23 @@ def print_dialog(pdf_bytes: bytes, parent: QWidget, *, patient_copy: bool = Fals
     printer.setDocName(doc_name)
     printer.setCopyCount(1)
     dialog = QPrintDialog(printer, parent)
-    dialog.setWindowTitle("Print patient copy" if patient_copy else "Print consent")
+    dialog.setWindowTitle(_("Print patient copy") if patient_copy else _("Print consent"))
     dialog.setOption(QPrintDialog.PrintDialogOption.PrintToFile, False)
     dialog.setOption(QPrintDialog.PrintDialogOption.PrintSelection, False)
     dialog.setOption(QPrintDialog.PrintDialogOption.PrintPageRange, True)
     dialog.setOption(QPrintDialog.PrintDialogOption.PrintCollateCopies, True)
     dialog.setMinMax(1, _page_count(pdf_bytes))
     dialog.printer_ref = printer  # the dialog works on this printer: keep it alive with it
-    mark = stamp or (PATIENT_COPY if patient_copy else None)
+    mark = stamp or (_(PATIENT_COPY) if patient_copy else None)
 
     def accepted() -> None:
         options = options_from(printer, mark)
 
         def failed(error: Any) -> None:
-            show_message(parent, "Printing failed", error.message)
+            show_message(parent, _("Printing failed"), error.message)
             finish(PrintOutcome(error=error.message))
 
-        task = Task(_print_with_options(pdf_bytes, options), what="printing",
+        task = Task(_print_with_options(pdf_bytes, options), what=N_("printing"),
                     success=lambda result: finish(PrintOutcome(result=result))).failure(failed)
         task.with_progress(on_progress or (lambda _done, _total: None))
         dialog.task = task.run_in_background()

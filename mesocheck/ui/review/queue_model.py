@@ -17,6 +17,8 @@ from msgspec import Struct, field
 from msgspec.structs import replace
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QDate,
+    QLocale,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -26,11 +28,12 @@ from PySide6.QtGui import QIcon
 
 from mesocheck.forms.isolation import isolate
 from mesocheck.paths import resource
-from mesocheck.review import SEVERITY_WORDS, STATUS_WORDS, severity_word
+from mesocheck.i18n import N_, _, clinic_language
+from mesocheck.review import severity_word, status_word
 from mesocheck.ui.tasks import Database, Task
 
 PAGE_SIZE = 50
-COLUMNS = ("Priority", "Patient", "Appointment", "Status", "Flags")
+COLUMNS = (N_("Priority"), N_("Patient"), N_("Appointment"), N_("Status"), N_("Flags"))
 IntakeIdRole = Qt.ItemDataRole.UserRole + 1
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -70,16 +73,29 @@ def severity_icon(severity: str | None) -> QIcon:
 
 
 def flag_summary(row: Any) -> str:
-    parts = [f"{count} {SEVERITY_WORDS[severity].lower()}" for count, severity in (
+    parts = [f"{count} {severity_word(severity).lower()}" for count, severity in (
         (row.n_stop, "stop"), (row.n_review, "review"), (row.n_info, "info")) if count]
-    return " · ".join(parts) if parts else "None"
+    return " · ".join(parts) if parts else _("None")
+
+
+def day_in_words(day: date, with_weekday: bool = False) -> str:
+    """A day as staff read it, in the clinic's language: "Wed 30 Sep 2026"."""
+    return QLocale(clinic_language()).toString(QDate(day.year, day.month, day.day),
+                                               "ddd d MMM yyyy" if with_weekday else "d MMM yyyy")
 
 
 def appointment_text(row: Any, zone: tzinfo) -> str:
     when = row.appointment_at.astimezone(zone)
     if when.date() == datetime.now(zone).date():
-        return when.strftime("Today %H:%M")
-    return when.strftime("%a %d %b %Y, %H:%M")
+        return _("Today {time}").format(time=f"{when:%H:%M}")
+    return _("{day}, {time}").format(day=day_in_words(when.date(), True), time=f"{when:%H:%M}")
+
+
+def appointment_sample(one_day: bool) -> str:
+    """The widest appointment text the column must hold."""
+    if one_day:
+        return _("Today {time}").format(time="00:00")
+    return _("{day}, {time}").format(day=day_in_words(date(2026, 9, 30), True), time="00:00")
 
 
 class QueueModel(QAbstractTableModel):
@@ -122,7 +138,7 @@ class QueueModel(QAbstractTableModel):
         Task(lambda store: (store.queue_count(**query),
                             store.queue(**query, limit=page, offset=0)),
              success=lambda found: self._first_page(asked, *found), parent=self,
-             what="reading the review queue").failure(
+             what=N_("reading the review queue")).failure(
             lambda error: self._failed(asked, error)).run_in_background(self._db)
 
     def _first_page(self, asked: int, total: int, rows: list[Any]) -> None:
@@ -150,7 +166,7 @@ class QueueModel(QAbstractTableModel):
         self.loading = True
         Task(lambda store: store.queue(**query, limit=page, offset=offset),
              success=lambda more: self._more(asked, more), parent=self,
-             what="reading the review queue").failure(
+             what=N_("reading the review queue")).failure(
             lambda error: self._failed(asked, error)).run_in_background(self._db)
 
     def _more(self, asked: int, more: list[Any]) -> None:
@@ -182,7 +198,7 @@ class QueueModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
+            return _(COLUMNS[section])
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -207,18 +223,18 @@ class QueueModel(QAbstractTableModel):
         if column == 0:
             return severity_word(row.worst_severity)
         if column == 1:
-            born = row.birth_date.strftime("%d %b %Y")
-            return f"{isolate(row.patient_name)}, born {born}" if spoken else (
-                f"{isolate(row.patient_name)}\nborn {born}")
+            born = day_in_words(row.birth_date)
+            text = (_("{name}, born {date}") if spoken else _("{name}\nborn {date}"))
+            return text.format(name=isolate(row.patient_name), date=born)
         if column == 2:
             return appointment_text(row, self.zone)
         if column == 3:
-            return STATUS_WORDS.get(row.status, row.status)
+            return status_word(row.status)
         return self._flag_detail(row) if spoken else flag_summary(row)
 
     @staticmethod
     def _flag_detail(row: Any) -> str:
         if not (row.n_stop or row.n_review or row.n_info):
-            return "No flags"
-        return (f"{row.n_stop} stop, {row.n_review} review, {row.n_info} information "
-                "flag(s)")
+            return _("No flags")
+        return _("Flags: {stop} stop, {review} review, {info} information").format(
+            stop=row.n_stop, review=row.n_review, info=row.n_info)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from PySide6.QtCore import QDate, QModelIndex, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QLocale, QModelIndex, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,30 +25,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mesocheck.i18n import _
+from mesocheck.i18n import N_, _, clinic_language, ngettext
+from mesocheck.review import severity_word, status_word
 from mesocheck.ui.review.queue_model import (
     IntakeIdRole,
     QueueFilter,
     QueueModel,
+    appointment_sample,
     severity_icon,
 )
 from mesocheck.ui.tasks import Database
 from mesocheck.ui.widgets.responsive import FlowLayout
 
-STATUS_CHOICES = (
-    ("Any status", None),
-    ("Awaiting review", ("submitted",)),
-    ("Cleared", ("cleared",)),
-    ("Postponed", ("postponed",)),
-    ("Declined", ("declined",)),
-    ("In progress", ("in_progress",)),
-    ("Voided", ("voided",)),
+STATUS_CHOICES = (  # translated as the filter is built
+    (N_("Any status"), None),
+    (N_("Awaiting review"), ("submitted",)),
+    (N_("Cleared"), ("cleared",)),
+    (N_("Postponed"), ("postponed",)),
+    (N_("Declined"), ("declined",)),
+    (N_("In progress"), ("in_progress",)),
+    (N_("Voided"), ("voided",)),
 )
 SEVERITY_CHOICES = (
-    ("Any severity", None),
-    ("Has a stop flag", "stop"),
-    ("Has a review flag", "review"),
-    ("Has an info flag", "info"),
+    (N_("Any severity"), None),
+    (N_("Has a stop flag"), "stop"),
+    (N_("Has a review flag"), "review"),
+    (N_("Has an info flag"), "info"),
 )
 SEARCH_DELAY_MS = 250
 
@@ -79,11 +81,11 @@ class FlagCountsDelegate(QStyledItemDelegate):
         height = option.rect.height()
         if not parts:
             painter.drawText(QRect(left, top, option.rect.width() - 16, height),
-                             Qt.AlignmentFlag.AlignVCenter, "None")
+                             Qt.AlignmentFlag.AlignVCenter, _("None"))
         lines: list[list[tuple[str, str, int]]] = [[]]
         used = 0
         for severity, count in parts:
-            text = f"{count} {severity}"
+            text = f"{count} {severity_word(severity).lower()}"
             width = metrics.horizontalAdvance(text)
             needed = icon + 6 + width + 18
             if lines[-1] and used + needed > option.rect.width() - 8:
@@ -108,7 +110,8 @@ class FlagCountsDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         hint = super().sizeHint(option, index)
         metrics = option.fontMetrics
-        width = 2 * (metrics.height() + 6 + metrics.horizontalAdvance("00 review") + 18)
+        width = 2 * (metrics.height() + 6 + metrics.horizontalAdvance(
+            f"00 {severity_word('review').lower()}") + 18)
         return QSize(max(hint.width(), width), hint.height())
 
 
@@ -147,13 +150,16 @@ class QueueView(QWidget):
         self.title.setObjectName("reviewTitle")
         self.title.setAccessibleName(_("Review queue"))
 
-        self.date_from = self._date_edit("From", "Appointments from this day")
-        self.date_to = self._date_edit("To", "Appointments up to and including this day")
+        self.date_from = self._date_edit(_("From date"), _("Appointments from this day"))
+        self.date_to = self._date_edit(_("To date"),
+                                       _("Appointments up to and including this day"))
         self.today_button = QPushButton(_("Today"))
         self.today_button.setAccessibleName(_("Show today's appointments"))
         self.today_button.setAccessibleDescription(_("Sets both dates to today"))
-        self.status = self._combo(STATUS_CHOICES, "Status")
-        self.severity = self._combo(SEVERITY_CHOICES, "Severity")
+        self.status = self._combo(STATUS_CHOICES, _("Status"),
+                                  _("Shows only the intakes of this status"))
+        self.severity = self._combo(SEVERITY_CHOICES, _("Severity"),
+                                    _("Shows only the intakes with a flag of this severity"))
         self.flagged_only = QCheckBox(_("Flagged only"))
         self.flagged_only.setAccessibleName(_("Show only intakes with flags"))
         self.flagged_only.setAccessibleDescription(_("Leaves out intakes no answer flagged"))
@@ -167,7 +173,7 @@ class QueueView(QWidget):
 
         dates = QHBoxLayout()
         dates.setSpacing(8)
-        for label, edit in (("From", self.date_from), ("To", self.date_to)):
+        for label, edit in ((_("From"), self.date_from), (_("To"), self.date_to)):
             caption = QLabel(label)
             caption.setBuddy(edit)
             dates.addWidget(caption)
@@ -186,7 +192,7 @@ class QueueView(QWidget):
         self.table.setObjectName("queueTable")
         self.table.setAccessibleName(_("Intakes to review"))
         self.table.setAccessibleDescription(
-            "Most urgent first; Enter or a tap opens the intake's review")
+            _("Most urgent first; Enter or a tap opens the intake's review"))
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -218,10 +224,10 @@ class QueueView(QWidget):
         self.print_today = QPushButton(_("Print today's cleared consents"))
         self.print_today.setObjectName("printToday")
         self.print_today.setAccessibleDescription(
-            "Prints the consent of every patient cleared for treatment today")
+            _("Prints the consent of every patient cleared for treatment today"))
         self.history_button = QPushButton(_("Patient history"))
         self.history_button.setAccessibleDescription(
-            "Every visit of the selected intake's patient, newest first (H)")
+            _("Every visit of the selected intake's patient, newest first (H)"))
         footer = QHBoxLayout()
         footer.addWidget(self.count_label, 1)
         buttons = QWidget()
@@ -262,16 +268,17 @@ class QueueView(QWidget):
         edit = QDateEdit(self._qtoday())
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("dd MMM yyyy")
-        edit.setAccessibleName(f"{name} date")
+        edit.setLocale(QLocale(clinic_language()))  # month names in the clinic's words
+        edit.setAccessibleName(name)
         edit.setAccessibleDescription(description)
         return edit
 
-    def _combo(self, choices: tuple, name: str) -> QComboBox:
+    def _combo(self, choices: tuple, name: str, description: str) -> QComboBox:
         combo = QComboBox()
         for label, value in choices:
-            combo.addItem(label, value)
+            combo.addItem(_(label), value)
         combo.setAccessibleName(name)
-        combo.setAccessibleDescription(f"Shows only the intakes of this {name.lower()}")
+        combo.setAccessibleDescription(description)
         return combo
 
     # -- behaviour ------------------------------------------------------------------------
@@ -327,17 +334,17 @@ class QueueView(QWidget):
         header = self.table.horizontalHeader().fontMetrics()
         # Two of the three counts on a line (rows are two lines high for the patient's name
         # and date of birth): the patient's name keeps the room.
-        flags = sum(metrics.height() + metrics.horizontalAdvance(f"00 {word}") + 24
-                    for word in ("stop", "review")) + 16
+        flags = sum(metrics.height() + 24 + metrics.horizontalAdvance(
+            f"00 {severity_word(word).lower()}") for word in ("stop", "review")) + 16
 
         def fit(column: int, sample: str) -> int:
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
             return max(metrics.horizontalAdvance(sample), header.horizontalAdvance(title)) + 36
 
         widths = {
-            0: icon + fit(0, "No flags"),
-            2: fit(2, "Today 00:00" if one_day else "Wed 30 Sep 2026, 00:00"),
-            3: fit(3, "Postponed"),  # its longest word: "Awaiting review" takes two lines
+            0: icon + fit(0, severity_word(None)),
+            2: fit(2, appointment_sample(one_day)),
+            3: fit(3, status_word("postponed")),  # "Awaiting review" takes two lines
             4: flags,
         }
         for column, width in widths.items():
@@ -353,13 +360,16 @@ class QueueView(QWidget):
         shown = self.model.rowCount()
         if total == 0:
             self.count_label.setText(_("No intakes match"))
-            self.empty.setText("No intakes match these filters. "
-                               "Try another date range or clear the search.")
+            self.empty.setText(_("No intakes match these filters. "
+                                 "Try another date range or clear the search."))
         elif shown < total:
-            self.count_label.setText(f"Showing {shown:,} of {total:,} intakes; "
-                                     "scroll for more")
+            self.count_label.setText(ngettext(
+                "Showing {shown} of {total} intake; scroll for more",
+                "Showing {shown} of {total} intakes; scroll for more", total).format(
+                shown=f"{shown:,}", total=f"{total:,}"))
         else:
-            self.count_label.setText(f"{total:,} intake{'s' if total != 1 else ''}")
+            self.count_label.setText(ngettext("{count} intake", "{count} intakes", total).format(
+                count=f"{total:,}"))
         self.table.setVisible(total > 0)
         self.empty.setVisible(total == 0)
 

@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from mesocheck.errors import MesocheckError
-from mesocheck.i18n import set_clinic_language
+from mesocheck.i18n import N_, _, set_clinic_language
 from mesocheck.logs import setup_logging
 from mesocheck.session import PatientDetails
 from mesocheck.store import DatabaseCorrupt
@@ -39,7 +39,7 @@ _damage_dialog: list[Dialog] = []  # a dialog without a parent lives only while 
 def _fatal(app: QApplication, title: str, text: str, *, running: bool = False) -> int:
     """A message for a problem that stops the app before its window opens; exit code 1
     (``running``: the event loop runs already, and ends with it when it is closed)."""
-    dialog = Dialog(None, title, text, accept_text="Close")
+    dialog = Dialog(None, title, text, accept_text=_("Close"))
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
     dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
     dialog.finished.connect(lambda _r: app.exit(1))
@@ -78,21 +78,21 @@ def check_database(app: QApplication, db: Database, *, repair: bool) -> Task:
     def checked(damage: str | None) -> None:
         if damage is None:
             if repair:
-                Task(_make_missing_pdfs, what="making consent documents missing after an "
-                     "interruption", success=_repaired).heavy().failure(
+                Task(_make_missing_pdfs, what=N_("making consent documents missing after an "
+                             "interruption"), success=_repaired).heavy().failure(
                     lambda error: log.warning("missing consent PDFs not made: %s",
                                               type(error).__name__)).run_in_background(db)
             return
         log.error("the database failed its quick check at start-up")
         for widget in app.topLevelWidgets():
             widget.hide()  # nothing more is typed into a file that cannot keep it
-        dialog = Dialog(None, "The database is damaged", damage, accept_text="Close")
+        dialog = Dialog(None, _("The database is damaged"), damage, accept_text=_("Close"))
         dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
         dialog.finished.connect(lambda _r: app.exit(1))
         _damage_dialog[:] = [dialog]
         dialog.show()
 
-    return Task(check, success=checked, what="checking the database").failure(
+    return Task(check, success=checked, what=N_("checking the database")).failure(
         lambda error: log.warning("start-up database check not done: %s",
                                   type(error).__name__)).run_in_background(db)
 
@@ -141,7 +141,8 @@ def run(db_path: Path | None, *, demo_intake: bool | None = None, hub: str | Non
 
         problem = platform_problem()
         if problem is not None:
-            raise MesocheckError(f"the tablet app cannot start: {problem}")
+            raise MesocheckError(_("the tablet app cannot start: {problem}").format(
+                problem=problem))
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("mesocheck")
@@ -155,7 +156,7 @@ def run(db_path: Path | None, *, demo_intake: bool | None = None, hub: str | Non
         try:
             gate = None if db_path is None else _gate(db_path)
         except MesocheckError as exc:
-            return _fatal(app, "The database cannot be opened", exc.message)
+            return _fatal(app, _("The database cannot be opened"), exc.message)
         if gate is None:
             if _start(app, db_path, demo_intake, opened, None, window_size=window_size,
                       hub=hub) is not None:
@@ -251,15 +252,15 @@ def _start(app: QApplication, db_path: Path | None, demo_intake: bool | None,
     try:
         db = Database.open_hub(hub) if hub else Database.open(Path(db_path))
     except MesocheckError as exc:
-        return _fatal(app, "The hub cannot be opened" if hub else
-                      "The database cannot be opened", exc.message, running=running)
+        return _fatal(app, _("The hub cannot be opened") if hub else
+                      _("The database cannot be opened"), exc.message, running=running)
     opened.append(db)
     try:
         settings, has_practitioner = db.call(
             lambda store: (store.settings(), store.has_practitioner()))
         form = default_form()
     except MesocheckError as exc:
-        return _fatal(app, "mesocheck cannot start", exc.message, running=running)
+        return _fatal(app, _("mesocheck cannot start"), exc.message, running=running)
     set_clinic_language(settings.get("clinic_language") or "en")
     # MESOCHECK_DEMO_INTAKE=1, or a language of the form (=ar) to open the intake in it.
     demo_language = os.environ.get(DEMO_INTAKE, "")
@@ -291,6 +292,6 @@ _windows: list[Any] = []  # the app's window, kept while the event loop runs
 def _unlock_seal(db: Database, passphrase: str) -> None:
     from mesocheck.ui.staff.seal import unlock_seal
 
-    Task(lambda store: unlock_seal(store, passphrase), what="unlocking the clinic's seal") \
+    Task(lambda store: unlock_seal(store, passphrase), what=N_("unlocking the clinic's seal")) \
         .failure(lambda error: log.warning("the seal was not unlocked with the database: %s",
                                            type(error).__name__)).run_in_background(db)

@@ -21,13 +21,14 @@ from typing import IO, Any
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication
 
+from mesocheck.i18n import N_, _
 from mesocheck.logs import log_bug
 from mesocheck.paths import log_dir
 from mesocheck.ui import tasks
 from mesocheck.ui.widgets.dialogs import Dialog
 
 NATIVE_LOG = "native-crash.log"
-TITLE = "Sorry, something went wrong"
+TITLE = N_("Sorry, something went wrong")
 
 
 class CrashHandler(QObject):
@@ -74,7 +75,7 @@ class CrashHandler(QObject):
         parent = QApplication.activeWindow()
         if parent is not None and not parent.isVisible():
             parent = None
-        self.dialog = Dialog(parent, TITLE, text, on_finished=self._closed)
+        self.dialog = Dialog(parent, _(TITLE), text, on_finished=self._closed)
         self.dialog.show()
 
     def _closed(self, *_: Any) -> None:

@@ -31,6 +31,7 @@ from mesocheck.ui.shell.turns import AfterFirstPaint, after_painted, delete_in_t
 from mesocheck.ui.tasks import Database, StoreSink, Task
 from mesocheck.ui.widgets.dialogs import message
 from mesocheck.ui.widgets.screen import enter_presses_focused_button, scroll_into_view
+from mesocheck.i18n import N_, _, clinic_language, ngettext
 
 if TYPE_CHECKING:  # the staff's screens are loaded when first asked for
     from mesocheck.ui.shell.screen_fit import ScreenFit
@@ -296,7 +297,7 @@ class MainWindow(QMainWindow):
         if intake_id is None:
             return
         Task(lambda store: store.choose_copy(intake_id, wanted, "patient"),
-             what="saving the choice of a copy", parent=self,
+             what=N_("saving the choice of a copy"), parent=self,
              success=lambda _r: thanks.copy_recorded(wanted)).failure(
             lambda _error: thanks.copy_not_recorded()).retrying().run_in_background(self.db)
 
@@ -319,7 +320,7 @@ class MainWindow(QMainWindow):
 
     def refresh_waiting(self) -> None:
         Task(lambda store: len(store.unfinished_intakes()), success=self._show_waiting,
-             what="counting the unfinished intakes", parent=self).failure(
+             what=N_("counting the unfinished intakes"), parent=self).failure(
             lambda _error: None).run_in_background(self.db)
 
     def start_walk_in(self) -> None:
@@ -425,14 +426,13 @@ class MainWindow(QMainWindow):
             self._start_intake(details, actor)
             return
         name, born = details.name, details.birth_date
-        Task(lambda store: store.patient_matches(name, born), what="finding the patient",
+        Task(lambda store: store.patient_matches(name, born), what=N_("finding the patient"),
              parent=self, success=lambda found: self._matched(details, actor, found)).failure(
             self._open_failed).retrying().run_in_background(self.db)
 
     def _matched(self, details: PatientDetails, actor: str, found: list[Any]) -> None:
         from msgspec import structs
 
-        from mesocheck.i18n import _, clinic_language, ngettext
         from mesocheck.timeutil import day_text
         from mesocheck.ui.widgets.dialogs import confirm
 
@@ -466,7 +466,7 @@ class MainWindow(QMainWindow):
 
     def _start_intake(self, details: PatientDetails, actor: str) -> None:
         staff_started = actor != "patient"
-        Task(self._starter(details, actor), what="starting the intake", parent=self,
+        Task(self._starter(details, actor), what=N_("starting the intake"), parent=self,
              success=lambda session: self._opened(session, staff_started, False)).failure(
             self._open_failed).retrying().run_in_background(self.db)
 
@@ -478,10 +478,10 @@ class MainWindow(QMainWindow):
                                         sink=sink)
 
         Task(op, success=lambda session: self._opened(session, True, True), parent=self,
-             what="opening the intake").failure(self._open_failed).run_in_background(self.db)
+             what=N_("opening the intake")).failure(self._open_failed).run_in_background(self.db)
 
     def _open_failed(self, error: Any) -> None:
-        message(self, "This form cannot be opened", error.message)
+        message(self, _("This form cannot be opened"), error.message)
 
     def _opened(self, session: IntakeSession, staff_started: bool, resuming: bool) -> None:
         self.session = session
@@ -537,7 +537,7 @@ class MainWindow(QMainWindow):
         after_painted(self.thanks, lambda: self._start_pdf(intake_id))
 
     def _start_pdf(self, intake_id: str) -> None:
-        Task(lambda store: _make_consent_pdf(store, intake_id), what="making the consent PDF",
+        Task(lambda store: _make_consent_pdf(store, intake_id), what=N_("making the consent PDF"),
              success=lambda _id: self._pdf_done(intake_id, True)).failure(
             lambda _error: self._pdf_done(intake_id, False)).heavy().run_in_background(self.db)
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck.forms.isolation import isolate
-from mesocheck.i18n import _, native_name, ngettext, set_clinic_language, shipped_languages
+from mesocheck.i18n import N_, _, native_name, ngettext, set_clinic_language, shipped_languages
 from mesocheck.store import StaffMember
 from mesocheck.store.settings import COURSE_DEFAULTS, COURSE_LIMITS, IDLE_LIMITS_S
 from mesocheck.store.staff import MIN_PIN_LENGTH, pin_min_length_of, pin_rule
@@ -227,7 +227,7 @@ class StaffAdminScreen(Screen):
         actor = self.context.actor
         self.add_button.setEnabled(False)
         self._run(lambda store: store.add_staff(name, role, pin, actor),
-                  "adding a staff member", lambda _id: self._added(name, role))
+                  N_("adding a staff member"), lambda _id: self._added(name, role))
 
     def _added(self, name: str, role: str) -> None:
         self.add_button.setEnabled(True)
@@ -243,7 +243,7 @@ class StaffAdminScreen(Screen):
             return
         Task(lambda store: (store.staff_members(include_inactive=True), store.settings()),
              success=lambda found: self._show(*found), parent=self,
-             what="reading the staff list").failure(self._failed).run_in_background(
+             what=N_("reading the staff list")).failure(self._failed).run_in_background(
             self.context.db)
 
     def _show(self, members: list[StaffMember], settings: dict[str, Any]) -> None:
@@ -313,13 +313,13 @@ class StaffAdminScreen(Screen):
 
     def _new_pin(self, member: StaffMember, pin: str) -> None:
         actor = self.context.actor
-        self._run(lambda store: store.change_pin(member.id, pin, actor), "changing a PIN",
+        self._run(lambda store: store.change_pin(member.id, pin, actor), N_("changing a PIN"),
                   lambda _r: self._say(_("{name} has a new PIN.").format(
                       name=isolate(member.name))))
 
     def unlock(self, member: StaffMember) -> None:
         actor = self.context.actor
-        self._run(lambda store: store.unlock_staff(member.id, actor), "unlocking an account",
+        self._run(lambda store: store.unlock_staff(member.id, actor), N_("unlocking an account"),
                   lambda _r: self._say(_("{name} can sign in again.").format(
                       name=isolate(member.name))))
 
@@ -335,7 +335,7 @@ class StaffAdminScreen(Screen):
         actor = self.context.actor
         text = _("{name} can sign in again.") if active else _("{name} is deactivated.")
         self._run(lambda store: store.set_staff_active(member.id, active, actor),
-                  "changing an account",
+                  N_("changing an account"),
                   lambda _r: self._say(text.format(name=isolate(member.name))))
 
     # -- the clinic's settings -----------------------------------------------------------
@@ -503,7 +503,7 @@ class StaffAdminScreen(Screen):
             store.set_settings(values, actor)
             return store.settings()
 
-        self._run(op, "saving the clinic's settings", self._saved,
+        self._run(op, N_("saving the clinic's settings"), self._saved,
                   on_refused=self._settings_refused)
 
     def _settings_refused(self, text: str) -> None:

@@ -128,7 +128,7 @@ class UnfinishedScreen(Screen):
 
     def refresh(self) -> None:
         Task(lambda store: store.unfinished_intakes(), success=self._show, parent=self,
-             what="reading the unfinished intakes").failure(self._failed).run_in_background(
+             what=N_("reading the unfinished intakes")).failure(self._failed).run_in_background(
             self.context.db)
 
     def _failed(self, error: Any) -> None:
@@ -188,7 +188,7 @@ class UnfinishedScreen(Screen):
     def _void(self, intake_id: str, reason: str) -> None:
         actor = self.context.actor
         Task(lambda store: store.void(intake_id, reason, actor), parent=self,
-             success=lambda _r: self.refresh(), what="voiding the intake").failure(
+             success=lambda _r: self.refresh(), what=N_("voiding the intake")).failure(
             self._failed).run_in_background(self.context.db)
 
 

@@ -9,21 +9,25 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel
 
+from mesocheck.i18n import _, ngettext
 from mesocheck.ui.widgets.labels import label
 
 
 def hub_line(status: Any, zone: tzinfo) -> str:
     """``status``: a ``mesocheck.sync.Status``."""
     waiting = status.waiting
-    intakes = f"{waiting} intake{'s' if waiting != 1 else ''} waiting"
+    intakes = ngettext("{count} intake waiting", "{count} intakes waiting", waiting).format(
+        count=waiting)
     if status.problem is not None:
         if status.failing_since is not None:
             since = status.failing_since.astimezone(zone).strftime("%H:%M")
-            return f"hub: not reachable since {since}, {intakes}"
-        return f"hub: not reachable, {intakes}"
+            return _("hub: not reachable since {time}, {waiting}").format(time=since,
+                                                                          waiting=intakes)
+        return _("hub: not reachable, {waiting}").format(waiting=intakes)
     if status.connected:
-        return f"hub: connected, {intakes}" if waiting else "hub: connected, all sent"
-    return "hub: connecting"
+        return (_("hub: connected, {waiting}").format(waiting=intakes) if waiting
+                else _("hub: connected, all sent"))
+    return _("hub: connecting")
 
 
 class HubStatus:
@@ -34,7 +38,7 @@ class HubStatus:
         self.zone = zone
         self.label: QLabel = label("", "muted")
         self.label.setObjectName("hubStatus")
-        self.label.setAccessibleName("Connection to the clinic's hub")
+        self.label.setAccessibleName(_("Connection to the clinic's hub"))
         self.timer = QTimer(self.label, interval=1000)
         self.timer.timeout.connect(self.update)
         self.timer.start()

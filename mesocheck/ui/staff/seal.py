@@ -19,6 +19,7 @@ from mesocheck.ui.staff.unlock import PassphraseEntry
 from mesocheck.ui.tasks import Task
 from mesocheck.ui.widgets.labels import label
 from mesocheck.ui.widgets.screen import Screen
+from mesocheck.i18n import N_, _, ngettext
 
 
 class SealState(Struct, frozen=True):
@@ -66,16 +67,16 @@ class SealScreen(Screen):
     def __init__(self, context: Any):
         super().__init__()
         self.context = context
-        self.layout_.addWidget(label("Clinic seal", "heading"))
+        self.layout_.addWidget(label(_("Clinic seal"), "heading"))
         self.status = label("", "lead")
         self.layout_.addWidget(self.status)
         self.detail = label("", "muted")
         self.layout_.addWidget(self.detail)
-        self.entry = PassphraseEntry("Unlock the seal")
+        self.entry = PassphraseEntry(_("Unlock the seal"))
         self.entry.field.setAccessibleDescription(
-            "The clinic's passphrase unlocks its seal until the app closes")
+            _("The clinic's passphrase unlocks its seal until the app closes"))
         self.entry.button.setAccessibleDescription(
-            "Checks the passphrase, then seals the documents that wait")
+            _("Checks the passphrase, then seals the documents that wait"))
         self.entry.submitted.connect(self.unlock)
         self.passphrase, self.unlock_button, self.error = (
             self.entry.field, self.entry.button, self.entry.error)
@@ -85,34 +86,35 @@ class SealScreen(Screen):
         self.state: SealState | None = None
 
     def refresh(self) -> None:
-        Task(seal_state, success=self._show, parent=self, what="reading the seal's state") \
+        Task(seal_state, success=self._show, parent=self, what=N_("reading the seal's state")) \
             .failure(lambda error: self.error.show_message(error.message)) \
             .run_in_background(self.context.db)
 
     def _show(self, state: SealState) -> None:
         self.state = state
-        waiting = (f" {state.waiting} document{'s wait' if state.waiting != 1 else ' waits'} "
-                   "to be sealed." if state.waiting else "")
+        waiting = (" " + ngettext("{count} document waits to be sealed.",
+                                  "{count} documents wait to be sealed.", state.waiting).format(
+            count=state.waiting) if state.waiting else "")
         if not state.set_up:
-            self.status.setText("No clinic seal is set up. Documents are kept unsealed.")
-            self.detail.setText("The clinic's IT contact sets one up with "
-                                "\u201cmesocheck seal setup\u201d.")
+            self.status.setText(_("No clinic seal is set up. Documents are kept unsealed."))
+            self.detail.setText(_("The clinic's IT contact sets one up with "
+                                  "\u201cmesocheck seal setup\u201d."))
         elif state.unlocked:
-            self.status.setText("The seal is unlocked: every document is sealed as it is "
-                                "made." + waiting)
-            self.detail.setText(f"Sealed by {state.name}; the certificate is valid until "
-                                f"{state.valid_until}. It stays unlocked until the app "
-                                "closes.")
+            self.status.setText(_("The seal is unlocked: every document is sealed as it is "
+                                  "made.") + waiting)
+            self.detail.setText(_("Sealed by {name}; the certificate is valid until {date}. It "
+                                  "stays unlocked until the app closes.").format(
+                name=state.name, date=state.valid_until))
         else:
-            self.status.setText("The seal is locked. Patients' documents are kept, and sealed "
-                                "when it is unlocked." + waiting)
-            self.detail.setText(f"Type the clinic passphrase to seal documents as "
-                                f"{state.name}.")
+            self.status.setText(_("The seal is locked. Patients' documents are kept, and "
+                                  "sealed when it is unlocked.") + waiting)
+            self.detail.setText(_("Type the clinic passphrase to seal documents as {name}.")
+                                .format(name=state.name))
         self.entry.setVisible(state.set_up and not state.unlocked)
 
     def unlock(self, passphrase: str) -> None:
         Task(lambda store: unlock_seal(store, passphrase), success=self._unlocked, parent=self,
-             what="unlocking the clinic's seal").failure(self._failed) \
+             what=N_("unlocking the clinic's seal")).failure(self._failed) \
             .run_in_background(self.context.db)
 
     def _unlocked(self, _result: bool) -> None:
@@ -121,7 +123,7 @@ class SealScreen(Screen):
         path = self.context.db.path
         if path is not None:  # seal what waited; timestamps for B-B seals, if configured
             Task(lambda: seal_waiting(path), success=self._sealed, parent=self,
-                 what="sealing the documents kept unsealed").heavy().failure(
+                 what=N_("sealing the documents kept unsealed")).heavy().failure(
                 lambda error: self.error.show_message(error.message)).run_in_background()
 
     def _sealed(self, report: Any) -> None:

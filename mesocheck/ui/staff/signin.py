@@ -166,7 +166,7 @@ class SignInScreen(Screen):
         self._sign_in_mode()
         self.clear()
         Task(lambda store: store.staff_members(), success=self._show_members, parent=self,
-             what="reading the staff list").failure(self._failed).run_in_background(self.db)
+             what=N_("reading the staff list")).failure(self._failed).run_in_background(self.db)
 
     def clear(self) -> None:
         self.pin.clear()
@@ -224,7 +224,7 @@ class SignInScreen(Screen):
         self._busy = True
         self.status.setText(_("Checking…"))
         self._update()
-        Task(lambda store: store.check_pin(member.id, pin), what="checking the PIN",
+        Task(lambda store: store.check_pin(member.id, pin), what=N_("checking the PIN"),
              success=lambda check: self._checked(member, check), parent=self).failure(
             self._failed).run_in_background(self.db)
 
@@ -254,7 +254,7 @@ class SignInScreen(Screen):
 
     def _ask_new_pin(self, member: StaffMember) -> None:
         self.changing, self.first_pin = member, None
-        Task(lambda store: store.pin_min_length(), what="reading the PIN rules", parent=self,
+        Task(lambda store: store.pin_min_length(), what=N_("reading the PIN rules"), parent=self,
              success=self._show_new_pin).failure(self._failed).run_in_background(self.db)
 
     def _show_new_pin(self, min_length: int) -> None:
@@ -295,7 +295,7 @@ class SignInScreen(Screen):
         self.status.setText(_("Saving…"))
         self._update()
         Task(lambda store: store.change_pin(member.id, pin, actor=staff_actor(member.id)),
-             what="saving the new PIN", parent=self,
+             what=N_("saving the new PIN"), parent=self,
              success=lambda _r: self._changed(member)).failure(self._failed) \
             .run_in_background(self.db)
 
@@ -413,7 +413,7 @@ class FirstRunScreen(Screen):
                     store.set_settings({"clinic_name": clinic}, actor=staff_actor(staff_id))
             return next(m for m in store.staff_members() if m.id == staff_id)
 
-        Task(op, success=self._created, what="creating the practitioner account",
+        Task(op, success=self._created, what=N_("creating the practitioner account"),
              parent=self).failure(self._failed).run_in_background(self.db)
 
     def _created(self, member: StaffMember) -> None:

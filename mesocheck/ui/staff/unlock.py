@@ -25,8 +25,7 @@ from mesocheck.ui.widgets.choices import ErrorLine
 from mesocheck.ui.widgets.labels import label
 from mesocheck.ui.widgets.screen import Screen
 from mesocheck.ui.widgets.style import set_role, set_state
-
-MIN_LENGTH_TEXT = "at least 10 characters; a few words are easiest to remember"
+from mesocheck.i18n import N_, _, ngettext
 
 
 def passphrase_field(accessible_name: str) -> QLineEdit:
@@ -50,8 +49,8 @@ class PassphraseEntry(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(16)
-        self.field = passphrase_field("Clinic passphrase")
-        self.field.setPlaceholderText("Clinic passphrase")
+        self.field = passphrase_field(_("Clinic passphrase"))
+        self.field.setPlaceholderText(_("Clinic passphrase"))
         self.field.returnPressed.connect(self._submit)
         self.field.textEdited.connect(lambda _t: set_state(self.field, None))
         self.button = set_role(QPushButton(button_text), "primary")
@@ -64,7 +63,7 @@ class PassphraseEntry(QWidget):
     def _submit(self) -> None:
         text = self.field.text()
         if not text:
-            self.show_problem("Type the clinic passphrase first.")
+            self.show_problem(_("Type the clinic passphrase first."))
             return
         self.field.clear()
         self.busy(True)
@@ -84,8 +83,8 @@ class PassphraseEntry(QWidget):
 
 def _pause_text(until: datetime) -> str:
     local = until.astimezone()
-    return (f"Too many wrong passphrases: this screen is paused until {local:%H:%M}. "
-            "Wait, then try again.")
+    return _("Too many wrong passphrases: this screen is paused until {time}. Wait, then try "
+             "again.").format(time=f"{local:%H:%M}")
 
 
 class UnlockScreen(Screen):
@@ -98,33 +97,33 @@ class UnlockScreen(Screen):
         super().__init__()
         self.db_path = db_path
         self.clock = clock
-        self.layout_.addWidget(label("mesocheck is locked", "heading"))
-        self.layout_.addWidget(label(
+        self.layout_.addWidget(label(_("mesocheck is locked"), "heading"))
+        self.layout_.addWidget(label(_(
             "The patients' records on this tablet are encrypted. A member of staff types the "
             "clinic passphrase to open them; patients can then use the tablet until it is "
-            "switched off.", "lead"))
+            "switched off."), "lead"))
         if note:
             self.layout_.addWidget(label(note, "muted"))
-        caption = label("Clinic passphrase", "subheading")
+        caption = label(_("Clinic passphrase"), "subheading")
         self.layout_.addWidget(caption)
-        self.entry = PassphraseEntry("Unlock")
+        self.entry = PassphraseEntry(_("Unlock"))
         caption.setBuddy(self.entry.field)
         self.entry.submitted.connect(self._try)
         self.layout_.addWidget(self.entry)
         self.layout_.addWidget(self.entry.error)
         self.status = label("", "status")
         self.layout_.addWidget(self.status)
-        self.layout_.addWidget(label(
+        self.layout_.addWidget(label(_(
             "Forgotten? The clinic's IT contact sets a new passphrase with the recovery key "
-            "written down at set-up (mesocheck passphrase --recovery-key-file FILE).", "muted"))
+            "written down at set-up (mesocheck passphrase --recovery-key-file FILE)."), "muted"))
         self.layout_.addStretch(1)
 
     def _try(self, passphrase: str) -> None:
         from mesocheck.store import atrest
 
-        self.status.setText("Unlocking…")
+        self.status.setText(_("Unlocking…"))
         path, now = self.db_path, self.clock()
-        Task(lambda: atrest.try_unlock(path, passphrase, now), what="unlocking the database",
+        Task(lambda: atrest.try_unlock(path, passphrase, now), what=N_("unlocking the database"),
              success=lambda result: self._done(result, passphrase), parent=self) \
             .failure(self._failed).run_in_background()
 
@@ -137,9 +136,11 @@ class UnlockScreen(Screen):
             self.entry.show_problem(_pause_text(result.paused_until))
         else:
             tries = result.tries_left
-            self.entry.show_problem(
-                f"That is not the clinic passphrase. {tries} more "
-                f"{'try' if tries == 1 else 'tries'} before this screen pauses for a while.")
+            self.entry.show_problem(ngettext(
+                "That is not the clinic passphrase. {count} more try before this screen "
+                "pauses for a while.",
+                "That is not the clinic passphrase. {count} more tries before this screen "
+                "pauses for a while.", tries).format(count=tries))
 
     def _failed(self, error: Any) -> None:
         self.status.clear()
@@ -159,20 +160,21 @@ class SetUpScreen(Screen):
         super().__init__()
         self.db_path = db_path
         self.passphrase = ""
-        self.heading = label("Set up mesocheck on this tablet", "heading")
+        self.heading = label(_("Set up mesocheck on this tablet"), "heading")
         self.layout_.addWidget(self.heading)
         # First the passphrase, then (the key made) the recovery key: one part shows.
         self.choose = QWidget()
         choose = QVBoxLayout(self.choose)
         choose.setContentsMargins(0, 0, 0, 0)
         choose.setSpacing(20)
-        choose.addWidget(label(
+        choose.addWidget(label(_(
             "Choose the clinic passphrase. It encrypts every patient's record on this "
             "tablet, and staff type it each time the app starts. Keep it where the clinic's "
-            "staff can find it, never on the tablet.", "lead"))
+            "staff can find it, never on the tablet."), "lead"))
         self.fields: list[QLineEdit] = []
-        for title, name in ((f"Clinic passphrase ({MIN_LENGTH_TEXT})", "Clinic passphrase"),
-                            ("The same passphrase again", "The same passphrase again")):
+        for title, name in ((_("Clinic passphrase (at least 10 characters; a few words are "
+                               "easiest to remember)"), _("Clinic passphrase")),
+                            (_("The same passphrase again"), _("The same passphrase again"))):
             caption = label(title, "subheading")
             field = passphrase_field(name)
             caption.setBuddy(field)
@@ -190,16 +192,16 @@ class SetUpScreen(Screen):
         keep = QVBoxLayout(self.keep)
         keep.setContentsMargins(0, 0, 0, 0)
         keep.setSpacing(20)
-        keep.addWidget(label(
+        keep.addWidget(label(_(
             "The passphrase is set. Below is the recovery key: it opens the records if the "
             "passphrase is ever forgotten. Write it down now and keep it in the clinic's "
-            "safe. It is shown only this once.", "lead"))
+            "safe. It is shown only this once."), "lead"))
         self.recovery = label("", "recovery")
         self.recovery.setWordWrap(False)  # two lines of four groups, never broken
         self.recovery.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.recovery.setAccessibleName("Recovery key")
+        self.recovery.setAccessibleName(_("Recovery key"))
         keep.addWidget(self.recovery, 0, Qt.AlignmentFlag.AlignLeft)
-        self.written = QCheckBox("I have written down the recovery key")
+        self.written = QCheckBox(_("I have written down the recovery key"))
         self.written.toggled.connect(lambda on: self.continue_button.setEnabled(on))
         keep.addWidget(self.written)
         self.keep.hide()
@@ -207,7 +209,7 @@ class SetUpScreen(Screen):
         self.layout_.addStretch(1)
         buttons = self.footer()
         buttons.addStretch(1)
-        self.continue_button = set_role(QPushButton("Continue"), "primary")
+        self.continue_button = set_role(QPushButton(_("Continue")), "primary")
         self.continue_button.clicked.connect(self._continue)
         buttons.addWidget(self.continue_button)
 
@@ -226,16 +228,17 @@ class SetUpScreen(Screen):
 
         first, again = (field.text() for field in self.fields)
         if len(first) < MIN_LENGTH:
-            self._problem(0, f"The clinic passphrase needs {MIN_LENGTH_TEXT}.")
+            self._problem(0, _("The clinic passphrase needs at least 10 characters; a few "
+                               "words are easiest to remember."))
             return
         if first != again:
             self.fields[1].clear()
-            self._problem(1, "The two passphrases are not the same. Type it again in the "
-                          "second box.")
+            self._problem(1, _("The two passphrases are not the same. Type it again in the "
+                               "second box."))
             return
         self.error.show_message(None)
         self.continue_button.setEnabled(False)
-        self.status.setText("Making the key…")
+        self.status.setText(_("Making the key…"))
         path = self.db_path
 
         def make() -> str:
@@ -243,7 +246,7 @@ class SetUpScreen(Screen):
 
             return atrest.set_up(path, first)
 
-        Task(make, what="setting up the database's key",
+        Task(make, what=N_("setting up the database's key"),
              success=lambda recovery: self._show_recovery(first, recovery), parent=self) \
             .failure(self._failed).run_in_background()
 
@@ -264,7 +267,7 @@ class SetUpScreen(Screen):
         groups = recovery.split("-")
         self.recovery.setText("  ".join(groups[:4]) + "\n" + "  ".join(groups[4:]))
         self.choose.hide()
-        self.heading.setText("The recovery key")
+        self.heading.setText(_("The recovery key"))
         self.keep.show()
         self.continue_button.setEnabled(False)
         self.written.setFocus()

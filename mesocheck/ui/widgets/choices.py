@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mesocheck.i18n import _
 from mesocheck.paths import resource
 from mesocheck.ui.widgets.style import set_role
 
@@ -100,7 +101,7 @@ class ErrorLine(QWidget):
         layout.setSpacing(10)
         self.icon = QLabel()  # the sign is drawn when a first message shows (SVG, ~2 ms)
         self.icon.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.icon.setAccessibleName("Problem")
+        self.icon.setAccessibleName(_("Problem"))
         self.text = set_role(QLabel(), "error")
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.PlainText)

@@ -88,7 +88,7 @@ class Dialog(QDialog):
         self.reject_button: QPushButton | None = None
         if reject_text is not None:
             self.reject_button = QPushButton(reject_text)
-            self.reject_button.setAccessibleDescription("Closes this, changing nothing")
+            self.reject_button.setAccessibleDescription(_("Closes this, changing nothing"))
             self.reject_button.clicked.connect(self.reject)
             buttons.addWidget(self.reject_button)
         self.accept_button = set_role(QPushButton(accept_text), "danger" if danger else "primary")
