@@ -51,7 +51,7 @@ class IntakeLifecycle:
             if patient_id is not None:
                 if tx.execute("SELECT 1 FROM patients WHERE id = ?",
                               (patient_id,)).fetchone() is None:
-                    raise NotFound("No patient has this id; start again from their details.")
+                    raise NotFound(_("No patient has this id; start again from their details."))
             else:
                 patient_id = tx.insert("patients", {
                     "name": name,
