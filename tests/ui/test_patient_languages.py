@@ -211,3 +211,75 @@ def test_the_staff_sign_in_speaks_the_clinics_language(qtbot, make_window, pract
     admin = home.open_screen("Staff")
     assert admin.save_button.text() == "Enregistrer les réglages"
     assert admin.idle.itemText(0) == "1 minute" and admin.idle.itemText(1) == "2 minutes"
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # the review's dialogs, offscreen
+def test_a_french_clinic_reviews_in_french(qtbot, make_window, db_path, practitioner, form,
+                                           tmp_path, monkeypatch):
+    """Queue, review detail, decision and countersignature dialogs and the patient's history
+    all speak the clinic's language, and fit both screen shapes (saved to look at)."""
+    import os
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QLabel
+
+    from mesocheck import i18n
+    from tests.support.layout_check import layout_problems
+    from tests.support.review_driver import settle
+
+    window = make_window()
+    intake_id = drive.walk_in_and_sign(qtbot, window, {"sun_recent": True})
+    drive.settle(qtbot, window)
+    window.show_welcome()
+    monkeypatch.setattr(i18n, "_clinic", "fr")  # as the app sets it from clinic_language
+    drive.sign_in(qtbot, window)
+    qtbot.waitUntil(lambda: window.current_screen == "staff", timeout=5000)
+    panel = window.staff_home.open_screen("Review queue")
+    settle(qtbot, panel)
+    folder = Path(os.environ.get("MESOCHECK_SCREENSHOTS") or tmp_path)
+
+    def look(name: str, widget=None) -> None:
+        for size in ((1280, 800), (800, 1280)):
+            window.resize(*size)
+            if widget is not None:
+                widget.resize(min(size[0] - 80, 900), min(size[1] - 80, 760))
+            qtbot.wait(50)
+            (widget or window).grab().save(str(folder / f"clinic-fr-{name}-{size[0]}x{size[1]}.png"))
+            assert layout_problems(widget or window) == [], name
+
+    model = panel.queue.model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(5)]
+    assert headers == ["Priorité", "Patient", "Rendez-vous", "Statut", "Alertes"]
+    assert panel.queue.count_label.text() == "1 formulaire"
+    assert model.index(0, 3).data() == "En attente d'examen"
+    assert panel.queue.status.itemText(0) == "Tous les statuts"
+    assert model.index(0, 2).data().startswith("Aujourd'hui ")
+    look("review-queue")
+
+    panel.open_intake(intake_id)
+    settle(qtbot, panel)
+    qtbot.waitUntil(lambda: panel.stack.currentWidget() is panel.detail, timeout=5000)
+    texts = [w.text() for w in panel.detail.findChildren(QLabel)]
+    assert any(t.startswith("Alertes (") for t in texts)
+    assert not any(t.startswith("Flags (") for t in texts)
+    assert any(t.startswith("Confirmé ") for t in texts)  # each card read and acknowledged
+    card = panel.detail.flag_cards[0]
+    assert card.buttons["proceed"].text() in ("Poursuivre…", "Passer outre et poursuivre…")
+    look("review-detail")
+
+    dialog = panel.ask_decision(card.flag, "postpone")
+    qtbot.waitUntil(dialog.isVisible, timeout=3000)
+    assert dialog.windowTitle() == "Reporter le traitement"
+    assert dialog.save_button.text() == "Enregistrer : reporter"
+    assert dialog.cancel_button.text() == "Annuler"
+    assert dialog.set_date.text() == "Fixer une nouvelle date de rendez-vous"
+    look("decision", dialog)
+    dialog.reject()
+
+    history = panel.open_history(intake_id)
+    qtbot.waitUntil(lambda: panel.stack.currentWidget() is panel.history, timeout=5000)
+    qtbot.waitUntil(lambda: panel.history.records != [], timeout=5000)
+    texts = [w.text() for w in panel.history.findChildren(QLabel)]
+    assert any(t.startswith("Visites (1)") for t in texts)
+    assert any(t.startswith("Formulaire mesotherapy version") for t in texts)
+    look("history")

@@ -43,7 +43,7 @@ def copy_text(record: Any, zone: tzinfo) -> str:
     a clinic must be able to show that the copy was offered."""
     if record.copy_wanted is None:
         if record.copy_printed_at is None:
-            return _("Not asked (signed before the choice was offered)")
+            return _("No choice recorded")
         return _("Printed {when}").format(when=show(record.copy_printed_at, zone))
     chosen = show(record.copy_chosen_at, zone) if record.copy_chosen_at else ""
     if not record.copy_wanted:

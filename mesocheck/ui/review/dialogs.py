@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import Any, Callable
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QLocale, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,10 +30,11 @@ from mesocheck import review
 from mesocheck.forms.answers import source_question
 from mesocheck.forms.isolation import isolate
 from mesocheck.forms.model import Form
-from mesocheck.i18n import N_, _, translations
+from mesocheck.i18n import N_, _, clinic_language, translations
 from mesocheck.timeutil import zone_name
 from mesocheck.ui.review.answer_editor import AnswerEditor, note_box
 from mesocheck.ui.tasks import Database, Task
+from mesocheck.ui.widgets.responsive import FlowLayout
 from mesocheck.ui.widgets.signature_pad import SignaturePad
 
 
@@ -179,16 +180,17 @@ class DecisionDialog(_ReviewDialog):
         self.new_date = QDateEdit(QDate.currentDate().addDays(14))
         self.new_date.setCalendarPopup(True)
         self.new_date.setDisplayFormat("dd MMM yyyy")
+        self.new_date.setLocale(QLocale(clinic_language()))  # month names in the clinic's words
         self.new_date.setMinimumDate(QDate.currentDate())
         self.new_date.setAccessibleName(_("New appointment date"))
         self.new_date.setAccessibleDescription(_("Day, month and year; the arrows change them"))
         self.new_date.setEnabled(False)
         if decision == "postpone":
-            row = QHBoxLayout()
-            row.addWidget(self.set_date)
-            row.addWidget(self.new_date)
-            row.addStretch(1)
-            self.body.addLayout(row)
+            row = QWidget()
+            flow = FlowLayout(row, spacing=10)  # the date goes under where words are long
+            flow.addWidget(self.set_date)
+            flow.addWidget(self.new_date)
+            self.body.addWidget(row)
             self.set_date.toggled.connect(self.new_date.setEnabled)
         else:
             self.set_date.hide()

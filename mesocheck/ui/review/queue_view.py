@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from mesocheck.i18n import N_, _, clinic_language, ngettext
-from mesocheck.review import severity_word, status_word
+from mesocheck.review import STATUS_WORDS, severity_word, status_word
 from mesocheck.ui.review.queue_model import (
     IntakeIdRole,
     QueueFilter,
@@ -228,13 +228,13 @@ class QueueView(QWidget):
         self.history_button = QPushButton(_("Patient history"))
         self.history_button.setAccessibleDescription(
             _("Every visit of the selected intake's patient, newest first (H)"))
-        footer = QHBoxLayout()
-        footer.addWidget(self.count_label, 1)
-        buttons = QWidget()
-        flow = FlowLayout(buttons, spacing=10)  # onto a second line on a portrait tablet
-        for button in (self.history_button, self.refresh_button, self.print_today):
-            flow.addWidget(button)
-        footer.addWidget(buttons, 2)
+        # The count, then the buttons, flowing onto more lines where a language's words or
+        # a portrait tablet leave no room for one.
+        footer = QWidget()
+        flow = FlowLayout(footer, spacing=10)
+        for widget in (self.count_label, self.history_button, self.refresh_button,
+                       self.print_today):
+            flow.addWidget(widget)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
@@ -242,7 +242,7 @@ class QueueView(QWidget):
         layout.addWidget(filters)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty, 1)
-        layout.addLayout(footer)
+        layout.addWidget(footer)
 
         self.model.counted.connect(self._show_count)
         self.model.rowsInserted.connect(lambda *_: self._show_count(self.model.total))
@@ -341,10 +341,17 @@ class QueueView(QWidget):
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
             return max(metrics.horizontalAdvance(sample), header.horizontalAdvance(title)) + 36
 
+        def longest_word(texts: list[str]) -> str:
+            """Rows are two lines high: a column needs its longest word, not its longest
+            text ("Awaiting review" takes two lines)."""
+            return max((word for text in texts for word in text.split()),
+                       key=metrics.horizontalAdvance)
+
         widths = {
-            0: icon + fit(0, severity_word(None)),
+            0: icon + fit(0, longest_word([severity_word(s) for s in
+                                           (None, "stop", "review", "info")])),
             2: fit(2, appointment_sample(one_day)),
-            3: fit(3, status_word("postponed")),  # "Awaiting review" takes two lines
+            3: fit(3, longest_word([status_word(s) for s in STATUS_WORDS])),
             4: flags,
         }
         for column, width in widths.items():
