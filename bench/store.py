@@ -62,6 +62,8 @@ def complete_intake(store, form, rng: random.Random, strokes: list, autosave_ms:
                     assert checked.ok, (question.id, checked.error)
         elif page.kind == "disclosure":
             session.acknowledge(page.key)
+        elif page.kind == "understanding":
+            session.check_understanding(session.form.understood_answers())
         elif page.kind == "consent":
             submission = session.prepare_signature(details.name, strokes, 600, 200)
             session.submit(submission)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone, tzinfo
 from typing import Any, Callable, Mapping, Protocol
 
-from msgspec import Struct, field
+from msgspec import Struct, field, structs
 
 from mesocheck.errors import MesocheckError
 from mesocheck.forms import (
@@ -38,7 +38,7 @@ from mesocheck.forms import (
 from mesocheck.forms.conditions import is_answered
 from mesocheck.forms.flow import signed_content_hash
 from mesocheck.forms.messages import message
-from mesocheck.forms.model import Question, Step
+from mesocheck.forms.model import UNDERSTANDING_TRIES, Question, Step
 from mesocheck.forms.registry import FormNotFound, canonical_content, form_of
 from mesocheck.i18n import _, translations
 from mesocheck.signature import from_stored, trivial_reason
@@ -56,6 +56,8 @@ class Sink(Protocol):
                     read_at: datetime | None = None) -> Any: ...
     def withdraw_acknowledgement(self, intake_id: str, disclosure_id: str) -> Any: ...
     def set_current_step(self, intake_id: str, step: str | None) -> Any: ...
+    def add_understanding_try(self, intake_id: str, answers: dict[str, str],
+                              wrong: list[str]) -> Any: ...
     def submit(self, intake_id: str, *, signature: Mapping[str, Any], flags: list) -> Any: ...
 
 
@@ -150,6 +152,7 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
     current_step: str | None = None
     submission: Submission | None = None
     told: set[str] = field(default_factory=set)  # rules whose patient message was shown
+    tries: list[dict[str, Any]] = field(default_factory=list)  # the understanding check's
     _dirty: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -226,6 +229,8 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
                 ack.text_hash == disclosure_text_hash(disclosure, session.language)
             ):
                 session.acknowledged[ack.disclosure_id] = ack.text_hash
+        session.tries = [{"answers": t.answers, "wrong": list(t.wrong)}
+                         for t in record.understanding]
         return session
 
     # -- the route -----------------------------------------------------------------------
@@ -256,7 +261,32 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
             return not self.problems(self.step(page.key))
         if page.kind == "disclosure":
             return page.key in self.acknowledged
+        if page.kind == "understanding":
+            return self.understanding_done()
         return page.kind == "summary"
+
+    # -- the understanding check ---------------------------------------------------------
+
+    def understanding_done(self) -> bool:
+        """Whether the check before signing is behind the patient: its last try all right,
+        or every try used (the practitioner then talks it through: a review flag)."""
+        if not self.form.understanding:
+            return True
+        return bool(self.tries) and (not self.tries[-1]["wrong"]
+                                     or len(self.tries) >= UNDERSTANDING_TRIES)
+
+    def check_understanding(self, chosen: Mapping[str, str]) -> list[str]:
+        """One try at the check: the option chosen for each question. Stored with which
+        were wrong (every try is kept); returns those, in the form's order."""
+        self._refuse_if_locked()
+        asked = {u.id for u in self.form.understanding}
+        answers = {qid: str(value) for qid, value in chosen.items() if qid in asked}
+        wrong = [u.id for u in self.form.understanding if answers.get(u.id) != u.answer]
+        self.sink.add_understanding_try(self.intake_id, answers, wrong)
+        self.tries.append({"answers": answers, "wrong": wrong})
+        self.facts = structs.replace(self.facts, understood=not wrong)
+        self.flow = Flow(self.form, self.facts, self.language)
+        return wrong
 
     def first_incomplete(self) -> int | None:
         """Index of the first page before the consent that still needs something."""
@@ -386,7 +416,7 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
             raise ValueError(f"unknown signing method {method!r}")
         incomplete = self.first_incomplete()
         _p = translations(self.language).gettext
-        if incomplete is not None:
+        if incomplete is not None or not self.understanding_done():
             raise SigningRefused(_p(
                 "Some questions or information cards still need your answer. "
                 "Please go back and complete them first."), "pages")

@@ -60,6 +60,8 @@ def answer_everything(session):
                     assert session.answer(question.id, value).ok
         elif page.kind == "disclosure":
             session.acknowledge(page.key)
+        elif page.kind == "understanding":
+            session.check_understanding(session.form.understood_answers())
     session.flush()
 
 

@@ -74,11 +74,13 @@ def answer_text(question: Question, value: Any, language: str, zone: tzinfo) -> 
 
 # -- what raised a flag: a question, or a fact of the intake ---------------------------------
 
-FACT_QUESTIONS = {"@age": N_("Age at the appointment"), "@area": N_("Treatment area")}
+FACT_QUESTIONS = {"@age": N_("Age at the appointment"), "@area": N_("Treatment area"),
+                  "@understood": N_("Understanding check before signing")}
 
 
 def source_question(form: Form, source: str, language: str) -> str:
-    """What a flag's source asks: a question's text, or the fact (``@age``, ``@area``)."""
+    """What a flag's source asks: a question's text, or the fact (``@age``, ``@area``,
+    ``@understood``)."""
     if source in FACT_QUESTIONS:
         return translations(language).gettext(FACT_QUESTIONS[source])
     try:
@@ -97,6 +99,9 @@ def source_answer(form: Form, source: str, value: Any, language: str, zone: tzin
     if source == "@area":
         option = form.area(str(value))
         return option.label.get(language) if option is not None else str(value)
+    if source == "@understood":
+        return t.gettext("All right on the last try") if value else \
+            t.gettext("Still a wrong answer after every try")
     try:
         question = form.question(source)
     except KeyError:

@@ -31,13 +31,17 @@ class Facts(Struct, frozen=True):
     appointment: datetime  # aware; its zone decides what "the appointment's date" is
     birth_date: date | None = None
     area: str | None = None
+    # The understanding check's outcome: its last try all right (True), still a wrong
+    # answer after every try (False), or not asked (None: no rule about it can match).
+    understood: bool | None = None
 
     @classmethod
     def of(cls, intake: Any, zone: tzinfo) -> "Facts":
         """The facts of a stored intake (``appointment_at``, ``patient.birth_date``,
-        ``area``), its appointment seen in the clinic's ``zone``."""
+        ``area``, its understanding check), its appointment seen in the clinic's ``zone``."""
+        tries = getattr(intake, "understanding", ())
         return cls(intake.appointment_at.astimezone(zone), intake.patient.birth_date,
-                   intake.area)
+                   intake.area, understood=not tries[-1].wrong if tries else None)
 
     def get(self, name: str) -> Any:
         if name == "age":
@@ -46,6 +50,8 @@ class Facts(Struct, frozen=True):
             return age_on(self.birth_date, self.appointment.date())
         if name == "area":
             return self.area
+        if name == "understood":
+            return self.understood
         raise KeyError(name)
 
 

@@ -1,7 +1,7 @@
 """The wizard's route through a form, decided here so that no widget decides it.
 
 Pages come in a fixed order: the shown steps, then each shown disclosure, then a summary,
-then consent and signature. Skip logic can add or remove steps as answers change, so the page
+the understanding check (when the form has one), then consent and signature. Skip logic can add or remove steps as answers change, so the page
 list is recomputed from the answers each time it is asked for.
 """
 
@@ -17,7 +17,7 @@ from mesocheck.forms.conditions import Facts, effective_answers, holds, is_answe
 from mesocheck.forms.messages import message
 from mesocheck.forms.model import Disclosure, Form, Question, Step
 
-PageKind = Literal["step", "disclosure", "summary", "consent"]
+PageKind = Literal["step", "disclosure", "summary", "understanding", "consent"]
 
 
 class Page(Struct, frozen=True):
@@ -76,7 +76,9 @@ class Flow:
         return (
             [Page("step", s.id) for s in self.shown_steps(answers)]
             + [Page("disclosure", d.id) for d in self.shown_disclosures(answers)]
-            + [Page("summary", "summary"), Page("consent", "consent")]
+            + [Page("summary", "summary")]
+            + ([Page("understanding", "understanding")] if self.form.understanding else [])
+            + [Page("consent", "consent")]
         )
 
     def shown_questions(self, step: Step, answers: Mapping[str, Any]) -> list[Question]:
@@ -111,7 +113,7 @@ class Flow:
             return not self.missing(self.form_step(page.key), answers)
         if page.kind == "disclosure":
             return page.key in acknowledged
-        return False  # the summary and the signature are done only by signing
+        return False  # the summary, the check and the signature: done only by signing
 
     def resume_index(
         self, answers: Mapping[str, Any], acknowledged: set[str], stored: str | None = None

@@ -41,6 +41,7 @@ from mesocheck.forms.model import (
     Step,
     Text,
     TranslationReview,
+    Understanding,
 )
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -231,7 +232,7 @@ class _Builder:
             "",
             {"id", "version", "title", "languages", "areas", "steps", "disclosures",
              "rules", "consent", "aftercare", "signature_meaning", "description",
-             "translations"},
+             "translations", "understanding"},
             {"id", "version", "title", "languages", "areas", "steps", "disclosures",
              "rules", "consent", "aftercare", "signature_meaning"},
         )
@@ -266,6 +267,11 @@ class _Builder:
             self.disclosure(raw, f"disclosures[{i}]", disclosure_ids)
             for i, raw in enumerate(self.table_list(data, "disclosures", ""))
         ]
+        understanding_ids: set[str] = set()
+        understanding = [
+            self.understanding(raw, f"understanding[{i}]", understanding_ids, disclosure_ids)
+            for i, raw in enumerate(self.table_list(data, "understanding", "", required=False))
+        ]
         rule_ids: set[str] = set()
         rules = [
             self.rule(raw, f"rules[{i}]", rule_ids)
@@ -294,6 +300,7 @@ class _Builder:
             content_hash=content_hash(content),
             source=content,
             translations=translations,
+            understanding=tuple(understanding),
         )
 
     def translations(self, data: dict) -> dict[str, TranslationReview]:
@@ -449,6 +456,23 @@ class _Builder:
             enable_when=self.condition_at(raw, "enable_when", path),
         )
 
+    def understanding(self, raw: dict, path: str, seen: set[str],
+                      cards: set[str]) -> Understanding:
+        """A question of the understanding check: one right option, from a named card."""
+        self.keys(raw, path, {"id", "text", "options", "answer", "card"},
+                  {"id", "text", "options", "answer", "card"})
+        options = self.options(raw, "options", path)
+        answer, card = raw.get("answer"), raw.get("card")
+        if len(options) < 2:
+            self.problem(_join(path, "options"), "needs at least two options to choose from")
+        if "answer" in raw and answer not in {o.value for o in options}:
+            self.problem(_join(path, "answer"), f"{answer!r} is not one of the options")
+        if "card" in raw and card not in cards | {"consent"}:
+            self.problem(_join(path, "card"),
+                         f"{card!r} is not the id of a disclosure (or consent)")
+        return Understanding(id=self.ident(raw, path, seen), text=self.text(raw, "text", path),
+                             options=tuple(options), answer=str(answer), card=str(card))
+
     def rule(self, raw: dict, path: str, seen: set[str]) -> Rule:
         self.keys(raw, path, {"id", "severity", "when", "practitioner", "patient"},
                   {"id", "severity", "when", "practitioner"})
@@ -530,6 +554,9 @@ class _Builder:
             if c.op not in ("<", ">", "=", "!=") or isinstance(c.value, bool) \
                     or not isinstance(c.value, int):
                 self.problem(path, "age compares with <, >, = or != to a whole number of years")
+        elif c.fact == "understood":
+            if c.op not in ("=", "!=") or not isinstance(c.value, bool):
+                self.problem(path, "understood compares with = or != to true or false")
         elif c.fact == "area":
             if c.op not in ("=", "!="):
                 self.problem(_join(path, "op"), "area compares with = or !=")

@@ -19,7 +19,10 @@ QUESTION_TYPES: tuple[str, ...] = (
 Severity = Literal["info", "review", "stop"]
 SEVERITIES: tuple[str, ...] = ("info", "review", "stop")
 OPERATORS: tuple[str, ...] = ("=", "!=", "exists", "<", ">", "within")
-FACTS: tuple[str, ...] = ("age", "area")
+FACTS: tuple[str, ...] = ("age", "area", "understood")
+# How many times the understanding check is asked before the patient goes on regardless
+# (a review flag then asks the practitioner to talk it through).
+UNDERSTANDING_TRIES = 2
 
 # Answer values of a "last taken" question that are not a date.
 NEVER = "never"
@@ -115,6 +118,20 @@ class Disclosure(Struct, frozen=True):
     enable_when: Condition | None = None
 
 
+class Understanding(Struct, frozen=True):
+    """A question of the understanding check (teach-back) before signing: its options, the
+    right one, and the risk card the answer comes from."""
+
+    id: str
+    text: Text
+    options: tuple[Option, ...]
+    answer: str
+    card: str  # a disclosure id, or "consent" for the consent's own statements
+
+    def option(self, value: str | None) -> Option | None:
+        return next((o for o in self.options if o.value == value), None)
+
+
 class Rule(Struct, frozen=True):
     id: str
     severity: str
@@ -158,6 +175,7 @@ class Form(Struct, frozen=True, dict=True):  # dict: room for its cached lookups
     signature_meaning: Text
     content_hash: str
     source: Mapping = field(default_factory=dict)  # the parsed file, for its canonical copy
+    understanding: tuple[Understanding, ...] = ()  # asked after the summary, before signing
     # Who checked each translation (not the source language, the first): outside the
     # content and its hash, so a translation's review never changes what was signed.
     translations: Mapping[str, "TranslationReview"] = field(default_factory=dict)
@@ -192,6 +210,10 @@ class Form(Struct, frozen=True, dict=True):  # dict: room for its cached lookups
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
+
+    def understood_answers(self) -> dict[str, str]:
+        """The right option for each question of the understanding check."""
+        return {u.id: u.answer for u in self.understanding}
 
     def area(self, value: str) -> Option | None:
         return next((a for a in self.areas if a.value == value), None)

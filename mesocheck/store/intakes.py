@@ -375,6 +375,21 @@ class IntakeLifecycle:
             _intake_state(tx, intake_id)
             _update_intake(tx, intake_id, copy_printed_at=tx.at)
 
+    def add_understanding_try(self, intake_id: str, answers: dict[str, str],
+                              wrong: list[str], actor: str = "patient") -> None:
+        """One try at the understanding check before signing: the option chosen for each
+        question and which were wrong (the form decides that). Every try is kept, in order,
+        with its time; only while the form is open."""
+        with self.transaction(actor, "understanding", intake_id) as tx:
+            _open_intake(tx, intake_id)
+            row = tx.execute("SELECT understanding FROM intakes WHERE id = ?",
+                             (intake_id,)).fetchone()
+            tries = json.loads(row[0]) if row and row[0] else []
+            tries.append({"answers": {str(k): str(v) for k, v in answers.items()},
+                          "wrong": [str(w) for w in wrong], "at": tx.at})
+            _update_intake(tx, intake_id, understanding=json.dumps(
+                tries, ensure_ascii=False, separators=(",", ":")))
+
     def void(self, intake_id: str, reason: str, actor: str) -> None:
         """Abandon an intake (in progress or submitted); everything is kept, marked void."""
         reason = clean_text(reason or "")

@@ -409,9 +409,19 @@ def m008_copy(db: Database) -> None:
     db.execute("ALTER TABLE intakes ADD COLUMN copy_printed_at TEXT")
 
 
+def m009_understanding(db: Database) -> None:
+    """The understanding check before signing (teach-back).
+
+    - ``intakes.understanding``: every try, in order, as JSON: ``[{"answers": {question id:
+      option}, "wrong": [question ids], "at": ISO time}, ...]``; NULL when not asked (forms
+      without the check, intakes from before this schema).
+    """
+    db.execute("ALTER TABLE intakes ADD COLUMN understanding TEXT")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [m001_initial, m002_compact, m003_seal,
                                                 m004_manifestation, m005_sync, m006_read_at,
-                                                m007_course, m008_copy]
+                                                m007_course, m008_copy, m009_understanding]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

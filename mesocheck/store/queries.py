@@ -16,7 +16,7 @@ from mesocheck.store.db import DocumentDamaged, NotFound, UnreadableRecord, tran
 from mesocheck.store.dialect import Dialect
 from mesocheck.store.records import (
     CONSENT_KINDS, SEVERITIES, STATUSES, Acknowledgement, Answer, Decision, DocumentInfo, Flag,
-    IntakeRecord, Patient, QueueRow, Signature, UnfinishedIntake,
+    IntakeRecord, Patient, QueueRow, Signature, UnderstandingTry, UnfinishedIntake,
 )
 from mesocheck.timeutil import from_iso, to_iso
 
@@ -35,7 +35,7 @@ def _intake_columns(dialect: Dialect) -> str:
             "i.appointment_at, i.status, i.current_step, i.device, i.created_at, "
             f"{_last_change(dialect)}, i.submitted_at, i.locked_at, i.reviewed_at, "
             "i.void_reason, i.course_sessions, i.course_until, i.copy_wanted, "
-            "i.copy_chosen_at, i.copy_printed_at")
+            "i.copy_chosen_at, i.copy_printed_at, i.understanding")
 
 
 @contextmanager
@@ -47,6 +47,14 @@ def _decoding() -> Iterator[None]:
         yield
     except (ValueError, zlib.error):
         raise UnreadableRecord() from None
+
+
+def understanding_tries(text: str | None) -> tuple[UnderstandingTry, ...]:
+    """The ``intakes.understanding`` column's tries (JSON text; NULL when not asked)."""
+    if not text:
+        return ()
+    return tuple(UnderstandingTry(answers=dict(t["answers"]), wrong=tuple(t["wrong"]),
+                                  at=from_iso(t["at"])) for t in json.loads(text))
 
 
 def _time(text: str | None) -> datetime | None:
@@ -79,7 +87,7 @@ class IntakeQueries:
         (iid, patient_id, form_id, form_version, form_hash, language, area, appointment_at,
          status, current_step, device, created_at, updated_at, submitted_at, locked_at,
          reviewed_at, void_reason, course_sessions, course_until, copy_wanted, copy_chosen_at,
-         copy_printed_at) = row
+         copy_printed_at, understanding) = row
         p = conn.execute(
             "SELECT id, name, birth_date, contact, created_at FROM patients WHERE id = ?",
             (patient_id,),
@@ -117,6 +125,7 @@ class IntakeQueries:
             course_until=date.fromisoformat(str(course_until)) if course_until else None,
             copy_wanted=None if copy_wanted is None else bool(copy_wanted),
             copy_chosen_at=_time(copy_chosen_at), copy_printed_at=_time(copy_printed_at),
+            understanding=understanding_tries(understanding),
         )
 
     def _flags(self, intake_id: str, *, include_superseded: bool = False) -> tuple[Flag, ...]:

@@ -58,6 +58,15 @@ class Acknowledgement(Struct, frozen=True):
     read_at: datetime | None = None  # the card's text scrolled to its end (schema 6 on)
 
 
+class UnderstandingTry(Struct, frozen=True):
+    """One try at the understanding check: the option chosen for each question, which of
+    them were wrong, and when."""
+
+    answers: dict[str, str]
+    wrong: tuple[str, ...]
+    at: datetime
+
+
 class Decision(Struct, frozen=True):
     id: int
     flag_id: int
@@ -168,6 +177,8 @@ class IntakeRecord(Struct, frozen=True):
     copy_wanted: bool | None = None
     copy_chosen_at: datetime | None = None
     copy_printed_at: datetime | None = None
+    # Every try at the understanding check before signing, in order (schema 9 on).
+    understanding: tuple[UnderstandingTry, ...] = ()
 
     @property
     def locked(self) -> bool:

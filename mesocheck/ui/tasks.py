@@ -453,6 +453,10 @@ class StoreSink:
     def set_current_step(self, intake_id: str, step: str | None) -> Task:
         return self._write("set_current_step", N_("saving the page"), intake_id, step)
 
+    def add_understanding_try(self, intake_id: str, answers: dict, wrong: list) -> Task:
+        return self._write("add_understanding_try", N_("saving an answer to the check"),
+                           intake_id, dict(answers), list(wrong))
+
     def submit(self, intake_id: str, *, signature: dict, flags: list) -> Task:
         return self._write("submit", N_("saving the signed form"), intake_id,
                            signature=signature, flags=flags)

@@ -43,7 +43,7 @@ def everything(form):
     record = make_record(form, every_rule_fires(form), birth_date=date(2009, 6, 1),
                          area="scalp",
                          decisions={"bleeding_disorder": ("decline", "See a haematologist.", 7)},
-                         practitioner=True)
+                         practitioner=True, understanding=[{}, {"can_stop": "yes"}])
     assert {f.rule_id for f in record.flags} == {r.id for r in form.rules}
     return record
 

@@ -53,8 +53,9 @@ def answers(**changes):
     return out
 
 
-def facts(appointment=APPOINTMENT, birth_date=ADULT_BIRTH, area="face"):
-    return Facts(appointment=appointment, birth_date=birth_date, area=area)
+def facts(appointment=APPOINTMENT, birth_date=ADULT_BIRTH, area="face", understood=None):
+    return Facts(appointment=appointment, birth_date=birth_date, area=area,
+                 understood=understood)
 
 
 def flags_for(form, answer_set, at=None):
@@ -350,12 +351,12 @@ def test_every_rule_at_once_comes_stop_then_review_then_info_in_form_order(form)
         last_alcohol="2026-11-20T22:00+00:00", last_caffeine="2026-11-21T08:00+00:00",
         transport_arranged=False, other_instructions="Shave the area the day before",
     )
-    flags = flags_for(form, everything, facts(birth_date=date(2010, 6, 1)))
+    flags = flags_for(form, everything, facts(birth_date=date(2010, 6, 1), understood=False))
     assert ids(flags) == [
         "bleeding_disorder", "active_skin_infection", "pregnant_breastfeeding",
         "allergy_planned_ingredient", "anticoagulant", "under_18",
         "no_consultation", "keloid_history", "blood_thinner_recent", "sun_recent",
-        "alcohol_recent", "caffeine_recent", "no_transport",
+        "alcohol_recent", "caffeine_recent", "no_transport", "understanding_missed",
         "diabetes_or_low_immunity", "other_conditions", "other_allergies", "medicines_listed", "skin_type_dark",
         "other_instructions",
     ]
@@ -364,3 +365,12 @@ def test_every_rule_at_once_comes_stop_then_review_then_info_in_form_order(form)
     assert {f.rule_id for f in flags} == {r.id for r in form.rules}
     (thinners,) = [f for f in flags if f.rule_id == "blood_thinner_recent"]
     assert [t[0] for t in thinners.triggers] == BLOOD_THINNERS
+
+
+def test_the_understanding_check_flags_only_when_still_wrong_after_every_try(form):
+    assert "understanding_missed" not in ids(flags_for(form, {}, facts(understood=True)))
+    assert "understanding_missed" not in ids(flags_for(form, {}, facts()))  # not asked
+    (flag,) = [f for f in flags_for(form, {}, facts(understood=False))
+               if f.rule_id == "understanding_missed"]
+    assert flag.severity == "review" and not flag.patient_message
+    assert list(flag.triggers) == [("@understood", False)]

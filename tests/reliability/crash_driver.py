@@ -151,6 +151,10 @@ def run_intakes(job: dict, store: Store, rng: random.Random) -> None:
                 if page.key in session.acknowledged and rng.random() < 0.1:
                     session.withdraw(page.key)
                 session.acknowledge(page.key)
+            elif page.kind == "understanding":
+                if rng.random() < 0.2 and not session.tries:  # a wrong try first, at times
+                    session.check_understanding({})
+                session.check_understanding(session.form.understood_answers())
             elif page.kind == "consent":
                 submission = session.prepare_signature(session.patient_name, strokes(rng),
                                                        600, 200)

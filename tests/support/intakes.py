@@ -186,6 +186,8 @@ def fill_intake(store: Store, form, rng: random.Random, *, name: str = "Ada Love
             session.flush()
         elif page.kind == "disclosure":
             session.acknowledge(page.key)
+        elif page.kind == "understanding":
+            session.check_understanding(form.understood_answers())
     if submit:
         session.submit(session.prepare_signature(name, random_strokes(rng), 600, 200))
         if pdf:

@@ -19,6 +19,7 @@ from mesocheck.forms.outcome import outcome, review_content_hash
 from mesocheck.review import MEANINGS
 from mesocheck.store.records import (
     Acknowledgement, Answer, AuditHead, Decision, Flag, IntakeRecord, Patient, Signature,
+    UnderstandingTry,
 )
 from tests.support.answers import signature_strokes
 
@@ -58,6 +59,7 @@ def make_record(
     status: str | None = None,
     acknowledge: bool = True,
     amendments: Mapping[str, tuple[Any, str]] | None = None,
+    understanding: list[Mapping[str, str]] | None = None,
 ) -> IntakeRecord:
     """An intake as the store would hand it out, with flags computed by the form's rules,
     in a state the review's rules can reach: its status is what the decisions lead to
@@ -66,10 +68,17 @@ def make_record(
 
     ``decisions`` maps a rule id to (decision, reason, staff id); ``amendments`` a question
     id to (new value, reason): the patient's answer stays in the history, and the patient
-    signs again after it.
+    signs again after it. ``understanding``: the options chosen at each try of the check
+    before signing (the form says which were wrong).
     """
-    facts = Facts(appointment=appointment, birth_date=birth_date, area=area)
     created = appointment - timedelta(minutes=40)
+    tries = tuple(UnderstandingTry(
+        answers=dict(chosen), wrong=tuple(u.id for u in form.understanding
+                                          if chosen.get(u.id) != u.answer),
+        at=created + timedelta(minutes=30, seconds=40 * n))
+        for n, chosen in enumerate(understanding or ()))
+    facts = Facts(appointment=appointment, birth_date=birth_date, area=area,
+                  understood=not tries[-1].wrong if tries else None)
     history = []
     at = created
     for n, (qid, value) in enumerate(answers.items(), start=1):
@@ -138,7 +147,7 @@ def make_record(
         locked_at=submitted, reviewed_at=reviewed_at, void_reason=None,
         answers=MappingProxyType(current), answer_history=tuple(history),
         acknowledgements=tuple(acks), flags=tuple(flags), signatures=tuple(signatures),
-        documents=(),
+        documents=(), understanding=tries,
     )
     if practitioner:
         if settled is None:
