@@ -23,7 +23,7 @@ FIXED_COLUMNS = [
     "intake_id", "patient_name", "birth_date", "appointment_at", "area", "status",
     "form_id", "form_version", "language", "submitted_at", "flags", "decisions",
     "signed_by", "signed_at", "patient_id", "course_sessions", "course_until",
-    "copy_wanted", "copy_printed_at",
+    "copy_wanted", "copy_printed_at", "understanding_tries", "understood",
 ]
 
 
@@ -112,6 +112,10 @@ def _csv_fixed(row: dict) -> dict:
         "course_until": (row.get("course") or {}).get("until"),
         "copy_wanted": (row.get("patient_copy") or {}).get("wanted"),
         "copy_printed_at": (row.get("patient_copy") or {}).get("printed_at"),
+        # The check before signing: how many tries, and whether the last was all right.
+        "understanding_tries": len(row.get("understanding") or []) or None,
+        "understood": (not row["understanding"][-1]["wrong"]) if row.get("understanding")
+        else None,
     }
 
 

@@ -467,6 +467,28 @@ def answer_in_both(form: Form, question_id: str, value: Any, language: str,
     return isolate(ours) + "\n" + _("The patient saw: {text}").format(text=isolate(theirs))
 
 
+def understanding_rows(form: Form, record: Any) -> list[tuple[str, str]]:
+    """The understanding check as the practitioner reads it: each question (in the clinic's
+    language, and the patient's where it differs) with every try's answer, right or wrong."""
+    ours = staff_language(form)
+    rows = []
+    for question in form.understanding:
+        text = question.text.get(ours)
+        if record.language != ours:
+            text += "\n" + _("Asked in {language}: {text}").format(
+                language=native_name(record.language),
+                text=isolate(question.text.get(record.language)))
+        tries = []
+        for n, attempt in enumerate(record.understanding, start=1):
+            chosen = question.option(attempt.answers.get(question.id))
+            answer = isolate(chosen.label.get(ours)) if chosen else _("no answer")
+            line = (_("Try {n}: “{answer}” — wrong") if question.id in attempt.wrong
+                    else _("Try {n}: “{answer}” — right"))
+            tries.append(line.format(n=n, answer=answer))
+        rows.append((text, "\n".join(tries)))
+    return rows
+
+
 def practitioner_words(flag: Any, record: Any) -> str:
     """What a flag asks of the practitioner, in the clinic's language (a flag is stored in
     the words of the patient's language, as signed); as stored when its form is not found."""

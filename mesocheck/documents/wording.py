@@ -45,6 +45,14 @@ WORDS: dict[str, str] = {
     "read_and_acknowledged": N_("Read to the end at {read}; acknowledged {when}"),
     "not_acknowledged": N_("NOT ACKNOWLEDGED"),
     "ack_text_changed": N_("The text acknowledged differs from the text printed here."),
+    "understanding": N_("Your understanding, checked"),
+    "understanding_intro": N_("Before signing you answered these questions on what matters "
+                              "most. A wrong answer showed the right one and the card it "
+                              "comes from; every try is kept here."),
+    "understanding_right": N_("Right answer: {answer}"),
+    "understanding_ok": N_("Try {n}: {answer} (right)"),
+    "understanding_wrong": N_("Try {n}: {answer} (not right)"),
+    "understanding_none": N_("no answer"),
     "consent": N_("Consent"),
     "patient_signature": N_("Patient's signature"),
     "course": N_("This consent covers up to {sessions} sessions until {until}."),

@@ -324,6 +324,7 @@ class IntakeQueries:
             "course": {"sessions": i[17], "until": str(i[18])} if i[18] else None,
             "patient_copy": None if i[19] is None else {
                 "wanted": bool(i[19]), "chosen_at": i[20], "printed_at": i[21]},
+            "understanding": json.loads(i[22]) if i[22] else None,  # every try, in order
             "answers": answers,
             "acknowledgements": [
                 {"disclosure_id": a[0], "text_hash": a[1], "acknowledged_at": a[2],

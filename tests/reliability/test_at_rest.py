@@ -107,8 +107,7 @@ def test_after_a_full_intake_nothing_of_the_patient_is_in_clear_anywhere(
         qtbot, make_window, db_path, tmp_path):
     window = make_window()
     wizard = drive.start_walk_in(qtbot, window, name=PATIENT, birth=BIRTH, area="scalp")
-    drive.walk_to(qtbot, wizard, "summary", {"conditions_other": SECRET_ANSWER})
-    drive.click(qtbot, wizard.next_button)
+    drive.walk_to(qtbot, wizard, "consent", {"conditions_other": SECRET_ANSWER})
     drive.type_text(qtbot, wizard.current.name, PATIENT)
     drive.sign(wizard.current.pad)
     intake_id = wizard.session.intake_id

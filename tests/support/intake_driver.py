@@ -20,6 +20,7 @@ from mesocheck.ui.intake.pages import DisclosurePage, StepPage
 from mesocheck.ui.intake.questions import QuestionView
 from mesocheck.ui.intake.signing import ConsentPage
 from mesocheck.ui.intake.summary import SummaryPage
+from mesocheck.ui.intake.understanding import UnderstandingPage
 from tests.support.answers import plain_answer
 
 
@@ -105,17 +106,30 @@ def acknowledge(qtbot, page: DisclosurePage) -> None:
         click(qtbot, page.understood)
 
 
+def answer_understanding(qtbot, page: UnderstandingPage, chosen: dict | None = None) -> None:
+    """Tap an option for each question of the check: the right one unless ``chosen`` names
+    another (by option value)."""
+    for qid, view in page.questions.items():
+        value = (chosen or {}).get(qid, view.question.answer)
+        index = [o.value for o in view.question.options].index(value)
+        click(qtbot, view.buttons[index])
+
+
 def walk_to(qtbot, wizard, kind: str, overrides: dict | None = None) -> None:
-    """Answer and acknowledge page by page, with Next, until a page of ``kind`` shows."""
+    """Answer and acknowledge page by page, with Next, until a page of ``kind`` shows (the
+    understanding check answered right on the way)."""
     for _ in range(60):
         page = wizard.current
         if isinstance(page, {"summary": SummaryPage, "consent": ConsentPage,
-                             "disclosure": DisclosurePage, "step": StepPage}[kind]):
+                             "disclosure": DisclosurePage, "step": StepPage,
+                             "understanding": UnderstandingPage}[kind]):
             return
         if isinstance(page, StepPage):
             fill_step(qtbot, page, overrides)
         elif isinstance(page, DisclosurePage):
             acknowledge(qtbot, page)
+        elif isinstance(page, UnderstandingPage):
+            answer_understanding(qtbot, page)
         assert wizard.next_button.isEnabled(), (
             f"Next disabled on {page.title!r}: {wizard.reason.text()}")
         click(qtbot, wizard.next_button)
@@ -178,8 +192,7 @@ def walk_in_and_sign(qtbot, window, overrides: dict | None = None, before_signin
     to "thank you", signing on the consent page; ``before_signing(wizard)`` runs just
     before the last tap. Returns the intake id."""
     wizard = start_walk_in(qtbot, window, area="scalp")
-    walk_to(qtbot, wizard, "summary", overrides)
-    click(qtbot, wizard.next_button)
+    walk_to(qtbot, wizard, "consent", overrides)
     page = wizard.current
     type_text(qtbot, page.name, "Ada Example")
     sign(page.pad)

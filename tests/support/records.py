@@ -181,6 +181,7 @@ def golden_pdf() -> bytes:
         appointment=datetime(2026, 3, 5, 8, 0, tzinfo=timezone.utc),
         submitted=datetime(2026, 3, 5, 7, 41, 5, tzinfo=timezone.utc),
         decisions={"bleeding": ("postpone", "Ask the haematologist first.", 7)},
+        understanding=[{"no_promise": "yes"}, {"no_promise": "no"}],
     )
     record = replace(record, audit_head=AuditHead(4321, hashlib.sha256(b"golden").digest()))
     return build_consent_pdf(record, form, GOLDEN_SETTINGS, review=Review(staff_names=STAFF))

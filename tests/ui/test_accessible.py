@@ -12,6 +12,7 @@ from mesocheck.store import Store
 from mesocheck.ui.intake.pages import DisclosurePage, StepPage
 from mesocheck.ui.intake.signing import ConsentPage
 from mesocheck.ui.intake.summary import SummaryPage
+from mesocheck.ui.intake.understanding import UnderstandingPage
 from mesocheck.ui.review.queue_model import IntakeIdRole
 from tests.support import intake_driver as drive
 from tests.support.accessibility import unnamed_controls
@@ -59,6 +60,12 @@ def test_every_control_has_a_name_and_a_description(qtbot, make_window, db_path,
             drive.acknowledge(qtbot, page)
         elif isinstance(page, SummaryPage):
             read("summary")
+        elif isinstance(page, UnderstandingPage):
+            read("understanding check")
+            drive.answer_understanding(qtbot, page, {"can_stop": "no"})
+            drive.click(qtbot, wizard.next_button)
+            read("understanding check (the right answer shown)")
+            drive.answer_understanding(qtbot, page)
         elif isinstance(page, ConsentPage):
             read("consent (drawn)")
             for method in ("typed", "mark", "drawn"):

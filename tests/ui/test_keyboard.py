@@ -13,6 +13,7 @@ from mesocheck.ui.intake.inputs import ChoiceInput, LastTakenInput, MultiChoiceI
 from mesocheck.ui.intake.pages import DisclosurePage, StepPage
 from mesocheck.ui.intake.signing import ConsentPage
 from mesocheck.ui.intake.summary import SummaryPage
+from mesocheck.ui.intake.understanding import UnderstandingPage
 from tests.support.keyboard_driver import Keyboard
 from tests.support.pdf_text import all_text
 
@@ -136,6 +137,16 @@ def test_the_whole_intake_with_the_keyboard_only(qtbot, make_window, db_path):
             keys.tab_to(page.understood, limit=3)
             keys.press(K.Key_Space)
             assert page.understood.isChecked()
+        elif isinstance(page, UnderstandingPage):
+            # The focus starts on the first question; Tab to each, arrows to the answer.
+            for view in page.questions.values():
+                buttons = view.buttons
+                if keys.focus not in buttons:
+                    keys.tab_until(lambda w: w in buttons)
+                right = [o.value for o in view.question.options].index(view.question.answer)
+                keys.arrow_to(buttons[right], buttons)
+                keys.press(K.Key_Space)
+                assert view.chosen() == view.question.answer
         elif isinstance(page, SummaryPage):
             keys.wait_for_focus(wizard.next_button)
             notes = [w.text() for w in page.notes.findChildren(type(page.notes.children()[1]))]

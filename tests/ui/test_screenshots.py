@@ -21,6 +21,7 @@ from mesocheck.store import Store
 from mesocheck.ui.intake.pages import DisclosurePage, StepPage
 from mesocheck.ui.intake.signing import ConsentPage
 from mesocheck.ui.intake.summary import SummaryPage
+from mesocheck.ui.intake.understanding import UnderstandingPage
 from tests.support import intake_driver as drive
 from tests.support.layout_check import layout_problems
 
@@ -178,6 +179,12 @@ def test_every_screen_looks_right(qtbot, make_window, db_path, form, shots, orie
             shoot("summary")
             page.scroll.verticalScrollBar().setValue(page.scroll.verticalScrollBar().maximum())
             shoot("summary-end")
+        elif isinstance(page, UnderstandingPage):
+            shoot("understanding")
+            drive.answer_understanding(qtbot, page, {"sun_after": "nothing"})
+            drive.click(qtbot, wizard.next_button)
+            shoot("understanding-right-answer-shown")
+            drive.answer_understanding(qtbot, page)
         drive.click(qtbot, wizard.next_button)
 
     consent = wizard.current

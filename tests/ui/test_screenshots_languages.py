@@ -13,6 +13,7 @@ from mesocheck.store import Store
 from mesocheck.ui.intake.pages import DisclosurePage, StepPage
 from mesocheck.ui.intake.signing import ConsentPage
 from mesocheck.ui.intake.summary import SummaryPage
+from mesocheck.ui.intake.understanding import UnderstandingPage
 from tests.support import intake_driver as drive
 from tests.ui.test_screenshots import SIZES, Camera, shots  # noqa: F401 (a fixture)
 
@@ -64,6 +65,11 @@ def test_every_patient_screen_in_the_patients_language(qtbot, make_window, db_pa
             bar = page.scroll.verticalScrollBar()
             bar.setValue(bar.maximum())
             shoot("summary-end")
+        elif isinstance(page, UnderstandingPage):
+            drive.answer_understanding(qtbot, page, {"sun_after": "nothing"})
+            drive.click(qtbot, wizard.next_button)
+            shoot("understanding-right-answer-shown")
+            drive.answer_understanding(qtbot, page)
         drive.click(qtbot, wizard.next_button)
 
     consent = wizard.current

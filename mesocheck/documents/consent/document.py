@@ -141,6 +141,7 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection, SummaryS
             out += self.flag_summary()
         out += self.answers()
         out += self.disclosures()
+        out += self.understanding()
         out += self.consent()
         if not self.for_patient:
             out += self.review_section()

@@ -14,7 +14,7 @@ from mesocheck.documents.text import para
 from mesocheck.errors import MesocheckError
 
 # Changes whenever the layout changes on purpose (and the golden files are regenerated).
-LAYOUT_VERSION = "6"
+LAYOUT_VERSION = "7"
 
 CLINIC, PATIENT = "clinic", "patient"  # the two copies of a consent document
 

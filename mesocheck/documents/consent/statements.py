@@ -51,6 +51,35 @@ class StatementsSection:
             out.append(Block(block, space_after=5))
         return out
 
+    def understanding(self) -> list[Flowable]:
+        """The check before signing: each question, its right answer, and every try."""
+        tries = getattr(self.record, "understanding", ())
+        if not tries or not self.form.understanding:
+            return []
+        w, s, lang = self.w, self.s, self.language
+        lead = [para(w("understanding"), s.h1), para(w("understanding_intro"), s.intro)]
+        out: list[Flowable] = []
+        for question in self.form.understanding:
+            right = question.option(question.answer)
+            block: list[Flowable] = lead + [
+                para(question.text.get(lang), s.disclosure_title),
+                para(w("understanding_right", answer=right.label.get(lang) if right
+                       else question.answer), s.disclosure_body)]
+            lead = []  # the heading stays with the first question
+            for n, attempt in enumerate(tries, start=1):
+                chosen = question.option(attempt.answers.get(question.id))
+                answer = chosen.label.get(lang) if chosen else w("understanding_none")
+                if question.id in attempt.wrong:
+                    block.append(Para(
+                        f'<font color="{hex_colour(st.SEVERITY["review"].ink)}">'
+                        f"\u2717 {escape(w('understanding_wrong', n=n, answer=answer))}"
+                        "</font>", s.ack))
+                else:
+                    block.append(para(w("understanding_ok", n=n, answer=answer), s.ack,
+                                      prefix="\u2713 "))
+            out.append(Block(block, space_after=5))
+        return out
+
     def consent(self) -> list[Flowable]:
         """What the patient confirmed, with their signature under it on the same page; a
         signature made before an amendment follows, smaller, as part of the record."""

@@ -35,6 +35,7 @@ from mesocheck.ui.intake.inputs import InputContext
 from mesocheck.ui.intake.pages import DisclosurePage, StepPage, WizardPage
 from mesocheck.ui.intake.signing import ConsentPage
 from mesocheck.ui.intake.summary import SummaryPage
+from mesocheck.ui.intake.understanding import UnderstandingPage
 from mesocheck.ui.tasks import Database
 from mesocheck.ui.widgets.dialogs import confirm, message
 from mesocheck.ui.widgets.labels import label
@@ -236,6 +237,8 @@ class WizardScreen(QWidget):
             return DisclosurePage(session, session.form.disclosure(page.key), parent=stack)
         if page.kind == "summary":
             return SummaryPage(session, self.context, parent=stack)
+        if page.kind == "understanding":
+            return UnderstandingPage(session, parent=stack)
         return ConsentPage(session, parent=stack)
 
     def go_to(self, index: int) -> None:
@@ -322,6 +325,9 @@ class WizardScreen(QWidget):
         if page.kind == "consent":
             self.sign()
             return
+        if page.kind == "understanding" and not self.current.submit():
+            self._update()  # the right answers are on the page; choose again, or go on
+            return
         if self._back_to_summary:
             # After "Change": straight back to the summary unless the change opened a page
             # that still needs something.
@@ -369,6 +375,9 @@ class WizardScreen(QWidget):
         if page.kind == "consent":
             self.next_button.setText(_p("Sign and send  ✓"))
             self.next_button.setAccessibleName(_p("Sign and send"))
+        elif page.kind == "understanding" and not self.current.finished:
+            self.next_button.setText(_p("Check my answers  ›"))
+            self.next_button.setAccessibleName(_p("Check my answers"))
         elif self._back_to_summary:
             self.next_button.setText(_p("Back to summary  ›"))
             self.next_button.setAccessibleName(_p("Back to summary"))

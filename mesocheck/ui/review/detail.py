@@ -209,6 +209,7 @@ class ReviewDetail(QWidget):
         self._add_amendments()
         self._add_answers()
         self._add_disclosures()
+        self._add_understanding()
         self._add_signatures()
         self._add_documents()
         self.sections.addStretch(1)
@@ -406,6 +407,27 @@ class ReviewDetail(QWidget):
                 when = _("Acknowledged {when}").format(when=show(ack.acknowledged_at, self.zone))
             grid.addWidget(text_label(when, "answerValue"), row, 1)
             row += 1
+        self.sections.addWidget(box)
+
+    def _add_understanding(self) -> None:
+        """Every try at the check before signing, question by question."""
+        record, form = self.record, self.form
+        if not record.understanding or not form.understanding:
+            return
+        self.sections.addWidget(section(_("Understanding checked before signing")))
+        box = QFrame()
+        box.setObjectName("answerStep")
+        grid = QGridLayout(box)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        grid.setHorizontalSpacing(16)
+        still_wrong = record.understanding[-1].wrong
+        rows = review.understanding_rows(form, record)
+        for row, (asked, (question, tries)) in enumerate(zip(form.understanding, rows)):
+            grid.addWidget(text_label(question, "answerQuestion"), row, 0)
+            answer = text_label(tries, "answerValue", selectable=True)
+            answer.setProperty("flagged", asked.id in still_wrong)  # wrong on the last try
+            grid.addWidget(answer, row, 1)
         self.sections.addWidget(box)
 
     def _add_signatures(self) -> None:
