@@ -59,11 +59,8 @@ class _CheckQuestion(QFrame):
             button.setChecked(option.value == value)
         self.group.setExclusive(True)
 
-    def show_right_answer(self, right: str, card_title: str, card_text: str,
-                          words) -> None:
-        self.feedback.setText(words("Not quite. The right answer is:\n“{answer}”\nIt comes "
-                                    "from the card “{card}”:").format(answer=right,
-                                                                       card=card_title))
+    def show_right_answer(self, text: str, card_text: str) -> None:
+        self.feedback.setText(text)
         self.card.setText(card_text)
         self.feedback.show()
         self.card.show()
@@ -168,8 +165,9 @@ class UnderstandingPage(WizardPage):
                 card = form.disclosure(question.card)
                 title = card.title.get(lang)
                 text = "\n\n".join(paragraphs(card.body.get(lang)))
-            view.show_right_answer(right.label.get(lang) if right else question.answer,
-                                   title, text, _p)
+            view.show_right_answer(_p("Not quite. The right answer is:\n“{answer}”\nIt comes "
+                                      "from the card “{card}”:").format(
+                answer=right.label.get(lang) if right else question.answer, card=title), text)
         if self.finished:
             self.outcome.setText(_p("Thank you. The practitioner will go through this with "
                                     "you before your treatment. Next takes you to the "
