@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from types import SimpleNamespace
 from typing import Any, Callable, Iterator
 
-from msgspec import Struct
+from msgspec import Struct, structs
 
 from mesocheck.forms import Facts, Flow, Form, evaluate_rules
 from mesocheck.forms.flow import disclosure_text_hash, signed_content_hash
@@ -302,6 +302,11 @@ def _intakes(
             yield _intake(form, intake_id, name, birth, area, appointment, started, archived,
                           answers, acknowledged[:3], status=status, language=language)
             continue
+        tries = _understanding_tries(form, rng, started + timedelta(
+            minutes=3, seconds=20 * len(shown) + 30))
+        if tries and tries[-1]["wrong"]:  # still wrong after every try: one more flag
+            facts = structs.replace(facts, understood=False)
+            raised = [f.as_dict() for f in evaluate_rules(form, answers, facts, language)]
         flags = [{**f, "triggers": [[source, _quoted(source, answers, facts)]
                                     for source, _value in f["triggers"]]} for f in raised]
         patient = {
@@ -334,7 +339,25 @@ def _intakes(
         yield _intake(form, intake_id, name, birth, area, appointment, started, archived,
                       answers, acknowledged, status=status, submitted=submitted,
                       signature=patient, signatures=countersignature, flags=flags,
-                      decisions=decisions, course=course, language=language)
+                      decisions=decisions, course=course, language=language,
+                      understanding=tries)
+
+
+def _understanding_tries(form: Form, rng: random.Random, at: datetime) -> list[dict]:
+    """The check before signing as patients go through it: most right at once, some right
+    the second time, a few still wrong after both tries."""
+    if not form.understanding:
+        return []
+    right = form.understood_answers()
+    luck = rng.random()
+    misses = 0 if luck < 0.85 else 1 if luck < 0.97 else 2
+    question = rng.choice(form.understanding)  # the one they get wrong, if any
+    wrong_answer = next(o.value for o in question.options if o.value != question.answer)
+    tries = [{"answers": {**right, question.id: wrong_answer}, "wrong": [question.id]}
+             for _miss in range(misses)]
+    if misses < 2:
+        tries.append({"answers": right, "wrong": []})
+    return [{**t, "at": at + timedelta(seconds=25 * n)} for n, t in enumerate(tries)]
 
 
 def _quoted(source: str, answers: dict, facts: Facts) -> Any:
@@ -374,7 +397,8 @@ def _intake(form: Form, intake_id: str, name: str, birth: date, area: str,
             acknowledged: list, *, status: str, submitted: datetime | None = None,
             signature: dict | None = None, signatures: list[dict] = (),
             flags: list[dict] = (), decisions: list[dict] = (),
-            course: tuple[int, int, Any] | None = None, language: str = "en") -> dict:
+            course: tuple[int, int, Any] | None = None, language: str = "en",
+            understanding: list[dict] = ()) -> dict:
     return {
         "id": intake_id,
         "patient": {"name": name, "birth_date": birth.isoformat(), "contact": None},
@@ -385,6 +409,7 @@ def _intake(form: Form, intake_id: str, name: str, birth: date, area: str,
         "acknowledgements": acknowledged, "signature": signature,
         "signatures": list(signatures), "flags": list(flags), "decisions": list(decisions),
         "reviewed_at": signatures[0]["signed_at"] if signatures else None,
+        "understanding": list(understanding) or None,
         **({"course_sessions": course[0],
             "course_until": add_months(submitted.astimezone(course[2]).date(), course[1])}
            if submitted is not None and course is not None else {}),

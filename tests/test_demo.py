@@ -17,6 +17,7 @@ def test_every_demo_intake_holds_up_to_its_own_rules(store):
     made = create_demo_intakes(store, 300, seed=11, with_pdf=False)
     assert made == 300
     statuses, flagged, strokes, languages = {}, 0, set(), set()
+    checks = {"right at once": 0, "right the second time": 0, "still wrong": 0}
     for row in store.queue(limit=1000):
         record = store.intake(row.intake_id)
         statuses[record.status] = statuses.get(record.status, 0) + 1
@@ -40,6 +41,12 @@ def test_every_demo_intake_holds_up_to_its_own_rules(store):
                    "triggers": [list(t) for t in f.triggers]} for f in record.flags]
         assert sorted(stored, key=str) == sorted(expected, key=str), record.id
         flagged += bool(record.flags)
+        # The check before signing: every signed intake took it; a few needed a second try.
+        tries = record.understanding
+        assert tries and all(set(t.answers) == {u.id for u in form.understanding}
+                             for t in tries), record.id
+        checks["right at once" if len(tries) == 1 else "right the second time"
+               if not tries[-1].wrong else "still wrong"] += 1
         # The patient's signature is bound to what this intake shows.
         patient = review.patient_signature(record)
         assert patient.content_hash == review.patient_content_hash(
@@ -57,6 +64,7 @@ def test_every_demo_intake_holds_up_to_its_own_rules(store):
     assert {"submitted", "cleared", "in_progress"} <= set(statuses)
     assert languages == {"en", "es", "fr", "ar", "zh"}  # every shipped language is seen
     assert flagged > 30 and len(strokes) > 10
+    assert all(checks.values()), checks  # each way through the check is seen
 
 
 def test_demo_documents_print_the_outcome_only_under_a_countersignature(store):

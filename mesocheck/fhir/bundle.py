@@ -171,6 +171,9 @@ class _Intake:
             fact_items.append({"linkId": "@age", "answer": [{"valueInteger": age}]})
         fact_items.append({"linkId": "@appointment",
                            "answer": [{"valueDateTime": instant(r.appointment_at)}]})
+        if facts.understood is not None:
+            fact_items.append({"linkId": "@understood",
+                               "answer": [{"valueBoolean": facts.understood}]})
         items = [{"linkId": FACTS, "item": fact_items}]
         flow = Flow(form, facts, self.language)
         answers = dict(r.answers)
@@ -185,6 +188,12 @@ class _Intake:
         if acknowledged:
             items.append({"linkId": "disclosures", "item": [
                 {"linkId": d, "answer": [{"valueBoolean": True}]} for d in acknowledged]})
+        for attempt in getattr(r, "understanding", ()):  # every try, in order
+            children = [{"linkId": u.id, "text": u.text.get(self.language),
+                         "answer": [{"valueCoding": self._coding(u, attempt.answers[u.id])}]}
+                        for u in form.understanding if attempt.answers.get(u.id)]
+            if children:
+                items.append({"linkId": "understanding", "item": children})
         return items
 
     def _answered(self, q: Question, value: Any) -> dict[str, Any]:

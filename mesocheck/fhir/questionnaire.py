@@ -2,9 +2,11 @@
 
 - A step is a ``group`` item (linkId = step id), a question an item whose linkId is the
   question's id; a risk disclosure is a ``boolean`` item the patient acknowledged, in a
-  group ``disclosures``. The intake's facts that conditions test (``@area``, ``@age``) are
-  read-only items of a first group ``@facts`` (with ``@appointment``, which time windows
-  count back from).
+  group ``disclosures``. The intake's facts that conditions test (``@area``, ``@age``,
+  ``@understood``) are read-only items of a first group ``@facts`` (with ``@appointment``,
+  which time windows count back from).
+- The understanding check before signing is a repeating group ``understanding``: one
+  instance per try, in order, each question a ``choice``.
 - ``version`` is the form's content hash (the exact words signed); ``url`` names the form.
 - Every text carries its other languages with the ``translation`` extension.
 - Skip logic: a condition of plain tests becomes ``enableWhen`` with ``enableBehavior``;
@@ -85,6 +87,16 @@ class _Builder:
             "linkId": "disclosures", "type": "group", "text": "Risks and information",
             "item": [self._disclosure(d) for d in form.disclosures],
         })
+        if form.understanding:  # the check before signing: a group per try, in order
+            items.append({
+                "linkId": "understanding", "type": "group", "repeats": True,
+                "text": "Understanding check before signing (one group per try)",
+                "item": [{"linkId": u.id, "type": "choice", "required": True,
+                          **text(u.text, self.language),
+                          "answerOption": [{"valueCoding": self._coding(u.id, o.value, o.label)}
+                                           for o in u.options]}
+                         for u in form.understanding],
+            })
         items.append({
             "linkId": "consent", "type": "display", **text(form.consent.title, self.language),
         })
@@ -113,7 +125,9 @@ class _Builder:
              "readOnly": True},
             {"linkId": "@appointment", "type": "dateTime", "text": "Appointment",
              "readOnly": True},
-        ]}
+        ] + ([{"linkId": "@understood", "type": "boolean", "readOnly": True,
+               "text": "Understanding check: every answer right on the last try"}]
+             if self.form.understanding else [])}
 
     def _step(self, step) -> dict[str, Any]:
         item = {"linkId": step.id, "type": "group", **text(step.title, self.language),

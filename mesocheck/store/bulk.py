@@ -9,6 +9,7 @@ exactly like data entered on the tablet.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from contextlib import contextmanager
@@ -76,6 +77,7 @@ def bulk_insert(store, intakes: Iterable[Mapping[str, Any]], *, actor: str = "sy
           "void_reason": str | None,
           "current_step": str | None,
           "course_sessions": int | None, "course_until": date | None,  # what it covers, signed
+          "understanding": [{"answers": {id: option}, "wrong": [ids], "at": time}],  # tries
           "answers": {question_id: JSON-able value},   # answered at created_at
           "acknowledgements": [(disclosure_id, text_hash, acknowledged_at[, read_at]) or a
                                mapping with those keys; the times optional],
@@ -318,6 +320,10 @@ def _add_intake(out: _Batch, item: Mapping[str, Any], now: str) -> str:
         "course_sessions": item.get("course_sessions") if submitted else None,
         "course_until": rows.iso_date(item["course_until"])
         if submitted and item.get("course_until") else None,
+        "understanding": json.dumps([
+            {"answers": dict(t["answers"]), "wrong": list(t["wrong"]),
+             "at": rows.iso_time(t["at"])} for t in item["understanding"]],
+            ensure_ascii=False, separators=(",", ":")) if item.get("understanding") else None,
         **rows.flag_counts([flag["severity"] for flag in flags]),
     })
     for question_id, value in (item.get("answers") or {}).items():

@@ -51,6 +51,16 @@ def test_a_reviewed_amended_intake_validates_and_says_everything(reviewed_amende
     aspirin = next(i for s in qr["item"] for i in s.get("item", [])
                    if i["linkId"] == "last_aspirin")
     assert aspirin["answer"][0]["valueCoding"]["code"] == "never"  # the amended answer
+    # The understanding check: a repeating group, one instance per try, and its outcome.
+    (check,) = [i for i in q["item"] if i["linkId"] == "understanding"]
+    assert check["repeats"] and [i["linkId"] for i in check["item"]] == [
+        u.id for u in form.understanding]
+    tries = [i for i in qr["item"] if i["linkId"] == "understanding"]
+    assert len(tries) == len(record.understanding) == 1
+    assert {i["linkId"]: i["answer"][0]["valueCoding"]["code"] for i in tries[0]["item"]} \
+        == form.understood_answers()
+    facts = next(i for i in qr["item"] if i["linkId"] == "@facts")["item"]
+    assert {"linkId": "@understood", "answer": [{"valueBoolean": True}]} in facts
 
     (consent,) = resources(bundle, "Consent")
     assert consent["scope"]["coding"][0]["code"] == "treatment"

@@ -169,6 +169,18 @@ def test_the_course_a_consent_covers_arrives_on_the_hub(tablet_a, hub_url):
     a.close()
 
 
+def test_the_understanding_checks_tries_reach_the_hub_as_made(tablet_a, hub_url):
+    intake_id = start(tablet_a)
+    tablet_a.add_understanding_try(intake_id, {"can_stop": "no"}, ["can_stop"])
+    tablet_a.add_understanding_try(intake_id, {"can_stop": "yes"}, [])
+    a = link(tablet_a, hub_url, "front desk 1")
+    a.push()
+    with HubStore.open(hub_url) as hub:
+        assert hub.intake(intake_id).understanding == tablet_a.intake(intake_id).understanding
+        assert hub.verify() == []
+    a.close()
+
+
 def test_the_patients_copy_choice_and_its_printing_travel_both_ways(tablet_a, hub_url):
     intake_id = submitted(tablet_a)
     tablet_a.choose_copy(intake_id, True, "patient")

@@ -61,9 +61,10 @@ def make_intake(store: Store, *, name: str = "Amelia Smith", answers: dict | Non
         patient_id=patient_id,
     )
     store.save_answers(intake_id, values)
-    facts = Facts(appointment=appointment, birth_date=birth_date, area=area)
+    facts = Facts(appointment=appointment, birth_date=birth_date, area=area, understood=True)
     for disclosure in Flow(form, facts).shown_disclosures(values):
         store.acknowledge(intake_id, disclosure.id, disclosure_text_hash(disclosure, "en"))
+    store.add_understanding_try(intake_id, form.understood_answers(), [])  # right at once
     flags = evaluate_rules(form, values, facts)
     record = store.intake(intake_id)
     signature = {
