@@ -95,10 +95,13 @@ def set_role(widget: QWidget, role: str, **properties: object) -> QWidget:
 
 
 def set_state(widget: QWidget, state: str | None) -> None:
-    """Switch a style state (e.g. "error") and make the style sheet notice."""
+    """Switch a style state (e.g. "error") and make the style sheet notice; ``mirrored``
+    tells it the widget is laid out right to left (style sheets do not mirror a bar drawn
+    on one side)."""
     if widget.property("state") == state:
         return
     widget.setProperty("state", state)
+    widget.setProperty("mirrored", widget.isRightToLeft())
     style = widget.style()
     style.unpolish(widget)
     style.polish(widget)
