@@ -353,8 +353,17 @@ def patient_content_hash(record: Any, form: Form, printed_name: str, zone: tzinf
     """What the patient's signature over ``record`` as it stands vouches for, as the wizard
     computes it at signing (:func:`~mesocheck.forms.flow.signed_content_hash`)."""
     acknowledged = {a.disclosure_id: a.text_hash for a in record.acknowledgements}
+    guardian = guardian_signature(record)
     return signed_content_hash(form, record.id, record.language, dict(record.answers),
-                               Facts.of(record, zone), acknowledged, printed_name)
+                               Facts.of(record, zone), acknowledged, printed_name,
+                               {"name": guardian.printed_name,
+                                "relationship": guardian.relationship or ""}
+                               if guardian is not None else None)
+
+
+def guardian_signature(record: Any) -> Any:
+    """A minor's parent or guardian's signature, the latest; None for an adult."""
+    return next((s for s in reversed(record.signatures) if s.role == "guardian"), None)
 
 
 def resign(

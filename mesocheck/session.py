@@ -58,7 +58,8 @@ class Sink(Protocol):
     def set_current_step(self, intake_id: str, step: str | None) -> Any: ...
     def add_understanding_try(self, intake_id: str, answers: dict[str, str],
                               wrong: list[str]) -> Any: ...
-    def submit(self, intake_id: str, *, signature: Mapping[str, Any], flags: list) -> Any: ...
+    def submit(self, intake_id: str, *, signature: Mapping[str, Any], flags: list,
+               guardian: Mapping[str, Any] | None = None) -> Any: ...
 
 
 class SessionError(MesocheckError):
@@ -130,6 +131,7 @@ class Submission(Struct, frozen=True):
     signature: dict
     flags: tuple[Flag, ...]
     told: frozenset[str] = frozenset()  # rules whose message for the patient was on screen
+    guardian: dict | None = None  # a minor's parent or guardian's signature
 
     def flag_dicts(self) -> list[dict]:
         return [{**f.as_dict(), "patient_told": f.rule_id in self.told} for f in self.flags]
@@ -404,14 +406,16 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
 
     def prepare_signature(
         self, printed_name: Any, strokes: list, pad_width: float, pad_height: float, *,
-        method: str = "drawn", witness: Any = None,
+        method: str = "drawn", witness: Any = None, guardian: Mapping[str, Any] | None = None,
     ) -> Submission:
         """Check everything signing needs and build what the store keeps; raises
         :class:`SigningRefused` with words for the patient when something is missing.
 
         ``method``: ``drawn`` (strokes that make a signature), ``typed`` (the typed name
         adopted as the signature, for a patient who cannot draw: no strokes), or ``mark``
-        (any mark on the pad, made before a ``witness`` whose name is typed)."""
+        (any mark on the pad, made before a ``witness`` whose name is typed). A minor's
+        ``guardian`` (printed_name, relationship, strokes, pad_width, pad_height) signs too
+        (:meth:`needs_guardian`): their consent, and the patient's signature their agreement."""
         if method not in SIGNING_METHODS:
             raise ValueError(f"unknown signing method {method!r}")
         incomplete = self.first_incomplete()
@@ -441,27 +445,74 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
             if reason is not None:
                 raise SigningRefused(reason, "signature")
         signed_at = self.clock()
+        meaning = self.form.signature_meaning.get(self.language)
+        guardian_signature = None
+        guardian_named = None
+        if self.needs_guardian():
+            assert self.form.guardian is not None
+            meaning = self.form.guardian.assent_meaning.get(self.language)
+            checked = check_name((guardian or {}).get("printed_name"), self.language)
+            guardian_named = {"name": checked.value or "",
+                              "relationship": str((guardian or {}).get("relationship") or "")}
+            guardian_signature = self._guardian_signature(
+                guardian, self.signed_content_hash(name.value, guardian_named), signed_at, _p)
+            self.facts = structs.replace(self.facts, guardian=True)
+            self.flow = Flow(self.form, self.facts, self.language)
         signature = {
             "role": "patient",
             "printed_name": name.value,
-            "meaning": self.form.signature_meaning.get(self.language),
+            "meaning": meaning,
             "strokes": strokes,
             "pad_width": pad_width,
             "pad_height": pad_height,
             "signed_at": to_iso(signed_at),
             "tz": zone_name(self.zone),
-            "content_hash": self.signed_content_hash(name.value),
+            "content_hash": self.signed_content_hash(name.value, guardian_named),
             "staff_id": None,
             "method": method,
             "witness": witness_name,
         }
         return Submission(signature=signature, flags=tuple(self.flags()),
-                          told=frozenset(self.told))
+                          told=frozenset(self.told), guardian=guardian_signature)
 
-    def signed_content_hash(self, printed_name: str) -> str:
+    def signed_content_hash(self, printed_name: str,
+                            guardian: Mapping[str, str] | None = None) -> str:
         """What the signature vouches for (:func:`~mesocheck.forms.flow.signed_content_hash`)."""
         return signed_content_hash(self.form, self.intake_id, self.language, self.answers,
-                                   self.facts, self.acknowledged, printed_name)
+                                   self.facts, self.acknowledged, printed_name, guardian)
+
+    def needs_guardian(self) -> bool:
+        """A minor (under the form's guardian age at the appointment): a parent or guardian
+        signs the consent too, and the patient's own signature is their agreement."""
+        age = self.facts.get("age")
+        return self.form.guardian is not None and age is not None and \
+            age < self.form.guardian.under
+
+    def _guardian_signature(self, guardian: Mapping[str, Any] | None, content_hash: str,
+                            signed_at: datetime, _p: Callable[[str], str]) -> dict:
+        """The parent or guardian's signature, checked; refused with words to fix it."""
+        guardian = guardian or {}
+        name = check_name(guardian.get("printed_name"), self.language)
+        if not name.ok:
+            raise SigningRefused(_p("Please ask your parent or guardian to type their full "
+                                    "name."), "guardian_name")
+        relationship = guardian.get("relationship")
+        assert self.form.guardian is not None
+        if self.form.guardian.relationship(relationship) is None:
+            raise SigningRefused(_p("Please choose how your parent or guardian is related to "
+                                    "you."), "guardian_relationship")
+        reason = trivial_reason(from_stored(guardian.get("strokes") or []), self.language)
+        if reason is not None:
+            raise SigningRefused(_p("Your parent or guardian's signature: {reason}").format(
+                reason=reason), "guardian_signature")
+        return {
+            "role": "guardian", "printed_name": name.value,
+            "meaning": self.form.guardian.meaning.get(self.language),
+            "strokes": guardian["strokes"], "pad_width": guardian.get("pad_width", 0),
+            "pad_height": guardian.get("pad_height", 0), "signed_at": to_iso(signed_at),
+            "tz": zone_name(self.zone), "content_hash": content_hash, "staff_id": None,
+            "method": "drawn", "relationship": relationship,
+        }
 
     def submit(self, submission: Submission | None = None) -> Any:
         """The commit point: lock the session, write pending answers, then sign, store the
@@ -472,8 +523,9 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
             raise SessionError(_("Nothing to submit: the form has not been signed."))
         self.submission = submission
         self.flush()
+        extra = {"guardian": submission.guardian} if submission.guardian else {}
         return self.sink.submit(self.intake_id, signature=submission.signature,
-                                flags=submission.flag_dicts())
+                                flags=submission.flag_dicts(), **extra)
 
 
 def _form_for(record: Any) -> Form:

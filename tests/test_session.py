@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from mesocheck import review
+
 from mesocheck.session import (
     IntakeSession,
     PatientDetails,
@@ -177,14 +179,14 @@ def test_signing_refuses_missing_pages_names_and_scribbles(store, form):
 
 
 def test_submit_stores_signature_and_flags_and_locks(store, form):
-    session = start(store, form, birth_date=date(2010, 1, 1))  # under 18: a stop flag
+    session = start(store, form)
     answer_everything(session)
     session.answer("sun_recent", True)
     submission = session.prepare_signature(" Ada  Example ", SIGNATURE, 600, 200)
     session.submit(submission)
     record = store.intake(session.intake_id)
     assert record.status == "submitted" and record.locked
-    assert {f.rule_id for f in record.flags} == {"under_18", "sun_recent"}
+    assert {f.rule_id for f in record.flags} == {"sun_recent"}
     (signature,) = record.signatures
     assert signature.printed_name == "Ada Example"
     assert signature.strokes == SIGNATURE
@@ -193,6 +195,39 @@ def test_submit_stores_signature_and_flags_and_locks(store, form):
     assert record.answers["sun_recent"] is True  # flushed before signing
     with pytest.raises(SessionError):
         session.answer("sun_recent", False)
+
+
+def test_a_minor_agrees_and_a_parent_or_guardian_consents(store, form):
+    session = start(store, form, birth_date=date(2010, 1, 1))  # under 18
+    answer_everything(session)
+    assert session.needs_guardian()
+    assert "under_18" in {f.rule_id for f in session.flags()}  # until a guardian signs
+    with pytest.raises(SigningRefused) as refused:
+        session.prepare_signature("Ada Example", SIGNATURE, 600, 200)
+    assert refused.value.field == "guardian_name"
+    guardian = {"printed_name": "Maria Example", "relationship": "aunt",
+                "strokes": SIGNATURE, "pad_width": 600, "pad_height": 200}
+    with pytest.raises(SigningRefused) as refused:
+        session.prepare_signature("Ada Example", SIGNATURE, 600, 200, guardian=guardian)
+    assert refused.value.field == "guardian_relationship"  # not one of the form's
+    with pytest.raises(SigningRefused) as refused:
+        session.prepare_signature("Ada Example", SIGNATURE, 600, 200,
+                                  guardian={**guardian, "relationship": "mother",
+                                            "strokes": []})
+    assert refused.value.field == "guardian_signature"
+    session.submit(session.prepare_signature(
+        "Ada Example", SIGNATURE, 600, 200, guardian={**guardian, "relationship": "mother"}))
+    record = store.intake(session.intake_id)
+    patient, parent = record.signatures
+    assert (patient.role, patient.meaning) == (
+        "patient", form.guardian.assent_meaning.get("en"))
+    assert (parent.role, parent.printed_name, parent.relationship, parent.meaning) == (
+        "guardian", "Maria Example", "mother", form.guardian.meaning.get("en"))
+    assert parent.content_hash == patient.content_hash == review.patient_content_hash(
+        record, form, "Ada Example", timezone.utc)  # both vouch for the same, guardian named
+    flags = {f.rule_id for f in record.flags}
+    assert "guardian_consent" in flags and "under_18" not in flags  # asked, not stopped
+    assert store.verify() == []
 
 
 def test_hidden_answers_raise_no_flags(store, form):

@@ -75,7 +75,8 @@ def answer_text(question: Question, value: Any, language: str, zone: tzinfo) -> 
 # -- what raised a flag: a question, or a fact of the intake ---------------------------------
 
 FACT_QUESTIONS = {"@age": N_("Age at the appointment"), "@area": N_("Treatment area"),
-                  "@understood": N_("Understanding check before signing")}
+                  "@understood": N_("Understanding check before signing"),
+                  "@guardian": N_("A parent or guardian signed")}
 
 
 def source_question(form: Form, source: str, language: str) -> str:
@@ -99,6 +100,8 @@ def source_answer(form: Form, source: str, value: Any, language: str, zone: tzin
     if source == "@area":
         option = form.area(str(value))
         return option.label.get(language) if option is not None else str(value)
+    if source == "@guardian":
+        return t.gettext(YES) if value else t.gettext(NO)
     if source == "@understood":
         return t.gettext("All right on the last try") if value else \
             t.gettext("Still a wrong answer after every try")

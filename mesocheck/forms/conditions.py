@@ -34,14 +34,18 @@ class Facts(Struct, frozen=True):
     # The understanding check's outcome: its last try all right (True), still a wrong
     # answer after every try (False), or not asked (None: no rule about it can match).
     understood: bool | None = None
+    # Whether a parent or guardian signed too (a minor's consent); False until they have.
+    guardian: bool = False
 
     @classmethod
     def of(cls, intake: Any, zone: tzinfo) -> "Facts":
         """The facts of a stored intake (``appointment_at``, ``patient.birth_date``,
-        ``area``, its understanding check), its appointment seen in the clinic's ``zone``."""
+        ``area``, its understanding check, a guardian's signature), its appointment seen in
+        the clinic's ``zone``."""
         tries = getattr(intake, "understanding", ())
         return cls(intake.appointment_at.astimezone(zone), intake.patient.birth_date,
-                   intake.area, understood=not tries[-1].wrong if tries else None)
+                   intake.area, understood=not tries[-1].wrong if tries else None,
+                   guardian=any(s.role == "guardian" for s in intake.signatures))
 
     def get(self, name: str) -> Any:
         if name == "age":
@@ -52,6 +56,8 @@ class Facts(Struct, frozen=True):
             return self.area
         if name == "understood":
             return self.understood
+        if name == "guardian":
+            return self.guardian
         raise KeyError(name)
 
 

@@ -38,10 +38,13 @@ def disclosure_text_hash(disclosure: Disclosure, language: str) -> str:
 def signed_content_hash(
     form: Form, intake_id: str, language: str, answers: Mapping[str, Any], facts: Facts,
     acknowledged: Mapping[str, str], printed_name: str,
+    guardian: Mapping[str, str] | None = None,
 ) -> str:
     """SHA-256 of what the patient's signature vouches for: the exact form, the answers
-    that count, each acknowledged text (disclosure id -> text hash) and the printed name.
-    Made when the patient signs and again when the patient signs an amendment."""
+    that count, each acknowledged text (disclosure id -> text hash) and the printed name,
+    and for a minor the parent or guardian who consents (``name``, ``relationship``), whose
+    signature vouches for the same. Made when the patient signs and again when the patient
+    signs an amendment."""
     content = {
         "form": form.content_hash,
         "intake": intake_id,
@@ -50,6 +53,9 @@ def signed_content_hash(
         "acknowledged": dict(sorted(acknowledged.items())),
         "printed_name": printed_name,
     }
+    if guardian:  # only then: every hash made before guardians signed stays as it was
+        content["guardian"] = {"name": guardian["name"],
+                               "relationship": guardian["relationship"]}
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -34,6 +34,7 @@ from mesocheck.forms.model import (
     Disclosure,
     Form,
     Group,
+    Guardian,
     Option,
     Question,
     Rule,
@@ -232,7 +233,7 @@ class _Builder:
             "",
             {"id", "version", "title", "languages", "areas", "steps", "disclosures",
              "rules", "consent", "aftercare", "signature_meaning", "description",
-             "translations", "understanding"},
+             "translations", "understanding", "guardian"},
             {"id", "version", "title", "languages", "areas", "steps", "disclosures",
              "rules", "consent", "aftercare", "signature_meaning"},
         )
@@ -277,6 +278,7 @@ class _Builder:
             self.rule(raw, f"rules[{i}]", rule_ids)
             for i, raw in enumerate(self.table_list(data, "rules", ""))
         ]
+        guardian = self.guardian(data["guardian"]) if "guardian" in data else None
         consent = self.section(data, "consent")
         aftercare = self.section(data, "aftercare")
 
@@ -301,6 +303,7 @@ class _Builder:
             source=content,
             translations=translations,
             understanding=tuple(understanding),
+            guardian=guardian,
         )
 
     def translations(self, data: dict) -> dict[str, TranslationReview]:
@@ -350,6 +353,25 @@ class _Builder:
                 Option(str(value), self.text(raw, "label", where), self.flag(raw, "exclusive", where))
             )
         return out
+
+    def guardian(self, raw: Any) -> Guardian | None:
+        """``[guardian]``: the words for a minor's parent or guardian, who signs too."""
+        if not isinstance(raw, dict):
+            self.problem("guardian", "must be a table")
+            return None
+        self.keys(raw, "guardian", {"title", "intro", "meaning", "assent_meaning",
+                                    "relationships", "under"},
+                  {"title", "intro", "meaning", "assent_meaning", "relationships"})
+        under = raw.get("under", 18)
+        if isinstance(under, bool) or not isinstance(under, int) or not 1 <= under <= 25:
+            self.problem(_join("guardian", "under"), "must be an age in whole years, e.g. 18")
+            under = 18
+        return Guardian(title=self.text(raw, "title", "guardian"),
+                        intro=self.text(raw, "intro", "guardian"),
+                        meaning=self.text(raw, "meaning", "guardian"),
+                        assent_meaning=self.text(raw, "assent_meaning", "guardian"),
+                        relationships=tuple(self.options(raw, "relationships", "guardian")),
+                        under=under)
 
     def section(self, data: dict, key: str) -> Section:
         raw = data.get(key)
@@ -554,9 +576,9 @@ class _Builder:
             if c.op not in ("<", ">", "=", "!=") or isinstance(c.value, bool) \
                     or not isinstance(c.value, int):
                 self.problem(path, "age compares with <, >, = or != to a whole number of years")
-        elif c.fact == "understood":
+        elif c.fact in ("understood", "guardian"):
             if c.op not in ("=", "!=") or not isinstance(c.value, bool):
-                self.problem(path, "understood compares with = or != to true or false")
+                self.problem(path, f"{c.fact} compares with = or != to true or false")
         elif c.fact == "area":
             if c.op not in ("=", "!="):
                 self.problem(_join(path, "op"), "area compares with = or !=")

@@ -19,7 +19,7 @@ QUESTION_TYPES: tuple[str, ...] = (
 Severity = Literal["info", "review", "stop"]
 SEVERITIES: tuple[str, ...] = ("info", "review", "stop")
 OPERATORS: tuple[str, ...] = ("=", "!=", "exists", "<", ">", "within")
-FACTS: tuple[str, ...] = ("age", "area", "understood")
+FACTS: tuple[str, ...] = ("age", "area", "understood", "guardian")
 # How many times the understanding check is asked before the patient goes on regardless
 # (a review flag then asks the practitioner to talk it through).
 UNDERSTANDING_TRIES = 2
@@ -132,6 +132,21 @@ class Understanding(Struct, frozen=True):
         return next((o for o in self.options if o.value == value), None)
 
 
+class Guardian(Struct, frozen=True):
+    """A patient under ``under`` years old signs to agree (assent) and a parent or guardian
+    signs to consent: the consent page's words for them, and the relationships offered."""
+
+    title: Text
+    intro: Text
+    meaning: Text  # the guardian's signature means this
+    assent_meaning: Text  # and the minor's own signature this
+    relationships: tuple[Option, ...]
+    under: int = 18
+
+    def relationship(self, value: str | None) -> Option | None:
+        return next((o for o in self.relationships if o.value == value), None)
+
+
 class Rule(Struct, frozen=True):
     id: str
     severity: str
@@ -176,6 +191,7 @@ class Form(Struct, frozen=True, dict=True):  # dict: room for its cached lookups
     content_hash: str
     source: Mapping = field(default_factory=dict)  # the parsed file, for its canonical copy
     understanding: tuple[Understanding, ...] = ()  # asked after the summary, before signing
+    guardian: Guardian | None = None  # a minor's parent or guardian signs too
     # Who checked each translation (not the source language, the first): outside the
     # content and its hash, so a translation's review never changes what was signed.
     translations: Mapping[str, "TranslationReview"] = field(default_factory=dict)

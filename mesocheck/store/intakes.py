@@ -153,10 +153,11 @@ class IntakeLifecycle:
 
     def submit(
         self, intake_id: str, *, signature: Mapping[str, Any], flags: Iterable[Any],
-        actor: str = "patient",
+        actor: str = "patient", guardian: Mapping[str, Any] | None = None,
     ) -> int:
-        """Sign and lock: signature, flags and status in one transaction; returns the
-        signature id. Shapes: see :func:`rows.signature_values`, :func:`rows.flag_values`."""
+        """Sign and lock: signature (and a minor's ``guardian``'s), flags and status in one
+        transaction; returns the patient's signature id. Shapes: see
+        :func:`rows.signature_values`, :func:`rows.flag_values`."""
         with self.transaction(actor, "submit", intake_id) as tx:
             status, locked_at = _intake_state(tx, intake_id)
             if status != "in_progress":
@@ -165,6 +166,10 @@ class IntakeLifecycle:
                 )
             signature_id = tx.insert("signatures",
                                      rows.signature_values(signature, intake_id, tx.at))
+            if guardian is not None:
+                if guardian.get("role") != "guardian":
+                    raise ValueError("submit: the guardian's signature has role 'guardian'")
+                tx.insert("signatures", rows.signature_values(guardian, intake_id, tx.at))
             for flag in flags:
                 tx.insert("flags", rows.flag_values(flag, intake_id, tx.at))
             sessions, until = _course(tx)

@@ -419,9 +419,19 @@ def m009_understanding(db: Database) -> None:
     db.execute("ALTER TABLE intakes ADD COLUMN understanding TEXT")
 
 
+def m010_guardian(db: Database) -> None:
+    """A minor's parent or guardian signs too.
+
+    - ``signatures.relationship``: on a signature of role ``guardian``, how they are related
+      to the patient (the form's option value, e.g. ``mother``); NULL on every other one.
+    """
+    db.execute("ALTER TABLE signatures ADD COLUMN relationship TEXT")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [m001_initial, m002_compact, m003_seal,
                                                 m004_manifestation, m005_sync, m006_read_at,
-                                                m007_course, m008_copy, m009_understanding]
+                                                m007_course, m008_copy, m009_understanding,
+                                                m010_guardian]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

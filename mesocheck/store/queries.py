@@ -158,10 +158,11 @@ class IntakeQueries:
     def _signatures(self, intake_id: str) -> tuple[Signature, ...]:
         return tuple(
             Signature(s[0], s[1], s[2], s[3], rows.unpacked_strokes(s[4]), s[5], s[6],
-                      from_iso(s[7]), s[8], s[9], s[10], s[11] or "drawn", s[12])
+                      from_iso(s[7]), s[8], s[9], s[10], s[11] or "drawn", s[12], s[13])
             for s in self._conn.execute(
                 "SELECT id, role, printed_name, meaning, strokes, pad_width, pad_height, "
-                "signed_at, tz, content_hash, staff_id, method, witness FROM signatures "
+                "signed_at, tz, content_hash, staff_id, method, witness, relationship "
+                "FROM signatures "
                 "WHERE intake_id = ? ORDER BY id", (intake_id,))
         )
 
@@ -308,10 +309,11 @@ class IntakeQueries:
         signatures = [
             {"role": s[0], "printed_name": s[1], "meaning": s[2], "signed_at": s[3],
              "tz": s[4], "content_hash": s[5], "staff_id": s[6], "method": s[7] or "drawn",
-             "witness": s[8]}
+             "witness": s[8], "relationship": s[9]}
             for s in conn.execute(
                 "SELECT role, printed_name, meaning, signed_at, tz, content_hash, staff_id, "
-                "method, witness FROM signatures WHERE intake_id = ? ORDER BY id", (intake_id,))
+                "method, witness, relationship FROM signatures WHERE intake_id = ? ORDER BY id",
+                (intake_id,))
         ]
         return {
             "intake_id": i[0],

@@ -17,7 +17,7 @@ STATUSES = ("in_progress", "submitted", "cleared", "postponed", "declined", "voi
 OUTCOMES = ("cleared", "postponed", "declined")
 DECISIONS = ("proceed", "postpone", "decline")
 ROLES = ("practitioner", "front-desk")
-SIGNER_ROLES = ("patient", "practitioner", "witness")
+SIGNER_ROLES = ("patient", "practitioner", "witness", "guardian")
 SIGNING_METHODS = ("drawn", "typed", "mark")  # how a signature was given (see m004)
 CONSENT = "consent"  # the document kind of the patient-signed consent PDF
 REVIEWED_CONSENT = "reviewed_consent"  # the same with the practitioner's review
@@ -110,6 +110,7 @@ class Signature(Struct, frozen=True):
     staff_id: int | None
     method: str = "drawn"  # "drawn", "typed" (the typed name adopted) or "mark" (witnessed)
     witness: str | None = None  # who witnessed a mark
+    relationship: str | None = None  # a guardian's, to the patient (the form's option value)
 
 
 class DocumentInfo(Struct, frozen=True):

@@ -120,7 +120,8 @@ def signature_values(
     """Columns of a signature row. ``sig`` keys: printed_name, meaning, strokes (list of
     strokes, each a list of [x, y, t_ms, pressure]; opaque here), pad_width, pad_height,
     tz, content_hash; optional role (default patient), signed_at, staff_id, method (drawn,
-    typed or mark; default drawn, stored as NULL) and witness (a mark's witness)."""
+    typed or mark; default drawn, stored as NULL), witness (a mark's witness) and
+    relationship (a guardian's, to the patient)."""
     role = sig.get("role", "patient")
     if role not in SIGNER_ROLES:
         raise ValueError(f"signature: unknown role {role!r}")
@@ -129,6 +130,8 @@ def signature_values(
         raise ValueError(f"signature: unknown method {method!r}")
     if (method == "mark") != bool(sig.get("witness")):
         raise ValueError("signature: a mark, and only a mark, names its witness")
+    if (role == "guardian") != bool(sig.get("relationship")):
+        raise ValueError("signature: a guardian, and only a guardian, names a relationship")
     strokes = sig.get("strokes")
     if strokes is None:
         raise ValueError("signature: 'strokes' is required")
@@ -147,6 +150,7 @@ def signature_values(
         "staff_id": None if staff_id is None else int(staff_id),
         "method": None if method == "drawn" else method,
         "witness": sig.get("witness") or None,
+        "relationship": sig.get("relationship") or None,
     }
 
 

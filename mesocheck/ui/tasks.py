@@ -457,9 +457,10 @@ class StoreSink:
         return self._write("add_understanding_try", N_("saving an answer to the check"),
                            intake_id, dict(answers), list(wrong))
 
-    def submit(self, intake_id: str, *, signature: dict, flags: list) -> Task:
+    def submit(self, intake_id: str, *, signature: dict, flags: list,
+               guardian: dict | None = None) -> Task:
         return self._write("submit", N_("saving the signed form"), intake_id,
-                           signature=signature, flags=flags)
+                           signature=signature, flags=flags, guardian=guardian)
 
 
 def wait_for_threads(timeout: float = 60.0) -> bool:

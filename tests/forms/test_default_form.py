@@ -66,7 +66,7 @@ def all_texts(form):
 
 def test_the_shipped_form_loads(form):
     assert form.id == "mesotherapy"
-    assert form.version == "1.3"
+    assert form.version == "1.4"
     assert form.languages == SHIPPED_LANGUAGES
     assert [a.value for a in form.areas] == ["face", "neck", "body", "scalp"]
     assert "hair loss" in form.area("scalp").label.get("en").lower()

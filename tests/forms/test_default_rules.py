@@ -310,7 +310,7 @@ def test_under_18(form, birth_date, appointment, age, flagged):
     if flagged:
         assert ids(flags) == ["under_18"]
         assert flags[0].severity == "stop"
-        assert flags[0].triggers == (("@age", age),)
+        assert flags[0].triggers == (("@age", age), ("@guardian", False))  # none signed
         assert "guardian" in flags[0].patient_message
     else:
         assert flags == []
@@ -362,9 +362,21 @@ def test_every_rule_at_once_comes_stop_then_review_then_info_in_form_order(form)
     ]
     severities = [f.severity for f in flags]
     assert severities == sorted(severities, key=["stop", "review", "info"].index)
-    assert {f.rule_id for f in flags} == {r.id for r in form.rules}
+    # Every rule but the one for a guardian who signed (a minor without one is stopped).
+    assert {f.rule_id for f in flags} == {r.id for r in form.rules} - {"guardian_consent"}
     (thinners,) = [f for f in flags if f.rule_id == "blood_thinner_recent"]
     assert [t[0] for t in thinners.triggers] == BLOOD_THINNERS
+
+
+def test_a_minor_with_a_guardians_signature_is_asked_about_not_stopped(form):
+    minor = facts(birth_date=date(2010, 6, 1))
+    assert ids(flags_for(form, {}, minor)) == ["under_18"]
+    with_guardian = Facts(appointment=APPOINTMENT, birth_date=date(2010, 6, 1), area="face",
+                          guardian=True)
+    (flag,) = flags_for(form, {}, with_guardian)
+    assert (flag.rule_id, flag.severity) == ("guardian_consent", "review")
+    assert "guardian_consent" not in ids(flags_for(form, {}, Facts(
+        appointment=APPOINTMENT, birth_date=ADULT_BIRTH, area="face", guardian=True)))
 
 
 def test_the_understanding_check_flags_only_when_still_wrong_after_every_try(form):
