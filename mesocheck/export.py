@@ -23,7 +23,7 @@ FIXED_COLUMNS = [
     "intake_id", "patient_name", "birth_date", "appointment_at", "area", "status",
     "form_id", "form_version", "language", "submitted_at", "flags", "decisions",
     "signed_by", "signed_at", "patient_id", "course_sessions", "course_until",
-    "copy_wanted", "copy_printed_at", "understanding_tries", "understood",
+    "copy_wanted", "copy_printed_at", "understanding_tries", "understood", "guardian",
 ]
 
 
@@ -116,6 +116,10 @@ def _csv_fixed(row: dict) -> dict:
         "understanding_tries": len(row.get("understanding") or []) or None,
         "understood": (not row["understanding"][-1]["wrong"]) if row.get("understanding")
         else None,
+        # A minor's parent or guardian who signed the consent: name (relationship).
+        "guardian": next((f"{s.get('printed_name')} ({s.get('relationship')})"
+                          for s in reversed(row.get("signatures") or [])
+                          if s.get("role") == "guardian"), None),
     }
 
 

@@ -361,6 +361,13 @@ def patient_content_hash(record: Any, form: Form, printed_name: str, zone: tzinf
                                if guardian is not None else None)
 
 
+def relationship_words(form: Form, value: str | None) -> str:
+    """A guardian's relationship to the patient in the clinic's language (as stored when
+    the form does not have it)."""
+    option = form.guardian.relationship(value) if form.guardian is not None else None
+    return option.label.get(staff_language(form)) if option is not None else str(value or "")
+
+
 def guardian_signature(record: Any) -> Any:
     """A minor's parent or guardian's signature, the latest; None for an adult."""
     return next((s for s in reversed(record.signatures) if s.role == "guardian"), None)

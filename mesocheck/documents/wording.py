@@ -55,6 +55,7 @@ WORDS: dict[str, str] = {
     "understanding_none": N_("no answer"),
     "consent": N_("Consent"),
     "patient_signature": N_("Patient's signature"),
+    "guardian_signature": N_("Signature of the parent or guardian ({relationship})"),
     "course": N_("This consent covers up to {sessions} sessions until {until}."),
     "patient_signature_earlier": N_("Earlier signature of the patient, over the answers "
                                     "before they were corrected"),

@@ -93,9 +93,12 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection, SummaryS
             key=lambda s: (s.signed_at, s.id), reverse=True)
         # Only a countersignature that covers the review as it stands vouches for it.
         self.practitioner_signature = current_countersignature(record)
+        # A minor's parent or guardian, who consents beside the patient's agreement.
+        self.guardian_signature = next(
+            (s for s in reversed(record.signatures) if s.role == "guardian"), None)
         # The signatures this copy records: the patient's copy leaves the review out.
         self.signatures = [s for s in record.signatures
-                           if not self.for_patient or s.role == "patient"]
+                           if not self.for_patient or s.role in ("patient", "guardian")]
         self.created = created_at(record) if not self.for_patient else max(
             [record.submitted_at or record.updated_at] + [s.signed_at for s in self.signatures])
         self.document_id = self._document_id()
@@ -241,7 +244,8 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection, SummaryS
     def signature_line(self, sig: Any) -> str:
         """One signature in the record: who, when, and the content it is bound to; one
         that no longer covers the intake as it stands says so."""
-        current = sig is self.patient_signature or sig is self.practitioner_signature
+        current = sig in (self.patient_signature, self.practitioner_signature,
+                          self.guardian_signature)
         text = (f"{sig.printed_name}, {self.when(sig.signed_at, seconds=True, offset=True)}; "
                 f"{self.w('signed_content')} {sig.content_hash}")
         return text if current else f"{text} ({self.w('signature_superseded')})"

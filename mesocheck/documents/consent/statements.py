@@ -99,6 +99,14 @@ class StatementsSection:
         # One KeepTogether, not nested: a nested one reports an endless height, which
         # pushed the whole consent onto a page of its own.
         out: list[Flowable] = [KeepTogether(statement + block)]
+        guardian = self.guardian_signature
+        if guardian is not None:  # a minor: the parent or guardian consents
+            option = self.form.guardian.relationship(guardian.relationship) \
+                if self.form.guardian is not None else None
+            out.append(KeepTogether(self.signature_block(
+                w("guardian_signature", relationship=option.label.get(self.language)
+                  if option is not None else guardian.relationship or ""),
+                guardian, guardian.printed_name, guardian.meaning)))
         for earlier in self.earlier_patient_signatures:
             out.append(KeepTogether(self.signature_block(
                 w("patient_signature_earlier"), earlier, earlier.printed_name,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QFrame,
     QHBoxLayout,
     QLineEdit,
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import (
 from mesocheck.i18n import N_
 from mesocheck.session import IntakeSession, SigningRefused, Submission
 from mesocheck.ui.intake.pages import WizardPage
-from mesocheck.ui.widgets.choices import ErrorLine
+from mesocheck.ui.widgets.choices import ErrorLine, OptionButton
 from mesocheck.ui.widgets.labels import label, paragraphs
 from mesocheck.ui.widgets.responsive import FlowLayout, SwitchBox
 from mesocheck.ui.widgets.signature_pad import SignaturePad
@@ -31,6 +32,99 @@ METHODS = (
     ("mark", N_("Make a mark, with a witness"),
      N_("A simple mark in the box, made while another person watches and types their name")),
 )
+
+
+class GuardianBox(QFrame):
+    """A minor's parent or guardian: their name, how they are related, and their signature
+    (their consent; the patient's own signature above is the patient's agreement)."""
+
+    def __init__(self, session: IntakeSession, _p, changed):
+        super().__init__()
+        set_role(self, "card")
+        guardian = session.form.guardian
+        assert guardian is not None
+        lang = session.language
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.setSpacing(12)
+        layout.addWidget(label(guardian.title.get(lang), "subheading"))
+        for text in paragraphs(guardian.intro.get(lang)):
+            layout.addWidget(label(text, "help"))
+        name_label = label(_p("Your parent or guardian types their full name"), "body")
+        layout.addWidget(name_label)
+        self.name = QLineEdit()
+        self.name.setAccessibleName(_p("Parent's or guardian's full name"))
+        self.name.setAccessibleDescription(_p("The person who gives consent for you"))
+        self.name.setMaxLength(200)
+        self.name.textEdited.connect(lambda _: (self.name_error.show_message(None),
+                                                set_state(self.name, None), changed()))
+        name_label.setBuddy(self.name)
+        layout.addWidget(self.name)
+        self.name_error = ErrorLine()
+        layout.addWidget(self.name_error)
+        relation_label = label(_p("How they are related to you"), "body")
+        layout.addWidget(relation_label)
+        self.relation_error = ErrorLine()
+        layout.addWidget(self.relation_error)
+        row = QWidget()
+        flow = FlowLayout(row, spacing=10)
+        self.group = QButtonGroup(self)
+        self.relation_buttons: list[OptionButton] = []
+        for index, option in enumerate(guardian.relationships):
+            button = OptionButton(option.label.get(lang))
+            button.setAccessibleDescription(_p("How they are related to you"))
+            button.setProperty("value", option.value)
+            self.group.addButton(button, index)
+            self.relation_buttons.append(button)
+            flow.addWidget(button)
+        self.group.idClicked.connect(lambda _id: (self.relation_error.show_message(None),
+                                                  changed()))
+        relation_label.setBuddy(self.relation_buttons[0])
+        layout.addWidget(row)
+        layout.addWidget(label(guardian.meaning.get(lang), "help"))
+        self.signature_error = ErrorLine()
+        layout.addWidget(self.signature_error)
+        self.pad = SignaturePad(language=lang)
+        self.pad.hint = _p("Your parent or guardian signs here")
+        self.pad.setAccessibleName(_p("Parent's or guardian's signature"))
+        self.pad.setAccessibleDescription(_p("Your parent or guardian draws their signature "
+                                             "here with a finger, a stylus or the mouse."))
+        self.pad.setMinimumHeight(180)
+        self.pad.setMaximumHeight(260)
+        self.pad.changed.connect(lambda: (self.signature_error.show_message(None),
+                                          set_state(self.pad, None), changed()))
+        layout.addWidget(self.pad)
+        self.clear_button = QPushButton(_p("Clear"))
+        self.clear_button.setAccessibleName(_p("Clear the parent's or guardian's signature"))
+        self.clear_button.setAccessibleDescription(_p("Empties the box to sign again"))
+        self.clear_button.clicked.connect(self.pad.clear)
+        layout.addWidget(self.clear_button, 0, Qt.AlignmentFlag.AlignLeading)
+
+    def relationship(self) -> str | None:
+        button = self.group.checkedButton()
+        return button.property("value") if button is not None else None
+
+    def values(self) -> dict:
+        width, height = self.pad.pad_size()
+        return {"printed_name": self.name.text(), "relationship": self.relationship(),
+                "strokes": self.pad.strokes(), "pad_width": width, "pad_height": height}
+
+    def missing(self, _p) -> str | None:
+        if not self.name.text().strip():
+            return _p("Your parent or guardian types their name to finish.")
+        if self.relationship() is None:
+            return _p("Choose how your parent or guardian is related to you to finish.")
+        if self.pad.is_empty():
+            return _p("Your parent or guardian signs in their box to finish.")
+        return None
+
+    def tab_stops(self) -> list[QWidget]:
+        return [self.name, *self.relation_buttons, self.pad, self.clear_button]
+
+    def lock(self) -> None:
+        self.name.setReadOnly(True)
+        for widget in (*self.relation_buttons, self.pad, self.clear_button):
+            widget.setEnabled(False)
 
 
 class ConsentPage(WizardPage):
@@ -153,6 +247,10 @@ class ConsentPage(WizardPage):
             self.method_buttons[method] = button
             ways.addWidget(button)
         signing_layout.addWidget(other)
+        self.guardian: GuardianBox | None = None
+        if session.needs_guardian():
+            self.guardian = GuardianBox(session, _p, self.changed.emit)
+            signing_layout.addWidget(self.guardian)
         signing_layout.addStretch(1)
         columns.box.addWidget(signing, 1)
         self.layout_.addStretch(1)
@@ -217,6 +315,8 @@ class ConsentPage(WizardPage):
         if no_ink:
             return (self._p("Make your mark in the box to finish.") if method == "mark"
                     else self._p("Sign in the box to finish."))
+        if self.guardian is not None:
+            return self.guardian.missing(self._p)
         return None
 
     def reveal_problems(self) -> None:
@@ -230,13 +330,20 @@ class ConsentPage(WizardPage):
         elif self.method == "mark" and not self.witness.text().strip():
             self.witness.setFocus()
             self.ensure_visible(self.witness)
+        elif self.guardian is not None and self.guardian.missing(self._p):
+            box = self.guardian
+            target = (box.name if not box.name.text().strip() else box.relation_buttons[0]
+                      if box.relationship() is None else box.pad)
+            target.setFocus()
+            self.ensure_visible(target)
 
     def focus_first(self) -> None:
         self.name.setFocus()
 
     def tab_stops(self) -> list[QWidget]:
         return [self.name, self.pad, self.undo_button, self.clear_button, self.witness,
-                *self.method_buttons.values()]
+                *self.method_buttons.values(),
+                *(self.guardian.tab_stops() if self.guardian is not None else [])]
 
     def prepare(self) -> Submission | None:
         """The submission, or None after showing what must be fixed."""
@@ -244,7 +351,8 @@ class ConsentPage(WizardPage):
         try:
             return self.session.prepare_signature(
                 self.name.text(), self.pad.strokes(), width, height, method=self.method,
-                witness=self.witness.text())
+                witness=self.witness.text(),
+                guardian=self.guardian.values() if self.guardian is not None else None)
         except SigningRefused as refused:
             self.show_refusal(refused)
             return None
@@ -264,6 +372,17 @@ class ConsentPage(WizardPage):
             set_state(self.witness, "error")
             self.witness.setFocus()
             self.ensure_visible(self.witness)
+        elif refused.field.startswith("guardian_") and self.guardian is not None:
+            box = self.guardian
+            error, widget = {"guardian_name": (box.name_error, box.name),
+                             "guardian_relationship": (box.relation_error,
+                                                       box.relation_buttons[0]),
+                             }.get(refused.field, (box.signature_error, box.pad))
+            error.show_message(refused.message)
+            if widget is not box.relation_buttons[0]:
+                set_state(widget, "error")
+            widget.setFocus()
+            QTimer.singleShot(0, lambda: self.ensure_visible(widget))
         else:
             self.signature_error.show_message(refused.message)
 
@@ -277,3 +396,5 @@ class ConsentPage(WizardPage):
         self.pad.setEnabled(False)
         self.undo_button.setEnabled(False)
         self.clear_button.setEnabled(False)
+        if self.guardian is not None:
+            self.guardian.lock()

@@ -436,14 +436,19 @@ class ReviewDetail(QWidget):
         if not record.signatures:
             self.sections.addWidget(text_label(_("Not signed yet."), "emptyNote"))
         roles = {"patient": _("Patient"), "practitioner": _("Practitioner"),
-                 "witness": _("Witness")}
+                 "witness": _("Witness"), "guardian": _("Parent or guardian")}
         for signature in sorted(record.signatures, key=lambda s: s.id, reverse=True):
+            role = roles.get(signature.role, signature.role)
+            if signature.role == "guardian":
+                role = _("{role} ({relationship})").format(
+                    role=role, relationship=review.relationship_words(self.form,
+                                                                      signature.relationship))
             box = QFrame()
             box.setObjectName("signatureBox")
             layout = QVBoxLayout(box)
             layout.addWidget(text_label(
                 _("{role}: {name} — “{meaning}” — signed {when} ({zone})").format(
-                    role=roles.get(signature.role, signature.role),
+                    role=role,
                     name=isolate(signature.printed_name), meaning=isolate(signature.meaning),
                     when=show(signature.signed_at, self.zone), zone=signature.tz),
                 "signatureCaption", selectable=True))

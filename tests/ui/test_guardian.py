@@ -1,0 +1,92 @@
+"""A patient under 18, through the real widgets: the consent page asks for a parent or
+guardian (name, relationship, signature) beside the patient's own agreement; both are
+stored, shown in the review, printed and exported, and the practitioner is asked to check
+the guardian rather than stopped. The page is looked at in both screen shapes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from mesocheck import cli
+from mesocheck.store import Store
+from tests.support import intake_driver as drive
+from tests.support.layout_check import layout_problems
+from tests.support.pdf_text import all_text
+from tests.support.review_driver import make_panel, open_row
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # the review panel, offscreen
+
+
+def test_a_minor_signs_with_a_parent_who_consents(qtbot, make_window, db_path, practitioner,
+                                                   form, tmp_path):
+    window = make_window()
+    today = date.today()
+    wizard = drive.start_walk_in(qtbot, window, name="Mia Minor",
+                                 birth=date(today.year - 15, 1, 1))
+    drive.walk_to(qtbot, wizard, "consent")
+    page = wizard.current
+    box = page.guardian
+    assert box is not None and box.isVisible()
+    drive.type_text(qtbot, page.name, "Mia Minor")
+    drive.sign(page.pad)
+    assert wizard.reason.text() == "Your parent or guardian types their name to finish."
+    assert not wizard.next_button.isEnabled()
+    drive.type_text(qtbot, box.name, "Maria Minor")
+    assert "related to you" in wizard.reason.text()
+    drive.click(qtbot, box.relation_buttons[0])  # Mother
+    assert wizard.reason.text() == "Your parent or guardian signs in their box to finish."
+    page.ensure_visible(box.pad)
+    drive.sign(box.pad)
+    assert wizard.next_button.isEnabled()
+    folder = Path(os.environ.get("MESOCHECK_SCREENSHOTS") or tmp_path)
+    for size in ((1280, 800), (800, 1280)):
+        window.resize(*size)
+        qtbot.wait(50)
+        page.ensure_visible(box.pad)
+        qtbot.wait(20)
+        window.grab().save(str(folder / f"guardian-signature-{size[0]}x{size[1]}.png"))
+        assert layout_problems(window) == [], size
+    intake_id = wizard.session.intake_id
+    drive.click(qtbot, wizard.next_button)
+    qtbot.waitUntil(lambda: window.current_screen == "thanks", timeout=10_000)
+    qtbot.waitUntil(lambda: not window.pdf_jobs, timeout=30_000)
+    drive.settle(qtbot, window)
+
+    with Store.open(db_path) as store:
+        record = store.intake(intake_id)
+        pdf = store.document_bytes(store.latest_document(intake_id).id)
+        doctor = next(m for m in store.staff_members() if m.id == practitioner)
+        assert store.verify() == []
+    patient, parent = record.signatures
+    assert (patient.role, patient.meaning) == ("patient", "Agreement of the patient, who is "
+                                                          "under 18")
+    assert (parent.role, parent.printed_name, parent.relationship) == (
+        "guardian", "Maria Minor", "mother")
+    assert parent.strokes and parent.content_hash == patient.content_hash
+    flags = {f.rule_id for f in record.flags}
+    assert "guardian_consent" in flags and "under_18" not in flags
+    text = " ".join(all_text(pdf).split())
+    assert "Signature of the parent or guardian (Mother)" in text
+    assert "Consent as the patient's parent or legal guardian" in text
+
+    panel = make_panel(qtbot, window.db, doctor)
+    open_row(qtbot, panel, "Mia Minor")
+    shown = drive.visible_texts(panel.detail)
+    assert any(t.startswith("Parent or guardian (Mother): Maria Minor") for t in shown)
+
+    out = tmp_path / "export.json"
+    assert cli.main(["export", "--db", str(db_path), "--output", str(out)]) == 0
+    (row,) = [r for r in json.loads(out.read_text()) if r["intake_id"] == intake_id]
+    assert [(s["role"], s["relationship"]) for s in row["signatures"]] == [
+        ("patient", None), ("guardian", "mother")]
+    out = tmp_path / "export.csv"
+    assert cli.main(["export", "--db", str(db_path), "--format", "csv",
+                     "--output", str(out)]) == 0
+    (line,) = [r for r in csv.DictReader(out.open()) if r["intake_id"] == intake_id]
+    assert line["guardian"] == "Maria Minor (mother)"
