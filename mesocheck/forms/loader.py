@@ -487,9 +487,10 @@ class _Builder:
         answer, card = raw.get("answer"), raw.get("card")
         if len(options) < 2:
             self.problem(_join(path, "options"), "needs at least two options to choose from")
-        if "answer" in raw and answer not in {o.value for o in options}:
+        if "answer" in raw and (not isinstance(answer, str)
+                                or answer not in {o.value for o in options}):
             self.problem(_join(path, "answer"), f"{answer!r} is not one of the options")
-        if "card" in raw and card not in cards | {"consent"}:
+        if "card" in raw and (not isinstance(card, str) or card not in cards | {"consent"}):
             self.problem(_join(path, "card"),
                          f"{card!r} is not the id of a disclosure (or consent)")
         return Understanding(id=self.ident(raw, path, seen), text=self.text(raw, "text", path),

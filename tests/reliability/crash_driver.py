@@ -79,6 +79,12 @@ class ReportingSink:
         emit(ev="end", op=op, intake=intake_id)
         return result
 
+    def add_understanding_try(self, intake_id, answers, wrong):
+        tries = len(self.store.intake(intake_id).understanding) + 1  # this one's number
+        return self._call("understand", intake_id,
+                          lambda: self.store.add_understanding_try(intake_id, answers, wrong),
+                          {"tries": tries})
+
     def save_answers(self, intake_id, answers):
         hashes = {qid: value_hash(v) for qid, v in answers.items()}
         return self._call("save", intake_id,
@@ -102,11 +108,11 @@ class ReportingSink:
                           lambda: self.store.set_current_step(intake_id, step),
                           {"step": step})
 
-    def submit(self, intake_id, *, signature, flags):
+    def submit(self, intake_id, *, signature, flags, guardian=None):
         rule_ids = sorted(f["rule_id"] for f in flags)
         return self._call("submit", intake_id,
                           lambda: self.store.submit(intake_id, signature=signature,
-                                                    flags=flags),
+                                                    flags=flags, guardian=guardian),
                           {"flags": rule_ids})
 
 
@@ -156,8 +162,11 @@ def run_intakes(job: dict, store: Store, rng: random.Random) -> None:
                     session.check_understanding({})
                 session.check_understanding(session.form.understood_answers())
             elif page.kind == "consent":
+                guardian = {"printed_name": "Pat Parent", "relationship": "mother",
+                            "strokes": strokes(rng), "pad_width": 600, "pad_height": 200} \
+                    if session.needs_guardian() else None  # a minor: a parent signs too
                 submission = session.prepare_signature(session.patient_name, strokes(rng),
-                                                       600, 200)
+                                                       600, 200, guardian=guardian)
                 session.submit(submission)
                 emit(ev="begin", op="pdf", intake=session.intake_id)
                 built = rebuild_missing_consent_pdfs(store)

@@ -64,6 +64,8 @@ def changes(event: dict) -> dict:
         return {("ack", intake, event["disclosure"]): None}
     if op == "step":
         return {("step", intake): event["step"]}
+    if op == "understand":  # every try kept: their number only grows
+        return {("tries", intake): event["tries"]}
     if op == "submit":
         return {("status", intake): "submitted",
                 ("flags", intake): tuple(event["flags"]) or None}  # no flags: no rows
@@ -114,10 +116,13 @@ def snapshot(conn: sqlite3.Connection) -> dict:
     for intake, disclosure, text in conn.execute(
             "SELECT intake_id, disclosure_id, text_hash FROM acknowledgements"):
         state[("ack", intake, disclosure)] = text
-    for intake, step, status in conn.execute("SELECT id, current_step, status FROM intakes"):
+    for intake, step, status, tries in conn.execute(
+            "SELECT id, current_step, status, understanding FROM intakes"):
         state[("status", intake)] = status
         if step is not None:
             state[("step", intake)] = step
+        if tries is not None:
+            state[("tries", intake)] = len(json.loads(tries))
     flags: dict = {}
     for intake, rule in conn.execute(
             "SELECT intake_id, rule_id FROM flags WHERE superseded_at IS NULL"):
