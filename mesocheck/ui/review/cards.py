@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -50,6 +51,16 @@ def icon(severity: str | None, size: int = ICON) -> QLabel:
     label.setFixedSize(size, size)
     label.setAccessibleName(review.severity_word(severity))
     return label
+
+
+def review_scroll() -> QScrollArea:
+    """The review's scrolling body (the detail, the history): no frame, its content as
+    wide as the view."""
+    scroll = QScrollArea()
+    scroll.setObjectName("reviewScroll")
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    return scroll
 
 
 def section(title: str) -> QLabel:

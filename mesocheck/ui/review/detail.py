@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -32,7 +31,9 @@ from mesocheck.forms.registry import form_of
 from mesocheck.store.audit import staff_of
 from mesocheck.store.records import CONSENT, PATIENT_COPY, REVIEWED_CONSENT
 from mesocheck.timeutil import age_on, day_text, show
-from mesocheck.ui.review.cards import FlagCard, SignatureView, icon, section, text_label
+from mesocheck.ui.review.cards import (
+    FlagCard, SignatureView, icon, review_scroll, section, text_label,
+)
 from mesocheck.ui.tasks import Database, Task
 from mesocheck.ui.widgets.responsive import FlowLayout
 
@@ -144,10 +145,7 @@ class ReviewDetail(QWidget):
 
         self.content: QWidget | None = None
         self.sections: QVBoxLayout | None = None
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("reviewScroll")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll = review_scroll()
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)

@@ -8,13 +8,13 @@ from datetime import tzinfo
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from mesocheck import review
 from mesocheck.i18n import N_, _, clinic_language, ngettext
 from mesocheck.forms.isolation import isolate
 from mesocheck.timeutil import day_text, show
-from mesocheck.ui.review.cards import icon, section, text_label
+from mesocheck.ui.review.cards import icon, review_scroll, section, text_label
 from mesocheck.ui.tasks import Database, Task
 
 HASH_SHOWN = 12  # enough to tell two wordings apart at a glance; the PDF carries it whole
@@ -75,10 +75,7 @@ class PatientHistory(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.back_button)
         top.addWidget(self.title, 1)
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("reviewScroll")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll = review_scroll()
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.scroll, 1)

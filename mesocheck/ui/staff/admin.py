@@ -380,24 +380,16 @@ class StaffAdminScreen(Screen):
         self._setting(_("Language of the staff screens and the clinic's records"),
                       self.language)
         self._patient_languages_form()
-        self.course_sessions = QComboBox()
-        self.course_sessions.setAccessibleName(_("Sessions in a course"))
-        self.course_sessions.setAccessibleDescription(
-            _("How many sessions a signed consent covers before it is asked again"))
-        low, high, _what = COURSE_LIMITS["course_sessions"]
-        for n in range(low, high + 1):
-            self.course_sessions.addItem(
-                ngettext("{n} session", "{n} sessions", n).format(n=n), n)
-        self._setting(_("A signed consent covers up to"), self.course_sessions)
-        self.course_months = QComboBox()
-        self.course_months.setAccessibleName(_("Months a course lasts"))
-        self.course_months.setAccessibleDescription(
-            _("How long after signing a consent still covers the course"))
-        low, high, _what = COURSE_LIMITS["course_months"]
-        for n in range(low, high + 1):
-            self.course_months.addItem(
-                ngettext("{n} month", "{n} months", n).format(n=n), n)
-        self._setting(_("within (from the day it is signed)"), self.course_months)
+        self.course_sessions = self._count_choice(
+            "course_sessions", _("Sessions in a course"),
+            _("How many sessions a signed consent covers before it is asked again"),
+            _("A signed consent covers up to"),
+            lambda n: ngettext("{n} session", "{n} sessions", n).format(n=n))
+        self.course_months = self._count_choice(
+            "course_months", _("Months a course lasts"),
+            _("How long after signing a consent still covers the course"),
+            _("within (from the day it is signed)"),
+            lambda n: ngettext("{n} month", "{n} months", n).format(n=n))
         self.full_screen = OptionCheck(_("Fill the whole screen (a kiosk tablet)"))
         self.full_screen.setAccessibleDescription(
             _("Off: the app opens in a window, for a desk computer"))
@@ -437,6 +429,18 @@ class StaffAdminScreen(Screen):
         source = self.context.form.languages[0]
         return [code for code, box in self.patient_languages.items()
                 if box.isChecked() and code != source]
+
+    def _count_choice(self, key: str, name: str, description: str, title: str,
+                      words: Callable[[int], str]) -> QComboBox:
+        """A setting that is a count (sessions, months): every allowed number, in words."""
+        combo = QComboBox()
+        combo.setAccessibleName(name)
+        combo.setAccessibleDescription(description)
+        low, high, _what = COURSE_LIMITS[key]
+        for n in range(low, high + 1):
+            combo.addItem(words(n), n)
+        self._setting(title, combo)
+        return combo
 
     def _setting(self, title: str, widget: QWidget) -> None:
         caption = label(title, "body")
