@@ -181,6 +181,21 @@ def test_the_understanding_checks_tries_reach_the_hub_as_made(tablet_a, hub_url)
     a.close()
 
 
+def test_a_guardians_signature_and_relationship_reach_the_hub(tablet_a, hub_url):
+    intake_id = start(tablet_a)
+    tablet_a.submit(intake_id, signature=signature(), flags=FLAGS, guardian={
+        **signature(), "role": "guardian", "printed_name": "Pat Parent",
+        "meaning": "Consent as the patient's parent or legal guardian",
+        "relationship": "father"})
+    a = link(tablet_a, hub_url, "front desk 1")
+    a.push()
+    with HubStore.open(hub_url) as hub:
+        (parent,) = [s for s in hub.intake(intake_id).signatures if s.role == "guardian"]
+        assert (parent.printed_name, parent.relationship) == ("Pat Parent", "father")
+        assert hub.verify() == []
+    a.close()
+
+
 def test_the_patients_copy_choice_and_its_printing_travel_both_ways(tablet_a, hub_url):
     intake_id = submitted(tablet_a)
     tablet_a.choose_copy(intake_id, True, "patient")

@@ -90,3 +90,31 @@ def test_a_minor_signs_with_a_parent_who_consents(qtbot, make_window, db_path, p
                      "--output", str(out)]) == 0
     (line,) = [r for r in csv.DictReader(out.open()) if r["intake_id"] == intake_id]
     assert line["guardian"] == "Maria Minor (mother)"
+
+
+def test_the_parents_part_of_the_page_in_arabic_fits_and_reads_right_to_left(
+        qtbot, make_window, db_path, practitioner, tmp_path):
+    from PySide6.QtCore import Qt
+
+    with Store.open(db_path) as store:
+        store.set_settings({"patient_languages": ["ar"]}, "system")
+    window = make_window()
+    drive.click(qtbot, window.welcome.language_buttons["ar"])
+    qtbot.waitUntil(lambda: window.welcome.language == "ar", timeout=3000)
+    today = date.today()
+    wizard = drive.start_walk_in(qtbot, window, name="Mia Minor",
+                                 birth=date(today.year - 16, 1, 1))
+    drive.walk_to(qtbot, wizard, "consent")
+    box = wizard.current.guardian
+    assert box is not None and box.layoutDirection() == Qt.LayoutDirection.RightToLeft
+    assert box.relation_buttons[0].label_text() == "الأم"
+    drive.type_text(qtbot, box.name, "Maria Minor")
+    drive.click(qtbot, box.relation_buttons[2])
+    folder = Path(os.environ.get("MESOCHECK_SCREENSHOTS") or tmp_path)
+    for size in ((1280, 800), (800, 1280)):
+        window.resize(*size)
+        qtbot.wait(50)
+        wizard.current.ensure_visible(box.pad)
+        qtbot.wait(20)
+        window.grab().save(str(folder / f"guardian-signature-ar-{size[0]}x{size[1]}.png"))
+        assert layout_problems(window) == [], size
