@@ -41,8 +41,13 @@ SIGNATURE_TYPES = {  # ASTM E1762-95 signature types, as FHIR R4's signature-typ
     "patient": ("1.2.840.10065.1.12.1.7", "Consent Signature"),
     "practitioner": ("1.2.840.10065.1.12.1.5", "Verification Signature"),
     "witness": ("1.2.840.10065.1.12.1.11", "Consent Witness Signature"),
+    "guardian": ("1.2.840.10065.1.12.1.7", "Consent Signature"),
 }
-PARTICIPANT = {"patient": "author", "practitioner": "verifier", "witness": "attester"}
+PARTICIPANT = {"patient": "author", "practitioner": "verifier", "witness": "attester",
+               "guardian": "author"}
+# A guardian's relationship as HL7 v3 RoleCode (the form's option values); others: GUARD.
+ROLE_CODES = {"mother": ("MTH", "mother"), "father": ("FTH", "father"),
+              "legal_guardian": ("GUARD", "guardian")}
 DECISION_WORDS = {"proceed": "Proceed", "postpone": "Postpone", "decline": "Decline"}
 
 
@@ -90,15 +95,19 @@ class _Intake:
             "QuestionnaireResponse": record.id,
             "Consent": resource_id("consent", record.id),
             "DocumentReference": resource_id("document", record.id),
+            "RelatedPerson": resource_id("guardian", record.id),
         }
+        self.guardian = self._latest_signature("guardian")  # a minor's parent or guardian
 
     def ref(self, kind: str) -> dict[str, str]:
         return {"reference": f"{kind}/{self.ids[kind]}"}
 
     def bundle(self) -> dict[str, Any]:
-        resources = [self.organization(), *self.practitioners(), self.patient(),
-                     questionnaire(self.form, self.ids["Questionnaire"]), self.response(),
-                     self.consent()]
+        resources = [self.organization(), *self.practitioners(), self.patient()]
+        if self.guardian is not None:
+            resources.append(self.related_person())
+        resources += [questionnaire(self.form, self.ids["Questionnaire"]), self.response(),
+                      self.consent()]
         if self.document is not None:
             resources.append(self.document_reference())
         resources += self.tasks()
@@ -124,6 +133,18 @@ class _Intake:
         ids = [s.staff_id for s in self.r.signatures if s.staff_id is not None]
         ids += [d.staff_id for f in self.r.flags for d in f.decisions]
         return sorted(set(ids))
+
+    def related_person(self) -> dict[str, Any]:
+        """The parent or guardian who consented for a minor, and how they are related."""
+        g = self.guardian
+        code, display = ROLE_CODES.get(g.relationship or "", ("GUARD", "guardian"))
+        return {"resourceType": "RelatedPerson", "id": self.ids["RelatedPerson"],
+                "active": True, "patient": self.ref("Patient"),
+                "relationship": [{"coding": [{
+                    "system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
+                    "code": code, "display": display}],
+                    "text": g.relationship or display}],
+                "name": [{"text": g.printed_name}]}
 
     def practitioner_ref(self, staff_id: int) -> dict[str, str]:
         return {"reference": f"Practitioner/{resource_id('practitioner', f'{self.clinic}|{staff_id}')}"}
@@ -241,7 +262,9 @@ class _Intake:
                 "system": "http://terminology.hl7.org/CodeSystem/consentscope",
                 "code": "treatment", "display": "Treatment"}]},
             "category": [{"coding": [LOINC_CONSENT]}],
-            "patient": self.ref("Patient"), "performer": [self.ref("Patient")],
+            "patient": self.ref("Patient"),
+            "performer": [self.ref("Patient")] + (
+                [self.ref("RelatedPerson")] if self.guardian is not None else []),
             "organization": [self.ref("Organization")],
             "policyRule": {"coding": [{
                 "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN",
@@ -327,12 +350,12 @@ class _Intake:
         if self.document is not None:
             targets.append(self.ref("DocumentReference"))
         out = []
-        for role in ("patient", "practitioner", "witness"):
+        for role in ("patient", "guardian", "practitioner", "witness"):
             signed = self._latest_signature(role)
             if signed is None:
                 continue
-            who = self.ref("Patient") if signed.staff_id is None \
-                else self.practitioner_ref(signed.staff_id)
+            who = self.ref("RelatedPerson") if role == "guardian" else self.ref("Patient") \
+                if signed.staff_id is None else self.practitioner_ref(signed.staff_id)
             code, display = SIGNATURE_TYPES[role]
             provenance = {
                 "resourceType": "Provenance",

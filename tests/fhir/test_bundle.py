@@ -160,3 +160,29 @@ def test_an_intake_bundle_carries_no_document_when_none_is_given():
     check_bundle(bundle)
     assert not resources(bundle, "DocumentReference")
     assert "sourceReference" not in resources(bundle, "Consent")[0]
+
+
+def test_a_minors_parent_travels_as_the_related_person_who_consented():
+    from datetime import date
+
+    from msgspec import structs
+
+    from mesocheck.store.records import Signature
+    from tests.support.answers import SHORT_ANSWERS, signature_strokes
+    from tests.support.records import SETTINGS, STAFF, SUBMITTED, make_record
+
+    form = default_form()
+    record = make_record(form, SHORT_ANSWERS, birth_date=date(2011, 2, 3))
+    parent = Signature(9, "guardian", "Pat Parent", form.guardian.meaning.get("en"),
+                       signature_strokes(seed=9), 600, 200, SUBMITTED, "Europe/Paris",
+                       record.signatures[0].content_hash, None, relationship="father")
+    record = structs.replace(record, signatures=(*record.signatures, parent))
+    bundle = intake_bundle(record, form, SETTINGS, STAFF)
+    check_bundle(bundle)
+    (person,) = resources(bundle, "RelatedPerson")
+    assert person["name"][0]["text"] == "Pat Parent"
+    assert person["relationship"][0]["coding"][0]["code"] == "FTH"
+    (consent,) = resources(bundle, "Consent")
+    assert {"reference": f"RelatedPerson/{person['id']}"} in consent["performer"]
+    signers = [p["signature"][0]["who"]["reference"] for p in resources(bundle, "Provenance")]
+    assert f"RelatedPerson/{person['id']}" in signers
