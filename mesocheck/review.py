@@ -15,7 +15,7 @@ decision leads to is what a countersignature covers, and an amendment undoes bot
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from msgspec import Struct
 
@@ -42,7 +42,7 @@ from mesocheck.forms.rules import (  # noqa: F401 (the severity words, for the s
 )
 from mesocheck.forms.validation import check_answer, check_name, clean_text
 from mesocheck.forms.isolation import isolate
-from mesocheck.i18n import N_, _, clinic_language, native_name, ngettext
+from mesocheck.i18n import N_, _, clinic_language, native_name, ngettext, translations
 from mesocheck.signature import from_stored, trivial_reason
 from mesocheck.store.audit import staff_actor
 from mesocheck.store.records import CONSENT_KINDS, DECISIONS, PATIENT_COPY, REVIEWED_CONSENT
@@ -349,16 +349,16 @@ def changes_since_patient_signed(record: Any) -> list[tuple[Any, Any]]:
     return out
 
 
-def patient_content_hash(record: Any, form: Form, printed_name: str, zone: tzinfo) -> str:
+def patient_content_hash(record: Any, form: Form, printed_name: str, zone: tzinfo,
+                         guardian: Mapping[str, str] | None = None) -> str:
     """What the patient's signature over ``record`` as it stands vouches for, as the wizard
-    computes it at signing (:func:`~mesocheck.forms.flow.signed_content_hash`)."""
+    computes it at signing (:func:`~mesocheck.forms.flow.signed_content_hash`); a minor's
+    ``guardian`` (name, relationship) is the record's latest unless given."""
     acknowledged = {a.disclosure_id: a.text_hash for a in record.acknowledgements}
-    guardian = guardian_signature(record)
+    if guardian is None and (signed := guardian_signature(record)) is not None:
+        guardian = {"name": signed.printed_name, "relationship": signed.relationship or ""}
     return signed_content_hash(form, record.id, record.language, dict(record.answers),
-                               Facts.of(record, zone), acknowledged, printed_name,
-                               {"name": guardian.printed_name,
-                                "relationship": guardian.relationship or ""}
-                               if guardian is not None else None)
+                               Facts.of(record, zone), acknowledged, printed_name, guardian)
 
 
 def relationship_words(form: Form, value: str | None) -> str:
@@ -375,9 +375,11 @@ def guardian_signature(record: Any) -> Any:
 
 def resign(
     store: Any, intake_id: str, *, strokes: Sequence, pad_width: float, pad_height: float,
-    printed_name: str, meaning: str, zone: tzinfo,
+    printed_name: str, meaning: str, zone: tzinfo, guardian: Mapping[str, Any] | None = None,
 ) -> int:
-    """The patient's new signature over the amended answers; returns its id. The patient's
+    """The patient's new signature over the amended answers; returns its id. A minor whose
+    parent or guardian consented signs again with them: ``guardian`` (printed_name,
+    relationship, strokes, pad_width, pad_height), both over the same content. The patient's
     consent PDF is rebuilt afterwards (:func:`build_patient_consent`), off the UI thread."""
     with store.atomic():
         record = store.intake(intake_id)
@@ -387,13 +389,49 @@ def resign(
         if not name.ok:
             raise ReviewRefused(name.error or "Please type your full name.")
         _check_drawn(strokes)
+        form = form_of(record)
+        again = None
+        if guardian_signature(record) is not None:  # they consented: they sign again too
+            again = _guardian_again(record, form, guardian, zone)
+        named = {"name": again["printed_name"], "relationship": again["relationship"]} \
+            if again else None
+        content_hash = patient_content_hash(record, form, name.value, zone, named)
         signature = {
             "role": "patient", "printed_name": name.value, "meaning": meaning,
             "strokes": [list(s) for s in strokes], "pad_width": pad_width,
-            "pad_height": pad_height, "tz": zone_name(zone),
-            "content_hash": patient_content_hash(record, form_of(record), name.value, zone),
+            "pad_height": pad_height, "tz": zone_name(zone), "content_hash": content_hash,
         }
-        return store.add_signature(intake_id, signature, actor="patient")
+        signature_id = store.add_signature(intake_id, signature, actor="patient")
+        if again is not None:
+            store.add_signature(intake_id, {**again, "content_hash": content_hash},
+                                actor="patient")
+        return signature_id
+
+
+def _guardian_again(record: Any, form: Form, guardian: Mapping[str, Any] | None,
+                    zone: tzinfo) -> dict[str, Any]:
+    """A minor's parent or guardian signing the corrected answers, checked."""
+    _p = translations(record.language).gettext
+    guardian = guardian or {}
+    name = check_name(guardian.get("printed_name"), record.language)
+    if not name.ok:
+        raise ReviewRefused(_p("Please ask your parent or guardian to type their full name."))
+    relationship = guardian.get("relationship")
+    if form.guardian is None or form.guardian.relationship(relationship) is None:
+        raise ReviewRefused(_p("Please choose how your parent or guardian is related to "
+                               "you."))
+    strokes = guardian.get("strokes") or []
+    if not strokes:
+        raise ReviewRefused(_p("Your parent or guardian signs in their box to finish."))
+    trivial = trivial_reason(from_stored(strokes), record.language)
+    if trivial is not None:
+        raise ReviewRefused(_p("Your parent or guardian's signature: {reason}").format(
+            reason=trivial))
+    return {"role": "guardian", "printed_name": name.value,
+            "meaning": form.guardian.meaning.get(record.language),
+            "strokes": [list(s) for s in guardian["strokes"]],
+            "pad_width": guardian.get("pad_width", 0), "pad_height": guardian.get("pad_height", 0),
+            "tz": zone_name(zone), "relationship": relationship}
 
 
 def build_patient_consent(store: Any, intake_id: str) -> int:

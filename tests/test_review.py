@@ -381,3 +381,38 @@ def test_answers_are_described_as_people_read_them():
     assert said("conditions", ["diabetes", "keloid"]).startswith("Diabetes; Raised or keloid")
     assert said("@age", 17) == "17 years"
     assert source_question(form, "@age", "en") == "Age at the appointment"
+
+
+def test_a_minor_and_their_parent_both_sign_the_corrected_answers(store, staff):
+    import random
+
+    from tests.support.intakes import fill_intake
+
+    doctor, _desk = staff
+    form = default_form()
+    minor = date.today().replace(year=date.today().year - 15, month=1, day=1)
+    session = fill_intake(store, form, random.Random(3), name="Mia Minor", birth=minor,
+                          submit=False)
+    parent = {"printed_name": "Pat Parent", "relationship": "father", "strokes": scribble(),
+              "pad_width": 600, "pad_height": 200}
+    session.clock = store.clock  # signed on the store's clock, as its amendments are
+    session.submit(session.prepare_signature("Mia Minor", scribble(), 600, 200,
+                                             guardian=parent))
+    intake_id = session.intake_id
+    was = store.intake(intake_id).answers["consultation"]
+    review.amend(store, intake_id, "consultation", not was, "Told at review", doctor,
+                 zone=ZONE)
+    assent = form.guardian.assent_meaning.get("en")
+    with pytest.raises(review.ReviewRefused, match="parent or guardian"):
+        review.resign(store, intake_id, strokes=scribble(), pad_width=600, pad_height=200,
+                      printed_name="Mia Minor", meaning=assent, zone=ZONE)
+    assert not review.patient_signed_current(store.intake(intake_id))  # nothing half-done
+    review.resign(store, intake_id, strokes=scribble(), pad_width=600, pad_height=200,
+                  printed_name="Mia Minor", meaning=assent, zone=ZONE,
+                  guardian={**parent, "printed_name": "Pat Parent"})
+    record = store.intake(intake_id)
+    assert [s.role for s in record.signatures] == ["patient", "guardian", "patient",
+                                                   "guardian"]
+    assert record.signatures[2].content_hash == record.signatures[3].content_hash
+    assert review.patient_signed_current(record)
+    assert store.verify() == []

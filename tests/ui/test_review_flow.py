@@ -392,3 +392,47 @@ def test_the_window_keeps_painting_while_another_program_holds_the_database(
     assert panel.dialog is None
     decision = store.intake(people["flagged"]).flags[0].decision
     assert decision.reason == "Haematologist's letter: clotting normal"
+
+
+def test_a_minor_and_their_parent_sign_the_correction_in_the_dialog(qtbot, store, db,
+                                                                     monkeypatch):
+    import random
+
+    from tests.support.answers import scribble
+    from tests.support.intakes import fill_intake
+    from mesocheck.forms.registry import default_form
+    from tests.support.intakes import REVIEW_ZONE
+
+    fast_pins(monkeypatch)
+    doctor, _desk = make_staff(store)
+    minor = date.today().replace(year=date.today().year - 15, month=1, day=1)
+    session = fill_intake(store, default_form(), random.Random(5), name="Mia Minor",
+                          birth=minor, submit=False)
+    session.clock = store.clock
+    session.submit(session.prepare_signature("Mia Minor", scribble(), 600, 200, guardian={
+        "printed_name": "Pat Parent", "relationship": "father", "strokes": scribble(),
+        "pad_width": 600, "pad_height": 200}))
+    intake_id = session.intake_id
+    was = store.intake(intake_id).answers["consultation"]
+    review.amend(store, intake_id, "consultation", not was, "Told at review", doctor,
+                 zone=REVIEW_ZONE)
+    panel = make_panel(qtbot, db, doctor)
+    panel.open_intake(intake_id)
+    settle(qtbot, panel)
+    dialog = panel.ask_resign()
+    box = dialog.guardian_box
+    assert box is not None and box.name.text() == "Pat Parent"  # who signed before
+    assert box.relationship() == "father"
+    sign_on(qtbot, dialog.pad)
+    with qtbot.waitSignal(dialog.finished, timeout=10000, raising=False):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.error.text() == "Your parent or guardian signs in their box to finish."
+    sign_on(qtbot, box.pad)
+    with qtbot.waitSignal(panel.job_finished, timeout=30000,
+                          check_params_cb=lambda key: key == "resign_pdf"):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, panel)
+    record = store.intake(intake_id)
+    assert [s.role for s in record.signatures][-2:] == ["patient", "guardian"]
+    assert record.signatures[-2].meaning == default_form().guardian.assent_meaning.get("en")
+    assert review.patient_signed_current(record)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mesocheck.forms.model import Guardian
 from mesocheck.i18n import N_
 from mesocheck.session import IntakeSession, SigningRefused, Submission
 from mesocheck.ui.intake.pages import WizardPage
@@ -38,12 +39,9 @@ class GuardianBox(QFrame):
     """A minor's parent or guardian: their name, how they are related, and their signature
     (their consent; the patient's own signature above is the patient's agreement)."""
 
-    def __init__(self, session: IntakeSession, _p, changed):
+    def __init__(self, guardian: Guardian, lang: str, _p, changed):
         super().__init__()
         set_role(self, "card")
-        guardian = session.form.guardian
-        assert guardian is not None
-        lang = session.language
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.setSpacing(12)
@@ -99,6 +97,12 @@ class GuardianBox(QFrame):
         self.clear_button.setAccessibleDescription(_p("Empties the box to sign again"))
         self.clear_button.clicked.connect(self.pad.clear)
         layout.addWidget(self.clear_button, 0, Qt.AlignmentFlag.AlignLeading)
+
+    def fill(self, name: str, relationship: str | None) -> None:
+        """Who signed before (a re-signature after a correction): the same person, usually."""
+        self.name.setText(name)
+        for button in self.relation_buttons:
+            button.setChecked(button.property("value") == relationship)
 
     def relationship(self) -> str | None:
         button = self.group.checkedButton()
@@ -249,7 +253,8 @@ class ConsentPage(WizardPage):
         signing_layout.addWidget(other)
         self.guardian: GuardianBox | None = None
         if session.needs_guardian():
-            self.guardian = GuardianBox(session, _p, self.changed.emit)
+            assert session.form.guardian is not None
+            self.guardian = GuardianBox(session.form.guardian, lang, _p, self.changed.emit)
             signing_layout.addWidget(self.guardian)
         signing_layout.addStretch(1)
         columns.box.addWidget(signing, 1)

@@ -398,12 +398,23 @@ class ResignDialog(_ReviewDialog):
         clear.clicked.connect(self.pad.clear)
         self.body.addWidget(clear, 0, Qt.AlignmentFlag.AlignRight)
         self._meaning = form.signature_meaning.get(language)
+        # A minor whose parent or guardian consented: they sign the corrections too.
+        self.guardian_box = None
+        earlier = review.guardian_signature(record)
+        if earlier is not None and form.guardian is not None:
+            from mesocheck.ui.intake.signing import GuardianBox
+
+            self._meaning = form.guardian.assent_meaning.get(language)
+            self.guardian_box = GuardianBox(form.guardian, language, _p, lambda: None)
+            self.guardian_box.fill(earlier.printed_name, earlier.relationship)
+            self.body.addWidget(self.guardian_box)
 
     def save(self) -> None:
         width, height = self.pad.pad_size()
         intake_id = self.intake_id
         signature = dict(strokes=self.pad.strokes(), pad_width=width, pad_height=height,
                          printed_name=self.printed_name.text(), meaning=self._meaning,
-                         zone=self.zone)
+                         zone=self.zone, guardian=self.guardian_box.values()
+                         if self.guardian_box is not None else None)
         self.write(lambda store: review.resign(store, intake_id, **signature),
                    N_("saving the signature"), self.signed)
