@@ -34,6 +34,7 @@ from mesocheck.i18n import N_, _, clinic_language, translations
 from mesocheck.timeutil import zone_name
 from mesocheck.ui.review.answer_editor import AnswerEditor, note_box
 from mesocheck.ui.tasks import Database, Task
+from mesocheck.ui.widgets.guardian import GuardianBox
 from mesocheck.ui.widgets.responsive import FlowLayout
 from mesocheck.ui.widgets.signature_pad import SignaturePad
 
@@ -402,8 +403,6 @@ class ResignDialog(_ReviewDialog):
         self.guardian_box = None
         earlier = review.guardian_signature(record)
         if earlier is not None and form.guardian is not None:
-            from mesocheck.ui.intake.signing import GuardianBox
-
             self._meaning = form.guardian.assent_meaning.get(language)
             self.guardian_box = GuardianBox(form.guardian, language, _p, lambda: None)
             self.guardian_box.fill(earlier.printed_name, earlier.relationship)
