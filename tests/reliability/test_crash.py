@@ -186,14 +186,17 @@ def check_consistency(conn: sqlite3.Connection, form, only: set | None = None) -
                 None, None, [], [], []), f"intake {intake} in progress but partly signed"
             continue
         assert status == "submitted" and locked_at and submitted_at == locked_at
-        assert signatures == [("patient",)], f"intake {intake} submitted without signature"
+        # The patient's signature, and a minor's parent's with it, in the same transaction.
+        assert signatures in ([("patient",)], [("patient",), ("guardian",)]), (
+            f"intake {intake} submitted without signature: {signatures}")
         answers = {}
         for question, value in conn.execute(
                 "SELECT question_id, value FROM answers WHERE intake_id = ?", (intake,)):
             value = json.loads(value)
             if is_answered(value):
                 answers[question] = value
-        facts = Facts(from_iso(appointment).astimezone(ZONE), date.fromisoformat(birth), area)
+        facts = Facts(from_iso(appointment).astimezone(ZONE), date.fromisoformat(birth), area,
+                      guardian=("guardian",) in signatures)
         flow = Flow(form, facts, language)
         acknowledged = {d for (d,) in conn.execute(
             "SELECT disclosure_id FROM acknowledgements WHERE intake_id = ?", (intake,))}
