@@ -42,8 +42,8 @@ from mesocheck.forms.rules import (  # noqa: F401 (the severity words, for the s
 )
 from mesocheck.forms.validation import check_answer, check_name, clean_text
 from mesocheck.forms.isolation import isolate
-from mesocheck.i18n import N_, _, clinic_language, native_name, ngettext, translations
-from mesocheck.signature import from_stored, trivial_reason
+from mesocheck.i18n import N_, _, clinic_language, native_name, ngettext
+from mesocheck.signature import GuardianRefused, from_stored, guardian_values, trivial_reason
 from mesocheck.store.audit import staff_actor
 from mesocheck.store.records import CONSENT_KINDS, DECISIONS, PATIENT_COPY, REVIEWED_CONSENT
 from mesocheck.timeutil import to_iso, zone_name
@@ -411,27 +411,11 @@ def resign(
 def _guardian_again(record: Any, form: Form, guardian: Mapping[str, Any] | None,
                     zone: tzinfo) -> dict[str, Any]:
     """A minor's parent or guardian signing the corrected answers, checked."""
-    _p = translations(record.language).gettext
-    guardian = guardian or {}
-    name = check_name(guardian.get("printed_name"), record.language)
-    if not name.ok:
-        raise ReviewRefused(_p("Please ask your parent or guardian to type their full name."))
-    relationship = guardian.get("relationship")
-    if form.guardian is None or form.guardian.relationship(relationship) is None:
-        raise ReviewRefused(_p("Please choose how your parent or guardian is related to "
-                               "you."))
-    strokes = guardian.get("strokes") or []
-    if not strokes:
-        raise ReviewRefused(_p("Your parent or guardian signs in their box to finish."))
-    trivial = trivial_reason(from_stored(strokes), record.language)
-    if trivial is not None:
-        raise ReviewRefused(_p("Your parent or guardian's signature: {reason}").format(
-            reason=trivial))
-    return {"role": "guardian", "printed_name": name.value,
-            "meaning": form.guardian.meaning.get(record.language),
-            "strokes": [list(s) for s in guardian["strokes"]],
-            "pad_width": guardian.get("pad_width", 0), "pad_height": guardian.get("pad_height", 0),
-            "tz": zone_name(zone), "relationship": relationship}
+    try:
+        values = guardian_values(form.guardian, guardian, record.language)
+    except GuardianRefused as refused:
+        raise ReviewRefused(refused.message) from None
+    return {**values, "tz": zone_name(zone)}
 
 
 def build_patient_consent(store: Any, intake_id: str) -> int:

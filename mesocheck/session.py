@@ -41,7 +41,7 @@ from mesocheck.forms.messages import message
 from mesocheck.forms.model import UNDERSTANDING_TRIES, Question, Step
 from mesocheck.forms.registry import FormNotFound, canonical_content, form_of
 from mesocheck.i18n import _, translations
-from mesocheck.signature import from_stored, trivial_reason
+from mesocheck.signature import GuardianRefused, from_stored, guardian_values, trivial_reason
 from mesocheck.store.records import SIGNING_METHODS
 from mesocheck.timeutil import clinic_zone, to_iso, utc_now, zone_name
 
@@ -451,11 +451,9 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
         if self.needs_guardian():
             assert self.form.guardian is not None
             meaning = self.form.guardian.assent_meaning.get(self.language)
-            checked = check_name((guardian or {}).get("printed_name"), self.language)
-            guardian_named = {"name": checked.value or "",
-                              "relationship": str((guardian or {}).get("relationship") or "")}
-            guardian_signature = self._guardian_signature(
-                guardian, self.signed_content_hash(name.value, guardian_named), signed_at, _p)
+            guardian_signature = self._guardian_signature(guardian, signed_at)
+            guardian_named = {"name": guardian_signature["printed_name"],
+                              "relationship": guardian_signature["relationship"]}
             self.facts = structs.replace(self.facts, guardian=True)
             self.flow = Flow(self.form, self.facts, self.language)
         signature = {
@@ -472,6 +470,8 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
             "method": method,
             "witness": witness_name,
         }
+        if guardian_signature is not None:  # both vouch for the same content
+            guardian_signature["content_hash"] = signature["content_hash"]
         return Submission(signature=signature, flags=tuple(self.flags()),
                           told=frozenset(self.told), guardian=guardian_signature)
 
@@ -488,31 +488,16 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
         return self.form.guardian is not None and age is not None and \
             age < self.form.guardian.under
 
-    def _guardian_signature(self, guardian: Mapping[str, Any] | None, content_hash: str,
-                            signed_at: datetime, _p: Callable[[str], str]) -> dict:
-        """The parent or guardian's signature, checked; refused with words to fix it."""
-        guardian = guardian or {}
-        name = check_name(guardian.get("printed_name"), self.language)
-        if not name.ok:
-            raise SigningRefused(_p("Please ask your parent or guardian to type their full "
-                                    "name."), "guardian_name")
-        relationship = guardian.get("relationship")
-        assert self.form.guardian is not None
-        if self.form.guardian.relationship(relationship) is None:
-            raise SigningRefused(_p("Please choose how your parent or guardian is related to "
-                                    "you."), "guardian_relationship")
-        reason = trivial_reason(from_stored(guardian.get("strokes") or []), self.language)
-        if reason is not None:
-            raise SigningRefused(_p("Your parent or guardian's signature: {reason}").format(
-                reason=reason), "guardian_signature")
-        return {
-            "role": "guardian", "printed_name": name.value,
-            "meaning": self.form.guardian.meaning.get(self.language),
-            "strokes": guardian["strokes"], "pad_width": guardian.get("pad_width", 0),
-            "pad_height": guardian.get("pad_height", 0), "signed_at": to_iso(signed_at),
-            "tz": zone_name(self.zone), "content_hash": content_hash, "staff_id": None,
-            "method": "drawn", "relationship": relationship,
-        }
+    def _guardian_signature(self, guardian: Mapping[str, Any] | None,
+                            signed_at: datetime) -> dict:
+        """The parent or guardian's signature, checked (its content hash is the patient's,
+        set by the caller); refused with words to fix it."""
+        try:
+            values = guardian_values(self.form.guardian, guardian, self.language)
+        except GuardianRefused as refused:
+            raise SigningRefused(refused.message, refused.field) from None
+        return {**values, "signed_at": to_iso(signed_at), "tz": zone_name(self.zone),
+                "staff_id": None}
 
     def submit(self, submission: Submission | None = None) -> Any:
         """The commit point: lock the session, write pending answers, then sign, store the

@@ -14,10 +14,13 @@ in 0..1, or ``None`` where the device has none (a mouse, most touch screens).
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from msgspec import Struct
 
+from mesocheck.errors import MesocheckError
+from mesocheck.forms.model import Guardian
+from mesocheck.forms.validation import check_name
 from mesocheck.i18n import N_, translations
 
 StoredPoint = list  # [x, y, t_ms, pressure | None]
@@ -237,3 +240,44 @@ def trivial_reason(strokes: Sequence[Sequence[InkPoint]], language: str = "en") 
     if len(points) < MIN_POINTS or length < MIN_INK_LENGTH or extent < MIN_EXTENT:
         return translations(language).gettext(TRIVIAL_REASON)
     return None
+
+
+# -- a minor's parent or guardian ---------------------------------------------------------------
+
+
+class GuardianRefused(MesocheckError):
+    """The parent's or guardian's part cannot be accepted yet; ``field`` says which part
+    (guardian_name, guardian_relationship, guardian_signature), the message how to fix it."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+def guardian_values(guardian: Guardian | None, raw: Mapping[str, Any] | None,
+                    language: str) -> dict[str, Any]:
+    """A minor's parent or guardian signing (``raw``: printed_name, relationship, strokes,
+    pad_width, pad_height), checked against the form's ``[guardian]``: the signature's
+    values but its time, zone and content hash. Raises :class:`GuardianRefused`."""
+    _p = translations(language).gettext
+    raw = raw or {}
+    name = check_name(raw.get("printed_name"), language)
+    if not name.ok:
+        raise GuardianRefused(_p("Please ask your parent or guardian to type their full "
+                                 "name."), "guardian_name")
+    relationship = raw.get("relationship")
+    if guardian is None or guardian.relationship(relationship) is None:
+        raise GuardianRefused(_p("Please choose how your parent or guardian is related to "
+                                 "you."), "guardian_relationship")
+    strokes = raw.get("strokes") or []
+    if not strokes:
+        raise GuardianRefused(_p("Your parent or guardian signs in their box to finish."),
+                              "guardian_signature")
+    trivial = trivial_reason(from_stored(strokes), language)
+    if trivial is not None:
+        raise GuardianRefused(_p("Your parent or guardian's signature: {reason}").format(
+            reason=trivial), "guardian_signature")
+    return {"role": "guardian", "printed_name": name.value,
+            "meaning": guardian.meaning.get(language), "strokes": [list(s) for s in strokes],
+            "pad_width": raw.get("pad_width", 0), "pad_height": raw.get("pad_height", 0),
+            "method": "drawn", "relationship": relationship}

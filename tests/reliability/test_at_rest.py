@@ -110,11 +110,7 @@ def test_after_a_full_intake_nothing_of_the_patient_is_in_clear_anywhere(
     drive.walk_to(qtbot, wizard, "consent", {"conditions_other": SECRET_ANSWER})
     drive.type_text(qtbot, wizard.current.name, PATIENT)
     drive.sign(wizard.current.pad)
-    intake_id = wizard.session.intake_id
-    drive.click(qtbot, wizard.next_button)
-    qtbot.waitUntil(lambda: window.current_screen == "thanks", timeout=10_000)
-    qtbot.waitUntil(lambda: not window.pdf_jobs, timeout=30_000)
-    drive.settle(qtbot, window)
+    intake_id = drive.send_and_wait(qtbot, window)
     data = db_path.parent
     with Store.open(db_path) as store:  # it is all there, for whoever holds the key
         record = store.intake(intake_id)

@@ -186,6 +186,28 @@ def begin(qtbot, window):
     return window.wizard
 
 
+def send_and_wait(qtbot, window) -> str:
+    """Tap "Sign and send" on the consent page, and wait for "thank you" and the consent
+    PDF made after it; returns the intake id."""
+    intake_id = window.wizard.session.intake_id
+    click(qtbot, window.wizard.next_button)
+    qtbot.waitUntil(lambda: window.current_screen == "thanks", timeout=10_000)
+    qtbot.waitUntil(lambda: not window.pdf_jobs, timeout=30_000)
+    settle(qtbot, window)
+    return intake_id
+
+
+def miss_understanding_once(qtbot, wizard, page: UnderstandingPage, chosen: dict,
+                            shown=None) -> None:
+    """The check answered with ``chosen`` wrong, the right answers shown (``shown()`` is
+    called then, to look), then answered right."""
+    answer_understanding(qtbot, page, chosen)
+    click(qtbot, wizard.next_button)
+    if shown is not None:
+        shown()
+    answer_understanding(qtbot, page)
+
+
 def walk_in_and_sign(qtbot, window, overrides: dict | None = None, before_signing=None,
                      timeout: int = 10_000) -> str:
     """A walk-in patient (Ada Example, scalp) from the welcome screen through every page

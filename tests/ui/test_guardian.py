@@ -52,11 +52,7 @@ def test_a_minor_signs_with_a_parent_who_consents(qtbot, make_window, db_path, p
         qtbot.wait(20)
         window.grab().save(str(folder / f"guardian-signature-{size[0]}x{size[1]}.png"))
         assert layout_problems(window) == [], size
-    intake_id = wizard.session.intake_id
-    drive.click(qtbot, wizard.next_button)
-    qtbot.waitUntil(lambda: window.current_screen == "thanks", timeout=10_000)
-    qtbot.waitUntil(lambda: not window.pdf_jobs, timeout=30_000)
-    drive.settle(qtbot, window)
+    intake_id = drive.send_and_wait(qtbot, window)
 
     with Store.open(db_path) as store:
         record = store.intake(intake_id)

@@ -238,12 +238,15 @@ def test_a_french_clinic_reviews_in_french(qtbot, make_window, db_path, practiti
     settle(qtbot, panel)
     folder = Path(os.environ.get("MESOCHECK_SCREENSHOTS") or tmp_path)
 
-    def look(name: str, widget=None) -> None:
+    def look(name: str, widget=None, scroll_to=None) -> None:
         for size in ((1280, 800), (800, 1280)):
             window.resize(*size)
             if widget is not None:
                 widget.resize(min(size[0] - 80, 900), min(size[1] - 80, 760))
             qtbot.wait(50)
+            if scroll_to is not None:
+                panel.detail.scroll.verticalScrollBar().setValue(scroll_to.y())  # at the top
+                qtbot.wait(20)
             (widget or window).grab().save(str(folder / f"clinic-fr-{name}-{size[0]}x{size[1]}.png"))
             assert layout_problems(widget or window) == [], name
 
@@ -266,6 +269,9 @@ def test_a_french_clinic_reviews_in_french(qtbot, make_window, db_path, practiti
     card = panel.detail.flag_cards[0]
     assert card.buttons["proceed"].text() in ("Poursuivre…", "Passer outre et poursuivre…")
     look("review-detail")
+    checked = next(w for w in panel.detail.findChildren(QLabel)
+                   if w.text() == "Compréhension vérifiée avant la signature")
+    look("review-detail-understanding", scroll_to=checked)  # every try, and what is above
 
     dialog = panel.ask_decision(card.flag, "postpone")
     qtbot.waitUntil(dialog.isVisible, timeout=3000)

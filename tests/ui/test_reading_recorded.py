@@ -36,11 +36,7 @@ def test_the_moment_a_card_was_read_to_its_end_is_kept_shown_and_printed(
     drive.walk_to(qtbot, wizard, "consent")
     drive.type_text(qtbot, wizard.current.name, "Rhea Reader")
     drive.sign(wizard.current.pad)
-    intake_id = wizard.session.intake_id
-    drive.click(qtbot, wizard.next_button)
-    qtbot.waitUntil(lambda: window.current_screen == "thanks", timeout=10_000)
-    qtbot.waitUntil(lambda: not window.pdf_jobs, timeout=30_000)
-    drive.settle(qtbot, window)
+    intake_id = drive.send_and_wait(qtbot, window)
 
     with Store.open(db_path) as store:
         record = store.intake(intake_id)

@@ -45,12 +45,7 @@ def _sign(qtbot, window, wizard, name: str) -> str:
     assert isinstance(wizard.current, ConsentPage)
     drive.type_text(qtbot, wizard.current.name, name)
     drive.sign(wizard.current.pad)
-    intake_id = wizard.session.intake_id
-    drive.click(qtbot, wizard.next_button)
-    qtbot.waitUntil(lambda: window.current_screen == "thanks", timeout=10_000)
-    qtbot.waitUntil(lambda: not window.pdf_jobs, timeout=30_000)
-    drive.settle(qtbot, window)
-    return intake_id
+    return drive.send_and_wait(qtbot, window)
 
 
 def test_a_wrong_answer_shows_the_right_one_and_every_try_is_kept(

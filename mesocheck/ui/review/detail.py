@@ -57,6 +57,17 @@ def copy_text(record: Any, zone: tzinfo) -> str:
     return _("{choice}; not printed yet").format(choice=text) if record.copy_wanted else text
 
 
+def _answer_grid(first: int) -> tuple[QFrame, QGridLayout]:
+    """A box of what was asked (column ``first``) beside what was answered (the next)."""
+    box = QFrame()
+    box.setObjectName("answerStep")
+    grid = QGridLayout(box)
+    grid.setColumnStretch(first, 3)
+    grid.setColumnStretch(first + 1, 2)
+    grid.setHorizontalSpacing(16)
+    return box, grid
+
+
 def flags_title(flags: list[Any]) -> str:
     """The flags section's title with how many of each severity: "Flags (Stop: 1, Info: 2)"."""
     counts = [(s, sum(f.severity == s for f in flags)) for s in ("stop", "review", "info")]
@@ -349,12 +360,7 @@ class ReviewDetail(QWidget):
             questions = [q for q in step.questions if q.id in shown]
             if not questions:
                 continue
-            box = QFrame()
-            box.setObjectName("answerStep")
-            grid = QGridLayout(box)
-            grid.setColumnStretch(1, 3)
-            grid.setColumnStretch(2, 2)
-            grid.setHorizontalSpacing(16)
+            box, grid = _answer_grid(1)  # column 0: a flag's sign
             grid.addWidget(text_label(step.title.get(language), "stepTitle"), 0, 0, 1, 3)
             for row, q in enumerate(questions, start=1):
                 severity = flagged.get(q.id)
@@ -384,11 +390,7 @@ class ReviewDetail(QWidget):
         language = record.language
         self.sections.addWidget(section(_("Risks and statements acknowledged")))
         acks = {a.disclosure_id: a for a in record.acknowledgements}
-        box = QFrame()
-        box.setObjectName("answerStep")
-        grid = QGridLayout(box)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
+        box, grid = _answer_grid(0)
         row = 0
         for disclosure in form.disclosures:
             ack = acks.get(disclosure.id)
@@ -413,12 +415,7 @@ class ReviewDetail(QWidget):
         if not record.understanding or not form.understanding:
             return
         self.sections.addWidget(section(_("Understanding checked before signing")))
-        box = QFrame()
-        box.setObjectName("answerStep")
-        grid = QGridLayout(box)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
-        grid.setHorizontalSpacing(16)
+        box, grid = _answer_grid(0)
         still_wrong = record.understanding[-1].wrong
         rows = review.understanding_rows(form, record)
         for row, (asked, (question, tries)) in enumerate(zip(form.understanding, rows)):
