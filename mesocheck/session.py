@@ -20,6 +20,7 @@ from typing import Any, Callable, Mapping, Protocol
 
 from msgspec import Struct, field, structs
 
+from mesocheck.course import Route, carried_answers
 from mesocheck.errors import MesocheckError
 from mesocheck.forms import (
     Checked,
@@ -155,6 +156,12 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
     submission: Submission | None = None
     told: set[str] = field(default_factory=set)  # rules whose patient message was shown
     tries: list[dict[str, Any]] = field(default_factory=list)  # the understanding check's
+    # A course's visits: the consent a check-in continues; its answers shown from the last
+    # visit (question id -> value, while unchanged); the cards changed since the consent a
+    # full form renews was signed (marked for the patient).
+    continues: str | None = None
+    carried: dict[str, Any] = field(default_factory=dict)
+    changed: frozenset[str] = frozenset()
     _dirty: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -175,8 +182,16 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
         clock: Clock = utc_now,
         language: str | None = None,
         sink: Any = None,
+        route: Route | None = None,
     ) -> "IntakeSession":
-        """Create the intake in the store and a session on it; ``sink`` defaults to ``store``."""
+        """Create the intake in the store and a session on it; ``sink`` defaults to ``store``.
+
+        A ``route`` (:func:`mesocheck.course.route`) says which form a known patient's visit
+        takes: a check-in starts with the stable answers of their last visit (saved at once,
+        as ``carried``) for them to confirm or change; a full form asked again within a
+        course marks the cards that changed."""
+        if route is not None:
+            form = route.form
         language = language or details.language or form.languages[0]
         if language not in form.languages:
             raise ValueError(f"the form has no {language!r} text")
@@ -187,11 +202,23 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
             language=language, area=details.area, appointment_at=details.appointment_at,
             device=device, actor=actor, form_content=canonical_content(form),
             patient_id=details.patient_id,
+            continues=route.continues if route else None,
+            reconsent=route.reconsent if route else None,
         )
         facts = Facts(details.appointment_at.astimezone(zone), details.birth_date, details.area)
-        return cls(form=form, intake_id=intake_id, facts=facts, patient_name=details.name,
-                   sink=sink if sink is not None else store, language=language, zone=zone,
-                   clock=clock)
+        session = cls(form=form, intake_id=intake_id, facts=facts, patient_name=details.name,
+                      sink=sink if sink is not None else store, language=language, zone=zone,
+                      clock=clock, continues=route.continues if route else None,
+                      changed=frozenset((route.reconsent or {}).get("changed", ()))
+                      if route else frozenset())
+        carried = carried_answers(store, route) if route is not None else {}
+        if carried:
+            for hidden in session.flow.hidden_answered(carried):
+                del carried[hidden]
+            store.save_answers(intake_id, carried, actor="system")  # from the last visit
+            session.answers = dict(carried)
+            session.carried = dict(carried)
+        return session
 
     @classmethod
     def resume(
@@ -233,6 +260,10 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
                 session.acknowledged[ack.disclosure_id] = ack.text_hash
         session.tries = [{"answers": t.answers, "wrong": list(t.wrong)}
                          for t in record.understanding]
+        session.continues = record.continues.intake_id if record.continues else None
+        session.changed = frozenset(record.reconsent.changed if record.reconsent else ())
+        session.carried = {a.question_id: a.value for a in record.answer_history
+                           if a.actor == "system" and a.question_id in session.answers}
         return session
 
     # -- the route -----------------------------------------------------------------------
@@ -324,10 +355,14 @@ class IntakeSession(Struct, dict=True):  # dict: for its flow, made from the fie
             if question_id in self.answers:
                 del self.answers[question_id]
                 self._dirty[question_id] = None
+                self.carried.pop(question_id, None)
         elif self.answers.get(question_id) != checked.value:
             self.answers[question_id] = checked.value
             self._dirty[question_id] = checked.value
+        if question_id in self._dirty:
+            self.carried.pop(question_id, None)  # the patient's own answer now
         for hidden in self.flow.hidden_answered(self.answers):
+            self.carried.pop(hidden, None)
             del self.answers[hidden]
             self.errors.pop(hidden, None)
             self._dirty[hidden] = None

@@ -57,6 +57,15 @@ WORDS: dict[str, str] = {
     "patient_signature": N_("Patient's signature"),
     "guardian_signature": N_("Signature of the parent or guardian ({relationship})"),
     "course": N_("This consent covers up to {sessions} sessions until {until}."),
+    "continues": N_("This check-in continues the course consent signed on {signed} (record "
+                    "{ref}), which covers up to {sessions} sessions until {until}."),
+    "continues_unknown": N_("This check-in continues the course consent of record {ref}."),
+    "renews": N_("This consent is asked again, in place of a check-in, and renews the course "
+                 "consent of record {ref}: {why}."),
+    "reason_wording": N_("its wording has changed"),
+    "reason_sessions": N_("its sessions are used up"),
+    "reason_expired": N_("its time has run out"),
+    "reason_requested": N_("the practitioner asked for it"),
     "patient_signature_earlier": N_("Earlier signature of the patient, over the answers "
                                     "before they were corrected"),
     "signature_superseded": N_("made before a later change; kept for the record"),

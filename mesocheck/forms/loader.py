@@ -233,7 +233,7 @@ class _Builder:
             "",
             {"id", "version", "title", "languages", "areas", "steps", "disclosures",
              "rules", "consent", "aftercare", "signature_meaning", "description",
-             "translations", "understanding", "guardian"},
+             "translations", "understanding", "guardian", "continues"},
             {"id", "version", "title", "languages", "areas", "steps", "disclosures",
              "rules", "consent", "aftercare", "signature_meaning"},
         )
@@ -279,6 +279,19 @@ class _Builder:
             for i, raw in enumerate(self.table_list(data, "rules", ""))
         ]
         guardian = self.guardian(data["guardian"]) if "guardian" in data else None
+        continues = data.get("continues")
+        if "continues" in data and (not isinstance(continues, str)
+                                    or not re.fullmatch(r"[a-z][a-z0-9_]*", continues)):
+            self.problem("continues", "must be the id of the full form whose consent a "
+                         'check-in continues, e.g. "mesotherapy"')
+            continues = None
+        elif continues == form_id:
+            self.problem("continues", "a check-in continues another form's consent, not its own")
+            continues = None
+        carried = [q.id for q in self.questions.values() if q.carried]
+        if carried and continues is None:
+            self.problem("", f"only a check-in (a form with `continues`) carries answers "
+                         f"from the last visit: {', '.join(carried)}")
         consent = self.section(data, "consent")
         aftercare = self.section(data, "aftercare")
 
@@ -304,6 +317,7 @@ class _Builder:
             translations=translations,
             understanding=tuple(understanding),
             guardian=guardian,
+            continues=continues,
         )
 
     def translations(self, data: dict) -> dict[str, TranslationReview]:
@@ -410,7 +424,8 @@ class _Builder:
             raw,
             path,
             {"id", "type", "text", "help", "required", "options", "max_length",
-             "past_only", "precision", "recent_days", "recent_hours", "enable_when"},
+             "past_only", "precision", "recent_days", "recent_hours", "enable_when",
+             "carried"},
             {"id", "type", "text"},
         )
         qid = self.ident(raw, path, question_ids)
@@ -444,6 +459,9 @@ class _Builder:
             self.problem(path, "recent_days / recent_hours only apply to last_taken questions")
         if recent_days and recent_hours:
             self.problem(path, "give recent_days or recent_hours, not both")
+        if raw.get("carried") is True and qtype in ("date", "datetime", "last_taken"):
+            self.problem(_join(path, "carried"), "a time-window answer (a date or a last "
+                         "time taken) is asked afresh at every visit, never carried")
         # enable_when may only look back, which also rules out cycles.
         enable_when = self.condition_at(raw, "enable_when", path)
         question = Question(
@@ -459,6 +477,8 @@ class _Builder:
             recent_days=recent_days,
             recent_hours=recent_hours,
             enable_when=enable_when,
+            carried=self.flag(raw, "carried", path) and qtype not in (
+                "date", "datetime", "last_taken"),
         )
         if qid:
             self.questions[qid] = question

@@ -88,6 +88,9 @@ class Question(Struct, frozen=True):
     recent_days: int | None = None
     recent_hours: int | None = None
     enable_when: Condition | None = None
+    # On a check-in: the answer the patient gave last visit is shown to confirm or change
+    # (conditions, allergies); never on a time-window question, whose answer goes stale.
+    carried: bool = False
 
     def option(self, value: str) -> Option | None:
         return next((o for o in self.options if o.value == value), None)
@@ -192,6 +195,9 @@ class Form(Struct, frozen=True, dict=True):  # dict: room for its cached lookups
     source: Mapping = field(default_factory=dict)  # the parsed file, for its canonical copy
     understanding: tuple[Understanding, ...] = ()  # asked after the summary, before signing
     guardian: Guardian | None = None  # a minor's parent or guardian signs too
+    # A check-in: the short form of each later visit of a course, continuing the consent
+    # signed on the form with this id (None: a full form, whose consent opens a course).
+    continues: str | None = None
     # Who checked each translation (not the source language, the first): outside the
     # content and its hash, so a translation's review never changes what was signed.
     translations: Mapping[str, "TranslationReview"] = field(default_factory=dict)

@@ -34,9 +34,12 @@ class IntakeLifecycle:
         form_id: str, form_version: str, form_hash: str, language: str, area: str,
         appointment_at: datetime | str, device: str | None, actor: str,
         form_content: str | None = None, patient_id: int | None = None,
+        continues: str | None = None, reconsent: Mapping[str, Any] | None = None,
     ) -> str:
         """An in-progress intake, for the known patient ``patient_id`` or a new patient row;
-        returns the intake id (a UUID, see :func:`rows.new_intake_id`).
+        returns the intake id (a UUID, see :func:`rows.new_intake_id`). A check-in names the
+        signed consent it ``continues``; a full form asked again within a course says why
+        (``reconsent``: previous, reasons, changed; see :class:`records.Reconsent`).
 
         ``form_content`` (the canonical form text) is archived once per ``form_hash``, so the
         exact wording a patient signed stays readable after the form file changes.
@@ -73,6 +76,11 @@ class IntakeLifecycle:
                 "device": device,
                 "created_at": tx.at,
                 "updated_at": tx.at,
+                **({"continues": continues} if continues else {}),
+                **({"reconsent": json.dumps(
+                    {"previous": reconsent["previous"], "reasons": list(reconsent["reasons"]),
+                     "changed": list(reconsent.get("changed", ()))},
+                    separators=(",", ":"))} if reconsent else {}),
             })
         return intake_id
 
@@ -172,9 +180,13 @@ class IntakeLifecycle:
                 tx.insert("signatures", rows.signature_values(guardian, intake_id, tx.at))
             for flag in flags:
                 tx.insert("flags", rows.flag_values(flag, intake_id, tx.at))
-            sessions, until = _course(tx)
+            course = {}
+            if tx.execute("SELECT continues FROM intakes WHERE id = ?",
+                          (intake_id,)).fetchone()[0] is None:  # a check-in opens no course
+                sessions, until = _course(tx)
+                course = {"course_sessions": sessions, "course_until": until}
             _update_intake(tx, intake_id, status="submitted", submitted_at=tx.at,
-                           locked_at=tx.at, course_sessions=sessions, course_until=until)
+                           locked_at=tx.at, **course)
         return signature_id
 
     def add_signature(
@@ -379,6 +391,25 @@ class IntakeLifecycle:
         with self.transaction(actor, "copy_printed", intake_id) as tx:
             _intake_state(tx, intake_id)
             _update_intake(tx, intake_id, copy_printed_at=tx.at)
+
+    def ask_reconsent(self, intake_id: str, staff_id: int, asked: bool = True) -> str:
+        """A practitioner asks that the patient's next visit take the full consent again,
+        instead of a check-in (``asked=False`` withdraws the request). Kept on the course's
+        consent: the intake itself, or the consent the check-in ``intake_id`` continues;
+        returns that consent's id."""
+        with self.transaction(staff_actor(staff_id), "ask_reconsent", intake_id) as tx:
+            _reviewed_here(tx)
+            status, locked_at = _intake_state(tx, intake_id)
+            if locked_at is None or status == "voided":
+                raise InvalidState(_("The full consent is asked for from a signed, not voided "
+                                     "intake."))
+            if _staff_role(tx, staff_id) != "practitioner":
+                raise InvalidState(_("Only a practitioner asks for the full consent again."))
+            consent = tx.execute("SELECT continues FROM intakes WHERE id = ?",
+                                 (intake_id,)).fetchone()[0] or intake_id
+            _update_intake(tx, str(consent), reconsent_asked_at=tx.at if asked else None,
+                           reconsent_asked_by=int(staff_id) if asked else None)
+        return str(consent)
 
     def add_understanding_try(self, intake_id: str, answers: dict[str, str],
                               wrong: list[str], actor: str = "patient") -> None:

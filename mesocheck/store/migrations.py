@@ -428,10 +428,28 @@ def m010_guardian(db: Database) -> None:
     db.execute("ALTER TABLE signatures ADD COLUMN relationship TEXT")
 
 
+def m011_visits(db: Database) -> None:
+    """The visits of a course: check-ins, and the full consent asked again.
+
+    - ``intakes.continues``: on a check-in, the id of the intake whose signed consent it
+      continues (the course's); NULL on a full form.
+    - ``intakes.reconsent``: on a full form asked again within a course, why, as JSON
+      ``{"previous": intake id, "reasons": [...], "changed": [disclosure ids]}`` (reasons:
+      ``wording``, ``sessions``, ``expired``, ``requested``); NULL otherwise.
+    - ``intakes.reconsent_asked_at`` and ``intakes.reconsent_asked_by`` (a staff id): on a
+      course's consent, when a practitioner asked for the full consent at the next visit.
+    NULL on every intake from before this schema; their hashes stay as they were.
+    """
+    db.execute("ALTER TABLE intakes ADD COLUMN continues TEXT")
+    db.execute("ALTER TABLE intakes ADD COLUMN reconsent TEXT")
+    db.execute("ALTER TABLE intakes ADD COLUMN reconsent_asked_at TEXT")
+    db.execute("ALTER TABLE intakes ADD COLUMN reconsent_asked_by INTEGER")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [m001_initial, m002_compact, m003_seal,
                                                 m004_manifestation, m005_sync, m006_read_at,
                                                 m007_course, m008_copy, m009_understanding,
-                                                m010_guardian]
+                                                m010_guardian, m011_visits]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

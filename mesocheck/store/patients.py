@@ -29,6 +29,21 @@ class PatientMatch(Struct, frozen=True):
     visits: int
 
 
+class Visit(Struct, frozen=True):
+    """A signed, not voided intake of a patient, as a course's route reads it."""
+
+    id: str
+    form_id: str
+    form_hash: str
+    area: str
+    appointment_at: str  # ISO, as stored
+    status: str
+    continues: str | None  # a check-in: the consent it continues
+    course_sessions: int | None  # a consent: the course it covers
+    course_until: date | None
+    reconsent_asked: bool  # a consent: a practitioner asked for it again at the next visit
+
+
 class PatientLookup:
     """Read side of patients; mixed into Store (needs ``_conn``)."""
 
@@ -52,6 +67,20 @@ class PatientLookup:
                 continue  # only born the same day
             matches.append(PatientMatch(pid, pname, date.fromisoformat(pborn), exact, visits))
         return sorted(matches, key=lambda m: (not m.exact, -m.visits, m.id))
+
+    def patient_visits(self, patient_id: int) -> list[Visit]:
+        """The patient's signed, not voided intakes, oldest appointment first."""
+        with translated():
+            found = self._conn.execute(
+                "SELECT id, form_id, form_hash, area, appointment_at, status, continues, "
+                "course_sessions, course_until, reconsent_asked_at FROM intakes "
+                "WHERE patient_id = ? AND locked_at IS NOT NULL AND status != 'voided' "
+                f"ORDER BY appointment_at, {self.dialect.insertion_order('intakes')}",
+                (patient_id,)).fetchall()
+        return [Visit(str(r[0]), r[1], r[2], r[3], str(r[4]), r[5],
+                      str(r[6]) if r[6] else None, r[7],
+                      date.fromisoformat(str(r[8])) if r[8] else None, r[9] is not None)
+                for r in found]
 
     def patient_history(self, intake_id: str) -> list[Any]:
         """Every intake of the patient of ``intake_id``, newest appointment first, each whole

@@ -16,7 +16,8 @@ from mesocheck.store.db import DocumentDamaged, NotFound, UnreadableRecord, tran
 from mesocheck.store.dialect import Dialect
 from mesocheck.store.records import (
     CONSENT_KINDS, SEVERITIES, STATUSES, Acknowledgement, Answer, Decision, DocumentInfo, Flag,
-    IntakeRecord, Patient, QueueRow, Signature, UnderstandingTry, UnfinishedIntake,
+    CourseConsent, IntakeRecord, Patient, QueueRow, Reconsent, Signature, UnderstandingTry,
+    UnfinishedIntake,
 )
 from mesocheck.timeutil import from_iso, to_iso
 
@@ -35,7 +36,8 @@ def _intake_columns(dialect: Dialect) -> str:
             "i.appointment_at, i.status, i.current_step, i.device, i.created_at, "
             f"{_last_change(dialect)}, i.submitted_at, i.locked_at, i.reviewed_at, "
             "i.void_reason, i.course_sessions, i.course_until, i.copy_wanted, "
-            "i.copy_chosen_at, i.copy_printed_at, i.understanding")
+            "i.copy_chosen_at, i.copy_printed_at, i.understanding, i.continues, i.reconsent, "
+            "i.reconsent_asked_at, i.reconsent_asked_by")
 
 
 @contextmanager
@@ -55,6 +57,15 @@ def understanding_tries(text: str | None) -> tuple[UnderstandingTry, ...]:
         return ()
     return tuple(UnderstandingTry(answers=dict(t["answers"]), wrong=tuple(t["wrong"]),
                                   at=from_iso(t["at"])) for t in json.loads(text))
+
+
+def reconsent_of(text: str | None) -> Reconsent | None:
+    """The ``intakes.reconsent`` column: why a full form was asked again (JSON; NULL: not)."""
+    if not text:
+        return None
+    value = json.loads(text)
+    return Reconsent(previous=str(value["previous"]), reasons=tuple(value["reasons"]),
+                     changed=tuple(value.get("changed", ())))
 
 
 def _time(text: str | None) -> datetime | None:
@@ -87,7 +98,8 @@ class IntakeQueries:
         (iid, patient_id, form_id, form_version, form_hash, language, area, appointment_at,
          status, current_step, device, created_at, updated_at, submitted_at, locked_at,
          reviewed_at, void_reason, course_sessions, course_until, copy_wanted, copy_chosen_at,
-         copy_printed_at, understanding) = row
+         copy_printed_at, understanding, continues, reconsent, reconsent_asked_at,
+         reconsent_asked_by) = row
         p = conn.execute(
             "SELECT id, name, birth_date, contact, created_at FROM patients WHERE id = ?",
             (patient_id,),
@@ -126,7 +138,21 @@ class IntakeQueries:
             copy_wanted=None if copy_wanted is None else bool(copy_wanted),
             copy_chosen_at=_time(copy_chosen_at), copy_printed_at=_time(copy_printed_at),
             understanding=understanding_tries(understanding),
+            continues=self._course_consent(str(continues)) if continues else None,
+            reconsent=reconsent_of(reconsent),
+            reconsent_asked_at=_time(reconsent_asked_at),
+            reconsent_asked_by=reconsent_asked_by,
         )
+
+    def _course_consent(self, intake_id: str) -> CourseConsent:
+        """The signed consent a check-in continues, as the check-in names it."""
+        row = self._conn.execute(
+            "SELECT id, submitted_at, form_version, course_sessions, course_until "
+            "FROM intakes WHERE id = ?", (intake_id,)).fetchone()
+        if row is None:  # on a hub being filled, the consent may not have arrived yet
+            return CourseConsent(intake_id, None, "", None, None)
+        return CourseConsent(str(row[0]), _time(row[1]), row[2], row[3],
+                             date.fromisoformat(str(row[4])) if row[4] else None)
 
     def _flags(self, intake_id: str, *, include_superseded: bool = False) -> tuple[Flag, ...]:
         conn = self._conn

@@ -67,6 +67,31 @@ class UnderstandingTry(Struct, frozen=True):
     at: datetime
 
 
+# Why the full consent is asked again within a course (``Reconsent.reasons``).
+RECONSENT_REASONS = ("wording", "sessions", "expired", "requested")
+
+
+class CourseConsent(Struct, frozen=True):
+    """The signed consent a check-in continues: its intake, when it was signed (None when
+    not known here yet), its form's version, and the course it covers."""
+
+    intake_id: str
+    signed_at: datetime | None
+    form_version: str
+    sessions: int | None
+    until: date | None
+
+
+class Reconsent(Struct, frozen=True):
+    """Why a full form was asked again instead of a check-in: the consent it renews
+    (``previous``), the reasons (:data:`RECONSENT_REASONS`), and the risk cards whose words
+    changed since that consent was signed, which the patient saw marked."""
+
+    previous: str
+    reasons: tuple[str, ...]
+    changed: tuple[str, ...] = ()
+
+
 class Decision(Struct, frozen=True):
     id: int
     flag_id: int
@@ -180,6 +205,12 @@ class IntakeRecord(Struct, frozen=True):
     copy_printed_at: datetime | None = None
     # Every try at the understanding check before signing, in order (schema 9 on).
     understanding: tuple[UnderstandingTry, ...] = ()
+    # A course's visits (schema 11 on): the consent a check-in continues; why a full form
+    # was asked again; a practitioner's request for the full consent at the next visit.
+    continues: CourseConsent | None = None
+    reconsent: Reconsent | None = None
+    reconsent_asked_at: datetime | None = None
+    reconsent_asked_by: int | None = None
 
     @property
     def locked(self) -> bool:

@@ -167,17 +167,24 @@ def fill_step(session: IntakeSession, step, rng: random.Random, now: datetime) -
 def fill_intake(store: Store, form, rng: random.Random, *, name: str = "Ada Lovelace",
                 birth: date = date(1988, 4, 2), area: str = "face",
                 answers: dict | None = None, submit: bool = True, pdf: bool = True,
-                sink=None) -> IntakeSession:
+                sink=None, patient_id: int | None = None, route=None,
+                keep_carried: bool = False) -> IntakeSession:
     """Start an intake, answer every page (random but valid answers, ``answers`` forced),
-    acknowledge every disclosure, and sign and submit (and store the PDF)."""
+    acknowledge every disclosure, and sign and submit (and store the PDF). A ``route``
+    (:func:`mesocheck.course.route`) chooses the form for a known ``patient_id``'s visit;
+    ``keep_carried``: the answers carried from the last visit are confirmed as they are."""
     now = datetime.now(ZONE)
-    details = PatientDetails(name, birth, area, now + timedelta(hours=2))
-    session = IntakeSession.start(store, form, details, zone=ZONE, device="test", sink=sink)
+    details = PatientDetails(name, birth, area, now + timedelta(hours=2), patient_id=patient_id)
+    session = IntakeSession.start(store, form, details, zone=ZONE, device="test", sink=sink,
+                                  route=route)
+    form = session.form
     forced = dict(answers or {})
     for page in session.pages():
         if page.kind == "step":
             step = session.step(page.key)
-            fill_step(session, step, rng, now)
+            if not (keep_carried and all(q.id in session.carried or not q.required
+                                         for q in session.shown_questions(step))):
+                fill_step(session, step, rng, now)
             for question in session.shown_questions(step):
                 if question.id in forced:
                     assert session.answer(question.id, forced[question.id]).ok

@@ -89,6 +89,7 @@ class StatementsSection:
         if until is not None:
             statement.append(para(w("course", sessions=self.record.course_sessions,
                                     until=day(until)), s.body))
+        statement.extend(para(line, s.body) for line in self.course_lines())
         sig = self.patient_signature
         if sig is None:
             block = self.signature_block(w("patient_signature"), None, None,
@@ -112,6 +113,24 @@ class StatementsSection:
                 w("patient_signature_earlier"), earlier, earlier.printed_name,
                 earlier.meaning)))
         return out
+
+    def course_lines(self) -> list[str]:
+        """A check-in names the course consent it continues; a full consent asked again
+        within a course, the consent it renews and why."""
+        w, r = self.w, self.record
+        continues = getattr(r, "continues", None)
+        if continues is not None:
+            ref = continues.intake_id
+            if continues.signed_at is None or continues.until is None:
+                return [w("continues_unknown", ref=ref)]
+            return [w("continues", signed=day(continues.signed_at.astimezone(self.zone).date()),
+                      ref=ref,
+                      sessions=continues.sessions, until=day(continues.until))]
+        reconsent = getattr(r, "reconsent", None)
+        if reconsent is not None:
+            why = "; ".join(w(f"reason_{reason}") for reason in reconsent.reasons)
+            return [w("renews", ref=reconsent.previous, why=why)]
+        return []
 
     def section(self, section: Section, heading_style) -> list[Flowable]:
         s = self.s
