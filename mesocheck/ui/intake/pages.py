@@ -27,7 +27,8 @@ from mesocheck.ui.widgets.labels import CONTENT_WIDTH, label, paragraphs, touch_
 from mesocheck.ui.widgets.screen import page_scroll
 from mesocheck.ui.widgets.style import set_role
 
-KIND_LABELS = {"risk": N_("Risk"), "evidence": N_("About the evidence"), "cost": N_("Cost")}
+KIND_LABELS = {"risk": N_("Risk"), "evidence": N_("About the evidence"), "cost": N_("Cost"),
+               "course": N_("Your course")}
 
 
 class FitScrollArea(QScrollArea):
@@ -215,6 +216,7 @@ class StepPage(WizardPage):
         for qid, view in self.views.items():
             view.setVisible(qid in shown)
             view.show_problem(problems.get(qid), reveal=reveal)
+            view.show_carried(qid in self.session.carried)
 
     def blocking_reason(self) -> str | None:
         problems = self.session.problems(self.step)
@@ -269,6 +271,12 @@ class DisclosurePage(WizardPage):
         kind.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.layout_.addWidget(kind)
         self.layout_.addWidget(label(self.title, "heading"))
+        self.changed_label: QLabel | None = None
+        if disclosure.id in session.changed:  # the full consent asked again: what is new
+            self.changed_label = label(self._p(
+                "Changed since you last signed: please read this card again carefully."),
+                "notice")
+            self.layout_.addWidget(self.changed_label)
 
         card = set_role(QFrame(), "card")
         card_layout = QVBoxLayout(card)

@@ -43,6 +43,14 @@ class QuestionView(QFrame):
         layout.addWidget(self.text_label)
         if not question.required:
             layout.addWidget(set_role(QLabel(context.gettext("Optional")), "tag"))
+        # A check-in shows the answer of the last visit, to confirm or change.
+        self.carried_label = set_role(QLabel(context.gettext(
+            "This is your answer from your last visit. Check that it is still right, and "
+            "change it if not.")), "notice")
+        self.carried_label.setWordWrap(True)
+        self.carried_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.carried_label.setVisible(False)
+        layout.addWidget(self.carried_label)
         self.help_label: QLabel | None = None
         if question.help:
             self.help_label = set_role(QLabel(question.help.get(lang)), "help")
@@ -64,6 +72,11 @@ class QuestionView(QFrame):
 
     def set_value(self, value: Any) -> None:
         self.input.set_value(value)
+
+    def show_carried(self, carried: bool) -> None:
+        """Whether the answer shown is the one carried from the patient's last visit."""
+        if self.carried_label.isVisibleTo(self) != carried:
+            self.carried_label.setVisible(carried)
 
     def build_more(self) -> bool:
         """Build a further part of the input ahead of time; False when it is whole."""

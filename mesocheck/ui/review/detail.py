@@ -27,7 +27,9 @@ from mesocheck.forms.answers import source_question
 from mesocheck.forms.conditions import Facts, effective_answers
 from mesocheck.forms.isolation import isolate
 from mesocheck.forms.model import Form
+from mesocheck.course import reasons_text
 from mesocheck.forms.registry import form_of
+from mesocheck.store import NotFound
 from mesocheck.store.audit import staff_of
 from mesocheck.store.records import CONSENT, PATIENT_COPY, REVIEWED_CONSENT
 from mesocheck.timeutil import age_on, day_text, show
@@ -118,7 +120,12 @@ class ReviewDetail(QWidget):
         self.print_button = QPushButton(_("Print…"))
         self.preview_button = QPushButton(_("View PDF"))
         self.history_button = QPushButton(_("Patient history"))
+        self.reconsent_button = QPushButton(_("Full consent at the next visit"))
+        self.reconsent_button.setCheckable(True)
+        self.course_asked: tuple[Any, Any] | None = None  # the course's request: when, by whom
         for button, about in (
+                (self.reconsent_button, _("The patient's next visit takes the full form and "
+                                          "consent again, instead of the short check-in")),
                 (self.history_button, _("Every visit of this patient, newest first")),
                 (self.back_button, _("Back to the list of intakes (Escape)")),
                 (self.amend_button, _("Records an answer the patient corrects, with a reason")),
@@ -137,7 +144,8 @@ class ReviewDetail(QWidget):
         self.actions = QWidget()
         actions = FlowLayout(self.actions, spacing=10)
         for button in (self.countersign_button, self.print_button, self.preview_button,
-                       self.amend_button, self.resign_button, self.history_button):
+                       self.amend_button, self.resign_button, self.history_button,
+                       self.reconsent_button):
             actions.addWidget(button)
 
         self.banner = text_label("", "reviewBanner")
@@ -173,6 +181,7 @@ class ReviewDetail(QWidget):
         self.preview_button.clicked.connect(self._preview)
         self.history_button.clicked.connect(
             lambda: self.record is not None and self.history_requested.emit(self.record.id))
+        self.reconsent_button.clicked.connect(self._ask_reconsent)
 
     # -- showing an intake ----------------------------------------------------------------
 
@@ -193,7 +202,7 @@ class ReviewDetail(QWidget):
         if intake_id != self._asked:
             return  # another intake was asked for meanwhile
         scroll = self.scroll.verticalScrollBar().value()
-        self.record, self.form, self.state, self.staff_names = found
+        self.record, self.form, self.state, self.staff_names, self.course_asked = found
         self._rebuild()
         if keep_scroll:
             self.scroll.verticalScrollBar().setValue(scroll)
@@ -252,6 +261,7 @@ class ReviewDetail(QWidget):
         if record.course_until is not None:
             items.append((_("Course"), _("Up to {n} sessions until {day}").format(
                 n=record.course_sessions, day=day_text(record.course_until, clinic_language()))))
+        items.extend(self._course_items())
         for i, (caption, value) in enumerate(items):
             row, column = divmod(i, 2)
             grid.addWidget(text_label(caption, "fieldCaption", wrap=False), row, column * 2)
@@ -259,6 +269,43 @@ class ReviewDetail(QWidget):
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         return box
+
+    def _course_items(self) -> list[tuple[str, str]]:
+        """Where this visit stands in the patient's course: the consent a check-in
+        continues; why a full form was asked again; a practitioner's request for it."""
+        record, form, items = self.record, self.form, []
+        language = clinic_language()
+        if record.continues is not None:
+            consent = record.continues
+            items.append((_("Check-in"), _(
+                "Continues the course consent signed on {day} (up to {n} sessions until "
+                "{until})").format(
+                day=day_text(consent.signed_at.astimezone(self.zone).date(), language),
+                n=consent.sessions, until=day_text(consent.until, language))
+                if consent.signed_at is not None and consent.until is not None
+                else _("Continues a course consent not on this computer yet")))
+        if record.reconsent is not None:
+            why = _("Asked again: {why}").format(why=reasons_text(record.reconsent.reasons))
+            titles = [d.title.get(review.staff_language(form)) for d in form.disclosures
+                      if d.id in record.reconsent.changed]
+            if titles:
+                why += "\n" + _("Changed cards: {titles}").format(titles=", ".join(titles))
+            items.append((_("Full consent"), why))
+        if self.course_asked is not None:
+            at, by = self.course_asked
+            items.append((_("Next visit"), _("Full consent asked for by {name}, {when}").format(
+                name=isolate(self.staff_names.get(by, "?")), when=show(at, self.zone))))
+        return items
+
+    def _ask_reconsent(self) -> None:
+        record, staff = self.record, self.staff
+        if record is None:
+            return
+        asked = self.reconsent_button.isChecked()
+        Task(lambda store: store.ask_reconsent(record.id, staff.id, asked), parent=self,
+             what=N_("asking for the full consent"), success=lambda _id: self.reload()
+             ).failure(lambda error: (self.reload(), self.failed.emit(error.message))
+                       ).run_in_background(self.db)
 
     def _update_actions(self) -> None:
         record, state = self.record, self.state
@@ -271,6 +318,12 @@ class ReviewDetail(QWidget):
         self.amend_button.setVisible(reviewable)
         self.amend_button.setEnabled(practitioner)
         self.resign_button.setVisible(state.status == "awaiting_resign")
+        # A practitioner may ask that the course's next visit take the full consent again.
+        self.reconsent_button.setVisible(record.locked and record.status != "voided"
+                                         and (record.continues is not None
+                                              or record.course_until is not None))
+        self.reconsent_button.setEnabled(practitioner)
+        self.reconsent_button.setChecked(self.course_asked is not None)
         self.countersign_button.setEnabled(practitioner and state.can_countersign)
         self.countersign_button.setToolTip(
             state.countersign_blocker or "" if practitioner
@@ -354,6 +407,9 @@ class ReviewDetail(QWidget):
                 if current is None or _rank(flag.severity) > _rank(current):
                     flagged[source] = flag.severity
         amended = {a.question_id for a in review.amendments(record)}
+        # A check-in's answers shown from the last visit, which the patient left as they were.
+        carried = {a.question_id for a in record.answer_history if a.actor == "system"} \
+            if record.continues is not None else set()
         shown = effective_answers(form, dict(record.answers), Facts.of(record, self.zone))
         self.sections.addWidget(section(_("Answers")))
         for step in form.steps:
@@ -378,6 +434,8 @@ class ReviewDetail(QWidget):
                         severity=review.severity_word(severity))
                 if q.id in amended:
                     answer_text += "   " + _("[amended]")
+                elif q.id in carried:
+                    answer_text += "   " + _("[from the last visit, confirmed]")
                 answer = text_label(answer_text, "answerValue", selectable=True)
                 answer.setProperty("flagged", bool(severity))
                 grid.addWidget(question, row, 1)
@@ -508,4 +566,19 @@ def _read(store: Any, intake_id: str) -> tuple:
     """On the database thread: everything the review of one intake shows."""
     record = store.intake(intake_id)
     names = {m.id: m.name for m in store.staff_members(include_inactive=True)}
-    return record, form_of(record), review.review_state(record), names
+    return record, form_of(record), review.review_state(record), names, course_asked(store,
+                                                                                 record)
+
+
+def course_asked(store: Any, record: Any) -> tuple[Any, Any] | None:
+    """A practitioner's request that the course's next visit take the full consent (when,
+    by whom): kept on the course's consent, which a check-in names."""
+    consent = record
+    if record.continues is not None:
+        try:
+            consent = store.intake(record.continues.intake_id)
+        except NotFound:  # not on this computer yet
+            return None
+    if consent.reconsent_asked_at is None:
+        return None
+    return consent.reconsent_asked_at, consent.reconsent_asked_by

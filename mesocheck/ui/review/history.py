@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWi
 
 from mesocheck import review
 from mesocheck.i18n import N_, _, clinic_language, ngettext
+from mesocheck.course import reasons_text
 from mesocheck.forms.isolation import isolate
 from mesocheck.timeutil import day_text, show
 from mesocheck.ui.review.cards import icon, review_scroll, section, text_label
@@ -36,6 +37,15 @@ def visit_lines(record: Any, zone: tzinfo) -> list[str]:
             "Consent for a course: up to {count} sessions until {date}",
             record.course_sessions).format(count=record.course_sessions,
                                            date=day_text(record.course_until, clinic_language())))
+    if record.continues is not None:
+        lines.append(_("Check-in, continuing the course consent of {when}").format(
+            when=show(record.continues.signed_at, zone)) if record.continues.signed_at
+            else _("Check-in, continuing a course consent not on this computer yet"))
+    if record.reconsent is not None:
+        lines.append(_("Full consent asked again: {why}").format(
+            why=reasons_text(record.reconsent.reasons)))
+    if record.reconsent_asked_at is not None:
+        lines.append(_("A practitioner asked for the full consent at the next visit"))
     flags = [f for f in record.flags if f.superseded_at is None]
     if not flags:
         lines.append(_("No flags."))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
 
+from mesocheck.course import route, route_text
 from mesocheck.forms import Form
 from mesocheck.session import IntakeSession, PatientDetails
 from mesocheck.store import StaffMember
@@ -414,8 +415,12 @@ class MainWindow(QMainWindow):
                                         else None)
 
         def op(store: Any) -> IntakeSession:
+            # A known patient's visit within a valid course takes the check-in.
+            found = route(store, form, details.patient_id, details.area,
+                          details.appointment_at.astimezone(zone).date())
             return IntakeSession.start(store, form, details, actor=actor, device=device,
-                                       zone=zone, clock=clock, sink=sink, language=language)
+                                       zone=zone, clock=clock, sink=sink, language=language,
+                                       route=found)
         return op
 
     def start_intake(self, details: PatientDetails, actor: str) -> None:
@@ -426,11 +431,21 @@ class MainWindow(QMainWindow):
             self._start_intake(details, actor)
             return
         name, born = details.name, details.birth_date
-        Task(lambda store: store.patient_matches(name, born), what=N_("finding the patient"),
-             parent=self, success=lambda found: self._matched(details, actor, found)).failure(
+        form, day = self.form, details.appointment_at.astimezone(self.zone).date()
+
+        def op(store: Any) -> tuple[list[Any], str]:
+            found = store.patient_matches(name, born)
+            # What the best match's visit would take, for staff to see before choosing.
+            course = route_text(route(store, form, found[0].id, details.area, day),
+                                clinic_language()) if found and actor != "patient" else ""
+            return found, course
+
+        Task(op, what=N_("finding the patient"), parent=self,
+             success=lambda found: self._matched(details, actor, *found)).failure(
             self._open_failed).retrying().run_in_background(self.db)
 
-    def _matched(self, details: PatientDetails, actor: str, found: list[Any]) -> None:
+    def _matched(self, details: PatientDetails, actor: str, found: list[Any],
+                 course: str = "") -> None:
         from msgspec import structs
 
         from mesocheck.timeutil import day_text
@@ -451,6 +466,8 @@ class MainWindow(QMainWindow):
             title = _("This patient is known")
             text = _("{who}. Continue with their record, so this visit joins their "
                      "history?").format(who=who)
+            if course:
+                text += "\n\n" + course
         else:
             title = _("Likely the same patient")
             text = _("A patient with a similar name or date of birth is known: {who}. Check "
