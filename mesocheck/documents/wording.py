@@ -62,6 +62,10 @@ WORDS: dict[str, str] = {
     "continues_unknown": N_("This check-in continues the course consent of record {ref}."),
     "renews": N_("This consent is asked again, in place of a check-in, and renews the course "
                  "consent of record {ref}: {why}."),
+    "continues_consent": N_("Continues the course consent"),
+    "consent_signed": N_("Course consent signed"),
+    "renews_consent": N_("Renews the course consent"),
+    "renewed_because": N_("Asked again because"),
     "reason_wording": N_("its wording has changed"),
     "reason_sessions": N_("its sessions are used up"),
     "reason_expired": N_("its time has run out"),

@@ -125,7 +125,7 @@ def make_window(qtbot, qapp, db_path, form):
             lambda store: (store.settings(), store.has_practitioner()))
         options = dict(settings=settings, zone=timezone.utc, has_practitioner=has_practitioner)
         options.update(kwargs)
-        window = MainWindow(db, form, **options)
+        window = MainWindow(db, options.pop("form", form), **options)  # form=: another wording
         window.resize(1280, 800)
         window.show()
         qtbot.waitExposed(window)

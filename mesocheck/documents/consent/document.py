@@ -196,10 +196,22 @@ class ConsentDocument(AnswersSection, StatementsSection, ReviewSection, SummaryS
             (w("form"), w("form_value", id=self.form.id, version=self.form.version), None),
             (w("submitted"), self.when(r.submitted_at) if r.submitted_at else "\u2014", None),
         ]
+        continues = getattr(r, "continues", None)
+        if continues is not None:  # a check-in: the consent it continues, at a glance
+            cells += [(w("continues_consent"), continues.intake_id, None),
+                      (w("consent_signed"), self.when(continues.signed_at)
+                       if continues.signed_at else "\u2014", None)]
+        reconsent = getattr(r, "reconsent", None)
+        if reconsent is not None:
+            cells += [(w("renews_consent"), reconsent.previous, None),
+                      (w("renewed_because"), "; ".join(w(f"reason_{reason}")
+                                                       for reason in reconsent.reasons), None)]
         flowing = []
         for label, value, source in cells:
+            is_id = value in (r.id, getattr(continues, "intake_id", None),
+                              getattr(reconsent, "previous", None))
             cell: list[Flowable] = [para(label, s.label),
-                                    para(value, s.value_id if value == r.id else s.value,
+                                    para(value, s.value_id if is_id else s.value,
                                          align_rtl=False)]
             cell += self.flag_marks(source)
             flowing.append(cell)
