@@ -29,7 +29,7 @@ from mesocheck.forms.model import NEVER, NOT_RECENT, Question
 from mesocheck.forms.outcome import outcome, review_content_hash
 from mesocheck.forms.registry import canonical_content, default_form
 from mesocheck.review import MEANINGS
-from mesocheck.timeutil import add_months, clinic_zone
+from mesocheck.timeutil import add_months, age_on, clinic_zone
 
 FIRST = ["Amelia", "Oliver", "Zoë", "Mateo", "Sofía", "Liam", "Chloé", "Noah", "Aisha",
          "Yusuf", "Mei", "Hiroshi", "Ingrid", "Björn", "Élodie", "Łukasz", "Dmitri", "Анна",
@@ -103,7 +103,84 @@ def create_demo_intakes(
 
         for intake_id in signed:
             store_consent_pdf(store, intake_id)
+    return made + _courses(store, form, rng, signed, signatures, with_pdf)
+
+
+COURSE_SHARE = 0.05  # of the signed consents, the patients who come back during the demo
+
+
+def _courses(store: Any, form: Form, rng: random.Random, signed: list[str],
+             signatures: list[list], with_pdf: bool) -> int:
+    """Returning patients, through the app's own path (the route, a session, signing): a
+    few later visits on a valid course (the check-in, some reporting how the last session
+    went), and a full consent asked again where the course has run out. Returns how many
+    visits were made."""
+    from mesocheck.course import route
+    from mesocheck.session import IntakeSession, PatientDetails
+
+    zone = clinic_zone(store.settings().get("time_zone"))
+    today = datetime.now(zone).date()
+    made = 0
+    consents = [store.intake(i) for i in signed]
+    consents = [c for c in consents if c.status not in ("declined", "voided")
+                and c.course_until is not None
+                and c.appointment_at.astimezone(zone).date() < today]  # seen before today
+    k = max(1, round(len(consents) * COURSE_SHARE))
+    ended = [c for c in consents if c.course_until < today]
+    chosen = rng.sample([c for c in consents if c.course_until >= today], k=min(
+        k, len(consents) - len(ended))) + rng.sample(ended, k=min(len(ended), max(1, k // 4)))
+    for consent in chosen:
+        patient = consent.patient
+        visits = 1 if consent.course_until < today else rng.randint(1, 3)
+        for k in range(visits):
+            appointment = datetime.combine(today + timedelta(days=7 * k),
+                                           time(9 + rng.randint(0, 8), 0), tzinfo=zone)
+            if age_on(patient.birth_date, appointment.date()) < 18:
+                break  # a minor comes back with a parent: not in the demo
+            details = PatientDetails(patient.name, patient.birth_date, consent.area,
+                                     appointment, patient_id=patient.id)
+            found = route(store, form, patient.id, consent.area, appointment.date())
+            session = IntakeSession.start(store, form, details, device="demo", zone=zone,
+                                          language=consent.language, route=found)
+            _walk(session, rng, appointment)
+            session.submit(session.prepare_signature(patient.name, rng.choice(signatures),
+                                                     600, 200))
+            made += 1
+            if with_pdf:
+                from mesocheck.documents.consent import store_consent_pdf
+
+                store_consent_pdf(store, session.intake_id)
     return made
+
+
+def _walk(session: Any, rng: random.Random, appointment: datetime) -> None:
+    """Answer, read and check as a patient does: a carried answer is mostly confirmed as
+    it was; everything else is answered afresh."""
+    form = session.form
+    asked_at = min(appointment, datetime.now(timezone.utc))  # "last taken" is in the past
+    for page in session.pages():
+        if page.kind == "step":
+            step = session.step(page.key)
+            asked: set[str] = set()
+            while True:  # questions appear as earlier answers enable them
+                pending = [q for q in session.shown_questions(step) if q.id not in asked]
+                if not pending:
+                    break
+                for q in pending:
+                    asked.add(q.id)
+                    if q.id in session.carried and rng.random() < 0.9:
+                        continue
+                    for _try in range(20):  # a draw the question refuses: draw again
+                        value = _answer(q, rng)
+                        if session.answer(q.id, None if value is None else _materialise(
+                                form, {q.id: value}, asked_at)[q.id]).ok:
+                            break
+            session.flush()
+        elif page.kind == "disclosure":
+            session.read_to_end(page.key)
+            session.acknowledge(page.key)
+        elif page.kind == "understanding":
+            session.check_understanding(form.understood_answers())
 
 
 def _profile(form: Form, rng: random.Random) -> _Profile:
@@ -268,6 +345,8 @@ def _intakes(
         profile = rng.choice(profiles)
         language = rng.choices(languages, shares)[0]
         day = today + timedelta(days=rng.randint(-60, 14)) if n % 10 else today
+        if n % 40 == 7:  # a consent from over a year ago: its course has run out
+            day = today - timedelta(days=rng.randint(380, 420))
         appointment = datetime.combine(day, time(8 + rng.randint(0, 9), rng.choice((0, 15, 30, 45))),
                                        tzinfo=timezone.utc)
         birth = _birth_date(profile.age, day, rng)

@@ -15,7 +15,9 @@ from tests.support.pdf_text import all_text
 
 def test_every_demo_intake_holds_up_to_its_own_rules(store):
     made = create_demo_intakes(store, 300, seed=11, with_pdf=False)
-    assert made == 300
+    visits = [row for row in store.queue(limit=1000)
+              if (lambda r: r.continues or r.reconsent)(store.intake(row.intake_id))]
+    assert made == 300 + len(visits)
     statuses, flagged, strokes, languages = {}, 0, set(), set()
     checks = {"right at once": 0, "right the second time": 0, "still wrong": 0}
     for row in store.queue(limit=1000):
@@ -26,9 +28,11 @@ def test_every_demo_intake_holds_up_to_its_own_rules(store):
             assert not record.signatures and not record.flags
             assert record.course_until is None
             continue
-        # The course its consent covers, counted from the signing day as signing does.
-        assert (record.course_sessions, record.course_until) == (
-            10, add_months(record.submitted_at.astimezone(clinic_zone()).date(), 12)), record.id
+        # The course its consent covers, counted from the signing day as signing does; a
+        # check-in continues one and opens none.
+        assert (record.course_sessions, record.course_until) == ((None, None) if record.continues
+                                                                 else (10, add_months(
+            record.submitted_at.astimezone(clinic_zone()).date(), 12))), record.id
         form = form_of(record)
         facts = Facts.of(record, timezone.utc)  # demo appointments are set in UTC
         # The flags its own answers, age and area raise, with the values it holds.
@@ -43,10 +47,13 @@ def test_every_demo_intake_holds_up_to_its_own_rules(store):
         flagged += bool(record.flags)
         # The check before signing: every signed intake took it; a few needed a second try.
         tries = record.understanding
-        assert tries and all(set(t.answers) == {u.id for u in form.understanding}
+        if not form.understanding:  # the check-in asks none
+            assert not tries
+        else:
+            assert tries and all(set(t.answers) == {u.id for u in form.understanding}
                              for t in tries), record.id
-        checks["right at once" if len(tries) == 1 else "right the second time"
-               if not tries[-1].wrong else "still wrong"] += 1
+            checks["right at once" if len(tries) == 1 else "right the second time"
+                   if not tries[-1].wrong else "still wrong"] += 1
         # The patient's signature is bound to what this intake shows.
         patient = review.patient_signature(record)
         assert patient.content_hash == review.patient_content_hash(
@@ -88,3 +95,21 @@ def test_demo_documents_print_the_outcome_only_under_a_countersignature(store):
         else:
             assert "Outcome: ☐" in text
     assert "cleared" in seen
+
+
+def test_demo_patients_come_back_for_check_ins_and_a_renewed_consent(store):
+    create_demo_intakes(store, 400, seed=5, with_pdf=False)
+    records = [store.intake(row.intake_id) for row in store.queue(limit=1000)]
+    checkins = [r for r in records if r.continues is not None]
+    renewed = [r for r in records if r.reconsent is not None]
+    assert len(checkins) >= 5 and renewed
+    for record in checkins:
+        assert record.form_id == "mesotherapy_checkin" and record.status == "submitted"
+        consent = store.intake(record.continues.intake_id)
+        assert consent.patient.id == record.patient.id and consent.area == record.area
+        assert record.appointment_at > consent.appointment_at
+    for record in renewed:
+        assert record.reconsent.reasons == ("expired",) and record.course_until is not None
+        before = store.intake(record.reconsent.previous)
+        assert before.course_until < record.appointment_at.date()
+    assert store.verify() == []

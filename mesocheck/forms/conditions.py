@@ -166,7 +166,8 @@ def _comparable(value: Any) -> Any:
 def effective_answers(form: Form, answers: Mapping[str, Any], facts: Facts) -> dict[str, Any]:
     """The answers that count: those of questions (and steps) currently shown.
 
-    An answer given and then hidden by skip logic must not raise a flag nor reach the PDF.
+    An answer given and then hidden by skip logic must not raise a flag nor reach the PDF;
+    an answer cleared (stored as null) is no answer, as in the session that signs it.
     ``enable_when`` only looks back, so one pass in form order settles every chain.
     """
     out: dict[str, Any] = {}
@@ -174,6 +175,6 @@ def effective_answers(form: Form, answers: Mapping[str, Any], facts: Facts) -> d
         if not holds(step.enable_when, form, out, facts):
             continue
         for q in step.questions:
-            if q.id in answers and holds(q.enable_when, form, out, facts):
+            if is_answered(answers.get(q.id)) and holds(q.enable_when, form, out, facts):
                 out[q.id] = answers[q.id]
     return out
