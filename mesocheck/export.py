@@ -24,6 +24,7 @@ FIXED_COLUMNS = [
     "form_id", "form_version", "language", "submitted_at", "flags", "decisions",
     "signed_by", "signed_at", "patient_id", "course_sessions", "course_until",
     "copy_wanted", "copy_printed_at", "understanding_tries", "understood", "guardian",
+    "continues", "reconsent", "reconsent_asked_at",
 ]
 
 
@@ -120,6 +121,12 @@ def _csv_fixed(row: dict) -> dict:
         "guardian": next((f"{s.get('printed_name')} ({s.get('relationship')})"
                           for s in reversed(row.get("signatures") or [])
                           if s.get("role") == "guardian"), None),
+        # A course's visits: the consent a check-in continues; why a full form was asked
+        # again (reasons); when a practitioner asked for that at the next visit.
+        "continues": (row.get("visit") or {}).get("continues"),
+        "reconsent": "; ".join(((row.get("visit") or {}).get("reconsent") or {})
+                               .get("reasons", [])) or None,
+        "reconsent_asked_at": (row.get("visit") or {}).get("reconsent_asked_at"),
     }
 
 

@@ -158,3 +158,34 @@ def _details(record):
     return PatientDetails(record.patient.name, record.patient.birth_date, record.area,
                           datetime.now(timezone.utc) + timedelta(hours=1),
                           patient_id=record.patient.id)
+
+
+def test_exports_carry_the_course_and_the_visits(store, course, tmp_path):
+    import csv
+    import json
+
+    from mesocheck.export import write_export
+    from mesocheck.fhir.check import check_bundle
+    from mesocheck.fhir.export import made_bundle
+
+    _found, checkin = visit(store, course, 10)
+    store_consent_pdf(store, checkin.intake_id)
+    write_export(store, "json", tmp_path / "all.json")
+    rows = {r["intake_id"]: r for r in json.loads((tmp_path / "all.json").read_text())}
+    visit_row = rows[checkin.intake_id]["visit"]
+    assert visit_row["continues"] == course.id and "conditions" in visit_row["carried"]
+    assert rows[course.id]["visit"]["continues"] is None
+    assert rows[course.id]["course"] == {"sessions": 10, "until": str(course.course_until)}
+    write_export(store, "csv", tmp_path / "all.csv")
+    with open(tmp_path / "all.csv", newline="", encoding="utf-8") as f:
+        by_id = {r["intake_id"]: r for r in csv.DictReader(f)}
+    assert by_id[checkin.intake_id]["continues"] == course.id
+    assert by_id[course.id]["continues"] == ""
+
+    bundle = made_bundle(store, checkin.intake_id).bundle
+    check_bundle(bundle)
+    kinds = {e["resource"]["resourceType"]: e["resource"] for e in bundle["entry"]}
+    assert kinds["Consent"]["provision"]["period"]["end"] == course.course_until.isoformat()
+    assert kinds["DocumentReference"]["relatesTo"] == [{"code": "appends", "target": {
+        "type": "DocumentReference",
+        "identifier": {"system": "urn:mesocheck:intake", "value": course.id}}}]

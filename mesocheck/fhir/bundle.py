@@ -275,9 +275,28 @@ class _Intake:
             out["dateTime"] = instant(signed.signed_at)
         if getattr(self.r, "course_until", None) is not None:  # the course it covers
             out["provision"]["period"]["end"] = self.r.course_until.isoformat()
+        continues = getattr(self.r, "continues", None)
+        if continues is not None and continues.until is not None:  # a check-in: its course's
+            out["provision"]["period"]["end"] = continues.until.isoformat()
         if self.document is not None:
             out["sourceReference"] = self.ref("DocumentReference")
         return out
+
+    def _relates_to(self) -> list[dict[str, Any]]:
+        """A check-in's record appends to its course consent's; a full consent asked again
+        replaces the one it renews. By the intake's identifier (a logical reference): the
+        other record may not be on the server yet."""
+        continues = getattr(self.r, "continues", None)
+        reconsent = getattr(self.r, "reconsent", None)
+        if continues is not None:
+            code, other = "appends", continues.intake_id
+        elif reconsent is not None:
+            code, other = "replaces", reconsent.previous
+        else:
+            return []
+        return [{"code": code, "target": {
+            "type": "DocumentReference",
+            "identifier": {"system": "urn:mesocheck:intake", "value": other}}}]
 
     def document_reference(self) -> dict[str, Any]:
         doc, pdf = self.document.info, self.document.pdf
@@ -301,6 +320,8 @@ class _Intake:
             }}],
             "context": {"related": [self.ref("QuestionnaireResponse")]},
         }
+        if relates := self._relates_to():
+            out["relatesTo"] = relates
         countersigned = self._latest_signature("practitioner")
         if reviewed and countersigned is not None and countersigned.staff_id is not None:
             out["authenticator"] = self.practitioner_ref(countersigned.staff_id)

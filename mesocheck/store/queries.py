@@ -315,11 +315,14 @@ class IntakeQueries:
             "SELECT name, birth_date, contact FROM patients WHERE id = ?", (i[1],)
         ).fetchone()
         answers: dict[str, Any] = {}
-        for question_id, value in conn.execute(
-            "SELECT question_id, value FROM answers WHERE intake_id = ? ORDER BY id",
+        carried: list[str] = []  # a check-in's answers from the last visit, left as they were
+        for question_id, value, actor in conn.execute(
+            "SELECT question_id, value, actor FROM answers WHERE intake_id = ? ORDER BY id",
             (intake_id,),
         ):
             answers[question_id] = json.loads(value)
+            if actor == "system" and i[23]:
+                carried.append(question_id)
         flags = []
         for f in self._flags(intake_id):
             d = f.decision
@@ -353,6 +356,12 @@ class IntakeQueries:
             "patient_copy": None if i[19] is None else {
                 "wanted": bool(i[19]), "chosen_at": i[20], "printed_at": i[21]},
             "understanding": json.loads(i[22]) if i[22] else None,  # every try, in order
+            # A course's visits: the consent a check-in continues and its answers carried
+            # from the last visit; why a full form was asked again; a request for that.
+            "visit": {"continues": str(i[23]) if i[23] else None,
+                      "carried": carried,
+                      "reconsent": json.loads(i[24]) if i[24] else None,
+                      "reconsent_asked_at": i[25], "reconsent_asked_by": i[26]},
             "answers": answers,
             "acknowledgements": [
                 {"disclosure_id": a[0], "text_hash": a[1], "acknowledged_at": a[2],
