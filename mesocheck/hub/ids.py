@@ -14,7 +14,7 @@ from mesocheck.ids import global_id, local_id
 ID_COLUMNS: dict[str, tuple[str, ...]] = {
     "staff": ("id",),
     "patients": ("id",),
-    "intakes": ("patient_id",),
+    "intakes": ("patient_id", "reconsent_asked_by"),
     "answers": ("id", "amends"),
     "acknowledgements": ("id",),
     "flags": ("id",),

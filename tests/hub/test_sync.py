@@ -218,3 +218,35 @@ def test_the_patients_copy_choice_and_its_printing_travel_both_ways(tablet_a, hu
         assert hub.intake(intake_id).copy_printed_at == printed  # not undone by the tablet
         assert hub.verify() == []
     a.close()
+
+
+def test_a_check_in_and_a_request_for_the_full_consent_travel_both_ways(tablet_a, hub_url):
+    consent = submitted(tablet_a)
+    patient_id = tablet_a.intake(consent).patient.id
+    checkin = start(tablet_a, patient_id=patient_id, form_id="mesotherapy_checkin",
+                    continues=consent)
+    tablet_a.save_answers(checkin, {"conditions": ["diabetes"]}, actor="system")
+    tablet_a.submit(checkin, signature=signature(), flags=FLAGS)
+    renewed = start(tablet_a, patient_id=patient_id, reconsent={
+        "previous": consent, "reasons": ["wording"], "changed": ["nodules"]})
+    a = link(tablet_a, hub_url, "front desk 1")
+    a.push()
+    with HubStore.open(hub_url) as hub:
+        record = hub.intake(checkin)
+        assert record.continues.intake_id == consent
+        assert record.continues.until == tablet_a.intake(consent).course_until
+        assert (record.course_sessions, record.course_until) == (None, None)
+        assert [v.id for v in hub.patient_visits(hub.intake(consent).patient.id)] == [
+            consent, checkin]
+        assert hub.intake(renewed).reconsent.changed == ("nodules",)
+        # The practitioner, at the hub, asks for the full consent at the next visit.
+        practitioner = next(m.id for m in hub.staff_members() if m.role == "practitioner")
+        assert hub.ask_reconsent(checkin, practitioner) == consent
+        assert hub.verify() == []
+    a.pull()
+    local = tablet_a.intake(consent)
+    assert local.reconsent_asked_at is not None
+    assert local.reconsent_asked_by == 1  # the tablet's own number for the practitioner
+    assert [v.reconsent_asked for v in tablet_a.patient_visits(patient_id)] == [True, False]
+    assert tablet_a.verify() == []
+    a.close()
