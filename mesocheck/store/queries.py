@@ -268,7 +268,8 @@ class IntakeQueries:
                                       flagged_only, severity, name)
         sql = (
             "SELECT i.id, p.name, p.birth_date, i.appointment_at, i.status, "
-            "i.n_stop, i.n_review, i.n_info FROM intakes i "
+            "i.n_stop, i.n_review, i.n_info, CASE WHEN i.continues IS NOT NULL THEN 'checkin' "
+            "WHEN i.reconsent IS NOT NULL THEN 'renewed' ELSE 'full' END FROM intakes i "
             f"JOIN patients p ON p.id = i.patient_id {where} "
             f"ORDER BY i.flag_rank, i.appointment_at, {self.dialect.insertion_order('i')} "
             "LIMIT ? OFFSET ?"
@@ -276,7 +277,7 @@ class IntakeQueries:
         with translated():
             return [
                 QueueRow(r[0], r[1], date.fromisoformat(r[2]), from_iso(r[3]), r[4],
-                         r[5], r[6], r[7])
+                         r[5], r[6], r[7], r[8])
                 for r in self._conn.execute(sql, [*params, int(limit), int(offset)])
             ]
 

@@ -226,6 +226,7 @@ class QueueRow(Struct, frozen=True):
     n_stop: int
     n_review: int
     n_info: int
+    visit: str = "full"  # "checkin" (continues a course consent), "renewed" (consent asked again)
 
     @property
     def worst_severity(self) -> str | None:

@@ -41,6 +41,16 @@ def _shoot(qtbot, window, page, name: str, tmp_path, focus: QWidget | None = Non
     window.resize(1280, 800)
 
 
+def _shoot_panel(qtbot, panel, name: str, tmp_path) -> None:
+    folder = Path(os.environ.get("MESOCHECK_SCREENSHOTS") or tmp_path)
+    for size in ((1280, 800), (800, 1280)):
+        panel.resize(*size)
+        qtbot.wait(50)
+        panel.grab().save(str(folder / f"{name}-{size[0]}x{size[1]}.png"))
+        assert layout_problems(panel) == [], (name, size)
+    panel.resize(1280, 800)
+
+
 def _sign_and_send(qtbot, window, wizard) -> str:
     page = wizard.current
     drive.type_text(qtbot, page.name, NAME)
@@ -122,6 +132,12 @@ def test_a_course_consent_then_two_check_ins(qtbot, make_window, db_path, practi
     assert {f.rule_id: f.severity for f in record.flags}["after_nodules"] == "review"
 
     panel = make_panel(qtbot, window.db, _doctor(db_path, practitioner))
+    model = panel.queue.model
+    kinds = {model.row_at(i).intake_id: model.data(model.index(i, 1)) for i in
+             range(model.rowCount())}
+    assert kinds[first] == "\u2068Ada Example\u2069\nborn 1 May 1990"
+    assert kinds[third] == "\u2068Ada Example\u2069\nborn 1 May 1990 · check-in"
+    _shoot_panel(qtbot, panel, "course-queue", tmp_path)
     open_row(qtbot, panel, NAME)  # the newest visit first: the third
     assert panel.detail.record.id == third
     texts = [w.text() for w in panel.detail.findChildren(QLabel) if w.isVisible()]
@@ -129,6 +145,7 @@ def test_a_course_consent_then_two_check_ins(qtbot, make_window, db_path, practi
     check_in = texts[texts.index("Check-in") + 1]
     assert check_in.startswith("Continues the course consent signed on")
     assert any("[from the last visit, confirmed]" in t for t in texts)
+    _shoot_panel(qtbot, panel, "checkin-review", tmp_path)
 
     # The practitioner asks for the full consent at the next visit.
     button = panel.detail.reconsent_button

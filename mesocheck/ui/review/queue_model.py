@@ -34,6 +34,8 @@ from mesocheck.ui.tasks import Database, Task
 
 PAGE_SIZE = 50
 COLUMNS = (N_("Priority"), N_("Patient"), N_("Appointment"), N_("Status"), N_("Flags"))
+# A course's later visit, said after the patient (a first consent says nothing more).
+VISIT_WORDS = {"checkin": N_("check-in"), "renewed": N_("consent renewed")}
 IntakeIdRole = Qt.ItemDataRole.UserRole + 1
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -225,7 +227,11 @@ class QueueModel(QAbstractTableModel):
         if column == 1:
             born = day_in_words(row.birth_date)
             text = (_("{name}, born {date}") if spoken else _("{name}\nborn {date}"))
-            return text.format(name=isolate(row.patient_name), date=born)
+            text = text.format(name=isolate(row.patient_name), date=born)
+            kind = VISIT_WORDS.get(row.visit)
+            if kind is not None:  # a course's later visit, said after the birth date
+                text = _("{patient} · {visit}").format(patient=text, visit=_(kind))
+            return text
         if column == 2:
             return appointment_text(row, self.zone)
         if column == 3:
