@@ -29,7 +29,7 @@ KEYS = (
     "autosave_p95_ms_plain", "ui_block_max_ms", "ui_block_max_ms_ar", "review_first_page_ms_100k", "review_first_page_ms_100k_plain",
     "unlock_ms", "demo_100k_s", "signature_event_us", "peak_rss_mib", "db_kib_per_intake",
     "pdf_kib", "pdf_kib_zh", "seal_ms", "seal_ratio", "fhir_bundle_ms",
-    "sync_visible_ms", "hub_push_100k_s",
+    "sync_visible_ms", "hub_push_100k_s", "checkin_s",
 )
 
 
@@ -50,7 +50,8 @@ def plan(quick: bool) -> list[tuple[tuple[str, ...], Callable[[], list[Figure]]]
             (("autosave_p95_ms", "autosave_p95_ms_plain", "db_kib_per_intake"),
              lambda: store.intake_figures(intakes=20, background=500)),
             (("unlock_ms",), lambda: [store.unlock_figure(reps=5)]),
-            (("ui_block_max_ms", "peak_rss_mib"), lambda: ui.intake_figures(runs=1)),
+            (("checkin_s", "ui_block_max_ms", "peak_rss_mib"),
+             lambda: ui.intake_figures(runs=1)),
             (("ui_block_max_ms_ar",), lambda: ui.intake_figures(runs=1, language="ar")),
             (("signature_event_us",), lambda: [ui.signature_figure(moves=500)]),
             (("demo_100k_s",), demo_10k),
@@ -71,7 +72,7 @@ def plan(quick: bool) -> list[tuple[tuple[str, ...], Callable[[], list[Figure]]]
         (("autosave_p95_ms", "autosave_p95_ms_plain", "db_kib_per_intake"),
          lambda: store.intake_figures(intakes=100, background=2000)),
         (("unlock_ms",), lambda: [store.unlock_figure(reps=10)]),
-        (("ui_block_max_ms", "peak_rss_mib"), lambda: ui.intake_figures(runs=5)),
+        (("checkin_s", "ui_block_max_ms", "peak_rss_mib"), lambda: ui.intake_figures(runs=5)),
         (("ui_block_max_ms_ar",), lambda: ui.intake_figures(runs=3, language="ar")),
         (("signature_event_us",), lambda: [ui.signature_figure(moves=3000)]),
         (("seal_ms", "seal_ratio"), lambda: record.seal_figures(runs=60)),

@@ -34,7 +34,15 @@ def intake_figures(runs: int, language: str = "en") -> list[Figure]:
                             f"welcome screen: the intake in it, PDF included; {runs} run(s)",
                        detail={"slowest_events": [f"{ms:.1f} ms {what}" for ms, what in worst],
                                "intake_s_median": round(statistics.median(seconds), 2)})]
+    checkins = [_walk("checkin") for _ in range(runs)]
+    intake_s = statistics.median(seconds)
     return [
+        Figure("checkin_s", "s", round(intake_s / 3, 2), checkins,
+               note=f"a returning patient's scripted check-in (welcome -> thank you, at the "
+                    f"same quick pace), against a third of the full intake's "
+                    f"{intake_s:.1f} s measured in this run; {runs} run(s)",
+               detail={"intake_s_median": round(intake_s, 2),
+                       "ratio": round(statistics.median(checkins) / intake_s, 3)}),
         Figure("ui_block_max_ms", "ms", 16, blocks,
                note=f"longest single event of a scripted walk-in intake (welcome -> thank "
                     f"you, PDF in the background), {runs} run(s), one maximum per run",
@@ -43,6 +51,18 @@ def intake_figures(runs: int, language: str = "en") -> list[Figure]:
         Figure("peak_rss_mib", "MiB", 150, rss,
                note="VmHWM of the whole process after the scripted intake and its PDF"),
     ]
+
+
+def _walk(mode: str) -> float:
+    """One scripted walk in a new process (``checkin``: the patient's course consent is
+    made first, untimed); its seconds from welcome to "thank you" and the PDF."""
+    with temp_home(mode) as home:
+        _wall, out = run_child([CHILD, mode, str(home / "mesocheck.sqlite3")],
+                               child_env(home), timeout=300)
+    result = json.loads(out.strip().splitlines()[-1])
+    if not (result["saved"] and result["pdf_stored"]):
+        raise RuntimeError(f"the scripted {mode} did not finish: {result}")
+    return result["intake_s"]
 
 
 def signature_figure(moves: int) -> Figure:

@@ -118,7 +118,9 @@ def vm_hwm_kib() -> int:
     return 0
 
 
-def intake(db_path: str, language: str = "en") -> dict:
+def intake(db_path: str, language: str = "en", checkin: bool = False) -> dict:
+    """The scripted walk-in to "thank you"; with ``checkin``, the same patient has signed a
+    course consent before (untimed), so the walk is their check-in."""
     from tests.support import intake_driver as drive
 
     from mesocheck.forms.registry import default_form
@@ -160,6 +162,14 @@ def intake(db_path: str, language: str = "en") -> dict:
             store.add_staff("Dr Bench", "practitioner", "264819", actor="system")
         if language != form.languages[0]:  # offered, so the welcome screen offers it
             store.set_settings({"patient_languages": [language]}, "system")
+        if checkin:  # the first visit of the course: Ada Example's consent for the scalp
+            import random
+            from datetime import date
+
+            from tests.support.intakes import fill_intake
+
+            fill_intake(store, form, random.Random(1), name="Ada Example",
+                        birth=date(1990, 5, 1), area="scalp", pdf=False)
     worker = Database.open(Path(db_path))
     settings, has_practitioner = worker.call(
         lambda store: (store.settings(), store.has_practitioner()))
@@ -179,6 +189,8 @@ def intake(db_path: str, language: str = "en") -> dict:
     drive.walk_in_and_sign(bot, window, {"sun_recent": True}, before_signing=wizards.append,
                            timeout=20_000)
     wizard = wizards[0]
+    if checkin and wizard.session.continues is None:
+        raise RuntimeError("the returning patient was not given the check-in")
     bot.waitUntil(lambda: not window.pdf_jobs and worker.pending == 0, timeout=60_000)
     # The finished wizard is taken down a page per turn once the PDF is made: time it all.
     bot.waitUntil(lambda: not shiboken6.isValid(wizard), timeout=60_000)
@@ -262,5 +274,6 @@ def signature(moves: int) -> dict:
 if __name__ == "__main__":
     mode = sys.argv[1]
     result = (intake(sys.argv[2], *sys.argv[3:4]) if mode == "intake"
+              else intake(sys.argv[2], checkin=True) if mode == "checkin"
               else signature(int(sys.argv[2])))
     print(json.dumps(result), flush=True)

@@ -82,6 +82,8 @@ def answer(qtbot, view: QuestionView, value) -> None:
 
 
 def fill_step(qtbot, page: StepPage, overrides: dict | None = None) -> None:
+    """Answer the step's questions as they show (``overrides`` by question id); an answer
+    carried from the last visit is confirmed as it is, as a quick patient does."""
     overrides = overrides or {}
     done: set[str] = set()
     while True:  # answers can reveal more questions: go until nothing new shows
@@ -92,6 +94,8 @@ def fill_step(qtbot, page: StepPage, overrides: dict | None = None) -> None:
             done.add(question.id)
             if question not in page.session.shown_questions(page.step):
                 continue  # an earlier answer here hid it
+            if question.id in page.session.carried and question.id not in overrides:
+                continue
             value = overrides.get(question.id, plain_answer(question))
             if value is not None:
                 answer(qtbot, page.views[question.id], value)

@@ -45,8 +45,7 @@ class QuestionView(QFrame):
             layout.addWidget(set_role(QLabel(context.gettext("Optional")), "tag"))
         # A check-in shows the answer of the last visit, to confirm or change.
         self.carried_label = set_role(QLabel(context.gettext(
-            "This is your answer from your last visit. Check that it is still right, and "
-            "change it if not.")), "notice")
+            "Your answer from your last visit: check that it is still right")), "tag")
         self.carried_label.setWordWrap(True)
         self.carried_label.setTextFormat(Qt.TextFormat.PlainText)
         self.carried_label.setVisible(False)
