@@ -207,3 +207,35 @@ def test_changed_wording_asks_the_full_consent_again_with_the_card_marked(
 def _doctor(db_path, staff_id):
     with Store.open(db_path) as store:
         return next(m for m in store.staff_members() if m.id == staff_id)
+
+
+def test_staff_see_what_a_known_patients_visit_takes_before_handing_over(
+        qtbot, make_window, db_path, form, tmp_path):
+    import random
+    from datetime import date
+
+    from tests.support.intakes import fill_intake
+
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with Store.open(db_path) as store:
+        fill_intake(store, form, random.Random(4), name="Maria Jones", birth=date(1985, 2, 3),
+                    area="neck")
+    window = make_window()
+    drive.sign_in(qtbot, window)
+    qtbot.waitUntil(lambda: window.current_screen == "staff", timeout=5000)
+    start = window.staff_home.start_screen
+    drive.type_text(qtbot, start.name, "Maria Jones")
+    drive.set_date(start.birth_date, date(1985, 2, 3))
+    drive.click(qtbot, start.area_buttons["neck"])
+    drive.click(qtbot, start.go_button)
+    qtbot.waitUntil(lambda: window.findChild(QWidget, "dialog") is not None
+                    and window.findChild(QWidget, "dialog").isVisible(), timeout=5000)
+    dialog = window.findChild(QWidget, "dialog")
+    assert "This visit is a short check-in: session 2 of the course (up to 10 sessions " \
+           "until" in dialog.text_label.text()
+    folder = Path(os.environ.get("MESOCHECK_SCREENSHOTS") or tmp_path)
+    dialog.grab().save(str(folder / "checkin-staff-dialog.png"))
+    drive.click(qtbot, dialog.accept_button)
+    qtbot.waitUntil(lambda: window.current_screen == "ready", timeout=5000)
+    wizard = drive.begin(qtbot, window)
+    assert wizard.session.form.id == "mesotherapy_checkin"

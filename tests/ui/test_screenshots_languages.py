@@ -85,3 +85,50 @@ def test_every_patient_screen_in_the_patients_language(qtbot, make_window, db_pa
     drive.settle(qtbot, window)
     assert shoot.count > 20
     assert shoot.problems == [], "\n".join(shoot.problems)
+
+
+@pytest.mark.parametrize("orientation", SIZES)
+def test_a_returning_patients_check_in_in_arabic(qtbot, make_window, db_path, shots,
+                                                 orientation):
+    """Layla signed her course consent in Arabic; her next visit is the check-in, right to
+    left, her answers from last time marked to confirm."""
+    import random
+
+    from mesocheck.forms.registry import default_form
+    from tests.support.intakes import fill_intake
+
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with Store.open(db_path) as store:
+        store.set_settings({"patient_languages": ["ar"]}, "system")
+        fill_intake(store, default_form(), random.Random(3), name="Layla Haddad",
+                    birth=date(1990, 5, 1), area="scalp",
+                    answers={"conditions": ["diabetes"], "allergies_any": True,
+                             "allergies_details": "البنسلين"})
+    window = make_window()
+    window.resize(*SIZES[orientation])
+    shoot = Camera(qtbot, window, shots, f"ar-checkin-{orientation}")
+    drive.click(qtbot, window.welcome.language_buttons["ar"])
+    qtbot.waitUntil(lambda: window.welcome.language == "ar", timeout=3000)
+    wizard = drive.start_walk_in(qtbot, window, name="Layla Haddad", area="scalp")
+    assert wizard.session.continues is not None and wizard.session.language == "ar"
+    while not isinstance(wizard.current, ConsentPage):
+        page = wizard.current
+        if isinstance(page, StepPage):
+            shoot(f"step-{page.step.id}")
+            if page.step.id == "your_health":
+                assert page.views["conditions"].carried_label.isVisible()
+                assert page.views["conditions"].carried_label.text() == \
+                    "إجابتك في زيارتك الأخيرة: تأكد أنها ما زالت صحيحة"
+            drive.fill_step(qtbot, page, {"recent_24_hours": ["caffeine"]})
+        elif isinstance(page, DisclosurePage):
+            drive.acknowledge(qtbot, page)
+            shoot(f"card-{page.disclosure.id}")
+        elif isinstance(page, SummaryPage):
+            shoot("summary")
+        drive.click(qtbot, wizard.next_button)
+    consent = wizard.current
+    drive.type_text(qtbot, consent.name, "Layla Haddad")
+    drive.sign(consent.pad)
+    consent.scroll.ensureWidgetVisible(consent.pad)
+    shoot("consent-signed")
+    assert shoot.problems == [], "\n".join(shoot.problems)
