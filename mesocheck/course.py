@@ -59,8 +59,9 @@ def route(store: Any, full: Form, patient_id: int | None, area: str, day: date,
     if not consents:
         return Route(full)  # a first consent (for this area)
     consent = consents[-1]
-    after = [v for v in visits if v.continues == consent.id and v.status != "declined"]
-    used = 1 + len(after)
+    after = [v for v in visits if v.continues == consent.id]
+    # A session counts unless the practitioner declined or postponed it.
+    used = 1 + sum(v.status not in ("declined", "postponed") for v in after)
     reasons = []
     if consent.form_hash != full.content_hash:
         reasons.append("wording")

@@ -85,54 +85,71 @@ def create_demo_intakes(
     settings = store.settings()  # the course a consent signed now covers, as the app records
     course = (int(settings["course_sessions"]), int(settings["course_months"]),
               clinic_zone(settings.get("time_zone")))
-    signs: list[bool] = []
 
-    def feed() -> Iterator[dict]:
-        for intake in _intakes(form, rng, count, profiles, signatures, archived, reviewer,
-                               course):
-            signs.append(intake["signature"] is not None)
-            yield intake
+    def bulk(n: int, done_before: int = 0) -> tuple[int, list[str]]:
+        """``n`` intakes in batches (PDFs for the signed): how many, and the signed ids."""
+        signs: list[bool] = []
 
-    ids = store.bulk_insert_intakes(
-        feed(), batch_size=batch_size,
-        progress=(lambda done: progress(done, count)) if progress else None)
-    made = len(ids)
-    signed = [intake_id for intake_id, sign in zip(ids, signs) if sign]
-    if with_pdf:
-        from mesocheck.documents.consent import store_consent_pdf
+        def feed() -> Iterator[dict]:
+            for intake in _intakes(form, rng, n, profiles, signatures, archived, reviewer,
+                                   course):
+                signs.append(intake["signature"] is not None)
+                yield intake
 
-        for intake_id in signed:
-            store_consent_pdf(store, intake_id)
-    return made + _courses(store, form, rng, signed, signatures, with_pdf)
+        ids = store.bulk_insert_intakes(
+            feed(), batch_size=batch_size,
+            progress=(lambda done: progress(done_before + done, count)) if progress else None)
+        signed = [intake_id for intake_id, sign in zip(ids, signs) if sign]
+        if with_pdf:
+            from mesocheck.documents.consent import store_consent_pdf
+
+            for intake_id in signed:
+                store_consent_pdf(store, intake_id)
+        return len(ids), signed
+
+    # A few of the intakes are returning patients' later visits (made the slow, real way);
+    # where too few consents can have one, the rest are first visits: ``count`` in all.
+    later = min(count // 20, MAX_LATER_VISITS)
+    made, signed = bulk(count - later)
+    visits = _courses(store, form, rng, signed, signatures, with_pdf, later)
+    if visits < later:
+        made += bulk(later - visits, made + visits)[0]
+    return made + visits
 
 
-COURSE_SHARE = 0.05  # of the signed consents, the patients who come back during the demo
+MAX_LATER_VISITS = 30  # each goes through a session and its transactions, as at the tablet
 
 
 def _courses(store: Any, form: Form, rng: random.Random, signed: list[str],
-             signatures: list[list], with_pdf: bool) -> int:
-    """Returning patients, through the app's own path (the route, a session, signing): a
-    few later visits on a valid course (the check-in, some reporting how the last session
-    went), and a full consent asked again where the course has run out. Returns how many
-    visits were made."""
+             signatures: list[list], with_pdf: bool, limit: int) -> int:
+    """Up to ``limit`` returning patients' visits, through the app's own path (the route, a
+    session, signing): later visits on a valid course (the check-in, some reporting how the
+    last session went), and a full consent asked again where an old course has run out (a
+    quarter of them, where there are such). Returns how many visits were made."""
     from mesocheck.course import route
     from mesocheck.session import IntakeSession, PatientDetails
 
+    if limit <= 0:
+        return 0
     zone = clinic_zone(store.settings().get("time_zone"))
     today = datetime.now(zone).date()
-    made = 0
-    consents = [store.intake(i) for i in signed]
-    consents = [c for c in consents if c.status not in ("declined", "voided")
-                and c.course_until is not None
-                and c.appointment_at.astimezone(zone).date() < today]  # seen before today
-    k = max(1, round(len(consents) * COURSE_SHARE))
-    ended = [c for c in consents if c.course_until < today]
-    chosen = rng.sample([c for c in consents if c.course_until >= today], k=min(
-        k, len(consents) - len(ended))) + rng.sample(ended, k=min(len(ended), max(1, k // 4)))
-    for consent in chosen:
+    ended_wanted = max(1, limit // 4)
+    made = ended = 0
+    candidates = list(signed)
+    rng.shuffle(candidates)
+    for consent_id in candidates[:limit * 20]:  # read only as many as it takes
+        if made >= limit:
+            break
+        consent = store.intake(consent_id)
+        if consent.status in ("declined", "voided") or consent.course_until is None \
+                or consent.appointment_at.astimezone(zone).date() >= today:
+            continue  # no course, or not seen before today
+        over = consent.course_until < today
+        if over and ended >= ended_wanted or not over and made - ended >= limit - ended_wanted:
+            continue
         patient = consent.patient
-        visits = 1 if consent.course_until < today else rng.randint(1, 3)
-        for k in range(visits):
+        visits = 1 if over else rng.randint(1, 3)
+        for k in range(min(visits, limit - made)):
             appointment = datetime.combine(today + timedelta(days=7 * k),
                                            time(9 + rng.randint(0, 8), 0), tzinfo=zone)
             if age_on(patient.birth_date, appointment.date()) < 18:
@@ -146,6 +163,7 @@ def _courses(store: Any, form: Form, rng: random.Random, signed: list[str],
             session.submit(session.prepare_signature(patient.name, rng.choice(signatures),
                                                      600, 200))
             made += 1
+            ended += over
             if with_pdf:
                 from mesocheck.documents.consent import store_consent_pdf
 

@@ -85,8 +85,10 @@ def test_demo_data_verifies_and_exports(demo_db, tmp_path):
     assert any(i["status"] in ("cleared", "postponed", "declined") for i in intakes)
     assert any(f["severity"] == "stop" for i in intakes for f in i["flags"])
     signed = [i for i in intakes if i["submitted_at"]]
-    assert signed and all(i["course"]["sessions"] == 10 and i["course"]["until"] > i[
-        "submitted_at"][:10] for i in signed)
+    consents = [i for i in signed if not i["visit"]["continues"]]  # a check-in opens none
+    assert consents and all(i["course"]["sessions"] == 10 and i["course"]["until"] > i[
+        "submitted_at"][:10] for i in consents)
+    assert all(i["course"] is None for i in signed if i["visit"]["continues"])
     assert all(i["course"] is None for i in intakes if not i["submitted_at"])
     assert all(isinstance(i["patient"]["id"], int) for i in intakes)
 
@@ -99,7 +101,7 @@ def test_demo_data_verifies_and_exports(demo_db, tmp_path):
     assert all(r["flags"] for r in rows)
     assert "answer.consultation" in rows[0]
     assert all(r["course_sessions"] == "10" and r["course_until"] and r["patient_id"]
-               for r in rows if r["signed_at"])
+               for r in rows if r["signed_at"] and not r["continues"])
 
 
 def test_pdf_writes_the_stored_consent(demo_db, tmp_path):

@@ -189,3 +189,15 @@ def test_exports_carry_the_course_and_the_visits(store, course, tmp_path):
     assert kinds["DocumentReference"]["relatesTo"] == [{"code": "appends", "target": {
         "type": "DocumentReference",
         "identifier": {"system": "urn:mesocheck:intake", "value": course.id}}}]
+
+
+def test_a_postponed_check_in_uses_no_session_of_the_course(store, course):
+    practitioner, _desk = add_staff(store)
+    _found, second = visit(store, course, 11)
+    for flag in store.intake(second.intake_id).flags:
+        if flag.severity != "info":
+            store.decide(flag.id, "postpone", "Come back next week", practitioner,
+                         new_date=date.today() + timedelta(days=7))
+    store.set_status(second.intake_id, "postponed", f"staff:{practitioner}")
+    found = route(store, default_form(), course.patient.id, "face", date.today())
+    assert found.session == 2 and found.last == second.intake_id  # its answers still carry

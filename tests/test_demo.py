@@ -17,7 +17,7 @@ def test_every_demo_intake_holds_up_to_its_own_rules(store):
     made = create_demo_intakes(store, 300, seed=11, with_pdf=False)
     visits = [row for row in store.queue(limit=1000)
               if (lambda r: r.continues or r.reconsent)(store.intake(row.intake_id))]
-    assert made == 300 + len(visits)
+    assert made == 300 and visits  # later visits among them
     statuses, flagged, strokes, languages = {}, 0, set(), set()
     checks = {"right at once": 0, "right the second time": 0, "still wrong": 0}
     for row in store.queue(limit=1000):

@@ -151,6 +151,18 @@ def test_a_course_consent_then_two_check_ins(qtbot, make_window, db_path, practi
     qtbot.waitUntil(lambda: panel.detail.course_asked is not None, timeout=5000)
     with Store.open(db_path) as store:
         assert store.intake(first).reconsent_asked_by == practitioner
+    texts = [w.text() for w in panel.detail.findChildren(QLabel) if w.isVisible()]
+    assert texts[texts.index("Next visit") + 1].startswith(
+        "Full consent asked for by \u2068Dr Rowan Hale\u2069, ")
+
+    # The patient's history: the consent, then each check-in naming it.
+    drive.click(qtbot, panel.detail.history_button)
+    qtbot.waitUntil(lambda: panel.stack.currentWidget() is panel.history, timeout=5000)
+    qtbot.waitUntil(lambda: len(panel.history.records) == 3, timeout=5000)
+    lines = [w.text() for w in panel.history.findChildren(QLabel) if w.isVisible()]
+    assert sum(t.startswith("Check-in, continuing the course consent of") for t in lines) == 2
+    assert "A practitioner asked for the full consent at the next visit" in lines
+    _shoot_panel(qtbot, panel, "course-history", tmp_path)
 
 
 def test_changed_wording_asks_the_full_consent_again_with_the_card_marked(
