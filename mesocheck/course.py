@@ -50,8 +50,10 @@ def checkin_form_for(full: Form) -> Form | None:
 def route(store: Any, full: Form, patient_id: int | None, area: str, day: date,
           checkin: Form | None = None) -> Route:
     """The form for this patient's visit on ``day`` (the clinic's calendar) to ``area``."""
+    if patient_id is None:
+        return Route(full)  # a new patient: their first consent
     checkin = checkin if checkin is not None else checkin_form_for(full)
-    if patient_id is None or checkin is None:
+    if checkin is None:
         return Route(full)
     visits = store.patient_visits(patient_id)
     consents = [v for v in visits if v.continues is None and v.form_id == full.id
