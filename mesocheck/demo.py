@@ -401,20 +401,36 @@ def _intakes(
             continue
         tries = _understanding_tries(form, rng, started + timedelta(
             minutes=3, seconds=20 * len(shown) + 30))
+        rerun = False
         if tries and tries[-1]["wrong"]:  # still wrong after every try: one more flag
             facts = structs.replace(facts, understood=False)
+            rerun = True
+        parent = _parent(form, name, facts, rng)  # most minors come with a parent who signs
+        if parent is not None:
+            facts = structs.replace(facts, guardian=True)
+            rerun = True
+        if rerun:
             raised = [f.as_dict() for f in evaluate_rules(form, answers, facts, language)]
         flags = [{**f, "triggers": [[source, _quoted(source, answers, facts)]
                                     for source, _value in f["triggers"]]} for f in raised]
         patient = {
             "role": "patient", "printed_name": name,
-            "meaning": form.signature_meaning.get(language),
+            "meaning": (form.guardian.assent_meaning if parent else
+                        form.signature_meaning).get(language),
             "strokes": rng.choice(signatures), "pad_width": 600, "pad_height": 200,
             "signed_at": submitted, "tz": "UTC", "staff_id": None,
             "content_hash": signed_content_hash(
                 form, intake_id, language, answers, facts,
-                {d: h for d, h, *_times in acknowledged}, name),
+                {d: h for d, h, *_times in acknowledged}, name,
+                {"name": parent["printed_name"], "relationship": parent["relationship"]}
+                if parent else None),
         }
+        signed_too = []
+        if parent is not None:  # both vouch for the same content, as at the tablet
+            signed_too = [{**parent, "meaning": form.guardian.meaning.get(language),
+                           "strokes": rng.choice(signatures), "pad_width": 600,
+                           "pad_height": 200, "signed_at": submitted, "tz": "UTC",
+                           "staff_id": None, "content_hash": patient["content_hash"]}]
         decisions: list[dict] = []
         countersignature = []
         if day < today and rng.random() < 0.8:
@@ -435,7 +451,7 @@ def _intakes(
                                                decided_at + timedelta(minutes=2))
         yield _intake(form, intake_id, name, birth, area, appointment, started, archived,
                       answers, acknowledged, status=status, submitted=submitted,
-                      signature=patient, signatures=countersignature, flags=flags,
+                      signature=patient, signatures=signed_too + countersignature, flags=flags,
                       decisions=decisions, course=course, language=language,
                       understanding=tries)
 
@@ -455,6 +471,24 @@ def _understanding_tries(form: Form, rng: random.Random, at: datetime) -> list[d
     if misses < 2:
         tries.append({"answers": right, "wrong": []})
     return [{**t, "at": at + timedelta(seconds=25 * n)} for n, t in enumerate(tries)]
+
+
+PARENT_FIRST = {"mother": ["Maria", "Grace", "Leila", "Anna"],
+                "father": ["Jonas", "Rafael", "Kwame", "Tomás"]}
+
+
+def _parent(form: Form, name: str, facts: Facts, rng: random.Random) -> dict | None:
+    """A minor's parent or guardian who signs the consent beside them (nine in ten; the
+    rest came alone and are stopped by the age rule), or None for an adult."""
+    age = facts.get("age")
+    if form.guardian is None or age is None or age >= form.guardian.under \
+            or rng.random() >= 0.9:
+        return None
+    relationship = rng.choice([o.value for o in form.guardian.relationships])
+    first = rng.choice(PARENT_FIRST.get(relationship, PARENT_FIRST["mother"]))
+    family = name.split()[-1] if " " in name else name
+    return {"role": "guardian", "printed_name": f"{first} {family}",
+            "relationship": relationship}
 
 
 def _quoted(source: str, answers: dict, facts: Facts) -> Any:
@@ -505,7 +539,8 @@ def _intake(form: Form, intake_id: str, name: str, birth: date, area: str,
         "created_at": started, "submitted_at": submitted, "answers": answers,
         "acknowledgements": acknowledged, "signature": signature,
         "signatures": list(signatures), "flags": list(flags), "decisions": list(decisions),
-        "reviewed_at": signatures[0]["signed_at"] if signatures else None,
+        "reviewed_at": next((s["signed_at"] for s in signatures
+                             if s.get("role") == "practitioner"), None),
         "understanding": list(understanding) or None,
         **({"course_sessions": course[0],
             "course_until": add_months(submitted.astimezone(course[2]).date(), course[1])}

@@ -113,3 +113,22 @@ def test_demo_patients_come_back_for_check_ins_and_a_renewed_consent(store):
         before = store.intake(record.reconsent.previous)
         assert before.course_until < record.appointment_at.date()
     assert store.verify() == []
+
+
+def test_most_demo_minors_come_with_a_parent_who_signs(store):
+    from mesocheck.demo import create_demo_intakes as make
+
+    make(store, 600, seed=8, with_pdf=False)
+    minors = [r for r in (store.intake(row.intake_id) for row in store.queue(limit=1000))
+              if r.status != "in_progress" and r.flags is not None
+              and any(f.rule_id in ("under_18", "guardian_consent") for f in r.flags)]
+    with_parent = [r for r in minors if review.guardian_signature(r) is not None]
+    assert with_parent and len(with_parent) > len(minors) - len(with_parent)
+    for record in with_parent:
+        parent = review.guardian_signature(record)
+        patient = review.patient_signature(record)
+        assert parent.relationship in ("mother", "father", "legal_guardian")
+        assert parent.content_hash == patient.content_hash == review.patient_content_hash(
+            record, form_of(record), patient.printed_name, timezone.utc)
+        assert {f.rule_id for f in record.flags} >= {"guardian_consent"}
+        assert "under_18" not in {f.rule_id for f in record.flags}
