@@ -83,6 +83,7 @@ def test_the_check_in_pdf_names_the_consent_it_continues(store, course):
     text = all_text(store.document_bytes(record.documents[-1].id))
     assert "continues the course consent signed on" in text
     assert course.id in text
+    assert "Your answer from your last visit, confirmed unchanged." in text
 
 
 def test_each_check_in_counts_and_the_course_ends_after_its_sessions(store, course):

@@ -33,6 +33,7 @@ WORDS: dict[str, str] = {
     "answers": N_("Your answers"),
     "answers_intro": N_("Every question you were shown, with your answer, in the words you saw."),
     "amended": N_("Corrected after signing by {staff}, {when}: {reason}"),
+    "carried": N_("Your answer from your last visit, confirmed unchanged."),
     "amended_before": N_("(Patient: {answer})"),
     "amended_before_patient": N_("(Your answer was: {answer})"),
     "patient_flag_default": N_("The practitioner will talk with you about this answer "

@@ -57,6 +57,7 @@ class AnswersSection:
         out: list[Flowable] = []
         lead = [para(w("answers"), s.h1), para(w("answers_intro"), s.intro)]
         amended = self._amendments()
+        carried = self._carried()
         for step in self.flow.shown_steps(answers):
             questions = self.flow.shown_questions(step, answers)
             if not questions:
@@ -66,7 +67,7 @@ class AnswersSection:
             for question in questions:
                 value = answers.get(question.id)
                 extras: list[Flowable] = []
-                note = amended.get(question.id)
+                note = amended.get(question.id) or carried.get(question.id)
                 if note:
                     extras.append(para(note, s.flag_note))
                 extras += self.flag_marks(question.id)
@@ -158,6 +159,15 @@ class AnswersSection:
     def answer_text(self, question: Question, value: Any) -> str:
         """The answer in the words the patient saw in the wizard."""
         return answer_text(question, value, self.language, self.zone)
+
+    def _carried(self) -> dict[str, str]:
+        """A check-in's answers shown from the patient's last visit and left as they were
+        (saved by the system when the check-in began, never changed since)."""
+        if getattr(self.record, "continues", None) is None:
+            return {}
+        return {row.question_id: self.w("carried")
+                for row in getattr(self.record, "answer_history", ()) or ()
+                if row.actor == "system" and row.amends is None}
 
     def _amendments(self) -> dict[str, str]:
         """Notes for answers staff changed after signing: who changed it, when, why, and
