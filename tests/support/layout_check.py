@@ -145,3 +145,26 @@ def window_problems(dialog: QWidget, window: QWidget) -> list[str]:
                 QRect(button.mapTo(dialog, button.rect().topLeft()), button.size())):
             problems.append(f"button outside its dialog: {button.text()!r}")
     return problems
+
+
+SHAPES = ((1280, 800), (800, 1280))  # a landscape and a portrait tablet
+
+
+def look_in_both_shapes(qtbot, top: QWidget, name: str, folder, *, show=None) -> None:
+    """Resize ``top`` to each tablet shape, let it lay out (``show()`` then brings what is
+    to be seen into view), save ``<name>-<w>x<h>.png`` in ``folder`` (the screenshots folder
+    named by ``$MESOCHECK_SCREENSHOTS`` when set) and check nothing is cut off or overlaps;
+    back to landscape after."""
+    import os
+    from pathlib import Path
+
+    folder = Path(os.environ.get("MESOCHECK_SCREENSHOTS") or folder)
+    for size in SHAPES:
+        top.resize(*size)
+        qtbot.wait(50)
+        if show is not None:
+            show()
+            qtbot.wait(20)
+        top.grab().save(str(folder / f"{name}-{size[0]}x{size[1]}.png"))
+        assert layout_problems(top) == [], (name, size)
+    top.resize(*SHAPES[0])

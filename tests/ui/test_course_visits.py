@@ -19,36 +19,13 @@ from mesocheck.ui.intake.pages import DisclosurePage, StepPage
 from mesocheck.ui.intake.signing import ConsentPage
 from mesocheck.ui.intake.understanding import UnderstandingPage
 from tests.support import intake_driver as drive
-from tests.support.layout_check import layout_problems
+from tests.support.layout_check import look_in_both_shapes, window_problems
 from tests.support.pdf_text import all_text
 from tests.support.review_driver import make_panel, open_row
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # the review panel, offscreen
 
 NAME = "Ada Example"
-
-
-def _shoot(qtbot, window, page, name: str, tmp_path, focus: QWidget | None = None) -> None:
-    folder = Path(os.environ.get("MESOCHECK_SCREENSHOTS") or tmp_path)
-    for size in ((1280, 800), (800, 1280)):
-        window.resize(*size)
-        qtbot.wait(50)
-        if focus is not None:
-            page.ensure_visible(focus)
-            qtbot.wait(20)
-        window.grab().save(str(folder / f"{name}-{size[0]}x{size[1]}.png"))
-        assert layout_problems(window) == [], (name, size)
-    window.resize(1280, 800)
-
-
-def _shoot_panel(qtbot, panel, name: str, tmp_path) -> None:
-    folder = Path(os.environ.get("MESOCHECK_SCREENSHOTS") or tmp_path)
-    for size in ((1280, 800), (800, 1280)):
-        panel.resize(*size)
-        qtbot.wait(50)
-        panel.grab().save(str(folder / f"{name}-{size[0]}x{size[1]}.png"))
-        assert layout_problems(panel) == [], (name, size)
-    panel.resize(1280, 800)
 
 
 def _sign_and_send(qtbot, window, wizard) -> str:
@@ -89,7 +66,7 @@ def test_a_course_consent_then_two_check_ins(qtbot, make_window, db_path, practi
     assert len(session.pages()) < 15  # the full form has over 25 pages
     page = wizard.current
     assert isinstance(page, StepPage) and page.title == "Since your last session"
-    _shoot(qtbot, window, page, "checkin-last-session", tmp_path)
+    look_in_both_shapes(qtbot, window, "checkin-last-session", tmp_path)
     drive.fill_step(qtbot, page, {"after_effects": ["none"]})
     drive.click(qtbot, wizard.next_button)
     health = wizard.current
@@ -100,19 +77,20 @@ def test_a_course_consent_then_two_check_ins(qtbot, make_window, db_path, practi
     assert view.raw() == ["diabetes"]
     assert health.views["allergies_details"].input.raw() == "Penicillin"
     assert health.views["allergies_details"].carried_label.isVisible()
-    _shoot(qtbot, window, health, "checkin-carried", tmp_path)
+    look_in_both_shapes(qtbot, window, "checkin-carried", tmp_path)
     drive.click(qtbot, wizard.next_button)
     today = wizard.current  # the time windows are asked afresh: nothing carried there
     assert today.title == "Before today's session"
     assert not today.views["recent_7_days"].carried_label.isVisible()
     assert "recent_7_days" not in wizard.session.answers
-    _shoot(qtbot, window, today, "checkin-before-today", tmp_path)
+    look_in_both_shapes(qtbot, window, "checkin-before-today", tmp_path)
     drive.walk_to(qtbot, wizard, "disclosure")
     card = wizard.current
     assert isinstance(card, DisclosurePage) and card.title == "Your consent for this course"
-    _shoot(qtbot, window, card, "checkin-course-card", tmp_path)
+    look_in_both_shapes(qtbot, window, "checkin-course-card", tmp_path)
     drive.walk_to(qtbot, wizard, "consent")
-    _shoot(qtbot, window, wizard.current, "checkin-consent", tmp_path, wizard.current.pad)
+    look_in_both_shapes(qtbot, window, "checkin-consent", tmp_path,
+                        show=lambda: wizard.current.ensure_visible(wizard.current.pad))
     second = _sign_and_send(qtbot, window, wizard)
     record, text = _record(db_path, second)
     assert record.continues.intake_id == first and record.course_until is None
@@ -134,7 +112,7 @@ def test_a_course_consent_then_two_check_ins(qtbot, make_window, db_path, practi
              range(model.rowCount())}
     assert kinds[first] == "\u2068Ada Example\u2069\nborn 1 May 1990"
     assert kinds[third] == "\u2068Ada Example\u2069\nborn 1 May 1990 · check-in"
-    _shoot_panel(qtbot, panel, "course-queue", tmp_path)
+    look_in_both_shapes(qtbot, panel, "course-queue", tmp_path)
     open_row(qtbot, panel, NAME)  # the newest visit first: the third
     assert panel.detail.record.id == third
     texts = [w.text() for w in panel.detail.findChildren(QLabel) if w.isVisible()]
@@ -142,7 +120,7 @@ def test_a_course_consent_then_two_check_ins(qtbot, make_window, db_path, practi
     check_in = texts[texts.index("Check-in") + 1]
     assert check_in.startswith("Continues the course consent signed on")
     assert any("[from the last visit, confirmed]" in t for t in texts)
-    _shoot_panel(qtbot, panel, "checkin-review", tmp_path)
+    look_in_both_shapes(qtbot, panel, "checkin-review", tmp_path)
 
     # The practitioner asks for the full consent at the next visit.
     button = panel.detail.reconsent_button
@@ -162,7 +140,7 @@ def test_a_course_consent_then_two_check_ins(qtbot, make_window, db_path, practi
     lines = [w.text() for w in panel.history.findChildren(QLabel) if w.isVisible()]
     assert sum(t.startswith("Check-in, continuing the course consent of") for t in lines) == 2
     assert "A practitioner asked for the full consent at the next visit" in lines
-    _shoot_panel(qtbot, panel, "course-history", tmp_path)
+    look_in_both_shapes(qtbot, panel, "course-history", tmp_path)
 
 
 def test_changed_wording_asks_the_full_consent_again_with_the_card_marked(
@@ -188,7 +166,7 @@ def test_changed_wording_asks_the_full_consent_again_with_the_card_marked(
             marked.append((page.disclosure.id, page.changed_label is not None))
             if page.changed_label is not None:
                 assert page.changed_label.isVisible()
-                _shoot(qtbot, window, page, "reconsent-changed-card", tmp_path)
+                look_in_both_shapes(qtbot, window, "reconsent-changed-card", tmp_path)
         if isinstance(page, ConsentPage):
             break
         if isinstance(page, StepPage):
@@ -247,6 +225,7 @@ def test_staff_see_what_a_known_patients_visit_takes_before_handing_over(
            "until" in dialog.text_label.text()
     folder = Path(os.environ.get("MESOCHECK_SCREENSHOTS") or tmp_path)
     dialog.grab().save(str(folder / "checkin-staff-dialog.png"))
+    assert window_problems(dialog, window) == []
     drive.click(qtbot, dialog.accept_button)
     qtbot.waitUntil(lambda: window.current_screen == "ready", timeout=5000)
     wizard = drive.begin(qtbot, window)

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from mesocheck import cli
 from mesocheck.store import Store
 from tests.support import intake_driver as drive
-from tests.support.layout_check import layout_problems
+from tests.support.layout_check import look_in_both_shapes
 from tests.support.pdf_text import all_text
 from tests.support.review_driver import make_panel, open_row
 
@@ -44,14 +42,8 @@ def test_a_minor_signs_with_a_parent_who_consents(qtbot, make_window, db_path, p
     page.ensure_visible(box.pad)
     drive.sign(box.pad)
     assert wizard.next_button.isEnabled()
-    folder = Path(os.environ.get("MESOCHECK_SCREENSHOTS") or tmp_path)
-    for size in ((1280, 800), (800, 1280)):
-        window.resize(*size)
-        qtbot.wait(50)
-        page.ensure_visible(box.pad)
-        qtbot.wait(20)
-        window.grab().save(str(folder / f"guardian-signature-{size[0]}x{size[1]}.png"))
-        assert layout_problems(window) == [], size
+    look_in_both_shapes(qtbot, window, "guardian-signature", tmp_path,
+                        show=lambda: page.ensure_visible(box.pad))
     intake_id = drive.send_and_wait(qtbot, window)
 
     with Store.open(db_path) as store:
@@ -106,11 +98,5 @@ def test_the_parents_part_of_the_page_in_arabic_fits_and_reads_right_to_left(
     assert box.relation_buttons[0].label_text() == "الأم"
     drive.type_text(qtbot, box.name, "Maria Minor")
     drive.click(qtbot, box.relation_buttons[2])
-    folder = Path(os.environ.get("MESOCHECK_SCREENSHOTS") or tmp_path)
-    for size in ((1280, 800), (800, 1280)):
-        window.resize(*size)
-        qtbot.wait(50)
-        wizard.current.ensure_visible(box.pad)
-        qtbot.wait(20)
-        window.grab().save(str(folder / f"guardian-signature-ar-{size[0]}x{size[1]}.png"))
-        assert layout_problems(window) == [], size
+    look_in_both_shapes(qtbot, window, "guardian-signature-ar", tmp_path,
+                        show=lambda: wizard.current.ensure_visible(box.pad))

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +15,7 @@ from mesocheck.store import Store
 from mesocheck.ui.intake.signing import ConsentPage
 from mesocheck.ui.intake.understanding import UnderstandingPage
 from tests.support import intake_driver as drive
-from tests.support.layout_check import layout_problems
+from tests.support.layout_check import look_in_both_shapes
 from tests.support.pdf_text import all_text
 from tests.support.review_driver import make_panel, open_row
 
@@ -30,15 +28,6 @@ def _to_the_check(qtbot, window, name: str) -> tuple:
     page = wizard.current
     assert isinstance(page, UnderstandingPage)
     return wizard, page
-
-
-def _look(qtbot, window, name: str, tmp_path: Path) -> None:
-    folder = Path(os.environ.get("MESOCHECK_SCREENSHOTS") or tmp_path)
-    for size in ((1280, 800), (800, 1280)):
-        window.resize(*size)
-        qtbot.wait(50)
-        window.grab().save(str(folder / f"{name}-{size[0]}x{size[1]}.png"))
-        assert layout_problems(window) == [], (name, size)
 
 
 def _sign(qtbot, window, wizard, name: str) -> str:
@@ -56,7 +45,7 @@ def test_a_wrong_answer_shows_the_right_one_and_every_try_is_kept(
     assert wizard.next_button.text() == "Check my answers  ›"
     assert not wizard.next_button.isEnabled()  # nothing chosen yet
     assert wizard.reason.text() == "Please choose an answer for every question."
-    _look(qtbot, window, "understanding-check", tmp_path)
+    look_in_both_shapes(qtbot, window, "understanding-check", tmp_path)
 
     drive.answer_understanding(qtbot, page, {"can_stop": "no"})  # one wrong
     assert wizard.next_button.isEnabled()
@@ -70,7 +59,7 @@ def test_a_wrong_answer_shows_the_right_one_and_every_try_is_kept(
     assert not page.questions["sun_after"].feedback.isVisible()
     assert wrong.chosen() is None and page.questions["sun_after"].chosen() == "cover"
     assert not wizard.next_button.isEnabled()  # chosen again before the next try
-    _look(qtbot, window, "understanding-wrong", tmp_path)
+    look_in_both_shapes(qtbot, window, "understanding-wrong", tmp_path)
 
     drive.answer_understanding(qtbot, page)  # the right answers
     drive.click(qtbot, wizard.next_button)
@@ -120,7 +109,7 @@ def test_still_wrong_after_the_last_try_goes_on_with_a_flag_for_the_practitioner
     assert "The practitioner will go through this with you" in page.outcome.text()
     assert page.questions["sun_after"].feedback.isVisible()  # the right answer, once more
     assert wizard.next_button.text() == "Next  ›" and wizard.next_button.isEnabled()
-    _look(qtbot, window, "understanding-still-wrong", tmp_path)
+    look_in_both_shapes(qtbot, window, "understanding-still-wrong", tmp_path)
     drive.click(qtbot, wizard.next_button)  # not blocked
     intake_id = _sign(qtbot, window, wizard, "Wes Wrong")
     with Store.open(db_path) as store:
