@@ -29,6 +29,7 @@ from mesocheck.forms.model import NEVER, NOT_RECENT, Question
 from mesocheck.forms.outcome import outcome, review_content_hash
 from mesocheck.forms.registry import canonical_content, default_form
 from mesocheck.review import MEANINGS
+from mesocheck.store.bulk import one_bulk_at_a_time
 from mesocheck.timeutil import add_months, age_on, clinic_zone
 
 FIRST = ["Amelia", "Oliver", "Zoë", "Mateo", "Sofía", "Liam", "Chloé", "Noah", "Aisha",
@@ -111,7 +112,8 @@ def create_demo_intakes(
     # where too few consents can have one, the rest are first visits: ``count`` in all.
     later = min(count // 20, MAX_LATER_VISITS)
     made, signed = bulk(count - later)
-    visits = _courses(store, form, rng, signed, signatures, with_pdf, later)
+    with one_bulk_at_a_time(store.path):  # its many small writes take a bulk load's turn
+        visits = _courses(store, form, rng, signed, signatures, with_pdf, later)
     if visits < later:
         made += bulk(later - visits, made + visits)[0]
     return made + visits

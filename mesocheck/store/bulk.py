@@ -104,7 +104,7 @@ def bulk_insert(store, intakes: Iterable[Mapping[str, Any]], *, actor: str = "sy
     ids: list[str] = []
     pending = iter(intakes)
     size = min(FIRST_BATCH, batch_size)
-    with translated(), _one_bulk_at_a_time(store.path):
+    with translated(), one_bulk_at_a_time(store.path):
         cache = conn.execute("PRAGMA cache_size").fetchone()[0]
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute(f"PRAGMA cache_size = {-_BULK_CACHE_KIB}")
@@ -138,10 +138,11 @@ def bulk_insert(store, intakes: Iterable[Mapping[str, Any]], *, actor: str = "sy
 
 
 @contextmanager
-def _one_bulk_at_a_time(db: Path) -> Iterator[None]:
+def one_bulk_at_a_time(db: Path) -> Iterator[None]:
     """Bulk loads into one folder take turns (a flock on the folder, released with the
     process), so that the gaps one leaves between its transactions go to the other
-    programs' small writes rather than to another bulk load."""
+    programs' small writes rather than to another bulk load. Not reentrant: a process
+    holding its turn must not ask again."""
     fd = None
     if fcntl is not None:
         try:
