@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -19,7 +18,7 @@ from mesocheck.session import IntakeSession, SigningRefused, Submission
 from mesocheck.ui.intake.pages import WizardPage
 from mesocheck.ui.widgets.choices import ErrorLine
 from mesocheck.ui.widgets.guardian import GuardianBox
-from mesocheck.ui.widgets.labels import label, paragraphs
+from mesocheck.ui.widgets.labels import label, name_field, paragraphs
 from mesocheck.ui.widgets.responsive import FlowLayout, SwitchBox
 from mesocheck.ui.widgets.signature_pad import SignaturePad
 from mesocheck.ui.widgets.style import set_role, set_state
@@ -79,10 +78,7 @@ class ConsentPage(WizardPage):
         signing_layout.setSpacing(12)
         name_label = label(_p("Type your full name"), "subheading")
         signing_layout.addWidget(name_label)
-        self.name = QLineEdit()
-        self.name.setAccessibleName(_p("Your full name"))
-        self.name.setAccessibleDescription(_p("As you would write it on a paper form"))
-        self.name.setMaxLength(200)
+        self.name = name_field(_p("Your full name"), _p("As you would write it on a paper form"))
         self.name.textEdited.connect(lambda _: self._name_edited())
         name_label.setBuddy(self.name)
         signing_layout.addWidget(self.name)
@@ -127,10 +123,8 @@ class ConsentPage(WizardPage):
             "A witness watches you make your mark: a member of staff, or someone with you."),
             "help")
         signing_layout.addWidget(self.witness_help)
-        self.witness = QLineEdit()
-        self.witness.setAccessibleName(_p("Witness's full name"))
-        self.witness.setAccessibleDescription(_p("The person who watched the mark being made"))
-        self.witness.setMaxLength(200)
+        self.witness = name_field(_p("Witness's full name"),
+                                  _p("The person who watched the mark being made"))
         self.witness.textEdited.connect(lambda _: self._witness_edited())
         self.witness_title.setBuddy(self.witness)
         signing_layout.addWidget(self.witness)

@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
-    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -26,7 +25,7 @@ from mesocheck.session import PatientDetails, check_details
 from mesocheck.ui.intake.inputs import InputContext
 from mesocheck.ui.widgets.choices import ErrorLine, OptionButton
 from mesocheck.ui.widgets.datefields import DateField, TimeField
-from mesocheck.ui.widgets.labels import label
+from mesocheck.ui.widgets.labels import label, name_field
 from mesocheck.ui.widgets.responsive import FlowLayout
 from mesocheck.ui.widgets.screen import Screen
 from mesocheck.ui.widgets.style import set_role, set_state
@@ -57,10 +56,7 @@ class StartIntakeScreen(Screen):
                 "Please tell us who you are and where you will be treated."), "lead"))
         self.errors: dict[str, ErrorLine] = {}
 
-        self.name = QLineEdit()
-        self.name.setMaxLength(200)
-        self.name.setAccessibleName(_p("Full name"))
-        self.name.setAccessibleDescription(_p("As on an identity card"))
+        self.name = name_field(_p("Full name"), _p("As on an identity card"))
         self._field("name", _p("Full name") if staff else _p("Your full name"), self.name)
 
         today = context.today()

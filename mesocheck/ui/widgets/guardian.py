@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
-    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -18,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from mesocheck.forms.model import Guardian
 from mesocheck.ui.widgets.choices import ErrorLine, OptionButton
-from mesocheck.ui.widgets.labels import label, paragraphs
+from mesocheck.ui.widgets.labels import label, name_field, paragraphs
 from mesocheck.ui.widgets.responsive import FlowLayout
 from mesocheck.ui.widgets.signature_pad import SignaturePad
 from mesocheck.ui.widgets.style import set_role, set_state
@@ -40,10 +39,8 @@ class GuardianBox(QFrame):
             layout.addWidget(label(text, "help"))
         name_label = label(_p("Your parent or guardian types their full name"), "body")
         layout.addWidget(name_label)
-        self.name = QLineEdit()
-        self.name.setAccessibleName(_p("Parent's or guardian's full name"))
-        self.name.setAccessibleDescription(_p("The person who gives consent for you"))
-        self.name.setMaxLength(200)
+        self.name = name_field(_p("Parent's or guardian's full name"),
+                               _p("The person who gives consent for you"))
         self.name.textEdited.connect(lambda _: (self.name_error.show_message(None),
                                                 set_state(self.name, None), changed()))
         name_label.setBuddy(self.name)

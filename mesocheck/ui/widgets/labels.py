@@ -4,7 +4,7 @@ text."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QScrollArea, QScroller, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QScrollArea, QScroller, QWidget
 
 from mesocheck.ui.widgets.style import set_role
 
@@ -16,6 +16,19 @@ def label(text: str, role: str, *, rich: bool = False) -> QLabel:
     widget.setWordWrap(True)
     widget.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
     return widget
+
+
+NAME_LIMIT = 200  # characters in a typed full name
+
+
+def name_field(name: str, description: str) -> QLineEdit:
+    """A line for a person's full name (a patient, a parent, a witness), named and described
+    for a screen reader."""
+    edit = QLineEdit()
+    edit.setMaxLength(NAME_LIMIT)
+    edit.setAccessibleName(name)
+    edit.setAccessibleDescription(description)
+    return edit
 
 
 def touch_scrolling(area: QScrollArea) -> None:
